@@ -1,0 +1,39 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** Exit codes are part of the CLI contract: scripts branch on them. */
+export const ExitCode = {
+  ok: 0,
+  /** Something the user asked for failed entirely (bad arguments, not a case, verification failed). */
+  failed: 1,
+  /** A batch ran, but some inputs were rejected; every accepted input was kept. */
+  partial: 2,
+  /** Wrong usage: unknown command or option. */
+  usage: 64,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface CommandOutput {
+  /** True when `--json` was given: write machine-readable JSON to stdout and nothing else there. */
+  readonly json: boolean;
+  /** True when stderr is a terminal: progress bars are allowed. */
+  readonly interactive: boolean;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/**
+ * One file in `commands/` per `vestige` sub-command. The CLI discovers them by listing the folder, so
+ * adding a command never touches shared files.
+ */
+export interface CliCommand {
+  /** The sub-command words, e.g. `ingest` or `scene build`. */
+  readonly name: string;
+  readonly summary: string;
+  /** Usage text shown by `vestige help NAME`; list every option. */
+  readonly usage: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  readonly allowPositionals?: boolean;
+  run(args: { values: ParsedValues; positionals: string[] }, out: CommandOutput): Promise<ExitCodeValue>;
+}

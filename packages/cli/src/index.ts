@@ -1,0 +1,3 @@
+export { main, loadCommands, reportError } from './main.ts';
+export { ExitCode, type CliCommand, type CommandOutput, type ExitCodeValue } from './command.ts';
+export type { DemoStep, DemoContext } from './demo/step.ts';

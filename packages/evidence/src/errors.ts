@@ -1,0 +1,80 @@
+/**
+ * Every failure a user can cause carries a stable code, the file concerned and what to do about it.
+ * Codes are part of the public contract: scripts and reports match on them, so never rename one.
+ */
+export type ErrorCode =
+  // input files
+  | 'E_INPUT_MISSING'
+  | 'E_INPUT_UNREADABLE'
+  | 'E_INPUT_EMPTY'
+  | 'E_INPUT_CHANGED'
+  | 'E_INPUT_CORRUPT'
+  | 'E_INPUT_UNSUPPORTED'
+  | 'E_INPUT_TOO_LARGE'
+  | 'E_INPUT_NOT_FILE'
+  | 'E_INPUT_BAD_NAME'
+  | 'E_SYMLINK_LOOP'
+  // case store
+  | 'E_NOT_A_CASE'
+  | 'E_CASE_EXISTS'
+  | 'E_CASE_LOCKED'
+  | 'E_CASE_READ_ONLY'
+  | 'E_ITEM_NOT_FOUND'
+  | 'E_BLOB_MISSING'
+  | 'E_BLOB_CORRUPT'
+  | 'E_BUNDLE_INVALID'
+  // recipes, parameters, usage
+  | 'E_RECIPE_INVALID'
+  | 'E_PARAM_INVALID'
+  | 'E_USAGE'
+  // external tools
+  | 'E_FFMPEG_MISSING'
+  | 'E_FFMPEG_FAILED'
+  | 'E_TOOL_MISSING'
+  // formats
+  | 'E_HASHSET_INVALID'
+  | 'E_SCENE_INVALID'
+  // server
+  | 'E_AUTH'
+  | 'E_FORBIDDEN'
+  | (string & {});
+
+export interface VestigeErrorOptions {
+  /** The file or path the problem is about, as the user gave it. */
+  file?: string;
+  /** What the user can do about it, in plain words. */
+  hint?: string;
+  /** Extra machine-readable facts (offsets, counts, limits). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class VestigeError extends Error {
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: VestigeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VestigeError';
+    this.code = code;
+    this.file = options.file;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: string; message: string; file?: string; hint?: string; details?: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.file === undefined ? {} : { file: this.file }),
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+}
+
+export function isVestigeError(err: unknown, code?: ErrorCode): err is VestigeError {
+  return err instanceof VestigeError && (code === undefined || err.code === code);
+}
