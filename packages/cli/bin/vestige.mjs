@@ -2,5 +2,10 @@
 // The CLI runs its TypeScript sources through tsx so that the monorepo needs no build step.
 import { register } from 'tsx/esm/api';
 register();
+// `vestige log | head` closes the pipe early: that is a normal end, not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import('../src/main.ts');
 process.exitCode = await main(process.argv.slice(2));

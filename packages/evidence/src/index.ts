@@ -1,0 +1,15 @@
+export { VestigeError, isVestigeError, type ErrorCode, type VestigeErrorOptions } from './errors.ts';
+export type { Digests, Item, ItemKind, Source, SoftwareVersions, ProvenanceInput, ProvenanceOutput, ProvenanceStep, ProvenanceRecord, CustodyEvent } from './types.ts';
+export { canonicalJson } from './canonical-json.ts';
+export { MultiHasher, digestBuffer, sha256Hex, isSha256Hex, SHA256_HEX } from './digests.ts';
+export { softwareVersions, vestigeVersionString } from './versions.ts';
+export { BlobStore, displayPath, decodePathBytes } from './blob-store.ts';
+export { CustodyLog, custodyEventHash, verifyEventChain, GENESIS_PREV, type CustodyHead, type ChainProblem, type NewCustodyEvent } from './custody-log.ts';
+export { CaseStore, CASE_MARKER, type CaseInfo, type OpenOptions, type InitOptions, type DerivationInput, type DerivationOutput } from './case-store.ts';
+export { CaseLock } from './case-lock.ts';
+export { ingest, type IngestOptions, type IngestReport, type IngestProgress, type IngestProblem, type IngestedFile, type MetadataExtractor } from './ingest.ts';
+export { exifExtractor } from './exif-extractor.ts';
+export { verifyCase, type VerifyReport, type VerifyProblem, type VerifyOptions } from './verify.ts';
+export { exportBundle, verifyBundle, type BundleManifest, type BundleItem, type ExportReport, type BundleVerifyReport } from './export-bundle.ts';
+export { sniffMediaType, isImageType, isAudioVisualType } from './media-type.ts';
+export { FileWorkerPool } from './file-worker-pool.ts';

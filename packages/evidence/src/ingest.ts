@@ -1,0 +1,389 @@
+import * as fs from 'node:fs';
+import { basename, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import type { CaseStore } from './case-store.ts';
+import { decodePathBytes } from './blob-store.ts';
+import { FileWorkerPool } from './file-worker-pool.ts';
+import { isVestigeError } from './errors.ts';
+import { sniffMediaType } from './media-type.ts';
+import type { Digests } from './types.ts';
+
+/** Reads descriptive metadata from a stored blob. One per kind of file; errors become warnings. */
+export interface MetadataExtractor {
+  readonly id: string;
+  accepts(mediaType: string): boolean;
+  extract(blobPath: string, mediaType: string): Promise<Record<string, unknown>>;
+}
+
+export interface IngestProgress {
+  phase: 'scanning' | 'storing' | 'done';
+  filesTotal: number;
+  filesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  current?: string;
+}
+
+export interface IngestProblem {
+  path: string;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface IngestedFile {
+  path: string;
+  itemId: string;
+  sha256: string;
+  size: number;
+  /** `added`: new content; `duplicate`: content already in the case, new source recorded; `known`: this exact source was already recorded. */
+  status: 'added' | 'duplicate' | 'known';
+}
+
+export interface IngestReport {
+  ingestId: string;
+  roots: string[];
+  filesSeen: number;
+  itemsAdded: number;
+  duplicates: number;
+  alreadyRecorded: number;
+  bytesRead: number;
+  symlinks: Array<{ path: string; target: string; resolvesInside: boolean }>;
+  rejected: IngestProblem[];
+  warnings: IngestProblem[];
+  files: IngestedFile[];
+  elapsedMs: number;
+  custodyHead: { seq: number; hash: string } | undefined;
+}
+
+export interface IngestOptions {
+  operator: string;
+  extractors?: MetadataExtractor[];
+  onProgress?: (progress: IngestProgress) => void;
+  /** Worker threads for hashing; defaults to the number of cores. */
+  workers?: number;
+}
+
+interface FileEntry {
+  pathBytes: Buffer;
+  display: string;
+  validName: boolean;
+  size: number;
+  mtime: string;
+}
+
+type WalkEvent =
+  | { kind: 'file'; entry: FileEntry }
+  | { kind: 'symlink'; path: string; target: string; resolvesInside: boolean; loop: boolean }
+  | { kind: 'problem'; problem: IngestProblem };
+
+const SEP = Buffer.from(sep);
+
+/**
+ * Ingests files and folders into a case: each file is read once (MD5, SHA-1, SHA-256 and the blob copy
+ * from the same bytes, on worker threads), stored content-addressed, and recorded with its source path and
+ * a custody event. Bad inputs are reported and skipped; everything else goes on.
+ */
+export async function ingest(store: CaseStore, inputs: string[], options: IngestOptions): Promise<IngestReport> {
+  const started = Date.now();
+  const lock = store.lock('ingest');
+  const pool = new FileWorkerPool(options.workers);
+  store.blobs.usePool(pool);
+  try {
+    store.blobs.clearTemp();
+    const roots = inputs.map((p) => resolvePath(p));
+    const ingestId = store.beginIngest({ operator: options.operator, roots });
+    const report: IngestReport = {
+      ingestId,
+      roots,
+      filesSeen: 0,
+      itemsAdded: 0,
+      duplicates: 0,
+      alreadyRecorded: 0,
+      bytesRead: 0,
+      symlinks: [],
+      rejected: [],
+      warnings: [],
+      files: [],
+      elapsedMs: 0,
+      custodyHead: undefined,
+    };
+
+    const files: FileEntry[] = [];
+    for (const root of roots) {
+      for (const event of walk(root)) {
+        if (event.kind === 'file') files.push(event.entry);
+        else if (event.kind === 'symlink') {
+          report.symlinks.push({ path: event.path, target: event.target, resolvesInside: event.resolvesInside });
+          store.transaction(() => store.recordSymlink({ ingestId, path: event.path, target: event.target, resolvesInside: event.resolvesInside, operator: options.operator }));
+          if (event.loop) {
+            report.warnings.push({ path: event.path, code: 'E_SYMLINK_LOOP', message: `symbolic link loop (${event.path} → ${event.target}); recorded, not followed` });
+          }
+        } else {
+          report.rejected.push(event.problem);
+        }
+      }
+    }
+    const bytesTotal = files.reduce((n, f) => n + f.size, 0);
+    const progress: IngestProgress = { phase: 'storing', filesTotal: files.length, filesDone: 0, bytesTotal, bytesDone: 0 };
+    options.onProgress?.({ ...progress });
+
+    // Files are hashed in parallel but recorded in walk order, so item ids are the same for the same tree.
+    const results: Array<StoreOutcome | undefined> = new Array(files.length);
+    let nextToRecord = 0;
+    let nextToStart = 0;
+    const inFlightLimit = pool.size * 2;
+    const pendingBatch: Array<{ entry: FileEntry; outcome: StoreOutcome }> = [];
+
+    const flush = () => {
+      if (pendingBatch.length === 0) return;
+      const batch = pendingBatch.splice(0);
+      store.transaction(() => {
+        for (const { entry, outcome } of batch) recordOutcome(store, ingestId, entry, outcome, options.operator, report);
+      });
+    };
+
+    await new Promise<void>((resolveAll, rejectAll) => {
+      let active = 0;
+      const startMore = () => {
+        while (active < inFlightLimit && nextToStart < files.length) {
+          const index = nextToStart++;
+          const entry = files[index]!;
+          active++;
+          storeFile(store, entry, options.extractors ?? [])
+            .then((outcome) => {
+              results[index] = outcome;
+              progress.filesDone++;
+              progress.bytesDone += entry.size;
+              progress.current = entry.display;
+              options.onProgress?.({ ...progress });
+              while (nextToRecord < files.length && results[nextToRecord] !== undefined) {
+                pendingBatch.push({ entry: files[nextToRecord]!, outcome: results[nextToRecord]! });
+                results[nextToRecord] = undefined;
+                nextToRecord++;
+              }
+              if (pendingBatch.length >= 64) flush();
+              active--;
+              if (nextToRecord === files.length) {
+                flush();
+                resolveAll();
+              } else startMore();
+            })
+            .catch(rejectAll);
+        }
+        if (files.length === 0) resolveAll();
+      };
+      startMore();
+    });
+    flush();
+
+    report.filesSeen = files.length;
+    report.elapsedMs = Date.now() - started;
+    store.finishIngest(ingestId, options.operator, {
+      filesSeen: report.filesSeen,
+      itemsAdded: report.itemsAdded,
+      duplicates: report.duplicates,
+      alreadyRecorded: report.alreadyRecorded,
+      bytesRead: report.bytesRead,
+      rejected: report.rejected.length,
+      warnings: report.warnings.length,
+      symlinks: report.symlinks.length,
+    });
+    report.custodyHead = store.custody.head();
+    options.onProgress?.({ ...progress, phase: 'done' });
+    return report;
+  } finally {
+    store.blobs.usePool(undefined);
+    await pool.close();
+    lock.release();
+  }
+}
+
+type StoreOutcome =
+  | { ok: true; digests: Digests; mediaType: string; metadata: Record<string, unknown>; warnings: IngestProblem[] }
+  | { ok: false; problem: IngestProblem };
+
+async function storeFile(store: CaseStore, entry: FileEntry, extractors: MetadataExtractor[]): Promise<StoreOutcome> {
+  if (entry.size === 0) {
+    return { ok: false, problem: { path: entry.display, code: 'E_INPUT_EMPTY', message: `${entry.display} is empty (0 bytes): nothing to preserve; its path is recorded with the ingest`, hint: 'Check whether the file was copied completely from the exhibit.' } };
+  }
+  let digests: Digests;
+  try {
+    digests = await store.blobs.putFile(entry.pathBytes, entry.size);
+  } catch (err) {
+    if (isVestigeError(err)) {
+      const hint =
+        err.code === 'E_INPUT_CHANGED'
+          ? 'The file changed while it was read (still being written or synced?). Ingest it again once it is stable.'
+          : err.code === 'E_INPUT_MISSING'
+            ? 'The file disappeared during ingest. Check the source media.'
+            : 'Check the file permissions and the source media, then ingest it again.';
+      return { ok: false, problem: { path: entry.display, code: err.code, message: err.message, hint } };
+    }
+    throw err;
+  }
+  const warnings: IngestProblem[] = [];
+  if (!entry.validName) {
+    warnings.push({
+      path: entry.display,
+      code: 'E_INPUT_BAD_NAME',
+      message: `file name is not valid UTF-8; stored, with the raw name bytes recorded and invalid bytes shown as \\xNN`,
+      hint: 'No action needed; quote the escaped name or the item id when referring to it.',
+    });
+  }
+  const blobPath = store.blobs.pathOf(digests.sha256);
+  const mediaType = sniffMediaType(readHead(blobPath), entry.display);
+  let metadata: Record<string, unknown> = {};
+  if (store.itemsBySha256(digests.sha256).length === 0) {
+    for (const extractor of extractors) {
+      if (!extractor.accepts(mediaType)) continue;
+      try {
+        metadata = { ...metadata, [extractor.id]: await extractor.extract(blobPath, mediaType) };
+      } catch (err) {
+        const code = isVestigeError(err) ? err.code : 'E_INPUT_CORRUPT';
+        metadata = { ...metadata, [extractor.id]: { error: { code, message: (err as Error).message } } };
+        warnings.push({ path: entry.display, code, message: `stored, but its ${extractor.id} metadata could not be read: ${(err as Error).message}`, hint: 'The file may be damaged or mislabelled; it is preserved as found.' });
+      }
+    }
+  }
+  return { ok: true, digests, mediaType, metadata, warnings };
+}
+
+function recordOutcome(store: CaseStore, ingestId: string, entry: FileEntry, outcome: StoreOutcome, operator: string, report: IngestReport): void {
+  if (!outcome.ok) {
+    store.recordReject({ ingestId, path: entry.display, code: outcome.problem.code, message: outcome.problem.message, operator });
+    report.rejected.push(outcome.problem);
+    return;
+  }
+  const { item, created } = store.upsertOriginal({
+    digests: outcome.digests,
+    name: basename(entry.display),
+    mediaType: outcome.mediaType,
+    metadata: outcome.metadata,
+    operator,
+    ingestId,
+  });
+  const newSource = store.addSource({
+    itemId: item.id,
+    path: entry.display,
+    pathBytesHex: entry.validName ? null : entry.pathBytes.toString('hex'),
+    size: outcome.digests.size,
+    mtime: entry.mtime,
+    kind: 'file',
+    ingestId,
+    operator,
+  });
+  const status: IngestedFile['status'] = created ? 'added' : newSource ? 'duplicate' : 'known';
+  if (status === 'added') report.itemsAdded++;
+  else if (status === 'duplicate') report.duplicates++;
+  else report.alreadyRecorded++;
+  report.bytesRead += outcome.digests.size;
+  report.warnings.push(...outcome.warnings);
+  report.files.push({ path: entry.display, itemId: item.id, sha256: item.sha256, size: item.size, status });
+}
+
+function readHead(path: string): Uint8Array {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function problemFromErrno(path: string, err: NodeJS.ErrnoException): IngestProblem {
+  switch (err.code) {
+    case 'ENOENT':
+      return { path, code: 'E_INPUT_MISSING', message: `${path} does not exist`, hint: 'Check the path.' };
+    case 'ELOOP':
+      return { path, code: 'E_SYMLINK_LOOP', message: `${path} is a symbolic link loop`, hint: 'The link points (directly or through others) back to itself; nothing to ingest.' };
+    case 'EACCES':
+    case 'EPERM':
+      return { path, code: 'E_INPUT_UNREADABLE', message: `${path} cannot be read: permission denied`, hint: 'Run with an account that can read the exhibit copy, or fix its permissions.' };
+    default:
+      return { path, code: 'E_INPUT_UNREADABLE', message: `${path} cannot be read: ${err.code ?? ''} ${err.message}`.trim(), hint: 'Check the source media.' };
+  }
+}
+
+function toEntry(pathBytes: Buffer, stat: fs.Stats): FileEntry {
+  const { display, valid } = decodePathBytes(pathBytes);
+  return { pathBytes, display, validName: valid, size: stat.size, mtime: stat.mtime.toISOString() };
+}
+
+/**
+ * Walks the inputs without following symbolic links inside the tree (they are reported, with whether
+ * they resolve inside it). A symlink named directly as an input is followed: the user asked for it.
+ */
+function* walk(root: string): Generator<WalkEvent> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(root);
+  } catch (err) {
+    yield { kind: 'problem', problem: problemFromErrno(root, err as NodeJS.ErrnoException) };
+    return;
+  }
+  if (stat.isFile()) {
+    yield { kind: 'file', entry: toEntry(Buffer.from(root), stat) };
+    return;
+  }
+  if (!stat.isDirectory()) {
+    yield { kind: 'problem', problem: { path: root, code: 'E_INPUT_NOT_FILE', message: `${root} is not a regular file or folder (${describeType(stat)})`, hint: 'Only files and folders can be ingested; copy the data out of the device or pipe first.' } };
+    return;
+  }
+  const realRoot = fs.realpathSync(root);
+  const stack: Buffer[] = [Buffer.from(root)];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let names: Buffer[];
+    try {
+      names = (fs.readdirSync(dir, { encoding: 'buffer' }) as Buffer[]).sort(Buffer.compare);
+    } catch (err) {
+      yield { kind: 'problem', problem: problemFromErrno(decodePathBytes(dir).display, err as NodeJS.ErrnoException) };
+      continue;
+    }
+    const subdirs: Buffer[] = [];
+    for (const name of names) {
+      const path = Buffer.concat([dir, SEP, name]);
+      const display = decodePathBytes(path).display;
+      let lst: fs.Stats;
+      try {
+        lst = fs.lstatSync(path);
+      } catch (err) {
+        yield { kind: 'problem', problem: problemFromErrno(display, err as NodeJS.ErrnoException) };
+        continue;
+      }
+      if (lst.isSymbolicLink()) {
+        yield symlinkEvent(path, display, realRoot);
+      } else if (lst.isDirectory()) {
+        subdirs.push(path);
+      } else if (lst.isFile()) {
+        yield { kind: 'file', entry: toEntry(path, lst) };
+      } else {
+        yield { kind: 'problem', problem: { path: display, code: 'E_INPUT_NOT_FILE', message: `${display} is not a regular file (${describeType(lst)}); skipped`, hint: 'Devices, pipes and sockets cannot be ingested; copy their data into a file first.' } };
+      }
+    }
+    // Reverse so that the stack pops sub-folders in name order.
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+}
+
+function symlinkEvent(path: Buffer, display: string, realRoot: string): WalkEvent {
+  const target = decodePathBytes(fs.readlinkSync(path, { encoding: 'buffer' })).display;
+  try {
+    const real = fs.realpathSync(path);
+    const rel = relative(realRoot, real);
+    return { kind: 'symlink', path: display, target, resolvesInside: rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)), loop: false };
+  } catch (err) {
+    const loop = (err as NodeJS.ErrnoException).code === 'ELOOP';
+    return { kind: 'symlink', path: display, target, resolvesInside: false, loop };
+  }
+}
+
+function describeType(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isCharacterDevice()) return 'a character device';
+  return 'an unknown kind of file';
+}
