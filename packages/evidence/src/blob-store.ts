@@ -10,7 +10,7 @@ import type { FileWorkerPool } from './file-worker-pool.ts';
 import type { Digests } from './types.ts';
 
 /**
- * Content-addressed storage: each blob lives at `blobs/sha256/ab/cd/<sha256>` and is read-only.
+ * Content-addressed storage: each blob lives at `blobs/sha256/ab/<sha256>` and is read-only.
  * Writes go to `tmp/`, are fsynced, then renamed into place, so a crash leaves either nothing or a
  * complete blob; a blob's name is its SHA-256, so a complete blob can be checked at any time.
  */
@@ -18,10 +18,41 @@ export class BlobStore {
   readonly root: string;
   readonly tmpDir: string;
   private pool: FileWorkerPool | undefined;
+  /** Directories whose new entries still need an fsync (group commit during ingest), or undefined when each rename syncs at once. */
+  private pendingDirs: Set<string> | undefined;
 
   constructor(caseDir: string, private readonly readOnly = false) {
     this.root = join(caseDir, 'blobs', 'sha256');
     this.tmpDir = join(caseDir, 'tmp');
+  }
+
+  /**
+   * Group commit for many small files: renames are made durable by `syncPendingDirectories()`, which the
+   * caller runs before it commits the database rows that refer to them.
+   */
+  async deferDirectorySync(on: boolean): Promise<void> {
+    if (on) this.pendingDirs ??= new Set();
+    else {
+      await this.syncPendingDirectories();
+      this.pendingDirs = undefined;
+    }
+  }
+
+  /** Flushes the pending directories together: in parallel, so the file system can merge them into one journal commit. */
+  async syncPendingDirectories(): Promise<void> {
+    if (!this.pendingDirs || this.pendingDirs.size === 0) return;
+    const dirs = [...this.pendingDirs];
+    this.pendingDirs.clear();
+    await Promise.all(
+      dirs.map(async (dir) => {
+        const handle = await fs.promises.open(dir, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }),
+    );
   }
 
   /** Lets the store hash and copy files on worker threads (ingest sets this). */
@@ -35,7 +66,7 @@ export class BlobStore {
         hint: 'Blob addresses are 64 lower-case hexadecimal characters.',
       });
     }
-    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return join(this.root, sha256.slice(0, 2), sha256);
   }
 
   has(sha256: string): boolean {
@@ -69,16 +100,26 @@ export class BlobStore {
       fs.rmSync(tmpPath, { force: true });
       return { stored: false };
     }
-    const dir = join(this.root, sha256.slice(0, 2), sha256.slice(2, 4));
-    fs.mkdirSync(dir, { recursive: true });
+    const dir = join(this.root, sha256.slice(0, 2));
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      if (this.pendingDirs) this.pendingDirs.add(this.root);
+      else fsyncDir(this.root);
+    }
     fs.chmodSync(tmpPath, 0o444);
     fs.renameSync(tmpPath, dest);
-    fsyncDir(dir);
+    if (this.pendingDirs) this.pendingDirs.add(dir);
+    else fsyncDir(dir);
     return { stored: true };
   }
 
   /** Stores a file's bytes, hashing them in the same single read. */
   async putFile(path: string | Uint8Array, expectedSize?: number): Promise<Digests> {
+    return (await this.putFileWithHead(path, expectedSize)).digests;
+  }
+
+  /** As `putFile`, also returning the first 4 KiB (for sniffing the media type without another read). */
+  async putFileWithHead(path: string | Uint8Array, expectedSize?: number): Promise<{ digests: Digests; head: Uint8Array }> {
     const tmpPath = this.newTempPath();
     if (this.pool) {
       const result = await this.pool.run({ path, tmpPath, ...(expectedSize === undefined ? {} : { expectedSize }) });
@@ -86,11 +127,18 @@ export class BlobStore {
         throw new VestigeError(result.error.code, `cannot store ${displayPath(path)}: ${result.error.message}`, { file: displayPath(path) });
       }
       this.commitTemp(tmpPath, result.digests.sha256);
-      return result.digests;
+      return { digests: result.digests, head: result.head ?? new Uint8Array() };
     }
-    const digests = await this.writeStream(createReadStream(path as string), tmpPath);
+    const digests = await this.writeStream(createReadStream(typeof path === 'string' ? path : Buffer.from(path)), tmpPath);
     this.commitTemp(tmpPath, digests.sha256);
-    return digests;
+    const fd = fs.openSync(this.pathOf(digests.sha256), 'r');
+    try {
+      const head = Buffer.alloc(Math.min(4096, digests.size));
+      fs.readSync(fd, head, 0, head.length, 0);
+      return { digests, head };
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   async putBuffer(buf: Uint8Array): Promise<Digests> {
@@ -195,9 +243,7 @@ export class BlobStore {
   *list(): Generator<string> {
     if (!fs.existsSync(this.root)) return;
     for (const a of fs.readdirSync(this.root)) {
-      for (const b of fs.readdirSync(join(this.root, a))) {
-        for (const name of fs.readdirSync(join(this.root, a, b))) yield name;
-      }
+      for (const name of fs.readdirSync(join(this.root, a))) yield name;
     }
   }
 

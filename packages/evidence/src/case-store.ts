@@ -100,6 +100,18 @@ export class CaseStore {
     this.custody = new CustodyLog(this.db, dir, this.clock);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared statements are cached: preparing one costs more than running it. */
+  private sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
   static isCase(dir: string): boolean {
     return fs.existsSync(join(dir, CASE_MARKER)) && fs.existsSync(join(dir, 'case.sqlite'));
   }
@@ -189,22 +201,22 @@ export class CaseStore {
   // ---- items -------------------------------------------------------------------------------
 
   item(id: string): Item {
-    const row = this.db.prepare('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
+    const row = this.sql('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
     if (!row) throw new VestigeError('E_ITEM_NOT_FOUND', `no item ${id} in this case`, { hint: 'List items with `vestige items --case DIR`.' });
     return rowToItem(row);
   }
 
   findItem(id: string): Item | undefined {
-    const row = this.db.prepare('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
+    const row = this.sql('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
     return row ? rowToItem(row) : undefined;
   }
 
   itemsBySha256(sha256: string): Item[] {
-    return (this.db.prepare('SELECT * FROM items WHERE sha256 = ? ORDER BY seq').all(sha256) as ItemRow[]).map(rowToItem);
+    return (this.sql('SELECT * FROM items WHERE sha256 = ? ORDER BY seq').all(sha256) as ItemRow[]).map(rowToItem);
   }
 
   itemByDigest(algorithm: 'md5' | 'sha1' | 'sha256', hex: string): Item | undefined {
-    const row = this.db.prepare(`SELECT * FROM items WHERE ${algorithm} = ? ORDER BY seq LIMIT 1`).get(hex.toLowerCase()) as ItemRow | undefined;
+    const row = this.sql(`SELECT * FROM items WHERE ${algorithm} = ? ORDER BY seq LIMIT 1`).get(hex.toLowerCase()) as ItemRow | undefined;
     return row ? rowToItem(row) : undefined;
   }
 
@@ -220,15 +232,15 @@ export class CaseStore {
       args.push(`${filter.mediaTypePrefix}%`);
     }
     const sql = `SELECT * FROM items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
-    return (this.db.prepare(sql).all(...args) as ItemRow[]).map(rowToItem);
+    return (this.sql(sql).all(...args) as ItemRow[]).map(rowToItem);
   }
 
   itemCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
+    return (this.sql('SELECT count(*) AS n FROM items').get() as { n: number }).n;
   }
 
   sources(itemId: string): Source[] {
-    const rows = this.db.prepare('SELECT * FROM sources WHERE item_id = ? ORDER BY id').all(itemId) as Array<{
+    const rows = this.sql('SELECT * FROM sources WHERE item_id = ? ORDER BY id').all(itemId) as Array<{
       item_id: string;
       path: string;
       size: number;
@@ -241,7 +253,7 @@ export class CaseStore {
   }
 
   private nextItemId(): { id: string; seq: number } {
-    const row = this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM items').get() as { seq: number };
+    const row = this.sql('SELECT coalesce(max(seq), 0) + 1 AS seq FROM items').get() as { seq: number };
     return { id: `I-${String(row.seq).padStart(6, '0')}`, seq: row.seq };
   }
 
@@ -278,7 +290,7 @@ export class CaseStore {
   }
 
   sourceKnown(path: string, size: number, mtime: string): Item | undefined {
-    const row = this.db.prepare('SELECT item_id FROM sources WHERE path = ? AND size = ? AND mtime = ? LIMIT 1').get(path, size, mtime) as { item_id: string } | undefined;
+    const row = this.sql('SELECT item_id FROM sources WHERE path = ? AND size = ? AND mtime = ? LIMIT 1').get(path, size, mtime) as { item_id: string } | undefined;
     return row ? this.item(row.item_id) : undefined;
   }
 
@@ -287,7 +299,7 @@ export class CaseStore {
   beginIngest(args: { operator: string; roots: string[] }): string {
     const id = `ING-${this.clock().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
     this.transaction(() => {
-      this.db.prepare('INSERT INTO ingests (id, operator, started_at, roots) VALUES (?, ?, ?, ?)').run(id, args.operator, this.clock().toISOString(), JSON.stringify(args.roots));
+      this.sql('INSERT INTO ingests (id, operator, started_at, roots) VALUES (?, ?, ?, ?)').run(id, args.operator, this.clock().toISOString(), JSON.stringify(args.roots));
       this.custody.append({ operator: args.operator, action: 'ingest.started', subject: id, details: { roots: args.roots } });
     });
     return id;
@@ -295,25 +307,25 @@ export class CaseStore {
 
   finishIngest(id: string, operator: string, summary: Record<string, unknown>): void {
     this.transaction(() => {
-      this.db.prepare('UPDATE ingests SET finished_at = ?, summary = ? WHERE id = ?').run(this.clock().toISOString(), canonicalJson(summary), id);
+      this.sql('UPDATE ingests SET finished_at = ?, summary = ? WHERE id = ?').run(this.clock().toISOString(), canonicalJson(summary), id);
       this.custody.append({ operator, action: 'ingest.finished', subject: id, details: summary });
     });
   }
 
   recordSymlink(args: { ingestId: string; path: string; target: string; resolvesInside: boolean; operator: string }): void {
-    const info = this.db.prepare('INSERT OR IGNORE INTO symlinks (ingest_id, path, target, resolves_inside) VALUES (?, ?, ?, ?)').run(args.ingestId, args.path, args.target, args.resolvesInside ? 1 : 0);
+    const info = this.sql('INSERT OR IGNORE INTO symlinks (ingest_id, path, target, resolves_inside) VALUES (?, ?, ?, ?)').run(args.ingestId, args.path, args.target, args.resolvesInside ? 1 : 0);
     if (info.changes > 0) {
       this.custody.append({ operator: args.operator, action: 'symlink.recorded', subject: args.ingestId, details: { path: args.path, target: args.target, resolvesInside: args.resolvesInside } });
     }
   }
 
   recordReject(args: { ingestId: string; path: string; code: string; message: string; operator: string }): void {
-    this.db.prepare('INSERT INTO rejects (ingest_id, path, code, message) VALUES (?, ?, ?, ?)').run(args.ingestId, args.path, args.code, args.message);
+    this.sql('INSERT INTO rejects (ingest_id, path, code, message) VALUES (?, ?, ?, ?)').run(args.ingestId, args.path, args.code, args.message);
     this.custody.append({ operator: args.operator, action: 'input.rejected', subject: args.ingestId, details: { path: args.path, code: args.code, message: args.message } });
   }
 
   symlinks(): Array<{ path: string; target: string; resolvesInside: boolean }> {
-    return (this.db.prepare('SELECT path, target, resolves_inside FROM symlinks ORDER BY id').all() as Array<{ path: string; target: string; resolves_inside: number }>).map((r) => ({
+    return (this.sql('SELECT path, target, resolves_inside FROM symlinks ORDER BY id').all() as Array<{ path: string; target: string; resolves_inside: number }>).map((r) => ({
       path: r.path,
       target: r.target,
       resolvesInside: r.resolves_inside === 1,
@@ -334,7 +346,7 @@ export class CaseStore {
       }
     }
     return this.transaction(() => {
-      const provenanceId = `P-${String((this.db.prepare('SELECT count(*) AS n FROM provenance').get() as { n: number }).n + 1).padStart(6, '0')}`;
+      const provenanceId = `P-${String((this.sql('SELECT count(*) AS n FROM provenance').get() as { n: number }).n + 1).padStart(6, '0')}`;
       const items: Item[] = [];
       for (const out of input.outputs) {
         const existing = this.itemsBySha256(out.digests.sha256)[0];
@@ -361,8 +373,8 @@ export class CaseStore {
       };
       const json = canonicalJson(record);
       const hash = sha256Hex(json);
-      this.db.prepare('INSERT INTO provenance (id, activity, record, hash) VALUES (?, ?, ?, ?)').run(provenanceId, input.activity, json, hash);
-      const link = this.db.prepare('INSERT OR IGNORE INTO provenance_outputs (provenance_id, item_id) VALUES (?, ?)');
+      this.sql('INSERT INTO provenance (id, activity, record, hash) VALUES (?, ?, ?, ?)').run(provenanceId, input.activity, json, hash);
+      const link = this.sql('INSERT OR IGNORE INTO provenance_outputs (provenance_id, item_id) VALUES (?, ?)');
       for (const item of items) link.run(provenanceId, item.id);
       this.custody.append({
         operator: input.operator,
@@ -375,19 +387,19 @@ export class CaseStore {
   }
 
   provenance(id: string): ProvenanceRecord {
-    const row = this.db.prepare('SELECT record FROM provenance WHERE id = ?').get(id) as { record: string } | undefined;
+    const row = this.sql('SELECT record FROM provenance WHERE id = ?').get(id) as { record: string } | undefined;
     if (!row) throw new VestigeError('E_ITEM_NOT_FOUND', `no provenance record ${id} in this case`);
     return JSON.parse(row.record) as ProvenanceRecord;
   }
 
   /** Provenance records that produced an item (first derivation first). */
   provenanceOf(itemId: string): ProvenanceRecord[] {
-    const rows = this.db.prepare('SELECT p.record FROM provenance_outputs o JOIN provenance p ON p.id = o.provenance_id WHERE o.item_id = ? ORDER BY p.id').all(itemId) as Array<{ record: string }>;
+    const rows = this.sql('SELECT p.record FROM provenance_outputs o JOIN provenance p ON p.id = o.provenance_id WHERE o.item_id = ? ORDER BY p.id').all(itemId) as Array<{ record: string }>;
     return rows.map((r) => JSON.parse(r.record) as ProvenanceRecord);
   }
 
   provenanceRecords(): Array<{ record: ProvenanceRecord; hash: string; json: string }> {
-    return (this.db.prepare('SELECT record, hash FROM provenance ORDER BY id').all() as Array<{ record: string; hash: string }>).map((r) => ({
+    return (this.sql('SELECT record, hash FROM provenance ORDER BY id').all() as Array<{ record: string; hash: string }>).map((r) => ({
       record: JSON.parse(r.record) as ProvenanceRecord,
       hash: r.hash,
       json: r.record,
@@ -407,12 +419,12 @@ export class CaseStore {
   }
 
   annotations(itemId: string): Record<string, unknown> {
-    const rows = this.db.prepare('SELECT namespace, value FROM annotations WHERE item_id = ? ORDER BY namespace').all(itemId) as Array<{ namespace: string; value: string }>;
+    const rows = this.sql('SELECT namespace, value FROM annotations WHERE item_id = ? ORDER BY namespace').all(itemId) as Array<{ namespace: string; value: string }>;
     return Object.fromEntries(rows.map((r) => [r.namespace, JSON.parse(r.value) as unknown]));
   }
 
   annotated(namespace: string): Array<{ item: Item; value: unknown }> {
-    const rows = this.db.prepare('SELECT a.value AS annotation, i.* FROM annotations a JOIN items i ON i.id = a.item_id WHERE a.namespace = ? ORDER BY i.seq').all(namespace) as Array<ItemRow & { annotation: string }>;
+    const rows = this.sql('SELECT a.value AS annotation, i.* FROM annotations a JOIN items i ON i.id = a.item_id WHERE a.namespace = ? ORDER BY i.seq').all(namespace) as Array<ItemRow & { annotation: string }>;
     return rows.map((r) => ({ item: rowToItem(r), value: JSON.parse(r.annotation) as unknown }));
   }
 
@@ -426,18 +438,18 @@ export class CaseStore {
   }
 
   getRecord<T = unknown>(collection: string, id: string): T | undefined {
-    const row = this.db.prepare('SELECT value FROM records WHERE collection = ? AND id = ?').get(collection, id) as { value: string } | undefined;
+    const row = this.sql('SELECT value FROM records WHERE collection = ? AND id = ?').get(collection, id) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
   listRecords<T = unknown>(collection: string): Array<{ id: string; value: T; updatedAt: string }> {
-    const rows = this.db.prepare('SELECT id, value, updated_at FROM records WHERE collection = ? ORDER BY id').all(collection) as Array<{ id: string; value: string; updated_at: string }>;
+    const rows = this.sql('SELECT id, value, updated_at FROM records WHERE collection = ? ORDER BY id').all(collection) as Array<{ id: string; value: string; updated_at: string }>;
     return rows.map((r) => ({ id: r.id, value: JSON.parse(r.value) as T, updatedAt: r.updated_at }));
   }
 
   deleteRecord(collection: string, id: string, operator: string): boolean {
     return this.transaction(() => {
-      const info = this.db.prepare('DELETE FROM records WHERE collection = ? AND id = ?').run(collection, id);
+      const info = this.sql('DELETE FROM records WHERE collection = ? AND id = ?').run(collection, id);
       if (info.changes > 0) this.custody.append({ operator, action: 'record.deleted', subject: `${collection}/${id}`, details: { collection, id } });
       return info.changes > 0;
     });

@@ -59,6 +59,8 @@ interface EventRow {
  */
 export class CustodyLog {
   private readonly headPath: string;
+  private readonly lastStmt: Database.Statement;
+  private readonly insertStmt: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -66,11 +68,15 @@ export class CustodyLog {
     private readonly now: () => Date,
   ) {
     this.headPath = join(caseDir, 'custody.head');
+    this.lastStmt = db.prepare('SELECT seq, hash FROM custody_events ORDER BY seq DESC LIMIT 1');
+    this.insertStmt = db.readonly
+      ? this.lastStmt
+      : db.prepare('INSERT INTO custody_events (seq, time, operator, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   }
 
   /** Appends one event. Call inside the caller's transaction when the event records a database change. */
   append(input: NewCustodyEvent): CustodyEvent {
-    const last = this.db.prepare('SELECT seq, hash FROM custody_events ORDER BY seq DESC LIMIT 1').get() as
+    const last = this.lastStmt.get() as
       | { seq: number; hash: string }
       | undefined;
     const base = {
@@ -83,9 +89,7 @@ export class CustodyLog {
       prev: last?.hash ?? GENESIS_PREV,
     };
     const event: CustodyEvent = { ...base, hash: custodyEventHash(base) };
-    this.db
-      .prepare('INSERT INTO custody_events (seq, time, operator, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(event.seq, event.time, event.operator, event.action, event.subject, canonicalJson(event.details), event.prev, event.hash);
+    this.insertStmt.run(event.seq, event.time, event.operator, event.action, event.subject, canonicalJson(event.details), event.prev, event.hash);
     return event;
   }
 
@@ -100,7 +104,7 @@ export class CustodyLog {
   }
 
   head(): CustodyHead | undefined {
-    const row = this.db.prepare('SELECT seq, hash FROM custody_events ORDER BY seq DESC LIMIT 1').get() as CustodyHead | undefined;
+    const row = this.lastStmt.get() as CustodyHead | undefined;
     return row ? { seq: row.seq, hash: row.hash } : undefined;
   }
 

@@ -11,7 +11,7 @@ export interface FileTask {
 }
 
 export type FileTaskResult =
-  | { digests: Digests; mtimeMs: number; error?: undefined }
+  | { digests: Digests; mtimeMs: number; head?: Uint8Array; error?: undefined }
   | { error: { code: string; message: string; errno?: string }; digests?: undefined };
 
 interface Pending {
@@ -19,35 +19,36 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** Tasks given to one worker at a time: the second hashes while the first one's copy is being flushed. */
+const TASKS_PER_WORKER = 2;
+
 /**
  * A small pool of worker threads that hash (and optionally copy) files, so that ingest and verify use
  * every core while the main thread keeps the database.
  */
 export class FileWorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly queue: Array<{ task: FileTask & { id: number }; pending: Pending }> = [];
   private readonly inFlight = new Map<number, Pending>();
-  private readonly workerTask = new Map<Worker, number>();
+  private readonly workerTasks = new Map<Worker, Set<number>>();
   private nextId = 1;
 
   constructor(size = Math.max(1, Math.min(availableParallelism(), 8))) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./file-worker.mjs', import.meta.url));
+      this.workerTasks.set(worker, new Set());
       worker.on('message', (msg: FileTaskResult & { id: number }) => {
         const pending = this.inFlight.get(msg.id);
         this.inFlight.delete(msg.id);
-        this.workerTask.delete(worker);
+        this.workerTasks.get(worker)!.delete(msg.id);
         const { id: _id, ...result } = msg;
         pending?.resolve(result as FileTaskResult);
-        this.release(worker);
+        this.fill(worker);
       });
       worker.on('error', (err) => {
-        const id = this.workerTask.get(worker);
-        if (id !== undefined) this.inFlight.get(id)?.reject(err);
+        for (const id of this.workerTasks.get(worker) ?? []) this.inFlight.get(id)?.reject(err);
       });
       this.workers.push(worker);
-      this.idle.push(worker);
     }
   }
 
@@ -55,30 +56,32 @@ export class FileWorkerPool {
     return this.workers.length;
   }
 
+  /** How many tasks can usefully be outstanding at once. */
+  get capacity(): number {
+    return this.workers.length * TASKS_PER_WORKER;
+  }
+
   run(task: FileTask): Promise<FileTaskResult> {
     return new Promise((resolve, reject) => {
-      const job = { task: { ...task, id: this.nextId++ }, pending: { resolve, reject } };
-      const worker = this.idle.pop();
-      if (worker) this.dispatch(worker, job);
-      else this.queue.push(job);
+      this.queue.push({ task: { ...task, id: this.nextId++ }, pending: { resolve, reject } });
+      // Least-loaded worker first.
+      const worker = [...this.workers].sort((a, b) => this.workerTasks.get(a)!.size - this.workerTasks.get(b)!.size)[0];
+      if (worker) this.fill(worker);
     });
   }
 
-  private dispatch(worker: Worker, job: { task: FileTask & { id: number }; pending: Pending }): void {
-    this.inFlight.set(job.task.id, job.pending);
-    this.workerTask.set(worker, job.task.id);
-    worker.postMessage(job.task);
-  }
-
-  private release(worker: Worker): void {
-    const next = this.queue.shift();
-    if (next) this.dispatch(worker, next);
-    else this.idle.push(worker);
+  private fill(worker: Worker): void {
+    const tasks = this.workerTasks.get(worker)!;
+    while (tasks.size < TASKS_PER_WORKER && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      this.inFlight.set(job.task.id, job.pending);
+      tasks.add(job.task.id);
+      worker.postMessage(job.task);
+    }
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
-    this.idle.length = 0;
   }
 }

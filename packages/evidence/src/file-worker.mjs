@@ -9,7 +9,11 @@ import * as fs from 'node:fs';
 const CHUNK = 1 << 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
 
-function hashFile(task) {
+/**
+ * Hashes (and copies) synchronously, then hands the fsync to libuv's thread pool and returns: the worker
+ * takes its next file while the disk flushes this one. `finish` is called once the copy is durable.
+ */
+function hashFile(task, finish) {
   const md5 = createHash('md5');
   const sha1 = createHash('sha1');
   const sha256 = createHash('sha256');
@@ -18,9 +22,10 @@ function hashFile(task) {
   try {
     src = fs.openSync(task.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     const before = fs.fstatSync(src);
-    if (!before.isFile()) return { error: { code: 'E_INPUT_NOT_FILE', message: 'not a regular file' } };
+    if (!before.isFile()) return finish({ error: { code: 'E_INPUT_NOT_FILE', message: 'not a regular file' } });
     if (task.tmpPath) out = fs.openSync(task.tmpPath, 'wx', 0o600);
     let size = 0;
+    let head;
     for (;;) {
       const n = fs.readSync(src, buffer, 0, CHUNK, null);
       if (n === 0) break;
@@ -32,18 +37,24 @@ function hashFile(task) {
         let written = 0;
         while (written < n) written += fs.writeSync(out, chunk, written, n - written);
       }
+      if (size === 0) head = Buffer.from(chunk.subarray(0, Math.min(n, 4096)));
       size += n;
     }
     const after = fs.fstatSync(src);
     // A file that changes under us yields digests of bytes that never existed together: refuse it.
     if (size !== after.size || size !== before.size || after.mtimeMs !== before.mtimeMs ||
         (task.expectedSize !== undefined && task.expectedSize !== size)) {
-      return { error: { code: 'E_INPUT_CHANGED', message: `file changed while it was read (size ${task.expectedSize ?? before.size} → ${size} read, now ${after.size})` } };
+      return finish({ error: { code: 'E_INPUT_CHANGED', message: `file changed while it was read (size ${task.expectedSize ?? before.size} → ${size} read, now ${after.size})` } });
     }
-    if (out !== undefined) fs.fsyncSync(out);
-    return { digests: { md5: md5.digest('hex'), sha1: sha1.digest('hex'), sha256: sha256.digest('hex'), size }, mtimeMs: after.mtimeMs };
+    const result = { digests: { md5: md5.digest('hex'), sha1: sha1.digest('hex'), sha256: sha256.digest('hex'), size }, mtimeMs: after.mtimeMs, head };
+    if (out === undefined) return finish(result);
+    const fd = out;
+    out = undefined;
+    fs.fsync(fd, (err) => {
+      fs.close(fd, () => finish(err ? { error: { code: 'E_INPUT_UNREADABLE', message: `cannot flush the stored copy: ${err.message}` } } : result));
+    });
   } catch (err) {
-    return { error: { code: err.code === 'ENOENT' ? 'E_INPUT_MISSING' : err.code === 'ELOOP' ? 'E_SYMLINK_LOOP' : 'E_INPUT_UNREADABLE', message: `${err.code ?? ''} ${err.message}`.trim(), errno: err.code } };
+    return finish({ error: { code: err.code === 'ENOENT' ? 'E_INPUT_MISSING' : err.code === 'ELOOP' ? 'E_SYMLINK_LOOP' : 'E_INPUT_UNREADABLE', message: `${err.code ?? ''} ${err.message}`.trim(), errno: err.code } });
   } finally {
     if (src !== undefined) fs.closeSync(src);
     if (out !== undefined) fs.closeSync(out);
@@ -51,9 +62,10 @@ function hashFile(task) {
 }
 
 parentPort.on('message', (task) => {
-  const result = hashFile(task);
-  if (result.error && task.tmpPath) {
-    try { fs.rmSync(task.tmpPath, { force: true }); } catch { /* the caller cleans tmp/ on next open */ }
-  }
-  parentPort.postMessage({ id: task.id, ...result });
+  hashFile(task, (result) => {
+    if (result.error && task.tmpPath) {
+      try { fs.rmSync(task.tmpPath, { force: true }); } catch { /* the caller cleans tmp/ on next open */ }
+    }
+    parentPort.postMessage({ id: task.id, ...result });
+  });
 });

@@ -88,6 +88,7 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
   const lock = store.lock('ingest');
   const pool = new FileWorkerPool(options.workers);
   store.blobs.usePool(pool);
+  await store.blobs.deferDirectorySync(true);
   try {
     store.blobs.clearTemp();
     const roots = inputs.map((p) => resolvePath(p));
@@ -120,6 +121,7 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
           }
         } else {
           report.rejected.push(event.problem);
+          store.transaction(() => store.recordReject({ ingestId, path: event.problem.path, code: event.problem.code, message: event.problem.message, operator: options.operator }));
         }
       }
     }
@@ -131,15 +133,23 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
     const results: Array<StoreOutcome | undefined> = new Array(files.length);
     let nextToRecord = 0;
     let nextToStart = 0;
-    const inFlightLimit = pool.size * 2;
+    const inFlightLimit = pool.capacity * 2;
     const pendingBatch: Array<{ entry: FileEntry; outcome: StoreOutcome }> = [];
-
+    let lastFlush = Date.now();
+    // Flushes run one after another: directory syncs, then one transaction for the whole batch.
+    let flushing: Promise<void> = Promise.resolve();
     const flush = () => {
-      if (pendingBatch.length === 0) return;
+      if (pendingBatch.length === 0) return flushing;
       const batch = pendingBatch.splice(0);
-      store.transaction(() => {
-        for (const { entry, outcome } of batch) recordOutcome(store, ingestId, entry, outcome, options.operator, report);
+      lastFlush = Date.now();
+      flushing = flushing.then(async () => {
+        // The renames these rows refer to must be durable before the rows are.
+        await store.blobs.syncPendingDirectories();
+        store.transaction(() => {
+          for (const { entry, outcome } of batch) recordOutcome(store, ingestId, entry, outcome, options.operator, report);
+        });
       });
+      return flushing;
     };
 
     await new Promise<void>((resolveAll, rejectAll) => {
@@ -161,12 +171,10 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
                 results[nextToRecord] = undefined;
                 nextToRecord++;
               }
-              if (pendingBatch.length >= 64) flush();
+              if (pendingBatch.length >= 256 || Date.now() - lastFlush > 250) flush().catch(rejectAll);
               active--;
-              if (nextToRecord === files.length) {
-                flush();
-                resolveAll();
-              } else startMore();
+              if (nextToRecord === files.length) flush().then(resolveAll, rejectAll);
+              else startMore();
             })
             .catch(rejectAll);
         }
@@ -174,7 +182,7 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
       };
       startMore();
     });
-    flush();
+    await flush();
 
     report.filesSeen = files.length;
     report.elapsedMs = Date.now() - started;
@@ -192,6 +200,7 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
     options.onProgress?.({ ...progress, phase: 'done' });
     return report;
   } finally {
+    await store.blobs.deferDirectorySync(false);
     store.blobs.usePool(undefined);
     await pool.close();
     lock.release();
@@ -207,8 +216,9 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
     return { ok: false, problem: { path: entry.display, code: 'E_INPUT_EMPTY', message: `${entry.display} is empty (0 bytes): nothing to preserve; its path is recorded with the ingest`, hint: 'Check whether the file was copied completely from the exhibit.' } };
   }
   let digests: Digests;
+  let head: Uint8Array;
   try {
-    digests = await store.blobs.putFile(entry.pathBytes, entry.size);
+    ({ digests, head } = await store.blobs.putFileWithHead(entry.pathBytes, entry.size));
   } catch (err) {
     if (isVestigeError(err)) {
       const hint =
@@ -231,7 +241,7 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
     });
   }
   const blobPath = store.blobs.pathOf(digests.sha256);
-  const mediaType = sniffMediaType(readHead(blobPath), entry.display);
+  const mediaType = sniffMediaType(head, entry.display);
   let metadata: Record<string, unknown> = {};
   if (store.itemsBySha256(digests.sha256).length === 0) {
     for (const extractor of extractors) {
@@ -279,17 +289,6 @@ function recordOutcome(store: CaseStore, ingestId: string, entry: FileEntry, out
   report.bytesRead += outcome.digests.size;
   report.warnings.push(...outcome.warnings);
   report.files.push({ path: entry.display, itemId: item.id, sha256: item.sha256, size: item.size, status });
-}
-
-function readHead(path: string): Uint8Array {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(4096);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function problemFromErrno(path: string, err: NodeJS.ErrnoException): IngestProblem {
