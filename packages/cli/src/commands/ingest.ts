@@ -34,17 +34,22 @@ Exit codes: 0 all stored; 2 partial (some inputs rejected or flagged — listed,
         onProgress: (p) => bar.update(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal),
       });
       bar.finish();
+      // Problems always go to stderr, so a script using --json still shows the officer what was rejected.
+      printProblems(report, out.stderr);
       if (out.json) out.stdout(JSON.stringify(report));
-      else printReport(report, out.stdout, out.stderr);
+      else printSummary(report, out.stdout);
       return report.rejected.length > 0 || report.warnings.length > 0 ? ExitCode.partial : ExitCode.ok;
     });
   },
 };
 
-function printReport(r: IngestReport, stdout: (s: string) => void, stderr: (s: string) => void): void {
+function printProblems(r: IngestReport, stderr: (s: string) => void): void {
   for (const p of [...r.rejected, ...r.warnings]) {
     stderr(`${r.rejected.includes(p) ? 'rejected' : 'warning '} ${p.code}: ${p.message}${p.hint ? `\n         what to do: ${p.hint}` : ''}`);
   }
+}
+
+function printSummary(r: IngestReport, stdout: (s: string) => void): void {
   stdout(
     [
       `Ingest ${r.ingestId}: ${r.filesSeen} files, ${formatBytes(r.bytesRead)} read in ${(r.elapsedMs / 1000).toFixed(1)} s`,
