@@ -20,7 +20,7 @@ interface Pending {
 }
 
 /** Tasks given to one worker at a time: the second hashes while the first one's copy is being flushed. */
-const TASKS_PER_WORKER = 2;
+const TASKS_PER_WORKER = 4;
 
 /**
  * A small pool of worker threads that hash (and optionally copy) files, so that ingest and verify use
