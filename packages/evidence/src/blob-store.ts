@@ -243,7 +243,8 @@ export class BlobStore {
   *list(): Generator<string> {
     if (!fs.existsSync(this.root)) return;
     for (const a of fs.readdirSync(this.root)) {
-      for (const name of fs.readdirSync(join(this.root, a))) yield name;
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const name of fs.readdirSync(join(this.root, a))) if (isSha256Hex(name) && name.startsWith(a)) yield name;
     }
   }
 

@@ -34,6 +34,9 @@ export type ErrorCode =
   // formats
   | 'E_HASHSET_INVALID'
   | 'E_SCENE_INVALID'
+  // jobs
+  | 'E_CANCELLED'
+  | 'E_JOB_FAILED'
   // server
   | 'E_AUTH'
   | 'E_FORBIDDEN'
