@@ -1,0 +1,350 @@
+/**
+ * A Potree 2.0 point-cloud layer, streamed by level of detail.
+ *
+ * Reads metadata.json whole (checked against the manifest's SHA-256), then hierarchy.bin chunk by chunk
+ * and octree.bin node by node with HTTP range requests. Every piece is checked against the layer's
+ * integrity index (the hash of each chunk and node, issued by the server after it re-hashed the whole
+ * blobs) before it is decoded; a piece that does not match is refused and reported.
+ *
+ * Each frame, `update` walks the tree from the root in order of on-screen size, keeps nodes in the view
+ * frustum until the point budget is spent, and refines a node only while its point spacing covers more
+ * than `maxScreenError` pixels (screen-space error).
+ */
+import { Box3, BufferAttribute, BufferGeometry, Frustum, Group, Matrix4, Points, Sphere, Vector3, type Camera, type OrthographicCamera, type PerspectiveCamera } from 'three';
+import { IntegrityError, verified, type Api } from './api.ts';
+import { pointMaterial, type SharedPointUniforms } from './point-material.ts';
+
+export interface PointCloudLayerRef {
+  id: string;
+  name: string;
+  files: { metadata: { sha256: string }; hierarchy: { sha256: string }; octree: { sha256: string } };
+  points: number;
+}
+
+interface PotreeAttribute {
+  name: string;
+  size: number;
+  type: string;
+  min: number[];
+  max: number[];
+}
+interface PotreeMetadata {
+  points: number;
+  hierarchy: { firstChunkSize: number; stepSize: number; depth: number };
+  offset: [number, number, number];
+  scale: [number, number, number];
+  spacing: number;
+  boundingBox: { min: [number, number, number]; max: [number, number, number] };
+  encoding: string;
+  attributes: PotreeAttribute[];
+}
+interface LayerIndex {
+  firstChunkSize: number;
+  chunks: Record<string, [number, string]>;
+  nodes: Record<string, [number, string]>;
+}
+
+export class PotreeNode {
+  readonly children: (PotreeNode | undefined)[] = new Array(8).fill(undefined);
+  type = 0;
+  childMask = 0;
+  numPoints = 0;
+  byteOffset = 0;
+  byteSize = 0;
+  /** For proxies: where their hierarchy chunk is. */
+  hierarchyOffset = 0;
+  hierarchySize = 0;
+  object: Points | undefined;
+  /** Origin-relative positions of the loaded points (kept for picking and line of sight). */
+  positions: Float32Array | undefined;
+  loading = false;
+  failed = false;
+  lastUsed = 0;
+  readonly sphere = new Sphere();
+  constructor(readonly name: string, readonly level: number, readonly box: Box3, readonly spacing: number) {
+    box.getBoundingSphere(this.sphere);
+  }
+}
+
+export interface PotreeLayerEvents {
+  onWarning(message: string): void;
+  onNodeLoaded(): void;
+}
+
+const MAX_CONCURRENT = 4;
+
+export class PotreeLayer {
+  readonly group = new Group();
+  metadata!: PotreeMetadata;
+  root!: PotreeNode;
+  index!: LayerIndex;
+  hasRgb = false;
+  hasIntensity = false;
+  /** Nodes drawn in the last update. */
+  visibleNodes: PotreeNode[] = [];
+  visiblePoints = 0;
+  loadedPoints = 0;
+  private inFlight = 0;
+  private frame = 0;
+  private readonly loadedNodes = new Set<PotreeNode>();
+  private layout!: { stride: number; rgb: number; intensity: number; rgb16: boolean };
+
+  constructor(
+    readonly ref: PointCloudLayerRef,
+    private readonly api: Api,
+    private readonly sceneId: string,
+    /** Manifest origin: subtracted in double precision before anything becomes float32. */
+    private readonly origin: readonly [number, number, number],
+    private readonly uniforms: SharedPointUniforms,
+    private readonly events: PotreeLayerEvents,
+  ) {
+    this.group.name = `pointcloud:${ref.id}`;
+  }
+
+  async open(): Promise<void> {
+    const indexPromise = this.api.getJson<LayerIndex>(`scenes/${encodeURIComponent(this.sceneId)}/layers/${encodeURIComponent(this.ref.id)}/index`);
+    // The first hierarchy chunk can be fetched as soon as the index says where it is, beside metadata.json.
+    const firstChunk = indexPromise.then((index) => this.fetchChunk('r', 0, index.firstChunkSize, index));
+    firstChunk.catch(() => {});
+    const [metaBytes, index] = await Promise.all([this.api.verifiedBlob(this.ref.files.metadata.sha256, `${this.ref.name}: metadata.json`), indexPromise]);
+    this.index = index;
+    performance.mark('vestige:layer-index');
+    this.metadata = JSON.parse(new TextDecoder().decode(metaBytes)) as PotreeMetadata;
+    if (this.metadata.encoding !== 'DEFAULT') throw new Error(`${this.ref.name}: Potree encoding ${this.metadata.encoding} is not supported`);
+    let stride = 0;
+    let rgb = -1;
+    let intensity = -1;
+    let rgb16 = false;
+    for (const a of this.metadata.attributes) {
+      if (a.name === 'rgb') {
+        rgb = stride;
+        rgb16 = Math.max(...a.max) > 255;
+      }
+      if (a.name === 'intensity') intensity = stride;
+      stride += a.size;
+    }
+    this.layout = { stride, rgb, intensity, rgb16 };
+    this.hasRgb = rgb >= 0;
+    this.hasIntensity = intensity >= 0;
+    const ia = this.metadata.attributes.find((a) => a.name === 'intensity');
+    if (ia) this.uniforms.uIntensityRange.value.set(ia.min[0] ?? 0, ia.max[0] ?? 65535);
+    const bb = this.metadata.boundingBox;
+    const box = new Box3(
+      new Vector3(bb.min[0] - this.origin[0], bb.min[1] - this.origin[1], bb.min[2] - this.origin[2]),
+      new Vector3(bb.max[0] - this.origin[0], bb.max[1] - this.origin[1], bb.max[2] - this.origin[2]),
+    );
+    this.root = new PotreeNode('r', 0, box, this.metadata.spacing);
+    this.root.type = 2;
+    this.root.hierarchyOffset = 0;
+    this.root.hierarchySize = this.metadata.hierarchy.firstChunkSize;
+    if (index.firstChunkSize !== this.metadata.hierarchy.firstChunkSize) throw new Error(`${this.ref.name}: the integrity index does not describe this hierarchy`);
+    this.parseHierarchy(this.root, await firstChunk);
+  }
+
+  private async fetchChunk(name: string, offset: number, size: number, index: LayerIndex): Promise<ArrayBuffer> {
+    const entry = index.chunks[String(offset)];
+    if (!entry || entry[0] !== size) throw new IntegrityError(`${this.ref.name}: hierarchy chunk ${name}`, 'a listed chunk', 'a chunk the index does not list');
+    return verified(`${this.ref.name}: hierarchy of node ${name}`, await this.api.blob(this.ref.files.hierarchy.sha256, { start: offset, end: offset + size }), entry[1]);
+  }
+
+  /** Bounds of the layer in the layer group's frame (origin-relative source frame). */
+  get bounds(): Box3 {
+    return this.root.box;
+  }
+
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  private async loadHierarchy(node: PotreeNode): Promise<void> {
+    this.parseHierarchy(node, await this.fetchChunk(node.name, node.hierarchyOffset, node.hierarchySize, this.index));
+  }
+
+  private parseHierarchy(node: PotreeNode, bytes: ArrayBuffer): void {
+    const view = new DataView(bytes);
+    const nodes: PotreeNode[] = [node];
+    const count = bytes.byteLength / 22;
+    for (let i = 0; i < count; i++) {
+      const current = nodes[i];
+      if (!current) throw new Error(`${this.ref.name}: hierarchy chunk ${node.name} is malformed`);
+      const at = i * 22;
+      const type = view.getUint8(at);
+      const childMask = view.getUint8(at + 1);
+      const numPoints = view.getUint32(at + 2, true);
+      const offset = Number(view.getBigUint64(at + 6, true));
+      const size = Number(view.getBigUint64(at + 14, true));
+      current.childMask = childMask;
+      current.numPoints = numPoints;
+      if (type === 2 && i > 0) {
+        current.type = 2;
+        current.hierarchyOffset = offset;
+        current.hierarchySize = size;
+      } else {
+        current.type = type;
+        current.byteOffset = offset;
+        current.byteSize = size;
+      }
+      if (current.type === 2 && i > 0) continue;
+      for (let c = 0; c < 8; c++) {
+        if (!(childMask & (1 << c))) continue;
+        const child = new PotreeNode(current.name + c, current.level + 1, childBox(current.box, c), current.spacing / 2);
+        current.children[c] = child;
+        nodes.push(child);
+      }
+    }
+  }
+
+  private async loadNode(node: PotreeNode): Promise<void> {
+    node.loading = true;
+    this.inFlight++;
+    try {
+      if (node.type === 2) await this.loadHierarchy(node);
+      if (node.numPoints === 0 || node.byteSize === 0) {
+        node.positions = new Float32Array(0);
+        return;
+      }
+      const entry = this.index.nodes[String(node.byteOffset)];
+      if (!entry || entry[0] !== node.byteSize) throw new IntegrityError(`${this.ref.name}: node ${node.name}`, 'a listed node', 'a node the index does not list');
+      const bytes = await verified(
+        `${this.ref.name}: tile ${node.name}`,
+        await this.api.blob(this.ref.files.octree.sha256, { start: node.byteOffset, end: node.byteOffset + node.byteSize }),
+        entry[1],
+      );
+      this.decode(node, bytes);
+      this.events.onNodeLoaded();
+    } catch (err) {
+      node.failed = true;
+      this.events.onWarning(err instanceof IntegrityError ? err.message : `${this.ref.name}: node ${node.name} could not be loaded: ${(err as Error).message}`);
+    } finally {
+      node.loading = false;
+      this.inFlight--;
+    }
+  }
+
+  private decode(node: PotreeNode, bytes: ArrayBuffer): void {
+    const n = node.numPoints;
+    const { stride, rgb, intensity, rgb16 } = this.layout;
+    if (bytes.byteLength < n * stride) throw new Error(`node ${node.name} is shorter than its ${n} points`);
+    const view = new DataView(bytes);
+    const [sx, sy, sz] = this.metadata.scale;
+    // Offset relative to the scene origin, in double precision; only the small remainder goes to float32.
+    const ox = this.metadata.offset[0] - this.origin[0];
+    const oy = this.metadata.offset[1] - this.origin[1];
+    const oz = this.metadata.offset[2] - this.origin[2];
+    const positions = new Float32Array(n * 3);
+    const colors = new Uint8Array(n * 3);
+    const intensities = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const o = i * stride;
+      positions[i * 3] = view.getInt32(o, true) * sx + ox;
+      positions[i * 3 + 1] = view.getInt32(o + 4, true) * sy + oy;
+      positions[i * 3 + 2] = view.getInt32(o + 8, true) * sz + oz;
+      if (rgb >= 0) {
+        for (let k = 0; k < 3; k++) {
+          const v = view.getUint16(o + rgb + 2 * k, true);
+          colors[i * 3 + k] = rgb16 ? v >> 8 : v;
+        }
+      } else colors.fill(235, i * 3, i * 3 + 3);
+      if (intensity >= 0) intensities[i] = view.getUint16(o + intensity, true);
+    }
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new BufferAttribute(positions, 3));
+    geometry.setAttribute('rgb', new BufferAttribute(colors, 3, true));
+    geometry.setAttribute('intensity', new BufferAttribute(intensities, 1));
+    geometry.boundingBox = node.box.clone();
+    geometry.boundingSphere = node.sphere.clone();
+    const points = new Points(geometry, pointMaterial(this.uniforms, node.spacing));
+    points.name = `${this.ref.id}/${node.name}`;
+    points.frustumCulled = false;
+    points.matrixAutoUpdate = false;
+    points.visible = false;
+    node.object = points;
+    node.positions = positions;
+    this.group.add(points);
+    this.loadedNodes.add(node);
+    this.loadedPoints += n;
+  }
+
+  /**
+   * Chooses the nodes to draw for this camera and starts loading the most important missing ones.
+   * Returns true while something is still loading (so the caller keeps rendering).
+   */
+  update(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): boolean {
+    this.frame++;
+    const world = this.group.matrixWorld;
+    const frustum = new Frustum().setFromProjectionMatrix(new Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).multiply(world));
+    const camPos = new Vector3().setFromMatrixPosition(camera.matrixWorld).applyMatrix4(new Matrix4().copy(world).invert());
+    const scale = world.getMaxScaleOnAxis();
+    const ortho = (camera as OrthographicCamera).isOrthographicCamera === true;
+    const pxPerUnit = ortho
+      ? (viewportHeight * (camera as OrthographicCamera).zoom) / ((camera as OrthographicCamera).top - (camera as OrthographicCamera).bottom)
+      : viewportHeight / (2 * Math.tan(((camera as PerspectiveCamera).fov * Math.PI) / 360));
+    const screenSize = (node: PotreeNode, spacing: number): number => {
+      if (ortho) return spacing * scale * pxPerUnit;
+      const d = Math.max(camPos.distanceTo(node.sphere.center) - node.sphere.radius, 1e-3);
+      return (spacing * pxPerUnit) / d;
+    };
+    const priorityOf = (node: PotreeNode) => screenSize(node, node.sphere.radius);
+
+    const queue: { node: PotreeNode; priority: number }[] = [{ node: this.root, priority: Infinity }];
+    const visible: PotreeNode[] = [];
+    const wanted: { node: PotreeNode; priority: number }[] = [];
+    let points = 0;
+    while (queue.length > 0) {
+      let best = 0;
+      for (let i = 1; i < queue.length; i++) if (queue[i]!.priority > queue[best]!.priority) best = i;
+      const { node, priority } = queue.splice(best, 1)[0]!;
+      if (node.failed) continue;
+      if (!frustum.intersectsSphere(node.sphere)) continue;
+      if (points + node.numPoints > pointBudget && visible.length > 0) break;
+      if (!node.object && node.type !== 2 && node.positions) {
+        // empty node: descend
+      } else if (!node.object) {
+        if (!node.loading) wanted.push({ node, priority });
+        continue;
+      }
+      visible.push(node);
+      points += node.numPoints;
+      node.lastUsed = this.frame;
+      if (screenSize(node, node.spacing) <= maxScreenError) continue;
+      for (const child of node.children) if (child) queue.push({ node: child, priority: priorityOf(child) });
+    }
+    for (const n of this.loadedNodes) if (n.object) n.object.visible = false;
+    for (const n of visible) if (n.object) n.object.visible = true;
+    this.visibleNodes = visible;
+    this.visiblePoints = points;
+
+    wanted.sort((a, b) => b.priority - a.priority);
+    for (const { node } of wanted) {
+      if (this.inFlight >= MAX_CONCURRENT) break;
+      void this.loadNode(node);
+    }
+    this.evict(pointBudget * 2);
+    return this.inFlight > 0 || wanted.length > 0;
+  }
+
+  /** Frees the least recently drawn nodes once more than `limit` points are held. */
+  private evict(limit: number): void {
+    if (this.loadedPoints <= limit) return;
+    const old = [...this.loadedNodes].filter((n) => n.lastUsed < this.frame && n !== this.root).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const n of old) {
+      if (this.loadedPoints <= limit) break;
+      n.object!.geometry.dispose();
+      (n.object!.material as { dispose(): void }).dispose();
+      this.group.remove(n.object!);
+      n.object = undefined;
+      n.positions = undefined;
+      this.loadedNodes.delete(n);
+      this.loadedPoints -= n.numPoints;
+    }
+  }
+}
+
+function childBox(box: Box3, octant: number): Box3 {
+  const size = new Vector3().subVectors(box.max, box.min).multiplyScalar(0.5);
+  const min = box.min.clone();
+  if (octant & 4) min.x += size.x;
+  if (octant & 2) min.y += size.y;
+  if (octant & 1) min.z += size.z;
+  return new Box3(min, min.clone().add(size));
+}
