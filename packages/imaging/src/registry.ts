@@ -1,0 +1,49 @@
+import type { ImageOperation } from './operation.ts';
+import { annotate } from './ops/annotate.ts';
+import { bilateral } from './ops/bilateral.ts';
+import { brightnessContrast } from './ops/brightness-contrast.ts';
+import { channel } from './ops/channel.ts';
+import { clahe } from './ops/clahe.ts';
+import { crop } from './ops/crop.ts';
+import { curves } from './ops/curves.ts';
+import { deblurRichardsonLucy } from './ops/deblur-richardson-lucy.ts';
+import { deblurWiener } from './ops/deblur-wiener.ts';
+import { equalize } from './ops/equalize.ts';
+import { flip } from './ops/flip.ts';
+import { frameAverage } from './ops/frame-average.ts';
+import { greyscale } from './ops/greyscale.ts';
+import { invert } from './ops/invert.ts';
+import { lensCorrect } from './ops/lens-correct.ts';
+import { levels } from './ops/levels.ts';
+import { median } from './ops/median.ts';
+import { perspective } from './ops/perspective.ts';
+import { resize } from './ops/resize.ts';
+import { rotate } from './ops/rotate.ts';
+import { unsharp } from './ops/unsharp.ts';
+import { whiteBalance } from './ops/white-balance.ts';
+
+/** Every operation a recipe may name. Adding one is one file in ops/ and one line here. */
+const BUILT_IN: ImageOperation<any>[] = [
+  crop, rotate, flip, resize, perspective, lensCorrect,
+  levels, curves, brightnessContrast, whiteBalance, equalize, clahe, channel, greyscale, invert,
+  unsharp, median, bilateral,
+  deblurWiener, deblurRichardsonLucy,
+  frameAverage,
+  annotate,
+];
+
+const registry = new Map<string, ImageOperation<any>>(BUILT_IN.map((op) => [op.id, op]));
+
+export function getOperation(id: string): ImageOperation<unknown> | undefined {
+  return registry.get(id);
+}
+
+export function listOperations(): ImageOperation<unknown>[] {
+  return [...registry.values()];
+}
+
+/** For plug-ins: registering an id twice is a programming error. */
+export function registerOperation(op: ImageOperation<any>): void {
+  if (registry.has(op.id)) throw new Error(`image operation ${op.id} is already registered`);
+  registry.set(op.id, op);
+}
