@@ -1,0 +1,45 @@
+import type { Bounds } from '../manifest/schema.ts';
+import type { SceneChunk } from '../points.ts';
+
+/** What a reader can tell about an input before (or without) reading every point. */
+export interface SceneHeader {
+  format: string;
+  /** Points the file says it holds (may be wrong for some formats, e.g. PTS headers). */
+  points?: number;
+  /** Bounds the file states (LAS header, E57 cartesianBounds); not trusted for the octree. */
+  bounds?: Bounds;
+  attributes: { rgb: boolean; intensity: boolean; classification: boolean; normals: boolean };
+  meshes?: number;
+  viewpoints?: number;
+  crs?: { wkt?: string; epsg?: number };
+  units?: 'm' | 'cm' | 'mm' | 'ft' | 'in' | 'unknown';
+  /** Format-specific facts for `scene info` (version, point format, scans, extra-byte names …). */
+  details: Record<string, unknown>;
+}
+
+export interface SceneReadOptions {
+  /** Points per chunk (default 262 144). */
+  chunkPoints?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_CHUNK_POINTS = 262_144;
+
+/**
+ * One 3D input format. Readers take a path rather than a one-way stream because scanner formats keep
+ * their index at the end of the file (E57 XML, COPC hierarchy); they read in bounded windows and yield
+ * chunks, so a scan larger than memory flows through. Adding a format is one new file plus one line in
+ * `registry.ts`.
+ */
+export interface SceneFormat {
+  readonly id: string;
+  readonly title: string;
+  /** Lower-case, with the dot: `.las`. */
+  readonly extensions: readonly string[];
+  /** True for folder inputs (a COLMAP model). */
+  readonly directory?: boolean;
+  /** True when the first bytes (and name) look like this format. */
+  sniff(head: Uint8Array, name: string): boolean;
+  header(path: string): Promise<SceneHeader>;
+  read(path: string, options?: SceneReadOptions): AsyncIterable<SceneChunk>;
+}

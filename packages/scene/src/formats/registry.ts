@@ -1,0 +1,52 @@
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { VestigeError } from '@vestige/evidence';
+import type { SceneFormat } from './format.ts';
+import { copcFormat } from './copc.ts';
+import { lazFormat } from './laz.ts';
+import { lasFormat } from './las.ts';
+import { e57Format } from './e57.ts';
+import { plyFormat } from './ply.ts';
+import { ptsFormat } from './pts.ts';
+import { xyzFormat } from './xyz.ts';
+import { objFormat } from './obj.ts';
+import { gltfFormat } from './gltf.ts';
+import { colmapFormat } from './colmap.ts';
+
+/** Sniffing order matters: the most specific formats first (COPC is also LAZ is also LAS-signed). */
+export const sceneFormats: readonly SceneFormat[] = [copcFormat, lazFormat, lasFormat, e57Format, plyFormat, gltfFormat, objFormat, ptsFormat, xyzFormat, colmapFormat];
+
+export function sceneFormatById(id: string): SceneFormat {
+  const f = sceneFormats.find((x) => x.id === id);
+  if (!f) throw new VestigeError('E_PARAM_INVALID', `Unknown scene format '${id}'.`, { hint: `Known formats: ${sceneFormats.map((x) => x.id).join(', ')}.` });
+  return f;
+}
+
+/** Finds the reader for a file or folder by its first bytes, then by its name. */
+export async function detectSceneFormat(path: string): Promise<SceneFormat> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    throw new VestigeError('E_INPUT_MISSING', `${path} does not exist.`, { file: path, cause: err });
+  }
+  const name = basename(path);
+  if (st.isDirectory()) return colmapFormat;
+  if (!st.isFile()) throw new VestigeError('E_INPUT_NOT_FILE', `${path} is not a regular file or folder.`, { file: path });
+  if (st.size === 0) throw new VestigeError('E_INPUT_EMPTY', `${path} is empty.`, { file: path });
+  const handle = await open(path, 'r');
+  const head = Buffer.alloc(Math.min(4096, st.size));
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  for (const f of sceneFormats) if (!f.directory && f.sniff(head, name)) return f;
+  const lower = name.toLowerCase();
+  const byExt = sceneFormats.find((f) => f.extensions.some((e) => lower.endsWith(e)));
+  if (byExt) return byExt;
+  throw new VestigeError('E_INPUT_UNSUPPORTED', `${name} is not a 3D format Vestige reads.`, {
+    file: path,
+    hint: `Supported: ${sceneFormats.map((f) => `${f.title} (${f.extensions.join(', ')})`).join('; ')}.`,
+  });
+}

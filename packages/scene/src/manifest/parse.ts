@@ -1,0 +1,37 @@
+import { VestigeError } from '@vestige/evidence';
+import { SceneManifestSchema, type SceneManifest } from './schema.ts';
+
+/**
+ * Checks a manifest read from a case record, a file or the network. Throws `E_SCENE_INVALID` naming the
+ * first problems, so a viewer never renders half a scene.
+ */
+export function parseSceneManifest(value: unknown, file?: string): SceneManifest {
+  const result = SceneManifestSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new VestigeError('E_SCENE_INVALID', `The scene manifest is not valid: ${problems.join('; ')}.`, {
+      ...(file === undefined ? {} : { file }),
+      hint: 'Rebuild the scene with `vestige scene build`, or check that the record was written by this version of Vestige.',
+      details: { issues: result.error.issues.slice(0, 20) },
+    });
+  }
+  return result.data;
+}
+
+/** Every blob the manifest needs, so a caller can check the case holds them all (or copy them out). */
+export function manifestBlobs(manifest: SceneManifest): string[] {
+  const out = new Set<string>();
+  for (const input of manifest.inputs) out.add(input.sha256);
+  for (const layer of manifest.layers) {
+    if (layer.type === 'pointcloud') {
+      out.add(layer.files.metadata.sha256);
+      out.add(layer.files.hierarchy.sha256);
+      out.add(layer.files.octree.sha256);
+    } else if (layer.type === 'mesh') {
+      out.add(layer.file.sha256);
+    } else if (layer.type === 'viewpoints') {
+      for (const v of layer.viewpoints) if (v.image?.sha256) out.add(v.image.sha256);
+    }
+  }
+  return [...out].sort();
+}

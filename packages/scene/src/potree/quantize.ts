@@ -1,0 +1,79 @@
+import { VestigeError } from '@vestige/evidence';
+import type { PointChunk } from '../points.ts';
+import { AttributeRanges } from './layout.ts';
+import type { NodeBox, QuantizedPoints } from './kernel.mjs';
+
+/** Default position quantum: 0.1 mm in metre-based scans — finer than any scanner's noise. */
+export const DEFAULT_SCALE = 0.0001;
+const INT_LIMIT = 2 ** 31 - 2;
+
+/**
+ * Smallest power of ten ≥ `requested` that fits the extent in int32 around `offset`. Large survey
+ * extents get a coarser step rather than overflow.
+ */
+export function chooseScale(extent: number, requested = DEFAULT_SCALE): number {
+  let scale = requested;
+  while (extent / scale > INT_LIMIT) scale *= 10;
+  return scale;
+}
+
+/** Quantises one chunk: int = round((x − offset) / scale). Updates `ranges`. */
+export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scale: number, ranges: AttributeRanges, file?: string): QuantizedPoints {
+  const n = chunk.count;
+  const xyz = new Int32Array(n * 3);
+  const pos = chunk.positions;
+  const inv = 1 / scale;
+  const { posMin, posMax } = ranges;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) {
+      const v = pos[i * 3 + k]!;
+      if (v < posMin[k]!) posMin[k] = v;
+      if (v > posMax[k]!) posMax[k] = v;
+      const q = Math.round((v - offset[k]!) * inv);
+      if (!(q >= -INT_LIMIT && q <= INT_LIMIT)) {
+        throw new VestigeError('E_INPUT_TOO_LARGE', `A point lies too far from the scene origin to store at a ${scale} step (coordinate ${v}).`, {
+          ...(file === undefined ? {} : { file }),
+          hint: 'Give a coarser --scale, or check the input for stray points with huge or non-finite coordinates.',
+          details: { coordinate: v, offset: offset[k], scale },
+        });
+      }
+      xyz[i * 3 + k] = q;
+    }
+  }
+  const out: QuantizedPoints = { count: n, xyz };
+  if (chunk.rgb) {
+    out.rgb = chunk.rgb.subarray(0, n * 3);
+    const { rgbMin, rgbMax } = ranges;
+    const rgb = chunk.rgb;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 3; k++) {
+        const v = rgb[i * 3 + k]!;
+        if (v < rgbMin[k]!) rgbMin[k] = v;
+        if (v > rgbMax[k]!) rgbMax[k] = v;
+      }
+    }
+  }
+  if (chunk.intensity) {
+    out.intensity = chunk.intensity.subarray(0, n);
+    for (let i = 0; i < n; i++) {
+      const v = chunk.intensity[i]!;
+      if (v < ranges.intensityMin) ranges.intensityMin = v;
+      if (v > ranges.intensityMax) ranges.intensityMax = v;
+    }
+  }
+  if (chunk.classification) {
+    out.classification = chunk.classification.subarray(0, n);
+    for (let i = 0; i < n; i++) {
+      const v = chunk.classification[i]!;
+      if (v < ranges.classMin) ranges.classMin = v;
+      if (v > ranges.classMax) ranges.classMax = v;
+    }
+  }
+  return out;
+}
+
+/** The octree cube over integer bounds: starts at the minimum corner, edge = longest extent + 1. */
+export function cubeOver(intMin: readonly number[], intMax: readonly number[]): NodeBox {
+  const size = Math.max(intMax[0]! - intMin[0]!, intMax[1]! - intMin[1]!, intMax[2]! - intMin[2]!) + 1;
+  return { x: intMin[0]!, y: intMin[1]!, z: intMin[2]!, size: Math.max(1, size) };
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CaseStore } from '@vestige/evidence';
+import { loadScene } from '@vestige/scene';
+import { step } from '../../packages/cli/src/demo/steps/50-scene.ts';
+import { tempDir } from './helpers.ts';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe('demo step 50-scene', () => {
+  it('builds a scene from the sample room and leaves its id for the viewer step', async () => {
+    const caseDir = join(tmp.dir, 'case');
+    CaseStore.init(caseDir, { operator: 'demo' }).close();
+    const lines: string[] = [];
+    const shared = new Map<string, unknown>();
+    await step.run({
+      caseDir,
+      samplesDir: join(tmp.dir, 'samples'),
+      operator: 'demo',
+      out: { json: false, interactive: false, stdout: () => undefined, stderr: () => undefined },
+      shared,
+      summary: (l) => lines.push(l),
+    });
+    const id = shared.get('sceneId') as string;
+    expect(id).toMatch(/^scene-/);
+    const store = CaseStore.open(caseDir, { readOnly: true });
+    try {
+      const m = loadScene(store, id);
+      expect(m.layers.map((l) => l.type)).toEqual(['pointcloud', 'markers', 'measurements']);
+      expect(m.adjustments.map((a) => a.kind)).toEqual(['level']);
+    } finally {
+      store.close();
+    }
+    expect(lines[0]).toMatch(/200000 points/);
+  });
+});
