@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { categorisedEntries, detectHashSetFormat, hashSetFormat, readHashSetFile, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
+import { VestigeError } from '@vestige/evidence';
+import { ExitCode, type CliCommand } from '../command.ts';
+import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
+
+const exportCommand: CliCommand = {
+  name: 'hashset export',
+  summary: 'Write the categorised items of a case as a hash set (VICS JSON by default)',
+  usage: `vestige hashset export --case DIR --out FILE --operator NAME [--format vics|caid-csv|hashdeep|plain] [--all] [--json]
+
+Writes one entry per categorised item: MD5, SHA-1, SHA-256, size, name, PDQ and quality when hashed,
+the UK grade and its Project VIC category, and tags. --all includes uncategorised items too. The
+export (file, format, entry count and the file's SHA-256) is recorded as a custody event.`,
+  options: { ...caseOption, ...operatorOption, out: { type: 'string' }, format: { type: 'string' }, all: { type: 'boolean' } },
+  async run({ values }, out) {
+    const operator = requireOperator(values);
+    const outPath = requireString(values, 'out', 'the file to write');
+    const format = hashSetFormat(typeof values.format === 'string' ? values.format : 'vics');
+    return withCase(values, {}, async (store) => {
+      const entries = categorisedEntries(store, { includeUncategorised: values.all === true });
+      await writeHashSetFile(outPath, format, entries, { name: store.info.name ?? basename(outPath) });
+      const sha256 = await fileSha256(outPath);
+      store.appendEvent({ operator, action: 'hashset.exported', subject: `hashset:${basename(outPath)}`, details: { path: outPath, format: format.id, entries: entries.length, sha256 } });
+      if (out.json) out.stdout(JSON.stringify({ path: outPath, format: format.id, entries: entries.length, sha256 }));
+      else out.stdout(`${entries.length} entries written to ${outPath} (${format.title}); sha256 ${sha256}`);
+      return ExitCode.ok;
+    });
+  },
+};
+
+const checkCommand: CliCommand = {
+  name: 'hashset check',
+  summary: 'Read a hash set and report its format, entry count and any malformed entries',
+  usage: `vestige hashset check FILE [--format vics|caid-csv|hashdeep|plain] [--json]
+
+Streams the whole file (any size) and lists each problem with its entry or line number. Exit 0 when
+every entry is well-formed, 2 when some were rejected or had a field ignored.`,
+  options: { format: { type: 'string' } },
+  allowPositionals: true,
+  async run({ values, positionals }, out) {
+    const file = positionals[0];
+    if (!file) {
+      out.stderr(this.usage);
+      return ExitCode.usage;
+    }
+    const format = typeof values.format === 'string' ? hashSetFormat(values.format) : await detectHashSetFormat(file);
+    const counts = { entries: 0, rejected: 0, fieldsDropped: 0, md5: 0, sha1: 0, sha256: 0, pdq: 0, categorised: 0 };
+    const problems: unknown[] = [];
+    let fatal = false;
+    for await (const r of readHashSetFile(file, format)) {
+      if (r.kind === 'issue') {
+        if (r.outcome === 'rejected') counts.rejected++;
+        else counts.fieldsDropped++;
+        fatal ||= r.fatal === true;
+        if (problems.length < 1000) problems.push(r.error.toJSON());
+        if (!out.json) out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${r.error.message}`);
+        continue;
+      }
+      counts.entries++;
+      for (const k of ['md5', 'sha1', 'sha256', 'pdq'] as const) if (r.entry[k]) counts[k]++;
+      if (r.entry.vicsCategory !== undefined || r.entry.ukCategory) counts.categorised++;
+    }
+    if (out.json) out.stdout(JSON.stringify({ file, format: format.id, ...counts, fatal, problems }));
+    else out.stdout(`${file}: ${format.title}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`);
+    return counts.rejected || counts.fieldsDropped ? ExitCode.partial : ExitCode.ok;
+  },
+};
+
+const convertCommand: CliCommand = {
+  name: 'hashset convert',
+  summary: 'Convert a hash set between VICS JSON, CAID CSV, hashdeep and plain text',
+  usage: `vestige hashset convert IN OUT --to vics|caid-csv|hashdeep|plain [--from FORMAT] [--json]
+
+Streams IN entry by entry into OUT. Fields the target format cannot hold are left out (e.g. plain text
+keeps only one hash and the path). Malformed entries are reported and skipped (exit 2).`,
+  options: { to: { type: 'string' }, from: { type: 'string' } },
+  allowPositionals: true,
+  async run({ values, positionals }, out) {
+    const [input, output] = positionals;
+    if (!input || !output) {
+      out.stderr(this.usage);
+      return ExitCode.usage;
+    }
+    const to = hashSetFormat(requireString(values, 'to', 'the output format'));
+    const from = typeof values.from === 'string' ? hashSetFormat(values.from) : await detectHashSetFormat(input);
+    let problems = 0;
+    let written = 0;
+    async function* entries(): AsyncGenerator<HashSetEntry> {
+      for await (const r of readHashSetFile(input!, from)) {
+        if (r.kind === 'entry') {
+          written++;
+          yield r.entry;
+        } else {
+          problems++;
+          out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${r.error.message}`);
+        }
+      }
+    }
+    if (input === output) throw new VestigeError('E_USAGE', 'IN and OUT must be different files');
+    await writeHashSetFile(output, to, entries());
+    if (out.json) out.stdout(JSON.stringify({ input, output, from: from.id, to: to.id, entries: written, problems }));
+    else out.stdout(`${written} entries converted ${from.id} → ${to.id}: ${output}${problems ? `; ${problems} problems` : ''}`);
+    return problems ? ExitCode.partial : ExitCode.ok;
+  },
+};
+
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export const commands = [exportCommand, checkCommand, convertCommand];

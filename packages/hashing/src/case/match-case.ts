@@ -1,0 +1,216 @@
+import type { CaseStore, Item } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence';
+import { hexToBytes } from '../hex.ts';
+import { PdqHashArray, PdqIndex } from '../match/pdq-index.ts';
+import { detectHashSetFormat, hashSetIdentity, readHashSetFile } from '../sets/registry.ts';
+import type { HashSetEntry, HashSetFormat, HashSetRecord } from '../sets/types.ts';
+import { ANNOTATION, RECORDS, type MatchAnnotationEntry, type PdqAnnotation } from './annotations.ts';
+import { hashCaseImages, hashCaseVideos, type VpdqAnnotation } from './hash-items.ts';
+
+export interface MatchCaseOptions {
+  readonly operator: string;
+  readonly setPath: string;
+  readonly format?: HashSetFormat;
+  /** Set name and version recorded with each match (default: file name; `sha256:` + 16 hex of the file). */
+  readonly setName?: string;
+  readonly setVersion?: string;
+  /** PDQ Hamming radius; 31 is the threshold Meta publishes for PDQ matching. */
+  readonly pdqRadius?: number;
+  /** Case hashes below this PDQ quality are not matched perceptually (the reference suggests 50). */
+  readonly minQuality?: number;
+  /** Also match the frames of video items (vPDQ segments); default true. */
+  readonly videos?: boolean;
+  /** Called with the running entry count while the set streams. */
+  readonly onProgress?: (entriesRead: number) => void;
+  /** Wall-clock start/finish for the run record (passed in: matching itself is deterministic). */
+  readonly now?: () => Date;
+}
+
+export interface ItemMatch {
+  readonly itemId: string;
+  readonly itemName: string;
+  readonly matches: MatchAnnotationEntry[];
+}
+
+export interface MatchCaseReport {
+  readonly set: { name: string; version: string; format: string; file: string };
+  readonly pdqRadius: number;
+  readonly entriesRead: number;
+  readonly entriesRejected: number;
+  readonly fieldsDropped: number;
+  /** First problems, for display (all are counted above). */
+  readonly issues: Array<{ entry: number; code: string; message: string }>;
+  readonly fatal?: { code: string; message: string };
+  readonly itemsChecked: number;
+  /** Image hashes and video segments with a usable PDQ. */
+  readonly itemsWithPdq: number;
+  readonly matchedItems: ItemMatch[];
+  readonly exactMatches: number;
+  readonly pdqMatches: number;
+}
+
+const MAX_MATCHES_PER_ITEM_PER_SET = 100;
+const MAX_REPORTED_ISSUES = 200;
+
+/**
+ * Matches every item of a case against a hash set: exactly by MD5/SHA-1/SHA-256, and perceptually by
+ * PDQ within a Hamming radius. The case side is indexed (exact maps plus a multi-index PDQ index) and
+ * the set is streamed through it entry by entry, so a national set of millions of entries is never
+ * held in memory and results are the same as comparing every pair. Matches are recorded on each
+ * item under `hashing.matches`, keyed by set name, with the set's version; the run is a case record.
+ */
+export async function matchCase(store: CaseStore, options: MatchCaseOptions): Promise<MatchCaseReport> {
+  const radius = options.pdqRadius ?? 31;
+  if (!Number.isInteger(radius) || radius < 0 || radius > 128) throw new VestigeError('E_PARAM_INVALID', `--pdq-radius must be a whole number from 0 to 128, not ${radius}`);
+  const minQuality = options.minQuality ?? 50;
+  const format = options.format ?? (await detectHashSetFormat(options.setPath));
+  const identity = await hashSetIdentity(options.setPath, { ...(options.setName ? { name: options.setName } : {}), ...(options.setVersion ? { version: options.setVersion } : {}) });
+  const startedAt = options.now?.() ?? new Date();
+
+  // Perceptual hashes for any image not hashed yet (or hashed by an older version).
+  await hashCaseImages(store, { operator: options.operator });
+  if (options.videos !== false) await hashCaseVideos(store, { operator: options.operator });
+
+  const items = store.items();
+  const byDigest = new Map<string, Item[]>();
+  const add = (key: string, item: Item) => {
+    const list = byDigest.get(key);
+    if (list) list.push(item);
+    else byDigest.set(key, [item]);
+  };
+  for (const item of items) {
+    add(`md5:${item.md5}`, item);
+    add(`sha1:${item.sha1}`, item);
+    add(`sha256:${item.sha256}`, item);
+  }
+  const pdqItems: Array<{ item: Item; time?: readonly [number, number] }> = [];
+  const images = store.annotated(ANNOTATION.pdq);
+  const videos = options.videos === false ? [] : store.annotated(ANNOTATION.vpdq);
+  const pdqStore = new PdqHashArray(images.length + videos.reduce((s, v) => s + (v.value as VpdqAnnotation).segments.length, 0));
+  for (const { item, value } of images) {
+    const v = value as PdqAnnotation;
+    if (v.quality < minQuality) continue;
+    pdqItems.push({ item });
+    pdqStore.push(hexToBytes(v.hex));
+  }
+  for (const { item, value } of videos) {
+    for (const seg of (value as VpdqAnnotation).segments) {
+      if (seg.quality < minQuality) continue;
+      pdqItems.push({ item, time: [seg.start, seg.end] });
+      pdqStore.push(hexToBytes(seg.hex));
+    }
+  }
+  const pdqIndex = PdqIndex.build(pdqStore);
+
+  const found = new Map<string, { item: Item; matches: MatchAnnotationEntry[] }>();
+  const record = (item: Item, m: MatchAnnotationEntry) => {
+    let slot = found.get(item.id);
+    if (!slot) found.set(item.id, (slot = { item, matches: [] }));
+    if (slot.matches.length < MAX_MATCHES_PER_ITEM_PER_SET) slot.matches.push(m);
+  };
+  let entriesRead = 0;
+  let entriesRejected = 0;
+  let fieldsDropped = 0;
+  let exactMatches = 0;
+  let pdqMatches = 0;
+  const issues: MatchCaseReport['issues'] = [];
+  let fatal: MatchCaseReport['fatal'];
+  for await (const rec of readHashSetFile(options.setPath, format) as AsyncGenerator<HashSetRecord>) {
+    if (rec.kind === 'issue') {
+      if (rec.outcome === 'rejected') entriesRejected += rec.index >= 0 ? 1 : 0;
+      else fieldsDropped++;
+      if (rec.fatal) fatal = { code: rec.error.code, message: rec.error.message };
+      if (issues.length < MAX_REPORTED_ISSUES) issues.push({ entry: rec.index, code: rec.error.code, message: rec.error.message });
+      continue;
+    }
+    entriesRead++;
+    if ((entriesRead & 0xffff) === 0) options.onProgress?.(entriesRead);
+    const e = rec.entry;
+    const summary = entrySummary(e);
+    const seen = new Set<string>();
+    for (const kind of ['sha256', 'sha1', 'md5'] as const) {
+      const hex = e[kind];
+      if (!hex) continue;
+      for (const item of byDigest.get(`${kind}:${hex}`) ?? []) {
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+        record(item, { set: identity.name, version: identity.version, kind, entry: summary });
+        exactMatches++;
+      }
+    }
+    if (e.pdq && pdqIndex.size > 0) {
+      for (const hit of pdqIndex.search(hexToBytes(e.pdq), radius)) {
+        const { item, time } = pdqItems[hit.index]!;
+        record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance: hit.distance, ...(time ? { time } : {}), entry: summary });
+        pdqMatches++;
+      }
+    }
+  }
+  options.onProgress?.(entriesRead);
+
+  // Record: replace this set's matches on every item that had or has any (re-running a newer version
+  // of a set must not leave stale matches behind).
+  const previous = store.annotated(ANNOTATION.matches);
+  store.transaction(() => {
+    for (const { item, value } of previous) {
+      const bySet = { ...(value as Record<string, unknown>) };
+      if (identity.name in bySet && !found.has(item.id)) {
+        delete bySet[identity.name];
+        store.setAnnotation(item.id, ANNOTATION.matches, bySet, options.operator);
+      }
+    }
+    for (const { item, matches } of found.values()) {
+      const old = (previous.find((p) => p.item.id === item.id)?.value ?? {}) as Record<string, unknown>;
+      const sorted = [...matches].sort((a, b) => (a.kind === 'pdq' ? 1 : 0) - (b.kind === 'pdq' ? 1 : 0) || (a.distance ?? 0) - (b.distance ?? 0));
+      store.setAnnotation(item.id, ANNOTATION.matches, { ...old, [identity.name]: { version: identity.version, pdqRadius: radius, matches: sorted } }, options.operator);
+    }
+    const finishedAt = options.now?.() ?? new Date();
+    store.putRecord(
+      RECORDS.matchRuns,
+      `${identity.name}@${identity.version}`,
+      {
+        set: { ...identity, format: format.id },
+        pdqRadius: radius,
+        minQuality,
+        entriesRead,
+        entriesRejected,
+        fieldsDropped,
+        fatal: fatal ?? null,
+        matchedItems: found.size,
+        exactMatches,
+        pdqMatches,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+      },
+      options.operator,
+      'hashing.matched',
+    );
+  });
+
+  return {
+    set: { ...identity, format: format.id, file: options.setPath },
+    pdqRadius: radius,
+    entriesRead,
+    entriesRejected,
+    fieldsDropped,
+    issues,
+    ...(fatal ? { fatal } : {}),
+    itemsChecked: items.length,
+    itemsWithPdq: pdqItems.length,
+    matchedItems: [...found.values()].map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
+    exactMatches,
+    pdqMatches,
+  };
+}
+
+function entrySummary(e: HashSetEntry): MatchAnnotationEntry['entry'] {
+  const s: Record<string, unknown> = {};
+  if (e.mediaId !== undefined) s.mediaId = e.mediaId;
+  if (e.name !== undefined) s.name = e.name;
+  if (e.vicsCategory !== undefined) s.vicsCategory = e.vicsCategory;
+  if (e.ukCategory !== undefined) s.ukCategory = e.ukCategory;
+  if (e.series !== undefined) s.series = e.series;
+  if (e.victimIdentified !== undefined) s.victimIdentified = e.victimIdentified;
+  if (e.tags !== undefined) s.tags = e.tags;
+  return s as MatchAnnotationEntry['entry'];
+}

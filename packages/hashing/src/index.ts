@@ -1,0 +1,40 @@
+// Front door of @vestige/hashing. Other packages import only from here.
+export { isHex, hexToBytes, bytesToHex, hammingDistance, hammingDistanceHex, popcount32 } from './hex.ts';
+export type { RawPixels, PerceptualHash, PerceptualHasher } from './perceptual/hasher.ts';
+export {
+  pdqFromLuma,
+  pdqDihedralFromLuma,
+  pdqLuma,
+  pdqHex,
+  referencePreResize,
+  PDQ_DIHEDRAL_ORDER,
+  PDQ_MIN_DIMENSION,
+  PDQ_REFERENCE_MAX_DIMENSION,
+  type Hash256,
+  type PdqResult,
+  type PdqDihedralResult,
+} from './perceptual/pdq.ts';
+export { pdqHash, pdqDihedralHashes, pdqHasher, PDQ_VERSION, type PdqOptions } from './perceptual/pdq-hasher.ts';
+export { pHash, pHasher } from './perceptual/phash.ts';
+export { dHash, dHasher } from './perceptual/dhash.ts';
+export { perceptualHashers, perceptualHasher } from './perceptual/registry.ts';
+export { hashImage, hashPixels, type ImageHashes } from './perceptual/hash-image.ts';
+export { decodeImage, type DecodedImage } from './image/decode.ts';
+export type { HashSetEntry, HashSetMeta, HashSetRecord, HashSetFormat, ByteSource } from './sets/types.ts';
+export { vicsFormat, VICS_CONTEXT, vicsMediaToEntry, entryToVicsMedia } from './sets/vics.ts';
+export { caidCsvFormat, csvRecords } from './sets/csv.ts';
+export { hashdeepFormat } from './sets/hashdeep.ts';
+export { plainFormat } from './sets/plain.ts';
+export { streamJsonEntries, type JsonStreamEvent, type JsonStreamOptions } from './sets/json-stream.ts';
+export { hashSetFormats, hashSetFormat, detectHashSetFormat, readHashSetFile, loadHashSet, writeHashSetFile, hashSetIdentity } from './sets/registry.ts';
+export { UK_CATEGORIES, UK_CATEGORY_LABELS, VICS_CATEGORY_LABELS, isUkCategory, parseUkCategory, ukToVics, vicsToUk, type UkCategory } from './categorise/categories.ts';
+export { PdqIndex, PdqHashArray, bruteForceSearch, hashWords, tauFor, LAYOUT_12, LAYOUT_16x16, PDQ_WORDS, type IndexHit, type ChunkLayout } from './match/pdq-index.ts';
+export { ANNOTATION, RECORDS, type PdqAnnotation, type SimpleHashAnnotation, type CategoryAnnotation, type MatchAnnotationEntry } from './case/annotations.ts';
+export { hashCaseImages, hashCaseVideos, VPDQ_VERSION, type HashCaseOptions, type HashCaseReport, type VpdqAnnotation } from './case/hash-items.ts';
+export { matchCase, type MatchCaseOptions, type MatchCaseReport, type ItemMatch } from './case/match-case.ts';
+export { nearDuplicateGroups, groupCaseNearDuplicates, caseGroup, type NearDuplicateGroup, type GroupingOptions } from './case/groups.ts';
+export { categorise, categorisedEntries, type CategoriseOptions, type CategoriseResult } from './case/categorise.ts';
+export { writeContactSheet, thumbnail, THUMBNAIL_VIEWS, type ThumbnailView, type ContactSheetOptions } from './case/contact-sheet.ts';
+export { hashVideo, matchVideos, type VideoHash, type VideoSegmentHash, type VideoHashOptions, type VideoMatch, type VideoMatchRange } from './video/vpdq.ts';
+export { HashingWorkerPool } from './worker/pool.ts';
+export type { PdqIndexParts, IdColumn } from './match/pdq-index.ts';

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { bruteForceSearch, LAYOUT_12, LAYOUT_16x16, PdqHashArray, PdqIndex, tauFor } from './pdq-index.ts';
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+function randomHash(next: () => number): Uint8Array {
+  const h = new Uint8Array(32);
+  for (let i = 0; i < 32; i += 4) new DataView(h.buffer).setUint32(i, next());
+  return h;
+}
+
+/** A copy of `h` with exactly `k` distinct bits flipped. */
+function flip(h: Uint8Array, k: number, next: () => number): Uint8Array {
+  const out = Uint8Array.from(h);
+  const chosen = new Set<number>();
+  while (chosen.size < k) chosen.add(next() % 256);
+  for (const b of chosen) out[b >> 3]! ^= 1 << (b & 7);
+  return out;
+}
+
+describe('PDQ multi-index hashing: identical to brute force', () => {
+  it('100,000 hashes, 600 queries (a third planted within ≤ 31, some in clusters), radius 31', () => {
+    const next = prng(42);
+    const n = 100_000;
+    const store = new PdqHashArray(n);
+    const base: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      // Every 50th hash is a near-duplicate of an earlier one, so some queries have several answers.
+      const h = i > 0 && i % 50 === 0 ? flip(base[next() % base.length]!, next() % 20, next) : randomHash(next);
+      base.push(h);
+      store.push(h);
+    }
+    const indexes = [PdqIndex.build(store, { layout: LAYOUT_16x16 }), PdqIndex.build(store, { layout: LAYOUT_12 })];
+    const queries: Uint8Array[] = [];
+    for (let i = 0; i < 600; i++) {
+      if (i % 3 === 0) queries.push(flip(base[next() % n]!, next() % 32, next)); // planted: distance 0..31
+      else if (i % 3 === 1) queries.push(flip(base[next() % n]!, 32 + (next() % 8), next)); // just outside
+      else queries.push(randomHash(next));
+    }
+    let planted = 0;
+    let totalHits = 0;
+    for (const [i, q] of queries.entries()) {
+      const slow = bruteForceSearch(store, q, 31);
+      for (const index of indexes) expect(index.search(q, 31), `query ${i}, ${index.layout.lengths.length} chunks`).toEqual(slow);
+      if (i % 3 === 0) {
+        expect(slow.length).toBeGreaterThan(0);
+        planted++;
+      }
+      totalHits += slow.length;
+    }
+    expect(planted).toBe(200);
+    expect(totalHits).toBeGreaterThanOrEqual(200);
+  });
+
+  it('agrees at every radius, including chunk boundaries and the linear-scan fallback', () => {
+    const next = prng(7);
+    const n = 5_000;
+    const store = new PdqHashArray(n);
+    const base: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const h = randomHash(next);
+      base.push(h);
+      store.push(h);
+    }
+    for (const layout of [LAYOUT_16x16, LAYOUT_12]) {
+      const index = PdqIndex.build(store, { layout });
+      for (const radius of [0, 1, 11, 12, 15, 16, 17, 23, 31, 32, 47, 48, 63, 64, 90]) {
+        for (let i = 0; i < 30; i++) {
+          const q = flip(base[next() % n]!, next() % (radius + 1), next);
+          expect(index.search(q, radius), `radius ${radius}, ${layout.lengths.length} chunks`).toEqual(bruteForceSearch(store, q, radius));
+        }
+      }
+    }
+  });
+
+  it('splits the radius by the generalised pigeonhole principle', () => {
+    expect(tauFor(LAYOUT_16x16, 31)).toEqual(Array(16).fill(1));
+    expect(tauFor(LAYOUT_12, 31)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+    // Σ(τ_i + 1) must exceed the radius.
+    for (const layout of [LAYOUT_16x16, LAYOUT_12]) for (let r = 0; r < 80; r++) expect(tauFor(layout, r).reduce((s, t) => s + t + 1, 0)).toBeGreaterThan(r);
+  });
+
+  it('reports its memory and rejects bad radii and hash sizes', () => {
+    const index = PdqIndex.fromHashes([new Uint8Array(32), new Uint8Array(32).fill(255)]);
+    expect(index.search(new Uint8Array(32), 0)).toEqual([{ index: 0, distance: 0 }]);
+    expect(index.memoryBytes()).toBeGreaterThan(64);
+    expect(() => index.search(new Uint8Array(32), -1)).toThrow(RangeError);
+    expect(() => PdqIndex.fromHashes([new Uint8Array(31)])).toThrow(/32 bytes/);
+  });
+});
