@@ -18,8 +18,6 @@ export class BlobStore {
   readonly root: string;
   readonly tmpDir: string;
   private pool: FileWorkerPool | undefined;
-  /** Directories whose new entries still need an fsync (group commit during ingest), or undefined when each rename syncs at once. */
-  private pendingDirs: Set<string> | undefined;
 
   constructor(caseDir: string, private readonly readOnly = false) {
     this.root = join(caseDir, 'blobs', 'sha256');
@@ -27,34 +25,9 @@ export class BlobStore {
   }
 
   /**
-   * Group commit for many small files: renames are made durable by `syncPendingDirectories()`, which the
-   * caller runs before it commits the database rows that refer to them.
+   * A stored copy written but not yet flushed or moved into place: `commitBatch` makes a batch of them
+   * durable together (one journal commit for many small files instead of one each).
    */
-  async deferDirectorySync(on: boolean): Promise<void> {
-    if (on) this.pendingDirs ??= new Set();
-    else {
-      await this.syncPendingDirectories();
-      this.pendingDirs = undefined;
-    }
-  }
-
-  /** Flushes the pending directories together: in parallel, so the file system can merge them into one journal commit. */
-  async syncPendingDirectories(): Promise<void> {
-    if (!this.pendingDirs || this.pendingDirs.size === 0) return;
-    const dirs = [...this.pendingDirs];
-    this.pendingDirs.clear();
-    await Promise.all(
-      dirs.map(async (dir) => {
-        const handle = await fs.promises.open(dir, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }),
-    );
-  }
-
   /** Lets the store hash and copy files on worker threads (ingest sets this). */
   usePool(pool: FileWorkerPool | undefined): void {
     this.pool = pool;
@@ -94,7 +67,7 @@ export class BlobStore {
    * Moves a complete, fsynced temp file into its content address. If the blob already exists the temp
    * copy is dropped: the bytes are identical by construction.
    */
-  commitTemp(tmpPath: string, sha256: string): { stored: boolean } {
+  commitTemp(tmpPath: string, sha256: string, dirsToSync?: Set<string>): { stored: boolean } {
     const dest = this.pathOf(sha256);
     if (fs.existsSync(dest)) {
       fs.rmSync(tmpPath, { force: true });
@@ -103,14 +76,26 @@ export class BlobStore {
     const dir = join(this.root, sha256.slice(0, 2));
     if (!fs.existsSync(dir)) {
       fs.mkdirSync(dir, { recursive: true });
-      if (this.pendingDirs) this.pendingDirs.add(this.root);
+      if (dirsToSync) dirsToSync.add(this.root);
       else fsyncDir(this.root);
     }
     fs.chmodSync(tmpPath, 0o444);
     fs.renameSync(tmpPath, dest);
-    if (this.pendingDirs) this.pendingDirs.add(dir);
+    if (dirsToSync) dirsToSync.add(dir);
     else fsyncDir(dir);
     return { stored: true };
+  }
+
+  /**
+   * Makes a batch of pending copies durable and moves them into place: all fsyncs in flight at once
+   * (the file system merges them), then the renames, then one fsync per touched directory.
+   */
+  async commitBatch(pending: PendingBlob[]): Promise<void> {
+    if (pending.length === 0) return;
+    await Promise.all(pending.map((p) => fsyncPath(p.tmpPath)));
+    const dirs = new Set<string>();
+    for (const p of pending) this.commitTemp(p.tmpPath, p.sha256, dirs);
+    await Promise.all([...dirs].map((dir) => fsyncPath(dir)));
   }
 
   /** Stores a file's bytes, hashing them in the same single read. */
@@ -118,16 +103,30 @@ export class BlobStore {
     return (await this.putFileWithHead(path, expectedSize)).digests;
   }
 
-  /** As `putFile`, also returning the first 4 KiB (for sniffing the media type without another read). */
-  async putFileWithHead(path: string | Uint8Array, expectedSize?: number): Promise<{ digests: Digests; head: Uint8Array }> {
+  /**
+   * As `putFile`, also returning the first 4 KiB (for sniffing the media type without another read).
+   * With `batch`, files below `BATCH_SYNC_LIMIT` are left in `tmp/` unsynced and returned as `pending`:
+   * the caller must pass them to `commitBatch` before it records them. `readablePath` is where the bytes
+   * can be read meanwhile.
+   */
+  async putFileWithHead(
+    path: string | Uint8Array,
+    expectedSize?: number,
+    options: { batch?: boolean } = {},
+  ): Promise<{ digests: Digests; head: Uint8Array; readablePath: string; pending?: PendingBlob }> {
     const tmpPath = this.newTempPath();
     if (this.pool) {
-      const result = await this.pool.run({ path, tmpPath, ...(expectedSize === undefined ? {} : { expectedSize }) });
+      const syncNow = !options.batch || (expectedSize ?? 0) >= BATCH_SYNC_LIMIT;
+      const result = await this.pool.run({ path, tmpPath, syncNow, ...(expectedSize === undefined ? {} : { expectedSize }) });
       if (result.error) {
         throw new VestigeError(result.error.code, `cannot store ${displayPath(path)}: ${result.error.message}`, { file: displayPath(path) });
       }
+      const head = result.head ?? new Uint8Array();
+      if (result.synced === false) {
+        return { digests: result.digests, head, readablePath: tmpPath, pending: { tmpPath, sha256: result.digests.sha256 } };
+      }
       this.commitTemp(tmpPath, result.digests.sha256);
-      return { digests: result.digests, head: result.head ?? new Uint8Array() };
+      return { digests: result.digests, head, readablePath: this.pathOf(result.digests.sha256) };
     }
     const digests = await this.writeStream(createReadStream(typeof path === 'string' ? path : Buffer.from(path)), tmpPath);
     this.commitTemp(tmpPath, digests.sha256);
@@ -135,7 +134,7 @@ export class BlobStore {
     try {
       const head = Buffer.alloc(Math.min(4096, digests.size));
       fs.readSync(fd, head, 0, head.length, 0);
-      return { digests, head };
+      return { digests, head, readablePath: this.pathOf(digests.sha256) };
     } finally {
       fs.closeSync(fd);
     }
@@ -269,6 +268,23 @@ function corrupt(sha256: string, path: string, actual: string): VestigeError {
     file: path,
     hint: 'The stored copy was altered. Run `vestige verify` and restore it from a backup or export bundle.',
   });
+}
+
+export interface PendingBlob {
+  readonly tmpPath: string;
+  readonly sha256: string;
+}
+
+/** Files at least this large are flushed by the worker as soon as they are written, overlapping the next read. */
+export const BATCH_SYNC_LIMIT = 8 * 1024 * 1024;
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await fs.promises.open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 export function fsyncDir(dir: string): void {

@@ -8,10 +8,12 @@ export interface FileTask {
   /** When set, the bytes are also written (and fsynced) to this new file. */
   tmpPath?: string;
   expectedSize?: number;
+  /** false: leave the copy unsynced; the caller flushes it in a batch (see BlobStore.commitBatch). */
+  syncNow?: boolean;
 }
 
 export type FileTaskResult =
-  | { digests: Digests; mtimeMs: number; head?: Uint8Array; error?: undefined }
+  | { digests: Digests; mtimeMs: number; head?: Uint8Array; synced?: boolean; error?: undefined }
   | { error: { code: string; message: string; errno?: string }; digests?: undefined };
 
 interface Pending {

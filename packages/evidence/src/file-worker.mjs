@@ -46,8 +46,9 @@ function hashFile(task, finish) {
         (task.expectedSize !== undefined && task.expectedSize !== size)) {
       return finish({ error: { code: 'E_INPUT_CHANGED', message: `file changed while it was read (size ${task.expectedSize ?? before.size} → ${size} read, now ${after.size})` } });
     }
-    const result = { digests: { md5: md5.digest('hex'), sha1: sha1.digest('hex'), sha256: sha256.digest('hex'), size }, mtimeMs: after.mtimeMs, head };
-    if (out === undefined) return finish(result);
+    const result = { digests: { md5: md5.digest('hex'), sha1: sha1.digest('hex'), sha256: sha256.digest('hex'), size }, mtimeMs: after.mtimeMs, head, synced: task.syncNow !== false };
+    // Small files are flushed later in one batch by the caller: one journal commit for many files.
+    if (out === undefined || task.syncNow === false) return finish(result);
     const fd = out;
     out = undefined;
     fs.fsync(fd, (err) => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { basename, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import type { CaseStore } from './case-store.ts';
-import { decodePathBytes } from './blob-store.ts';
+import { decodePathBytes, type PendingBlob } from './blob-store.ts';
 import { FileWorkerPool } from './file-worker-pool.ts';
 import { isVestigeError } from './errors.ts';
 import { sniffMediaType } from './media-type.ts';
@@ -88,7 +88,6 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
   const lock = store.lock('ingest');
   const pool = new FileWorkerPool(options.workers);
   store.blobs.usePool(pool);
-  await store.blobs.deferDirectorySync(true);
   try {
     store.blobs.clearTemp();
     const roots = inputs.map((p) => resolvePath(p));
@@ -143,8 +142,8 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
       const batch = pendingBatch.splice(0);
       lastFlush = Date.now();
       flushing = flushing.then(async () => {
-        // The renames these rows refer to must be durable before the rows are.
-        await store.blobs.syncPendingDirectories();
+        // The blobs these rows refer to must be durable and in place before the rows are.
+        await store.blobs.commitBatch(batch.flatMap(({ outcome }) => (outcome.ok && outcome.pending ? [outcome.pending] : [])));
         store.transaction(() => {
           for (const { entry, outcome } of batch) recordOutcome(store, ingestId, entry, outcome, options.operator, report);
         });
@@ -200,7 +199,6 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
     options.onProgress?.({ ...progress, phase: 'done' });
     return report;
   } finally {
-    await store.blobs.deferDirectorySync(false);
     store.blobs.usePool(undefined);
     await pool.close();
     lock.release();
@@ -208,7 +206,7 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
 }
 
 type StoreOutcome =
-  | { ok: true; digests: Digests; mediaType: string; metadata: Record<string, unknown>; warnings: IngestProblem[] }
+  | { ok: true; digests: Digests; mediaType: string; metadata: Record<string, unknown>; warnings: IngestProblem[]; pending: PendingBlob | undefined }
   | { ok: false; problem: IngestProblem };
 
 async function storeFile(store: CaseStore, entry: FileEntry, extractors: MetadataExtractor[]): Promise<StoreOutcome> {
@@ -217,8 +215,10 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
   }
   let digests: Digests;
   let head: Uint8Array;
+  let readablePath: string;
+  let pending: PendingBlob | undefined;
   try {
-    ({ digests, head } = await store.blobs.putFileWithHead(entry.pathBytes, entry.size));
+    ({ digests, head, readablePath, pending } = await store.blobs.putFileWithHead(entry.pathBytes, entry.size, { batch: true }));
   } catch (err) {
     if (isVestigeError(err)) {
       const hint =
@@ -240,14 +240,13 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
       hint: 'No action needed; quote the escaped name or the item id when referring to it.',
     });
   }
-  const blobPath = store.blobs.pathOf(digests.sha256);
   const mediaType = sniffMediaType(head, entry.display);
   let metadata: Record<string, unknown> = {};
   if (store.itemsBySha256(digests.sha256).length === 0) {
     for (const extractor of extractors) {
       if (!extractor.accepts(mediaType)) continue;
       try {
-        metadata = { ...metadata, [extractor.id]: await extractor.extract(blobPath, mediaType) };
+        metadata = { ...metadata, [extractor.id]: await extractor.extract(readablePath, mediaType) };
       } catch (err) {
         const code = isVestigeError(err) ? err.code : 'E_INPUT_CORRUPT';
         metadata = { ...metadata, [extractor.id]: { error: { code, message: (err as Error).message } } };
@@ -255,7 +254,7 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
       }
     }
   }
-  return { ok: true, digests, mediaType, metadata, warnings };
+  return { ok: true, digests, mediaType, metadata, warnings, pending };
 }
 
 function recordOutcome(store: CaseStore, ingestId: string, entry: FileEntry, outcome: StoreOutcome, operator: string, report: IngestReport): void {
