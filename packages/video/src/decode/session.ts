@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { VestigeError } from '@vestige/evidence';
+import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, type ResolvedBinary } from '../ffmpeg/resolve.ts';
+import { stderrTail } from '../ffmpeg/run.ts';
+import { PngStreamSplitter, RawFrameHasher, RawFrameSplitter, rawFrameSize, type UnitSplitter } from './frame-splitter.ts';
+import { FfmpegLogParser, type DecodeProblem, type FilterConfig, type FrameInfo } from './log.ts';
+
+/** One thing to produce from each selected frame. */
+export interface DecodeOutput {
+  /** `raw`: rawvideo frames (`pixFmt`, default the stream's own); `png`: one PNG per frame; `null`: nothing (analysis by log only). */
+  readonly kind: 'raw' | 'png' | 'null';
+  readonly pixFmt?: string;
+  /** Filters applied to this output only, after selection (e.g. `format=gray`, `transpose=1`). */
+  readonly filters?: readonly string[];
+  /** Extra encoder options (PNG: `-compression_level`, `-pred`). */
+  readonly encoderArgs?: readonly string[];
+  /** Called with each unit in order; a returned promise holds the pipe (back-pressure) until it settles. */
+  readonly onUnit?: (unit: Buffer, k: number) => void | Promise<void>;
+  /** Raw output only, instead of `onUnit`: the SHA-256 of each frame, hashed as its bytes stream (no copy). */
+  readonly onDigest?: (sha256: string, k: number) => void;
+}
+
+export interface DecodeStream {
+  /** Absolute stream index in the file. */
+  readonly index: number;
+  readonly width: number;
+  readonly height: number;
+  readonly pixFmt: string;
+}
+
+export interface DecodeRequest {
+  readonly input: string;
+  readonly stream: DecodeStream;
+  /** Filters every decoded frame passes before selection (e.g. a label that must show the frame's own index). */
+  readonly preFilters?: readonly string[];
+  /** ffmpeg `select` expression over n, t, pict_type, scene …; null/undefined keeps every frame. */
+  readonly select?: string | null;
+  readonly outputs: readonly DecodeOutput[];
+  readonly signal?: AbortSignal;
+  readonly ffmpeg?: ResolvedBinary;
+  /**
+   * Called for each frame that reaches the outputs, in output order, as soon as ffmpeg reports it (usually before
+   * its pixels arrive); `frame.index` is its index among all decoded frames.
+   */
+  readonly onOutputFrame?: (frame: FrameInfo, k: number) => void;
+}
+
+export interface DecodeResult {
+  /** Time base of the timestamps in `decoded`/`selected` (the stream's own, because ffmpeg runs with -copyts). */
+  readonly timeBase: readonly [number, number];
+  readonly frameRate: readonly [number, number] | null;
+  /** Every decoded frame of the stream, in presentation order. */
+  readonly decoded: readonly FrameInfo[];
+  /** The selected frames; `index` is the frame's index in `decoded`. */
+  readonly selected: readonly FrameInfo[];
+  /** Units delivered per output (equals `selected.length` unless the run was cut short). */
+  readonly units: readonly number[];
+  readonly problems: readonly DecodeProblem[];
+  readonly exitCode: number | null;
+  /** The ffmpeg command line, for provenance and for re-running by hand. */
+  readonly args: readonly string[];
+  readonly ffmpeg: ResolvedBinary;
+}
+
+function escapeFilterValue(expr: string): string {
+  // Inside a filtergraph, commas separate filters; quote the expression and escape quotes and backslashes.
+  return `'${expr.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * One ffmpeg decode of one video stream, frame-accurate: every decoded frame passes `showinfo@in` (index,
+ * timestamp, picture type), then the selection, then `showinfo@out`, then is split to the outputs. Timestamps are
+ * kept as stored (-copyts) and no frame is duplicated or dropped (-fps_mode/-vsync passthrough). Outputs are read
+ * from pipes with back-pressure, so memory stays at a few frames whatever the length of the video.
+ */
+export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult> {
+  const ffmpeg = request.ffmpeg ?? resolveFfmpeg();
+  const features = ffmpegFeatures(ffmpeg);
+  const info = features.showinfoChecksumOption ? 'showinfo@NAME=checksum=0' : 'showinfo@NAME';
+  const chain: string[] = [info.replace('NAME', 'in'), ...(request.preFilters ?? [])];
+  const selecting = request.select !== undefined && request.select !== null;
+  const selectExpr = selecting ? request.select! : '1';
+  if (selecting || (request.preFilters?.length ?? 0) > 0) chain.push(`select=${escapeFilterValue(selectExpr)}`, info.replace('NAME', 'out'));
+  const outputs = request.outputs.length > 0 ? request.outputs : [{ kind: 'null' as const }];
+  const labels = outputs.map((_, i) => `o${i}`);
+  let graph = `[0:${request.stream.index}]${chain.join(',')}`;
+  if (outputs.length > 1) graph += `,split=${outputs.length}${labels.map((l) => `[s${l}]`).join('')}`;
+  const graphs: string[] = [graph];
+  outputs.forEach((out, i) => {
+    const from = outputs.length > 1 ? `[s${labels[i]}]` : '';
+    const filters = out.filters && out.filters.length > 0 ? out.filters.join(',') : 'null';
+    if (outputs.length > 1) graphs.push(`${from}${filters}[${labels[i]}]`);
+    else graphs[0] += `,${filters}[${labels[i]}]`;
+  });
+
+  const args: string[] = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', features.levelPrefix ? 'level+info' : 'info'];
+  // Keep the file's own timestamps and the decoded orientation: frame records must match the original exactly.
+  args.push('-copyts', '-noautorotate', '-i', request.input, '-filter_complex', graphs.join(';'));
+  const splitters: Array<UnitSplitter | RawFrameHasher | null> = [];
+  const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe'];
+  outputs.forEach((out, i) => {
+    args.push('-map', `[${labels[i]}]`, ...passthroughArgs(features));
+    if (out.kind === 'null') {
+      args.push('-f', 'null', '-');
+      splitters.push(null);
+      return;
+    }
+    const fd = i === 0 ? 1 : 3 + (i - 1);
+    while (stdio.length <= fd) stdio.push('ignore');
+    stdio[fd] = 'pipe';
+    if (out.kind === 'raw') {
+      const pixFmt = out.pixFmt ?? request.stream.pixFmt;
+      args.push('-c:v', 'rawvideo', '-pix_fmt', pixFmt, '-f', 'rawvideo', `pipe:${fd}`);
+      const size = rawFrameSize(ffmpeg.path, pixFmt, request.stream.width, request.stream.height);
+      splitters.push(out.onDigest && !out.onUnit ? new RawFrameHasher(size) : new RawFrameSplitter(size));
+    } else {
+      args.push('-c:v', 'png', ...(out.pixFmt ? ['-pix_fmt', out.pixFmt] : []), ...(out.encoderArgs ?? []), '-f', 'image2pipe', `pipe:${fd}`);
+      splitters.push(new PngStreamSplitter());
+    }
+  });
+  // A stdout that nobody maps must still be opened for ffmpeg's `-f null -`; it writes nothing there.
+  if (stdio[1] === 'ignore') stdio[1] = 'pipe';
+
+  const matchingOut = selecting || (request.preFilters?.length ?? 0) > 0;
+  const decoded: FrameInfo[] = [];
+  const selected: FrameInfo[] = [];
+  let cursor = 0;
+  let unmatched = 0;
+  const emit = (frame: FrameInfo): void => {
+    selected.push(frame);
+    request.onOutputFrame?.(frame, selected.length - 1);
+  };
+  const problems: DecodeProblem[] = [];
+  let config: FilterConfig | null = null;
+  const parser = new FfmpegLogParser(
+    {
+      onConfig: (filter, c) => {
+        if (filter === 'showinfo@in') config = c;
+      },
+      onFrame: (filter, frame) => {
+        if (filter === 'showinfo@in') {
+          decoded.push(frame);
+          if (!matchingOut) emit(frame);
+        } else if (filter === 'showinfo@out') {
+          // The selected frames are a subsequence of the decoded ones, logged by showinfo@in just before: match
+          // each back by timestamp, position and type to learn its index in the stream.
+          while (cursor < decoded.length) {
+            const d = decoded[cursor++]!;
+            if (d.pts === frame.pts && d.pos === frame.pos && d.pictType === frame.pictType) {
+              emit({ ...frame, index: d.index });
+              return;
+            }
+          }
+          unmatched++;
+        }
+      },
+      onProblem: (p) => {
+        if (problems.length < 200) problems.push(p);
+      },
+    },
+    { levelPrefix: features.levelPrefix, countFilter: 'showinfo@in' },
+  );
+
+  const child = spawn(ffmpeg.path, args, { stdio, signal: request.signal });
+  const spawnError = new Promise<never>((_, reject) =>
+    child.on('error', (err) => {
+      reject(
+        (err as NodeJS.ErrnoException).name === 'AbortError'
+          ? err
+          : new VestigeError('E_FFMPEG_FAILED', `Could not run ffmpeg: ${err.message}`, { file: ffmpeg.path, cause: err }),
+      );
+    }),
+  );
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => parser.push(chunk));
+  const stderrDone = new Promise<void>((resolve) => child.stderr!.on('end', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+  const units = outputs.map(() => 0);
+  const consume = async (i: number): Promise<void> => {
+    const out = outputs[i]!;
+    const splitter = splitters[i];
+    if (!splitter) return;
+    const fd = i === 0 ? 1 : 3 + (i - 1);
+    const stream = child.stdio[fd] as Readable;
+    if (splitter instanceof RawFrameHasher) {
+      for await (const chunk of stream) {
+        for (const digest of splitter.push(chunk as Buffer)) {
+          const k = units[i]!;
+          units[i] = k + 1;
+          out.onDigest?.(digest, k);
+        }
+      }
+      return;
+    }
+    for await (const chunk of stream) {
+      for (const unit of splitter.push(chunk as Buffer)) {
+        const k = units[i]!;
+        units[i] = k + 1;
+        if (out.onUnit) await out.onUnit(unit, k);
+      }
+    }
+  };
+  let consumerError: unknown;
+  const consumers = outputs.map((_, i) =>
+    consume(i).catch((err: unknown) => {
+      // Stop ffmpeg at once when a consumer fails (e.g. the case store refused a write); report that error.
+      consumerError ??= err;
+      child.kill('SIGKILL');
+    }),
+  );
+  if (stdio[1] === 'pipe' && !splitters[0]) (child.stdout as Readable).resume();
+  const exitCode = await Promise.race([Promise.all([exited, stderrDone, ...consumers]).then(([code]) => code as number | null), spawnError]);
+  parser.end();
+  if (consumerError) throw consumerError;
+
+  const timeBase = (config as FilterConfig | null)?.timeBase ?? [1, 1];
+  if (unmatched > 0) {
+    throw new VestigeError('E_FFMPEG_FAILED', 'Could not match the selected frames back to their place in the stream.', {
+      file: request.input,
+      details: { selected: selected.length, unmatched },
+    });
+  }
+  if (exitCode !== 0 && decoded.length === 0) {
+    throw new VestigeError('E_INPUT_CORRUPT', `ffmpeg could not decode any frame of '${request.input}' (${stderrTail(parser.tail.join('\n'))}).`, {
+      file: request.input,
+      hint: 'The video stream is damaged or uses a codec this ffmpeg build cannot decode. Run vestige probe on it for details.',
+      details: { exitCode, problems: problems.slice(0, 10) },
+    });
+  }
+  return {
+    timeBase,
+    frameRate: (config as FilterConfig | null)?.frameRate ?? null,
+    decoded,
+    selected,
+    units,
+    problems,
+    exitCode,
+    args,
+    ffmpeg,
+  };
+}

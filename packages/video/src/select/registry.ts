@@ -1,0 +1,45 @@
+import { VestigeError } from '@vestige/evidence';
+import { allFrames } from './all.ts';
+import { framesAtTimes } from './at-times.ts';
+import { everyNthFrame } from './every-nth.ts';
+import { intraFrames } from './iframes.ts';
+import { frameIndexRange } from './index-range.ts';
+import { sceneChanges } from './scene-change.ts';
+import type { FrameSelector } from './selector.ts';
+import { sharpestPerWindow } from './sharpest.ts';
+import { timeRange } from './time-range.ts';
+
+const selectors = new Map<string, FrameSelector<never>>();
+
+/** Adds a selector (one file per selector; this is the only list). */
+export function registerFrameSelector<P>(selector: FrameSelector<P>): void {
+  selectors.set(selector.id, selector as unknown as FrameSelector<never>);
+}
+
+for (const s of [allFrames, everyNthFrame, frameIndexRange, timeRange, framesAtTimes, intraFrames, sceneChanges, sharpestPerWindow]) {
+  registerFrameSelector(s as FrameSelector<unknown>);
+}
+
+export function frameSelectors(): FrameSelector<unknown>[] {
+  return [...selectors.values()] as unknown as FrameSelector<unknown>[];
+}
+
+export function frameSelector(id: string): FrameSelector<unknown> {
+  const s = selectors.get(id);
+  if (!s) {
+    throw new VestigeError('E_PARAM_INVALID', `unknown frame selector '${id}'.`, { hint: `Use one of: ${[...selectors.keys()].join(', ')}.` });
+  }
+  return s as unknown as FrameSelector<unknown>;
+}
+
+/** Validates parameters against the selector's schema; bad parameters are the user's to fix, so say which. */
+export function validateSelection(id: string, params: unknown): { selector: FrameSelector<unknown>; params: unknown } {
+  const selector = frameSelector(id);
+  const parsed = selector.schema.safeParse(params ?? {});
+  if (!parsed.success) {
+    throw new VestigeError('E_PARAM_INVALID', `bad parameters for frame selector '${id}': ${parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`, {
+      details: { params },
+    });
+  }
+  return { selector, params: parsed.data };
+}
