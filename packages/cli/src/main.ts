@@ -7,10 +7,13 @@ import { ExitCode, type CliCommand, type CommandOutput, type ExitCodeValue } fro
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
-export async function loadCommands(): Promise<CliCommand[]> {
-  const files = readdirSync(commandsDir)
+function commandFiles(): string[] {
+  return readdirSync(commandsDir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .sort();
+}
+
+async function importCommands(files: string[]): Promise<CliCommand[]> {
   const commands: CliCommand[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as { command?: CliCommand; commands?: CliCommand[] };
@@ -18,6 +21,26 @@ export async function loadCommands(): Promise<CliCommand[]> {
     if (mod.commands) commands.push(...mod.commands);
   }
   return commands.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every command (for help and tests). Importing them all loads every package: only do it when needed. */
+export async function loadCommands(): Promise<CliCommand[]> {
+  return importCommands(commandFiles());
+}
+
+/**
+ * The commands a command line can mean, importing only their files: a file is named after its command
+ * words (`scene-build.ts` → `scene build`, `case.ts` → `case …`). Start-up stays fast because
+ * `vestige ingest` never loads three.js, sharp or BullMQ. Falls back to every file when no name fits.
+ */
+async function loadCommandsFor(argv: string[]): Promise<CliCommand[]> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const candidates = commandFiles().filter((file) => {
+    const fileWords = file.slice(0, -3).split('-');
+    return fileWords.every((w, i) => words[i] === w) || fileWords[0] === words[0];
+  });
+  const commands = candidates.length > 0 ? await importCommands(candidates) : [];
+  return matchCommand(commands, argv) ? commands : loadCommands();
 }
 
 function makeOutput(json: boolean): CommandOutput {
@@ -56,7 +79,8 @@ function matchCommand(commands: CliCommand[], argv: string[]): { command: CliCom
 }
 
 export async function main(argv: string[]): Promise<ExitCodeValue> {
-  const commands = await loadCommands();
+  const wantsList = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
+  const commands = wantsList ? await loadCommands() : await loadCommandsFor(argv);
   const json = argv.includes('--json');
   const out = makeOutput(json);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
