@@ -12,6 +12,7 @@
  *
  * Options: --n 10000000 --queries 100000 --brute-sample 60 --jpegs 8 (smaller values for a dry run).
  */
+import { seededUint32 as prng } from '@vestige/evidence';
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -30,15 +31,6 @@ const JPEGS = Number(values.jpegs ?? 8);
 const RADIUS = Number(values.radius ?? 31);
 const cores = availableParallelism();
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 // ---- (a) PDQ throughput on 12 MP JPEGs ------------------------------------------------------
 

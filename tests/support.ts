@@ -1,3 +1,4 @@
+export { seededRandom } from '@vestige/evidence';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,17 +11,6 @@ export function makeTempDir(prefix = 'vestige-test-'): string {
   return fs.mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** In CI a missing system tool is a failure; on a developer machine the test says what to install. */
 export function requireTool(path: string, what: string): void {

@@ -3,6 +3,8 @@
  * colour, intensity and classification. Deterministic (seeded), any size, generated chunk by chunk so a
  * 10-million-point cloud never sits in memory at once.
  */
+import { seededRandom as rng } from '@vestige/evidence';
+
 /** Same shape as `PointChunk` of @vestige/scene (samples depend on no package they do not need). */
 export interface RoomChunk {
   kind: 'points';
@@ -21,17 +23,6 @@ export interface RoomOptions {
   origin?: [number, number, number];
 }
 
-/** Mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function* syntheticRoom(options: RoomOptions): Generator<RoomChunk> {
   const rnd = rng(options.seed ?? 42);
@@ -71,3 +62,4 @@ export function* syntheticRoom(options: RoomOptions): Generator<RoomChunk> {
     done += n;
   }
 }
+

@@ -1,3 +1,4 @@
+import { seededRandom as prng } from '@vestige/evidence';
 import type { RawPixels } from '@vestige/hashing';
 
 /**
@@ -11,16 +12,6 @@ export interface SyntheticCase {
   pixels(): RawPixels;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A scene with structure at several scales (gradients, discs, stripes) plus a little noise. */
 function scene(width: number, height: number, seed: number, x: number, y: number, c: number, rnd: () => number): number {

@@ -7,7 +7,7 @@
  * Two points are known exactly (`KNOWN_A`, `KNOWN_B`): measuring between them must give `knownDistance`.
  */
 import sharp from 'sharp';
-import { CaseStore } from '@vestige/evidence';
+import { CaseStore, seededRandom } from '@vestige/evidence';
 import { IDENTITY_TRANSFORM, SCENE_MANIFEST_SCHEMA, SCENE_MANIFEST_VERSION, writePotreeInMemory, type SceneLayer, type SceneManifest } from '@vestige/scene';
 
 export const ORIGIN: [number, number, number] = [500000, 5700000, 50];
@@ -233,14 +233,7 @@ export async function makeSceneCase(dir: string, options: Parameters<typeof stor
  * every run).
  */
 export function hallPoints(count: number, seed = 1): GeneratedPoints {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = seededRandom(seed);
   const W = 40, D = 30, H = 4;
   // Surfaces as [x0, y0, z0, ux, uy, uz, vx, vy, vz, r, g, b] (origin plus two edge vectors).
   const surfaces: number[][] = [

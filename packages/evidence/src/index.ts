@@ -13,3 +13,4 @@ export { verifyCase, type VerifyReport, type VerifyProblem, type VerifyOptions }
 export { exportBundle, verifyBundle, type BundleManifest, type BundleItem, type ExportReport, type BundleVerifyReport } from './export-bundle.ts';
 export { sniffMediaType, isImageType, isAudioVisualType } from './media-type.ts';
 export { FileWorkerPool } from './file-worker-pool.ts';
+export { seededRandom, seededUint32 } from './seeded-random.ts';

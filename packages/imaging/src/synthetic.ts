@@ -1,16 +1,7 @@
+import { seededRandom } from '@vestige/evidence';
+export { seededRandom } from '@vestige/evidence';
 import { clamp16, type Raster } from './raster.ts';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): test scenes and noise must be replayable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal deviates by Box–Muller from a seeded source. */
 export function gaussianSource(seed: number): () => number {

@@ -1,15 +1,7 @@
+import { seededUint32 as prng } from '@vestige/evidence';
 import { describe, expect, it } from 'vitest';
 import { bruteForceSearch, LAYOUT_12, LAYOUT_16x16, PdqHashArray, PdqIndex, tauFor } from './pdq-index.ts';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function randomHash(next: () => number): Uint8Array {
   const h = new Uint8Array(32);
