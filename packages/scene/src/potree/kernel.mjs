@@ -51,12 +51,11 @@ export function octantOf(xyz, p, box) {
 }
 
 /**
- * Marks the representative of every occupied grid cell of `box` among order[start, end): the point
- * nearest the cell centre, the first such in order on a tie. Leaves the cell of each point in
- * scratch.cells[i - start] and sets keep[i - start] = 1 for representatives. Returns how many.
+ * The grid election both node passes share: every point of order[start, start + n) gets its cell of the
+ * GRID³ grid over `box` in scratch.cells, and scratch.best[cell] names the point nearest that cell's
+ * centre (the first such in order on a tie) for the cells stamped in this pass.
  */
-export function pickRepresentatives(pts, order, start, end, box, scratch, keep) {
-  const n = end - start;
+function electCellRepresentatives(pts, order, start, n, box, scratch) {
   scratch.ensure(n);
   const { stamp, best, bestDist, cells } = scratch;
   const xyz = pts.xyz;
@@ -93,6 +92,17 @@ export function pickRepresentatives(pts, order, start, end, box, scratch, keep) 
       bestDist[cell] = d;
     }
   }
+}
+
+/**
+ * Marks the representative of every occupied grid cell of `box` among order[start, end): the point
+ * nearest the cell centre, the first such in order on a tie. Leaves the cell of each point in
+ * scratch.cells[i - start] and sets keep[i - start] = 1 for representatives. Returns how many.
+ */
+export function pickRepresentatives(pts, order, start, end, box, scratch, keep) {
+  const n = end - start;
+  electCellRepresentatives(pts, order, start, n, box, scratch);
+  const { best, cells } = scratch;
   let kept = 0;
   for (let i = 0; i < n; i++) {
     const k = best[cells[i]] === i ? 1 : 0;
@@ -139,42 +149,8 @@ export function decodeRecords(bytes, count, layout) {
  */
 export function selectNodePoints(pts, order, start, end, box, scratch, childCounts) {
   const n = end - start;
-  scratch.ensure(n);
-  const { stamp, best, bestDist, cells, tmp } = scratch;
-  const xyz = pts.xyz;
-  const stampNow = ++scratch.stampNow;
-  const inv = GRID / box.size;
-  const bx = box.x;
-  const by = box.y;
-  const bz = box.z;
-  const maxCell = GRID - 1;
-  for (let i = 0; i < n; i++) {
-    const p = order[start + i] * 3;
-    const fx = (xyz[p] - bx) * inv;
-    const fy = (xyz[p + 1] - by) * inv;
-    const fz = (xyz[p + 2] - bz) * inv;
-    // Truncation equals floor here: anything below 0 is clamped to 0 next.
-    let cx = fx | 0;
-    let cy = fy | 0;
-    let cz = fz | 0;
-    cx = cx < 0 ? 0 : cx > maxCell ? maxCell : cx;
-    cy = cy < 0 ? 0 : cy > maxCell ? maxCell : cy;
-    cz = cz < 0 ? 0 : cz > maxCell ? maxCell : cz;
-    const cell = (cx << 14) | (cy << 7) | cz;
-    cells[i] = cell;
-    const dx = fx - cx - 0.5;
-    const dy = fy - cy - 0.5;
-    const dz = fz - cz - 0.5;
-    const d = dx * dx + dy * dy + dz * dz;
-    if (stamp[cell] !== stampNow) {
-      stamp[cell] = stampNow;
-      best[cell] = i;
-      bestDist[cell] = d;
-    } else if (d < bestDist[cell]) {
-      best[cell] = i;
-      bestDist[cell] = d;
-    }
-  }
+  electCellRepresentatives(pts, order, start, n, box, scratch);
+  const { best, cells, tmp } = scratch;
   childCounts.fill(0);
   let kept = 0;
   for (let i = 0; i < n; i++) {
