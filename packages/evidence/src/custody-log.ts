@@ -156,7 +156,6 @@ export function verifyEventChain(events: Iterable<CustodyEvent>, anchor?: Custod
   let expectedPrev = GENESIS_PREV;
   let expectedSeq = 1;
   let lastSeq = 0;
-  let lastHash: string | undefined;
   const seenHashes = new Map<string, number>();
   for (const event of events) {
     const recomputed = custodyEventHash(event);
@@ -182,7 +181,6 @@ export function verifyEventChain(events: Iterable<CustodyEvent>, anchor?: Custod
     expectedPrev = event.hash;
     expectedSeq = event.seq + 1;
     lastSeq = event.seq;
-    lastHash = event.hash;
   }
   if (anchor) {
     if (lastSeq < anchor.seq) {
@@ -194,6 +192,5 @@ export function verifyEventChain(events: Iterable<CustodyEvent>, anchor?: Custod
       }
     }
   }
-  void lastHash;
   return problems;
 }

@@ -6,7 +6,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { type CustodyHead, custodyEventHash, GENESIS_PREV } from './custody-log.ts';
 import { MultiHasher, sha256Hex } from './digests.ts';
 import { VestigeError } from './errors.ts';
-import type { CustodyEvent, Item, ProvenanceRecord, Source } from './types.ts';
+import type { CustodyEvent, Digests, Item, ProvenanceRecord, Source } from './types.ts';
 import type { VerifyProblem } from './verify.ts';
 
 export const BUNDLE_FORMAT = 'vestige-bundle';
@@ -115,10 +115,10 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
   };
 }
 
-async function fileSha256(path: string): Promise<string> {
+async function fileDigests(path: string): Promise<Digests> {
   const hasher = new MultiHasher();
   for await (const chunk of fs.createReadStream(path)) hasher.update(chunk as Buffer);
-  return hasher.digest().sha256;
+  return hasher.digest();
 }
 
 async function checksumLines(root: string): Promise<string[]> {
@@ -132,7 +132,7 @@ async function checksumLines(root: string): Promise<string[]> {
   };
   walk(root);
   const lines: string[] = [];
-  for (const f of files) lines.push(`${await fileSha256(f)}  ${relative(root, f)}`);
+  for (const f of files) lines.push(`${(await fileDigests(f)).sha256}  ${relative(root, f)}`);
   return lines;
 }
 
@@ -159,6 +159,8 @@ export async function verifyBundle(dirArg: string): Promise<BundleVerifyReport> 
     if (m) listed.set(m[2]!, m[1]!);
   }
   let files = 0;
+  // Each file is read once: its digests serve both the SHA256SUMS check and the manifest's MD5/SHA-1.
+  const digestsByPath = new Map<string, Digests>();
   for (const [rel, expected] of listed) {
     const p = join(dir, rel);
     if (!p.startsWith(dir + '/')) {
@@ -167,7 +169,11 @@ export async function verifyBundle(dirArg: string): Promise<BundleVerifyReport> 
     }
     files++;
     if (!fs.existsSync(p)) problems.push({ kind: 'blob-missing', subject: rel, message: `${rel} is listed in SHA256SUMS but missing` });
-    else if ((await fileSha256(p)) !== expected) problems.push({ kind: 'blob-modified', subject: rel, message: `${rel} does not match its SHA-256 in SHA256SUMS` });
+    else {
+      const d = await fileDigests(p);
+      digestsByPath.set(p, d);
+      if (d.sha256 !== expected) problems.push({ kind: 'blob-modified', subject: rel, message: `${rel} does not match its SHA-256 in SHA256SUMS` });
+    }
   }
   for (const name of fs.existsSync(join(dir, 'blobs')) ? fs.readdirSync(join(dir, 'blobs')) : []) {
     if (!listed.has(`blobs/${name}`)) problems.push({ kind: 'blob-modified', subject: `blobs/${name}`, message: `blobs/${name} is in the bundle but not in SHA256SUMS (added later?)` });
@@ -185,9 +191,7 @@ export async function verifyBundle(dirArg: string): Promise<BundleVerifyReport> 
       problems.push({ kind: 'blob-missing', subject: item.id, message: `item ${item.id} (${item.name}): blobs/${item.sha256} is missing` });
       continue;
     }
-    const hasher = new MultiHasher();
-    for await (const chunk of fs.createReadStream(p)) hasher.update(chunk as Buffer);
-    const d = hasher.digest();
+    const d = digestsByPath.get(p) ?? (await fileDigests(p));
     if (d.sha256 !== item.sha256 || d.md5 !== item.md5 || d.sha1 !== item.sha1 || d.size !== item.size) {
       problems.push({ kind: 'blob-modified', subject: item.id, message: `item ${item.id} (${item.name}): bytes do not match the recorded MD5/SHA-1/SHA-256` });
     }
