@@ -28,7 +28,8 @@ export { plainFormat } from './sets/plain.ts';
 export { streamJsonEntries, type JsonStreamEvent, type JsonStreamOptions } from './sets/json-stream.ts';
 export { hashSetFormats, hashSetFormat, detectHashSetFormat, readHashSetFile, loadHashSet, writeHashSetFile, hashSetIdentity } from './sets/registry.ts';
 export { UK_CATEGORIES, UK_CATEGORY_LABELS, VICS_CATEGORY_LABELS, isUkCategory, parseUkCategory, ukToVics, vicsToUk, type UkCategory } from './categorise/categories.ts';
-export { PdqIndex, PdqHashArray, bruteForceSearch, hashWords, tauFor, LAYOUT_12, LAYOUT_16x16, PDQ_WORDS, type IndexHit, type ChunkLayout } from './match/pdq-index.ts';
+export { PdqIndex, COMPACT_FROM, type PdqIndexLayout, type PdqIndexParts } from './match/pdq-index.ts';
+export { PdqHashArray, bruteForceSearch, hashWords, tauFor, PDQ_WORDS, type IndexHit } from './match/pdq-hashes.ts';
 export { ANNOTATION, RECORDS, type PdqAnnotation, type SimpleHashAnnotation, type CategoryAnnotation, type MatchAnnotationEntry } from './case/annotations.ts';
 export { hashCaseImages, hashCaseVideos, VPDQ_VERSION, type HashCaseOptions, type HashCaseReport, type VpdqAnnotation } from './case/hash-items.ts';
 export { matchCase, type MatchCaseOptions, type MatchCaseReport, type ItemMatch } from './case/match-case.ts';
@@ -37,4 +38,3 @@ export { categorise, categorisedEntries, type CategoriseOptions, type Categorise
 export { writeContactSheet, thumbnail, THUMBNAIL_VIEWS, type ThumbnailView, type ContactSheetOptions } from './case/contact-sheet.ts';
 export { hashVideo, matchVideos, type VideoHash, type VideoSegmentHash, type VideoHashOptions, type VideoMatch, type VideoMatchRange } from './video/vpdq.ts';
 export { HashingWorkerPool } from './worker/pool.ts';
-export type { PdqIndexParts, IdColumn } from './match/pdq-index.ts';

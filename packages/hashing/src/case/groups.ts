@@ -1,7 +1,8 @@
 import type { CaseStore, Item } from '@vestige/evidence';
 import { VestigeError } from '@vestige/evidence';
 import { hammingDistance, hexToBytes } from '../hex.ts';
-import { PdqHashArray, PdqIndex } from '../match/pdq-index.ts';
+import { PdqHashArray } from '../match/pdq-hashes.ts';
+import { PdqIndex } from '../match/pdq-index.ts';
 import { ANNOTATION, RECORDS, type PdqAnnotation } from './annotations.ts';
 
 export interface NearDuplicateGroup {

@@ -1,7 +1,8 @@
 import type { CaseStore, Item } from '@vestige/evidence';
 import { VestigeError } from '@vestige/evidence';
 import { hexToBytes } from '../hex.ts';
-import { PdqHashArray, PdqIndex } from '../match/pdq-index.ts';
+import { PdqHashArray } from '../match/pdq-hashes.ts';
+import { PdqIndex } from '../match/pdq-index.ts';
 import { detectHashSetFormat, hashSetIdentity, readHashSetFile } from '../sets/registry.ts';
 import type { HashSetEntry, HashSetFormat, HashSetRecord } from '../sets/types.ts';
 import { ANNOTATION, RECORDS, type MatchAnnotationEntry, type PdqAnnotation } from './annotations.ts';

@@ -1,6 +1,7 @@
 import { seededUint32 as prng } from '@vestige/evidence';
 import { describe, expect, it } from 'vitest';
-import { bruteForceSearch, LAYOUT_12, LAYOUT_16x16, PdqHashArray, PdqIndex, tauFor } from './pdq-index.ts';
+import { bruteForceSearch, PdqHashArray, tauFor } from './pdq-hashes.ts';
+import { COMPACT_FROM, PdqIndex } from './pdq-index.ts';
 
 
 function randomHash(next: () => number): Uint8Array {
@@ -18,7 +19,7 @@ function flip(h: Uint8Array, k: number, next: () => number): Uint8Array {
   return out;
 }
 
-describe('PDQ multi-index hashing: identical to brute force', () => {
+describe('PDQ multi-index search: identical to brute force', () => {
   it('100,000 hashes, 600 queries (a third planted within ≤ 31, some in clusters), radius 31', () => {
     const next = prng(42);
     const n = 100_000;
@@ -30,7 +31,8 @@ describe('PDQ multi-index hashing: identical to brute force', () => {
       base.push(h);
       store.push(h);
     }
-    const indexes = [PdqIndex.build(store, { layout: LAYOUT_16x16 }), PdqIndex.build(store, { layout: LAYOUT_12 })];
+    // Both layouts; the compact one also with the wide directories (16-bit suffixes) 10 M hashes get.
+    const indexes = [PdqIndex.build(store, { layout: 'buckets' }), PdqIndex.build(store, { layout: 'compact' }), PdqIndex.build(store, { layout: 'compact', prefixBits: 16 }), PdqIndex.build(store, { layout: 'compact', prefixBits: 20 })];
     const queries: Uint8Array[] = [];
     for (let i = 0; i < 600; i++) {
       if (i % 3 === 0) queries.push(flip(base[next() % n]!, next() % 32, next)); // planted: distance 0..31
@@ -41,7 +43,7 @@ describe('PDQ multi-index hashing: identical to brute force', () => {
     let totalHits = 0;
     for (const [i, q] of queries.entries()) {
       const slow = bruteForceSearch(store, q, 31);
-      for (const index of indexes) expect(index.search(q, 31), `query ${i}, ${index.layout.lengths.length} chunks`).toEqual(slow);
+      for (const [k, index] of indexes.entries()) expect(index.search(q, 31), `query ${i}, index ${k}`).toEqual(slow);
       if (i % 3 === 0) {
         expect(slow.length).toBeGreaterThan(0);
         planted++;
@@ -52,7 +54,7 @@ describe('PDQ multi-index hashing: identical to brute force', () => {
     expect(totalHits).toBeGreaterThanOrEqual(200);
   });
 
-  it('agrees at every radius, including chunk boundaries and the linear-scan fallback', () => {
+  it('agrees at every radius, across chunk boundaries and far beyond the usual 31', () => {
     const next = prng(7);
     const n = 5_000;
     const store = new PdqHashArray(n);
@@ -62,29 +64,53 @@ describe('PDQ multi-index hashing: identical to brute force', () => {
       base.push(h);
       store.push(h);
     }
-    for (const layout of [LAYOUT_16x16, LAYOUT_12]) {
-      const index = PdqIndex.build(store, { layout });
+    for (const [layout, prefixBits] of [['buckets'], ['compact'], ['compact', 0], ['compact', 16]] as const) {
+      const index = PdqIndex.build(store, { layout, prefixBits });
       for (const radius of [0, 1, 11, 12, 15, 16, 17, 23, 31, 32, 47, 48, 63, 64, 90]) {
         for (let i = 0; i < 30; i++) {
           const q = flip(base[next() % n]!, next() % (radius + 1), next);
-          expect(index.search(q, radius), `radius ${radius}, ${layout.lengths.length} chunks`).toEqual(bruteForceSearch(store, q, radius));
+          expect(index.search(q, radius), `radius ${radius}, ${layout} ${prefixBits ?? ''}`).toEqual(bruteForceSearch(store, q, radius));
         }
       }
     }
   });
 
   it('splits the radius by the generalised pigeonhole principle', () => {
-    expect(tauFor(LAYOUT_16x16, 31)).toEqual(Array(16).fill(1));
-    expect(tauFor(LAYOUT_12, 31)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+    expect(tauFor(31, 8)).toEqual(Array(8).fill(3));
+    expect(tauFor(31, 16)).toEqual(Array(16).fill(1));
+    expect(tauFor(10, 8)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
     // Σ(τ_i + 1) must exceed the radius.
-    for (const layout of [LAYOUT_16x16, LAYOUT_12]) for (let r = 0; r < 80; r++) expect(tauFor(layout, r).reduce((s, t) => s + t + 1, 0)).toBeGreaterThan(r);
+    for (const chunks of [8, 16]) for (let r = 0; r < 120; r++) expect(tauFor(r, chunks).reduce((s, t) => s + t + 1, 0)).toBeGreaterThan(r);
   });
 
-  it('reports its memory and rejects bad radii and hash sizes', () => {
-    const index = PdqIndex.fromHashes([new Uint8Array(32), new Uint8Array(32).fill(255)]);
-    expect(index.search(new Uint8Array(32), 0)).toEqual([{ index: 0, distance: 0 }]);
-    expect(index.memoryBytes()).toBeGreaterThan(64);
-    expect(() => index.search(new Uint8Array(32), -1)).toThrow(RangeError);
+  it('reports each of many identical hashes, once', () => {
+    const next = prng(11);
+    const h = randomHash(next);
+    const store = new PdqHashArray(3000);
+    for (let i = 0; i < 3000; i++) store.push(i % 5 === 0 ? h : randomHash(next));
+    const query = flip(h, 5, next);
+    for (const layout of ['buckets', 'compact'] as const) {
+      const hits = PdqIndex.build(store, { layout }).search(query, 31);
+      expect(hits).toEqual(bruteForceSearch(store, query, 31));
+      expect(hits.length).toBe(600);
+      expect(new Set(hits.map((x) => x.index)).size).toBe(600);
+      expect(hits.every((x) => x.distance === 5 && x.index % 5 === 0)).toBe(true);
+    }
+  });
+
+  it('reports its memory, gives hashes back and rejects bad radii and hash sizes, in both layouts', () => {
+    for (const layout of ['buckets', 'compact'] as const) {
+      const index = PdqIndex.fromHashes([new Uint8Array(32), new Uint8Array(32).fill(255)], { layout });
+      expect(index.layout).toBe(layout);
+      expect(index.search(new Uint8Array(32), 0)).toEqual([{ index: 0, distance: 0 }]);
+      expect(index.hashAt(1)).toEqual(new Uint8Array(32).fill(255));
+      expect(() => index.hashAt(2)).toThrow(RangeError);
+      expect(index.memoryBytes()).toBeGreaterThan(64);
+      expect(() => index.search(new Uint8Array(32), -1)).toThrow(RangeError);
+      expect(PdqIndex.fromHashes([], { layout }).search(new Uint8Array(32), 31)).toEqual([]);
+    }
     expect(() => PdqIndex.fromHashes([new Uint8Array(31)])).toThrow(/32 bytes/);
+    expect(PdqIndex.fromHashes([new Uint8Array(32)]).layout).toBe('buckets');
+    expect(COMPACT_FROM).toBeGreaterThan(100_000);
   });
 });

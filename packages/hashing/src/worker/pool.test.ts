@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashWords, PdqHashArray, PdqIndex, bruteForceSearch } from '../match/pdq-index.ts';
+import { bruteForceSearch, hashWords, PdqHashArray } from '../match/pdq-hashes.ts';
+import { PdqIndex } from '../match/pdq-index.ts';
 import { HashingWorkerPool } from './pool.ts';
 
 const images = fileURLToPath(new URL('../../../../tests/fixtures/pdq/images/', import.meta.url));
@@ -15,7 +16,7 @@ describe('hashing worker pool', () => {
     await expect(pool.hashFile(images + 'missing.png')).rejects.toMatchObject({ code: 'E_INPUT_CORRUPT' });
   });
 
-  it('searches a shared-memory index from several workers, identical to brute force', async () => {
+  it('searches a shared-memory index (either layout) from several workers, identical to brute force', async () => {
     const n = 20_000;
     const store = new PdqHashArray(n, { shared: true });
     let s = 99;
@@ -25,23 +26,25 @@ describe('hashing worker pool', () => {
       for (let j = 0; j < 8; j++) w[j] = next();
       store.pushWords(w);
     }
-    const index = PdqIndex.build(store);
-    await pool.loadIndex(index);
-    const queries = new Uint32Array(new SharedArrayBuffer(40 * 8 * 4));
-    for (let q = 0; q < 40; q++) {
-      queries.set(store.words.subarray((q * 37) * 8, (q * 37) * 8 + 8), q * 8);
-      queries[q * 8 + 3]! ^= 0x0f0f; // 8 bits away from item q*37
-    }
-    const [r0, r1] = await Promise.all([pool.search(queries, 0, 20, 31, 0), pool.search(queries, 20, 40, 31, 1)]);
-    const counts = [...r0.counts, ...r1.counts];
-    const flat = [...r0.hits, ...r1.hits];
-    let k = 0;
-    for (let q = 0; q < 40; q++) {
-      const expected = bruteForceSearch(store, queries.subarray(q * 8, q * 8 + 8), 31);
-      const got = [];
-      for (let i = 0; i < counts[q]!; i++, k += 2) got.push({ index: flat[k]!, distance: flat[k + 1]! });
-      expect(got).toEqual(expected);
-      expect(got[0]).toEqual({ index: q * 37, distance: 8 });
+    // Both layouts: their parts must cross to the workers intact.
+    for (const layout of ['buckets', 'compact'] as const) {
+      await pool.loadIndex(PdqIndex.build(store, { layout }));
+      const queries = new Uint32Array(new SharedArrayBuffer(40 * 8 * 4));
+      for (let q = 0; q < 40; q++) {
+        queries.set(store.words.subarray((q * 37) * 8, (q * 37) * 8 + 8), q * 8);
+        queries[q * 8 + 3]! ^= 0x0f0f; // 8 bits away from item q*37
+      }
+      const [r0, r1] = await Promise.all([pool.search(queries, 0, 20, 31, 0), pool.search(queries, 20, 40, 31, 1)]);
+      const counts = [...r0.counts, ...r1.counts];
+      const flat = [...r0.hits, ...r1.hits];
+      let k = 0;
+      for (let q = 0; q < 40; q++) {
+        const expected = bruteForceSearch(store, queries.subarray(q * 8, q * 8 + 8), 31);
+        const got = [];
+        for (let i = 0; i < counts[q]!; i++, k += 2) got.push({ index: flat[k]!, distance: flat[k + 1]! });
+        expect(got).toEqual(expected);
+        expect(got[0]).toEqual({ index: q * 37, distance: 8 });
+      }
     }
     expect(hashWords(new Uint8Array(32))).toHaveLength(8);
   });

@@ -1,0 +1,118 @@
+import { popcount32 } from '../hex.ts';
+
+/**
+ * PDQ hashes as 8 big-endian 32-bit words, a compact store of many, the brute-force search every
+ * index must agree with, and the pieces the indexes share: the generalised-pigeonhole split of a
+ * radius over equal chunks and the cached probe masks.
+ */
+export const PDQ_WORDS = 8;
+
+export interface IndexHit {
+  /** Position of the hash in the order it was added. */
+  readonly index: number;
+  readonly distance: number;
+}
+
+/** Big-endian 32-bit words of a 32-byte hash. */
+export function hashWords(hash: Uint8Array, out: Uint32Array = new Uint32Array(PDQ_WORDS), outOffset = 0): Uint32Array {
+  for (let i = 0; i < PDQ_WORDS; i++) {
+    const b = i * 4;
+    out[outOffset + i] = ((hash[b]! << 24) | (hash[b + 1]! << 16) | (hash[b + 2]! << 8) | hash[b + 3]!) >>> 0;
+  }
+  return out;
+}
+
+/** Distance between stored hash `p` and query words, giving up (returning > limit) past `limit`. */
+function boundedDistance(words: Uint32Array, p: number, q: Uint32Array, limit: number): number {
+  const base = p * PDQ_WORDS;
+  let d = 0;
+  for (let i = 0; i < PDQ_WORDS; i++) {
+    d += popcount32(words[base + i]! ^ q[i]!);
+    if (d > limit) return d;
+  }
+  return d;
+}
+
+/** A compact store of N hashes as words; the brute-force search runs over this directly. */
+export class PdqHashArray {
+  readonly words: Uint32Array;
+  size = 0;
+
+  /** `shared`: back the array with a SharedArrayBuffer so worker threads can search it without a copy. */
+  constructor(capacity: number, options: { shared?: boolean } = {}) {
+    this.words = options.shared ? new Uint32Array(new SharedArrayBuffer(capacity * PDQ_WORDS * 4)) : new Uint32Array(capacity * PDQ_WORDS);
+  }
+
+  static fromWords(words: Uint32Array, size: number): PdqHashArray {
+    const a = Object.create(PdqHashArray.prototype) as PdqHashArray;
+    (a as { words: Uint32Array }).words = words;
+    a.size = size;
+    return a;
+  }
+
+  get capacity(): number {
+    return this.words.length / PDQ_WORDS;
+  }
+
+  push(hash: Uint8Array): number {
+    if (hash.length !== 32) throw new RangeError(`a PDQ hash is 32 bytes, not ${hash.length}`);
+    if (this.size >= this.capacity) throw new RangeError('PdqHashArray is full');
+    hashWords(hash, this.words, this.size * PDQ_WORDS);
+    return this.size++;
+  }
+
+  pushWords(words: Uint32Array, offset = 0): number {
+    if (this.size >= this.capacity) throw new RangeError('PdqHashArray is full');
+    this.words.set(words.subarray(offset, offset + PDQ_WORDS), this.size * PDQ_WORDS);
+    return this.size++;
+  }
+}
+
+/** Linear scan: the reference the index must agree with. */
+export function bruteForceSearch(store: PdqHashArray, query: Uint8Array | Uint32Array, radius: number): IndexHit[] {
+  const q = query instanceof Uint32Array ? query : hashWords(query);
+  const hits: IndexHit[] = [];
+  const n = store.size;
+  const words = store.words;
+  for (let p = 0; p < n; p++) {
+    const d = boundedDistance(words, p, q, radius);
+    if (d <= radius) hits.push({ index: p, distance: d });
+  }
+  return hits.sort(byDistanceThenIndex);
+}
+
+export function byDistanceThenIndex(a: IndexHit, b: IndexHit): number {
+  return a.distance - b.distance || a.index - b.index;
+}
+
+/**
+ * Per-chunk probe radii by the generalised pigeonhole principle (Qin et al., "GPH", ICDE 2018): if
+ * d(a, b) ≤ r then some chunk i has d_i ≤ τ_i whenever Σ(τ_i + 1) > r. With `chunks` equal chunks
+ * of 256/chunks bits each: at r = 31, τ = 3 for 8 chunks and τ = 1 for 16.
+ */
+export function tauFor(radius: number, chunks: number): number[] {
+  const total = Math.max(0, radius - chunks + 1);
+  const width = 256 / chunks;
+  return Array.from({ length: chunks }, (_, i) => Math.min(width, Math.floor(total / chunks) + (i < total % chunks ? 1 : 0)));
+}
+
+/** All masks of `length` bits with at most `tau` bits set, 0 first (cached: queries reuse them). */
+const maskCache = new Map<string, Uint32Array>();
+export function masksFor(length: number, tau: number): Uint32Array {
+  const key = `${length}:${tau}`;
+  let m = maskCache.get(key);
+  if (!m) {
+    const list: number[] = [0];
+    const extend = (prefix: number, from: number, left: number) => {
+      for (let b = from; b < length; b++) {
+        const v = (prefix | (1 << b)) >>> 0;
+        list.push(v);
+        if (left > 1) extend(v, b + 1, left - 1);
+      }
+    };
+    if (tau > 0) extend(0, 0, Math.min(tau, length));
+    m = Uint32Array.from(list);
+    maskCache.set(key, m);
+  }
+  return m;
+}
