@@ -28,6 +28,8 @@ describe('frame splitters', () => {
       const got = chunked(stream, size).flatMap((c) => s.push(c));
       expect(got.map((b) => b.toString('hex'))).toEqual(pngs.map((b) => b.toString('hex')));
       expect(s.leftover).toBe(0);
+      // A frame-sized image owns all of its memory, so the blob writer can move it to its thread without a copy.
+      expect([got[1]!.byteOffset, got[1]!.buffer.byteLength]).toEqual([0, pngs[1]!.length]);
     }
   });
 

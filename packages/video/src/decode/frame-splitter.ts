@@ -79,12 +79,12 @@ export class PngStreamSplitter implements UnitSplitter {
   }
 
   private take(n: number): Buffer {
-    const all = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.have);
-    const unit = all.subarray(0, n);
-    // The remainder (the start of the next image) is copied so the finished image's memory can be released.
-    const rest = Buffer.from(all.subarray(n));
-    this.parts = rest.length > 0 ? [rest] : [];
-    this.have = rest.length;
+    // The image gets a buffer of its own, exactly its size, so a consumer can hand it to another thread without a
+    // copy; the remainder (the start of the next image) is copied out.
+    const unit = this.parts.length === 1 && this.have === n ? this.parts[0]! : Buffer.concat(this.parts, n);
+    const rest = this.have > n ? this.peek(n, this.have - n) : null;
+    this.parts = rest ? [rest] : [];
+    this.have = rest ? rest.length : 0;
     return unit;
   }
 

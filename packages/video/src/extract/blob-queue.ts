@@ -11,9 +11,11 @@ interface Pending {
 
 /**
  * Stores many frame-sized blobs without stalling the decode. Each blob goes to a worker thread that hashes it and
- * writes it, fsynced, to a temp path from the case's blob store; the main thread then commits it to its content
+ * writes it to a temp path from the case's blob store, its fsync handed to libuv so that many are in flight together
+ * (one journal commit for a group of frames); once a blob is durable the main thread commits it to its content
  * address with the store's own `commitTemp`, its directory fsyncs grouped (`dirsToSync`) and done together by
- * `drain()` before anything refers to them. Memory is bounded: `push` waits while `maxBytes` are in flight.
+ * `drain()` before anything refers to them. A blob is thus never visible before its bytes are on disk, and nothing
+ * refers to it before its directory entry is. Memory is bounded: `push` waits while `maxBytes` are in flight.
  */
 export class BlobWriteQueue {
   private readonly workers: Worker[] = [];
@@ -21,6 +23,8 @@ export class BlobWriteQueue {
   private readonly waiters: Array<() => void> = [];
   private nextId = 0;
   private turn = 0;
+  /** One temp name per queue, suffixed per blob: the temp folder is made and a random name drawn once, not per frame. */
+  private readonly tmpBase: string;
   private bytes = 0;
   private failure: unknown;
 
@@ -28,6 +32,7 @@ export class BlobWriteQueue {
     private readonly store: CaseStore,
     private readonly options: { workers?: number; maxBytes?: number } = {},
   ) {
+    this.tmpBase = store.blobs.newTempPath();
     const count = Math.max(1, options.workers ?? 2);
     for (let i = 0; i < count; i++) {
       // execArgv [] keeps the parent's TypeScript loader out of the worker: it is plain JavaScript and starts faster.
@@ -71,8 +76,9 @@ export class BlobWriteQueue {
   async start(): Promise<void> {}
 
   /**
-   * Queues `data`. Resolves (once it is queued) to a promise of its digests, which settles when the blob is in its
-   * content address. Waits first while too much is in flight.
+   * Queues `data`, taking it over: the caller must not use `data` afterwards (its memory may move to the worker).
+   * Resolves (once it is queued) to a promise of its digests, which settles when the blob is in its content address.
+   * Waits first while too much is in flight.
    */
   async push(data: Buffer): Promise<{ stored: Promise<Digests> }> {
     const maxBytes = this.options.maxBytes ?? 64 << 20;
@@ -82,11 +88,15 @@ export class BlobWriteQueue {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
     this.bytes += data.length;
-    const tmpPath = this.store.blobs.newTempPath();
+    const tmpPath = `${this.tmpBase}.${id}`;
     const done = new Promise<Digests>((resolve, reject) => this.pending.set(id, { resolve, reject, bytes: data.length, tmpPath }));
     done.catch(() => undefined);
     const worker = this.workers[this.turn++ % this.workers.length]!;
-    worker.postMessage({ id, data, tmpPath });
+    // A buffer that is the whole of its memory (as PngStreamSplitter hands out) moves to the worker without a copy, and
+    // its memory is then the worker's to free: the main heap never holds frames, so it never needs a full collection
+    // for them. A view into shared memory (a pooled small buffer) is copied as before.
+    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !(data.buffer instanceof SharedArrayBuffer);
+    worker.postMessage({ id, data, tmpPath }, owned ? [data.buffer as ArrayBuffer] : []);
     return { stored: done };
   }
 

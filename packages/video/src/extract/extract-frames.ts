@@ -138,7 +138,8 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
   const pngFormat = pngPixelFormat(source);
   const upright = uprightFilters(source.rotation);
   const storing: Array<Promise<Digests>> = [];
-  const writer = new BlobWriteQueue(store);
+  // One writer thread keeps up: hashing a PNG costs a small fraction of the deflate that made it.
+  const writer = new BlobWriteQueue(store, { workers: 1 });
   await writer.start();
   const pixelHashes: string[] = [];
   const expectedCount = plan.expected?.length ?? null;
