@@ -44,6 +44,8 @@ export class RawFrameSplitter implements UnitSplitter {
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** The chunk type `IEND` as a big-endian number. */
+const IEND = 0x49454e44;
 
 /**
  * PNG files back to back (ffmpeg's image2pipe): walks the chunk headers to find each IEND. Chunks of the pipe are
@@ -78,6 +80,26 @@ export class PngStreamSplitter implements UnitSplitter {
     return out;
   }
 
+  /**
+   * The big-endian 32-bit number at `offset` of the buffered bytes (it may straddle pipe chunks). Read in place:
+   * ffmpeg writes a 1080p frame as about a hundred 4 KiB IDAT chunks, and each header is read once.
+   */
+  private uint32At(offset: number): number {
+    let value = 0;
+    let got = 0;
+    let skip = offset;
+    for (const part of this.parts) {
+      if (skip >= part.length) {
+        skip -= part.length;
+        continue;
+      }
+      for (; got < 4 && skip < part.length; got++, skip++) value = value * 256 + part[skip]!;
+      if (got === 4) break;
+      skip = 0;
+    }
+    return value;
+  }
+
   private take(n: number): Buffer {
     // The image gets a buffer of its own, exactly its size, so a consumer can hand it to another thread without a
     // copy; the remainder (the start of the next image) is copied out.
@@ -101,12 +123,12 @@ export class PngStreamSplitter implements UnitSplitter {
         this.cursor = 8;
       }
       if (this.have < this.cursor + 8) break;
-      const header = this.peek(this.cursor, 8);
-      const length = header.readUInt32BE(0);
+      const length = this.uint32At(this.cursor);
       const end = this.cursor + 12 + length;
       if (this.have < end) break;
+      const type = this.uint32At(this.cursor + 4);
       this.cursor = end;
-      if (header.toString('latin1', 4, 8) === 'IEND') {
+      if (type === IEND) {
         out.push(this.take(end));
         this.cursor = 0;
       }

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { VestigeError } from '@vestige/evidence';
 import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, type ResolvedBinary } from '../ffmpeg/resolve.ts';
 import { stderrTail } from '../ffmpeg/run.ts';
 import { PngStreamSplitter, RawFrameHasher, RawFrameSplitter, rawFrameSize, type UnitSplitter } from './frame-splitter.ts';
 import { FfmpegLogParser, type DecodeProblem, type FilterConfig, type FrameInfo } from './log.ts';
+import { localSocketPair } from './socket-pair.ts';
+
+/** Read size for raw frames taken through a socket pair: one buffer this size, reused, stays in the CPU cache. */
+const RAW_READ_BYTES = 64 * 1024;
 
 /** One thing to produce from each selected frame. */
 export interface DecodeOutput {
@@ -98,7 +103,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   // Keep the file's own timestamps and the decoded orientation: frame records must match the original exactly.
   args.push('-copyts', '-noautorotate', '-i', request.input, '-filter_complex', graphs.join(';'));
   const splitters: Array<UnitSplitter | RawFrameHasher | null> = [];
-  const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe'];
+  const stdio: Array<'ignore' | 'pipe' | Socket> = ['ignore', 'ignore', 'pipe'];
   outputs.forEach((out, i) => {
     args.push('-map', `[${labels[i]}]`, ...passthroughArgs(features));
     if (out.kind === 'null') {
@@ -162,7 +167,43 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
     { levelPrefix: features.levelPrefix, countFilter: 'showinfo@in' },
   );
 
-  const child = spawn(ffmpeg.path, args, { stdio, signal: request.signal });
+  const units = outputs.map(() => 0);
+  /** Feeds bytes of output `i` to its hasher; the bytes are not kept, so `chunk` may be a reused buffer. */
+  const hashRaw = (i: number, hasher: RawFrameHasher, chunk: Buffer): void => {
+    for (const digest of hasher.push(chunk)) {
+      const k = units[i]!;
+      units[i] = k + 1;
+      outputs[i]!.onDigest?.(digest, k);
+    }
+  };
+  // Hashed raw outputs are read through a socket pair into one reused buffer where the platform allows it; an
+  // ordinary pipe otherwise (or if the pair cannot be made: it only saves time).
+  const sinks = new Map<number, Socket>();
+  for (const [i, splitter] of splitters.entries()) {
+    if (!(splitter instanceof RawFrameHasher)) continue;
+    let near: Socket | undefined;
+    const onRead = (n: number, buf: Buffer): void => {
+      try {
+        hashRaw(i, splitter, n === buf.length ? buf : buf.subarray(0, n));
+      } catch (err) {
+        near?.destroy(err as Error);
+      }
+    };
+    const pair = await localSocketPair(Buffer.allocUnsafe(RAW_READ_BYTES), onRead).catch(() => null);
+    if (!pair) break;
+    near = pair.near;
+    sinks.set(i, pair.near);
+    stdio[i === 0 ? 1 : 3 + (i - 1)] = pair.far;
+  }
+
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(ffmpeg.path, args, { stdio, signal: request.signal });
+  } finally {
+    // The child has its own copies now; closing ours lets the reader see the end when ffmpeg exits.
+    for (const s of stdio) if (typeof s === 'object') s.destroy();
+  }
+  for (const sink of sinks.values()) child.once('error', () => sink.destroy());
   const spawnError = new Promise<never>((_, reject) =>
     child.on('error', (err) => {
       reject(
@@ -177,24 +218,17 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   const stderrDone = new Promise<void>((resolve) => child.stderr!.on('end', () => resolve()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 
-  const units = outputs.map(() => 0);
   const consume = async (i: number): Promise<void> => {
     const out = outputs[i]!;
     const splitter = splitters[i];
     if (!splitter) return;
-    const fd = i === 0 ? 1 : 3 + (i - 1);
-    const stream = child.stdio[fd] as Readable;
+    const sink = sinks.get(i);
+    const stream = sink ?? (child.stdio[i === 0 ? 1 : 3 + (i - 1)] as Readable);
     if (splitter instanceof RawFrameHasher) {
-      // Raw frames are the bulk of the bytes (a 1080p frame is about fifty pipe reads) and nothing here waits, so the
+      // Raw frames are the bulk of the bytes (a 1080p frame is about fifty reads) and nothing here waits, so a pipe's
       // chunks are taken as plain events: an async iterator would cost a promise per read.
       await new Promise<void>((resolve, reject) => {
-        stream.on('data', (chunk: Buffer) => {
-          for (const digest of splitter.push(chunk)) {
-            const k = units[i]!;
-            units[i] = k + 1;
-            out.onDigest?.(digest, k);
-          }
-        });
+        if (!sink) stream.on('data', (chunk: Buffer) => hashRaw(i, splitter, chunk));
         stream.once('end', resolve);
         stream.once('close', resolve);
         stream.once('error', reject);

@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { localSocketPair } from './socket-pair.ts';
+
+describe('local socket pair', () => {
+  it.skipIf(process.platform === 'win32')("delivers a child's output through one reused buffer and ends when the child exits", async () => {
+    const hash = createHash('sha256');
+    let total = 0;
+    const buffer = Buffer.alloc(4096);
+    const seen = new Set<ArrayBufferLike>();
+    const pair = await localSocketPair(buffer, (n, buf) => {
+      seen.add(buf.buffer);
+      hash.update(buf.subarray(0, n));
+      total += n;
+    });
+    expect(pair).not.toBeNull();
+    const { near, far } = pair!;
+    // 300 000 bytes of a known pattern, written by the child to its descriptor 3.
+    const script = "const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = i % 251; require('fs').writeSync(3, b);";
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', far] });
+    far.destroy();
+    await new Promise((resolve) => near.once('close', resolve));
+    await new Promise((resolve) => child.once('close', resolve));
+    const expected = Buffer.alloc(300000);
+    for (let i = 0; i < expected.length; i++) expected[i] = i % 251;
+    expect(total).toBe(expected.length);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect([...seen]).toEqual([buffer.buffer]);
+  });
+});
