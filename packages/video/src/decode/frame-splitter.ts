@@ -137,6 +137,9 @@ export class PngStreamSplitter implements UnitSplitter {
   }
 }
 
+const NO_DIGESTS: string[] = [];
+Object.freeze(NO_DIGESTS);
+
 /**
  * Fixed-size units hashed as they stream: no frame is ever assembled in memory, so hashing a 1080p frame costs the
  * hash and nothing else. `push` returns the finished frames' SHA-256 (hex), in order.
@@ -153,8 +156,9 @@ export class RawFrameHasher {
     return this.have;
   }
 
-  push(chunk: Buffer): string[] {
-    const out: string[] = [];
+  push(chunk: Buffer): readonly string[] {
+    // Most reads finish no frame: they return the shared empty list rather than a new one (fifty reads a frame).
+    let out: string[] = NO_DIGESTS;
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(this.frameSize - this.have, chunk.length - offset);
@@ -162,6 +166,7 @@ export class RawFrameHasher {
       this.have += take;
       offset += take;
       if (this.have === this.frameSize) {
+        if (out === NO_DIGESTS) out = [];
         out.push(this.hash.digest('hex'));
         this.hash = createHash('sha256');
         this.have = 0;

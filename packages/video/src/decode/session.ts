@@ -182,14 +182,23 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   for (const [i, splitter] of splitters.entries()) {
     if (!(splitter instanceof RawFrameHasher)) continue;
     let near: Socket | undefined;
-    const onRead = (n: number, buf: Buffer): void => {
+    const buffer = Buffer.allocUnsafe(RAW_READ_BYTES);
+    // A read fills `n` bytes of the one buffer; the views of its first `n` bytes are kept for reuse, since reads
+    // come in a few sizes and a new view per read would be most of what this loop allocates.
+    const views = new Map<number, Buffer>([[buffer.length, buffer]]);
+    const onRead = (n: number): void => {
       try {
-        hashRaw(i, splitter, n === buf.length ? buf : buf.subarray(0, n));
+        let view = views.get(n);
+        if (!view) {
+          if (views.size >= 64) views.clear();
+          views.set(n, (view = buffer.subarray(0, n)));
+        }
+        hashRaw(i, splitter, view);
       } catch (err) {
         near?.destroy(err as Error);
       }
     };
-    const pair = await localSocketPair(Buffer.allocUnsafe(RAW_READ_BYTES), onRead).catch(() => null);
+    const pair = await localSocketPair(buffer, onRead).catch(() => null);
     if (!pair) break;
     near = pair.near;
     sinks.set(i, pair.near);
