@@ -102,7 +102,7 @@ const load = fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', '
 const samePngs = runs.every((r) => r.bare.sample.join() === r.vestige.sample.join());
 const path = writeResult('frames', {
   description:
-    'vestige frames ITEM --all (one ffmpeg decode; PNG encoding and raw frames streamed to Node; SHA-256 of each PNG and of each decoded frame; blobs written with fsync; one provenance record, one item per frame) vs bare ffmpeg -i clip.mp4 -fps_mode passthrough out%06d.png, same ffmpeg, page cache warm',
+    'vestige frames ITEM --all (one ffmpeg decode; PNGs streamed to Node and stored by a writer thread with MD5/SHA-1/SHA-256 and fsync; raw decoded frames streamed through a socket pair and hashed with SHA-256 as they arrive; one provenance record, one item per frame) vs bare ffmpeg -i clip.mp4 -fps_mode passthrough out%06d.png, same ffmpeg, page cache warm',
   clip: { path: clip, seconds: clipSeconds, width: 1920, height: 1080, codec: 'h264', frames: frameCount },
   ffmpeg: { path: ffmpeg.path, version: ffmpeg.version },
   rounds: runs,
@@ -115,6 +115,11 @@ const path = writeResult('frames', {
   met: ratio <= 1.1,
   cpuSeconds: { bare: bareCpu, vestige: vestigeCpu },
   cpuRatio: bareCpu && vestigeCpu ? vestigeCpu / bareCpu : null,
+  // What each frame costs in CPU on either side, and what Vestige adds per frame (its fixed start-up cost included).
+  cpuMsPerFrame:
+    bareCpu && vestigeCpu
+      ? { bare: (bareCpu * 1000) / frameCount, vestige: (vestigeCpu * 1000) / frameCount, added: ((vestigeCpu - bareCpu) * 1000) / frameCount }
+      : null,
   loadAverageAtEnd: load,
 });
 console.error(`ratio ${ratio.toFixed(3)} wall (target ≤ 1.10), ${bareCpu && vestigeCpu ? (vestigeCpu / bareCpu).toFixed(3) : '?'} CPU → ${path}`);

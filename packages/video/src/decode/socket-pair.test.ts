@@ -16,8 +16,12 @@ describe('local socket pair', () => {
     });
     expect(pair).not.toBeNull();
     const { near, far } = pair!;
-    // 300 000 bytes of a known pattern, written by the child to its descriptor 3.
-    const script = "const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = i % 251; require('fs').writeSync(3, b);";
+    // 300 000 bytes of a known pattern, written by the child to its descriptor 3. The socket is
+    // non-blocking (its flags are shared with our end), so a write may be partial or refused with
+    // EAGAIN until we have read: the child keeps writing until all is out, as ffmpeg's I/O layer does.
+    const script =
+      "const fs = require('fs'); const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = i % 251;" +
+      " for (let o = 0; o < b.length; ) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== 'EAGAIN') throw e; } }";
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', far] });
     far.destroy();
     await new Promise((resolve) => near.once('close', resolve));
