@@ -104,6 +104,12 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   args.push('-copyts', '-noautorotate', '-i', request.input, '-filter_complex', graphs.join(';'));
   const splitters: Array<UnitSplitter | RawFrameHasher | null> = [];
   const stdio: Array<'ignore' | 'pipe' | Socket> = ['ignore', 'ignore', 'pipe'];
+  // The child's descriptor for each output. A raw output that is only hashed takes stdout: it is read through a socket
+  // pair (below) whose far end shares its non-blocking flag with our end, and the child gets only descriptors 0-2 made
+  // blocking again; on a non-blocking descriptor ffmpeg meets EAGAIN and sleeps a millisecond at a time.
+  const fds = outputs.map((_, i) => (i === 0 ? 1 : 3 + (i - 1)));
+  const hashedRaw = outputs.findIndex((o) => o.kind === 'raw' && o.onDigest && !o.onUnit);
+  if (hashedRaw > 0) [fds[0], fds[hashedRaw]] = [fds[hashedRaw]!, 1];
   outputs.forEach((out, i) => {
     args.push('-map', `[${labels[i]}]`, ...passthroughArgs(features));
     if (out.kind === 'null') {
@@ -111,7 +117,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
       splitters.push(null);
       return;
     }
-    const fd = i === 0 ? 1 : 3 + (i - 1);
+    const fd = fds[i]!;
     while (stdio.length <= fd) stdio.push('ignore');
     stdio[fd] = 'pipe';
     if (out.kind === 'raw') {
@@ -180,7 +186,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   // ordinary pipe otherwise (or if the pair cannot be made: it only saves time).
   const sinks = new Map<number, Socket>();
   for (const [i, splitter] of splitters.entries()) {
-    if (!(splitter instanceof RawFrameHasher)) continue;
+    if (!(splitter instanceof RawFrameHasher) || fds[i] !== 1) continue;
     let near: Socket | undefined;
     const buffer = Buffer.allocUnsafe(RAW_READ_BYTES);
     // A read fills `n` bytes of the one buffer; the views of its first `n` bytes are kept for reuse, since reads
@@ -202,7 +208,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
     if (!pair) break;
     near = pair.near;
     sinks.set(i, pair.near);
-    stdio[i === 0 ? 1 : 3 + (i - 1)] = pair.far;
+    stdio[fds[i]!] = pair.far;
   }
 
   let child: ReturnType<typeof spawn>;
@@ -232,7 +238,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
     const splitter = splitters[i];
     if (!splitter) return;
     const sink = sinks.get(i);
-    const stream = sink ?? (child.stdio[i === 0 ? 1 : 3 + (i - 1)] as Readable);
+    const stream = sink ?? (child.stdio[fds[i]!] as Readable);
     if (splitter instanceof RawFrameHasher) {
       // Raw frames are the bulk of the bytes (a 1080p frame is about fifty reads) and nothing here waits, so a pipe's
       // chunks are taken as plain events: an async iterator would cost a promise per read.
@@ -260,7 +266,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
       child.kill('SIGKILL');
     }),
   );
-  if (stdio[1] === 'pipe' && !splitters[0]) (child.stdout as Readable).resume();
+  if (stdio[1] === 'pipe' && !splitters[fds.indexOf(1)]) (child.stdout as Readable).resume();
   const exitCode = await Promise.race([Promise.all([exited, stderrDone, ...consumers]).then(([code]) => code as number | null), spawnError]);
   parser.end();
   if (consumerError) throw consumerError;
