@@ -220,15 +220,8 @@ export class ChunkTable {
    * plus its bit on this level (packed so the step stays one small, inlinable call).
    */
   private down(level: number, x: number): number {
-    const levels = this.levels;
-    const at = level * this.levelStride + (x >>> 8) * BLOCK_WORDS;
-    const w = (x >>> 5) & 7;
-    const word = levels[at + 1 + w]!;
-    let r = levels[at]!;
-    for (let j = 1; j <= w; j++) r += popcount32(levels[at + j]!);
-    const rem = x & 31;
-    if (rem !== 0) r += popcount32(word << (32 - rem));
-    const bit = (word >>> rem) & 1;
+    const r = this.rank1(level, x);
+    const bit = (this.levels[level * this.levelStride + (x >>> 8) * BLOCK_WORDS + 1 + ((x >>> 5) & 7)]! >>> (x & 31)) & 1;
     return (bit ? this.zeros[level]! + r : x - r) * 2 + bit;
   }
 
