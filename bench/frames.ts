@@ -102,7 +102,7 @@ const load = fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', '
 const samePngs = runs.every((r) => r.bare.sample.join() === r.vestige.sample.join());
 const path = writeResult('frames', {
   description:
-    'vestige frames ITEM --all (one ffmpeg decode; PNGs streamed to Node and stored by a writer thread with MD5/SHA-1/SHA-256 and fsync; raw decoded frames streamed through a socket pair and hashed with SHA-256 as they arrive; one provenance record, one item per frame) vs bare ffmpeg -i clip.mp4 -fps_mode passthrough out%06d.png, same ffmpeg, page cache warm',
+    'vestige frames ITEM --all (one ffmpeg decode; PNGs and raw decoded frames each streamed through a socket pair into one reused buffer; each PNG hashed (MD5/SHA-1/SHA-256) and written to the case as its bytes arrive, fsynced in the background, then moved to its content address; each raw frame hashed with SHA-256 as it arrives; one provenance record, one item per frame) vs bare ffmpeg -i clip.mp4 -fps_mode passthrough out%06d.png, same ffmpeg, page cache warm',
   clip: { path: clip, seconds: clipSeconds, width: 1920, height: 1080, codec: 'h264', frames: frameCount },
   ffmpeg: { path: ffmpeg.path, version: ffmpeg.version },
   rounds: runs,

@@ -73,8 +73,8 @@ describe('video recipes', () => {
   it('refuses imaging steps on variable-rate video (timing would be lost) and bad recipes, leaving the case unchanged', async () => {
     const items = store.itemCount();
     await expect(enhanceVideo(store, ids.vfr!, { steps: [{ op: 'imaging', params: { recipe: { steps: [{ op: 'invert' }] } } }] }, { operator })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_INPUT_UNSUPPORTED'));
-    expect(() => parseVideoRecipe({ steps: [{ op: 'warp-drive' }] })).toThrow(/unknown video step/);
-    expect(() => parseVideoRecipe({ steps: [{ op: 'average', params: { frames: 1 } }] })).toThrow(/average/);
+    await expect(parseVideoRecipe({ steps: [{ op: 'warp-drive' }] })).rejects.toThrow(/unknown video step/);
+    await expect(parseVideoRecipe({ steps: [{ op: 'average', params: { frames: 1 } }] })).rejects.toThrow(/average/);
     expect(store.itemCount()).toBe(items);
   });
 });

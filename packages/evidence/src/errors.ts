@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'E_CASE_EXISTS'
   | 'E_CASE_LOCKED'
   | 'E_CASE_READ_ONLY'
+  /** Writing into the case failed (disk full, permissions): nothing half-written was recorded. */
+  | 'E_CASE_WRITE'
   | 'E_ITEM_NOT_FOUND'
   | 'E_BLOB_MISSING'
   | 'E_BLOB_CORRUPT'

@@ -4,6 +4,7 @@ export { canonicalJson } from './canonical-json.ts';
 export { MultiHasher, digestBuffer, sha256Hex, isSha256Hex, SHA256_HEX } from './digests.ts';
 export { softwareVersions, vestigeVersionString } from './versions.ts';
 export { BlobStore, displayPath, decodePathBytes } from './blob-store.ts';
+export { StreamedBlobSink, type StreamedBlob } from './streamed-blobs.ts';
 export { CustodyLog, custodyEventHash, verifyEventChain, GENESIS_PREV, type CustodyHead, type ChainProblem, type NewCustodyEvent } from './custody-log.ts';
 export { CaseStore, CASE_MARKER, type CaseInfo, type OpenOptions, type InitOptions, type DerivationInput, type DerivationOutput } from './case-store.ts';
 export { CaseLock } from './case-lock.ts';

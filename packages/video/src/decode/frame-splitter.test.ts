@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../ffmpeg/resolve.ts';
-import { PngStreamSplitter, RawFrameHasher, RawFrameSplitter, measureRawFrameSize, rawFrameSize } from './frame-splitter.ts';
+import { PngStreamCutter, RawFrameHasher, RawFrameSplitter, measureRawFrameSize, rawFrameSize } from './frame-splitter.ts';
 
 function chunked(buf: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
@@ -20,17 +20,56 @@ function fakePng(body: number): Buffer {
 }
 
 describe('frame splitters', () => {
-  it('cuts back-to-back PNGs at IEND whatever the pipe chunking', () => {
+  it('cuts back-to-back PNGs at IEND whatever the pipe chunking, holding no image', () => {
     const pngs = [fakePng(10), fakePng(70_000), fakePng(3)];
     const stream = Buffer.concat(pngs);
     for (const size of [1, 7, 4096, 65_536, stream.length]) {
-      const s = new PngStreamSplitter();
-      const got = chunked(stream, size).flatMap((c) => s.push(c));
-      expect(got.map((b) => b.toString('hex'))).toEqual(pngs.map((b) => b.toString('hex')));
-      expect(s.leftover).toBe(0);
-      // A frame-sized image owns all of its memory, so the blob writer can move it to its thread without a copy.
-      expect([got[1]!.byteOffset, got[1]!.buffer.byteLength]).toEqual([0, pngs[1]!.length]);
+      const got: Buffer[][] = [];
+      const ended: number[] = [];
+      const cutter = new PngStreamCutter(() => {
+        const pieces: Buffer[] = [];
+        got.push(pieces);
+        // The pieces are views of the caller's buffer, valid only during the call: copy them to check them later.
+        return { write: (b) => void pieces.push(Buffer.from(b)), end: () => void ended.push(got.length - 1), abort: () => expect.unreachable() };
+      });
+      let total = 0;
+      for (const c of chunked(stream, size)) total += cutter.push(c).ended;
+      cutter.close();
+      expect(total).toBe(3);
+      expect(ended).toEqual([0, 1, 2]);
+      expect(got.map((p) => Buffer.concat(p).toString('hex'))).toEqual(pngs.map((b) => b.toString('hex')));
+      expect(cutter.leftover).toBe(0);
+      // Pieces follow the reads: one per read (two where an image ends inside one), never one per PNG chunk.
+      expect(got.flat().length).toBeLessThanOrEqual(Math.ceil(stream.length / size) + pngs.length);
     }
+  });
+
+  it('drops an image the stream ends inside, and refuses bytes that are not PNG', () => {
+    const png = fakePng(100);
+    const aborted: number[] = [];
+    let opened = 0;
+    const cutter = new PngStreamCutter(() => {
+      const k = opened++;
+      return { write: () => undefined, end: () => undefined, abort: () => void aborted.push(k) };
+    });
+    expect(cutter.push(Buffer.concat([png, png.subarray(0, 50)])).ended).toBe(1);
+    expect(cutter.leftover).toBe(50);
+    cutter.close();
+    expect(aborted).toEqual([1]);
+    const bad = new PngStreamCutter(() => ({ write: () => undefined, end: () => undefined, abort: () => undefined }));
+    expect(() => bad.push(Buffer.from('GIF89a......'))).toThrow(/not a PNG stream/);
+  });
+
+  it("passes on the promises units' end() return, so the stream can wait for its consumer", async () => {
+    const png = fakePng(5);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const cutter = new PngStreamCutter(() => ({ write: () => undefined, end: () => held, abort: () => undefined }));
+    const { ended, holds } = cutter.push(Buffer.concat([png, png]));
+    expect(ended).toBe(2);
+    expect(holds).toHaveLength(2);
+    release();
+    await Promise.all(holds!);
   });
 
   it('cuts raw frames and hashes them as they stream, equal to hashing whole frames', () => {

@@ -2,10 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { VestigeError } from '@vestige/evidence';
 
-/**
- * Cuts a byte stream into whole units (raw frames of fixed size, or PNG files) without holding more than one unit
- * plus one chunk in memory.
- */
+/** Cuts a byte stream into whole units (raw frames of fixed size) without holding more than one unit plus one chunk. */
 export interface UnitSplitter {
   push(chunk: Buffer): Buffer[];
   /** Bytes left over at the end that did not make a whole unit. */
@@ -47,93 +44,105 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** The chunk type `IEND` as a big-endian number. */
 const IEND = 0x49454e44;
 
+/** Where one streamed unit's bytes go: pieces in order, then its end (or its abandonment). */
+export interface UnitWriter {
+  /** The next bytes of the unit; `bytes` is a view of a reused buffer, valid only during the call. */
+  write(bytes: Buffer): void;
+  /** The unit's last byte has been written. A returned promise holds the stream until it settles (back-pressure). */
+  end(): void | Promise<void>;
+  /** The stream ended (or failed) inside this unit: it is incomplete and must be dropped. */
+  abort(): void;
+}
+
+const enum PngPart {
+  Signature,
+  ChunkHeader,
+  ChunkBody,
+}
+
 /**
- * PNG files back to back (ffmpeg's image2pipe): walks the chunk headers to find each IEND. Chunks of the pipe are
- * kept as a list and joined once per image, so a large PNG is copied once, not once per pipe read.
+ * Finds where each PNG ends in a stream of PNG files back to back (ffmpeg's image2pipe) by walking the chunk headers,
+ * and passes each file's bytes on as they arrive, in the pieces they arrived in: no image is ever assembled in memory,
+ * only an 8-byte chunk header is kept between reads. The stream must start with a PNG signature.
  */
-export class PngStreamSplitter implements UnitSplitter {
-  private parts: Buffer[] = [];
-  private have = 0;
-  /** Offset (within the current image) of the next PNG chunk header; 0 = expecting a signature. */
-  private cursor = 0;
+export class PngStreamCutter {
+  private part = PngPart.Signature;
+  /** Bytes still to pass in the current part (signature, chunk header, or chunk data plus CRC). */
+  private need = PNG_SIGNATURE.length;
+  private readonly header = Buffer.alloc(8);
+  private lastChunk = false;
+  private unit: UnitWriter | null = null;
+  private unitBytes = 0;
+  /** Images begun so far: the next one is opened with this index. */
+  private opened = 0;
 
+  /** `openUnit(k)` is called as the `k`-th image (from 0) begins. */
+  constructor(private readonly openUnit: (k: number) => UnitWriter) {}
+
+  /** Bytes of an image begun but not finished. */
   get leftover(): number {
-    return this.have;
-  }
-
-  /** Copies `n` bytes at `offset` of the buffered bytes (they may straddle pipe chunks). */
-  private peek(offset: number, n: number): Buffer {
-    const out = Buffer.alloc(n);
-    let skip = offset;
-    let filled = 0;
-    for (const part of this.parts) {
-      if (skip >= part.length) {
-        skip -= part.length;
-        continue;
-      }
-      const take = Math.min(part.length - skip, n - filled);
-      part.copy(out, filled, skip, skip + take);
-      filled += take;
-      skip = 0;
-      if (filled === n) break;
-    }
-    return out;
+    return this.unitBytes;
   }
 
   /**
-   * The big-endian 32-bit number at `offset` of the buffered bytes (it may straddle pipe chunks). Read in place:
-   * ffmpeg writes a 1080p frame as about a hundred 4 KiB IDAT chunks, and each header is read once.
+   * Passes `chunk` on; returns how many images it finished and the back-pressure promises their `end()` returned.
+   * Throws when the bytes are not a PNG stream.
    */
-  private uint32At(offset: number): number {
-    let value = 0;
-    let got = 0;
-    let skip = offset;
-    for (const part of this.parts) {
-      if (skip >= part.length) {
-        skip -= part.length;
-        continue;
+  push(chunk: Buffer): { ended: number; holds: Array<Promise<void>> | null } {
+    let ended = 0;
+    let holds: Array<Promise<void>> | null = null;
+    let pos = 0;
+    let from = 0;
+    while (pos < chunk.length) {
+      if (!this.unit) {
+        this.unit = this.openUnit(this.opened++);
+        from = pos;
       }
-      for (; got < 4 && skip < part.length; got++, skip++) value = value * 256 + part[skip]!;
-      if (got === 4) break;
-      skip = 0;
-    }
-    return value;
-  }
-
-  private take(n: number): Buffer {
-    // The image gets a buffer of its own, exactly its size, so a consumer can hand it to another thread without a
-    // copy; the remainder (the start of the next image) is copied out.
-    const unit = this.parts.length === 1 && this.have === n ? this.parts[0]! : Buffer.concat(this.parts, n);
-    const rest = this.have > n ? this.peek(n, this.have - n) : null;
-    this.parts = rest ? [rest] : [];
-    this.have = rest ? rest.length : 0;
-    return unit;
-  }
-
-  push(chunk: Buffer): Buffer[] {
-    this.parts.push(chunk);
-    this.have += chunk.length;
-    const out: Buffer[] = [];
-    for (;;) {
-      if (this.cursor === 0) {
-        if (this.have < 8) break;
-        if (!this.peek(0, 8).equals(PNG_SIGNATURE)) {
+      const take = Math.min(this.need, chunk.length - pos);
+      if (this.part === PngPart.Signature) {
+        const at = PNG_SIGNATURE.length - this.need;
+        if (!chunk.subarray(pos, pos + take).equals(PNG_SIGNATURE.subarray(at, at + take))) {
           throw new VestigeError('E_FFMPEG_FAILED', 'ffmpeg produced something that is not a PNG stream.');
         }
-        this.cursor = 8;
+      } else if (this.part === PngPart.ChunkHeader) {
+        chunk.copy(this.header, 8 - this.need, pos, pos + take);
       }
-      if (this.have < this.cursor + 8) break;
-      const length = this.uint32At(this.cursor);
-      const end = this.cursor + 12 + length;
-      if (this.have < end) break;
-      const type = this.uint32At(this.cursor + 4);
-      this.cursor = end;
-      if (type === IEND) {
-        out.push(this.take(end));
-        this.cursor = 0;
+      pos += take;
+      this.need -= take;
+      if (this.need > 0) continue;
+      if (this.part === PngPart.ChunkHeader) {
+        this.part = PngPart.ChunkBody;
+        this.need = this.header.readUInt32BE(0) + 4;
+        this.lastChunk = this.header.readUInt32BE(4) === IEND;
+        continue;
       }
+      if (this.part === PngPart.ChunkBody && this.lastChunk) {
+        const unit = this.unit;
+        unit.write(chunk.subarray(from, pos));
+        this.unit = null;
+        this.unitBytes = 0;
+        this.part = PngPart.Signature;
+        this.need = PNG_SIGNATURE.length;
+        const hold = unit.end();
+        ended++;
+        if (hold) (holds ??= []).push(hold);
+        continue;
+      }
+      this.part = PngPart.ChunkHeader;
+      this.need = 8;
     }
-    return out;
+    if (this.unit && pos > from) {
+      this.unitBytes += pos - from;
+      this.unit.write(chunk.subarray(from, pos));
+    }
+    return { ended, holds };
+  }
+
+  /** The stream has ended (or failed): an image still open is incomplete and is dropped. */
+  close(): void {
+    const unit = this.unit;
+    this.unit = null;
+    unit?.abort();
   }
 }
 

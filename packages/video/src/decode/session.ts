@@ -4,12 +4,20 @@ import type { Readable } from 'node:stream';
 import { VestigeError } from '@vestige/evidence';
 import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, type ResolvedBinary } from '../ffmpeg/resolve.ts';
 import { stderrTail } from '../ffmpeg/run.ts';
-import { PngStreamSplitter, RawFrameHasher, RawFrameSplitter, rawFrameSize, type UnitSplitter } from './frame-splitter.ts';
+import { PngStreamCutter, RawFrameHasher, RawFrameSplitter, rawFrameSize, type UnitWriter } from './frame-splitter.ts';
 import { FfmpegLogParser, type DecodeProblem, type FilterConfig, type FrameInfo } from './log.ts';
 import { localSocketPair } from './socket-pair.ts';
 
-/** Read size for raw frames taken through a socket pair: one buffer this size, reused, stays in the CPU cache. */
-const RAW_READ_BYTES = 64 * 1024;
+/** Read size for outputs taken through a socket pair: one buffer this size per output, reused, stays in the CPU cache. */
+const STREAM_READ_BYTES = 64 * 1024;
+
+/**
+ * The child's descriptors that can carry a socket pair's far end. Such a socket shares its non-blocking flag with our
+ * end, and libuv makes only descriptors 0-2 of a child blocking again; on a non-blocking descriptor ffmpeg meets
+ * EAGAIN and sleeps a millisecond at a time. Descriptor 2 carries the log, and with -nostdin ffmpeg never reads
+ * descriptor 0, so 1 and 0 are free to write to (a socket is both readable and writable).
+ */
+const SOCKET_FDS = [1, 0] as const;
 
 /** One thing to produce from each selected frame. */
 export interface DecodeOutput {
@@ -20,10 +28,15 @@ export interface DecodeOutput {
   readonly filters?: readonly string[];
   /** Extra encoder options (PNG: `-compression_level`, `-pred`). */
   readonly encoderArgs?: readonly string[];
-  /** Called with each unit in order; a returned promise holds the pipe (back-pressure) until it settles. */
+  /** Raw output: called with each whole frame in order; a returned promise holds the pipe (back-pressure) until it settles. */
   readonly onUnit?: (unit: Buffer, k: number) => void | Promise<void>;
   /** Raw output only, instead of `onUnit`: the SHA-256 of each frame, hashed as its bytes stream (no copy). */
   readonly onDigest?: (sha256: string, k: number) => void;
+  /**
+   * PNG output (required there): where the `k`-th image's bytes go as they stream. Nothing is held in memory: the
+   * writer gets views of a reused read buffer, so it must consume them (hash, write) before returning.
+   */
+  readonly openUnit?: (k: number) => UnitWriter;
 }
 
 export interface DecodeStream {
@@ -102,32 +115,99 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   const args: string[] = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', features.levelPrefix ? 'level+info' : 'info'];
   // Keep the file's own timestamps and the decoded orientation: frame records must match the original exactly.
   args.push('-copyts', '-noautorotate', '-i', request.input, '-filter_complex', graphs.join(';'));
-  const splitters: Array<UnitSplitter | RawFrameHasher | null> = [];
+  // How each output's bytes are taken apart: whole raw frames, raw frames hashed as they stream, or PNGs cut apart
+  // as they stream. The streamed kinds keep nothing between reads, so they read through a socket pair into one
+  // reused buffer (see `localSocketPair`) where the platform allows; an ordinary pipe otherwise.
+  type Reader = { kind: 'frames'; splitter: RawFrameSplitter } | { kind: 'hash'; hasher: RawFrameHasher } | { kind: 'png'; cutter: PngStreamCutter };
+  const units = outputs.map(() => 0);
+  const readers: Array<Reader | null> = outputs.map((out, i) => {
+    if (out.kind === 'null') return null;
+    if (out.kind === 'png') {
+      const open = out.openUnit;
+      if (!open) throw new Error('a PNG output needs openUnit');
+      return { kind: 'png', cutter: new PngStreamCutter(open) };
+    }
+    const size = rawFrameSize(ffmpeg.path, out.pixFmt ?? request.stream.pixFmt, request.stream.width, request.stream.height);
+    return out.onDigest && !out.onUnit ? { kind: 'hash', hasher: new RawFrameHasher(size) } : { kind: 'frames', splitter: new RawFrameSplitter(size) };
+  });
+
+  /**
+   * Passes bytes of streamed output `i` on; they are not kept, so `chunk` may be a reused buffer. Returns what the
+   * consumers asked the stream to wait for, if anything.
+   */
+  const feed = (i: number, chunk: Buffer): Promise<unknown> | null => {
+    const reader = readers[i]!;
+    if (reader.kind === 'hash') {
+      for (const digest of reader.hasher.push(chunk)) {
+        const k = units[i]!;
+        units[i] = k + 1;
+        outputs[i]!.onDigest?.(digest, k);
+      }
+      return null;
+    }
+    if (reader.kind !== 'png') throw new Error('whole raw frames are not streamed');
+    const { ended, holds } = reader.cutter.push(chunk);
+    units[i]! += ended;
+    return holds ? Promise.all(holds) : null;
+  };
+
   const stdio: Array<'ignore' | 'pipe' | Socket> = ['ignore', 'ignore', 'pipe'];
-  // The child's descriptor for each output. A raw output that is only hashed takes stdout: it is read through a socket
-  // pair (below) whose far end shares its non-blocking flag with our end, and the child gets only descriptors 0-2 made
-  // blocking again; on a non-blocking descriptor ffmpeg meets EAGAIN and sleeps a millisecond at a time.
-  const fds = outputs.map((_, i) => (i === 0 ? 1 : 3 + (i - 1)));
-  const hashedRaw = outputs.findIndex((o) => o.kind === 'raw' && o.onDigest && !o.onUnit);
-  if (hashedRaw > 0) [fds[0], fds[hashedRaw]] = [fds[hashedRaw]!, 1];
+  const fds: number[] = [];
+  const sinks = new Map<number, Socket>();
+  const freeSocketFds: number[] = [...SOCKET_FDS];
+  for (const [i, reader] of readers.entries()) {
+    if (!reader || reader.kind === 'frames' || freeSocketFds.length === 0) continue;
+    let near: Socket | undefined;
+    const buffer = Buffer.allocUnsafe(STREAM_READ_BYTES);
+    // A read fills `n` bytes of the one buffer; the views of its first `n` bytes are kept for reuse, since reads
+    // come in a few sizes and a new view per read would be most of what this loop allocates.
+    const views = new Map<number, Buffer>([[buffer.length, buffer]]);
+    const onRead = (n: number): boolean => {
+      try {
+        let view = views.get(n);
+        if (!view) {
+          if (views.size >= 64) views.clear();
+          views.set(n, (view = buffer.subarray(0, n)));
+        }
+        const hold = feed(i, view);
+        if (!hold) return true;
+        // Stop reading (ffmpeg then blocks on a full socket) until the consumer has caught up.
+        hold.then(
+          () => near?.resume(),
+          (err: unknown) => near?.destroy(err as Error),
+        );
+        return false;
+      } catch (err) {
+        near?.destroy(err as Error);
+        return false;
+      }
+    };
+    const pair = await localSocketPair(buffer, onRead).catch(() => null);
+    if (!pair) break;
+    near = pair.near;
+    const fd = freeSocketFds.shift()!;
+    fds[i] = fd;
+    sinks.set(i, pair.near);
+    stdio[fd] = pair.far;
+  }
+  let nextPipeFd = 3;
   outputs.forEach((out, i) => {
     args.push('-map', `[${labels[i]}]`, ...passthroughArgs(features));
     if (out.kind === 'null') {
       args.push('-f', 'null', '-');
-      splitters.push(null);
       return;
     }
-    const fd = fds[i]!;
-    while (stdio.length <= fd) stdio.push('ignore');
-    stdio[fd] = 'pipe';
+    let fd = fds[i];
+    if (fd === undefined) {
+      fd = stdio[1] === 'ignore' ? 1 : nextPipeFd++;
+      fds[i] = fd;
+      while (stdio.length <= fd) stdio.push('ignore');
+      stdio[fd] = 'pipe';
+    }
     if (out.kind === 'raw') {
-      const pixFmt = out.pixFmt ?? request.stream.pixFmt;
-      args.push('-c:v', 'rawvideo', '-pix_fmt', pixFmt, '-f', 'rawvideo', `pipe:${fd}`);
-      const size = rawFrameSize(ffmpeg.path, pixFmt, request.stream.width, request.stream.height);
-      splitters.push(out.onDigest && !out.onUnit ? new RawFrameHasher(size) : new RawFrameSplitter(size));
+      args.push('-c:v', 'rawvideo', '-pix_fmt', out.pixFmt ?? request.stream.pixFmt, '-f', 'rawvideo', `pipe:${fd}`);
     } else {
       args.push('-c:v', 'png', ...(out.pixFmt ? ['-pix_fmt', out.pixFmt] : []), ...(out.encoderArgs ?? []), '-f', 'image2pipe', `pipe:${fd}`);
-      splitters.push(new PngStreamSplitter());
     }
   });
   // A stdout that nobody maps must still be opened for ffmpeg's `-f null -`; it writes nothing there.
@@ -173,44 +253,6 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
     { levelPrefix: features.levelPrefix, countFilter: 'showinfo@in' },
   );
 
-  const units = outputs.map(() => 0);
-  /** Feeds bytes of output `i` to its hasher; the bytes are not kept, so `chunk` may be a reused buffer. */
-  const hashRaw = (i: number, hasher: RawFrameHasher, chunk: Buffer): void => {
-    for (const digest of hasher.push(chunk)) {
-      const k = units[i]!;
-      units[i] = k + 1;
-      outputs[i]!.onDigest?.(digest, k);
-    }
-  };
-  // Hashed raw outputs are read through a socket pair into one reused buffer where the platform allows it; an
-  // ordinary pipe otherwise (or if the pair cannot be made: it only saves time).
-  const sinks = new Map<number, Socket>();
-  for (const [i, splitter] of splitters.entries()) {
-    if (!(splitter instanceof RawFrameHasher) || fds[i] !== 1) continue;
-    let near: Socket | undefined;
-    const buffer = Buffer.allocUnsafe(RAW_READ_BYTES);
-    // A read fills `n` bytes of the one buffer; the views of its first `n` bytes are kept for reuse, since reads
-    // come in a few sizes and a new view per read would be most of what this loop allocates.
-    const views = new Map<number, Buffer>([[buffer.length, buffer]]);
-    const onRead = (n: number): void => {
-      try {
-        let view = views.get(n);
-        if (!view) {
-          if (views.size >= 64) views.clear();
-          views.set(n, (view = buffer.subarray(0, n)));
-        }
-        hashRaw(i, splitter, view);
-      } catch (err) {
-        near?.destroy(err as Error);
-      }
-    };
-    const pair = await localSocketPair(buffer, onRead).catch(() => null);
-    if (!pair) break;
-    near = pair.near;
-    sinks.set(i, pair.near);
-    stdio[fds[i]!] = pair.far;
-  }
-
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn(ffmpeg.path, args, { stdio, signal: request.signal });
@@ -235,27 +277,46 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
 
   const consume = async (i: number): Promise<void> => {
     const out = outputs[i]!;
-    const splitter = splitters[i];
-    if (!splitter) return;
+    const reader = readers[i];
+    if (!reader) return;
     const sink = sinks.get(i);
     const stream = sink ?? (child.stdio[fds[i]!] as Readable);
-    if (splitter instanceof RawFrameHasher) {
-      // Raw frames are the bulk of the bytes (a 1080p frame is about fifty reads) and nothing here waits, so a pipe's
-      // chunks are taken as plain events: an async iterator would cost a promise per read.
+    if (reader.kind === 'frames') {
+      for await (const chunk of stream) {
+        for (const unit of reader.splitter.push(chunk as Buffer)) {
+          const k = units[i]!;
+          units[i] = k + 1;
+          if (out.onUnit) await out.onUnit(unit, k);
+        }
+      }
+      return;
+    }
+    // Streamed outputs are the bulk of the bytes (a 1080p raw frame is about fifty reads) and rarely wait, so a pipe's
+    // chunks are taken as plain events: an async iterator would cost a promise per read.
+    try {
       await new Promise<void>((resolve, reject) => {
-        if (!sink) stream.on('data', (chunk: Buffer) => hashRaw(i, splitter, chunk));
+        if (!sink) {
+          stream.on('data', (chunk: Buffer) => {
+            try {
+              const hold = feed(i, chunk);
+              if (!hold) return;
+              stream.pause();
+              hold.then(
+                () => stream.resume(),
+                (err: unknown) => stream.destroy(err as Error),
+              );
+            } catch (err) {
+              stream.destroy(err as Error);
+            }
+          });
+        }
         stream.once('end', resolve);
         stream.once('close', resolve);
         stream.once('error', reject);
       });
-      return;
-    }
-    for await (const chunk of stream) {
-      for (const unit of splitter.push(chunk as Buffer)) {
-        const k = units[i]!;
-        units[i] = k + 1;
-        if (out.onUnit) await out.onUnit(unit, k);
-      }
+    } finally {
+      // An image still open when its stream stops is incomplete: its writer drops it.
+      if (reader.kind === 'png') reader.cutter.close();
     }
   };
   let consumerError: unknown;
@@ -266,7 +327,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
       child.kill('SIGKILL');
     }),
   );
-  if (stdio[1] === 'pipe' && !splitters[fds.indexOf(1)]) (child.stdout as Readable).resume();
+  if (stdio[1] === 'pipe' && !fds.includes(1)) (child.stdout as Readable).resume();
   const exitCode = await Promise.race([Promise.all([exited, stderrDone, ...consumers]).then(([code]) => code as number | null), spawnError]);
   parser.end();
   if (consumerError) throw consumerError;

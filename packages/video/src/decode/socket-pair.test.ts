@@ -32,4 +32,34 @@ describe('local socket pair', () => {
     expect(hash.digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
     expect([...seen]).toEqual([buffer.buffer]);
   });
+
+  it.skipIf(process.platform === 'win32')('pauses when onRead returns false and loses nothing when resumed', async () => {
+    const hash = createHash('sha256');
+    let total = 0;
+    let pauses = 0;
+    const buffer = Buffer.alloc(4096);
+    let near: import('node:net').Socket | undefined;
+    const pair = await localSocketPair(buffer, (n, buf) => {
+      hash.update(buf.subarray(0, n));
+      total += n;
+      // Hold the child back every 50 reads for a moment, as a consumer waiting on its disk would.
+      if (total % (50 * 4096) >= 4096) return true;
+      pauses++;
+      setTimeout(() => near!.resume(), 5);
+      return false;
+    });
+    near = pair!.near;
+    const script =
+      "const fs = require('fs'); const b = Buffer.alloc(1000000); for (let i = 0; i < b.length; i++) b[i] = i % 253;" +
+      " for (let o = 0; o < b.length; ) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== 'EAGAIN') throw e; } }";
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', pair!.far] });
+    pair!.far.destroy();
+    await new Promise((resolve) => near!.once('close', resolve));
+    await new Promise((resolve) => child.once('close', resolve));
+    const expected = Buffer.alloc(1000000);
+    for (let i = 0; i < expected.length; i++) expected[i] = i % 253;
+    expect(total).toBe(expected.length);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(pauses).toBeGreaterThan(0);
+  });
 });

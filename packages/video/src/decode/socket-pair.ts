@@ -8,17 +8,18 @@ const MAX_SOCKET_PATH = 100;
 
 /**
  * A connected pair of local stream sockets for a child's output: `far` is handed to the child as one of its stdio
- * descriptors (then closed here), `near` delivers what the child writes into one reused `buffer` through `onRead`.
+ * descriptors (then closed here), `near` delivers what the child writes into one reused `buffer` through `onRead`;
+ * `onRead` returning false pauses the reading until `near.resume()`.
  *
  * Why not a plain `stdio: 'pipe'`: Node allocates a fresh 64 KiB buffer for every read of such a pipe, and a 1080p
- * decode streams about 3 MB of raw pixels per frame; those allocations alone made V8 collect garbage every few frames
- * and cost more than the reads. Reading into one buffer that stays in the CPU cache costs only the copy. The pair is
+ * decode streams about 3 MB of raw pixels and a PNG per frame; those allocations alone made V8 collect garbage every
+ * few frames and cost more than the reads. Reading into one buffer that stays in the CPU cache costs only the copy. The pair is
  * made with a listening socket in a fresh private folder (mode 0700), so no other user can connect in between.
  *
  * Returns null where local stream sockets cannot be made this way (Windows, or a temp folder path too long); callers
  * then use an ordinary pipe.
  */
-export async function localSocketPair(buffer: Buffer, onRead: (bytes: number, buffer: Buffer) => void): Promise<{ near: Socket; far: Socket } | null> {
+export async function localSocketPair(buffer: Buffer, onRead: (bytes: number, buffer: Buffer) => boolean | void): Promise<{ near: Socket; far: Socket } | null> {
   if (process.platform === 'win32') return null;
   const dir = mkdtempSync(join(tmpdir(), 'vestige-'));
   const path = join(dir, 's');
@@ -36,10 +37,8 @@ export async function localSocketPair(buffer: Buffer, onRead: (bytes: number, bu
       server.once('connection', resolve);
       server.once('error', reject);
     });
-    const callback = (n: number, buf: Uint8Array): boolean => {
-      onRead(n, buf as Buffer);
-      return true; // keep reading: the consumer never needs to hold the child back
-    };
+    // Returning false stops reading (the child then blocks on a full socket) until `near.resume()`.
+    const callback = (n: number, buf: Uint8Array): boolean => onRead(n, buf as Buffer) !== false;
     const near = createConnection({ path, onread: { buffer, callback } });
     await new Promise<void>((resolve, reject) => {
       near.once('connect', resolve);

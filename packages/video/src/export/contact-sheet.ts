@@ -1,10 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
+import { StreamedBlobSink, VestigeError, type CaseStore, type Item } from '@vestige/evidence';
 import { decodeFrames } from '../decode/session.ts';
 import { resolveFfmpeg } from '../ffmpeg/resolve.ts';
 import { openVideoSource, verifiedBlobPath } from '../extract/source.ts';
 import { selectorContext } from '../extract/extract-frames.ts';
-import { BlobWriteQueue } from '../extract/blob-queue.ts';
+import { unitsToBlobs } from '../extract/blob-units.ts';
 import { validateSelection } from '../select/registry.ts';
 import { drawtextFilter, drawtextLiteral, requireDrawtext } from './burn-in.ts';
 import type { Digests } from '@vestige/evidence';
@@ -53,8 +53,7 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
     writeFileSync(textFile, `${drawtextLiteral(item.id)} f%{n}  %{pts:hms}`);
     tmp.push(textFile);
     const thumbHeight = Math.round((source.height * thumbWidth) / source.width / 2) * 2;
-    const writer = new BlobWriteQueue(store, { workers: 1 });
-    await writer.start();
+    const sink = new StreamedBlobSink(store.blobs);
     const storing: Array<Promise<Digests>> = [];
     let result;
     try {
@@ -69,15 +68,14 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
             kind: 'png',
             pixFmt: 'rgb24',
             filters: [`scale=${thumbWidth}:${thumbHeight}`, `tile=${columns}x${rows}:padding=4:margin=4:color=white`],
-            onUnit: async (png, k) => {
-              storing[k] = (await writer.push(png)).stored;
-            },
+            openUnit: unitsToBlobs(sink, storing),
           },
         ],
       });
-      await writer.drain();
-    } finally {
-      await writer.close();
+      await sink.drain();
+    } catch (err) {
+      await sink.abandon();
+      throw err;
     }
     const stored = await Promise.all(storing);
     const frames = result.selected.map((f) => f.index);

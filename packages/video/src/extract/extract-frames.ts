@@ -1,10 +1,10 @@
-import { VestigeError, type CaseStore, type Digests, type Item } from '@vestige/evidence';
+import { StreamedBlobSink, VestigeError, type CaseStore, type Digests, type Item } from '@vestige/evidence';
 import { decodeFrames } from '../decode/session.ts';
 import type { DecodeProblem, FrameInfo } from '../decode/log.ts';
 import { ptsToRational, rationalToString } from '../time.ts';
 import { validateSelection } from '../select/registry.ts';
+import { unitsToBlobs } from './blob-units.ts';
 import type { SelectionPlan, SelectorContext } from '../select/selector.ts';
-import { BlobWriteQueue } from './blob-queue.ts';
 import { openVideoSource, pngPixelFormat, uprightFilters, verifiedBlobPath, type VideoSource } from './source.ts';
 
 export const EXTRACT_ACTIVITY = 'video.extract-frames';
@@ -138,44 +138,34 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
   const pngFormat = pngPixelFormat(source);
   const upright = uprightFilters(source.rotation);
   const storing: Array<Promise<Digests>> = [];
-  // One writer thread keeps up: hashing a PNG costs a small fraction of the deflate that made it.
-  const writer = new BlobWriteQueue(store, { workers: 1 });
-  await writer.start();
+  // Each PNG is hashed and written as its bytes arrive, and flushed to disk in the background.
+  const sink = new StreamedBlobSink(store.blobs);
   const pixelHashes: string[] = [];
   const expectedCount = plan.expected?.length ?? null;
   let result: Awaited<ReturnType<typeof decodeFrames>>;
-  try {
-    result = await decodeFrames({
-    input: path,
-    stream: { index: source.index, width: source.width, height: source.height, pixFmt: source.pixFmt },
-    select: plan.expression,
-    outputs: [
-      {
-        kind: 'png',
-        pixFmt: pngFormat,
-        filters: upright,
-        onUnit: async (png, k) => {
-          storing[k] = (await writer.push(png)).stored;
-          options.onProgress?.(k + 1, expectedCount);
-        },
-      },
-      { kind: 'raw', onDigest: (sha256, k) => void (pixelHashes[k] = sha256) },
-    ],
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  } catch (err) {
-    await writer.settleAll();
-    await writer.close();
-    throw err;
-  }
-
-  // Every frame blob must be durable before any record points at it.
   let stored: Digests[];
   try {
-    await writer.drain();
+    result = await decodeFrames({
+      input: path,
+      stream: { index: source.index, width: source.width, height: source.height, pixFmt: source.pixFmt },
+      select: plan.expression,
+      outputs: [
+        {
+          kind: 'png',
+          pixFmt: pngFormat,
+          filters: upright,
+          openUnit: unitsToBlobs(sink, storing, (k) => options.onProgress?.(k + 1, expectedCount)),
+        },
+        { kind: 'raw', onDigest: (sha256, k) => void (pixelHashes[k] = sha256) },
+      ],
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    // Every frame blob must be durable before any record points at it.
+    await sink.drain();
     stored = await Promise.all(storing);
-  } finally {
-    await writer.close();
+  } catch (err) {
+    await sink.abandon();
+    throw err;
   }
   if (result.timeBase[0] * source.timeBase[1] !== result.timeBase[1] * source.timeBase[0]) {
     throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg decoded with time base ${result.timeBase.join('/')} instead of the stream's ${source.timeBase.join('/')}; timestamps would be wrong.`, {

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { VestigeError, type CaseStore, type Item, type ProvenanceStep } from '@vestige/evidence';
-import { parseRecipe, runRecipe, type Raster, type Recipe } from '@vestige/imaging';
+import type { Raster, Recipe } from '@vestige/imaging';
 import { decodeFrames } from '../decode/session.ts';
 import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, videoTimingArgs, type FfmpegFeatures } from '../ffmpeg/resolve.ts';
 import { runTool, stderrTail } from '../ffmpeg/run.ts';
@@ -12,6 +12,12 @@ import { analyseRate, scanPackets } from '../probe/packets.ts';
 import { videoStep, videoSteps, type VideoStep } from './video-steps.ts';
 
 export const VIDEO_ENHANCE_ACTIVITY = 'video.enhance';
+
+/**
+ * The imaging package is loaded only when a recipe has an imaging step: it brings in sharp (libvips), which would
+ * otherwise add a few hundred milliseconds of start-up to every command that loads the video package.
+ */
+const loadImaging = () => import('@vestige/imaging');
 
 const recipeSchema = z
   .object({
@@ -40,7 +46,7 @@ export interface VideoRecipe {
  * video step (deinterlace, stabilise, denoise, average, speed) or `imaging`, whose params are an imaging recipe
  * applied to every frame. At most one imaging step; speed changes come after it.
  */
-export function parseVideoRecipe(input: unknown): VideoRecipe {
+export async function parseVideoRecipe(input: unknown): Promise<VideoRecipe> {
   const top = recipeSchema.safeParse(Array.isArray(input) ? { steps: input } : input);
   if (!top.success) {
     const issue = top.error.issues[0]!;
@@ -48,13 +54,14 @@ export function parseVideoRecipe(input: unknown): VideoRecipe {
   }
   const steps: PlannedStep[] = [];
   let imagingAt = -1;
-  top.data.steps.forEach((s, i) => {
+  for (const [i, s] of top.data.steps.entries()) {
     if (s.op === 'imaging') {
       if (imagingAt >= 0) throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: only one imaging step; put all image operations in its recipe.`);
       imagingAt = i;
+      const { parseRecipe } = await loadImaging();
       const recipe = parseRecipe((s.params as { recipe?: unknown }).recipe ?? s.params);
       steps.push({ kind: 'imaging', recipe, note: s.note });
-      return;
+      continue;
     }
     const step = videoStep(s.op);
     if (!step) throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: unknown video step '${s.op}'.`, { hint: `Video steps: ${videoSteps.map((v) => v.id).join(', ')}, imaging.` });
@@ -67,7 +74,7 @@ export function parseVideoRecipe(input: unknown): VideoRecipe {
       throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: put speed changes after the imaging step.`);
     }
     steps.push({ kind: 'video', step, params: parsed.data, note: s.note });
-  });
+  }
   return { name: top.data.name ?? 'video-enhanced', steps, format: top.data.output.format };
 }
 
@@ -105,7 +112,7 @@ export interface EnhanceVideoReport {
  */
 export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput: unknown, options: EnhanceVideoOptions): Promise<EnhanceVideoReport> {
   const now = options.now ?? (() => new Date());
-  const recipe = parseVideoRecipe(recipeInput);
+  const recipe = await parseVideoRecipe(recipeInput);
   const item: Item = store.item(itemId);
   const lock = store.lock('enhance video');
   const tmpFiles: string[] = [];
@@ -205,6 +212,7 @@ async function runImagingStage(
     });
   }
   const rate = source.stream.r_frame_rate && source.stream.r_frame_rate !== '0/0' ? source.stream.r_frame_rate : '25/1';
+  const { runRecipe } = await loadImaging();
   let encoder: ReturnType<typeof spawn> | undefined;
   let encoderDone: Promise<{ code: number | null; stderr: string }> | undefined;
   let applied: ProvenanceStep[] = [];
