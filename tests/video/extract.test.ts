@@ -2,6 +2,7 @@
  * Frame-accurate extraction: every selector on generated videos whose frame index is written in the pixels. Each
  * stored PNG is read back and its code band must name the frame the record says it is.
  */
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, isVestigeError } from '@vestige/evidence';
@@ -143,6 +144,23 @@ describe('extractFrames on awkward files', () => {
     expect(r.frames.map((f) => f.index)).toEqual(seq(0, r.frames.length - 1));
     for (const f of r.frames.slice(0, 30)) expect(pngFrameIndex(await store.blobs.read(f.sha256))).toBe(f.index);
     expect(r.warnings[0]).toMatch(/decoding failed after frame \d+ \(pts \d+, [\d/]+ s\), near byte offset \d+/);
+  });
+
+  it('a source whose stored copy no longer matches its SHA-256 is refused with E_BLOB_CORRUPT, nothing recorded', async () => {
+    const own = CaseStore.init(join(makeTempDir('vestige-frames-tamper-'), 'case'), { operator });
+    try {
+      const [file] = (await ingest(own, [videoSamples().cfr.file], { operator, workers: 1 })).files;
+      const blob = own.blobs.pathOf(own.item(file!.itemId!).sha256);
+      fs.chmodSync(blob, 0o644);
+      const bytes = fs.readFileSync(blob);
+      bytes[bytes.length >> 1]! ^= 0x01;
+      fs.writeFileSync(blob, bytes);
+      const items = own.itemCount();
+      await expect(extractFrames(own, file!.itemId!, { selector: 'all' }, { operator })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_BLOB_CORRUPT'));
+      expect(own.itemCount()).toBe(items);
+    } finally {
+      own.close();
+    }
   });
 
   it.each([

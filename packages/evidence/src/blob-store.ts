@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -233,9 +233,16 @@ export class BlobStore {
     return hasher.digest();
   }
 
+  /**
+   * True when the blob is present and its bytes still hash to its address. Only SHA-256 is computed: the address is
+   * what a derivation names, and MD5 and SHA-1 would triple the cost of a check run before every derivation.
+   */
   async verify(sha256: string): Promise<boolean> {
-    const digests = await this.rehash(sha256);
-    return digests !== null && digests.sha256 === sha256;
+    const path = this.pathOf(sha256);
+    if (!fs.existsSync(path)) return false;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    return hash.digest('hex') === sha256;
   }
 
   /** Every blob address present on disk (for orphan checks). */
