@@ -1,7 +1,7 @@
 /** `vestige probe` and probeVideo on generated videos whose frame index is written in their pixels. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isVestigeError } from '@vestige/evidence';
+import { VestigeError, isVestigeError } from '@vestige/evidence';
 import { decodeFrames, probeVideo, resolveFfmpeg } from '@vestige/video';
 import { decodeFrameIndex } from '@vestige/samples/video/generate.ts';
 import { cliPath } from '../support.ts';
@@ -75,6 +75,30 @@ describe('probeVideo', () => {
         Array.from({ length: s.frames }, (_, n) => Math.round((s.ptsOf(n).num / s.ptsOf(n).den) * 1e6)),
       );
     }
+  });
+
+  it('a consumer that fails mid-stream stops ffmpeg and its error is what the decode reports; open PNGs are dropped', async () => {
+    const s = videoSamples().cfr;
+    const ended: number[] = [];
+    const aborted: number[] = [];
+    const refusal = new VestigeError('E_CASE_WRITE', 'the case refused the third frame');
+    const decoding = decodeFrames({
+      input: s.file,
+      stream: { index: 0, width: s.width, height: s.height, pixFmt: 'yuv420p' },
+      outputs: [
+        {
+          kind: 'png',
+          openUnit: (k) => {
+            if (k === 2) throw refusal;
+            return { write: () => undefined, end: () => void ended.push(k), abort: () => void aborted.push(k) };
+          },
+        },
+        { kind: 'raw', onDigest: () => undefined },
+      ],
+    });
+    await expect(decoding).rejects.toBe(refusal);
+    expect(ended).toEqual([0, 1]);
+    expect(aborted).toEqual([]);
   });
 
   it('a truncated file: frames before the damage are reported and the warning says where decoding failed', async () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaseStore } from './case-store.ts';
 import { digestBuffer } from './digests.ts';
 import { StreamedBlobSink } from './streamed-blobs.ts';
+import { isVestigeError } from './errors.ts';
 import { makeTempDir } from './test-support.ts';
 
 let dir: string;
@@ -78,5 +79,25 @@ describe('StreamedBlobSink', () => {
     expect(() => aborted.write(Buffer.from('x'))).toThrow();
     // The unfinished blob's descriptor is closed by abandon(): writing to it now fails instead of leaking.
     expect(() => unfinished.write(Buffer.from('x'))).toThrow();
+  });
+
+  it('a case that cannot be written gives a typed E_CASE_WRITE error, and the sink refuses further blobs', async () => {
+    const sink = new StreamedBlobSink(store.blobs);
+    const first = sink.begin();
+    first.write(Buffer.from('kept'));
+    await first.end();
+    // The temp folder turned into a file: the next blob cannot be created (root ignores permissions, so no chmod).
+    fs.rmSync(store.blobs.tmpDir, { recursive: true, force: true });
+    fs.writeFileSync(store.blobs.tmpDir, 'not a folder');
+    let caught: unknown;
+    try {
+      sink.begin();
+    } catch (err) {
+      caught = err;
+    }
+    expect(isVestigeError(caught, 'E_CASE_WRITE')).toBe(true);
+    expect(() => sink.backlog()).toThrow(/could not write into the case/);
+    await expect(sink.drain()).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_CASE_WRITE'));
+    fs.rmSync(store.blobs.tmpDir);
   });
 });

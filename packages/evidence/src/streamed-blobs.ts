@@ -48,7 +48,12 @@ export class StreamedBlobSink {
   begin(): StreamedBlob {
     this.throwIfFailed();
     const tmpPath = `${this.tmpBase}.${this.next++}`;
-    let fd: number | undefined = fs.openSync(tmpPath, 'wx', 0o600);
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(tmpPath, 'wx', 0o600);
+    } catch (err) {
+      throw this.fail(storeError(err));
+    }
     const hasher = new MultiHasher();
     const drop = (): void => {
       const f = fd;
