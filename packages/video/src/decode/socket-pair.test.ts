@@ -23,9 +23,10 @@ describe('local socket pair', () => {
       "const fs = require('fs'); const b = Buffer.alloc(300000); for (let i = 0; i < b.length; i++) b[i] = i % 251;" +
       " for (let o = 0; o < b.length; ) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== 'EAGAIN') throw e; } }";
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', far] });
+    // Both ends are awaited from the start: the child may well close before our socket does.
+    const ended = Promise.all([new Promise((resolve) => near.once('close', resolve)), new Promise((resolve) => child.once('close', resolve))]);
     far.destroy();
-    await new Promise((resolve) => near.once('close', resolve));
-    await new Promise((resolve) => child.once('close', resolve));
+    await ended;
     const expected = Buffer.alloc(300000);
     for (let i = 0; i < expected.length; i++) expected[i] = i % 251;
     expect(total).toBe(expected.length);
@@ -53,9 +54,9 @@ describe('local socket pair', () => {
       "const fs = require('fs'); const b = Buffer.alloc(1000000); for (let i = 0; i < b.length; i++) b[i] = i % 253;" +
       " for (let o = 0; o < b.length; ) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== 'EAGAIN') throw e; } }";
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit', pair!.far] });
+    const ended = Promise.all([new Promise((resolve) => near!.once('close', resolve)), new Promise((resolve) => child.once('close', resolve))]);
     pair!.far.destroy();
-    await new Promise((resolve) => near!.once('close', resolve));
-    await new Promise((resolve) => child.once('close', resolve));
+    await ended;
     const expected = Buffer.alloc(1000000);
     for (let i = 0; i < expected.length; i++) expected[i] = i % 253;
     expect(total).toBe(expected.length);
