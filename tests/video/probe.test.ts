@@ -101,6 +101,36 @@ describe('probeVideo', () => {
     expect(aborted).toEqual([]);
   });
 
+  it('a consumer that holds the stream (a slow disk) gets every PNG, whole and in order, once it resumes', async () => {
+    const s = videoSamples().cfr;
+    const sizes: number[] = [];
+    const result = await decodeFrames({
+      input: s.file,
+      stream: { index: 0, width: s.width, height: s.height, pixFmt: 'yuv420p' },
+      outputs: [
+        {
+          kind: 'png',
+          openUnit: (k) => {
+            let bytes = 0;
+            return {
+              write: (b) => void (bytes += b.length),
+              // Every third image holds the stream for a moment before more is read.
+              end: () => {
+                sizes[k] = bytes;
+                return k % 3 === 0 ? new Promise<void>((resolve) => setTimeout(resolve, 10)) : undefined;
+              },
+              abort: () => expect.unreachable(),
+            };
+          },
+        },
+        { kind: 'raw', onDigest: () => undefined },
+      ],
+    });
+    expect(result.units).toEqual([s.frames, s.frames]);
+    expect(sizes).toHaveLength(s.frames);
+    expect(sizes.every((n) => n > 0)).toBe(true);
+  });
+
   it('a truncated file: frames before the damage are reported and the warning says where decoding failed', async () => {
     const report = await probeVideo(videoSamples().truncated);
     const v = report.video[0]!;

@@ -285,7 +285,8 @@ export interface PendingBlob {
 /** Files at least this large are flushed by the worker as soon as they are written, overlapping the next read. */
 export const BATCH_SYNC_LIMIT = 8 * 1024 * 1024;
 
-async function fsyncPath(path: string): Promise<void> {
+/** Flushes a file or directory to disk (opened read-only, so it works for both). */
+export async function fsyncPath(path: string): Promise<void> {
   const handle = await fs.promises.open(path, 'r');
   try {
     await handle.sync();

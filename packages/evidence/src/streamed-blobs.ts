@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { BlobStore } from './blob-store.ts';
+import { fsyncPath, type BlobStore } from './blob-store.ts';
 import { MultiHasher } from './digests.ts';
 import { VestigeError } from './errors.ts';
 import type { Digests } from './types.ts';
@@ -115,26 +115,21 @@ export class StreamedBlobSink {
 
   /** Waits until every ended blob is in its content address and the directories that name them are flushed. */
   async drain(): Promise<void> {
-    while (this.flushing > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await this.flushed();
     this.throwIfFailed();
     const dirs = [...this.dirsToSync];
     this.dirsToSync.clear();
-    await Promise.all(
-      dirs.map(async (dir) => {
-        const handle = await fs.promises.open(dir, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }),
-    );
+    await Promise.all(dirs.map(fsyncPath));
   }
 
   /** After a failure: waits for flushes in flight, then removes every temp file this sink still owns. */
   async abandon(): Promise<void> {
-    while (this.flushing > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await this.flushed();
     for (const drop of [...this.open.values()]) drop();
+  }
+
+  private async flushed(): Promise<void> {
+    while (this.flushing > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   private removeTemp(tmpPath: string): void {

@@ -150,6 +150,24 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
     units[i]! += ended;
     return holds ? Promise.all(holds) : null;
   };
+  /**
+   * Feeds a chunk from `stream` and applies what the consumer asks: reading stops (ffmpeg then blocks on a full pipe
+   * or socket) until its hold settles, and a failure ends the stream with that error. Returns false when paused.
+   */
+  const deliver = (i: number, chunk: Buffer, stream: Readable): boolean => {
+    try {
+      const hold = feed(i, chunk);
+      if (!hold) return true;
+      stream.pause();
+      hold.then(
+        () => stream.resume(),
+        (err: unknown) => stream.destroy(err as Error),
+      );
+    } catch (err) {
+      stream.destroy(err as Error);
+    }
+    return false;
+  };
 
   const stdio: Array<'ignore' | 'pipe' | Socket> = ['ignore', 'ignore', 'pipe'];
   const fds: number[] = [];
@@ -157,30 +175,18 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   const freeSocketFds: number[] = [...SOCKET_FDS];
   for (const [i, reader] of readers.entries()) {
     if (!reader || reader.kind === 'frames' || freeSocketFds.length === 0) continue;
-    let near: Socket | undefined;
+    let near!: Socket;
     const buffer = Buffer.allocUnsafe(STREAM_READ_BYTES);
     // A read fills `n` bytes of the one buffer; the views of its first `n` bytes are kept for reuse, since reads
     // come in a few sizes and a new view per read would be most of what this loop allocates.
     const views = new Map<number, Buffer>([[buffer.length, buffer]]);
     const onRead = (n: number): boolean => {
-      try {
-        let view = views.get(n);
-        if (!view) {
-          if (views.size >= 64) views.clear();
-          views.set(n, (view = buffer.subarray(0, n)));
-        }
-        const hold = feed(i, view);
-        if (!hold) return true;
-        // Stop reading (ffmpeg then blocks on a full socket) until the consumer has caught up.
-        hold.then(
-          () => near?.resume(),
-          (err: unknown) => near?.destroy(err as Error),
-        );
-        return false;
-      } catch (err) {
-        near?.destroy(err as Error);
-        return false;
+      let view = views.get(n);
+      if (!view) {
+        if (views.size >= 64) views.clear();
+        views.set(n, (view = buffer.subarray(0, n)));
       }
+      return deliver(i, view, near);
     };
     const pair = await localSocketPair(buffer, onRead).catch(() => null);
     if (!pair) break;
@@ -295,21 +301,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
     // chunks are taken as plain events: an async iterator would cost a promise per read.
     try {
       await new Promise<void>((resolve, reject) => {
-        if (!sink) {
-          stream.on('data', (chunk: Buffer) => {
-            try {
-              const hold = feed(i, chunk);
-              if (!hold) return;
-              stream.pause();
-              hold.then(
-                () => stream.resume(),
-                (err: unknown) => stream.destroy(err as Error),
-              );
-            } catch (err) {
-              stream.destroy(err as Error);
-            }
-          });
-        }
+        if (!sink) stream.on('data', (chunk: Buffer) => void deliver(i, chunk, stream));
         stream.once('end', resolve);
         stream.once('close', resolve);
         stream.once('error', reject);

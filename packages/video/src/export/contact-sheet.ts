@@ -1,13 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { StreamedBlobSink, VestigeError, type CaseStore, type Item } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
 import { decodeFrames } from '../decode/session.ts';
 import { resolveFfmpeg } from '../ffmpeg/resolve.ts';
 import { openVideoSource, verifiedBlobPath } from '../extract/source.ts';
 import { selectorContext } from '../extract/extract-frames.ts';
-import { unitsToBlobs } from '../extract/blob-units.ts';
+import { UnitBlobs } from '../extract/blob-units.ts';
 import { validateSelection } from '../select/registry.ts';
 import { drawtextFilter, drawtextLiteral, requireDrawtext } from './burn-in.ts';
-import type { Digests } from '@vestige/evidence';
 
 export const SHEET_ACTIVITY = 'video.contact-sheet';
 
@@ -53,9 +52,9 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
     writeFileSync(textFile, `${drawtextLiteral(item.id)} f%{n}  %{pts:hms}`);
     tmp.push(textFile);
     const thumbHeight = Math.round((source.height * thumbWidth) / source.width / 2) * 2;
-    const sink = new StreamedBlobSink(store.blobs);
-    const storing: Array<Promise<Digests>> = [];
+    const sheets = new UnitBlobs(store.blobs);
     let result;
+    let stored;
     try {
       // The label is drawn at full size before scaling, so it is sized to the source and shrinks with the thumbnail.
       result = await decodeFrames({
@@ -68,16 +67,15 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
             kind: 'png',
             pixFmt: 'rgb24',
             filters: [`scale=${thumbWidth}:${thumbHeight}`, `tile=${columns}x${rows}:padding=4:margin=4:color=white`],
-            openUnit: unitsToBlobs(sink, storing),
+            openUnit: sheets.openUnit,
           },
         ],
       });
-      await sink.drain();
+      stored = await sheets.settled();
     } catch (err) {
-      await sink.abandon();
+      await sheets.abandon();
       throw err;
     }
-    const stored = await Promise.all(storing);
     const frames = result.selected.map((f) => f.index);
     if (stored.length === 0) return { sheets: [], frames, provenanceId: null };
     const stem = item.name.replace(/\.[^./]+$/, '') || item.id;

@@ -1,9 +1,9 @@
-import { StreamedBlobSink, VestigeError, type CaseStore, type Digests, type Item } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Digests, type Item } from '@vestige/evidence';
 import { decodeFrames } from '../decode/session.ts';
 import type { DecodeProblem, FrameInfo } from '../decode/log.ts';
 import { ptsToRational, rationalToString } from '../time.ts';
 import { validateSelection } from '../select/registry.ts';
-import { unitsToBlobs } from './blob-units.ts';
+import { UnitBlobs } from './blob-units.ts';
 import type { SelectionPlan, SelectorContext } from '../select/selector.ts';
 import { openVideoSource, pngPixelFormat, uprightFilters, verifiedBlobPath, type VideoSource } from './source.ts';
 
@@ -137,11 +137,10 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
 
   const pngFormat = pngPixelFormat(source);
   const upright = uprightFilters(source.rotation);
-  const storing: Array<Promise<Digests>> = [];
-  // Each PNG is hashed and written as its bytes arrive, and flushed to disk in the background.
-  const sink = new StreamedBlobSink(store.blobs);
   const pixelHashes: string[] = [];
   const expectedCount = plan.expected?.length ?? null;
+  // Each PNG is hashed and written as its bytes arrive, and flushed to disk in the background.
+  const pngs = new UnitBlobs(store.blobs, (k) => options.onProgress?.(k + 1, expectedCount));
   let result: Awaited<ReturnType<typeof decodeFrames>>;
   let stored: Digests[];
   try {
@@ -154,17 +153,16 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
           kind: 'png',
           pixFmt: pngFormat,
           filters: upright,
-          openUnit: unitsToBlobs(sink, storing, (k) => options.onProgress?.(k + 1, expectedCount)),
+          openUnit: pngs.openUnit,
         },
         { kind: 'raw', onDigest: (sha256, k) => void (pixelHashes[k] = sha256) },
       ],
       ...(options.signal ? { signal: options.signal } : {}),
     });
     // Every frame blob must be durable before any record points at it.
-    await sink.drain();
-    stored = await Promise.all(storing);
+    stored = await pngs.settled();
   } catch (err) {
-    await sink.abandon();
+    await pngs.abandon();
     throw err;
   }
   if (result.timeBase[0] * source.timeBase[1] !== result.timeBase[1] * source.timeBase[0]) {
