@@ -38,9 +38,18 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function runIngest(caseDir: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> & { child: ReturnType<typeof spawn> } {
-  const child = spawn(process.execPath, [cliPath, 'ingest', src, '--case', caseDir, '--operator', 'PC crash-test', '--json'], { stdio: 'ignore' });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+interface RunEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** What the ingest printed on stderr, so a failed re-run says why. */
+  stderr: string;
+}
+
+function runIngest(caseDir: string): Promise<RunEnd> & { child: ReturnType<typeof spawn> } {
+  const child = spawn(process.execPath, [cliPath, 'ingest', src, '--case', caseDir, '--operator', 'PC crash-test', '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const done = new Promise<RunEnd>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
   return Object.assign(done, { child });
 }
 
@@ -73,7 +82,7 @@ describe('ingest crash safety', () => {
       store.close();
 
       const second = await runIngest(caseDir);
-      expect(second.code, `round ${round}: re-run after kill at ${delay} ms`).toBe(0);
+      expect(second.code, `round ${round}: re-run after kill at ${delay} ms failed:\n${second.stderr}`).toBe(0);
       const after = CaseStore.open(caseDir, { readOnly: true });
       try {
         const items = after.items();

@@ -21,14 +21,13 @@ export class CaseLock {
     const path = join(caseDir, 'case.lock');
     const info: LockInfo = { pid: process.pid, host: hostname(), purpose, since: new Date().toISOString() };
     for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        fs.writeFileSync(path, JSON.stringify(info) + '\n', { flag: 'wx' });
+      if (createWithContent(path, JSON.stringify(info) + '\n')) {
+        removeDeadDrafts(caseDir);
         return new CaseLock(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readLock(path);
-      // A lock we cannot parse was cut short by a kill between creating and writing it.
+      // Locks are never visible empty (see createWithContent), but one written by an older version, or
+      // damaged by hand, can be unreadable: treat it as stale once it is clearly not being written.
       const unreadableAndOld = !holder && lockAgeMs(path) > 2000;
       if (unreadableAndOld || (holder && holder.host === hostname() && !processAlive(holder.pid))) {
         // Stale: its process is gone (killed or crashed). Rename first so that only one taker wins.
@@ -51,6 +50,35 @@ export class CaseLock {
 
   release(): void {
     fs.rmSync(this.path, { force: true });
+  }
+}
+
+/**
+ * Creates `path` holding `content`, or returns false if it already exists. The content is written to a
+ * private file first and hard-linked into place (link fails atomically when the name is taken), so a
+ * process killed at any instant leaves either no lock or a complete one, never an empty file that the
+ * next run could not attribute. (An empty lock made by `open(wx)` + `write` did block the re-run after
+ * a SIGKILL landed between the two.)
+ */
+function createWithContent(path: string, content: string): boolean {
+  const draft = `${path}.${process.pid}.draft`;
+  fs.writeFileSync(draft, content);
+  try {
+    fs.linkSync(draft, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    fs.rmSync(draft, { force: true });
+  }
+}
+
+/** A kill between writing a draft and removing it leaves `case.lock.PID.draft`; the next holder tidies it. */
+function removeDeadDrafts(caseDir: string): void {
+  for (const name of fs.readdirSync(caseDir)) {
+    const pid = /^case\.lock\.(\d+)\.draft$/.exec(name)?.[1];
+    if (pid && !processAlive(Number(pid))) fs.rmSync(join(caseDir, name), { force: true });
   }
 }
 

@@ -163,6 +163,21 @@ describe('ingest', () => {
     expect(report.itemsAdded).toBe(1);
   });
 
+  it('never shows an empty lock, and tidies the draft a killed process left', async () => {
+    write('a.bin', 'x');
+    // What a kill between writing the draft and linking it leaves behind.
+    const leftover = join(store.dir, `case.lock.${2 ** 22 + 12345}.draft`);
+    fs.writeFileSync(leftover, '{"pid":');
+    const lock = store.lock('test');
+    try {
+      expect(JSON.parse(fs.readFileSync(join(store.dir, 'case.lock'), 'utf8'))).toMatchObject({ pid: process.pid, purpose: 'test' });
+      expect(fs.existsSync(leftover)).toBe(false);
+      expect(fs.readdirSync(store.dir).filter((n) => n.endsWith('.draft'))).toEqual([]);
+    } finally {
+      lock.release();
+    }
+  });
+
   it('refuses to open a folder that is not a case', () => {
     fs.mkdirSync(join(dir, 'not-a-case'));
     expect(() => CaseStore.open(join(dir, 'not-a-case'))).toThrow(expect.objectContaining({ code: 'E_NOT_A_CASE' }));
