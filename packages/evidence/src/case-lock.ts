@@ -8,6 +8,11 @@ interface LockInfo {
   host: string;
   purpose: string;
   since: string;
+  /**
+   * When the holder process started, as the kernel counts it (Linux: /proc/PID/stat field 22), so that a
+   * different process that later got the same pid is not mistaken for the holder. Absent elsewhere.
+   */
+  processStart?: string;
 }
 
 /**
@@ -19,7 +24,8 @@ export class CaseLock {
 
   static acquire(caseDir: string, purpose: string): CaseLock {
     const path = join(caseDir, 'case.lock');
-    const info: LockInfo = { pid: process.pid, host: hostname(), purpose, since: new Date().toISOString() };
+    const start = processStart(process.pid);
+    const info: LockInfo = { pid: process.pid, host: hostname(), purpose, since: new Date().toISOString(), ...(start ? { processStart: start } : {}) };
     for (let attempt = 0; attempt < 2; attempt++) {
       if (createWithContent(path, JSON.stringify(info) + '\n')) {
         removeDeadDrafts(caseDir);
@@ -29,7 +35,7 @@ export class CaseLock {
       // Locks are never visible empty (see createWithContent), but one written by an older version, or
       // damaged by hand, can be unreadable: treat it as stale once it is clearly not being written.
       const unreadableAndOld = !holder && lockAgeMs(path) > 2000;
-      if (unreadableAndOld || (holder && holder.host === hostname() && !processAlive(holder.pid))) {
+      if (unreadableAndOld || (holder && holder.host === hostname() && !holderRunning(holder))) {
         // Stale: its process is gone (killed or crashed). Rename first so that only one taker wins.
         try {
           fs.renameSync(path, `${path}.stale-${process.pid}`);
@@ -95,6 +101,30 @@ function lockAgeMs(path: string): number {
     return Date.now() - fs.statSync(path).mtimeMs;
   } catch {
     return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * Whether the process that wrote the lock still runs. A pid alone is not enough: pids are reused (this
+ * kernel counts only to /proc/sys/kernel/pid_max, often 32768), and a workstation whose ingest crashed
+ * would otherwise find its case "busy" for as long as some unrelated process holds that number.
+ */
+function holderRunning(holder: LockInfo): boolean {
+  if (!processAlive(holder.pid)) return false;
+  if (!holder.processStart) return true;
+  const now = processStart(holder.pid);
+  return now === null || now === holder.processStart;
+}
+
+/** The process's start time in clock ticks since boot (Linux), or null where /proc does not say. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces; count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
   }
 }
 

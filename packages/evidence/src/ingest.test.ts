@@ -163,6 +163,24 @@ describe('ingest', () => {
     expect(report.itemsAdded).toBe(1);
   });
 
+  it('takes over a lock whose pid now belongs to another process', async () => {
+    write('a.bin', 'x');
+    const os = await import('node:os');
+    // Our own pid is alive, but the lock says its holder started at another time: the pid was reused.
+    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z', processStart: '1' }));
+    const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
+    expect(report.itemsAdded).toBe(1);
+    // The same pid with the matching start time is the live holder: still busy.
+    const held = store.lock('ingest');
+    try {
+      const written = JSON.parse(fs.readFileSync(join(store.dir, 'case.lock'), 'utf8')) as { processStart?: string };
+      if (process.platform === 'linux') expect(written.processStart).toMatch(/^\d+$/);
+      await expect(ingest(store, [join(dir, 'src')], { operator: 'PC 1234' })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_CASE_LOCKED'));
+    } finally {
+      held.release();
+    }
+  });
+
   it('never shows an empty lock, and tidies the draft a killed process left', async () => {
     write('a.bin', 'x');
     // What a kill between writing the draft and linking it leaves behind.
