@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaseStore } from './case-store.ts';
@@ -158,16 +159,15 @@ describe('ingest', () => {
 
   it('takes over a lock left by a killed process', async () => {
     write('a.bin', 'x');
-    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z' }));
+    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z' }));
     const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
     expect(report.itemsAdded).toBe(1);
   });
 
   it('takes over a lock whose pid now belongs to another process', async () => {
     write('a.bin', 'x');
-    const os = await import('node:os');
     // Our own pid is alive, but the lock says its holder started at another time: the pid was reused.
-    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z', processStart: '1' }));
+    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: process.pid, host: hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z', processStart: '1' }));
     const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
     expect(report.itemsAdded).toBe(1);
     // The same pid with the matching start time is the live holder: still busy.

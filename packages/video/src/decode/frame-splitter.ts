@@ -2,15 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { VestigeError } from '@vestige/evidence';
 
-/** Cuts a byte stream into whole units (raw frames of fixed size) without holding more than one unit plus one chunk. */
-export interface UnitSplitter {
-  push(chunk: Buffer): Buffer[];
-  /** Bytes left over at the end that did not make a whole unit. */
-  readonly leftover: number;
-}
-
-/** Fixed-size units: rawvideo frames. */
-export class RawFrameSplitter implements UnitSplitter {
+/** Cuts a rawvideo stream into whole frames of fixed size, holding no more than one frame plus one chunk. */
+export class RawFrameSplitter {
   private parts: Buffer[] = [];
   private have = 0;
 
@@ -18,6 +11,7 @@ export class RawFrameSplitter implements UnitSplitter {
     if (!(frameSize > 0)) throw new Error('frame size must be positive');
   }
 
+  /** Bytes left over at the end that did not make a whole frame. */
   get leftover(): number {
     return this.have;
   }
