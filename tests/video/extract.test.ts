@@ -2,11 +2,12 @@
  * Frame-accurate extraction: every selector on generated videos whose frame index is written in the pixels. Each
  * stored PNG is read back and its code band must name the frame the record says it is.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, isVestigeError } from '@vestige/evidence';
-import { extractFrames, probeVideo, type ExtractFramesReport } from '@vestige/video';
+import { extractFrames, ffmpegFeatures, passthroughArgs, PNG_ENCODER_ARGS, probeVideo, resolveFfmpeg, type ExtractFramesReport } from '@vestige/video';
 import { makeTempDir } from '../support.ts';
 import { pngFrameIndex, readPng } from './png.ts';
 import { videoSamples } from './samples.ts';
@@ -85,6 +86,17 @@ describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
     const a = await run('range', { from: 40, to: 44 });
     const b = await run('range', { from: 40, to: 44 });
     expect(b.frames.map((f) => [f.sha256, f.pixelHash, f.itemId])).toEqual(a.frames.map((f) => [f.sha256, f.pixelHash, f.itemId]));
+  });
+
+  it('each PNG holds exactly the pixels ffmpeg decodes for its frame (lossless, whatever filter and level encode it)', async () => {
+    const r = await run('range', { from: 10, to: 12 });
+    expect(store.provenance(r.provenanceId!).steps[1]!.parameters).toMatchObject({ pngEncoderArgs: [...PNG_ENCODER_ARGS] });
+    for (const f of r.frames) {
+      const reference = execFileSync(resolveFfmpeg().path, ['-v', 'error', '-i', cfr().file, '-vf', `select=eq(n\\,${f.index})`, ...passthroughArgs(ffmpegFeatures(resolveFfmpeg())), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 });
+      const png = readPng(await store.blobs.read(f.sha256));
+      expect(png.channels * png.bitDepth).toBe(24);
+      expect(png.data.equals(reference)).toBe(true);
+    }
   });
 
   it('pixel hashes agree with the probe (ffmpeg framehash)', async () => {

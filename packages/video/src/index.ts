@@ -17,7 +17,7 @@ export { probeMediaSummary, summariseProbe, type MediaSummary, type StreamSummar
 export { ffprobeFile, type FfprobeResult, type FfprobeStream, type FfprobeFormat } from './probe/ffprobe.ts';
 export { probeVideo, duplicateRuns, type VideoProbe, type VideoStreamReport, type FrameRow, type DuplicateRun, type ProbeOptions } from './probe/probe.ts';
 export { analyseRate, scanPackets, type RateAnalysis, type PacketScan } from './probe/packets.ts';
-export { decodeFrames, type DecodeRequest, type DecodeResult, type DecodeOutput, type DecodeStream } from './decode/session.ts';
+export { decodeFrames, PNG_ENCODER_ARGS, type DecodeRequest, type DecodeResult, type DecodeOutput, type DecodeStream } from './decode/session.ts';
 export type { FrameInfo, PictType, DecodeProblem } from './decode/log.ts';
 export { extractFrames, describeDamage, EXTRACT_ACTIVITY, type ExtractFramesOptions, type ExtractFramesReport, type ExtractedFrame } from './extract/extract-frames.ts';
 export { openVideoSource, pngPixelFormat, type VideoSource } from './extract/source.ts';

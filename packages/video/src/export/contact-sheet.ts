@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
-import { decodeFrames } from '../decode/session.ts';
+import { decodeFrames, PNG_ENCODER_ARGS } from '../decode/session.ts';
 import { resolveFfmpeg } from '../ffmpeg/resolve.ts';
 import { openVideoSource, verifiedBlobPath } from '../extract/source.ts';
 import { selectorContext } from '../extract/extract-frames.ts';
@@ -86,9 +86,10 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
       steps: [
         { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description: selector.describe(params as never) },
         {
+          // Version 2: sheets are encoded with PNG_ENCODER_ARGS.
           operation: 'video.tile-thumbnails',
-          version: '1',
-          parameters: { columns, rows, thumbWidth },
+          version: '2',
+          parameters: { columns, rows, thumbWidth, pngEncoderArgs: PNG_ENCODER_ARGS },
           description: `Labelled each frame with its index in the stream and its PTS, scaled it to ${thumbWidth} pixels wide and laid the selected frames out ${columns} by ${rows} per sheet (PNG). For viewing; extract frames for examination.`,
         },
       ],

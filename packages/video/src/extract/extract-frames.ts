@@ -1,5 +1,5 @@
 import { VestigeError, type CaseStore, type Digests, type Item } from '@vestige/evidence';
-import { decodeFrames } from '../decode/session.ts';
+import { decodeFrames, PNG_ENCODER_ARGS } from '../decode/session.ts';
 import type { DecodeProblem, FrameInfo } from '../decode/log.ts';
 import { ptsToRational, rationalToString } from '../time.ts';
 import { validateSelection } from '../select/registry.ts';
@@ -240,12 +240,14 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
       steps: [
         { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description },
         {
+          // Version 2: PNGs are encoded with PNG_ENCODER_ARGS (same pixels as version 1, different bytes).
           operation: 'video.decode-to-png',
-          version: '1',
+          version: '2',
           parameters: {
             stream: source.index,
             selectExpression: plan.expression,
             pngPixelFormat: pngFormat,
+            pngEncoderArgs: PNG_ENCODER_ARGS,
             upright: upright,
             pixelHash: 'sha256 of each decoded frame in the source pixel format (ffmpeg -f framehash -hash sha256)',
             ffmpegArgs: result.args.map((a) => (a === path ? '<source>' : a)),
