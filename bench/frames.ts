@@ -96,11 +96,8 @@ type Round = { bare: BareRun; bareSameEncoding: BareRun; vestige: VestigeRun };
 const runs: Round[] = [];
 for (let round = 0; round < rounds; round++) {
   // Rotate the order so that no side always runs on a cooler machine.
-  const sides: Array<() => void> = [];
   const r: Partial<Round> = {};
-  sides.push(() => (r.bare = bare([])));
-  sides.push(() => (r.vestige = vestige(round)));
-  sides.push(() => (r.bareSameEncoding = bare(PNG_ENCODER_ARGS)));
+  const sides = [() => (r.bare = bare([])), () => (r.vestige = vestige(round)), () => (r.bareSameEncoding = bare(PNG_ENCODER_ARGS))];
   for (let i = 0; i < sides.length; i++) sides[(i + round) % sides.length]!();
   runs.push(r as Round);
   const fmt = (x: { seconds: number; cpuSeconds: number | null }) => `${x.seconds.toFixed(2)} s wall / ${x.cpuSeconds?.toFixed(2) ?? '?'} s CPU`;
