@@ -91,8 +91,9 @@ describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
   it('each PNG holds exactly the pixels ffmpeg decodes for its frame (lossless, whatever filter and level encode it)', async () => {
     const r = await run('range', { from: 10, to: 12 });
     expect(store.provenance(r.provenanceId!).steps[1]!.parameters).toMatchObject({ pngEncoderArgs: [...PNG_ENCODER_ARGS] });
+    const ffmpeg = resolveFfmpeg();
     for (const f of r.frames) {
-      const reference = execFileSync(resolveFfmpeg().path, ['-v', 'error', '-i', cfr().file, '-vf', `select=eq(n\\,${f.index})`, ...passthroughArgs(ffmpegFeatures(resolveFfmpeg())), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 });
+      const reference = execFileSync(ffmpeg.path, ['-v', 'error', '-i', cfr().file, '-vf', `select=eq(n\\,${f.index})`, ...passthroughArgs(ffmpegFeatures(ffmpeg)), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 });
       const png = readPng(await store.blobs.read(f.sha256));
       expect(png.channels * png.bitDepth).toBe(24);
       expect(png.data.equals(reference)).toBe(true);
