@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, verifyCase } from '@vestige/evidence';
-import { reconstruct, RECONSTRUCTIONS_COLLECTION, type ReconstructionResult } from '@vestige/reconstruct';
+import { JobRegistry, LocalQueue } from '@vestige/jobs';
+import { denseReconstruction, reconstruct, reconstructDenseJob, RECONSTRUCTIONS_COLLECTION, type ReconstructionResult } from '@vestige/reconstruct';
 import { toDisplayed } from '@vestige/scene';
 import { writeRoomPhotos, type RoomPhotos } from '../../samples/reconstruct/room-views.ts';
 import { makeTempDir } from '../support.ts';
@@ -91,5 +92,21 @@ describe('reconstruct from photos of a room with known geometry', () => {
     expect(actions).toEqual(expect.arrayContaining(['derivation.recorded', 'scene.built', 'scene.scale', 'scene.level', 'scene.uncertainty-stated', 'reconstruction.recorded']));
     expect((await verifyCase(store)).ok).toBe(true);
     expect(result.report.reproducibility.statement).toMatch(/never by its hash/);
+  });
+
+  it('refuses dense stereo on the embedded queue without CUDA, saying where it can run', async () => {
+    const queue = new LocalQueue(new JobRegistry().register(reconstructDenseJob), { capabilities: [] });
+    await expect(queue.enqueue('reconstruct.dense', { caseDir: store.dir, reconstructionId: result.id, operator: 'PC 1' })).rejects.toMatchObject({
+      code: 'E_CAPABILITY_MISSING',
+      hint: expect.stringContaining('--capability cuda'),
+    });
+    await queue.close();
+  });
+
+  it('judges dense stereo by its output files: a COLMAP without CUDA exits 0 but writes no depth maps, and no dense scene is made', async () => {
+    const scenesBefore = store.listRecords('scenes').length;
+    const err = await denseReconstruction(store, result.id, { operator: 'PC 1', now: () => new Date('2026-03-01T11:00:00Z') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_TOOL_FAILED', message: expect.stringContaining('no depth maps'), hint: expect.stringContaining('without CUDA') });
+    expect(store.listRecords('scenes')).toHaveLength(scenesBefore);
   });
 });

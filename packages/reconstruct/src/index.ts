@@ -9,3 +9,5 @@ export { KnownDistanceSchema, parseKnownDistances, type KnownDistance } from './
 export { focalPriorFromExif, type FocalPrior } from './prepare/focal-prior.ts';
 export { REPRODUCIBILITY_STATEMENT, RERUN_TOLERANCES, summariseReport, type QualityReport } from './quality/report.ts';
 export { RECONSTRUCTIONS_COLLECTION, RECONSTRUCT_OPERATION_VERSION } from './versions.ts';
+export { denseReconstruction, type DenseOptions } from './dense.ts';
+export { reconstructSparseJob, reconstructDenseJob } from './jobs.ts';

@@ -74,11 +74,17 @@ async function sparse(request: SparseRequest): Promise<SparseResult> {
   try {
     await extractAndMatch(runner, request, db);
     request.onProgress?.('mapping');
-    await runner.run('mapper', { database_path: db, image_path: request.imageDir, output_path: ensureDir(sparseDir), random_seed: request.settings.seed, 'Mapper.num_threads': request.settings.threads });
+    // The mapper exits 1 when it builds no model at all ("failed to create sparse model"): that is the photos'
+    // doing, not a broken engine, so it is told apart from other failures by the models on disk.
+    let mapperError: VestigeError | undefined;
+    await runner.run('mapper', { database_path: db, image_path: request.imageDir, output_path: ensureDir(sparseDir), random_seed: request.settings.seed, 'Mapper.num_threads': request.settings.threads }).catch((err: unknown) => {
+      if (!(err instanceof VestigeError) || err.code !== 'E_TOOL_FAILED' || modelFolders(sparseDir).length > 0) throw err;
+      mapperError = err;
+    });
     const diagnostics = imageDiagnostics(db);
     const models = modelFolders(sparseDir);
     if (models.length === 0) {
-      throw new VestigeError('E_RECONSTRUCTION_FAILED', `COLMAP made no model from these ${request.images.length} photos: ${runner.tail(3)}`, {
+      throw new VestigeError('E_RECONSTRUCTION_FAILED', `COLMAP made no model from these ${request.images.length} photos: ${mapperError ? mapperError.message : runner.tail(3)}`, {
         hint: 'The photos must overlap: each part of the scene in at least three photos taken from different places, about two thirds overlap between neighbours. See the per-photo facts in the details.',
         details: { images: Object.fromEntries(diagnostics) },
       });
@@ -122,18 +128,27 @@ async function dense(request: DenseRequest): Promise<DenseResult> {
     await runner.run('image_undistorter', { image_path: request.imageDir, input_path: request.modelDir, output_path: mvs, output_type: 'COLMAP' });
     request.onProgress?.('stereo');
     await runner.run('patch_match_stereo', { workspace_path: mvs, workspace_format: 'COLMAP', 'PatchMatchStereo.geom_consistency': true });
+    // patch_match_stereo exits 0 without CUDA, having written nothing: the depth maps say whether it worked.
+    const depthMaps = join(mvs, 'stereo', 'depth_maps');
+    const made = existsSync(depthMaps) ? readdirSync(depthMaps).filter((f) => f.endsWith('.geometric.bin')).length : 0;
+    if (made === 0) throw noDenseOutput(binary, 'patch_match_stereo wrote no depth maps', runner.tail(3));
     request.onProgress?.('fusion');
     await runner.run('stereo_fusion', { workspace_path: mvs, workspace_format: 'COLMAP', input_type: 'geometric', output_path: fused });
     const points = plyVertexCount(fused);
-    if (points === 0) {
-      throw new VestigeError('E_TOOL_FAILED', `COLMAP dense stereo left no fused points (${existsSync(fused) ? 'fused.ply is empty' : 'no fused.ply'}): ${runner.tail(3)}`, {
-        hint: binary.cuda ? 'Check the sparse model and the photos; the log is kept with the attempt.' : `${binary.path} was built without CUDA, so it cannot run dense stereo; run this job on a worker with a CUDA build of COLMAP (vestige worker --capability cuda).`,
-      });
-    }
+    if (points === 0) throw noDenseOutput(binary, existsSync(fused) ? 'stereo_fusion wrote an empty fused.ply' : 'stereo_fusion wrote no fused.ply', runner.tail(3));
     return { engine: identity(binary), pointsPath: fused, points, commands: runner.commands, logPath };
   } finally {
     await runner.close();
   }
+}
+
+function noDenseOutput(binary: ColmapBinary, what: string, engineSays: string): VestigeError {
+  return new VestigeError('E_TOOL_FAILED', `COLMAP dense stereo failed: ${what} (COLMAP: ${engineSays || 'no message'}).`, {
+    hint: binary.cuda
+      ? 'Check the sparse model and the photos; the log is kept with the attempt.'
+      : `${binary.path} was built without CUDA, so it cannot run dense stereo: run reconstruct.dense on a worker with a CUDA build of COLMAP (vestige worker --redis URL --capability cuda).`,
+    details: { cuda: binary.cuda },
+  });
 }
 
 /** Vertex count from a PLY header; 0 when the file is absent or has no header. */
