@@ -3,6 +3,7 @@
  * failing. Each is a typed error carrying the engine's own message where there is one, and the case is left
  * without any scene, reconstruction record or reconstruction provenance.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest } from '@vestige/evidence';
 import { reconstruct, RECONSTRUCTIONS_COLLECTION } from '@vestige/reconstruct';
 import { lookAt, renderView, ROOM } from '../../samples/reconstruct/textured-room.ts';
-import { makeTempDir } from '../support.ts';
+import { cliPath, makeTempDir } from '../support.ts';
 
 let dir: string;
 let store: CaseStore;
@@ -99,6 +100,14 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
       if (saved === undefined) delete process.env.COLMAP_PATH;
       else process.env.COLMAP_PATH = saved;
     }
+    expectNothingBuilt();
+  });
+
+  it('through the CLI: exit code 1 and the typed error with its hint, nothing built', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'reconstruct', ids['east.jpg']!, '--case', store.dir, '--operator', 'PC 1'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('E_INPUT_INSUFFICIENT');
+    expect(r.stderr).toContain('at least three photos');
     expectNothingBuilt();
   });
 });

@@ -11,3 +11,5 @@ export { REPRODUCIBILITY_STATEMENT, RERUN_TOLERANCES, summariseReport, type Qual
 export { RECONSTRUCTIONS_COLLECTION, RECONSTRUCT_OPERATION_VERSION } from './versions.ts';
 export { denseReconstruction, type DenseOptions } from './dense.ts';
 export { reconstructSparseJob, reconstructDenseJob } from './jobs.ts';
+export { compareReconstructions } from './rerun.ts';
+export { compareRuns, type RerunComparison, type PlacedPhotos } from './quality/compare.ts';
