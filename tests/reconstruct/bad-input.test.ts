@@ -110,4 +110,13 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
     expect(r.stderr).toContain('at least three photos');
     expectNothingBuilt();
   });
+
+  it('vestige doctor says whether COLMAP is there and whether it can do dense stereo', () => {
+    const r = spawnSync(process.execPath, [cliPath, 'doctor', '--json'], { encoding: 'utf8' });
+    const report = JSON.parse(r.stdout) as { colmap: { available: boolean; dense: boolean; identity: { version: string; build: string } }; checks: Array<{ name: string }> };
+    expect(report.colmap.available).toBe(true);
+    expect(report.colmap.identity.version).toMatch(/^\d+\.\d+/);
+    expect(report.colmap.dense).toBe(/with CUDA/.test(report.colmap.identity.build));
+    expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['COLMAP (photogrammetry)', 'dense stereo (COLMAP CUDA)']));
+  });
 });
