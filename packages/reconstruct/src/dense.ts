@@ -2,7 +2,7 @@
  * Dense stereo for a stored reconstruction, on a node whose engine can do it (COLMAP: a CUDA build). The photos
  * and the engine's sparse model are taken back out of the case by hash; the fused points are turned into the
  * scene's gravity-up frame, and a dense scene is built beside the sparse one with the same scale and levelling.
- * Success is judged by the fused points on disk: COLMAP's patch_match_stereo exits 0 even when it has no CUDA.
+ * Success is judged by the depth maps and fused points on disk, not by COLMAP's exit code.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

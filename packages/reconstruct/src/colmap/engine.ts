@@ -127,11 +127,16 @@ async function dense(request: DenseRequest): Promise<DenseResult> {
     request.onProgress?.('undistorting');
     await runner.run('image_undistorter', { image_path: request.imageDir, input_path: request.modelDir, output_path: mvs, output_type: 'COLMAP' });
     request.onProgress?.('stereo');
-    await runner.run('patch_match_stereo', { workspace_path: mvs, workspace_format: 'COLMAP', 'PatchMatchStereo.geom_consistency': true });
-    // patch_match_stereo exits 0 without CUDA, having written nothing: the depth maps say whether it worked.
+    // Without CUDA this patch_match_stereo refuses with exit 1, and automatic_reconstructor skips stereo: whatever the
+    // exit code, the depth maps on disk say whether stereo ran.
+    const stereoError = await runner.run('patch_match_stereo', { workspace_path: mvs, workspace_format: 'COLMAP', 'PatchMatchStereo.geom_consistency': true }).then(
+      () => undefined,
+      (err: unknown) => (err instanceof VestigeError && err.code === 'E_TOOL_FAILED' ? err : Promise.reject(err)),
+    );
     const depthMaps = join(mvs, 'stereo', 'depth_maps');
     const made = existsSync(depthMaps) ? readdirSync(depthMaps).filter((f) => f.endsWith('.geometric.bin')).length : 0;
     if (made === 0) throw noDenseOutput(binary, 'patch_match_stereo wrote no depth maps', runner.tail(3));
+    if (stereoError) throw stereoError;
     request.onProgress?.('fusion');
     await runner.run('stereo_fusion', { workspace_path: mvs, workspace_format: 'COLMAP', input_type: 'geometric', output_path: fused });
     const points = plyVertexCount(fused);
