@@ -221,6 +221,13 @@ export const SceneAdjustmentSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** How far a distance measured in this scene can be from the truth: ± (relative × distance + absoluteMetres), and why. */
+export const MeasurementUncertaintySchema = z.object({
+  relative: z.number().nonnegative(),
+  absoluteMetres: z.number().nonnegative(),
+  basis: z.string().min(1),
+});
+
 export const SceneManifestSchema = z.object({
   schema: z.literal(SCENE_MANIFEST_SCHEMA),
   version: z.literal(SCENE_MANIFEST_VERSION),
@@ -241,6 +248,8 @@ export const SceneManifestSchema = z.object({
   layers: z.array(SceneLayerSchema),
   /** Provenance record of the build (`scene.build`), or null for a scene made outside a case. */
   provenanceId: z.string().nullable(),
+  /** Stated by the maker of the scene (a reconstruction); measurements show it as ±. */
+  measurementUncertainty: MeasurementUncertaintySchema.optional(),
 });
 
 export type Bounds = z.infer<typeof BoundsSchema>;
@@ -261,5 +270,6 @@ export type AnnotationsLayer = z.infer<typeof AnnotationsLayerSchema>;
 export type SceneLayer = z.infer<typeof SceneLayerSchema>;
 export type SceneAdjustment = z.infer<typeof SceneAdjustmentSchema>;
 export type SceneManifest = z.infer<typeof SceneManifestSchema>;
+export type MeasurementUncertaintyStatement = z.infer<typeof MeasurementUncertaintySchema>;
 
 export const IDENTITY_TRANSFORM: readonly number[] = Object.freeze([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);

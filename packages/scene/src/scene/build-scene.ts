@@ -40,6 +40,8 @@ export interface BuildSceneOptions {
   tempDir?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** The case photo behind each viewpoint, by COLMAP image name, when the caller knows it (a reconstruction does); else found by file name. */
+  viewpointImages?: ReadonlyMap<string, { sha256: string; itemId: string }>;
 }
 
 export interface BuildSceneResult {
@@ -237,7 +239,8 @@ export async function buildScene(store: CaseStore, options: BuildSceneOptions): 
     if (viewpoints.length > 0) {
       const byInput = new Map<number, PhotoViewpoint[]>();
       for (const { viewpoint: v, input } of viewpoints) {
-        const image = v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
+        const known = v.imageName ? options.viewpointImages?.get(v.imageName) : undefined;
+        const image = known ? { sha256: known.sha256, id: known.itemId } : v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
         const list = byInput.get(input) ?? [];
         list.push({
           id: v.id,
