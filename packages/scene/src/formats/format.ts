@@ -18,8 +18,10 @@ export interface SceneHeader {
 }
 
 export interface SceneReadOptions {
-  /** Points per chunk (default 262 144). */
+  /** Points per chunk (default 262 144). LAZ yields LASzip's own chunks (50 000 points as usually written). */
   chunkPoints?: number;
+  /** Worker threads for readers that decode in parallel (LAZ; default: one per core). */
+  workers?: number;
   signal?: AbortSignal;
 }
 
