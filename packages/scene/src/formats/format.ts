@@ -1,5 +1,6 @@
 import type { Bounds } from '../manifest/schema.ts';
 import type { SceneChunk } from '../points.ts';
+import type { ScanPhoto } from '../photos.ts';
 
 /** What a reader can tell about an input before (or without) reading every point. */
 export interface SceneHeader {
@@ -44,4 +45,9 @@ export interface SceneFormat {
   sniff(head: Uint8Array, name: string): boolean;
   header(path: string): Promise<SceneHeader>;
   read(path: string, options?: SceneReadOptions): AsyncIterable<SceneChunk>;
+  /**
+   * Photos the file carries with their pixels, pose and projection (E57 images2D), for formats that have
+   * them. Separate from `read` so the points stream is unchanged and each photo's bytes stream on demand.
+   */
+  photos?(path: string): AsyncIterable<ScanPhoto>;
 }
