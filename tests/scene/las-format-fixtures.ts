@@ -2,7 +2,7 @@
  * The LAS point-format fixtures: one small scan per point format 0–10, each in the first LAS version
  * that defines it (so 1.0 to 1.4 are all covered), written by Vestige's LAS writer. Their LAZ twins in
  * tests/fixtures/3d/las-formats were compressed by LASzip 3.4 (the reference encoder, built from
- * PotreeConverter 2.1.1's source by bench/potree-converter.ts) with 500-point chunks, so every file has
+ * PotreeConverter 2.1.1's source by bench/scene/potree-converter.ts) with 500-point chunks, so every file has
  * several chunks and a partial last one. Regenerate them with
  * `node --import tsx tests/scene/las-format-fixtures.ts` (needs the bench's peer build).
  */
@@ -52,7 +52,7 @@ export function* streamChunkPoints() {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const { preparePeerTools } = await import('../../bench/potree-converter.ts');
+  const { preparePeerTools } = await import('../../bench/scene/potree-converter.ts');
   const tools = preparePeerTools();
   if (!tools.las2laz) throw new Error(`no LAZ encoder: ${tools.problems.join('; ')}`);
   mkdirSync(LAS_FORMATS_DIR, { recursive: true });

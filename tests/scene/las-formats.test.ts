@@ -71,7 +71,7 @@ describe('LAS 1.0–1.4, every point format 0–10, written by the LAS writer', 
 });
 
 describe('LAZ compressed by LASzip 3.4 (the reference encoder), every point format', () => {
-  it.each(FORMATS.filter((f) => f !== 4 && f !== 5))('point format %i decodes chunk by chunk to the same points as the LAS', async (format) => {
+  it.each(FORMATS)('point format %i decodes chunk by chunk to the same points as the LAS', async (format) => {
     const las = join(tmp.dir, `${formatFixtureName(format)}-ref.las`);
     await writeFormatLas(las, format);
     const laz = join(LAS_FORMATS_DIR, `${formatFixtureName(format)}.laz`);
@@ -87,12 +87,10 @@ describe('LAZ compressed by LASzip 3.4 (the reference encoder), every point form
     for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const) expect(flat(b, key)).toEqual(flat(a, key));
   });
 
-  it.each([4, 5])('point format %i (point-wise wave packets) is refused as unsupported, naming the feature, never as corrupt', async (format) => {
-    const laz = join(LAS_FORMATS_DIR, `${formatFixtureName(format)}.laz`);
-    const err = await points(laz).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(VestigeError);
-    expect((err as VestigeError).code).toBe('E_INPUT_UNSUPPORTED');
-    expect((err as VestigeError).message).toMatch(new RegExp(`wave-packet points in point format ${format}`));
+  it('a compressed wave-packet file still says its waveform samples were not imported', async () => {
+    const path = join(LAS_FORMATS_DIR, `${formatFixtureName(5)}.laz`);
+    const header = await (await detectSceneFormat(path)).header(path);
+    expect(header.details['waveform']).toMatchObject({ samples: 'in an external .wdp file' });
   });
 });
 
@@ -144,9 +142,26 @@ describe('LAZ chunk table', () => {
     expect(flat(await points(path), 'positions')).toEqual(flat(await points(source), 'positions'));
   });
 
-  it('missing for point-wise chunks is refused as unsupported, not corrupt', async () => {
-    const { path } = variant(2, 'no-table-pointwise.laz', (file, at) => file.subarray(0, at));
+  it.each([2, 5])('is not needed for point-wise chunks (format %i): each chunk\'s end is found by decoding it', async (format) => {
+    const { source, path } = variant(format, `no-table-pointwise-${format}.laz`, (file, at) => file.subarray(0, at));
+    const [a, b] = [await points(source), await points(path)];
+    expect(b.length).toBe(4);
+    for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const) expect(flat(b, key)).toEqual(flat(a, key));
+  });
+
+  it.each(['simple.laz', 'plane.laz'])('without its table, laspy\'s %s decodes the same through Vestige\'s point-wise decoder as through laz-perf', async (name) => {
+    const source = join(import.meta.dirname, '..', 'fixtures', '3d', 'las', name);
+    const { at, file } = tableOf(source);
+    const path = join(tmp.dir, `no-table-${name}`);
+    writeFileSync(path, file.subarray(0, at));
+    const [a, b] = [await points(source), await points(path)];
+    expect(b.reduce((n, c) => n + c.count, 0)).toBe(a.reduce((n, c) => n + c.count, 0));
+    for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const) expect(flat(b, key)).toEqual(flat(a, key));
+  });
+
+  it('cut short, a point-wise chunk without a table is corrupt (truncated), not unsupported', async () => {
+    const { path } = variant(3, 'truncated-pointwise.laz', (file, at) => file.subarray(0, at - 3000));
     const err = await points(path).catch((e: unknown) => e);
-    expect((err as VestigeError).code).toBe('E_INPUT_UNSUPPORTED');
+    expect((err as VestigeError).code).toBe('E_INPUT_CORRUPT');
   });
 });

@@ -10,8 +10,8 @@ import { VestigeError } from '@vestige/evidence';
 import type { InputFile } from '../io/input-file.ts';
 import { ArithmeticDecoder, ArithmeticEncoder, IntegerCoder } from './laz-entropy.ts';
 import type { LasHeader, LasVlr } from './las-header.ts';
+import { LASZIP_ITEM, pointwiseDecodable } from './laz-pointwise.ts';
 
-export const LASZIP_ITEM = { BYTE: 0, POINT10: 6, GPSTIME11: 7, RGB12: 8, WAVEPACKET13: 9, POINT14: 10, RGB14: 11, RGBNIR14: 12, WAVEPACKET14: 13, BYTE14: 14 } as const;
 const VARIABLE_CHUNK_SIZE = 0xffffffff;
 
 export interface LaszipVlr {
@@ -61,6 +61,8 @@ export interface LazDecodePlan {
   recordLength: number;
   /** Set when a wave-packet layer is cut out of each chunk before decoding. */
   waveLayer?: { recordOffset: number; layer: number; layers: number };
+  /** Set when Vestige's own point-wise decoder (laz-pointwise.ts) reads the chunks instead of laz-perf. */
+  pointwise?: true;
 }
 
 /** Refuses what the decoder (laz-perf) cannot do, naming it; never as corruption. Otherwise says how to decode. */
@@ -70,7 +72,9 @@ export function lazDecodePlan(path: string, header: LasHeader, laz: LaszipVlr): 
   }
   const format = header.pointFormat;
   if (format === 4 || format === 5) {
-    throw unsupported(path, `compressed wave-packet points in point format ${format} (LASzip point-wise items)`, 'Decompress it to LAS with laszip or PDAL (`pdal translate in.laz out.las`); Vestige reads every LAS point format uncompressed, and LAZ formats 9 and 10.');
+    // laz-perf has no wave-packet items; their point-wise stream is decoded by Vestige's own decoder.
+    if (laz.compressor === 2 && pointwiseDecodable(laz.items)) return { pointFormat: format, recordLength: header.recordLength, pointwise: true };
+    throw unsupported(path, `compressed wave-packet points in point format ${format} with LASzip items ${laz.items.map((i) => `${i.type}v${i.version}`).join(', ')}`, 'Decompress it to LAS with laszip or PDAL (`pdal translate in.laz out.las`).');
   }
   const expected = format <= 5 ? 2 : 3;
   if (laz.compressor !== expected) {
@@ -127,8 +131,8 @@ export function decodeChunkTable(coded: Uint8Array, count: number, variable: boo
   let prevBytes = 0;
   for (let i = 0; i < count; i++) {
     let points: number | undefined;
-    if (variable) points = prevPoints = ic.decompress(dec, prevPoints, 0);
-    prevBytes = ic.decompress(dec, prevBytes, 1);
+    if (variable) points = prevPoints = ic.decompress(dec, prevPoints, 0) >>> 0;
+    prevBytes = ic.decompress(dec, prevBytes, 1) >>> 0;
     out.push({ bytes: prevBytes, points });
   }
   return out;

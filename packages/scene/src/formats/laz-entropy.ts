@@ -187,6 +187,20 @@ export class ArithmeticDecoder {
     return symbol;
   }
 
+  /** Where the next byte would be read: after a chunk's last symbol, the end of its coded bytes. */
+  get offset(): number {
+    return this.at;
+  }
+
+  readInt(): number {
+    return this.readBits(32);
+  }
+
+  readInt64(): bigint {
+    const lower = BigInt(this.readInt());
+    return (BigInt(this.readInt()) << 32n) | lower;
+  }
+
   readBits(bits: number): number {
     if (bits > 19) {
       const lower = this.readBits(16);
@@ -287,22 +301,29 @@ export class ArithmeticEncoder {
 }
 
 /**
- * LASzip's IntegerCompressor for 32-bit values: each value is coded as the corrector from a prediction,
- * first its bit length k (per context), then the k bits (8 through a model, the rest raw).
+ * LASzip's IntegerCompressor: each value is coded as the corrector from a prediction, first its bit
+ * length k (per context), then the k bits (up to 8 through a model, the rest raw). `bits` below 32 wrap
+ * values into [0, 2^bits).
  */
 export class IntegerCoder {
   private readonly kModels: SymbolModel[];
   private readonly zeroModel = new BitModel();
   private readonly correctorModels: SymbolModel[] = [];
   private static readonly BITS_HIGH = 8;
+  private readonly range: number;
+  /** The bit length k of the last corrector (LASzip's getK, used to pick contexts). */
+  k = 0;
 
-  constructor(contexts: number, forDecoding: boolean) {
-    this.kModels = Array.from({ length: contexts }, () => new SymbolModel(33, forDecoding));
-    for (let i = 1; i <= 32; i++) this.correctorModels[i] = new SymbolModel(1 << Math.min(i, IntegerCoder.BITS_HIGH), forDecoding);
+  constructor(contexts: number, forDecoding: boolean, bits = 32) {
+    const corrBits = bits < 32 ? bits : 32;
+    this.range = bits < 32 ? 2 ** bits : 0;
+    this.kModels = Array.from({ length: contexts }, () => new SymbolModel(corrBits + 1, forDecoding));
+    for (let i = 1; i <= corrBits; i++) this.correctorModels[i] = new SymbolModel(1 << Math.min(i, IntegerCoder.BITS_HIGH), forDecoding);
   }
 
-  decompress(dec: ArithmeticDecoder, predicted: number, context: number): number {
-    const k = dec.decodeSymbol(this.kModels[context]!);
+  /** Signed 32-bit result for 32-bit coders; for narrower ones a value in [0, 2^bits). */
+  decompress(dec: ArithmeticDecoder, predicted: number, context = 0): number {
+    const k = (this.k = dec.decodeSymbol(this.kModels[context]!));
     let c: number;
     if (k === 0) c = dec.decodeBit(this.zeroModel);
     else if (k < 32) {
@@ -314,7 +335,9 @@ export class IntegerCoder {
       }
       c = c >= 2 ** (k - 1) ? c + 1 : c - (2 ** k - 1);
     } else c = -0x80000000;
-    return (predicted + c) >>> 0;
+    if (this.range === 0) return (predicted + c) | 0;
+    const real = predicted + c;
+    return real < 0 ? real + this.range : real >= this.range ? real - this.range : real;
   }
 
   compress(enc: ArithmeticEncoder, predicted: number, real: number, context: number): void {

@@ -3,7 +3,8 @@
  * compressed chunk lies; chunks are read one at a time and decoded by laz-perf's chunk decoder on worker
  * threads, a few in flight, and yielded in file order. Memory holds those few chunks (LASzip writes
  * 50 000 points a chunk by default) whatever the file's size. Layered LAS 1.4 chunks are found without a
- * table too, by their own heads.
+ * table too, by their own heads. Point formats 4 and 5, and point-wise chunks without a table, go through
+ * Vestige's own point-wise decoder (laz-pointwise.ts) on this thread, chunk by chunk as well.
  */
 import { availableParallelism } from 'node:os';
 import { createLazPerf } from 'laz-perf';
@@ -15,6 +16,8 @@ import type { SceneFormat, SceneReadOptions } from './format.ts';
 import type { LasHeader } from './las-header.ts';
 import { lasSceneHeader } from './las.ts';
 import { lazDecodePlan, readChunkTable, readLaszipVlr, walkLayeredChunks, type LazChunk, type LazDecodePlan, type LaszipVlr } from './laz-chunks.ts';
+import { PointwiseChunkDecoder } from './laz-pointwise.ts';
+import { decodeLasRecords } from './las-header.ts';
 
 type LazPerfModule = Awaited<ReturnType<typeof createLazPerf>>;
 let lazPerf: Promise<LazPerfModule> | undefined;
@@ -33,22 +36,48 @@ interface ChunkTask extends LazDecodePlan {
   offset: [number, number, number];
 }
 
-/** The chunks of a LAZ file, from its table or, for layered chunks, by walking their heads. */
-async function* lazChunks(file: InputFile, header: LasHeader, laz: LaszipVlr): AsyncGenerator<LazChunk> {
-  const table = await readChunkTable(file, header, laz);
-  if (table) {
-    yield* table;
-    return;
-  }
-  if (laz.compressor === 3) {
-    yield* walkLayeredChunks(file, header, laz);
-    return;
-  }
-  throw new VestigeError('E_INPUT_UNSUPPORTED', `This LAZ file has no readable chunk table, and its point-wise chunks (point format ${header.pointFormat}) can only be found by decoding them in sequence, which Vestige does not do yet.`, {
-    file: file.path,
-    hint: 'Recompress it with laszip or PDAL (`pdal translate in.laz out.laz`), which write the chunk table, or decompress it to LAS.',
-    details: { feature: 'point-wise LAZ without a chunk table' },
+function tooBigChunk(path: string, points: number, chunk: number): VestigeError {
+  return new VestigeError('E_INPUT_UNSUPPORTED', `A LAZ chunk holds ${points} points; Vestige decodes chunks of up to ${MAX_LAZ_CHUNK_POINTS} points.`, {
+    file: path,
+    hint: 'Recompress it with laszip or PDAL, which write chunks of 50 000 points.',
+    details: { feature: 'LAZ chunks over 4 Mi points', chunk },
   });
+}
+
+/**
+ * Point-wise chunks through Vestige's own decoder, one after another on this thread: chunks of formats
+ * 4 and 5 (from the table), and point-wise chunks without a table, whose ends are found by decoding them
+ * (each read through a window of at most twice its raw size).
+ */
+async function* readPointwiseChunks(file: InputFile, header: LasHeader, laz: LaszipVlr, table: LazChunk[] | undefined, signal?: AbortSignal): AsyncGenerator<PointChunk> {
+  if (!table && laz.chunkSize === undefined) {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', 'This LAZ file has variable-size point-wise chunks and no chunk table, so its chunks cannot be told apart.', {
+      file: file.path,
+      hint: 'Recompress it with laszip or PDAL (`pdal translate in.laz out.laz`), which write the chunk table.',
+      details: { feature: 'variable point-wise LAZ chunks without a chunk table' },
+    });
+  }
+  const decoder = new PointwiseChunkDecoder(laz.items);
+  if (decoder.recordLength !== header.recordLength) throw corrupt(file.path, `The LASzip items make ${decoder.recordLength}-byte records; the header says ${header.recordLength}.`);
+  let at = header.pointDataOffset + 8;
+  let left = header.pointCount;
+  for (let i = 0; left > 0; i++) {
+    signal?.throwIfAborted();
+    const c = table?.[i];
+    const points = c?.points ?? Math.min(laz.chunkSize!, left);
+    if (points > MAX_LAZ_CHUNK_POINTS) throw tooBigChunk(file.path, points, i);
+    const start = c?.offset ?? at;
+    const bytes = c ? await file.read(start, c.bytes, 'compressed points') : await file.readUpTo(start, points * header.recordLength * 2 + 4096);
+    const records = new Uint8Array(points * header.recordLength);
+    try {
+      at = start + decoder.decode(bytes, 0, points, records);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      throw corrupt(file.path, `LAZ chunk ${i} (from byte ${start}) ends before its ${points} points: the file is truncated.`);
+    }
+    yield decodeLasRecords(records, points, header);
+    left -= points;
+  }
 }
 
 /** Opens a LAZ file's description: header, LASzip VLR, checked against what the decoder can do. */
@@ -73,19 +102,20 @@ async function* readLaz(path: string, options: SceneReadOptions): AsyncGenerator
   try {
     const { header, laz, plan } = await openLaz(file);
     if (header.pointCount === 0) return;
+    const table = await readChunkTable(file, header, laz);
+    if (plan.pointwise || (!table && laz.compressor === 2)) {
+      yield* readPointwiseChunks(file, header, laz, table, options.signal);
+      return;
+    }
     threads = new TaskThreads(new URL('./laz-worker.mjs', import.meta.url), Math.max(1, options.workers ?? availableParallelism()));
     // One chunk being read while each thread decodes one and one waits: enough to keep the threads busy.
     const depth = threads.size + 2;
     let index = 0;
-    for await (const c of lazChunks(file, header, laz)) {
+    // Layered (LAS 1.4) chunks are found by their own heads when there is no table.
+    const chunks = table ?? walkLayeredChunks(file, header, laz);
+    for await (const c of chunks) {
       options.signal?.throwIfAborted();
-      if (c.points > MAX_LAZ_CHUNK_POINTS) {
-        throw new VestigeError('E_INPUT_UNSUPPORTED', `A LAZ chunk holds ${c.points} points; Vestige decodes chunks of up to ${MAX_LAZ_CHUNK_POINTS} points.`, {
-          file: path,
-          hint: 'Recompress it with laszip or PDAL, which write chunks of 50 000 points.',
-          details: { feature: 'LAZ chunks over 4 Mi points', chunk: index },
-        });
-      }
+      if (c.points > MAX_LAZ_CHUNK_POINTS) throw tooBigChunk(path, c.points, index);
       if (c.offset + c.bytes > file.size) throw corrupt(path, `LAZ chunk ${index} runs past the end of the file (bytes ${c.offset}–${c.offset + c.bytes}, file ${file.size}).`);
       if (pending.length >= depth) yield await pending.shift()!;
       const bytes = await file.read(c.offset, c.bytes, 'compressed points');
