@@ -127,6 +127,19 @@ const pRandom = best('potree-random', 'las');
 const pPoisson = best('potree-poisson', 'las');
 const pRandomLaz = best('potree-random', 'laz');
 
+/** Each round's ratio of Vestige to a peer run of the same round, and their median (steadier than best-of on a busy machine). */
+function paired(peer: string, input: 'las' | 'laz' = 'las'): { rounds: number[]; median: number } | null {
+  const rs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const v = runs.find((r) => r.round === round && r.tool === 'vestige-grid' && r.input === input);
+    const p = runs.find((r) => r.round === round && r.tool === peer && r.input === input);
+    if (v && p) rs.push(+(p.seconds / v.seconds).toFixed(3));
+  }
+  if (rs.length === 0) return null;
+  const sorted = [...rs].sort((a, b) => a - b);
+  return { rounds: rs, median: sorted[Math.floor(sorted.length / 2)]! };
+}
+
 const path = writeResult('scene', {
   description: `Potree 2.0 octree of a generated ${points}-point LAS 1.2 (format 2) room scan and its LAZ (LASzip), on all cores, page cache warm, best of ${rounds} interleaved rounds: Vestige grid build vs PotreeConverter ${POTREE_CONVERTER_TAG} -m random / -m poisson`,
   input: { las: { file: las, points, bytes: fs.statSync(las).size }, ...(haveLaz ? { laz: { file: laz, points, bytes: fs.statSync(laz).size, encoder: 'LASzip 3.4 (las2laz, default 50 000-point chunks)' } } : {}) },
@@ -137,6 +150,7 @@ const path = writeResult('scene', {
     gridVsPotreePoisson: ratio(vLas, pPoisson),
     lazVsLasVestige: ratio(vLaz, vLas),
     lazGridVsPotreeRandomLaz: ratio(vLaz, pRandomLaz),
+    pairedByRound: { gridVsPotreeRandom: paired('potree-random'), gridVsPotreePoisson: paired('potree-poisson'), lazGridVsPotreeRandomLaz: paired('potree-random', 'laz') },
     note: tools.potreeConverter ? 'Vestige has grid sampling only; the Poisson target (Vestige Poisson vs -m poisson) waits for the Poisson sampler, so gridVsPotreePoisson is informative only' : 'no peer ran, so no ratio',
   },
   target: { gridVsPotreeRandom: TARGET_RATIO, poissonVsPotreePoisson: TARGET_RATIO, vestigePeakRssBytes: TARGET_PEAK },
