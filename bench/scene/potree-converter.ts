@@ -44,9 +44,11 @@ export function preparePeerTools(): PeerTools {
   fs.mkdirSync(dir, { recursive: true });
   const have = (p: string): string | undefined => (fs.existsSync(p) ? p : undefined);
 
+  const given = process.env['POTREE_CONVERTER'];
   if (!fs.existsSync(join(src, 'CMakeLists.txt'))) {
     if (!fs.existsSync(git)) {
-      problems.push(`no PotreeConverter source: ${git} does not exist (set POTREE_CONVERTER to a binary, or POTREE_CONVERTER_GIT to a git snapshot of potree/PotreeConverter)`);
+      if (given) return { potreeConverter: given, problems: [`no LAZ encoder: no LASzip source at ${git}`], source: given };
+      problems.push(`no PotreeConverter source to build from: ${git} does not exist (set POTREE_CONVERTER to a binary, or POTREE_CONVERTER_GIT to a git snapshot of potree/PotreeConverter)`);
       return { problems, source: git };
     }
     fs.mkdirSync(src, { recursive: true });
@@ -60,7 +62,7 @@ export function preparePeerTools(): PeerTools {
     }
   }
   const source = `potree/PotreeConverter ${POTREE_CONVERTER_TAG} from ${git}`;
-  let potreeConverter = process.env['POTREE_CONVERTER'] ?? have(join(build, 'PotreeConverter'));
+  let potreeConverter = given ?? have(join(build, 'PotreeConverter'));
   if (!potreeConverter) {
     console.error(`building PotreeConverter ${POTREE_CONVERTER_TAG} (log: ${log}) …`);
     const ok = run('cmake', ['-S', src, '-B', build, '-DCMAKE_BUILD_TYPE=Release'], dir, log) && run('cmake', ['--build', build, '-j', '2'], dir, log);
