@@ -2,6 +2,7 @@
 export * from './manifest/schema.ts';
 export { parseSceneManifest, manifestBlobs } from './manifest/parse.ts';
 export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from './points.ts';
+export type { ScanPhoto, ScanPhotoImage, ScanPhotoProjection } from './photos.ts';
 export { concatPointChunks } from './points.ts';
 export type { PotreeMetadataJson, PotreeAttributeJson } from './potree/layout.ts';
 export { writePotreeInMemory, pointChunkFromArrays, type PotreeFiles, type PotreeWriteOptions, type PointArrays } from './potree/memory.ts';
