@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
-import { ANNOTATION, bytesToHex, caidCsvFormat, decodeImage, hashSetFormat, loadHashSet, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
+import { ANNOTATION, bytesToHex, csvFormat, decodeImage, hashSetFormat, loadHashSet, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
 import { cliPath, makeTempDir } from '../support.ts';
 
 const fixtures = new URL('../fixtures/pdq/images/', import.meta.url);
@@ -42,7 +42,7 @@ beforeAll(async () => {
     { mediaId: '12', md5: 'f'.repeat(32), pdq: '0'.repeat(64) },
   ];
   await writeHashSetFile(join(dir, 'set.json'), vicsFormat, [...set, { mediaId: '13', sha1: 'abc' } as HashSetEntry]);
-  await writeHashSetFile(join(dir, 'set.csv'), caidCsvFormat, set);
+  await writeHashSetFile(join(dir, 'set.csv'), csvFormat, set);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -92,7 +92,7 @@ describe('hashing and matching a case', () => {
     const r = vestige(['match', '--case', caseDir, '--hashset', join(dir, 'set.csv'), '--operator', operator, '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.set.format).toBe('caid-csv');
+    expect(report.set.format).toBe('csv');
     expect(report.set.version).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(report.matchedItems.map((m: { itemName: string }) => m.itemName).sort()).toEqual(['bridge-mods--aaa-orig.png', 'bridge-mods--blur-a-little.png', 'labelme-subset--q0122.png']);
   });
@@ -146,10 +146,10 @@ describe('hashing and matching a case', () => {
     const check = vestige(['hashset', 'check', join(dir, 'set.json'), '--json']);
     expect(check.code).toBe(2);
     expect(JSON.parse(check.stdout)).toMatchObject({ format: 'vics', entries: 3, rejected: 1, pdq: 2 });
-    const conv = vestige(['hashset', 'convert', join(dir, 'export.json'), join(dir, 'export.csv'), '--to', 'caid-csv']);
+    const conv = vestige(['hashset', 'convert', join(dir, 'export.json'), join(dir, 'export.csv'), '--to', 'csv']);
     expect(conv.code).toBe(0);
     const a = await loadHashSet(join(dir, 'export.json'));
-    const b = await loadHashSet(join(dir, 'export.csv'), hashSetFormat('caid-csv'));
+    const b = await loadHashSet(join(dir, 'export.csv'), hashSetFormat('csv'));
     expect(b.entries).toEqual(a.entries);
   });
 });

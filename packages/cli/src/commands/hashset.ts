@@ -9,7 +9,7 @@ import { caseOption, operatorOption, requireOperator, requireString, withCase } 
 const exportCommand: CliCommand = {
   name: 'hashset export',
   summary: 'Write the categorised items of a case as a hash set (VICS JSON by default)',
-  usage: `vestige hashset export --case DIR --out FILE --operator NAME [--format vics|caid-csv|hashdeep|plain] [--all] [--json]
+  usage: `vestige hashset export --case DIR --out FILE --operator NAME [--format vics|csv|hashdeep|plain] [--all] [--json]
 
 Writes one entry per categorised item: MD5, SHA-1, SHA-256, size, name, PDQ and quality when hashed,
 the UK grade and its Project VIC category, and tags. --all includes uncategorised items too. The
@@ -34,7 +34,7 @@ export (file, format, entry count and the file's SHA-256) is recorded as a custo
 const checkCommand: CliCommand = {
   name: 'hashset check',
   summary: 'Read a hash set and report its format, entry count and any malformed entries',
-  usage: `vestige hashset check FILE [--format vics|caid-csv|hashdeep|plain] [--json]
+  usage: `vestige hashset check FILE [--format vics|csv|hashdeep|plain] [--json]
 
 Streams the whole file (any size) and lists each problem with its entry or line number. Exit 0 when
 every entry is well-formed, 2 when some were rejected or had a field ignored.`,
@@ -72,7 +72,7 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
 const convertCommand: CliCommand = {
   name: 'hashset convert',
   summary: 'Convert a hash set between VICS JSON, CAID CSV, hashdeep and plain text',
-  usage: `vestige hashset convert IN OUT --to vics|caid-csv|hashdeep|plain [--from FORMAT] [--json]
+  usage: `vestige hashset convert IN OUT --to vics|csv|hashdeep|plain [--from FORMAT] [--json]
 
 Streams IN entry by entry into OUT. Fields the target format cannot hold are left out (e.g. plain text
 keeps only one hash and the path). Malformed entries are reported and skipped (exit 2).`,

@@ -7,7 +7,7 @@ export const command: CliCommand = {
   name: 'match',
   summary: 'Match a case against a known-image hash set (exact MD5/SHA-1/SHA-256, perceptual PDQ)',
   usage: `vestige match --case DIR --hashset FILE --operator NAME [--pdq-radius 31] [--min-quality 50]
-              [--format vics|caid-csv|hashdeep|plain] [--set-name NAME] [--set-version V] [--json]
+              [--format vics|csv|hashdeep|plain] [--set-name NAME] [--set-version V] [--json]
 
 Hashes any image not yet hashed, then streams the set (VICS JSON of any size, CAID CSV, hashdeep or
 "hash  path" text — detected from the file unless --format is given) through an index of the case:
