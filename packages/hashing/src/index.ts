@@ -39,7 +39,8 @@ export { ANNOTATION, RECORDS, type PdqAnnotation, type SimpleHashAnnotation, typ
 export { hashCaseImages, hashCaseVideos, VPDQ_VERSION, type HashCaseOptions, type HashCaseReport, type VpdqAnnotation } from './case/hash-items.ts';
 export { matchCase, type MatchCaseOptions, type MatchCaseReport, type ItemMatch } from './case/match-case.ts';
 export { nearDuplicateGroups, groupCaseNearDuplicates, caseGroup, type NearDuplicateGroup, type GroupingOptions } from './case/groups.ts';
-export { categorise, categorisedEntries, type CategoriseOptions, type CategoriseResult } from './case/categorise.ts';
+export { categorise, categorisedEntries, categorisedItems, type CategoriseOptions, type CategoriseResult } from './case/categorise.ts';
+export { exportCaseForReview, type CaseExportOptions, type CaseExportResult } from './case/case-export.ts';
 export { writeContactSheet, thumbnail, THUMBNAIL_VIEWS, type ThumbnailView, type ContactSheetOptions } from './case/contact-sheet.ts';
 export { hashVideo, matchVideos, type VideoHash, type VideoSegmentHash, type VideoHashOptions, type VideoMatch, type VideoMatchRange } from './video/vpdq.ts';
 export { HashingWorkerPool } from './worker/pool.ts';
