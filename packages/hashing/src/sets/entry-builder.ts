@@ -1,6 +1,7 @@
 import { VestigeError } from '@vestige/evidence';
 import type { HashSetEntry, HashSetRecord } from './types.ts';
 
+const HEX = /^[0-9a-fA-F]+$/;
 export const HASH_HEX_LENGTHS = { md5: 32, sha1: 40, sha256: 64, pdq: 64 } as const;
 export type HashField = keyof typeof HASH_HEX_LENGTHS;
 
@@ -22,8 +23,13 @@ export class EntryBuilder {
   hash(field: HashField, raw: unknown, sourceName: string): void {
     if (raw === undefined || raw === null || raw === '') return;
     if (typeof raw !== 'string') return this.reject(sourceName, `${sourceName} must be a hex string, not ${describeType(raw)}`);
-    const hex = raw.trim().toLowerCase();
     const want = HASH_HEX_LENGTHS[field];
+    // The common case first: exactly the right number of hex digits, no spaces.
+    if (raw.length === want && HEX.test(raw)) {
+      this.entry[field] = raw.toLowerCase();
+      return;
+    }
+    const hex = raw.trim().toLowerCase();
     if (!/^[0-9a-f]+$/.test(hex)) return this.reject(sourceName, `${sourceName} "${clip(raw)}" is not hexadecimal`);
     if (hex.length !== want) return this.reject(sourceName, `${sourceName} has ${hex.length} hex digits; ${field.toUpperCase()} needs ${want}`);
     this.entry[field] = hex;

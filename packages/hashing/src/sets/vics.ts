@@ -35,9 +35,9 @@ const FIELD_HASHES: Record<string, 'md5' | 'sha1' | 'sha256' | 'pdq'> = { md5: '
 
 type Media = Record<string, unknown>;
 
+/** A member by its lower-cased name, for the small nested objects (MediaFiles, AlternativeHashes). */
 function member(m: Media, lower: string): unknown {
-  if (lower in m) return m[lower];
-  for (const k in m) if (k.toLowerCase() === lower) return m[k];
+  for (const k in m) if (k.length === lower.length && k.toLowerCase() === lower) return m[k];
   return undefined;
 }
 
@@ -129,31 +129,38 @@ export function vicsMediaToEntry(value: unknown, index: number, context: VicsRea
     b.reject('entry', `is ${describeType(value)}, not a Media object`);
     return b.finish();
   }
-  const m = value as Media;
+  // Members by lower-cased name, gathered in one pass (files differ in case: MD5, Md5, md5), and
+  // everything without a field set aside for `extra`.
+  const m: Media = {};
   const extra: Media = {};
-  for (const k in m) if (!MAPPED.has(k.toLowerCase()) && !isODataAnnotation(k)) extra[k] = m[k];
-  const files = member(m, 'mediafiles');
+  for (const k in value as Media) {
+    const v = (value as Media)[k];
+    const lower = k.toLowerCase();
+    m[lower] = v;
+    if (!MAPPED.has(lower) && !isODataAnnotation(k)) extra[k] = v;
+  }
+  const files = m.mediafiles;
   const first = Array.isArray(files) && files[0] && typeof files[0] === 'object' ? (files[0] as Media) : undefined;
-  b.hash('md5', member(m, 'md5') ?? (first && member(first, 'md5')), 'MD5');
-  b.hash('sha1', member(m, 'sha1') ?? (first && member(first, 'sha1')), 'SHA1');
-  b.hash('sha256', member(m, 'sha256'), 'SHA256');
-  b.hash('pdq', member(m, 'pdq'), 'PDQ');
-  readAlternativeHashes(member(m, 'alternativehashes') ?? member(m, 'hashes'), b);
-  b.integer('pdqQuality', member(m, 'pdqquality'), 'PDQQuality', [0, 100]);
-  const meta = pdqQualityFrom(member(m, 'mediametadata'));
+  b.hash('md5', m.md5 ?? (first && member(first, 'md5')), 'MD5');
+  b.hash('sha1', m.sha1 ?? (first && member(first, 'sha1')), 'SHA1');
+  b.hash('sha256', m.sha256, 'SHA256');
+  b.hash('pdq', m.pdq, 'PDQ');
+  readAlternativeHashes(m.alternativehashes ?? m.hashes, b);
+  b.integer('pdqQuality', m.pdqquality, 'PDQQuality', [0, 100]);
+  const meta = pdqQualityFrom(m.mediametadata);
   if (meta.quality !== undefined) b.entry.pdqQuality ??= meta.quality;
-  b.string('photoDna', member(m, 'photodna'), 'PhotoDNA');
-  b.string('mediaId', member(m, 'mediaid'), 'MediaID');
-  readCategory(member(m, 'category'), context.profile ?? 'default', b, extra);
-  b.integer('size', member(m, 'mediasize') ?? (first && member(first, 'filesize')), 'MediaSize', [0, Number.MAX_SAFE_INTEGER]);
-  b.string('name', (first && member(first, 'filename')) ?? member(m, 'name'), 'Name');
+  b.string('photoDna', m.photodna, 'PhotoDNA');
+  b.string('mediaId', m.mediaid, 'MediaID');
+  readCategory(m.category, context.profile ?? 'default', b, extra);
+  b.integer('size', m.mediasize ?? (first && member(first, 'filesize')), 'MediaSize', [0, Number.MAX_SAFE_INTEGER]);
+  b.string('name', (first && member(first, 'filename')) ?? m.name, 'Name');
   b.string('path', first && member(first, 'filepath'), 'MediaFiles[0].FilePath');
-  b.string('series', member(m, 'series'), 'Series');
-  b.boolean('victimIdentified', member(m, 'victimidentified'), 'VictimIdentified');
-  b.boolean('offenderIdentified', member(m, 'offenderidentified'), 'OffenderIdentified');
-  b.boolean('isDistributed', member(m, 'isdistributed'), 'IsDistributed');
-  b.string('comments', member(m, 'comments'), 'Comments');
-  b.tags(member(m, 'tags'), 'Tags');
+  b.string('series', m.series, 'Series');
+  b.boolean('victimIdentified', m.victimidentified, 'VictimIdentified');
+  b.boolean('offenderIdentified', m.offenderidentified, 'OffenderIdentified');
+  b.boolean('isDistributed', m.isdistributed, 'IsDistributed');
+  b.string('comments', m.comments, 'Comments');
+  b.tags(m.tags, 'Tags');
   splitUkTag(b);
   const e = b.entry;
   if (filesAreFields(extra.MediaFiles, e)) delete extra.MediaFiles;
@@ -221,7 +228,7 @@ async function* readVics(source: Parameters<HashSetFormat['read']>[0], file: str
         sawEntries = true;
         const ref = ev.caseIndex !== undefined ? caseRef : undefined;
         const records = mediaOrCase(ev.value, index, { ...(file ? { file } : {}), profile, ...(ref ? { caseRef: ref } : {}) });
-        index += records.filter((r) => r.kind === 'entry' || r.outcome === 'rejected').length;
+        for (const r of records) if (r.kind === 'entry' || r.outcome === 'rejected') index++;
         yield* records;
       }
     }
