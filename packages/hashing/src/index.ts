@@ -33,6 +33,7 @@ export { onlyForeignHashes } from './sets/entry-builder.ts';
 export { hashSetFormats, hashSetFormat, detectHashSetFormat, readHashSetFile, loadHashSet, writeHashSetFile, hashSetIdentity, setVersionOf } from './sets/registry.ts';
 export { UK_CATEGORIES, UK_CATEGORY_LABELS, VICS_CATEGORY_LABELS, isUkCategory, parseUkCategory, ukToVics, vicsToUk, ukToUkProfile, ukProfileToUk, type UkCategory } from './categorise/categories.ts';
 export { parseVpdq, parseVpdqFrames, parseVpdqJson, formatVpdqFrames, formatVpdqJson } from './video/vpdq-format.ts';
+export { hashVideoVpdq, matchVpdq, type VpdqOptions, type VpdqMatchResult } from './video/vpdq-reference.ts';
 export { PdqIndex, COMPACT_FROM, type PdqIndexLayout, type PdqIndexParts } from './match/pdq-index.ts';
 export { PdqHashArray, bruteForceSearch, hashWords, tauFor, PDQ_WORDS, type IndexHit } from './match/pdq-hashes.ts';
 export { ANNOTATION, RECORDS, type PdqAnnotation, type SimpleHashAnnotation, type CategoryAnnotation, type MatchAnnotationEntry } from './case/annotations.ts';

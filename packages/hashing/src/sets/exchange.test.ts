@@ -166,6 +166,15 @@ describe('VICS → Vestige → VICS loses no field', () => {
   });
 });
 
+describe('a set entry holding a video hash', () => {
+  it('travels as a vPDQ JSON list in AlternativeHashes and reads back frame by frame', async () => {
+    const video: HashSetEntry = { md5: '9'.repeat(32), vicsCategory: 1, mediaId: '30', vpdq: [{ hex: 'a'.repeat(64), quality: 100, timestamp: 0 }, { hex: 'b'.repeat(64), quality: 87, timestamp: 0.5 }, { hex: 'c'.repeat(64), quality: 40, timestamp: 1.5 }] };
+    const raw = await text(vicsFormat, [video]);
+    expect(JSON.parse(raw).value[0].AlternativeHashes).toEqual([{ HashName: 'vPDQ', HashValue: `["${'a'.repeat(64)},100,0.0", "${'b'.repeat(64)},87,0.5", "${'c'.repeat(64)},40,1.5"]` }]);
+    expect(entries(await read(vicsFormat, Buffer.from(raw)))).toEqual([video]);
+  });
+});
+
 describe('VICS export that importers accept', () => {
   const vestige: HashSetEntry[] = [
     { md5: '1'.repeat(32), sha1: '2'.repeat(40), sha256: '3'.repeat(64), pdq: '4'.repeat(64), pdqQuality: 87, ukCategory: 'B', vicsCategory: 1, mediaId: '12', name: 'a.jpg', size: 10, victimIdentified: false, tags: ['t1'] },
