@@ -78,6 +78,24 @@ export class PdqIndex {
     return this.engine.hashAt(index);
   }
 
+  /**
+   * `search` for queries from..to of `queries` (8 big-endian words each), answered together: the
+   * compact layout then reads its tables front to back once per batch instead of at random per
+   * query. Flat results: per query its hit count, then (index, distance) pairs in `search`'s order.
+   */
+  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
+    if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
+    if (this.engine instanceof CompactIndex) return this.engine.searchMany(queries, from, to, radius);
+    const counts = new Uint32Array(to - from);
+    const flat: number[] = [];
+    for (let q = from; q < to; q++) {
+      const hits = this.size === 0 ? [] : this.engine.search(queries.subarray(q * 8, q * 8 + 8), radius);
+      counts[q - from] = hits.length;
+      for (const h of hits) flat.push(h.index, h.distance);
+    }
+    return { counts, hits: Uint32Array.from(flat) };
+  }
+
   /** Every stored hash within `radius` of the query, nearest first (ties by insertion order). */
   search(query: Uint8Array | Uint32Array, radius: number): IndexHit[] {
     if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
