@@ -85,15 +85,8 @@ export class PdqIndex {
    */
   searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
     if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
-    if (this.engine instanceof CompactIndex) return this.engine.searchMany(queries, from, to, radius);
-    const counts = new Uint32Array(to - from);
-    const flat: number[] = [];
-    for (let q = from; q < to; q++) {
-      const hits = this.size === 0 ? [] : this.engine.search(queries.subarray(q * 8, q * 8 + 8), radius);
-      counts[q - from] = hits.length;
-      for (const h of hits) flat.push(h.index, h.distance);
-    }
-    return { counts, hits: Uint32Array.from(flat) };
+    if (this.size === 0) return { counts: new Uint32Array(to - from), hits: new Uint32Array(0) };
+    return this.engine.searchMany(queries, from, to, radius);
   }
 
   /** Every stored hash within `radius` of the query, nearest first (ties by insertion order). */
