@@ -30,7 +30,7 @@ describe('vPDQ interchange formats', () => {
 });
 
 describe('vPDQ hashing at the reference sampling', () => {
-  it.each(VIDEOS)('%s: every frame hashed, frame numbers and times as the reference, median distance ≤ 4', async (v) => {
+  it.each(VIDEOS)('%s: every frame hashed, frame numbers and times as the reference, median distance ≤ 4 (the HD doorknob: ≤ 8, a known gap)', async (v) => {
     const frames = await hashVideoVpdq(new URL(`${v}.mp4`, dir).pathname, { secondsPerHash: 0 });
     ours.set(v, frames);
     const ref = parseVpdqFrames(reference[v]);
@@ -41,7 +41,7 @@ describe('vPDQ hashing at the reference sampling', () => {
     // 0–51 and 86–119 agree within 0–16 bits, but frames 52–85 differ by 30–76 (median 8 overall),
     // with the frame numbering checked above to be the same; the cause is not found yet (see README).
     expect(median(distances)).toBeLessThanOrEqual(v === 'doorknob-hd-no-bar' ? 8 : 4);
-  }, 120_000);
+  }, 600_000);
 
   it('pairwise match percentages are within 2 points of the reference hashes', () => {
     for (const a of VIDEOS) {
@@ -64,5 +64,5 @@ describe('vPDQ hashing at the reference sampling', () => {
     expect(step).toBeGreaterThan(1);
     expect(sampled.map((f) => f.frame)).toEqual(every.filter((f) => f.frame! % step === 0).map((f) => f.frame));
     expect(sampled.map((f) => f.hex)).toEqual(every.filter((f) => f.frame! % step === 0).map((f) => f.hex));
-  }, 120_000);
+  }, 600_000);
 });
