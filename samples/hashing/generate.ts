@@ -8,7 +8,7 @@
  *     original matches perceptually but not by any cryptographic hash (category 1, UK grade C);
  *   - decoy entries that match nothing, and one malformed entry (an MD5 of the wrong length) to
  *     show that a bad entry is reported and the rest of the set still used.
- * It is written as VICS JSON and as CAID-style CSV.
+ * It is written as VICS JSON and as a hash-list CSV.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
