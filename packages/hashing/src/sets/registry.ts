@@ -76,15 +76,16 @@ export async function* readHashSetFile(path: string, format?: HashSetFormat, onD
     if (onDigest) onDigest(await fileSha256(path));
     return;
   }
+  // The digest is handed over as soon as the last byte has been read.
   const h = createHash('sha256');
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
       h.update(chunk as Buffer);
       yield chunk as Buffer;
     }
+    onDigest?.(h.digest('hex'));
   }
   yield* f.read(hashed(), { file: path });
-  onDigest?.(h.digest('hex'));
 }
 
 async function fileSha256(path: string): Promise<string> {
