@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { VestigeError } from '@vestige/evidence';
-import { resolveFfmpeg } from '@vestige/video';
+import { forEachRawFrame } from './raw-frames.ts';
 import { bytesToHex, hammingDistance, hexToBytes } from '../hex.ts';
 import { pdqFromLuma, pdqLuma } from '../perceptual/pdq.ts';
 
@@ -48,54 +47,19 @@ export async function hashVideo(path: string, options: VideoHashOptions = {}): P
   const collapseRadius = options.collapseRadius ?? 10;
   const label = options.label ?? path;
   if (!(fps > 0 && fps <= 60)) throw new VestigeError('E_PARAM_INVALID', `fps must be between 0 and 60, not ${fps}`);
-  const ffmpeg = resolveFfmpeg();
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn'];
   if (options.maxSeconds !== undefined) args.push('-t', String(options.maxSeconds));
   args.push('-vf', `fps=${fps},scale=${SIZE}:${SIZE}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
-  const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
-
-  const frameBytes = SIZE * SIZE * 3;
-  const frame = Buffer.alloc(frameBytes);
-  let filled = 0;
-  let index = 0;
   const segments: Array<VideoSegmentHash & { bits: Uint8Array }> = [];
-  const consume = () => {
+  const index = await forEachRawFrame(args, SIZE * SIZE * 3, label, (frame, i) => {
     const r = pdqFromLuma(pdqLuma(frame, SIZE, SIZE, 3), SIZE, SIZE);
-    const start = index / fps;
-    const end = (index + 1) / fps;
+    const start = i / fps;
+    const end = (i + 1) / fps;
     const last = segments[segments.length - 1];
     if (last && hammingDistance(last.bits, r.hash) <= collapseRadius) {
       segments[segments.length - 1] = { ...last, end, frames: last.frames + 1, quality: Math.max(last.quality, r.quality) };
     } else segments.push({ hex: bytesToHex(r.hash), bits: r.hash, quality: r.quality, start, end, frames: 1 });
-    index++;
-  };
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(frameBytes - filled, chunk.length - offset);
-      chunk.copy(frame, filled, offset, offset + n);
-      filled += n;
-      offset += n;
-      if (filled === frameBytes) {
-        consume();
-        filled = 0;
-      }
-    }
-  }
-  const code = await exited;
-  if (code !== 0 || index === 0) {
-    throw new VestigeError('E_INPUT_CORRUPT', `${label}: no video frames could be decoded${stderr ? ` (ffmpeg: ${stderr.trim().split('\n').pop()})` : ''}`, {
-      file: label,
-      hint: 'The file is damaged or has no video stream ffmpeg can read.',
-      details: { exitCode: code, framesDecoded: index },
-    });
-  }
+  });
   return { fps, collapseRadius, sampledFrames: index, segments: segments.map(({ bits: _bits, ...s }) => s) };
 }
 
