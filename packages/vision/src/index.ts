@@ -15,3 +15,12 @@ export { scoreItems, TRIAGE_ACTIVITY, type TriageAnnotation, type ScoreOptions, 
 export { triageJob, loadClassifierSpec, type TriagePayload } from './triage/triage-job.ts';
 export { triageCase, reviewOrder, triageCandidates, type ReviewOrder, type TriageCaseOptions, type TriageCaseReport } from './triage/triage-case.ts';
 export { encodeVectorFile, decodeVectorFile, VECTOR_MEDIA_TYPE, type VectorFileHeader, type VectorRow } from './similar/vector-file.ts';
+export { findFaces, facesJob, faceRef, type FacesAnnotation, type StoredFace, type FindFacesOptions, type FindFacesReport } from './faces/find-faces.ts';
+export { FACE_GROUP_DISTANCE, groupFaces, proposeFaceGroups, confirmFaceGroup, rejectFaceGroup, splitFaceGroup, faceGroups, caseFaces, descriptorDistance, type FaceGroup, type FaceGroupStatus } from './faces/face-groups.ts';
+export { facesCase, type FacesCaseOptions, type FacesCaseReport } from './faces/faces-case.ts';
+export { parseRedactionList, formatRedactionList, coverAt, trackBoxAt, redactionListSchema, type RedactionList, type RedactionTrack, type Box } from './redact/redaction-list.ts';
+export { buildTracks, type TrackingOptions } from './redact/tracker.ts';
+export { proposeRedaction, type ProposeOptions } from './redact/propose.ts';
+export { renderRedaction, REDACT_ACTIVITY, type RenderOptions, type RenderReport } from './redact/render.ts';
+export { coverFilter, type RedactionFormat } from './redact/render-video.ts';
+export { trackSheets, sheetFrames, SHEET_ACTIVITY, type TrackSheet } from './redact/track-sheets.ts';

@@ -1,5 +1,6 @@
 import type { CaseStore, Item } from '@vestige/evidence';
 import type { QueueBackend } from '@vestige/jobs';
+import { runInBatches } from '../batch-jobs.ts';
 import { PROPOSAL_NOTICE, VISION_ANNOTATION, VISION_RECORDS } from '../records.ts';
 import type { ScoreReport, TriageAnnotation } from './score-items.ts';
 import { triageJob, type TriagePayload } from './triage-job.ts';
@@ -44,28 +45,20 @@ export function triageCandidates(store: CaseStore): Item[] {
  */
 export async function triageCase(store: CaseStore, options: TriageCaseOptions): Promise<TriageCaseReport> {
   const items = triageCandidates(store);
-  const size = Math.max(1, options.batchSize ?? 32);
-  const jobs: string[] = [];
-  for (let i = 0; i < items.length; i += size) {
-    const payload: TriagePayload = {
+  const reports = await runInBatches<ScoreReport>(
+    options.queue,
+    triageJob.id,
+    items.map((i) => i.id),
+    options.batchSize ?? 32,
+    (itemIds): TriagePayload => ({
       caseDir: store.dir,
       operator: options.operator,
-      itemIds: items.slice(i, i + size).map((it) => it.id),
+      itemIds,
       ...(options.framesPerVideo ? { framesPerVideo: options.framesPerVideo } : {}),
       ...(options.force ? { force: true } : {}),
       ...(options.classifier ? { classifier: options.classifier } : {}),
-    };
-    jobs.push(await options.queue.enqueue(triageJob.id, payload, { attempts: 2 }));
-  }
-  let done = 0;
-  const reports = await Promise.all(
-    jobs.map((id, k) =>
-      options.queue.waitFor<ScoreReport>(id).then((r) => {
-        done += Math.min(size, items.length - k * size);
-        options.onProgress?.(done, items.length);
-        return r;
-      }),
-    ),
+    }),
+    options.onProgress,
   );
   const order = reviewOrder(store);
   store.putRecord(VISION_RECORDS.triage, 'review-order', order, options.operator, 'vision.review-order');

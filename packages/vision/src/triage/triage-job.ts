@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CaseStore, VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence';
+import { inCase } from '../batch-jobs.ts';
 import { defineJobType } from '@vestige/jobs';
 import { NSFW_CLASSIFIER } from '../models/classifiers.ts';
 import type { ClassifierSpec } from '../models/keras-classifier.ts';
@@ -43,21 +44,15 @@ export function loadClassifierSpec(path: string | undefined): ClassifierSpec {
 export const triageJob = defineJobType({
   id: 'vision.triage',
   schema: triagePayload,
-  async run(payload, ctx) {
-    const store = CaseStore.open(payload.caseDir);
-    try {
-      const report = await scoreItems(store, payload.itemIds, {
+  run: (payload, ctx) =>
+    inCase(payload.caseDir, (store) =>
+      scoreItems(store, payload.itemIds, {
         operator: payload.operator,
         spec: loadClassifierSpec(payload.classifier),
         pool: sharedVisionPool(),
         ...(payload.framesPerVideo ? { framesPerVideo: payload.framesPerVideo } : {}),
         ...(payload.force ? { force: true } : {}),
         signal: ctx.signal,
-      });
-      ctx.progress(1);
-      return report;
-    } finally {
-      store.close();
-    }
-  },
+      }),
+    ),
 });

@@ -40,7 +40,8 @@ export async function decodeVideoFrames(
   const frameBytes = width * height * 3;
   const result = await decodeFrames({
     input: source.path,
-    stream: { index: source.index, width: source.width, height: source.height, pixFmt: source.pixFmt },
+    // decodeFrames sizes raw output frames by the stream's declared size, so the scaled size is declared here.
+    stream: { index: source.index, width, height, pixFmt: source.pixFmt },
     select: options.select,
     outputs: [
       {

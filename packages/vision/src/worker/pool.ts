@@ -4,7 +4,7 @@ import { VestigeError } from '@vestige/evidence';
 import type { FaceThresholds } from '../models/face-analyser.ts';
 import type { ClassifierSpec } from '../models/keras-classifier.ts';
 import type { RgbImage } from '../models/vision-model.ts';
-import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFilesReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerReply, WorkerRequest } from './protocol.ts';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -110,6 +110,11 @@ export class VisionWorkerPool {
   detectFrames(minScore: number, frames: FrameForDetection[]): Promise<DetectFramesReply> {
     const owned = frames.map((f) => ({ ...f, pixels: { ...f.pixels, data: new Uint8Array(f.pixels.data) } }));
     return this.submit({ type: 'detect-frames', minScore, frames: owned }, owned.map((f) => f.pixels.data.buffer));
+  }
+
+  /** SSD face proposals on stored images (upright, in their own pixels). */
+  detectFiles(minScore: number, files: FileTask[]): Promise<DetectFilesReply> {
+    return this.submit({ type: 'detect-files', minScore, files });
   }
 
   async close(): Promise<void> {

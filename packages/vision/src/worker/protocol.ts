@@ -59,7 +59,8 @@ export type WorkerRequest =
   | { type: 'classify-files'; id: number; spec: ClassifierSpec; files: FileTask[] }
   | { type: 'classify-pixels'; id: number; spec: ClassifierSpec; images: RgbImage[] }
   | { type: 'faces-files'; id: number; thresholds: FaceThresholds; files: FileTask[] }
-  | { type: 'detect-frames'; id: number; minScore: number; frames: FrameForDetection[] };
+  | { type: 'detect-frames'; id: number; minScore: number; frames: FrameForDetection[] }
+  | { type: 'detect-files'; id: number; minScore: number; files: FileTask[] };
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: string; message: string; file?: string; hint?: string } };
 
@@ -68,3 +69,4 @@ export type ClassifyFilesReply = Array<ClassifiedImage | FileFailure>;
 export type ClassifyPixelsReply = Array<Omit<ClassifiedImage, keyof DecodedInfo>>;
 export type FacesFilesReply = Array<FacesInImage | FileFailure>;
 export type DetectFramesReply = ScoredBox[][];
+export type DetectFilesReply = Array<(DecodedInfo & { readonly boxes: ScoredBox[] }) | FileFailure>;

@@ -7,7 +7,7 @@ import { decodeForModel, reshapeInput } from '../image/decode.ts';
 import { FaceAnalyser, type FaceThresholds } from '../models/face-analyser.ts';
 import { KerasClassifier, type ClassifierSpec } from '../models/keras-classifier.ts';
 import { SSD_INPUT_SIZE, SsdFaceDetector } from '../models/ssd-face-detector.ts';
-import type { ClassifiedImage, ClassifyFilesReply, FacesFilesReply, FacesInImage, FileFailure, FileTask, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { ClassifiedImage, ClassifyFilesReply, DetectFilesReply, FacesFilesReply, FacesInImage, FileFailure, FileTask, WorkerReply, WorkerRequest } from './protocol.ts';
 
 // One libvips thread per worker: the pool, not libvips, decides how many cores are busy.
 sharp.concurrency(1);
@@ -120,6 +120,20 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'detect-frames': {
       const { model } = await detector(msg.minScore);
       return model.run(msg.frames);
+    }
+    case 'detect-files': {
+      const { model } = await detector(msg.minScore);
+      const out: DetectFilesReply = [];
+      for (const f of msg.files) {
+        try {
+          const d = await decodeForModel(await readVerified(f), { kind: 'letterbox', side: SSD_INPUT_SIZE }, f.label);
+          const [boxes] = await model.run([{ pixels: d.pixels, width: d.width, height: d.height }]);
+          out.push({ width: d.width, height: d.height, format: d.format, pixelsSha256: d.pixelsSha256, boxes: boxes! });
+        } catch (err) {
+          out.push(failure(err, f));
+        }
+      }
+      return out;
     }
   }
 }
