@@ -24,3 +24,5 @@ export { proposeRedaction, type ProposeOptions } from './redact/propose.ts';
 export { renderRedaction, REDACT_ACTIVITY, type RenderOptions, type RenderReport } from './redact/render.ts';
 export { coverFilter, type RedactionFormat } from './redact/render-video.ts';
 export { trackSheets, sheetFrames, SHEET_ACTIVITY, type TrackSheet } from './redact/track-sheets.ts';
+export { similarItems, type SimilarReport, type SimilarHit, type PdqNeighbour } from './similar/similar-items.ts';
+export { checkVision, type VisionCheck } from './runtime/doctor.ts';

@@ -19,7 +19,8 @@ export interface ProposeOptions {
   readonly minScore?: number;
   /** Growth of each box on every side, as a fraction of its size (default 0.3). */
   readonly margin?: number;
-  readonly style?: RedactionList['style'];
+  /** Blur or pixelate, and the radius or block size in pixels (default: blur, a thirtieth of the picture's shorter side). */
+  readonly style?: Partial<RedactionList['style']>;
   readonly signal?: AbortSignal;
 }
 
@@ -48,13 +49,13 @@ export async function proposeRedaction(store: CaseStore, itemId: string, options
   return checked;
 }
 
-function emptyList(item: Item, source: Pick<RedactionList['source'], 'kind' | 'width' | 'height' | 'frames' | 'frameRate'>, detection: Record<string, unknown>, style: RedactionList['style'] | undefined): RedactionList {
+function emptyList(item: Item, source: Pick<RedactionList['source'], 'kind' | 'width' | 'height' | 'frames' | 'frameRate'>, detection: Record<string, unknown>, style: Partial<RedactionList['style']> | undefined): RedactionList {
   return {
     format: 'vestige-redaction-list',
     version: 1,
     notice: `${PROPOSAL_NOTICE} Every box is a proposal: review each track (its contact sheet), set "redact": false where a face may be shown, add manual boxes and audio mute ranges, then render.`,
     source: { itemId: item.id, sha256: item.sha256, ...source },
-    style: style ?? { mode: 'blur', strength: Math.max(4, Math.round(Math.min(source.width, source.height) / 30)) },
+    style: { mode: style?.mode ?? 'blur', strength: style?.strength ?? Math.max(4, Math.round(Math.min(source.width, source.height) / 30)) },
     detection,
     tracks: [],
     manual: [],

@@ -86,7 +86,7 @@ function loadNodeBackend(from: string): string | null {
     return null;
   } catch (err) {
     const message = (err as Error).message.split('\n')[0] ?? String(err);
-    return (err as { code?: string }).code === 'MODULE_NOT_FOUND' && message.includes("'@tensorflow/tfjs-node'") ? 'not installed' : `installed but does not load: ${message}`;
+    return (err as { code?: string }).code === 'MODULE_NOT_FOUND' && message.includes("'@tensorflow/tfjs-node'") ? 'not installed' : `installed but does not load: ${message.trim()}`;
   }
 }
 

@@ -8,6 +8,8 @@ import { triageJob, type TriagePayload } from './triage-job.ts';
 export interface ReviewOrder {
   readonly notice: string;
   readonly model: TriageAnnotation['model'] | null;
+  /** The backend the scores were computed on (from the first scored item). */
+  readonly backend: TriageAnnotation['backend'] | null;
   /** Highest priority first; ties keep the case's item order. */
   readonly order: ReadonlyArray<{ readonly rank: number; readonly itemId: string; readonly priority: number }>;
   readonly notScored: ReadonlyArray<{ readonly itemId: string; readonly code: string; readonly message: string }>;
@@ -79,6 +81,7 @@ export function reviewOrder(store: CaseStore): ReviewOrder {
   return {
     notice: PROPOSAL_NOTICE,
     model: scored[0]?.value.model ?? null,
+    backend: scored[0]?.value.backend ?? null,
     order: ranked.map((r, i) => ({ rank: i + 1, itemId: r.itemId, priority: r.priority })),
     notScored: annotated.filter((a) => a.value.error).map((a) => ({ itemId: a.item.id, code: a.value.error!.code, message: a.value.error!.message })),
   };
