@@ -56,9 +56,10 @@ interface Scored {
   input: TriageAnnotation['input'];
 }
 
-/** How every input is prepared; part of each cache key and of the provenance. */
-function preparation(spec: ClassifierSpec, framesPerVideo: number) {
-  return { decode: 'sharp: upright, flatten on black, sRGB 8-bit, fill', size: 224, scale: spec.inputScale, video: { frames: framesPerVideo, scale: 'ffmpeg lanczos fill, rgb24' } };
+/** How an item's input is prepared (videos: which frames, scaled by ffmpeg); part of its cache key and of the provenance. */
+function preparation(spec: ClassifierSpec, item: Item | null, framesPerVideo: number) {
+  const image = { decode: 'sharp: upright, flatten on black, sRGB 8-bit, fill', size: 224, scale: spec.inputScale };
+  return item?.mediaType.startsWith('image/') ? image : { ...image, video: { frames: framesPerVideo, scale: 'ffmpeg lanczos fill, rgb24' } };
 }
 
 /**
@@ -73,12 +74,12 @@ export async function scoreItems(store: CaseStore, itemIds: readonly string[], o
   const framesPerVideo = options.framesPerVideo ?? 8;
   const { backend } = await options.pool.loadClassifier(options.spec, options.folder);
   const models = modelIdentity(options.spec.model);
-  const prep = preparation(options.spec, framesPerVideo);
+  const prep = preparation(options.spec, null, framesPerVideo);
   const items = itemIds.map((id) => store.item(id));
   const todo: Array<{ item: Item; key: string }> = [];
   let cached = 0;
   for (const item of items) {
-    const key = cacheKey({ input: item.sha256, models, preparation: prep, backend });
+    const key = cacheKey({ input: item.sha256, models, preparation: preparation(options.spec, item, framesPerVideo), backend });
     const existing = store.annotations(item.id)[VISION_ANNOTATION.triage] as TriageAnnotation | undefined;
     if (!options.force && existing?.cacheKey === key && !existing.error) cached++;
     else todo.push({ item, key });

@@ -1,5 +1,5 @@
 import { VestigeError } from '@vestige/evidence';
-import { decodeFrames, openVideoSource, type DecodeResult, type VideoSource } from '@vestige/video';
+import { decodeFrames, ffmpegFeatures, openVideoSource, type DecodeResult, type VideoSource } from '@vestige/video';
 import type { RgbImage } from '../models/vision-model.ts';
 
 export interface VideoFrame {
@@ -72,9 +72,25 @@ export function frameSeconds(result: DecodeResult, ordinal: number): number | nu
   return pts == null ? null : (pts * result.timeBase[0]) / result.timeBase[1];
 }
 
-/** Opens an item's video stream, naming the item (not the blob path) in any error. */
-export function openVideo(path: string, label: string): Promise<VideoSource> {
-  return openVideoSource(path, { displayName: label });
+/**
+ * Opens an item's video stream, naming the item (not the blob path) in any error. A stream whose codec
+ * this ffmpeg decodes but whose picture format ffprobe could not learn had no frame to decode (a
+ * recording cut off before its first frame was written): that is said as such, not as a codec problem.
+ */
+export async function openVideo(path: string, label: string): Promise<VideoSource> {
+  try {
+    return await openVideoSource(path, { displayName: label });
+  } catch (err) {
+    const codec = err instanceof VestigeError ? (err.details?.codec as string | null | undefined) : undefined;
+    if (err instanceof VestigeError && err.details?.reason === 'unknown-codec' && codec && ffmpegFeatures().decoders.has(codec)) {
+      throw new VestigeError('E_INPUT_EMPTY', `${label} has a ${codec} video stream but no frame of it can be decoded: the file holds no picture data`, {
+        file: label,
+        hint: 'The recording may have stopped before its first frame was written; check the exhibit with `vestige probe`.',
+        cause: err,
+      });
+    }
+    throw err;
+  }
 }
 
 /** A selection of about `count` frames spread evenly over the video's duration (the first frame always). */
