@@ -5,9 +5,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, verifyCase } from '@vestige/evidence';
 import { JobRegistry, LocalQueue } from '@vestige/jobs';
-import { VISION_ANNOTATION, closeSharedVisionPool, confirmFaceGroup, faceGroups, facesCase, facesJob, proposeFaceGroups, rejectFaceGroup, splitFaceGroup, type FacesAnnotation, type FacesCaseReport } from '@vestige/vision';
+import { VISION_ANNOTATION, confirmFaceGroup, faceGroups, facesCase, facesJob, proposeFaceGroups, rejectFaceGroup, splitFaceGroup, type FacesAnnotation, type FacesCaseReport } from '@vestige/vision';
 import { makeTempDir } from '../support.ts';
-import { LABELLED_FACES, boxIou, visionFixtures } from './fixtures.ts';
+import { LABELLED_FACES, boxIou, visionFixtures, closeCase } from './fixtures.ts';
 
 const dir = makeTempDir('vestige-faces-');
 let store: CaseStore;
@@ -31,11 +31,7 @@ beforeAll(async () => {
   await queue.close();
 }, 900_000);
 
-afterAll(async () => {
-  store?.close();
-  await closeSharedVisionPool();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeCase(store, dir));
 
 function facesOf(file: string): FacesAnnotation {
   return store.annotations(ids.get(file)!)[VISION_ANNOTATION.faces] as FacesAnnotation;

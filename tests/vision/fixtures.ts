@@ -1,4 +1,7 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CaseStore } from '@vestige/evidence';
+import { closeSharedVisionPool } from '@vestige/vision';
 import { repoRoot } from '../support.ts';
 
 export const visionFixtures = join(repoRoot, 'tests', 'fixtures', 'vision');
@@ -17,4 +20,11 @@ export function boxIou(a: readonly [number, number, number, number], b: readonly
   const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
   const inter = ix * iy;
   return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
+}
+
+/** After a test file: close its case, stop the model workers, remove its folder. */
+export async function closeCase(store: CaseStore | undefined, dir: string): Promise<void> {
+  store?.close();
+  await closeSharedVisionPool();
+  rmSync(dir, { recursive: true, force: true });
 }

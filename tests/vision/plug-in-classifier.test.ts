@@ -3,14 +3,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KerasClassifier, loadClassifierSpec, selectBackend, type ClassifierSpec } from '@vestige/vision';
-import type * as Tfjs from '@tensorflow/tfjs';
-import { createRequire } from 'node:module';
-import { makeTempDir, repoRoot } from '../support.ts';
+import { KerasClassifier, loadClassifierSpec, selectBackend, tfjs, type ClassifierSpec, type Tfjs } from '@vestige/vision';
+import { makeTempDir } from '../support.ts';
 
 const tmp = makeTempDir('vestige-plugin-');
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const tf = createRequire(join(repoRoot, 'packages', 'vision', 'package.json'))('@tensorflow/tfjs') as typeof Tfjs;
+const tf = tfjs();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A small Keras-style network (padding, convolution, batch normalisation, ReLU6, pooling, dense) with seeded weights, saved as tfjs-layers files. */

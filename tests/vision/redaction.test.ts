@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, canonicalJson, ingest, verifyCase } from '@vestige/evidence';
 import { resolveFfmpeg } from '@vestige/video';
-import { VISION_RECORDS, closeSharedVisionPool, coverAt, formatRedactionList, parseRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets, type RedactionList } from '@vestige/vision';
+import { VISION_RECORDS, coverAt, formatRedactionList, parseRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets, type RedactionList } from '@vestige/vision';
 import { generateFaceClip, type FaceClipTruth } from '@vestige/samples/vision/generate.ts';
 import { makeTempDir } from '../support.ts';
+import { closeCase } from './fixtures.ts';
 
 const dir = makeTempDir('vestige-redact-');
 let store: CaseStore;
@@ -45,11 +46,7 @@ beforeAll(async () => {
   list = await proposeRedaction(store, itemId, { operator: 'PC 1', pool: sharedVisionPool() });
 }, 900_000);
 
-afterAll(async () => {
-  store?.close();
-  await closeSharedVisionPool();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeCase(store, dir));
 
 describe('video redaction', () => {
   it('proposes boxes that cover the face on every frame that shows at least 30 % of it, sampled every 5th frame', () => {

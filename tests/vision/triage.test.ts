@@ -7,11 +7,11 @@ import { CaseStore, ingest, verifyCase, type Item } from '@vestige/evidence';
 import { hashCaseImages } from '@vestige/hashing';
 import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, redisConnection } from '@vestige/jobs';
 import { resolveFfmpeg } from '@vestige/video';
-import { VISION_ANNOTATION, VISION_RECORDS, closeSharedVisionPool, decodeForModel, decodeVectorFile, similarItems, triageCase, triageJob, type ReviewOrder, type TriageAnnotation, type TriageCaseReport } from '@vestige/vision';
+import { VISION_ANNOTATION, VISION_RECORDS, decodeForModel, decodeVectorFile, similarItems, triageCase, triageJob, type ReviewOrder, type TriageAnnotation, type TriageCaseReport } from '@vestige/vision';
 import { generateFaceClip } from '@vestige/samples/vision/generate.ts';
 import { makeTempDir } from '../support.ts';
 import { startRedis, type RedisForTest } from '../support-redis.ts';
-import { LABELLED_FACES, visionFixtures } from './fixtures.ts';
+import { LABELLED_FACES, visionFixtures, closeCase } from './fixtures.ts';
 
 const dir = makeTempDir('vestige-triage-');
 const exhibit = join(dir, 'exhibit');
@@ -38,11 +38,7 @@ beforeAll(async () => {
   await queue.close();
 }, 900_000);
 
-afterAll(async () => {
-  store?.close();
-  await closeSharedVisionPool();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeCase(store, dir));
 
 const triageOf = (file: string) => store.annotations(ids.get(file)!)[VISION_ANNOTATION.triage] as TriageAnnotation;
 

@@ -26,3 +26,5 @@ export { coverFilter, type RedactionFormat } from './redact/render-video.ts';
 export { trackSheets, sheetFrames, SHEET_ACTIVITY, type TrackSheet } from './redact/track-sheets.ts';
 export { similarItems, type SimilarReport, type SimilarHit, type PdqNeighbour } from './similar/similar-items.ts';
 export { checkVision, type VisionCheck } from './runtime/doctor.ts';
+export { tfjs, type Tf } from './runtime/tfjs.ts';
+export type * as Tfjs from '@tensorflow/tfjs';
