@@ -58,6 +58,9 @@ export class KerasClassifier implements VisionModel<RgbImage, Classification> {
       const files = readVerifiedModelFiles(this.spec.model, this.options);
       const { layers, weights } = this.spec.format === 'nsfwjs-bundle' ? unwrapBundle(files.bytes) : readLayersModel(files.folder, this.spec.model, files.bytes);
       this.graph = LayersGraph.compile(layers, weights, [this.spec.outputLayer, this.spec.embeddingLayer], this.spec.model.id);
+      // The first run sets up the backend's kernels (seconds on a busy machine): do it now, not on the first evidence.
+      const [h, w, c] = this.graph.inputSize;
+      await this.run([{ width: w, height: h, data: new Uint8Array(h * w * c) }]);
     }
     return { backend, multiplyAdds: this.graph.multiplyAdds };
   }

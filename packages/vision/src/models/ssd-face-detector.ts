@@ -63,7 +63,11 @@ export class SsdFaceDetector implements VisionModel<SsdInput, ScoredBox[]> {
 
   async load(): Promise<ModelLoadReport> {
     const backend = await selectBackend();
-    if (!this.anchors) this.build(decodeWeightFiles(readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, this.options.folder ? { folder: this.options.folder } : {})));
+    if (!this.anchors) {
+      this.build(decodeWeightFiles(readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, this.options.folder ? { folder: this.options.folder } : {})));
+      // The first run sets up the backend's kernels: do it now, not on the first evidence.
+      await this.run([{ pixels: { width: SSD_INPUT_SIZE, height: SSD_INPUT_SIZE, data: new Uint8Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3) }, width: SSD_INPUT_SIZE, height: SSD_INPUT_SIZE }]);
+    }
     return { backend, multiplyAdds: this.macs };
   }
 

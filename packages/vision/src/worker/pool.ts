@@ -4,7 +4,7 @@ import { VestigeError } from '@vestige/evidence';
 import type { FaceThresholds } from '../models/face-analyser.ts';
 import type { ClassifierSpec } from '../models/keras-classifier.ts';
 import type { RgbImage } from '../models/vision-model.ts';
-import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFilesReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFilesReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerMemory, WorkerReply, WorkerRequest } from './protocol.ts';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -115,6 +115,11 @@ export class VisionWorkerPool {
   /** SSD face proposals on stored images (upright, in their own pixels). */
   detectFiles(minScore: number, files: FileTask[]): Promise<DetectFilesReply> {
     return this.submit({ type: 'detect-files', minScore, files });
+  }
+
+  /** Each worker's memory (one request per worker, answered in turn). */
+  memory(): Promise<WorkerMemory[]> {
+    return Promise.all(Array.from({ length: this.size }, () => this.submit<WorkerMemory>({ type: 'memory' })));
   }
 
   async close(): Promise<void> {

@@ -60,7 +60,8 @@ export type WorkerRequest =
   | { type: 'classify-pixels'; id: number; spec: ClassifierSpec; images: RgbImage[] }
   | { type: 'faces-files'; id: number; thresholds: FaceThresholds; files: FileTask[] }
   | { type: 'detect-frames'; id: number; minScore: number; frames: FrameForDetection[] }
-  | { type: 'detect-files'; id: number; minScore: number; files: FileTask[] };
+  | { type: 'detect-files'; id: number; minScore: number; files: FileTask[] }
+  | { type: 'memory'; id: number };
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: string; message: string; file?: string; hint?: string } };
 
@@ -69,4 +70,12 @@ export type ClassifyFilesReply = Array<ClassifiedImage | FileFailure>;
 export type ClassifyPixelsReply = Array<Omit<ClassifiedImage, keyof DecodedInfo>>;
 export type FacesFilesReply = Array<FacesInImage | FileFailure>;
 export type DetectFramesReply = ScoredBox[][];
+/** One worker's memory: its JavaScript heap, buffers outside it, the WebAssembly backend's linear memory, and tensors held. */
+export interface WorkerMemory {
+  readonly heapUsedBytes: number;
+  readonly externalBytes: number;
+  readonly wasmMemoryBytes: number;
+  readonly tensorBytes: number;
+}
+
 export type DetectFilesReply = Array<(DecodedInfo & { readonly boxes: ScoredBox[] }) | FileFailure>;
