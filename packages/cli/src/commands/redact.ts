@@ -53,7 +53,10 @@ provenance names every box; the original is only read. Images render to PNG.`,
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
-    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'redact takes exactly one item id.', { hint: this.usage.split('\n')[0] });
+    if (!itemId || positionals.length > 1) {
+      out.stderr(`redact takes exactly one item id.\n\n${this.usage}`);
+      return ExitCode.usage;
+    }
     const operator = requireOperator(values);
     try {
       return await withCase(values, {}, async (store) => {

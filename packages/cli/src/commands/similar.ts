@@ -19,7 +19,10 @@ or person for review; it decides nothing. Read-only: the case is not changed.`,
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
-    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'similar takes exactly one item id.', { hint: this.usage.split('\n')[0] });
+    if (!itemId || positionals.length > 1) {
+      out.stderr(`similar takes exactly one item id.\n\n${this.usage}`);
+      return ExitCode.usage;
+    }
     const top = positiveInteger(values.top, 'top');
     const radius = values['pdq-radius'] === undefined ? undefined : Number(values['pdq-radius']);
     if (radius !== undefined && !(Number.isInteger(radius) && radius >= 0 && radius <= 256)) throw new VestigeError('E_USAGE', `--pdq-radius must be a whole number of bits from 0 to 256, not '${String(values['pdq-radius'])}'`);
