@@ -115,6 +115,11 @@ describe('video redaction', () => {
     expect(steps.map((s) => s.operation)).toEqual([...list.tracks.map(() => 'vision.redact.track'), 'vision.redact.manual', 'vision.redact.mute', 'vision.redact.render']);
   });
 
+  it('proposes the same list again from the original (same detections, same tracks, same bytes)', async () => {
+    const again = await proposeRedaction(store, itemId, { operator: 'PC 1', pool: sharedVisionPool() });
+    expect(formatRedactionList(again)).toBe(formatRedactionList(list));
+  });
+
   it('keeps the original untouched and makes a review sheet per track, all recorded and verifiable', async () => {
     const sheets = await trackSheets(store, list, { operator: 'PC 1' });
     expect(sheets.map((s) => s.track)).toEqual(list.tracks.map((t) => t.id));
