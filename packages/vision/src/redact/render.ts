@@ -102,28 +102,37 @@ function currentList(store: CaseStore, item: Item, options: RenderOptions): Reda
   return list;
 }
 
-/** Images: each box's region blurred (Gaussian, sigma = strength) or pixelated with libvips, pasted back, written as PNG. */
+/** Images: each box's region blurred (Gaussian, sigma = strength) or pixelated (blocks of `strength` pixels) by libvips, pasted back, written as PNG. */
 async function renderImage(bytes: Buffer, list: RedactionList, out: string): Promise<void> {
   const { data, info } = await sharp(bytes, { failOn: 'error' }).rotate().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.width !== list.source.width || info.height !== list.source.height) {
     throw new VestigeError('E_PARAM_INVALID', `the redaction list describes a ${list.source.width}×${list.source.height} image, but the item is ${info.width}×${info.height}`, { file: list.source.itemId });
   }
-  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
-  const s = list.style.strength;
+  const channels = info.channels;
+  const picture = { raw: { width: info.width, height: info.height, channels } } as const;
   const patches = await Promise.all(
     coverAt(list, 0).map(async (r) => {
-      const region = sharp(data, raw).extract({ left: r.x, top: r.y, width: r.width, height: r.height });
-      const covered =
-        list.style.mode === 'blur'
-          ? region.blur(s)
-          : sharp(await region.resize(Math.max(1, Math.ceil(r.width / s)), Math.max(1, Math.ceil(r.height / s)), { kernel: 'cubic', fit: 'fill' }).raw().toBuffer(), { raw: { width: Math.max(1, Math.ceil(r.width / s)), height: Math.max(1, Math.ceil(r.height / s)), channels: info.channels } }).resize(r.width, r.height, { kernel: 'nearest', fit: 'fill' });
-      return { input: await covered.raw().toBuffer(), raw: { width: r.width, height: r.height, channels: info.channels }, left: r.x, top: r.y };
+      const region = sharp(data, picture).extract({ left: r.x, top: r.y, width: r.width, height: r.height });
+      return { input: await coverRegion(region, r, list.style, channels), raw: { width: r.width, height: r.height, channels }, left: r.x, top: r.y };
     }),
   );
-  await sharp(data, raw).composite(patches).png({ compressionLevel: 6, adaptiveFiltering: false }).toFile(out);
+  await sharp(data, picture).composite(patches).png({ compressionLevel: 6, adaptiveFiltering: false }).toFile(out);
+}
+
+async function coverRegion(region: sharp.Sharp, r: { width: number; height: number }, style: RedactionList['style'], channels: 1 | 2 | 3 | 4): Promise<Buffer> {
+  if (style.mode === 'blur') return region.blur(style.strength).raw().toBuffer();
+  // Pixelate: the region reduced to one pixel per block by libvips, then each block filled with its pixel.
+  const small = { width: Math.max(1, Math.ceil(r.width / style.strength)), height: Math.max(1, Math.ceil(r.height / style.strength)) };
+  const blocks = await region.resize(small.width, small.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+  return sharp(blocks, { raw: { ...small, channels } }).resize(r.width, r.height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
 }
 
 function provenanceSteps(list: RedactionList, listSha256: string, render: { args: readonly string[] | null; frames: number; audio: boolean }): ProvenanceStep[] {
+  const video = list.source.kind === 'video';
+  const cover =
+    list.style.mode === 'blur'
+      ? video ? `Box blur (radius ${list.style.strength}, three passes)` : `Gaussian blur (sigma ${list.style.strength})`
+      : `Pixelation in ${list.style.strength}-pixel blocks`;
   const steps: ProvenanceStep[] = list.tracks.map((t) => ({
     operation: 'vision.redact.track',
     version: '1',
@@ -140,7 +149,7 @@ function provenanceSteps(list: RedactionList, listSha256: string, render: { args
     operation: 'vision.redact.render',
     version: '1',
     parameters: { style: list.style, listSha256, frames: render.frames, detection: list.detection, ...(render.args ? { ffmpegArgs: render.args } : {}) },
-    description: `${list.style.mode === 'blur' ? `Box blur (radius ${list.style.strength}, three passes)` : `Pixelation in ${list.style.strength}-pixel blocks`} inside every box of the redaction list (SHA-256 ${listSha256} of its canonical JSON). Face boxes were proposed by a detector and reviewed by the officer. ${PROPOSAL_NOTICE}`,
+    description: `${cover} inside every box of the redaction list (SHA-256 ${listSha256} of its canonical JSON). Face boxes were proposed by a detector and reviewed by the officer. ${PROPOSAL_NOTICE}`,
   });
   return steps;
 }
