@@ -12,7 +12,8 @@ const tmp = makeTempDir('vestige-backend-');
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function select(nodeBackendFrom?: string, env: Record<string, string> = {}): { report?: Record<string, unknown>; error?: { code: string; message: string; file: string } } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', child, ...(nodeBackendFrom ? [nodeBackendFrom] : [])], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8' });
+  // stderr is kept from the test output: tfjs logs the failing backend's own stack there.
+  const out = execFileSync(process.execPath, ['--import', 'tsx', child, ...(nodeBackendFrom ? [nodeBackendFrom] : [])], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out) as ReturnType<typeof select>;
 }
 
