@@ -4,7 +4,8 @@ import { VestigeError } from '@vestige/evidence';
 import type * as Tfjs from '@tensorflow/tfjs';
 import { selectBackend } from '../runtime/backend.ts';
 import { tfjs } from '../runtime/tfjs.ts';
-import { LayersGraph, type KerasLayer } from './layers-graph.ts';
+import { compileLayersGraph } from './layers-compiler.ts';
+import type { KerasLayer, LayersGraph } from './layers-graph.ts';
 import type { ModelManifestEntry } from './manifest.ts';
 import { readVerifiedModelFiles } from './model-files.ts';
 import type { ModelLoadReport, RgbImage, VisionModel } from './vision-model.ts';
@@ -57,7 +58,7 @@ export class KerasClassifier implements VisionModel<RgbImage, Classification> {
     if (!this.graph) {
       const files = readVerifiedModelFiles(this.spec.model, this.options);
       const { layers, weights } = this.spec.format === 'nsfwjs-bundle' ? unwrapBundle(files.bytes) : readLayersModel(files.folder, this.spec.model, files.bytes);
-      this.graph = LayersGraph.compile(layers, weights, [this.spec.outputLayer, this.spec.embeddingLayer], this.spec.model.id);
+      this.graph = compileLayersGraph(layers, weights, [this.spec.outputLayer, this.spec.embeddingLayer], this.spec.model.id);
       // The first run sets up the backend's kernels (seconds on a busy machine): do it now, not on the first evidence.
       const [h, w, c] = this.graph.inputSize;
       await this.run([{ width: w, height: h, data: new Uint8Array(h * w * c) }]);
