@@ -51,6 +51,11 @@ export type ErrorCode =
   // server
   | 'E_AUTH'
   | 'E_FORBIDDEN'
+  // vision: a model file missing or not the one its manifest pins; the tfjs backend did not start; a model worker stopped
+  | 'E_MODEL_MISSING'
+  | 'E_MODEL_ALTERED'
+  | 'E_VISION_BACKEND'
+  | 'E_VISION_WORKER'
   | (string & {});
 
 export interface VestigeErrorOptions {
