@@ -15,6 +15,7 @@ import {
   parseSceneManifest,
   potreeNodes,
   scaleScene,
+  sceneExportRows,
   sceneGeoJson,
   toDisplayed,
   writeLas,
@@ -123,14 +124,17 @@ describe('scene build into a case', () => {
     for (const p of ['scene.scale', 'scene.level']) expect(store.provenanceRecords().some((r) => r.record.activity === p)).toBe(true);
 
     addMarker(store, 'room', { label: 'A', position: tableSrc, note: 'knife, "on table"' }, 'DC Test');
-    const withM = addMeasurement(store, 'room', { label: 'wall', kind: 'distance', points: [a, b] }, 'DC Test');
-    const meas = withM.layers.find((l) => l.type === 'measurements');
-    expect(meas?.type === 'measurements' && meas.measurements[0]!.value).toBeCloseTo(6, 6);
-    const csv = markersCsv(withM);
-    expect(csv.split('\r\n')[0]).toBe('scene,id,label,x,y,z,display_x,display_y,display_z,units,item,note');
-    expect(csv).toContain('"knife, ""on table"""');
-    expect(measurementsCsv(withM)).toMatch(/D-1,wall,distance,6,m,/);
-    const geo = JSON.parse(sceneGeoJson(withM));
+    const wall = addMeasurement(store, 'room', { label: 'wall', kind: 'distance', points: [a, b] }, 'DC Test');
+    expect(wall.value).toBeCloseTo(6, 6);
+    expect(wall).toMatchObject({ id: 'D-1', unit: 'm', operator: 'DC Test' });
+    expect([...store.custody.events()].filter((e) => e.action === 'measurement.saved' || e.action === 'marker.saved')).toHaveLength(2);
+    const ctx = { caseReference: store.info.reference, manifest: loadScene(store, 'room') };
+    const rows = sceneExportRows(store, ctx.manifest);
+    const csv = markersCsv(ctx, rows.markers).split('\r\n');
+    expect(csv).toContain('id,label,x,y,z,display_x,display_y,display_z,unit,item,note');
+    expect(csv.at(-2)).toContain('"knife, ""on table"""');
+    expect(measurementsCsv(ctx, rows.measurements)).toMatch(/\r\nD-1,wall,distance,6\.000000,,m,/);
+    const geo = JSON.parse(sceneGeoJson(ctx, rows));
     expect(geo.features.map((f: { geometry: { type: string } }) => f.geometry.type)).toEqual(['Point', 'LineString']);
 
     // a point subset back to LAS, read again by our own LAS reader

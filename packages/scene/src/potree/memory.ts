@@ -4,8 +4,8 @@
  * worker threads and temp files and produces the same format.
  */
 import { concatPointChunks, type PointChunk } from '../points.ts';
-import { writeHierarchy, type HierarchyNode } from './hierarchy.ts';
-import { AttributeRanges, recordLayout, type PotreeMetadataJson } from './layout.ts';
+import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
+import { AttributeRanges, recordLayout, type PotreeMetadataJson } from '../core/potree/layout.ts';
 import { metadataBytes, potreeMetadata } from './metadata.ts';
 import { chooseScale, cubeOver, DEFAULT_SCALE, quantizeChunk } from './quantize.ts';
 import { buildSubtree, encodeRecords } from './kernel.mjs';

@@ -1,6 +1,6 @@
 import { VestigeError } from '@vestige/evidence';
 import type { PointChunk } from '../points.ts';
-import { AttributeRanges } from './layout.ts';
+import { AttributeRanges } from '../core/potree/layout.ts';
 import type { NodeBox, QuantizedPoints } from './kernel.mjs';
 
 /** Default position quantum: 0.1 mm in metre-based scans — finer than any scanner's noise. */

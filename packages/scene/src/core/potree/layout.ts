@@ -1,8 +1,13 @@
 /**
  * Potree 2.0 point records, DEFAULT encoding: attributes interleaved per point, little endian, in the
  * order they are listed in metadata.json. Positions are int32, real = int × scale + offset.
+ *
+ * The builder writes records with `recordLayout` (position, then rgb, intensity, classification when
+ * present); readers (the scene package, the server, the viewer) take the layout of any file, Vestige's
+ * or PotreeConverter's, from its metadata.json with `layoutFromMetadata`.
  */
-import type { PointAttributesPresent } from '../points.ts';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { PointAttributesPresent } from '../../points.ts';
 
 export interface PotreeAttributeJson {
   name: string;
@@ -98,12 +103,36 @@ export function attributesJson(layout: RecordLayout, ranges: AttributeRanges, co
   return out;
 }
 
-/** Parses the attribute list of a metadata.json back into a record layout. */
-export function layoutFromMetadata(metadata: PotreeMetadataJson): RecordLayout {
-  const names = metadata.attributes.map((a) => a.name);
-  const layout = recordLayout({ rgb: names.includes('rgb'), intensity: names.includes('intensity'), classification: names.includes('classification') });
-  // Only files in our own order are readable by this helper; Potree itself reads any order.
-  const expected = ['position', ...(layout.attributes.rgb ? ['rgb'] : []), ...(layout.attributes.intensity ? ['intensity'] : []), ...(layout.attributes.classification ? ['classification'] : [])];
-  if (names.join(',') !== expected.join(',')) throw new Error(`unsupported Potree attribute order: ${names.join(',')}`);
-  return layout;
+/**
+ * The record layout of a metadata.json, in whatever order its attributes are listed; attributes Vestige
+ * does not read (normals, return numbers …) are stepped over by their size.
+ */
+export function layoutFromMetadata(metadata: Pick<PotreeMetadataJson, 'encoding' | 'attributes'>, file?: string): RecordLayout {
+  const where = file === undefined ? {} : { file };
+  if (metadata.encoding !== 'DEFAULT') {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `Potree encoding ${String(metadata.encoding)} is not supported (only DEFAULT records are read).`, { ...where, hint: 'Convert the point cloud with PotreeConverter without --encoding BROTLI, or rebuild the scene with `vestige scene build`.' });
+  }
+  const offsets = new Map<string, number>();
+  let at = 0;
+  for (const a of metadata.attributes) {
+    offsets.set(a.name, at);
+    at += a.size;
+  }
+  if (offsets.get('position') !== 0) {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', 'Potree records whose first attribute is not the int32 position are not supported.', where);
+  }
+  const offsetOf = (name: string): number => offsets.get(name) ?? -1;
+  return {
+    attributes: { rgb: offsets.has('rgb'), intensity: offsets.has('intensity'), classification: offsets.has('classification') },
+    bytesPerPoint: at,
+    rgbOffset: offsetOf('rgb'),
+    intensityOffset: offsetOf('intensity'),
+    classificationOffset: offsetOf('classification'),
+  };
+}
+
+/** 16 when the stored colours use the 16-bit range (LAS convention; Vestige writes 8-bit × 257), else 8. */
+export function rgbBits(metadata: Pick<PotreeMetadataJson, 'attributes'>): 8 | 16 {
+  const rgb = metadata.attributes.find((a) => a.name === 'rgb');
+  return rgb && Math.max(...rgb.max) > 255 ? 16 : 8;
 }
