@@ -5,10 +5,11 @@
  */
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { VIEWER_SOURCES } from '../../../../apps/viewer/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ALLOWED_PACKAGES: Record<string, string | null> = {
@@ -47,6 +48,12 @@ describe('the browser-safe scene core', () => {
       }
     }
     expect(offending).toEqual([]);
+  });
+
+  it('lies wholly inside the sources the viewer build is checked against, so a change to any of them rebuilds the viewer', () => {
+    const root = resolve(here, '../../../..');
+    const outside = importGraph(join(here, 'index.ts')).files.map((f) => relative(root, f)).filter((f) => !VIEWER_SOURCES.some((s) => f === s || f.startsWith(`${s}/`)));
+    expect(outside).toEqual([]);
   });
 
   it('uses no Node global (Buffer, process, require, __dirname) in any file it loads', () => {

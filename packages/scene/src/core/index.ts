@@ -27,17 +27,17 @@ export {
   type MeasuredScene,
 } from './measure.ts';
 export { SightLine, insideBox, type SightResult, type ClipBox } from './line-of-sight.ts';
+export { SavedViewSchema, SCENE_RECORD_SCHEMAS, type SavedView } from './record-schemas.ts';
 export {
-  SavedViewSchema,
-  SCENE_RECORD_SCHEMAS,
   SCENE_RECORD_ID,
   isSceneRecordCollection,
   sceneRecordKey,
   sceneRecordAction,
   compareRecordIds,
+  byRecordId,
+  nextMarkerLabel,
   sceneMeasurements,
   sceneMarkers,
-  type SavedView,
   type SceneRecordCollection,
   type SceneRecordValues,
   type StoredSceneRecord,

@@ -5,49 +5,23 @@
  * event, whether it came from the CLI, the server or the viewer. Markers, measurements and notes made by
  * the scene build itself live in the manifest's layers instead and are read-only ("built in").
  *
- * A new kind of scene record (camera paths, issue 16) is one more schema in `SCENE_RECORD_SCHEMAS`.
+ * A new kind of scene record (camera paths, issue 16) is one more collection here and one more schema
+ * in `SCENE_RECORD_SCHEMAS` (record-schemas.ts, kept apart so the viewer's bundle needs no zod).
  */
-import { z } from 'zod';
-import { AnnotationSchema, EvidenceMarkerSchema, MeasurementSchema, type Annotation, type EvidenceMarker, type Measurement, type SceneManifest } from '../manifest/schema.ts';
+import type { Annotation, EvidenceMarker, Measurement, SceneManifest } from '../manifest/schema.ts';
+import type { SavedView } from './record-schemas.ts';
 
-const vec3 = z.tuple([z.number(), z.number(), z.number()]);
-
-/** A view the officer saved: camera (source frame), clipping box and display settings. */
-export const SavedViewSchema = z.object({
-  id: z.string().min(1).max(200),
-  name: z.string().max(200),
-  camera: z.object({
-    projection: z.enum(['perspective', 'orthographic']),
-    /** Source frame. */
-    position: vec3,
-    target: vec3,
-    up: vec3.optional(),
-    fov: z.number().positive().max(179).optional(),
-    zoom: z.number().positive().optional(),
-  }),
-  clipBox: z.object({ min: vec3, max: vec3 }).nullable().optional(),
-  colorMode: z.string().max(40).optional(),
-  pointBudget: z.number().int().positive().optional(),
-  note: z.string().max(10_000).optional(),
-});
-export type SavedView = z.infer<typeof SavedViewSchema>;
-
-export const SCENE_RECORD_SCHEMAS = {
-  measurements: MeasurementSchema,
-  markers: EvidenceMarkerSchema,
-  annotations: AnnotationSchema,
-  views: SavedViewSchema,
-} as const;
-export type SceneRecordCollection = keyof typeof SCENE_RECORD_SCHEMAS;
+export type SceneRecordCollection = 'measurements' | 'markers' | 'annotations' | 'views';
 export interface SceneRecordValues {
   measurements: Measurement;
   markers: EvidenceMarker;
   annotations: Annotation;
   views: SavedView;
 }
+const COLLECTIONS: readonly SceneRecordCollection[] = ['measurements', 'markers', 'annotations', 'views'];
 
 export function isSceneRecordCollection(name: string): name is SceneRecordCollection {
-  return Object.hasOwn(SCENE_RECORD_SCHEMAS, name);
+  return (COLLECTIONS as readonly string[]).includes(name);
 }
 
 /** Record ids travel in URLs and file names: letters, digits, `.`, `_`, `-`. */
@@ -85,6 +59,19 @@ export function compareRecordIds(a: string, b: string): number {
   return pa.length - pb.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+/** The label of the next evidence marker: the lowest number not yet used in the scene, as on the physical markers. */
+export function nextMarkerLabel(markers: readonly Pick<EvidenceMarker, 'label'>[]): string {
+  const used = new Set(markers.map((m) => m.label));
+  let n = 1;
+  while (used.has(String(n))) n++;
+  return String(n);
+}
+
+/** Saved records in export order: by id, numbers compared as numbers. */
+export function byRecordId<T extends { id: string }>(records: readonly T[]): T[] {
+  return [...records].sort((a, b) => compareRecordIds(a.id, b.id));
+}
+
 /** Built-in entries of a layer type, in manifest order. */
 function builtIn<T>(manifest: Pick<SceneManifest, 'layers'>, pick: (layer: SceneManifest['layers'][number]) => readonly T[] | undefined): T[] {
   return manifest.layers.flatMap((l) => pick(l) ?? []);
@@ -93,11 +80,11 @@ function builtIn<T>(manifest: Pick<SceneManifest, 'layers'>, pick: (layer: Scene
 /** Every measurement of a scene in export order: built in (manifest order), then saved ones by id. */
 export function sceneMeasurements(manifest: Pick<SceneManifest, 'layers'>, saved: readonly Measurement[]): Measurement[] {
   const own = builtIn(manifest, (l) => (l.type === 'measurements' ? l.measurements : undefined));
-  return [...own, ...[...saved].sort((a, b) => compareRecordIds(a.id, b.id))];
+  return [...own, ...byRecordId(saved)];
 }
 
 /** Every evidence marker of a scene in export order: built in (manifest order), then saved ones by id. */
 export function sceneMarkers(manifest: Pick<SceneManifest, 'layers'>, saved: readonly EvidenceMarker[]): EvidenceMarker[] {
   const own = builtIn(manifest, (l) => (l.type === 'markers' ? l.markers : undefined));
-  return [...own, ...[...saved].sort((a, b) => compareRecordIds(a.id, b.id))];
+  return [...own, ...byRecordId(saved)];
 }

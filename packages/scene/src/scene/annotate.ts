@@ -10,8 +10,8 @@ import { schemaProblems } from '../manifest/parse.ts';
 import { measureScene, recomputeMeasurement, type MeasurementKind } from '../core/measure.ts';
 import {
   SCENE_RECORD_ID,
-  SCENE_RECORD_SCHEMAS,
-  compareRecordIds,
+  byRecordId,
+  nextMarkerLabel,
   sceneMarkers,
   sceneMeasurements,
   sceneRecordAction,
@@ -20,6 +20,7 @@ import {
   type SceneRecordValues,
   type StoredSceneRecord,
 } from '../core/records.ts';
+import { SCENE_RECORD_SCHEMAS } from '../core/record-schemas.ts';
 import type { Vec3 } from '../core/vector.ts';
 import { loadScene } from './build-scene.ts';
 
@@ -52,11 +53,11 @@ export function saveSceneRecord<C extends SceneRecordCollection>(store: CaseStor
 
 /** The saved records of one collection for a scene, ordered by id (built-in entries are in the manifest). */
 export function listSceneRecords<C extends SceneRecordCollection>(store: CaseStore, collection: C, sceneId: string): Array<SceneRecordValues[C] & { updatedAt: string }> {
-  return store
+  const records = store
     .listRecords<StoredSceneRecord<SceneRecordValues[C]>>(collection)
     .filter((r) => r.value?.sceneId === sceneId)
-    .map((r) => ({ ...r.value.value, updatedAt: r.updatedAt }))
-    .sort((a, b) => compareRecordIds(a.id, b.id));
+    .map((r) => ({ ...r.value.value, updatedAt: r.updatedAt }));
+  return byRecordId(records);
 }
 
 export function getSceneRecord<C extends SceneRecordCollection>(store: CaseStore, collection: C, sceneId: string, id: string): SceneRecordValues[C] | undefined {
@@ -104,9 +105,6 @@ export function addMeasurement(
 export function addMarker(store: CaseStore, sceneId: string, marker: Omit<EvidenceMarker, 'id' | 'label'> & { id?: string; label?: string }, operator: string): EvidenceMarker {
   const manifest = loadScene(store, sceneId);
   const all = sceneExportRows(store, manifest).markers;
-  const labels = new Set(all.map((k) => k.label));
-  let n = 1;
-  while (labels.has(String(n))) n++;
-  const body: EvidenceMarker = { ...marker, id: marker.id ?? nextId('M', all), label: marker.label ?? String(n) };
+  const body: EvidenceMarker = { ...marker, id: marker.id ?? nextId('M', all), label: marker.label ?? nextMarkerLabel(all) };
   return saveSceneRecord(store, manifest, 'markers', body, operator);
 }
