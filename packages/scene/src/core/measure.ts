@@ -171,10 +171,11 @@ export function measureScene(scene: MeasuredScene, kind: MeasurementKind, source
 }
 
 /**
- * Checks a value someone sent against its points: the value kept in the case (and shown in court) must
- * be the value of the points kept with it. Returns the recomputed result, or a problem in words.
+ * Measures a measurement someone sent, from its points: the value kept in the case (and shown in court)
+ * must be the value of the points kept with it. A value or unit sent with it must agree; returns the
+ * result, or a problem in words.
  */
-export function recomputeMeasurement(scene: MeasuredScene, m: { kind: MeasurementKind; points: readonly Vec3[]; value: number; unit: string }): MeasurementResult | string {
+export function recomputeMeasurement(scene: MeasuredScene, m: { kind: MeasurementKind; points: readonly Vec3[]; value?: number | undefined; unit?: string | undefined }): MeasurementResult | string {
   const problem = pointCountProblem(m.kind, m.points.length);
   if (problem) return problem;
   let result: MeasurementResult;
@@ -183,8 +184,8 @@ export function recomputeMeasurement(scene: MeasuredScene, m: { kind: Measuremen
   } catch (err) {
     return (err as Error).message;
   }
-  if (!(Math.abs(result.value - m.value) <= 1e-6 * Math.max(1, Math.abs(result.value)))) return `the value ${m.value} does not match its points (they give ${result.value})`;
-  if (m.unit !== result.unit) return `the unit ${m.unit} is not the unit of a ${m.kind} in this scene (${result.unit})`;
+  if (m.value !== undefined && !(Math.abs(result.value - m.value) <= 1e-6 * Math.max(1, Math.abs(result.value)))) return `the value ${m.value} does not match its points (they give ${result.value})`;
+  if (m.unit !== undefined && m.unit !== result.unit) return `the unit ${m.unit} is not the unit of a ${m.kind} in this scene (${result.unit})`;
   return result;
 }
 

@@ -26,7 +26,8 @@ export const SavedViewSchema = z.object({
 export type SavedView = z.infer<typeof SavedViewSchema>;
 
 export const SCENE_RECORD_SCHEMAS = {
-  measurements: MeasurementSchema,
+  /** Value, unit and ± may be left out: they are computed from the points (and checked when sent). */
+  measurements: MeasurementSchema.partial({ value: true, unit: true, uncertainty: true }),
   markers: EvidenceMarkerSchema,
   annotations: AnnotationSchema,
   views: SavedViewSchema,

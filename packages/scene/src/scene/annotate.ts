@@ -30,8 +30,9 @@ export function checkRecordId(id: string): void {
 
 /**
  * Validates and stores one scene record for `manifest`'s scene. A measurement keeps the value, unit and
- * ± that its points give in this scene (a different value sent with it is refused, never kept) and
- * names the operator who saved it. Returns what was stored.
+ * ± that its points give in this scene, measured here by the scene core (a different value or unit sent
+ * with it is refused, never kept; one sent without them is measured), and names the operator who saved
+ * it. Returns what was stored.
  */
 export function saveSceneRecord<C extends SceneRecordCollection>(store: CaseStore, manifest: SceneManifest, collection: C, body: unknown, operator: string): SceneRecordValues[C] {
   const parsed = SCENE_RECORD_SCHEMAS[collection].safeParse(body);
@@ -40,7 +41,7 @@ export function saveSceneRecord<C extends SceneRecordCollection>(store: CaseStor
   let value = parsed.data as SceneRecordValues[C];
   checkRecordId(value.id);
   if (collection === 'measurements') {
-    const m = value as Measurement;
+    const m = value as Partial<Measurement> & Pick<Measurement, 'id' | 'kind' | 'points'>;
     const result = recomputeMeasurement(manifest, m);
     if (typeof result === 'string') throw new VestigeError('E_PARAM_INVALID', `Measurement ${m.id}: ${result}.`);
     const { uncertainty: _sent, ...rest } = m;
