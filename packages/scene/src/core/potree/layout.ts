@@ -63,17 +63,45 @@ export class AttributeRanges {
   classMin = 255;
   classMax = 0;
 
-  merge(other: AttributeRanges): void {
+  /** Widens these ranges by another set, or the part of one a worker measured (positions, or the rest). */
+  merge(other: Partial<Pick<AttributeRanges, 'posMin' | 'posMax' | 'rgbMin' | 'rgbMax' | 'intensityMin' | 'intensityMax' | 'classMin' | 'classMax'>>): void {
     for (let k = 0; k < 3; k++) {
-      this.posMin[k] = Math.min(this.posMin[k]!, other.posMin[k]!);
-      this.posMax[k] = Math.max(this.posMax[k]!, other.posMax[k]!);
-      this.rgbMin[k] = Math.min(this.rgbMin[k]!, other.rgbMin[k]!);
-      this.rgbMax[k] = Math.max(this.rgbMax[k]!, other.rgbMax[k]!);
+      if (other.posMin) this.posMin[k] = Math.min(this.posMin[k]!, other.posMin[k]!);
+      if (other.posMax) this.posMax[k] = Math.max(this.posMax[k]!, other.posMax[k]!);
+      if (other.rgbMin) this.rgbMin[k] = Math.min(this.rgbMin[k]!, other.rgbMin[k]!);
+      if (other.rgbMax) this.rgbMax[k] = Math.max(this.rgbMax[k]!, other.rgbMax[k]!);
     }
-    this.intensityMin = Math.min(this.intensityMin, other.intensityMin);
-    this.intensityMax = Math.max(this.intensityMax, other.intensityMax);
-    this.classMin = Math.min(this.classMin, other.classMin);
-    this.classMax = Math.max(this.classMax, other.classMax);
+    if (other.intensityMin !== undefined) this.intensityMin = Math.min(this.intensityMin, other.intensityMin);
+    if (other.intensityMax !== undefined) this.intensityMax = Math.max(this.intensityMax, other.intensityMax);
+    if (other.classMin !== undefined) this.classMin = Math.min(this.classMin, other.classMin);
+    if (other.classMax !== undefined) this.classMax = Math.max(this.classMax, other.classMax);
+  }
+
+  /** Widens the colour, intensity and class ranges by the first `n` points of the arrays given. */
+  observeAttributes(n: number, rgb: Uint16Array | undefined, intensity: Uint16Array | undefined, classification: Uint8Array | undefined): void {
+    if (rgb) {
+      for (let i = 0; i < n * 3; i += 3) {
+        for (let k = 0; k < 3; k++) {
+          const v = rgb[i + k]!;
+          if (v < this.rgbMin[k]!) this.rgbMin[k] = v;
+          if (v > this.rgbMax[k]!) this.rgbMax[k] = v;
+        }
+      }
+    }
+    if (intensity) {
+      for (let i = 0; i < n; i++) {
+        const v = intensity[i]!;
+        if (v < this.intensityMin) this.intensityMin = v;
+        if (v > this.intensityMax) this.intensityMax = v;
+      }
+    }
+    if (classification) {
+      for (let i = 0; i < n; i++) {
+        const v = classification[i]!;
+        if (v < this.classMin) this.classMin = v;
+        if (v > this.classMax) this.classMax = v;
+      }
+    }
   }
 }
 
