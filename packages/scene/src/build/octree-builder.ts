@@ -37,7 +37,6 @@ import { OctreeWorkerPool } from './worker-pool.ts';
 import { writeOctree } from './write-octree.ts';
 import { FLAG_CLASS, FLAG_INTENSITY, FLAG_RGB, type LasSource } from './spill-format.mjs';
 
-export { insideStated } from './spill.ts';
 
 export interface OctreeBuildOptions {
   /** Empty folder for temp files and the three outputs (the caller creates and removes it). */
