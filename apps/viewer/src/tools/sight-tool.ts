@@ -3,7 +3,7 @@
  * the line is tested (scene core `SightLine`) against what is drawn now. Results are listed and drawn,
  * not kept in the case: they depend on the points loaded at the time.
  */
-import { formatLength, formatPoint, type SightResult, type Vec3 } from '@vestige/scene/core';
+import { distance, formatLength, formatPoint, type SightResult, type Vec3 } from '@vestige/scene/core';
 import { newRecordId, type ToolHost, type ViewerTool } from './tool.ts';
 
 export interface SightLineRecord {
@@ -49,7 +49,7 @@ export class SightTool implements ViewerTool {
     const units = this.host.manifest.units;
     this.host.status(
       result.visible
-        ? `Line of sight: VISIBLE — nothing drawn blocks the ${formatLength(Math.hypot(target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]), units)} line.`
+        ? `Line of sight: VISIBLE — nothing drawn blocks the ${formatLength(distance(eye, target), units)} line.`
         : `Line of sight: BLOCKED at ${formatLength(result.distance, units)} from the eye, by the point ${formatPoint(this.host.toSource(result.blocking!))}.`,
     );
     this.changed();

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import type { RecordLayout } from '../core/potree/layout.ts';
-import { KernelScratch, decodeRecords, pickRepresentatives, type QuantizedPoints } from '../potree/kernel.mjs';
+import { KernelScratch, pickRepresentatives, type QuantizedPoints } from '../potree/kernel.mjs';
+import { decodeRecords } from '../core/potree/records.mjs';
 import type { Chunk, UpperNode } from './chunk-plan.ts';
 import type { ChunkResult, OctreeWorkerPool } from './worker-pool.ts';
 

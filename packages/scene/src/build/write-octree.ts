@@ -7,7 +7,8 @@ import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
 import type { AttributeRanges, PotreeMetadataJson, RecordLayout } from '../core/potree/layout.ts';
-import { encodeRecords, type NodeBox } from '../potree/kernel.mjs';
+import type { NodeBox } from '../potree/kernel.mjs';
+import { encodeRecords } from '../core/potree/records.mjs';
 import { metadataBytes, potreeMetadata } from '../potree/metadata.ts';
 import type { BuiltChunk, MemoryNodes } from './subtrees.ts';
 

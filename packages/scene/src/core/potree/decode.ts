@@ -3,13 +3,14 @@ import { VestigeError } from '@vestige/evidence/errors';
 import type { PointChunk } from '../../points.ts';
 import { readHierarchy, type HierarchyNode } from './hierarchy.ts';
 import { layoutFromMetadata, type PotreeMetadataJson, type RecordLayout } from './layout.ts';
+import { decodeRecords } from './records.mjs';
 
 export function potreeNodes(metadata: Pick<PotreeMetadataJson, 'hierarchy'>, hierarchy: Uint8Array): HierarchyNode[] {
   return readHierarchy(hierarchy, metadata.hierarchy.firstChunkSize);
 }
 
 /**
- * Decodes `count` records (exactly one node's bytes) to points. Positions are `int × scale + (offset −
+ * Decodes `count` records (exactly one node's bytes, see records.mjs) to points. Positions are `int × scale + (offset −
  * origin)` in double precision: pass the scene origin to get origin-relative coordinates small enough
  * for float32, or leave it out for the source frame.
  */
@@ -23,25 +24,18 @@ export function decodePotreeRecords(
   if (records.byteLength < count * layout.bytesPerPoint) {
     throw new VestigeError('E_SCENE_INVALID', `${options.what ?? 'a Potree node'} is shorter than its ${count} points (${records.byteLength} bytes, ${layout.bytesPerPoint} per point).`);
   }
-  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const q = decodeRecords(records, count, layout);
   const positions = new Float64Array(count * 3);
-  const rgb = layout.rgbOffset >= 0 ? new Uint16Array(count * 3) : undefined;
-  const intensity = layout.intensityOffset >= 0 ? new Uint16Array(count) : undefined;
-  const classification = layout.classificationOffset >= 0 ? new Uint8Array(count) : undefined;
   const [sx, sy, sz] = metadata.scale;
   const origin = options.origin ?? [0, 0, 0];
   // The offset minus the origin in double precision first, so only a small remainder is added per point.
   const ox = metadata.offset[0] - origin[0]!, oy = metadata.offset[1] - origin[1]!, oz = metadata.offset[2] - origin[2]!;
-  for (let i = 0; i < count; i++) {
-    const o = i * layout.bytesPerPoint;
-    positions[i * 3] = view.getInt32(o, true) * sx + ox;
-    positions[i * 3 + 1] = view.getInt32(o + 4, true) * sy + oy;
-    positions[i * 3 + 2] = view.getInt32(o + 8, true) * sz + oz;
-    if (rgb) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = view.getUint16(o + layout.rgbOffset + 2 * k, true);
-    if (intensity) intensity[i] = view.getUint16(o + layout.intensityOffset, true);
-    if (classification) classification[i] = view.getUint8(o + layout.classificationOffset);
+  for (let i = 0; i < count * 3; i += 3) {
+    positions[i] = q.xyz[i]! * sx + ox;
+    positions[i + 1] = q.xyz[i + 1]! * sy + oy;
+    positions[i + 2] = q.xyz[i + 2]! * sz + oz;
   }
-  return { kind: 'points', count, positions, ...(rgb ? { rgb } : {}), ...(intensity ? { intensity } : {}), ...(classification ? { classification } : {}) };
+  return { kind: 'points', count, positions, ...(q.rgb ? { rgb: q.rgb } : {}), ...(q.intensity ? { intensity: q.intensity } : {}), ...(q.classification ? { classification: q.classification } : {}) };
 }
 
 /** Decodes one node of a whole octree.bin to source-frame points. */
