@@ -170,6 +170,17 @@ describe('scene build into a case', () => {
       expect(JSON.parse(captured.pop()!)[0].points).toBe(1065);
       expect(await run('scene', 'scale', 'cli', '--case', dir, '--operator', 'PC 1', '--from', '635619.85,848899.7,406.59', '--to', '635620.85,848899.7,406.59', '--known', '2')).toBe(0);
       expect(await run('scene', 'level', 'cli', '--case', dir, '--operator', 'PC 1', '--points', '0,0,0', '--points', '1,0,0', '--points', '0,1,0.01')).toBe(0);
+      // Measure and mark from the CLI: scene records, shown by `scene info` and exported.
+      expect(await run('scene', 'measure', 'cli', '--case', dir, '--operator', 'PC 1', '--kind', 'height', '--point', '635619.85,848899.7,406.59', '--point', '635619.85,848899.7,405.59', '--json')).toBe(0);
+      const measured = JSON.parse(captured.pop()!);
+      expect(measured.measurement).toMatchObject({ id: 'D-1', kind: 'height', unit: 'm', operator: 'PC 1' });
+      expect(measured.measurement.value).toBeLessThan(0);
+      expect(measured.text).toMatch(/^-\d+\.\d{3} m$/);
+      expect(await run('scene', 'mark', 'cli', '--case', dir, '--operator', 'PC 1', '--at', '635619.85,848899.7,406.59', '--note', 'casing')).toBe(0);
+      expect(captured.pop()).toMatch(/^marker 1 \(M-1\) at \(/);
+      expect(await run('scene', 'measure', 'cli', '--case', dir, '--operator', 'PC 1', '--kind', 'volume', '--point', '0,0,0')).not.toBe(0); // usage (64 once usage errors exit 64, issue 14 point 4)
+      expect(await run('scene', 'info', '--case', dir, 'cli')).toBe(0);
+      expect(captured.join('')).toContain('saved since the build: 1 measurements, 1 markers, 0 annotations, 0 views');
       const csvOut = join(tmp.dir, 'm.geojson');
       expect(await run('scene', 'export', 'cli', '--case', dir, '--what', 'markers', '--format', 'geojson', '--out', csvOut)).toBe(0);
       expect(JSON.parse(readFileSync(csvOut, 'utf8')).type).toBe('FeatureCollection');
