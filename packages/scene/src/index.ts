@@ -1,6 +1,7 @@
 // @vestige/scene — 3D formats in, Potree 2.0 octrees out, the scene manifest and scene records.
 // Everything the browser can use too lives in the scene core (`@vestige/scene/core`), re-exported here.
 export * from './core/index.ts';
+export type { ScanPhoto, ScanPhotoImage, ScanPhotoProjection } from './photos.ts';
 export { concatPointChunks } from './points.ts';
 export { writePotreeInMemory, pointChunkFromArrays, type PotreeFiles, type PotreeWriteOptions, type PointArrays } from './potree/memory.ts';
 export type { SceneFormat, SceneHeader, SceneReadOptions } from './formats/format.ts';

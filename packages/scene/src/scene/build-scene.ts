@@ -42,6 +42,8 @@ export interface BuildSceneOptions {
   tempDir?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** The case photo behind each viewpoint, by COLMAP image name, when the caller knows it (a reconstruction does); else found by file name. */
+  viewpointImages?: ReadonlyMap<string, { sha256: string; itemId: string }>;
 }
 
 export interface BuildSceneResult {
@@ -212,11 +214,12 @@ async function storeBlobs(store: CaseStore, resolved: ResolvedInput[], imported:
 
 const blobRef = (d: Digests) => ({ sha256: d.sha256, size: d.size });
 
-/** The photo viewpoints of each input as one layer per input, photos linked to case items by name. */
-function viewpointLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild): SceneLayer[] {
+/** The photo viewpoints of each input as one layer per input, photos linked to case items (as the caller names them, else by file name). */
+function viewpointLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
   const byInput = new Map<number, PhotoViewpoint[]>();
   for (const { viewpoint: v, input } of imported.viewpoints) {
-    const image = v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
+    const known = v.imageName ? options.viewpointImages?.get(v.imageName) : undefined;
+    const image = known ? { sha256: known.sha256, id: known.itemId } : v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
     const list = byInput.get(input) ?? [];
     list.push({
       id: v.id,
@@ -230,7 +233,7 @@ function viewpointLayers(store: CaseStore, resolved: ResolvedInput[], imported: 
   return [...byInput].map(([input, list]) => ({ type: 'viewpoints', id: `viewpoints-${input + 1}`, name: `Cameras — ${basename(resolved[input]!.path)}`, viewpoints: list, inputs: stored.inputIndexOf[input]! }));
 }
 
-function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, name: string): SceneLayer[] {
+function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, name: string, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
   const layers: SceneLayer[] = [];
   const { octree } = imported;
   if (stored.octree) {
@@ -254,7 +257,7 @@ function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Impo
     const mesh = g.mesh;
     layers.push({ type: 'mesh', id: `mesh-${i + 1}`, name: mesh.name, format: 'glb', file: blobRef(stored.glbs[i]!), offset: g.offset, bounds: meshBounds(mesh), vertices: mesh.positions.length / 3, triangles: mesh.indices.length / 3, inputs: stored.inputIndexOf[g.input]! });
   });
-  return [...layers, ...viewpointLayers(store, resolved, imported, stored)];
+  return [...layers, ...viewpointLayers(store, resolved, imported, stored, options)];
 }
 
 /** The recipe of the octree step: what, beside the inputs, decides the output bytes. */
@@ -317,7 +320,7 @@ export async function buildScene(store: CaseStore, options: BuildSceneOptions): 
     const recipe = octreeRecipe(imported.octree, resolved, options);
     const id = options.id ?? `scene-${createHash('sha256').update(JSON.stringify({ inputs: stored.inputEntries.map((i) => i.sha256), recipe, name: options.name ?? null })).digest('hex').slice(0, 12)}`;
     const name = options.name ?? basename(options.inputs[0]!);
-    const layers = sceneLayers(store, resolved, imported, stored, name);
+    const layers = sceneLayers(store, resolved, imported, stored, name, options);
     let all: Bounds | undefined = imported.octree.points > 0 ? imported.octree.bounds : undefined;
     for (const g of imported.glbs) all = unionBounds(all, meshBounds(g.mesh));
     const origin: [number, number, number] = all ? [Math.floor(all.min[0]), Math.floor(all.min[1]), Math.floor(all.min[2])] : [0, 0, 0];
