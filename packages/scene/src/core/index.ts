@@ -27,7 +27,26 @@ export {
   type MeasuredScene,
 } from './measure.ts';
 export { SightLine, insideBox, type SightResult, type ClipBox } from './line-of-sight.ts';
-export { SavedViewSchema, SCENE_RECORD_SCHEMAS, type SavedView } from './record-schemas.ts';
+export { SavedViewSchema, CameraPathSchema, CameraPathFileSchema, SCENE_RECORD_SCHEMAS, type SavedView } from './record-schemas.ts';
+export {
+  CAMERA_PATH_SCHEMA,
+  CAMERA_PATH_VERSION,
+  CAMERA_PATH_INTERPOLATION,
+  CAMERA_PATH_DESCRIPTION,
+  CameraPathSampler,
+  cameraPathDuration,
+  cameraPathFrameCount,
+  cameraPathProblems,
+  checkCameraPath,
+  cameraPathFile,
+  lookAtQuaternion,
+  poseDirection,
+  slerp,
+  centripetalCatmullRom,
+  type CameraPath,
+  type CameraKeyframe,
+  type CameraPose,
+} from './camera-path.ts';
 export {
   SCENE_RECORD_ID,
   isSceneRecordCollection,

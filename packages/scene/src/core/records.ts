@@ -5,20 +5,23 @@
  * event, whether it came from the CLI, the server or the viewer. Markers, measurements and notes made by
  * the scene build itself live in the manifest's layers instead and are read-only ("built in").
  *
- * A new kind of scene record (camera paths, issue 16) is one more collection here and one more schema
- * in `SCENE_RECORD_SCHEMAS` (record-schemas.ts, kept apart so the viewer's bundle needs no zod).
+ * A new kind of scene record is one more collection here and one more schema in `SCENE_RECORD_SCHEMAS`
+ * (record-schemas.ts, kept apart so the viewer's bundle needs no zod); camera paths (`camera-paths`, issue 16)
+ * were added so.
  */
 import type { Annotation, EvidenceMarker, Measurement, SceneManifest } from '../manifest/schema.ts';
 import type { SavedView } from './record-schemas.ts';
+import type { CameraPath } from './camera-path.ts';
 
-export type SceneRecordCollection = 'measurements' | 'markers' | 'annotations' | 'views';
+export type SceneRecordCollection = 'measurements' | 'markers' | 'annotations' | 'views' | 'camera-paths';
 export interface SceneRecordValues {
   measurements: Measurement;
   markers: EvidenceMarker;
   annotations: Annotation;
   views: SavedView;
+  'camera-paths': CameraPath;
 }
-const COLLECTIONS: readonly SceneRecordCollection[] = ['measurements', 'markers', 'annotations', 'views'];
+const COLLECTIONS: readonly SceneRecordCollection[] = ['measurements', 'markers', 'annotations', 'views', 'camera-paths'];
 
 export function isSceneRecordCollection(name: string): name is SceneRecordCollection {
   return (COLLECTIONS as readonly string[]).includes(name);
