@@ -1,7 +1,10 @@
-export { defineJobType, type JobType, type JobContext } from './job-type.ts';
+export { defineJobType, type JobType, type JobContext, type ChildJob } from './job-type.ts';
 export { JobRegistry } from './job-registry.ts';
 export type { QueueBackend, EnqueueOptions, JobRecord, JobState, QueueEvents } from './queue-backend.ts';
 export { LocalQueue } from './local-queue.ts';
-export { BullMqQueue, BullMqWorker, redisConnection, DEFAULT_QUEUE_NAME, type BullMqWorkerOptions } from './bullmq-queue.ts';
+export { BullMqQueue, redisConnection, DEFAULT_QUEUE_NAME } from './bullmq-queue.ts';
+export { BullMqWorker, type BullMqWorkerOptions } from './bullmq-worker.ts';
 export { capabilityQueueName, checkCapability, capabilityMissing } from './capabilities.ts';
+export { isBadInput, declinesWorker, errorInfo } from './failure.ts';
+export { workerName, readFarmLog, type FarmHistory } from './farm-log.ts';
 export { verifyCaseJob, ingestJob } from './evidence-jobs.ts';

@@ -1,14 +1,34 @@
 import type { ZodType } from 'zod';
+import type { EnqueueOptions } from './queue-backend.ts';
+
+/** A job to run as a child of the running one (see `JobContext.children`). */
+export interface ChildJob {
+  type: string;
+  payload: unknown;
+  options?: Pick<EnqueueOptions, 'attempts' | 'backoffMs'>;
+}
 
 export interface JobContext {
-  /** Aborted when the job is cancelled or the worker shuts down; long jobs must check it. */
+  /** Aborted when the job is cancelled, times out, or the worker shuts down; long jobs must check it. */
   readonly signal: AbortSignal;
   /** 1 for the first try, 2 for the first retry … */
   readonly attempt: number;
   readonly jobId: string;
+  /** The worker running this attempt (`host-pid`), as the job log and block lists name it. */
+  readonly worker: string;
   /** Reports progress in [0, 1] with an optional plain-words message. */
   progress(fraction: number, message?: string): void;
+  /** Adds a line to the job's log (kept with the job: in Redis on BullMQ, so another worker can read it). */
   log(message: string): void;
+  /** Every line of this job's log written before this attempt (earlier attempts, other workers, the farm's lines). */
+  history(): Promise<string[]>;
+  /**
+   * Runs `jobs` as children of this job (a BullMQ flow: parent and children) and resolves with their
+   * results in order; a child that fails for good rejects with its error. Children of one `stage` are
+   * made once: on BullMQ the parent stops here and is run again from the start when its children are
+   * done, so everything before the last `children` call must give the same stages and children again.
+   */
+  children(stage: string, jobs: readonly ChildJob[]): Promise<unknown[]>;
 }
 
 /**
@@ -20,6 +40,10 @@ export interface JobType<Payload = unknown, Result = unknown> {
   readonly schema: ZodType<Payload>;
   /** A capability the node must have (e.g. `cuda`); such jobs go only to workers that advertise it. */
   readonly requires?: string;
+  /** Longest one attempt may run (ms); past it the attempt fails with E_JOB_TIMEOUT (and may be retried). */
+  timeoutMs?(payload: Payload): number | undefined;
+  /** Failures of one job on one worker before that worker is block-listed for the job (none: no limit). */
+  failuresPerWorker?(payload: Payload): number | undefined;
   run(payload: Payload, ctx: JobContext): Promise<Result>;
 }
 

@@ -18,6 +18,11 @@ export interface JobRecord<Result = unknown> {
   progress: number;
   result?: Result;
   error?: { code: string; message: string };
+  /** The parent job (a flow), when this is a child. */
+  parentId?: string;
+  /** When it was queued and when it finished (ISO 8601), when known. */
+  createdAt?: string;
+  finishedAt?: string;
 }
 
 export interface QueueEvents {
@@ -37,6 +42,15 @@ export interface QueueBackend {
   /** Resolves with the job's result, or rejects with its final error. */
   waitFor<Result = unknown>(jobId: string): Promise<Result>;
   get(jobId: string): Promise<JobRecord | undefined>;
+  /** Jobs the queue holds, newest first (at most `limit`, default 100). */
+  list(options?: { states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
+  /** The job's log: its own lines and the farm's (attempts, failures, block lists, takeovers). */
+  logs(jobId: string): Promise<string[]>;
+  /** Cancels a job that waits or runs, and the children of a flow. */
   cancel(jobId: string): Promise<void>;
+  /** Runs a failed job again (and its failed children): frames or batches already done are kept. */
+  retry(jobId: string): Promise<void>;
+  /** Calls `events` for every job of this queue until the returned function is called. */
+  watch(events: QueueEvents): () => void;
   close(): Promise<void>;
 }
