@@ -3,7 +3,19 @@
  * shape of a point cloud without colour reads like a lit surface, with no normals needed
  * (Boucheny, "Interactive scientific visualization of large datasets", 2009).
  */
-import { Camera, Color, DepthTexture, Mesh, OrthographicCamera, PlaneGeometry, Scene, ShaderMaterial, UnsignedIntType, Vector2, WebGLRenderTarget, type WebGLRenderer } from 'three';
+import { Camera, Color, DepthTexture, LinearSRGBColorSpace, Mesh, OrthographicCamera, PlaneGeometry, Scene, ShaderMaterial, UnsignedIntType, Vector2, WebGLRenderTarget, type WebGLRenderer } from 'three';
+
+/** The viewer's background, #14181d. */
+export const BACKGROUND = 0x14181d;
+
+/**
+ * `hex` as the numbers the shader must write. `new Color(hex)` converts an sRGB hex to linear values
+ * (three.js colour management), and this shader writes its uniform to the canvas unconverted, so the
+ * background came out nearly black ((1, 2, 3) instead of (20, 24, 29)) whenever EDL was on.
+ */
+function displayValues(hex: number): Color {
+  return new Color().setRGB(((hex >> 16) & 255) / 255, ((hex >> 8) & 255) / 255, (hex & 255) / 255, LinearSRGBColorSpace);
+}
 
 export class EyeDomeLighting {
   private target: WebGLRenderTarget;
@@ -26,7 +38,7 @@ export class EyeDomeLighting {
         uOrtho: { value: false },
         uStrength: { value: 1 },
         uRadius: { value: 1.4 },
-        uBackground: { value: new Color(0x14181d) },
+        uBackground: { value: displayValues(BACKGROUND) },
       },
       vertexShader: /* glsl */ `varying vec2 vUv; void main() { vUv = uv; gl_Position = vec4(position.xy, 0.0, 1.0); }`,
       fragmentShader: /* glsl */ `

@@ -1,6 +1,7 @@
 import type { Measurement, MeasurementKind, Vec3 } from '@vestige/scene/core';
 import { Api, ApiError } from './api.ts';
 import type { MeasureTool } from './tools/measure-tool.ts';
+import { renderSize, startRenderMode } from './render-mode.ts';
 import type { SceneResponse } from './types.ts';
 import { h, Panel, Warnings } from './ui.ts';
 import { Viewer, type ToolName } from './viewer.ts';
@@ -125,6 +126,8 @@ async function main(): Promise<void> {
     throw err;
   }
   performance.mark('vestige:manifest');
+  const render = renderSize(params.get('render'));
+  if (render) return startRenderMode(api, scene, render.width, render.height);
   document.title = `${scene.manifest.name} — ${scene.case.reference || scene.case.name} — Vestige`;
   let viewer: Viewer;
   let panel: Panel | undefined;

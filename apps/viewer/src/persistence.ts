@@ -1,12 +1,13 @@
 /**
- * The scene's records as the viewer holds them — measurements, evidence markers, notes and saved views —
+ * The scene's records as the viewer holds them — measurements, evidence markers, notes, saved views and
+ * camera paths —
  * and their saving: each added or changed one is sent to the server (a case record with a custody event
  * there); in a read-only presentation nothing is sent. Built-in entries come from the manifest's layers
  * and cannot be deleted.
  */
 import { byRecordId, sceneMarkers, sceneMeasurements, type SceneManifest, type SceneRecordCollection, type SceneRecordValues } from '@vestige/scene/core';
 import type { Api } from './api.ts';
-import type { AnnotationRecord, MarkerRecord, MeasurementRecord, Shown, ViewRecord } from './types.ts';
+import type { AnnotationRecord, CameraPathRecord, MarkerRecord, MeasurementRecord, Shown, ViewRecord } from './types.ts';
 
 export interface RecordEvents {
   warn(message: string): void;
@@ -24,7 +25,7 @@ export function bare<T extends object>(record: Shown<T>): T {
 }
 
 export class SceneRecordStore {
-  private readonly saved: Held = { measurements: [], markers: [], annotations: [], views: [] };
+  private readonly saved: Held = { measurements: [], markers: [], annotations: [], views: [], 'camera-paths': [] };
   private readonly builtIn: { measurements: MeasurementRecord[]; markers: MarkerRecord[]; annotations: AnnotationRecord[] };
 
   constructor(
@@ -57,6 +58,10 @@ export class SceneRecordStore {
 
   get views(): ViewRecord[] {
     return this.saved.views;
+  }
+
+  get cameraPaths(): CameraPathRecord[] {
+    return byRecordId(this.saved['camera-paths']);
   }
 
   /** The rows an export writes, exactly as the server and the CLI would write them. */

@@ -16,6 +16,8 @@ export interface SharedPointUniforms {
   uClip: IUniform<boolean>;
   uClipMin: IUniform<Vector3>;
   uClipMax: IUniform<Vector3>;
+  /** Round points (a disc) or square ones (the whole point sprite): a render recipe's point shape. */
+  uRound: IUniform<boolean>;
 }
 
 export function sharedPointUniforms(): SharedPointUniforms {
@@ -30,6 +32,7 @@ export function sharedPointUniforms(): SharedPointUniforms {
     uClip: { value: false },
     uClipMin: { value: new Vector3(-1e9, -1e9, -1e9) },
     uClipMax: { value: new Vector3(1e9, 1e9, 1e9) },
+    uRound: { value: true },
   };
 }
 
@@ -77,12 +80,13 @@ void main() {
 `;
 
 const fragmentShader = /* glsl */ `
+uniform bool uRound;
 varying vec3 vColor;
 varying float vClipped;
 void main() {
   if (vClipped > 0.5) discard;
   vec2 c = gl_PointCoord - 0.5;
-  if (dot(c, c) > 0.25) discard;
+  if (uRound && dot(c, c) > 0.25) discard;
   gl_FragColor = vec4(vColor, 1.0);
 }
 `;

@@ -56,6 +56,8 @@ export interface PotreeLayerEvents {
 }
 
 const MAX_CONCURRENT = 4;
+/** Render mode loads a level's missing nodes together (no frame is drawn meanwhile, so nothing competes with them). */
+const RENDER_CONCURRENT = 8;
 
 export class PotreeLayer {
   readonly group = new Group();
@@ -69,6 +71,7 @@ export class PotreeLayer {
   visiblePoints = 0;
   loadedPoints = 0;
   private inFlight = 0;
+  private readonly loads = new Set<Promise<void>>();
   private frame = 0;
   private readonly loadedNodes = new Set<PotreeNode>();
   private layout!: RecordLayout;
@@ -157,7 +160,13 @@ export class PotreeLayer {
     });
   }
 
-  private async loadNode(node: PotreeNode): Promise<void> {
+  private loadNode(node: PotreeNode): Promise<void> {
+    const done = this.fetchNode(node).finally(() => this.loads.delete(done));
+    this.loads.add(done);
+    return done;
+  }
+
+  private async fetchNode(node: PotreeNode): Promise<void> {
     node.loading = true;
     this.inFlight++;
     try {
@@ -213,6 +222,46 @@ export class PotreeLayer {
    * Returns true while something is still loading (so the caller keeps rendering).
    */
   update(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): boolean {
+    const wanted = this.select(camera, viewportHeight, pointBudget, maxScreenError);
+    for (const { node } of wanted) {
+      if (this.inFlight >= MAX_CONCURRENT) break;
+      void this.loadNode(node);
+    }
+    this.evict(pointBudget * 2);
+    return this.inFlight > 0 || wanted.length > 0;
+  }
+
+  /**
+   * Render mode's load-then-draw: selects for this camera and loads every missing node the selection
+   * reaches, level after level, until the selection is the one the point budget gives with everything
+   * loaded. What is drawn then depends only on the camera, the budget and the octree, never on the order
+   * or timing in which nodes arrived. Returns the nodes that failed to load (their warnings went out).
+   */
+  async loadSelection(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): Promise<PotreeNode[]> {
+    const failed: PotreeNode[] = [];
+    for (;;) {
+      const wanted = this.select(camera, viewportHeight, pointBudget, maxScreenError);
+      if (wanted.length === 0) {
+        // Nodes an earlier interactive frame started are not "wanted" again: wait for them, then look again.
+        if (this.loads.size === 0) break;
+        await Promise.all(this.loads);
+        continue;
+      }
+      for (let i = 0; i < wanted.length; i += RENDER_CONCURRENT) await Promise.all(wanted.slice(i, i + RENDER_CONCURRENT).map(({ node }) => this.loadNode(node)));
+      failed.push(...wanted.filter(({ node }) => node.failed).map(({ node }) => node));
+    }
+    this.evict(pointBudget * 2);
+    return failed;
+  }
+
+  /**
+   * Walks the tree from the root in order of on-screen size, keeps nodes in the view frustum until the
+   * point budget is spent, makes exactly those visible, and returns the missing nodes the walk reached
+   * (most important first). Draw order follows node names, not load order: three.js sorts objects of
+   * equal render order by material id, and each node's material is made when it arrives, so without this
+   * two runs could draw coincident points in different orders (measured: up to 18 % of pixels differed).
+   */
+  private select(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): Array<{ node: PotreeNode; priority: number }> {
     this.frame++;
     const world = this.group.matrixWorld;
     const frustum = new Frustum().setFromProjectionMatrix(new Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).multiply(world));
@@ -253,17 +302,14 @@ export class PotreeLayer {
       for (const child of node.children) if (child) queue.push({ node: child, priority: priorityOf(child) });
     }
     for (const n of this.loadedNodes) if (n.object) n.object.visible = false;
-    for (const n of visible) if (n.object) n.object.visible = true;
+    const byName = visible.filter((n) => n.object).sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    byName.forEach((n, i) => {
+      n.object!.visible = true;
+      n.object!.renderOrder = i;
+    });
     this.visibleNodes = visible;
     this.visiblePoints = points;
-
-    wanted.sort((a, b) => b.priority - a.priority);
-    for (const { node } of wanted) {
-      if (this.inFlight >= MAX_CONCURRENT) break;
-      void this.loadNode(node);
-    }
-    this.evict(pointBudget * 2);
-    return this.inFlight > 0 || wanted.length > 0;
+    return wanted.sort((a, b) => b.priority - a.priority);
   }
 
   /** Frees the least recently drawn nodes once more than `limit` points are held. */

@@ -3,7 +3,7 @@
  * (`@vestige/scene/core`, the one definition the server validates with); the viewer only marks which
  * entries came with the scene build (read-only) and when a saved one last changed.
  */
-import type { Annotation, EvidenceMarker, Measurement, SavedView, SceneManifest } from '@vestige/scene/core';
+import type { Annotation, CameraPath, EvidenceMarker, Measurement, SavedView, SceneManifest } from '@vestige/scene/core';
 
 /** A record as the viewer holds it: `builtIn` when it came in the manifest (not deletable). */
 export type Shown<T> = T & { builtIn?: boolean; updatedAt?: string };
@@ -12,6 +12,7 @@ export type MeasurementRecord = Shown<Measurement>;
 export type MarkerRecord = Shown<EvidenceMarker>;
 export type AnnotationRecord = Shown<Annotation>;
 export type ViewRecord = Shown<SavedView>;
+export type CameraPathRecord = Shown<CameraPath>;
 
 export interface SceneResponse {
   manifest: SceneManifest;

@@ -11,7 +11,7 @@
 import { AmbientLight, Box3, BufferGeometry, Color, DirectionalLight, Float32BufferAttribute, Group, Matrix4, OrthographicCamera, PerspectiveCamera, Points, Scene, Vector3, WebGLRenderer, type Object3D } from 'three';
 import { MEASUREMENT_KINDS, formatPoint, invertAffine, toDisplayed, toSource, type MutableVec3, type SavedView, type SceneManifest, type SightResult, type Vec3 } from '@vestige/scene/core';
 import { Api, IntegrityError } from './api.ts';
-import { EyeDomeLighting } from './edl.ts';
+import { BACKGROUND, EyeDomeLighting } from './edl.ts';
 import { NavigationControls } from './navigation.ts';
 import { Overlay } from './overlay.ts';
 import { SceneRecordStore } from './persistence.ts';
@@ -34,6 +34,11 @@ export interface ViewerCallbacks {
   warn(message: string): void;
   status(message: string): void;
   changed(): void;
+}
+
+/** Render mode (render-mode.ts): a fixed drawing size at pixel ratio 1, no loop; frames drawn on request. */
+export interface ViewerOptions {
+  render?: { width: number; height: number };
 }
 
 export interface ViewerInfo {
@@ -85,10 +90,13 @@ export class Viewer implements ToolHost {
     readonly api: Api,
     readonly info: ViewerInfo,
     private readonly cb: ViewerCallbacks,
+    readonly options: ViewerOptions = {},
   ) {
-    this.renderer = new WebGLRenderer({ antialias: false, powerPreference: 'high-performance' });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-    this.renderer.setClearColor(new Color(0x14181d));
+    // Render mode keeps the drawing buffer so that it can be read after the frame (toBlob), and never
+    // scales it by the screen's pixel ratio: a frame's pixels must not depend on the machine's display.
+    this.renderer = new WebGLRenderer({ antialias: false, powerPreference: 'high-performance', preserveDrawingBuffer: options.render !== undefined });
+    this.renderer.setPixelRatio(options.render ? 1 : Math.min(window.devicePixelRatio, 2));
+    this.renderer.setClearColor(new Color(BACKGROUND));
     container.appendChild(this.renderer.domElement);
     this.renderer.domElement.addEventListener('webglcontextlost', (e) => {
       e.preventDefault();
@@ -124,8 +132,10 @@ export class Viewer implements ToolHost {
       sight: this.sight,
     };
     this.resize();
-    new ResizeObserver(() => this.resize()).observe(container);
-    this.installPointer();
+    if (!options.render) {
+      new ResizeObserver(() => this.resize()).observe(container);
+      this.installPointer();
+    }
   }
 
   get camera(): PerspectiveCamera | OrthographicCamera {
@@ -140,10 +150,10 @@ export class Viewer implements ToolHost {
 
   async load(): Promise<void> {
     const tasks: Promise<void>[] = [];
-    for (const layer of this.manifest.layers) {
-      if (layer.type === 'pointcloud') tasks.push(this.openPointCloud(layer));
-      else if (layer.type === 'mesh') tasks.push(this.loadMesh(layer.id, layer.name, layer.file.sha256, layer.bounds, layer.offset));
-    }
+    this.manifest.layers.forEach((layer, order) => {
+      if (layer.type === 'pointcloud') tasks.push(this.openPointCloud(layer, order));
+      else if (layer.type === 'mesh') tasks.push(this.loadMesh(layer.id, layer.name, layer.file.sha256, layer.bounds, layer.offset, order));
+    });
     await Promise.all(tasks);
     if (!this.layers.some((l) => l.hasRgb)) {
       this.colorMode = this.layers.some((l) => l.hasIntensity) ? 'intensity' : 'uniform';
@@ -152,15 +162,19 @@ export class Viewer implements ToolHost {
     this.setColorMode(this.colorMode);
     if (this.bounds.isEmpty()) this.bounds.set(new Vector3(-5, -5, -5), new Vector3(5, 5, 5));
     this.uniforms.uHeightRange.value.set(this.bounds.min.z, this.bounds.max.z);
-    this.photos.draw(this.frame, this.bounds);
     this.navigation.resetView();
     this.navigation.rememberInitialView();
+    // A rendered frame shows the scene's layers only: records saved later must not change it.
+    if (this.options.render) return;
+    this.photos.draw(this.frame, this.bounds);
     await this.records.load();
     this.invalidate();
   }
 
-  private async openPointCloud(layer: Extract<SceneManifest['layers'][number], { type: 'pointcloud' }>): Promise<void> {
+  /** `order`: the layer's place in the manifest, which fixes its draw order (groups are drawn by render order). */
+  private async openPointCloud(layer: Extract<SceneManifest['layers'][number], { type: 'pointcloud' }>, order: number): Promise<void> {
     const pl = new PotreeLayer(layer, this.api, this.manifest.id, this.manifest.origin.offset, this.uniforms, { onWarning: (m) => this.cb.warn(m), onNodeLoaded: () => this.invalidate() });
+    pl.group.renderOrder = order;
     this.layers.push(pl);
     this.frame.add(pl.group);
     try {
@@ -171,7 +185,7 @@ export class Viewer implements ToolHost {
     }
   }
 
-  private async loadMesh(id: string, name: string, sha256: string, bounds: { min: Vec3; max: Vec3 }, offset: Vec3): Promise<void> {
+  private async loadMesh(id: string, name: string, sha256: string, bounds: { min: Vec3; max: Vec3 }, offset: Vec3, order: number): Promise<void> {
     try {
       const bytes = await this.api.verifiedBlob(sha256, `${name}: mesh`);
       // Loaded on demand: most scenes have no mesh, and the first frame should not wait for this code.
@@ -179,6 +193,7 @@ export class Viewer implements ToolHost {
       const gltf = await new GLTFLoader().parseAsync(bytes, '');
       const g = new Group();
       g.name = `mesh:${id}`;
+      g.renderOrder = order;
       // glb vertices + layer offset = source frame; subtract the origin in double precision (in the matrix).
       const o = this.manifest.origin.offset;
       g.position.set(offset[0] - o[0], offset[1] - o[1], offset[2] - o[2]);
@@ -243,20 +258,13 @@ export class Viewer implements ToolHost {
   renderFrame(): void {
     this.needsRender = false;
     const camera = this.camera;
-    camera.updateMatrixWorld();
-    this.scene.updateMatrixWorld();
-    const h = this.renderer.domElement.clientHeight || 1;
-    const ortho = this.navigation.isOrthographic;
-    const { perspective, ortho: oc } = this.navigation;
-    this.uniforms.uOrtho.value = ortho;
-    this.uniforms.uScreenScale.value = ortho ? (h * oc.zoom) / (oc.top - oc.bottom) : h / (2 * Math.tan((perspective.fov * Math.PI) / 360));
+    const h = this.prepareFrame();
     let loading = false;
     for (const layer of this.layers) {
       if (layer.root && layer.update(camera, h, this.pointBudget, this.maxScreenError)) loading = true;
     }
     this.loading = loading;
-    if (this.useEdl) this.edl.render(this.renderer, this.scene, camera);
-    else this.renderer.render(this.scene, camera);
+    this.draw();
     const drawn = this.layers.reduce((s, l) => s + l.visiblePoints, 0);
     if (this.firstFrameAt === null && (drawn > 0 || (this.layers.length === 0 && this.meshes.length > 0))) {
       this.firstFrameAt = performance.now();
@@ -268,9 +276,28 @@ export class Viewer implements ToolHost {
     this.cb.status(`${formatCount(drawn)} points drawn · ${formatCount(loaded)} loaded · ${(this.api.bytesReceived / 1e6).toFixed(1)} MB received${loading ? ' · loading…' : ''}`);
   }
 
+  /** Brings matrices and the size uniforms up to date for the camera; returns the drawing height in CSS px. */
+  prepareFrame(): number {
+    const camera = this.camera;
+    camera.updateMatrixWorld();
+    this.scene.updateMatrixWorld();
+    const h = this.renderer.domElement.clientHeight || 1;
+    const ortho = this.navigation.isOrthographic;
+    const { perspective, ortho: oc } = this.navigation;
+    this.uniforms.uOrtho.value = ortho;
+    this.uniforms.uScreenScale.value = ortho ? (h * oc.zoom) / (oc.top - oc.bottom) : h / (2 * Math.tan((perspective.fov * Math.PI) / 360));
+    return h;
+  }
+
+  /** Draws what the layers have made visible, with eye-dome lighting when it is on. */
+  draw(): void {
+    if (this.useEdl) this.edl.render(this.renderer, this.scene, this.camera);
+    else this.renderer.render(this.scene, this.camera);
+  }
+
   resize(): void {
-    const w = this.container.clientWidth || 1;
-    const h = this.container.clientHeight || 1;
+    const w = this.options.render?.width ?? (this.container.clientWidth || 1);
+    const h = this.options.render?.height ?? (this.container.clientHeight || 1);
     this.renderer.setSize(w, h, false);
     this.renderer.domElement.style.width = `${w}px`;
     this.renderer.domElement.style.height = `${h}px`;

@@ -1,13 +1,16 @@
+import * as fs from 'node:fs';
 import { JobRegistry, ingestJob, verifyCaseJob } from '@vestige/jobs';
 import { colmapEngine, reconstructDenseJob, reconstructSparseJob } from '@vestige/reconstruct';
+import { CHROMIUM_PATH, renderJobTypes } from '@vestige/render';
 import { facesJob, triageJob } from '@vestige/vision';
+import { renderNode } from './render-host.ts';
 
 /** Every job type a `vestige worker` can run. Packages export their job types; they are listed here. */
 export function jobRegistry(): JobRegistry {
-  return new JobRegistry().register(ingestJob, verifyCaseJob, reconstructSparseJob, reconstructDenseJob, triageJob, facesJob);
+  return new JobRegistry().register(ingestJob, verifyCaseJob, reconstructSparseJob, reconstructDenseJob, triageJob, facesJob, ...renderJobTypes(renderNode));
 }
 
-/** Capabilities this machine has for the embedded queue: `cuda` when its COLMAP was built with CUDA. */
+/** Capabilities this machine has for the embedded queue: `cuda` when its COLMAP was built with CUDA, `render` when Chromium is installed. */
 export function localCapabilities(): string[] {
-  return colmapEngine.probe().dense ? ['cuda'] : [];
+  return [...(colmapEngine.probe().dense ? ['cuda'] : []), ...(fs.existsSync(CHROMIUM_PATH) ? ['render'] : [])];
 }

@@ -19,3 +19,4 @@ export { analyseMetadata, type MetadataFindings, type MetadataCheck } from './au
 export { errorLevelAnalysis } from './authenticate/ela.ts';
 export { noiseResidualMap } from './authenticate/noise.ts';
 export { buildEnhancementReport, type ReportOptions, type EnhancementReport } from './report/court-report.ts';
+export { esc, dataUri, table, code, paramsBlock, REPORT_CSS } from './report/html.ts';

@@ -275,6 +275,19 @@ export function poseDirection(q: readonly [number, number, number, number]): Mut
   return [-(2 * (x * z + w * y)), -(2 * (y * z - w * x)), -(1 - 2 * (x * x + y * y))];
 }
 
+/** A saved view's camera as a keyframe (an orthographic view keeps its position and target; the path is perspective). */
+export function keyframeFromView(view: { id: string; name: string; camera: { position: Vec3; target: Vec3; fov?: number | undefined } }, time: number): CameraKeyframe {
+  return { position: [...view.camera.position], target: [...view.camera.target], fov: view.camera.fov ?? 60, time, viewId: view.id, name: view.name };
+}
+
+/** A path through saved views in the given order, `secondsBetween` apart: how the viewer and the CLI build one. */
+export function cameraPathFromViews(
+  views: ReadonlyArray<{ id: string; name: string; camera: { position: Vec3; target: Vec3; fov?: number | undefined } }>,
+  options: { id: string; name: string; fps: number; secondsBetween: number },
+): CameraPath {
+  return { id: options.id, name: options.name, fps: options.fps, keyframes: views.map((v, i) => keyframeFromView(v, i * options.secondsBetween)) };
+}
+
 /** The file an export writes (and an import reads): the path with its schema name and version. */
 export function cameraPathFile(path: CameraPath, context: { sceneId: string; units: string }): Record<string, unknown> {
   return { schema: CAMERA_PATH_SCHEMA, version: CAMERA_PATH_VERSION, sceneId: context.sceneId, frame: 'source', units: context.units, interpolation: CAMERA_PATH_INTERPOLATION, ...path };

@@ -39,6 +39,8 @@ export {
   cameraPathProblems,
   checkCameraPath,
   cameraPathFile,
+  cameraPathFromViews,
+  keyframeFromView,
   lookAtQuaternion,
   poseDirection,
   slerp,

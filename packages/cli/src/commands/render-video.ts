@@ -1,0 +1,130 @@
+import * as fs from 'node:fs';
+import { VestigeError } from '@vestige/evidence';
+import { formatEta, runRender, submitRender, type RenderProgressReport, type RenderSummary } from '@vestige/render';
+import { CameraPathFileSchema, CameraPathSchema, getSceneRecord, loadScene, schemaProblems, type CameraPath } from '@vestige/scene';
+import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
+import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
+import { closeRenderNode } from '../render-host.ts';
+import { RENDER_OPTIONS_USAGE, recipeSettings, renderOptions, renderQueue } from '../render-options.ts';
+import { ProgressBar } from '../progress.ts';
+
+/** The camera path from the case (--path ID) or a file (--path-file, as the viewer exports it). */
+function cameraPath(store: Parameters<typeof getSceneRecord>[0], sceneId: string, values: Record<string, unknown>): CameraPath {
+  if (typeof values['path-file'] === 'string') {
+    const file = values['path-file'];
+    let json: unknown;
+    try {
+      json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new VestigeError('E_INPUT_UNREADABLE', `${file} is not readable JSON: ${(err as Error).message}`, { file });
+    }
+    const parsed = CameraPathFileSchema.safeParse(json);
+    if (!parsed.success) throw new VestigeError('E_RECIPE_INVALID', `${file} is not a Vestige camera path: ${schemaProblems(parsed.error.issues, 3)}.`, { file, hint: 'Export one from the viewer (Camera paths → Export) or with `vestige scene path export`.' });
+    return CameraPathSchema.parse(parsed.data);
+  }
+  if (typeof values.path !== 'string') throw new VestigeError('E_USAGE', 'render video needs --path ID (a camera path saved in the scene) or --path-file FILE.');
+  const path = getSceneRecord(store, 'camera-paths', sceneId, values.path);
+  if (!path) throw new VestigeError('E_INPUT_MISSING', `No camera path '${values.path}' in scene ${sceneId}.`, { hint: 'List them with `vestige scene path list SCENE-ID --case DIR`.' });
+  return path;
+}
+
+function frameRange(value: unknown): { from: number; to: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(String(value));
+  if (!m) throw new VestigeError('E_USAGE', `--frames needs FROM-TO (0-based, inclusive), e.g. 0-47, not '${String(value)}'.`);
+  return { from: Number(m[1]), to: Number(m[2]) };
+}
+
+/** A bar on a terminal; otherwise a line about every tenth of the render. */
+function progressPrinter(out: CommandOutput): (p: RenderProgressReport) => void {
+  const bar = new ProgressBar(out.interactive, 'frames');
+  let lastTenth = -1;
+  return (p) => {
+    if (out.interactive) return bar.update(p.done, p.total);
+    const tenth = Math.floor((p.done / Math.max(1, p.total)) * 10);
+    if (tenth === lastTenth || out.json) return;
+    lastTenth = tenth;
+    out.stderr(`frames ${p.done}/${p.total}, ${p.rate.toFixed(2)} frames/s, ETA ${formatEta(p.etaS)}`);
+  };
+}
+
+function printSummary(out: CommandOutput, s: RenderSummary): void {
+  if (out.json) return out.stdout(JSON.stringify(s));
+  out.stdout(`render ${s.renderId}: ${s.frames} frames of scene ${s.sceneId}, render class ${s.renderClasses.join(', ')}`);
+  out.stdout(`  video  ${s.video.itemId}  sha256 ${s.video.sha256}`);
+  if (s.master) out.stdout(`  master ${s.master.itemId}  sha256 ${s.master.sha256}`);
+  if (s.report) out.stdout(`  report ${s.report.itemId}  sha256 ${s.report.sha256}`);
+  out.stdout(`  provenance ${s.provenanceId}; every frame's SHA-256 is in it and in the report`);
+}
+
+export const command: CliCommand = {
+  name: 'render video',
+  summary: 'Render a camera path of a scene into a fly-through video (frames, H.264, report), here or on render nodes',
+  usage: `vestige render video SCENE-ID --case DIR --operator NAME (--path ID | --path-file FILE) [options] [--json]
+
+Draws every frame with the viewer's own code in headless Chromium (render mode: load every node the
+point budget selects, then draw once; byte-identical on nodes of one render class), stores each frame
+as a PNG blob, encodes H.264 (yuv420p, +faststart) and optionally a lossless master, and records
+provenance (tiles in; every frame's hash; video out), an HTML render report and a renders record.
+
+${RENDER_OPTIONS_USAGE}
+  --frames FROM-TO      render only these frames (0-based, inclusive)
+  --chunk N             frames per render.frames job (default 24)
+  --attempts N          tries per chunk (default 3)
+  --master              also write a lossless FFV1 master
+  --crf N, --preset P   H.264 quality (default 18, medium)
+  --timeout-s S         longest time one chunk may take on one node (default 3600)
+  --min-frame-ms MS     a frame drawn faster than this counts as a failed render (default 0: off)
+  --failures-per-worker N  block-list a node for a chunk after N failures there (default 2)
+  --detach              with --redis: queue it and print the job id without waiting`,
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    ...renderOptions,
+    path: { type: 'string' },
+    'path-file': { type: 'string' },
+    frames: { type: 'string' },
+    chunk: { type: 'string' },
+    attempts: { type: 'string' },
+    master: { type: 'boolean' },
+    crf: { type: 'string' },
+    preset: { type: 'string' },
+    'timeout-s': { type: 'string' },
+    'min-frame-ms': { type: 'string' },
+    'failures-per-worker': { type: 'string' },
+    detach: { type: 'boolean' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }, out) {
+    const sceneId = positionals[0];
+    if (!sceneId) throw new VestigeError('E_USAGE', 'render video needs the scene id.', { hint: this.usage.split('\n')[0] });
+    const operator = requireOperator(values);
+    const payload = await withCase(values, { readOnly: true }, async (store) => {
+      loadScene(store, sceneId);
+      const range = frameRange(values.frames);
+      const num = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
+      return {
+        caseDir: store.dir,
+        operator,
+        recipe: { ...recipeSettings(store, sceneId, values), cameraPath: cameraPath(store, sceneId, values), ...(range ? { frames: range } : {}) },
+        ...(values.chunk ? { chunkSize: num('chunk') } : {}),
+        ...(values.attempts ? { attempts: num('attempts') } : {}),
+        farm: { ...(values['timeout-s'] ? { taskTimeoutS: num('timeout-s') } : {}), ...(values['min-frame-ms'] ? { minFrameMs: num('min-frame-ms') } : {}), ...(values['failures-per-worker'] ? { failuresPerWorker: num('failures-per-worker') } : {}) },
+        video: { ...(values.master ? { master: true } : {}), ...(values.crf ? { crf: num('crf') } : {}), ...(typeof values.preset === 'string' ? { preset: values.preset } : {}) },
+      };
+    });
+    const queue = renderQueue(values);
+    try {
+      if (queue.kind === 'bullmq' && values.detach) {
+        const { jobId } = await submitRender(queue, payload as never);
+        out.stdout(out.json ? JSON.stringify({ jobId, queued: true }) : `queued render job ${jobId}; follow it with \`vestige jobs list --redis …\``);
+        return ExitCode.ok;
+      }
+      printSummary(out, await runRender(queue, payload as never, progressPrinter(out)));
+      return ExitCode.ok;
+    } finally {
+      await queue.close();
+      await closeRenderNode();
+    }
+  },
+};
