@@ -23,3 +23,4 @@ export { seededRandom, seededUint32 } from './seeded-random.ts';
 export { migrateCase, type MigrationReport } from './case-migration.ts';
 export { CASE_SCHEMA_VERSION } from './schema.ts';
 export { verifyDamagedCase } from './damaged-case.ts';
+export { pngMetadataInput, isPng, PNG_METADATA_CHUNK_LIMIT, type PngMetadataInput } from './png-metadata.ts';

@@ -5,6 +5,7 @@ import { categorisedEntries, detectHashSetFormat, hashSetFormat, readHashSetFile
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 const exportCommand: CliCommand = {
   name: 'hashset export',
@@ -25,7 +26,7 @@ export (file, format, entry count and the file's SHA-256) is recorded as a custo
       const sha256 = await fileSha256(outPath);
       store.appendEvent({ operator, action: 'hashset.exported', subject: `hashset:${basename(outPath)}`, details: { path: outPath, format: format.id, entries: entries.length, sha256 } });
       if (out.json) out.stdout(JSON.stringify({ path: outPath, format: format.id, entries: entries.length, sha256 }));
-      else out.stdout(`${entries.length} entries written to ${outPath} (${format.title}); sha256 ${sha256}`);
+      else out.stdout(`${entries.length} entries written to ${shown(outPath)} (${format.title}); sha256 ${sha256}`);
       return ExitCode.ok;
     });
   },
@@ -56,7 +57,7 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
         else counts.fieldsDropped++;
         fatal ||= r.fatal === true;
         if (problems.length < 1000) problems.push(r.error.toJSON());
-        if (!out.json) out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${r.error.message}`);
+        if (!out.json) out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${shown(r.error.message)}`);
         continue;
       }
       counts.entries++;
@@ -64,7 +65,7 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
       if (r.entry.vicsCategory !== undefined || r.entry.ukCategory) counts.categorised++;
     }
     if (out.json) out.stdout(JSON.stringify({ file, format: format.id, ...counts, fatal, problems }));
-    else out.stdout(`${file}: ${format.title}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`);
+    else out.stdout(`${shown(file)}: ${format.title}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`);
     return counts.rejected || counts.fieldsDropped ? ExitCode.partial : ExitCode.ok;
   },
 };
@@ -95,7 +96,7 @@ keeps only one hash and the path). Malformed entries are reported and skipped (e
           yield r.entry;
         } else {
           problems++;
-          out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${r.error.message}`);
+          out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${shown(r.error.message)}`);
         }
       }
     }

@@ -28,7 +28,7 @@ export async function detectSceneFormat(path: string): Promise<SceneFormat> {
   try {
     st = await stat(path);
   } catch (err) {
-    throw new VestigeError('E_INPUT_MISSING', `${path} does not exist.`, { file: path, cause: err });
+    throw new VestigeError('E_INPUT_NOT_FOUND', `${path} does not exist.`, { file: path, cause: err });
   }
   const name = basename(path);
   if (st.isDirectory()) return colmapFormat;
