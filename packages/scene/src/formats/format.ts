@@ -21,6 +21,15 @@ export interface SceneReadOptions {
   /** Points per chunk (default 262 144). */
   chunkPoints?: number;
   signal?: AbortSignal;
+  /** Told when a file says one thing and holds another but can still be read (e.g. more PLY records than declared). */
+  onWarning?: (warning: SceneReadWarning) => void;
+}
+
+export interface SceneReadWarning {
+  code: string;
+  file: string;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 export const DEFAULT_CHUNK_POINTS = 262_144;
