@@ -232,9 +232,9 @@ export class ChainWalk {
     return this.last;
   }
 
-  /** One event, in stored order; `label` names it in messages (`item.added I-000001`). */
-  add(seq: number, prev: string, hash: string, intact: boolean, label: string): void {
-    if (!intact) this.problems.push({ kind: 'edited', seq, message: `event ${seq} (${label}) was changed after it was written: its content no longer matches its hash` });
+  /** One event, in stored order; `label` names it in messages (`item.added I-000001`) and is only called then. */
+  add(seq: number, prev: string, hash: string, intact: boolean, label: () => string): void {
+    if (!intact) this.problems.push({ kind: 'edited', seq, message: `event ${seq} (${label()}) was changed after it was written: its content no longer matches its hash` });
     if (seq !== this.expectedSeq) {
       this.problems.push(
         seq > this.expectedSeq
@@ -280,7 +280,7 @@ export function verifyEventChain(events: Iterable<CustodyEvent>, anchor?: Custod
   const list = [...events];
   const bySeq = new Map(list.map((e) => [e.hash, e.seq]));
   const walk = new ChainWalk(anchor ? [anchor] : [], (h) => bySeq.get(h));
-  for (const e of list) walk.add(e.seq, e.prev, e.hash, custodyEventHash(e) === e.hash, `${e.action} ${e.subject}`);
+  for (const e of list) walk.add(e.seq, e.prev, e.hash, custodyEventHash(e) === e.hash, () => `${e.action} ${e.subject}`);
   return [...walk.problems, ...(anchor ? walk.checkAnchor(anchor) : [])];
 }
 

