@@ -163,5 +163,7 @@ describe('export', () => {
     const report = json<{ ok: boolean; anchors: Array<{ source: string; status: string }> }>(vestige('verify', '--case', caseDir, '--json'));
     expect(report.ok).toBe(true);
     expect(report.anchors.filter((a) => a.source.includes('-export-')).every((a) => a.status === 'ok')).toBe(true);
+    // The bundle itself is a head noted outside the case: --expect-head takes it.
+    expect(json<{ ok: boolean; anchors: Array<{ source: string }> }>(vestige('verify', '--case', caseDir, '--expect-head', signed, '--json')).anchors).toContainEqual(expect.objectContaining({ source: join(signed, 'manifest.json') }));
   });
 });
