@@ -115,9 +115,10 @@ export class RowSerialiser {
     this.keyIndexes = table.key.map((k) => this.columns.indexOf(k));
   }
 
+  /** The row's canonical JSON from its values in `columns` order (values past the last column are ignored). */
   canonical(values: readonly unknown[]): string {
     let out = '';
-    for (let i = 0; i < values.length; i++) out += this.prefixes[i]! + jsonValue(values[i]);
+    for (let i = 0; i < this.prefixes.length; i++) out += this.prefixes[i]! + jsonValue(values[i]);
     return out + '}';
   }
 

@@ -222,17 +222,19 @@ async function compareTables(store: CaseStore, state: ChainState): Promise<{ row
   let sliceStart = performance.now();
   for (const t of BOUND_TABLES) {
     const s = rowSerialiser(t.table);
-    const page = db.prepare(`SELECT rowid, ${s.columns.map(quoteId).join(', ')} FROM ${quoteId(t.table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+    // The rowid comes last, after the columns in canonical order, so each row is compared as read.
+    const page = db.prepare(`SELECT ${s.columns.map(quoteId).join(', ')}, rowid FROM ${quoteId(t.table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+    const rowid = s.columns.length;
     let after = -Infinity;
     for (;;) {
       const batch = page.all(after, PAGE) as unknown[][];
       if (batch.length === 0) break;
       for (const r of batch) {
-        const problem = state.checkRow(t, r.slice(1));
-        if (problem) problems.push(explain(store, problem, t.table, r.slice(1)));
+        const problem = state.checkRow(t, r);
+        if (problem) problems.push(explain(store, problem, t.table, r.slice(0, rowid)));
       }
       rows += batch.length;
-      after = batch[batch.length - 1]![0] as number;
+      after = batch[batch.length - 1]![rowid] as number;
       if (performance.now() - sliceStart > SLICE_MS) {
         await yieldToWorkers();
         sliceStart = performance.now();
