@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
-import { join } from 'node:path';
 import { BOUND_TABLES } from './bound-tables.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { anchorProblems, collectAnchors, markerProblems, type Anchor } from './verify-anchors.ts';
+import { blobProblems, hashBlobs, itemBlobs } from './verify-blobs.ts';
 import type { CaseStore } from './case-store.ts';
-import { readCaseSummaries } from './case-summaries.ts';
 import { ChainWalk, rawEventHash, type ChainProblem, type CustodyHead, type RawEvent } from './custody-log.ts';
 import { FileWorkerPool } from './file-worker-pool.ts';
 import { legacyProblems } from './legacy-check.ts';
@@ -141,49 +140,6 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
   }
 }
 
-interface Anchor {
-  source: string;
-  head: CustodyHead;
-  /** `end`: custody.head or the head the officer gave, which must be the log's end or before it; `summary`: a summary file. */
-  role: 'end' | 'summary';
-}
-
-function collectAnchors(store: CaseStore, options: VerifyOptions, problems: VerifyProblem[]): Anchor[] {
-  const anchors: Anchor[] = [];
-  const hasEvents = store.custody.head() !== undefined;
-  const read = store.custody.readAnchor();
-  if (read.status === 'ok') anchors.push({ source: 'custody.head', head: read.head, role: 'end' });
-  else if (read.status === 'invalid') {
-    problems.push({ kind: 'custody-anchor-invalid', subject: 'custody.head', message: `custody.head cannot be read as a head (${read.reason}): the log's end is not anchored` });
-  } else if (hasEvents) {
-    problems.push({ kind: 'custody-anchor-missing', subject: 'custody.head', message: 'custody.head is missing: the log has events but nothing anchors its end (it is rewritten after every change, so it was removed)' });
-  }
-  if (options.expectHead) anchors.push({ source: options.expectHeadSource ?? 'the head given', head: options.expectHead, role: 'end' });
-  for (const s of readCaseSummaries(store.dir)) {
-    if (s.error !== undefined) problems.push({ kind: 'summary-invalid', subject: s.path, message: `summary ${s.path} cannot be read: ${s.error}` });
-    else if (s.summary.caseId !== store.info.id) problems.push({ kind: 'summary-invalid', subject: s.path, message: `summary ${s.path} belongs to case ${s.summary.caseId}, not this one` });
-    else anchors.push({ source: s.path, head: s.summary.custodyHead, role: 'summary' });
-  }
-  return anchors;
-}
-
-function anchorProblems(a: AnchorCheck, role: Anchor['role'], lastSeq: number): VerifyProblem[] {
-  if (a.status === 'ok') return [];
-  if (role === 'end') {
-    return a.status === 'truncated'
-      ? [{ kind: 'custody-truncated', subject: `event ${lastSeq + 1}`, message: `the log ends at event ${lastSeq}, but ${a.source} records event ${a.head.seq}: events were removed from the end` }]
-      : [{ kind: 'custody-head-mismatch', subject: `event ${a.head.seq}`, message: `event ${a.head.seq} no longer has the hash ${a.source} recorded (${a.head.hash.slice(0, 16)}…)` }];
-  }
-  const what = a.status === 'truncated' ? `the log now ends at event ${lastSeq}` : `event ${a.head.seq} now has another hash`;
-  return [
-    {
-      kind: 'custody-rolled-back',
-      subject: a.source,
-      message: `${a.source} recorded custody head ${a.head.seq} ${a.head.hash.slice(0, 16)}…, but ${what}: the log was rolled back or rewritten after that point`,
-    },
-  ];
-}
-
 /** Walks the chain and replays it, a page of events at a time, yielding so the hashing workers stay fed. */
 async function replayChain(store: CaseStore, anchors: Anchor[]): Promise<{ walk: ChainWalk; state: ChainState; events: number }> {
   const walk = new ChainWalk(
@@ -286,19 +242,6 @@ function shorten(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-/** case.json is what reports show; it must say what the bound `case` row says. */
-function markerProblems(store: CaseStore): VerifyProblem[] {
-  const recorded = store.database.prepare("SELECT value FROM meta WHERE key = 'case'").pluck().get() as string | undefined;
-  let marker: unknown;
-  try {
-    marker = JSON.parse(fs.readFileSync(join(store.dir, 'case.json'), 'utf8'));
-  } catch {
-    marker = undefined;
-  }
-  if (recorded !== undefined && canonicalJson(marker ?? null) === recorded) return [];
-  return [{ kind: 'case-marker-modified', subject: 'case.json', message: 'case.json (the case name and reference shown on reports) differs from the case record in the database' }];
-}
-
 /** A case of format 1: what the events of that format name is still checked; the rest needs the migration. */
 function legacyUnbound(store: CaseStore): VerifyProblem[] {
   return [
@@ -309,90 +252,6 @@ function legacyUnbound(store: CaseStore): VerifyProblem[] {
     },
     ...legacyProblems(store),
   ];
-}
-
-function itemBlobs(store: CaseStore): Map<string, string> {
-  return new Map(store.items().map((i) => [i.sha256, `items/${i.id}`]));
-}
-
-interface HashedBlobs {
-  results: Map<string, { sha256: string; size: number; md5?: string; sha1?: string } | null>;
-  bytes: number;
-  ms: number;
-}
-
-/** Re-hashes every blob on disk on the worker threads, in batches (one message for many small blobs). */
-async function hashBlobs(store: CaseStore, pool: FileWorkerPool, addresses: string[], options: VerifyOptions): Promise<HashedBlobs> {
-  const started = performance.now();
-  const results: HashedBlobs['results'] = new Map();
-  let bytes = 0;
-  let done = 0;
-  if (options.allDigests) {
-    store.blobs.usePool(pool);
-    try {
-      await Promise.all(
-        addresses.map(async (sha) => {
-          const d = await store.blobs.rehash(sha);
-          results.set(sha, d);
-          bytes += d?.size ?? 0;
-          options.onProgress?.(++done, addresses.length);
-        }),
-      );
-    } finally {
-      store.blobs.usePool(undefined);
-    }
-    return { results, bytes, ms: performance.now() - started };
-  }
-  const BATCH = 64;
-  const batches: Promise<void>[] = [];
-  for (let i = 0; i < addresses.length; i += BATCH) {
-    const slice = addresses.slice(i, i + BATCH);
-    batches.push(
-      pool.hashAddresses(slice.map((sha) => store.blobs.pathOf(sha))).then((hashed) => {
-        hashed.forEach((h, k) => {
-          results.set(slice[k]!, h.error ? null : h);
-          bytes += h.error ? 0 : h.size;
-        });
-        done += slice.length;
-        options.onProgress?.(done, addresses.length);
-      }),
-    );
-  }
-  await Promise.all(batches);
-  return { results, bytes, ms: performance.now() - started };
-}
-
-function blobProblems(store: CaseStore, hashed: HashedBlobs['results'], referenced: Map<string, string>, allDigests: boolean): VerifyProblem[] {
-  const problems: VerifyProblem[] = [];
-  const byItem = store.database.prepare('SELECT id, name, md5, sha1, size FROM items WHERE sha256 = ?');
-  const label = (sha: string): { subject: string; text: string } => {
-    const item = byItem.get(sha) as { id: string; name: string } | undefined;
-    if (item) return { subject: item.id, text: `item ${item.id} (${item.name})` };
-    const owner = referenced.get(sha);
-    return owner ? { subject: sha, text: `blob ${sha} (named by ${owner})` } : { subject: sha, text: `blob ${sha}` };
-  };
-  for (const [sha, d] of hashed) {
-    if (d === null) {
-      const l = label(sha);
-      problems.push({ kind: 'blob-missing', subject: l.subject, message: `${l.text}: its stored file ${sha} could not be read` });
-      continue;
-    }
-    let changed = d.sha256 !== sha;
-    if (!changed && allDigests) {
-      const item = byItem.get(sha) as { md5: string; sha1: string; size: number } | undefined;
-      changed = item !== undefined && (item.md5 !== d.md5 || item.sha1 !== d.sha1 || item.size !== d.size);
-    }
-    if (changed) {
-      const l = label(sha);
-      problems.push({ kind: 'blob-modified', subject: l.subject, message: `${l.text}: stored bytes changed — SHA-256 is now ${d.sha256}, recorded ${sha}` });
-    }
-  }
-  for (const sha of referenced.keys()) {
-    if (hashed.has(sha)) continue;
-    const l = label(sha);
-    problems.push({ kind: 'blob-missing', subject: l.subject, message: `${l.text}: its stored file ${sha} is missing` });
-  }
-  return problems;
 }
 
 function chainToProblem(p: ChainProblem): VerifyProblem {
