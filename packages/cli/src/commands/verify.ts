@@ -61,7 +61,7 @@ function printCase(report: VerifyReport, out: CommandOutput): ExitCodeValue {
     printProblems(report.problems, out.stdout);
     const anchors = report.anchors.length ? `; ${report.anchors.filter((a) => a.status === 'ok').length} of ${report.anchors.length} recorded heads reached` : '';
     out.stdout(
-      `${report.ok ? 'VERIFIED' : 'FAILED'}: ${report.blobsChecked} stored files (${formatBytes(report.bytesChecked)}), ${report.eventsChecked} custody events, ${report.rowsChecked} records checked${anchors}; ${report.problems.length} problems` +
+      `${report.ok ? 'VERIFIED' : 'FAILED'}: ${report.blobsChecked} stored files (${formatBytes(report.bytesChecked)}), ${report.eventsChecked} custody events replayed, ${report.rowsChecked} rows compared with them${anchors}; ${report.problems.length} problems` +
         (report.custodyHead ? `\ncustody head: event ${report.custodyHead.seq} ${report.custodyHead.hash}` : ''),
     );
   }
