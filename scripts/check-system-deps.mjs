@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes sure the Debian packages the test suite drives for real are present: Chromium (viewer and
 // report tests), ffmpeg/ffprobe (video), ImageMagick (enhancement benchmark peer), Redis (distributed
-// queue), DejaVu fonts (burned-in text). On a fresh machine where we are root with apt-get, it installs
+// queue), DejaVu fonts (burned-in text), COLMAP (photogrammetry, run as a separate program), hashdeep (the
+// real consumer of Vestige's hashdeep export). On a fresh machine where we are root with apt-get, it installs
 // what is missing; otherwise it says exactly what to install. With CI=true a missing tool is fatal.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,8 @@ const required = [
   { pkg: 'imagemagick', check: () => onPath('convert') && spawnSync('convert', ['-version'], { encoding: 'utf8' }).stdout?.includes('ImageMagick') },
   { pkg: 'redis-server', check: () => onPath('redis-server') },
   { pkg: 'fonts-dejavu-core', check: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf') },
+  { pkg: 'colmap', check: () => onPath('colmap') },
+  { pkg: 'hashdeep', check: () => onPath('hashdeep') },
 ];
 
 function onPath(tool) {

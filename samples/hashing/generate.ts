@@ -8,13 +8,13 @@
  *     original matches perceptually but not by any cryptographic hash (category 1, UK grade C);
  *   - decoy entries that match nothing, and one malformed entry (an MD5 of the wrong length) to
  *     show that a bad entry is reported and the rest of the set still used.
- * It is written as VICS JSON and as CAID-style CSV.
+ * It is written as VICS JSON and as a hash-list CSV.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { bytesToHex, caidCsvFormat, decodeImage, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
+import { bytesToHex, csvFormat, decodeImage, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
 
 export interface SampleHashSet {
   readonly vicsPath: string;
@@ -56,7 +56,7 @@ export async function generateSampleHashSet(outDir: string, images: ReadonlyArra
   ];
   const vicsPath = join(outDir, 'sample-known-images.vics.json');
   const csvPath = join(outDir, 'sample-known-images.csv');
-  await writeHashSetFile(csvPath, caidCsvFormat, entries);
+  await writeHashSetFile(csvPath, csvFormat, entries);
   // The VICS copy also carries one damaged entry, as real exchanged sets sometimes do.
   await writeHashSetFile(vicsPath, vicsFormat, [...entries, { mediaId: '99', md5: 'deadbeef', name: 'damaged entry' } as HashSetEntry]);
   return { vicsPath, csvPath, entries: entries.length, exactName: exact.name, perceptualName: perceptual.name };

@@ -2,7 +2,8 @@
  * A small E57 writer for test data (Vestige reads E57; it does not export it). Writes scans with any mix
  * of Float / Integer / ScaledInteger fields, cartesian or spherical, with poses; values are bit-packed
  * LSB first into one byte stream per field, the streams are cut into data packets at arbitrary byte
- * boundaries (so records straddle packets), and every 1024-byte page carries its CRC-32C. Deterministic.
+ * boundaries (so records straddle packets), and every 1024-byte page carries its CRC-32C. Photos
+ * (images2D, any representation) go into blob sections with their JPEG/PNG bytes. Deterministic.
  */
 import { writeFileSync } from 'node:fs';
 
@@ -10,6 +11,22 @@ export type E57Field =
   | { name: string; type: 'Float'; precision: 'single' | 'double' }
   | { name: string; type: 'Integer'; minimum: number; maximum: number }
   | { name: string; type: 'ScaledInteger'; minimum: number; maximum: number; scale: number; offset?: number };
+
+/** A photo (E57 images2D child): its picture goes into a blob section; parameters as E57 names them. */
+export interface E57ImageSpec {
+  name: string;
+  guid: string;
+  representation: 'pinholeRepresentation' | 'sphericalRepresentation' | 'cylindricalRepresentation' | 'visualReferenceRepresentation';
+  encoding: 'jpegImage' | 'pngImage';
+  bytes: Uint8Array;
+  mask?: Uint8Array;
+  width: number;
+  height: number;
+  /** Float parameters of the representation: focalLength, pixelWidth, pixelHeight, principalPointX/Y, radius. */
+  parameters: Record<string, number>;
+  pose?: E57ScanSpec['pose'];
+  scanGuid?: string;
+}
 
 export interface E57ScanSpec {
   name: string;
@@ -70,17 +87,44 @@ function fieldXml(f: E57Field): string {
   return `<${f.name} type="ScaledInteger" minimum="${f.minimum}" maximum="${f.maximum}" scale="${f.scale}" offset="${f.offset ?? 0}"/>`;
 }
 
-export function writeE57(path: string, scans: E57ScanSpec[], options: { bytesPerPacketStream?: number } = {}): void {
+function poseXml(pose: E57ScanSpec['pose']): string {
+  if (!pose) return '';
+  const [w, x, y, z] = pose.rotation;
+  const [tx, ty, tz] = pose.translation;
+  return `<pose type="Structure"><rotation type="Structure"><w type="Float">${w}</w><x type="Float">${x}</x><y type="Float">${y}</y><z type="Float">${z}</z></rotation><translation type="Structure"><x type="Float">${tx}</x><y type="Float">${ty}</y><z type="Float">${tz}</z></translation></pose>`;
+}
+
+function imageXml(image: E57ImageSpec, blob: string, mask: string): string {
+  const params = Object.entries(image.parameters)
+    .map(([k, v]) => `<${k} type="Float">${v}</${k}>`)
+    .join('');
+  const scan = image.scanGuid ? `<associatedData3DGuid type="String"><![CDATA[${image.scanGuid}]]></associatedData3DGuid>` : '';
+  return `<vectorChild type="Structure"><guid type="String"><![CDATA[${image.guid}]]></guid><name type="String"><![CDATA[${image.name}]]></name>${scan}${poseXml(image.pose)}<${image.representation} type="Structure">${blob}${mask}<imageWidth type="Integer">${image.width}</imageWidth><imageHeight type="Integer">${image.height}</imageHeight>${params}</${image.representation}></vectorChild>`;
+}
+
+export function writeE57(path: string, scans: E57ScanSpec[], options: { bytesPerPacketStream?: number; images?: E57ImageSpec[] } = {}): void {
   const step = options.bytesPerPacketStream ?? 37;
   const logical: Buffer[] = [Buffer.alloc(48)]; // header, filled last
   let at = 48;
-  const offsets: number[] = [];
-  for (const scan of scans) {
+  const align = (): number => {
     while (at % 4 !== 0) {
       logical.push(Buffer.alloc(1));
       at++;
     }
-    const sectionStart = at;
+    return at;
+  };
+  /** A blob section (id 0, logical length, then the bytes); returns its Blob element. */
+  const blob = (element: string, bytes: Uint8Array): string => {
+    const start = align();
+    const head = Buffer.alloc(16);
+    head.writeBigUInt64LE(BigInt(16 + bytes.length), 8);
+    logical.push(head, Buffer.from(bytes));
+    at += 16 + bytes.length;
+    return `<${element} type="Blob" fileOffset="${physical(start)}" length="${bytes.length}"/>`;
+  };
+  const offsets: number[] = [];
+  for (const scan of scans) {
+    const sectionStart = align();
     const streams = scan.fields.map((f, i) => packField(f, scan.columns[i]!));
     const packets: Buffer[] = [];
     const cursor = streams.map(() => 0);
@@ -110,9 +154,7 @@ export function writeE57(path: string, scans: E57ScanSpec[], options: { bytesPer
   const scanXml = scans
     .map((s, i) => {
       const count = s.columns[0]?.length ?? 0;
-      const pose = s.pose
-        ? `<pose type="Structure"><rotation type="Structure"><w type="Float">${s.pose.rotation[0]}</w><x type="Float">${s.pose.rotation[1]}</x><y type="Float">${s.pose.rotation[2]}</y><z type="Float">${s.pose.rotation[3]}</z></rotation><translation type="Structure"><x type="Float">${s.pose.translation[0]}</x><y type="Float">${s.pose.translation[1]}</y><z type="Float">${s.pose.translation[2]}</z></translation></pose>`
-        : '';
+      const pose = poseXml(s.pose);
       const il = s.intensityLimits ? `<intensityLimits type="Structure"><intensityMinimum type="Float">${s.intensityLimits[0]}</intensityMinimum><intensityMaximum type="Float">${s.intensityLimits[1]}</intensityMaximum></intensityLimits>` : '';
       const cl = s.colorLimits
         ? `<colorLimits type="Structure">${['Red', 'Green', 'Blue'].map((c) => `<color${c}Minimum type="Integer">${s.colorLimits![0]}</color${c}Minimum><color${c}Maximum type="Integer">${s.colorLimits![1]}</color${c}Maximum>`).join('')}</colorLimits>`
@@ -120,8 +162,9 @@ export function writeE57(path: string, scans: E57ScanSpec[], options: { bytesPer
       return `<vectorChild type="Structure"><guid type="String"><![CDATA[scan-${i}]]></guid><name type="String"><![CDATA[${s.name}]]></name>${pose}${il}${cl}<points type="CompressedVector" fileOffset="${offsets[i]}" recordCount="${count}"><prototype type="Structure">${s.fields.map(fieldXml).join('')}</prototype><codecs type="Vector" allowHeterogeneousChildren="1"></codecs></points></vectorChild>`;
     })
     .join('');
+  const imagesXml = (options.images ?? []).map((image) => imageXml(image, blob(image.encoding, image.bytes), image.mask ? blob('imageMask', image.mask) : '')).join('');
   const xml = Buffer.from(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<e57Root type="Structure" xmlns="http://www.astm.org/COMMIT/E57/2010-e57-v1.0"><formatName type="String"><![CDATA[ASTM E57 3D Imaging Data File]]></formatName><guid type="String"><![CDATA[vestige-sample]]></guid><versionMajor type="Integer">1</versionMajor><versionMinor type="Integer"/><data3D type="Vector" allowHeterogeneousChildren="1">${scanXml}</data3D><images2D type="Vector" allowHeterogeneousChildren="1"></images2D></e57Root>\n`,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<e57Root type="Structure" xmlns="http://www.astm.org/COMMIT/E57/2010-e57-v1.0"><formatName type="String"><![CDATA[ASTM E57 3D Imaging Data File]]></formatName><guid type="String"><![CDATA[vestige-sample]]></guid><versionMajor type="Integer">1</versionMajor><versionMinor type="Integer"/><data3D type="Vector" allowHeterogeneousChildren="1">${scanXml}</data3D><images2D type="Vector" allowHeterogeneousChildren="1">${imagesXml}</images2D></e57Root>\n`,
     'utf8',
   );
   const xmlLogical = at;

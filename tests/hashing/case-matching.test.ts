@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
-import { ANNOTATION, bytesToHex, caidCsvFormat, decodeImage, hashSetFormat, loadHashSet, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
+import { ANNOTATION, bytesToHex, csvFormat, decodeImage, hashSetFormat, loadHashSet, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
 import { cliPath, makeTempDir } from '../support.ts';
 
 const fixtures = new URL('../fixtures/pdq/images/', import.meta.url);
@@ -42,7 +42,7 @@ beforeAll(async () => {
     { mediaId: '12', md5: 'f'.repeat(32), pdq: '0'.repeat(64) },
   ];
   await writeHashSetFile(join(dir, 'set.json'), vicsFormat, [...set, { mediaId: '13', sha1: 'abc' } as HashSetEntry]);
-  await writeHashSetFile(join(dir, 'set.csv'), caidCsvFormat, set);
+  await writeHashSetFile(join(dir, 'set.csv'), csvFormat, set);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -88,11 +88,11 @@ describe('hashing and matching a case', () => {
     }
   });
 
-  it('the same set as CAID CSV gives the same matches', () => {
+  it('the same set as a hash-list CSV gives the same matches', () => {
     const r = vestige(['match', '--case', caseDir, '--hashset', join(dir, 'set.csv'), '--operator', operator, '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.set.format).toBe('caid-csv');
+    expect(report.set.format).toBe('csv');
     expect(report.set.version).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(report.matchedItems.map((m: { itemName: string }) => m.itemName).sort()).toEqual(['bridge-mods--aaa-orig.png', 'bridge-mods--blur-a-little.png', 'labelme-subset--q0122.png']);
   });
@@ -146,10 +146,59 @@ describe('hashing and matching a case', () => {
     const check = vestige(['hashset', 'check', join(dir, 'set.json'), '--json']);
     expect(check.code).toBe(2);
     expect(JSON.parse(check.stdout)).toMatchObject({ format: 'vics', entries: 3, rejected: 1, pdq: 2 });
-    const conv = vestige(['hashset', 'convert', join(dir, 'export.json'), join(dir, 'export.csv'), '--to', 'caid-csv']);
+    const conv = vestige(['hashset', 'convert', join(dir, 'export.json'), join(dir, 'export.csv'), '--to', 'csv']);
     expect(conv.code).toBe(0);
     const a = await loadHashSet(join(dir, 'export.json'));
-    const b = await loadHashSet(join(dir, 'export.csv'), hashSetFormat('caid-csv'));
+    const b = await loadHashSet(join(dir, 'export.csv'), hashSetFormat('csv'));
     expect(b.entries).toEqual(a.entries);
   });
 });
+
+describe('exchanging a case with other tools', () => {
+  it('exports the UK profile (CAID) and a #Cases case export with the image files beside it', async () => {
+    const uk = vestige(['hashset', 'export', '--case', caseDir, '--out', join(dir, 'caid.json'), '--profile', 'uk', '--operator', operator, '--json']);
+    expect(uk.code).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(join(dir, 'caid.json'), 'utf8'));
+    expect(doc['@odata.context']).toContain('/UK/$metadata#Media');
+    expect(doc.value.map((m: { Category: number }) => m.Category).sort()).toEqual([0, 1, 1]);
+
+    const out = join(dir, 'case-export');
+    const r = vestige(['hashset', 'export', '--case', caseDir, '--out', out, '--cases', '--profile', 'uk', '--operator', operator, '--json']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ shape: 'cases', entries: 3, files: 3 });
+    const cases = JSON.parse(fs.readFileSync(result.path, 'utf8'));
+    expect(cases['@odata.context']).toContain('/UK/$metadata#Cases');
+    expect(cases.value).toHaveLength(1);
+    expect(cases.value[0]).toMatchObject({ SourceApplicationName: 'Vestige', CaseID: expect.any(String) });
+    const { createHash } = await import('node:crypto');
+    for (const m of cases.value[0].Media as Array<{ MD5: string; RelativeFilePath: string; MediaFiles: Array<{ FileName: string; FilePath: string; MD5: string }> }>) {
+      expect(m.MediaFiles[0]!.FilePath).toBe(m.RelativeFilePath);
+      // The file beside the JSON is the evidence itself, byte for byte.
+      const bytes = fs.readFileSync(join(out, ...m.RelativeFilePath.split('\\')));
+      expect(createHash('md5').update(bytes).digest('hex').toUpperCase()).toBe(m.MD5);
+    }
+    const back = await loadHashSet(result.path);
+    expect(back.entries.every((e) => e.caseRef?.SourceApplicationName === 'Vestige')).toBe(true);
+  });
+
+  it('an NSRL set is known-good: its hits filter items out and are never matches', async () => {
+    const store = CaseStore.open(caseDir, { readOnly: true });
+    const q2821 = itemByName(store, 'labelme-subset--q2821.png');
+    store.close();
+    const nsrl = join(dir, 'NSRLFile.txt');
+    fs.writeFileSync(nsrl, `"SHA-1","MD5","CRC32","FileName","FileSize","ProductCode","OpSystemCode","SpecialCode"\r\n"${q2821.sha1.toUpperCase()}","${q2821.md5.toUpperCase()}","00000000","q2821.png",${q2821.size},1,"WIN",""\r\n`);
+    const r = vestige(['match', '--case', caseDir, '--hashset', nsrl, '--operator', operator, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ role: 'known-good', matchedItems: [], exactMatches: 0, knownGoodItems: [{ itemId: q2821.id, kind: 'sha1' }] });
+    const after = CaseStore.open(caseDir, { readOnly: true });
+    try {
+      expect(after.annotations(q2821.id)[ANNOTATION.knownGood]).toMatchObject({ 'NSRLFile.txt': { kind: 'sha1' } });
+      expect(after.annotations(q2821.id)[ANNOTATION.matches]).toBeUndefined();
+    } finally {
+      after.close();
+    }
+  });
+});
+

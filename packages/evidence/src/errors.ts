@@ -43,15 +43,29 @@ export type ErrorCode =
   | 'E_FFMPEG_MISSING'
   | 'E_FFMPEG_FAILED'
   | 'E_TOOL_MISSING'
+  /** An external program (COLMAP …) failed or left no usable output; the message carries the program's own words. */
+  | 'E_TOOL_FAILED'
+  // photogrammetry
+  /** Too few usable photos to reconstruct from (fewer than two, or all unreadable). */
+  | 'E_INPUT_INSUFFICIENT'
+  /** The engine ran, but the photos did not make a usable model (no overlap, too few registered). */
+  | 'E_RECONSTRUCTION_FAILED'
   // formats
   | 'E_HASHSET_INVALID'
   | 'E_SCENE_INVALID'
   // jobs
   | 'E_CANCELLED'
   | 'E_JOB_FAILED'
+  /** A job needs a capability (e.g. `cuda`) that this queue or node does not have; the hint says where it can run. */
+  | 'E_CAPABILITY_MISSING'
   // server
   | 'E_AUTH'
   | 'E_FORBIDDEN'
+  // vision: a model file missing or not the one its manifest pins; the tfjs backend did not start; a model worker stopped
+  | 'E_MODEL_MISSING'
+  | 'E_MODEL_ALTERED'
+  | 'E_VISION_BACKEND'
+  | 'E_VISION_WORKER'
   | (string & {});
 
 export interface VestigeErrorOptions {

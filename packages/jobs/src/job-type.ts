@@ -18,6 +18,8 @@ export interface JobContext {
 export interface JobType<Payload = unknown, Result = unknown> {
   readonly id: string;
   readonly schema: ZodType<Payload>;
+  /** A capability the node must have (e.g. `cuda`); such jobs go only to workers that advertise it. */
+  readonly requires?: string;
   run(payload: Payload, ctx: JobContext): Promise<Result>;
 }
 

@@ -1,4 +1,5 @@
 import { VestigeError, isVestigeError } from '@vestige/evidence';
+import { capabilityMissing } from './capabilities.ts';
 import type { JobRegistry } from './job-registry.ts';
 import type { EnqueueOptions, JobRecord, QueueBackend, QueueEvents } from './queue-backend.ts';
 
@@ -22,12 +23,14 @@ export class LocalQueue implements QueueBackend {
 
   constructor(
     private readonly registry: JobRegistry,
-    private readonly options: { concurrency?: number; events?: QueueEvents } = {},
+    private readonly options: { concurrency?: number; events?: QueueEvents; /** What this process can do (e.g. `cuda`); jobs needing anything else are refused. */ capabilities?: readonly string[] } = {},
   ) {}
 
   async enqueue(type: string, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
     if (this.closed) throw new VestigeError('E_USAGE', 'the queue is closed');
     const validated = this.registry.validate(type, payload);
+    const jobType = this.registry.get(type);
+    if (jobType.requires && !(this.options.capabilities ?? []).includes(jobType.requires)) throw capabilityMissing(jobType, 'this machine\'s embedded queue');
     const id = options.jobId ?? `job-${this.nextId++}`;
     if (this.jobs.has(id)) return id;
     this.jobs.set(id, {

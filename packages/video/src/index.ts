@@ -24,6 +24,7 @@ export { openVideoSource, pngPixelFormat, type VideoSource } from './extract/sou
 export { frameSelector, frameSelectors, registerFrameSelector, validateSelection } from './select/registry.ts';
 export { indexExpression, type FrameSelector, type SelectionPlan, type SelectorContext, type SelectorStream } from './select/selector.ts';
 export { laplacianVariance } from './select/sharpest.ts';
+export { chooseKeyframes, type KeyframeParams, type FrameMotion } from './select/keyframes.ts';
 export { rational, ptsToRational, rationalToString, parseTimeSpec, parseTimeRational, ticksCeil, ticksFloor, formatClock, type Rational } from './time.ts';
 export { exportClip, CLIP_ACTIVITY, type ExportClipOptions, type ExportClipReport } from './export/clip.ts';
 export { contactSheet, SHEET_ACTIVITY, type ContactSheetOptions, type ContactSheetReport } from './export/contact-sheet.ts';

@@ -8,7 +8,8 @@ export const command: CliCommand = {
   name: 'match',
   summary: 'Match a case against a known-image hash set (exact MD5/SHA-1/SHA-256, perceptual PDQ)',
   usage: `vestige match --case DIR --hashset FILE --operator NAME [--pdq-radius 31] [--min-quality 50]
-              [--format vics|caid-csv|hashdeep|plain] [--set-name NAME] [--set-version V] [--json]
+              [--format vics|csv|hashdeep|plain|nsrl-rds2|nsrl-rds3] [--known-good]
+              [--set-name NAME] [--set-version V] [--json]
 
 Hashes any image not yet hashed, then streams the set (VICS JSON of any size, CAID CSV, hashdeep or
 "hash  path" text — detected from the file unless --format is given) through an index of the case:
@@ -17,7 +18,9 @@ published threshold; case images with PDQ quality below --min-quality are not ma
 Results are identical to comparing every pair. Each matched item gets a hashing.matches annotation
 naming the set and its version (default: file name, and sha256: + 16 hex of the file); re-running a set
 replaces that set's earlier matches. Bad entries in the set are listed and skipped (exit 2); matching
-goes on with the rest.`,
+goes on with the rest. The set is read once: its version hash is computed over the same reads.
+A known-good set (NSRL RDS v2 or v3, or any set with --known-good) is not a list of matches: its hits
+mark items as known files (hashing.known-good) that are filtered out of review and grouping.`,
   options: {
     ...caseOption,
     ...operatorOption,
@@ -27,6 +30,7 @@ goes on with the rest.`,
     'set-version': { type: 'string' },
     'pdq-radius': { type: 'string' },
     'min-quality': { type: 'string' },
+    'known-good': { type: 'boolean' },
   },
   async run({ values }, out) {
     const operator = requireOperator(values);
@@ -42,6 +46,7 @@ goes on with the rest.`,
         ...(typeof values.format === 'string' ? { format: hashSetFormat(values.format) } : {}),
         ...(typeof values['set-name'] === 'string' ? { setName: values['set-name'] } : {}),
         ...(typeof values['set-version'] === 'string' ? { setVersion: values['set-version'] } : {}),
+        ...(values['known-good'] === true ? { knownGood: true } : {}),
         onProgress: (n) => out.interactive && process.stderr.write(`\rmatch: ${n} entries read   `),
       });
       if (out.interactive) process.stderr.write('\n');
@@ -51,7 +56,11 @@ goes on with the rest.`,
       else {
         out.stdout(`Set ${shown(report.set.name)} (${report.set.format}, version ${report.set.version}): ${report.entriesRead} entries read, ${report.entriesRejected} rejected${report.fatal ? ' — reading stopped early' : ''}`);
         out.stdout(`Case: ${report.itemsChecked} items, ${report.itemsWithPdq} usable PDQ hashes (images and video segments, quality ≥ ${minQuality}); radius ${report.pdqRadius}`);
-        out.stdout(`${report.matchedItems.length} items matched: ${report.exactMatches} exact, ${report.pdqMatches} perceptual`);
+        if (report.entriesOnlyForeignHashes) out.stdout(`${report.entriesOnlyForeignHashes} set entries can only be matched by hashes Vestige does not compute (PhotoDNA or others)`);
+        if (report.role === 'known-good') {
+          out.stdout(`Known-good set: ${report.knownGoodItems.length} items are known files and are filtered out of review (not matches)`);
+          for (const k of report.knownGoodItems) out.stdout(`  ${k.itemId}  ${k.itemName}  known (${k.kind.toUpperCase()})`);
+        } else out.stdout(`${report.matchedItems.length} items matched: ${report.exactMatches} exact, ${report.pdqMatches} perceptual`);
         for (const m of report.matchedItems) {
           for (const x of m.matches) {
             const how = x.kind === 'pdq' ? `PDQ distance ${x.distance}` : `${x.kind.toUpperCase()} exact`;

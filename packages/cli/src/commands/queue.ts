@@ -2,7 +2,7 @@ import { BullMqQueue, LocalQueue, redisConnection, type QueueBackend } from '@ve
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
-import { jobRegistry } from '../job-types.ts';
+import { jobRegistry, localCapabilities } from '../job-types.ts';
 
 export const command: CliCommand = {
   name: 'queue add',
@@ -11,7 +11,9 @@ export const command: CliCommand = {
 
 Without --redis the job runs here, on the embedded local queue, and the command waits for it.
 With --redis it is queued for \`vestige worker\` nodes; --wait waits for the result.
-Job types: evidence.ingest {caseDir, paths, operator}, evidence.verify {caseDir}.`,
+Job types: evidence.ingest {caseDir, paths, operator}, evidence.verify {caseDir},
+reconstruct.sparse {caseDir, operator, photos | video, settings?, knownDistances?},
+reconstruct.dense {caseDir, reconstructionId, operator} (needs the cuda capability: a worker with --capability cuda).`,
   options: { payload: { type: 'string' }, redis: { type: 'string' }, attempts: { type: 'string' }, wait: { type: 'boolean' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
@@ -28,7 +30,7 @@ Job types: evidence.ingest {caseDir, paths, operator}, evidence.verify {caseDir}
       throw new VestigeError('E_USAGE', `--payload is not valid JSON: ${(err as Error).message}`, { hint: `e.g. --payload '{"caseDir":"./cases/op-heron"}'` });
     }
     const registry = jobRegistry();
-    const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry);
+    const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { capabilities: localCapabilities() });
     try {
       const id = await queue.enqueue(type, payload, { attempts: Number(values.attempts ?? 1) });
       if (queue.kind === 'bullmq' && !values.wait) {

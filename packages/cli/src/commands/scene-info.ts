@@ -1,5 +1,5 @@
 import { VestigeError } from '@vestige/evidence';
-import { detectSceneFormat, loadScene, sceneFormatById } from '@vestige/scene';
+import { detectSceneFormat, listSceneRecords, loadScene, sceneFormatById } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -41,6 +41,8 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
               : `${l.annotations.length} annotations`;
             out.stdout(`  layer ${l.id} (${l.type}): ${what}`);
           }
+          const saved = (['measurements', 'markers', 'annotations', 'views'] as const).map((c) => `${listSceneRecords(store, c, m.id).length} ${c}`);
+          out.stdout(`  saved since the build: ${saved.join(', ')} (vestige scene export, or the viewer)`);
         }
         return ExitCode.ok;
       });

@@ -6,6 +6,8 @@ export const ANNOTATION = {
   vpdq: 'hashing.vpdq',
   error: 'hashing.error',
   matches: 'hashing.matches',
+  /** Hits in a known-good set (NSRL): by set name, `{ version, kind }`; such items are filtered out of review. */
+  knownGood: 'hashing.known-good',
   group: 'hashing.group',
   category: 'category',
 } as const;
@@ -56,5 +58,7 @@ export interface MatchAnnotationEntry {
     readonly series?: string;
     readonly victimIdentified?: boolean;
     readonly tags?: readonly string[];
+    /** The VICS case the entry came from (CaseNumber, else CaseID). */
+    readonly case?: string;
   };
 }

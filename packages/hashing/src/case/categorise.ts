@@ -66,7 +66,12 @@ export function categorise(store: CaseStore, options: CategoriseOptions): Catego
 
 /** Categorised items as hash-set entries (for `vestige hashset export`). */
 export function categorisedEntries(store: CaseStore, options: { includeUncategorised?: boolean } = {}): HashSetEntry[] {
-  const entries: HashSetEntry[] = [];
+  return categorisedItems(store, options).map((c) => c.entry);
+}
+
+/** Categorised items with their hash-set entries (the case export also needs the item). */
+export function categorisedItems(store: CaseStore, options: { includeUncategorised?: boolean } = {}): Array<{ item: Item; entry: HashSetEntry }> {
+  const entries: Array<{ item: Item; entry: HashSetEntry }> = [];
   const items: Item[] = options.includeUncategorised ? store.items() : store.annotated(ANNOTATION.category).map((a) => a.item);
   for (const item of items) {
     const ann = store.annotations(item.id);
@@ -82,7 +87,7 @@ export function categorisedEntries(store: CaseStore, options: { includeUncategor
     if (cat?.vics !== undefined) e.vicsCategory = cat.vics;
     if (cat?.tags.length) e.tags = [...cat.tags];
     if (cat?.note) e.comments = cat.note;
-    entries.push(e);
+    entries.push({ item, entry: e });
   }
   return entries;
 }

@@ -84,7 +84,9 @@ export function groupCaseNearDuplicates(store: CaseStore, options: GroupingOptio
   if (!Number.isInteger(radius) || radius < 0 || radius > 128) throw new VestigeError('E_PARAM_INVALID', `--radius must be a whole number from 0 to 128, not ${radius}`);
   const minQuality = options.minQuality ?? 50;
   const hashed = store.annotated(ANNOTATION.pdq) as Array<{ item: Item; value: PdqAnnotation }>;
-  const usable = hashed.filter((h) => h.value.quality >= minQuality);
+  // Items a known-good set (NSRL) hit are filtered out of review, so they are not grouped either.
+  const knownGood = new Set(store.annotated(ANNOTATION.knownGood).filter((a) => a.value !== null).map((a) => a.item.id));
+  const usable = hashed.filter((h) => h.value.quality >= minQuality && !knownGood.has(h.item.id));
   const groups = nearDuplicateGroups(
     usable.map((h) => ({ id: h.item.id, pdq: hexToBytes(h.value.hex), quality: h.value.quality, pixels: h.value.width * h.value.height })),
     radius,

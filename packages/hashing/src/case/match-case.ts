@@ -3,7 +3,9 @@ import { VestigeError } from '@vestige/evidence';
 import { hexToBytes } from '../hex.ts';
 import { PdqHashArray } from '../match/pdq-hashes.ts';
 import { PdqIndex } from '../match/pdq-index.ts';
-import { detectHashSetFormat, hashSetIdentity, readHashSetFile } from '../sets/registry.ts';
+import { basename } from 'node:path';
+import { onlyForeignHashes } from '../sets/entry-builder.ts';
+import { detectHashSetFormat, readHashSetFile, setVersionOf } from '../sets/registry.ts';
 import type { HashSetEntry, HashSetFormat, HashSetRecord } from '../sets/types.ts';
 import { ANNOTATION, RECORDS, type MatchAnnotationEntry, type PdqAnnotation } from './annotations.ts';
 import { hashCaseImages, hashCaseVideos, type VpdqAnnotation } from './hash-items.ts';
@@ -19,6 +21,11 @@ export interface MatchCaseOptions {
   readonly pdqRadius?: number;
   /** Case hashes below this PDQ quality are not matched perceptually (the reference suggests 50). */
   readonly minQuality?: number;
+  /**
+   * Treat the set as known-good (what a hit means: a known, innocuous file to filter out of review,
+   * never a match). Default: the format's role — NSRL is known-good, everything else known-bad.
+   */
+  readonly knownGood?: boolean;
   /** Also match the frames of video items (vPDQ segments); default true. */
   readonly videos?: boolean;
   /** Called with the running entry count while the set streams. */
@@ -48,6 +55,11 @@ export interface MatchCaseReport {
   readonly matchedItems: ItemMatch[];
   readonly exactMatches: number;
   readonly pdqMatches: number;
+  /** `known-good`: hits are in knownGoodItems (filtered out of review), never in matchedItems. */
+  readonly role: 'known-bad' | 'known-good';
+  readonly knownGoodItems: Array<{ itemId: string; itemName: string; kind: 'md5' | 'sha1' | 'sha256' }>;
+  /** Entries that carry only hashes Vestige does not compute (PhotoDNA, …): read and kept, but unmatchable here. */
+  readonly entriesOnlyForeignHashes: number;
 }
 
 const MAX_MATCHES_PER_ITEM_PER_SET = 100;
@@ -65,7 +77,9 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   if (!Number.isInteger(radius) || radius < 0 || radius > 128) throw new VestigeError('E_PARAM_INVALID', `--pdq-radius must be a whole number from 0 to 128, not ${radius}`);
   const minQuality = options.minQuality ?? 50;
   const format = options.format ?? (await detectHashSetFormat(options.setPath));
-  const identity = await hashSetIdentity(options.setPath, { ...(options.setName ? { name: options.setName } : {}), ...(options.setVersion ? { version: options.setVersion } : {}) });
+  const role = (options.knownGood ?? format.role === 'known-good') ? 'known-good' : 'known-bad';
+  // The version (unless given) is the file's SHA-256, computed over the same reads as the parsing.
+  const identity = { name: options.setName ?? basename(options.setPath), version: options.setVersion ?? '' };
   const startedAt = options.now?.() ?? new Date();
 
   // Perceptual hashes for any image not hashed yet (or hashed by an older version).
@@ -103,8 +117,9 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   }
   const pdqIndex = PdqIndex.build(pdqStore);
 
-  const found = new Map<string, { item: Item; matches: MatchAnnotationEntry[] }>();
-  const record = (item: Item, m: MatchAnnotationEntry) => {
+  const found = new Map<string, { item: Item; matches: Mutable<MatchAnnotationEntry>[] }>();
+  const knownGood = new Map<string, { item: Item; kind: 'md5' | 'sha1' | 'sha256' }>();
+  const record = (item: Item, m: Mutable<MatchAnnotationEntry>) => {
     let slot = found.get(item.id);
     if (!slot) found.set(item.id, (slot = { item, matches: [] }));
     if (slot.matches.length < MAX_MATCHES_PER_ITEM_PER_SET) slot.matches.push(m);
@@ -114,9 +129,11 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   let fieldsDropped = 0;
   let exactMatches = 0;
   let pdqMatches = 0;
+  let entriesOnlyForeignHashes = 0;
   const issues: MatchCaseReport['issues'] = [];
   let fatal: MatchCaseReport['fatal'];
-  for await (const rec of readHashSetFile(options.setPath, format) as AsyncGenerator<HashSetRecord>) {
+  const onDigest = (sha256: string) => (identity.version ||= setVersionOf(sha256));
+  for await (const rec of readHashSetFile(options.setPath, format, onDigest) as AsyncGenerator<HashSetRecord>) {
     if (rec.kind === 'issue') {
       if (rec.outcome === 'rejected') entriesRejected += rec.index >= 0 ? 1 : 0;
       else fieldsDropped++;
@@ -127,6 +144,7 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
     entriesRead++;
     if ((entriesRead & 0xffff) === 0) options.onProgress?.(entriesRead);
     const e = rec.entry;
+    if (onlyForeignHashes(e)) entriesOnlyForeignHashes++;
     const summary = entrySummary(e);
     const seen = new Set<string>();
     for (const kind of ['sha256', 'sha1', 'md5'] as const) {
@@ -135,11 +153,14 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
       for (const item of byDigest.get(`${kind}:${hex}`) ?? []) {
         if (seen.has(item.id)) continue;
         seen.add(item.id);
-        record(item, { set: identity.name, version: identity.version, kind, entry: summary });
-        exactMatches++;
+        if (role === 'known-good') knownGood.set(item.id, { item, kind });
+        else {
+          record(item, { set: identity.name, version: identity.version, kind, entry: summary });
+          exactMatches++;
+        }
       }
     }
-    if (e.pdq && pdqIndex.size > 0) {
+    if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') {
       for (const hit of pdqIndex.search(hexToBytes(e.pdq), radius)) {
         const { item, time } = pdqItems[hit.index]!;
         record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance: hit.distance, ...(time ? { time } : {}), entry: summary });
@@ -148,6 +169,7 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
     }
   }
   options.onProgress?.(entriesRead);
+  for (const { matches } of found.values()) for (const m of matches) m.version = identity.version;
 
   // Record: replace this set's matches on every item that had or has any (re-running a newer version
   // of a set must not leave stale matches behind).
@@ -159,6 +181,10 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
         delete bySet[identity.name];
         store.setAnnotation(item.id, ANNOTATION.matches, bySet, options.operator);
       }
+    }
+    for (const { item, kind } of knownGood.values()) {
+      const old = (store.annotations(item.id)[ANNOTATION.knownGood] ?? {}) as Record<string, unknown>;
+      store.setAnnotation(item.id, ANNOTATION.knownGood, { ...old, [identity.name]: { version: identity.version, kind } }, options.operator);
     }
     for (const { item, matches } of found.values()) {
       const old = (previous.find((p) => p.item.id === item.id)?.value ?? {}) as Record<string, unknown>;
@@ -177,7 +203,10 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
         entriesRejected,
         fieldsDropped,
         fatal: fatal ?? null,
+        role,
         matchedItems: found.size,
+        knownGoodItems: knownGood.size,
+        entriesOnlyForeignHashes,
         exactMatches,
         pdqMatches,
         startedAt: startedAt.toISOString(),
@@ -201,8 +230,13 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
     matchedItems: [...found.values()].map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
     exactMatches,
     pdqMatches,
+    role,
+    knownGoodItems: [...knownGood.values()].map(({ item, kind }) => ({ itemId: item.id, itemName: item.name, kind })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
+    entriesOnlyForeignHashes,
   };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function entrySummary(e: HashSetEntry): MatchAnnotationEntry['entry'] {
   const s: Record<string, unknown> = {};
@@ -213,5 +247,7 @@ function entrySummary(e: HashSetEntry): MatchAnnotationEntry['entry'] {
   if (e.series !== undefined) s.series = e.series;
   if (e.victimIdentified !== undefined) s.victimIdentified = e.victimIdentified;
   if (e.tags !== undefined) s.tags = e.tags;
+  const caseRef = e.caseRef?.CaseNumber ?? e.caseRef?.CaseID;
+  if (caseRef !== undefined) s.case = String(caseRef);
   return s as MatchAnnotationEntry['entry'];
 }

@@ -12,8 +12,8 @@
  *   difficult (not CAM);  3 — CGI / animation child abuse;  4 — comparison images.
  *   An absent Category means uncategorised.
  *
- * The mapping UK → VICS is many-to-one (A, B and C are all CAM), so the UK grade also travels as a
- * tag (`uk:A`) in VICS exports to survive a round trip through other tools.
+ * The mapping UK → VICS is many-to-one (A, B and C are all CAM), so in the default VICS profile the UK
+ * grade travels as a tag (`uk:A`); CAID's UK profile carries it in Category itself (ukToUkProfile).
  */
 export const UK_CATEGORIES = ['A', 'B', 'C', 'N'] as const;
 export type UkCategory = (typeof UK_CATEGORIES)[number];
@@ -52,4 +52,20 @@ export function ukToVics(category: UkCategory): number {
 /** VICS → UK is only certain for "non-pertinent"; CAM needs a reviewer's grade. */
 export function vicsToUk(category: number): UkCategory | undefined {
   return category === 0 ? 'N' : undefined;
+}
+
+/**
+ * CAID's UK profile of VICS puts the UK grade in `Category` as a number: 1 = A, 2 = B, 3 = C, and 0 =
+ * not indecent (the profile keeps VICS's 0 for material that is not pertinent). This table is the
+ * one place the mapping lives; it follows the UK-profile files seen from Clees4All and Griffeye's UK
+ * scheme (no published CAID specification was available to check it against).
+ */
+const UK_PROFILE_NUMBER: Record<UkCategory, number> = { N: 0, A: 1, B: 2, C: 3 };
+
+export function ukToUkProfile(category: UkCategory): number {
+  return UK_PROFILE_NUMBER[category];
+}
+
+export function ukProfileToUk(value: number): UkCategory | undefined {
+  return (Object.keys(UK_PROFILE_NUMBER) as UkCategory[]).find((k) => UK_PROFILE_NUMBER[k] === value);
 }

@@ -145,4 +145,93 @@ export class BucketIndex {
     }
     return [...found].map(([index, distance]) => ({ index, distance })).sort(byDistanceThenIndex);
   }
+  /**
+   * `search` for queries from..to at once, table by table: the probes of all queries are sorted by
+   * bucket (a counting sort), so each table's offsets and id lists are read front to back once per
+   * batch. A hash within the radius is reported from the first table that holds it within τ, so
+   * each once. Flat results as PdqIndex.searchMany.
+   */
+  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
+    const count = to - from;
+    const tau = tauFor(radius, CHUNKS);
+    const counts = new Uint32Array(count);
+    // A sweep visits all 65,536 buckets of every table: worth it from a few hundred queries on.
+    if (count < 256 || tau.some((t) => t > 1)) return this.searchEach(queries, from, to, radius, counts);
+    const words = this.store.words;
+    const found: number[] = []; // (query, index, distance) triples
+    const buckets = 2 ** CHUNK_BITS;
+    const probeStarts = new Uint32Array(buckets + 1);
+    const probes = new Uint32Array(count * (CHUNK_BITS + 1));
+    for (let c = 0; c < CHUNKS; c++) {
+      const masks = masksFor(CHUNK_BITS, tau[c]!);
+      probeStarts.fill(0);
+      for (let b = 0; b < count; b++) {
+        const qc = chunkValue(queries, (from + b) * PDQ_WORDS, c);
+        for (let m = 0; m < masks.length; m++) probeStarts[(qc ^ masks[m]!) + 1]!++;
+      }
+      for (let v = 0; v < buckets; v++) probeStarts[v + 1]! += probeStarts[v]!;
+      const fill = probeStarts.slice(0, buckets);
+      for (let b = 0; b < count; b++) {
+        const qc = chunkValue(queries, (from + b) * PDQ_WORDS, c);
+        for (let m = 0; m < masks.length; m++) probes[fill[qc ^ masks[m]!]!++] = b;
+      }
+      const offsets = this.offsets[c]!;
+      const col = this.ids[c]!;
+      for (let v = 0; v < buckets; v++) {
+        const pFrom = probeStarts[v]!;
+        const pTo = probeStarts[v + 1]!;
+        if (pFrom === pTo) continue;
+        const start = offsets[v]!;
+        const end = offsets[v + 1]!;
+        for (let i = start; i < end; i++) {
+          const p = col.wide ? col.a[i]! : col.a[i * 3]! | (col.a[i * 3 + 1]! << 8) | (col.a[i * 3 + 2]! << 16);
+          const base = p * PDQ_WORDS;
+          for (let k = pFrom; k < pTo; k++) {
+            const b = probes[k]!;
+            const d = boundedDistance(words, base, queries, (from + b) * PDQ_WORDS, radius);
+            if (d <= radius && firstTable(words, base, queries, (from + b) * PDQ_WORDS, c, tau)) found.push(b, p, d);
+          }
+        }
+      }
+    }
+    return groupHits(found, counts);
+  }
+
+  private searchEach(queries: Uint32Array, from: number, to: number, radius: number, counts: Uint32Array): { counts: Uint32Array; hits: Uint32Array } {
+    const flat: number[] = [];
+    for (let q = from; q < to; q++) {
+      const hits = this.search(queries.subarray(q * PDQ_WORDS, q * PDQ_WORDS + PDQ_WORDS), radius);
+      counts[q - from] = hits.length;
+      for (const h of hits) flat.push(h.index, h.distance);
+    }
+    return { counts, hits: Uint32Array.from(flat) };
+  }
+}
+
+/** Distance between stored words at `a` and query words at `b`, stopping past `limit`. */
+function boundedDistance(words: Uint32Array, a: number, q: Uint32Array, b: number, limit: number): number {
+  let d = popcount32(words[a]! ^ q[b]!) + popcount32(words[a + 1]! ^ q[b + 1]!);
+  if (d > limit) return d;
+  d += popcount32(words[a + 2]! ^ q[b + 2]!) + popcount32(words[a + 3]! ^ q[b + 3]!);
+  if (d > limit) return d;
+  return d + popcount32(words[a + 4]! ^ q[b + 4]!) + popcount32(words[a + 5]! ^ q[b + 5]!) + popcount32(words[a + 6]! ^ q[b + 6]!) + popcount32(words[a + 7]! ^ q[b + 7]!);
+}
+
+/** True when no table before `c` holds the pair within its τ (that table reports it instead). */
+function firstTable(words: Uint32Array, a: number, q: Uint32Array, b: number, c: number, tau: readonly number[]): boolean {
+  for (let j = 0; j < c; j++) if (popcount32(chunkValue(words, a, j) ^ chunkValue(q, b, j)) <= tau[j]!) return false;
+  return true;
+}
+
+/** (query, index, distance) triples grouped by query, each query's nearest first (ties by index). */
+export function groupHits(found: number[], counts: Uint32Array): { counts: Uint32Array; hits: Uint32Array } {
+  const order = Array.from({ length: found.length / 3 }, (_, i) => i);
+  order.sort((x, y) => found[3 * x]! - found[3 * y]! || found[3 * x + 2]! - found[3 * y + 2]! || found[3 * x + 1]! - found[3 * y + 1]!);
+  const hits = new Uint32Array(order.length * 2);
+  order.forEach((i, k) => {
+    counts[found[3 * i]!]!++;
+    hits[2 * k] = found[3 * i + 1]!;
+    hits[2 * k + 1] = found[3 * i + 2]!;
+  });
+  return { counts, hits };
 }

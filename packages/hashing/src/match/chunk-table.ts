@@ -48,6 +48,12 @@ export interface ChunkTableParts {
   readonly starts: Uint32Array;
   /** Low 32 − k bits of each value, in sorted order. */
   readonly suffixes: Uint16Array | Uint32Array;
+  /**
+   * Within each prefix's interval, the offsets of its suffixes in ascending suffix order (one byte
+   * each while no interval holds more than 256 values): a probe that must match the suffix exactly —
+   * 816 of the 988 prefixes a τ = 3 search visits — is a binary search, not a scan of the interval.
+   */
+  readonly order: Uint8Array | Uint16Array;
   /** For level l: from selectHintOffsets[2l + one], the block of the (512·j)-th zero or one. */
   readonly selectHints: Uint32Array;
   readonly selectHintOffsets: Uint32Array;
@@ -73,8 +79,8 @@ export class ChunkTable {
   private readonly suffixMask: number;
 
   private constructor(parts: ChunkTableParts) {
-    const { length, prefixBits, levels, zeros, starts, suffixes, selectHints, selectHintOffsets } = parts;
-    Object.assign(this, { length, prefixBits, levels, zeros, starts, suffixes, selectHints, selectHintOffsets });
+    const { length, prefixBits, levels, zeros, starts, suffixes, order, selectHints, selectHintOffsets } = parts;
+    Object.assign(this, { length, prefixBits, levels, zeros, starts, suffixes, order, selectHints, selectHintOffsets });
     // One block more than the bits need, so rank(length) never reads past a level.
     this.blocks = Math.floor(parts.length / BLOCK_BITS) + 1;
     this.levelStride = this.blocks * BLOCK_WORDS;
@@ -153,21 +159,50 @@ export class ChunkTable {
     const suffixes = 32 - k <= 16 ? new Uint16Array(buffer(n * 2)) : new Uint32Array(buffer(n * 4));
     const mask = k === 0 ? 0xffffffff : (2 ** (32 - k) - 1) >>> 0;
     for (let i = 0; i < n; i++) suffixes[i] = (current[i]! & mask) >>> 0;
+    const order = intervalOrder(suffixes, starts, 2 ** k, buffer);
 
     const selectHintOffsets = words(2 * k + 1);
     for (let i = 0; i < 2 * k; i++) selectHintOffsets[i + 1] = selectHintOffsets[i]! + hintLists[i]!.length;
     const selectHints = words(selectHintOffsets[2 * k]!);
     hintLists.forEach((h, i) => selectHints.set(h, selectHintOffsets[i]!));
-    return new ChunkTable({ length: n, prefixBits: k, levels, zeros, starts, suffixes, selectHints, selectHintOffsets });
+    return new ChunkTable({ length: n, prefixBits: k, levels, zeros, starts, suffixes, order, selectHints, selectHintOffsets });
   }
 
   parts(): ChunkTableParts {
-    const { length, prefixBits, levels, zeros, starts, suffixes, selectHints, selectHintOffsets } = this;
-    return { length, prefixBits, levels, zeros, starts, suffixes, selectHints, selectHintOffsets };
+    const { length, prefixBits, levels, zeros, starts, suffixes, order, selectHints, selectHintOffsets } = this;
+    return { length, prefixBits, levels, zeros, starts, suffixes, order, selectHints, selectHintOffsets };
   }
 
   memoryBytes(): number {
-    return this.levels.byteLength + this.zeros.byteLength + this.starts.byteLength + this.suffixes.byteLength + this.selectHints.byteLength + this.selectHintOffsets.byteLength;
+    return this.levels.byteLength + this.zeros.byteLength + this.starts.byteLength + this.suffixes.byteLength + this.order.byteLength + this.selectHints.byteLength + this.selectHintOffsets.byteLength;
+  }
+
+  /**
+   * Reports each position p in [s, e) — one prefix's interval — whose suffix is within `budget` bits
+   * of qs, as found(p, used + d). Budget 0 is a binary search through `order`; otherwise a scan.
+   */
+  private probe(s: number, e: number, qs: number, budget: number, used: number, found: (p: number, distance: number) => void): void {
+    const suffixes = this.suffixes;
+    if (budget === 0) {
+      const order = this.order;
+      let lo = 0;
+      let hi = e - s;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (suffixes[s + order[s + mid]!]! < qs) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let j = lo; j < e - s; j++) {
+        const p = s + order[s + j]!;
+        if (suffixes[p] !== qs) break;
+        found(p, used);
+      }
+      return;
+    }
+    for (let p = s; p < e; p++) {
+      const d = popcount32(suffixes[p]! ^ qs);
+      if (d <= budget) found(p, used + d);
+    }
   }
 
   /** Ones among positions [0, i) of `level`. */
@@ -277,12 +312,13 @@ export class ChunkTable {
   }
 
   /**
-   * `distanceAt` for many insertion positions at once: distances[i] += the distance between q and
-   * the value at xs[i], for the `count` entries listed in `which`; an entry whose sum passes
-   * `limit` stops early (its sum is then only known to be over the limit). Level by level across
-   * the entries, like `locateAll`. `scratch` must hold 2·count numbers.
+   * `distanceAt` for many insertion positions at once: distances[i] += the distance between the
+   * value at xs[i] and its query's chunk (`queryWords[8·queryOf[i] + chunk]`), for the `count`
+   * entries listed in `which`; an entry whose sum passes `limit` stops early (its sum is then only
+   * known to be over the limit). Level by level across the entries, like `locateAll`. `scratch`
+   * must hold 2·count numbers.
    */
-  addDistances(xs: Uint32Array, which: Uint32Array, count: number, q: number, distances: Int32Array, limit: number, scratch: Uint32Array): void {
+  addDistances(xs: Uint32Array, which: Uint32Array, count: number, queryOf: Uint32Array, queryWords: Uint32Array, chunk: number, distances: Int32Array, limit: number, scratch: Uint32Array): void {
     // scratch[0, count): entries still walking; scratch[count, 2·count): their current positions.
     let alive = count;
     for (let a = 0; a < count; a++) {
@@ -290,12 +326,12 @@ export class ChunkTable {
       scratch[count + a] = xs[which[a]!]!;
     }
     for (let level = 0; level < this.prefixBits && alive > 0; level++) {
-      const qBit = (q >>> (31 - level)) & 1;
+      const shift = 31 - level;
       let kept = 0;
       for (let a = 0; a < alive; a++) {
         const i = scratch[a]!;
         const step = this.down(level, scratch[count + a]!);
-        if ((step & 1) !== qBit && ++distances[i]! > limit) continue;
+        if ((step & 1) !== ((queryWords[queryOf[i]! * 8 + chunk]! >>> shift) & 1) && ++distances[i]! > limit) continue;
         scratch[kept] = i;
         scratch[count + kept] = Math.floor(step / 2);
         kept++;
@@ -303,8 +339,66 @@ export class ChunkTable {
       alive = kept;
     }
     const suffixes = this.suffixes;
-    const qs = q & this.suffixMask;
-    for (let a = 0; a < alive; a++) distances[scratch[a]!]! += popcount32((suffixes[scratch[count + a]!]! ^ qs) & this.suffixMask);
+    const mask = this.suffixMask;
+    for (let a = 0; a < alive; a++) {
+      const i = scratch[a]!;
+      distances[i]! += popcount32((suffixes[scratch[count + a]!]! ^ queryWords[queryOf[i]! * 8 + chunk]!) & mask);
+    }
+  }
+
+  /**
+   * forEachWithin for a batch of queries at once (`chunks[b]` is query b's value): every prefix any
+   * query probes is visited once, in the order the table lays them out, so the directory and the
+   * suffixes are read front to back instead of at ~1,000 random places per query — on a table far
+   * larger than the caches, those random reads were most of a query's time.
+   */
+  sweepWithin(chunks: Uint32Array, count: number, tau: number, reversedMasks: Uint32Array, found: (b: number, p: number, distance: number) => void): void {
+    const k = this.prefixBits;
+    const masks = reversedMasks.length;
+    const total = count * masks;
+    // A probe is packed as query << shift | mask, so unpacking is a shift, not a division.
+    const shift = 32 - Math.clz32(Math.max(1, masks - 1));
+    const buckets = 2 ** k;
+    // Counting sort of the (prefix, query, mask) probes by reversed prefix.
+    const first = this.sweepScratch(buckets + 1, total);
+    const { starts: probeStarts, probes } = first;
+    probeStarts.fill(0, 0, buckets + 1);
+    const rp = new Uint32Array(count);
+    for (let b = 0; b < count; b++) {
+      rp[b] = k === 0 ? 0 : reverseBits(chunks[b]! >>> (32 - k), k);
+      for (let m = 0; m < masks; m++) probeStarts[((rp[b]! ^ reversedMasks[m]!) >>> 0) + 1]!++;
+    }
+    for (let r = 0; r < buckets; r++) probeStarts[r + 1]! += probeStarts[r]!;
+    const fill = first.fill;
+    fill.set(probeStarts.subarray(0, buckets));
+    for (let b = 0; b < count; b++) for (let m = 0; m < masks; m++) probes[fill[(rp[b]! ^ reversedMasks[m]!) >>> 0]!++] = (b << shift) | m;
+    const starts = this.starts;
+    const mask = this.suffixMask;
+    const used = new Uint8Array(masks);
+    for (let m = 0; m < masks; m++) used[m] = popcount32(reversedMasks[m]!);
+    let b = 0;
+    const report = (p: number, distance: number) => found(b, p, distance);
+    for (let r = 0; r < buckets; r++) {
+      const from = probeStarts[r]!;
+      const to = probeStarts[r + 1]!;
+      if (from === to) continue;
+      const s = starts[r]!;
+      const e = starts[r + 1]!;
+      if (s === e) continue;
+      for (let i = from; i < to; i++) {
+        const probe = probes[i]!;
+        b = probe >>> shift;
+        const u = used[probe & ((1 << shift) - 1)]!;
+        this.probe(s, e, (chunks[b]! & mask) >>> 0, tau - u, u, report);
+      }
+    }
+  }
+
+  private sweep = { starts: new Uint32Array(0), fill: new Uint32Array(0), probes: new Uint32Array(0) };
+  private sweepScratch(buckets: number, probes: number): { starts: Uint32Array; fill: Uint32Array; probes: Uint32Array } {
+    if (this.sweep.starts.length < buckets) this.sweep = { starts: new Uint32Array(buckets), fill: new Uint32Array(buckets), probes: this.sweep.probes };
+    if (this.sweep.probes.length < probes) this.sweep.probes = new Uint32Array(probes);
+    return this.sweep;
   }
 
   /**
@@ -333,19 +427,10 @@ export class ChunkTable {
     }
     this.sink = sink;
     for (let m = 0; m < count; m++) {
-      const end = spans[2 * m + 1]!;
-      const used = popcount32(reversedMasks[m]!);
-      const budget = tau - used;
       // Most prefixes near q's already spend the whole budget (at τ = 3 and k = 18, 816 of 988):
-      // their suffixes must equal q's, which needs no popcount.
-      if (budget === 0) {
-        for (let p = spans[2 * m]!; p < end; p++) if (suffixes[p] === qs) found(p, used);
-      } else {
-        for (let p = spans[2 * m]!; p < end; p++) {
-          const d = popcount32(suffixes[p]! ^ qs);
-          if (d <= budget) found(p, used + d);
-        }
-      }
+      // their suffixes must equal q's, a binary search.
+      const used = popcount32(reversedMasks[m]!);
+      this.probe(spans[2 * m]!, spans[2 * m + 1]!, qs, tau - used, used, found);
     }
   }
 
@@ -357,4 +442,30 @@ export class ChunkTable {
     return this.spans;
   }
 
+}
+
+/** Per prefix interval, the offsets of its suffixes sorted by suffix (see ChunkTable.order). */
+function intervalOrder(suffixes: Uint16Array | Uint32Array, starts: Uint32Array, intervals: number, buffer: (bytes: number) => ArrayBufferLike): Uint8Array | Uint16Array {
+  let largest = 0;
+  for (let r = 0; r < intervals; r++) largest = Math.max(largest, starts[r + 1]! - starts[r]!);
+  const n = suffixes.length;
+  const order = largest <= 256 ? new Uint8Array(buffer(n)) : largest <= 65536 ? new Uint16Array(buffer(n * 2)) : undefined;
+  if (!order) throw new RangeError(`a prefix interval holds ${largest} values; the index needs a wider directory`);
+  const scratch = new Float64Array(largest);
+  for (let r = 0; r < intervals; r++) {
+    const s = starts[r]!;
+    const len = starts[r + 1]! - s;
+    // Insertion sort of (suffix, offset) keys: intervals hold a few dozen values.
+    for (let j = 0; j < len; j++) {
+      const key = suffixes[s + j]! * 65536 + j;
+      let i = j - 1;
+      while (i >= 0 && scratch[i]! > key) {
+        scratch[i + 1] = scratch[i]!;
+        i--;
+      }
+      scratch[i + 1] = key;
+    }
+    for (let j = 0; j < len; j++) order[s + j] = scratch[j]! & 0xffff;
+  }
+  return order;
 }

@@ -1,5 +1,5 @@
 import { ChunkTable, reverseBits, type ChunkTableParts } from './chunk-table.ts';
-import { byDistanceThenIndex, masksFor, PDQ_WORDS, tauFor, type IndexHit, type PdqHashArray } from './pdq-hashes.ts';
+import { masksFor, PDQ_WORDS, tauFor, type IndexHit, type PdqHashArray } from './pdq-hashes.ts';
 
 /**
  * The PDQ index for large sets: multi-index hashing (Norouzi, Punjani & Fleet,
@@ -106,37 +106,56 @@ export class CompactIndex {
    * τ_j — that table found it too, and each hash is reported once.
    */
   search(q: Uint32Array, radius: number): IndexHit[] {
-    const hits: IndexHit[] = [];
-    if (this.size === 0) return hits;
+    const { counts, hits } = this.searchMany(q, 0, 1, radius);
+    const out: IndexHit[] = [];
+    for (let i = 0; i < counts[0]!; i++) out.push({ index: hits[2 * i]!, distance: hits[2 * i + 1]! });
+    return out;
+  }
+
+  /**
+   * `search` for queries from..to of `queries` (8 words each) at once, the same three passes over
+   * the candidates of all of them; a batch (a few hundred queries or more) sweeps each table's
+   * directory in order instead of probing it at random (ChunkTable.sweepWithin). Results flat: per
+   * query its hit count, then (index, distance) pairs, nearest first.
+   */
+  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
+    const count = to - from;
+    const counts = new Uint32Array(count);
+    if (this.size === 0 || count === 0) return { counts, hits: new Uint32Array(0) };
+    const words = queries.subarray(from * PDQ_WORDS, to * PDQ_WORDS);
     const tables = this.tables;
     const tau = tauFor(radius, PDQ_CHUNKS);
     const c = this.candidates;
     c.count = 0;
     const tableEnds: number[] = [];
+    const chunks = new Uint32Array(count);
     for (let t = 0; t < PDQ_CHUNKS; t++) {
       const table = tables[t]!;
-      table.forEachWithin(q[t]!, tau[t]!, reversedMasksFor(table.prefixBits, tau[t]!), (p, distance) => c.push(t, p, distance));
+      const masks = reversedMasksFor(table.prefixBits, tau[t]!);
+      if (count === 1) table.forEachWithin(words[t]!, tau[t]!, masks, (p, distance) => c.push(0, t, p, distance));
+      else {
+        for (let b = 0; b < count; b++) chunks[b] = words[b * PDQ_WORDS + t]!;
+        table.sweepWithin(chunks, count, tau[t]!, masks, (b, p, distance) => c.push(b, t, p, distance));
+      }
       tableEnds.push(c.count);
     }
     const n = c.count;
-    if (n === 0) return hits;
-    for (let t = 0, from = 0; t < PDQ_CHUNKS; from = tableEnds[t++]!) tables[t]!.locateAll(c.positions, from, tableEnds[t]!);
+    for (let t = 0, start = 0; t < PDQ_CHUNKS; start = tableEnds[t++]!) tables[t]!.locateAll(c.positions, start, tableEnds[t]!);
     const which = c.which;
     for (let j = 0; j < PDQ_CHUNKS; j++) {
-      let count = 0;
-      for (let i = 0; i < n; i++) if (c.alive[i] && c.table[i] !== j) which[count++] = i;
-      if (count === 0) continue;
+      let alive = 0;
+      for (let i = 0; i < n; i++) if (c.alive[i] && c.table[i] !== j) which[alive++] = i;
+      if (alive === 0) continue;
       const before = c.before;
-      for (let a = 0; a < count; a++) before[a] = c.distances[which[a]!]!;
-      tables[j]!.addDistances(c.positions, which, count, q[j]!, c.distances, radius, c.scratch);
-      for (let a = 0; a < count; a++) {
+      for (let a = 0; a < alive; a++) before[a] = c.distances[which[a]!]!;
+      tables[j]!.addDistances(c.positions, which, alive, c.query, words, j, c.distances, radius, c.scratch);
+      for (let a = 0; a < alive; a++) {
         const i = which[a]!;
         const d = c.distances[i]! - before[a]!;
         if (c.distances[i]! > radius || (j < c.table[i]! && d <= tau[j]!)) c.alive[i] = 0;
       }
     }
-    for (let i = 0; i < n; i++) if (c.alive[i]) hits.push({ index: c.positions[i]!, distance: c.distances[i]! });
-    return hits.sort(byDistanceThenIndex);
+    return c.results(counts);
   }
 
   private readonly candidates = new Candidates();
@@ -145,6 +164,7 @@ export class CompactIndex {
 /** Scratch for one search's candidates, reused across searches and grown as needed. */
 class Candidates {
   count = 0;
+  query = new Uint32Array(256);
   table = new Uint8Array(256);
   /** Sorted position in its table, then (after locating) insertion position. */
   positions = new Uint32Array(256);
@@ -154,9 +174,10 @@ class Candidates {
   before = new Int32Array(256);
   scratch = new Uint32Array(512);
 
-  push(table: number, position: number, distance: number): void {
+  push(query: number, table: number, position: number, distance: number): void {
     if (this.count === this.table.length) this.grow();
     const i = this.count++;
+    this.query[i] = query;
     this.table[i] = table;
     this.positions[i] = position;
     this.distances[i] = distance;
@@ -170,6 +191,7 @@ class Candidates {
       b.set(a);
       return b;
     };
+    this.query = grown(this.query, size);
     this.table = grown(this.table, size);
     this.positions = grown(this.positions, size);
     this.distances = grown(this.distances, size);
@@ -177,5 +199,22 @@ class Candidates {
     this.which = new Uint32Array(size);
     this.before = new Int32Array(size);
     this.scratch = new Uint32Array(2 * size);
+  }
+
+  /** The surviving candidates grouped by query, each query's nearest first (ties by index). */
+  results(counts: Uint32Array): { counts: Uint32Array; hits: Uint32Array } {
+    const kept: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (!this.alive[i]) continue;
+      kept.push(i);
+      counts[this.query[i]!]!++;
+    }
+    kept.sort((a, b) => this.query[a]! - this.query[b]! || this.distances[a]! - this.distances[b]! || this.positions[a]! - this.positions[b]!);
+    const hits = new Uint32Array(kept.length * 2);
+    kept.forEach((i, k) => {
+      hits[2 * k] = this.positions[i]!;
+      hits[2 * k + 1] = this.distances[i]!;
+    });
+    return { counts, hits };
   }
 }

@@ -1,6 +1,6 @@
 import { seededUint32 as prng } from '@vestige/evidence';
 import { describe, expect, it } from 'vitest';
-import { bruteForceSearch, PdqHashArray, tauFor } from './pdq-hashes.ts';
+import { bruteForceSearch, hashWords, PdqHashArray, tauFor } from './pdq-hashes.ts';
 import { COMPACT_FROM, PdqIndex } from './pdq-index.ts';
 
 
@@ -41,8 +41,10 @@ describe('PDQ multi-index search: identical to brute force', () => {
     }
     let planted = 0;
     let totalHits = 0;
+    const expected: ReturnType<typeof bruteForceSearch>[] = [];
     for (const [i, q] of queries.entries()) {
       const slow = bruteForceSearch(store, q, 31);
+      expected.push(slow);
       for (const [k, index] of indexes.entries()) expect(index.search(q, 31), `query ${i}, index ${k}`).toEqual(slow);
       if (i % 3 === 0) {
         expect(slow.length).toBeGreaterThan(0);
@@ -52,6 +54,18 @@ describe('PDQ multi-index search: identical to brute force', () => {
     }
     expect(planted).toBe(200);
     expect(totalHits).toBeGreaterThanOrEqual(200);
+    // The batched form (the compact layout sweeps its tables once for all queries) gives the same.
+    const words = new Uint32Array(queries.length * 8);
+    queries.forEach((q, i) => words.set(hashWords(q), i * 8));
+    for (const [k, index] of indexes.entries()) {
+      const { counts, hits } = index.searchMany(words, 0, queries.length, 31);
+      let at = 0;
+      queries.forEach((_, i) => {
+        const got = Array.from({ length: counts[i]! }, (_, j) => ({ index: hits[at + 2 * j]!, distance: hits[at + 2 * j + 1]! }));
+        at += 2 * counts[i]!;
+        expect(got, `batched query ${i}, index ${k}`).toEqual(expected[i]);
+      });
+    }
   });
 
   it('agrees at every radius, across chunk boundaries and far beyond the usual 31', () => {

@@ -78,6 +78,17 @@ export class PdqIndex {
     return this.engine.hashAt(index);
   }
 
+  /**
+   * `search` for queries from..to of `queries` (8 big-endian words each), answered together: the
+   * compact layout then reads its tables front to back once per batch instead of at random per
+   * query. Flat results: per query its hit count, then (index, distance) pairs in `search`'s order.
+   */
+  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
+    if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
+    if (this.size === 0) return { counts: new Uint32Array(to - from), hits: new Uint32Array(0) };
+    return this.engine.searchMany(queries, from, to, radius);
+  }
+
   /** Every stored hash within `radius` of the query, nearest first (ties by insertion order). */
   search(query: Uint8Array | Uint32Array, radius: number): IndexHit[] {
     if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);

@@ -81,10 +81,11 @@ const DCT_16x64: Float32Array = (() => {
  * bilevel PBM), so the reference takes its grey path; the weighted sum would differ from the grey
  * value by one float32 ulp for 35 of the 256 levels, enough to flip bits.
  */
-export function pdqLuma(data: Uint8Array, width: number, height: number, channels: number): Float32Array {
+export function pdqLuma(data: Uint8Array, width: number, height: number, channels: number, options: { greyAsImageMagick?: boolean } = {}): Float32Array {
   const n = width * height;
   const luma = new Float32Array(n);
-  if (channels === 1 || channels === 2 || allGrey(data, n, channels)) {
+  // vPDQ hashes decoded video frames straight from RGB (no ImageMagick in its path): greyAsImageMagick: false.
+  if (channels === 1 || channels === 2 || (options.greyAsImageMagick !== false && allGrey(data, n, channels))) {
     for (let p = 0, q = 0; p < n; p++, q += channels) luma[p] = data[q]!;
   } else {
     for (let p = 0, q = 0; p < n; p++, q += channels) {

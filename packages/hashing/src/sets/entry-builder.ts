@@ -1,6 +1,7 @@
 import { VestigeError } from '@vestige/evidence';
 import type { HashSetEntry, HashSetRecord } from './types.ts';
 
+const HEX = /^[0-9a-fA-F]+$/;
 export const HASH_HEX_LENGTHS = { md5: 32, sha1: 40, sha256: 64, pdq: 64 } as const;
 export type HashField = keyof typeof HASH_HEX_LENGTHS;
 
@@ -22,8 +23,13 @@ export class EntryBuilder {
   hash(field: HashField, raw: unknown, sourceName: string): void {
     if (raw === undefined || raw === null || raw === '') return;
     if (typeof raw !== 'string') return this.reject(sourceName, `${sourceName} must be a hex string, not ${describeType(raw)}`);
-    const hex = raw.trim().toLowerCase();
     const want = HASH_HEX_LENGTHS[field];
+    // The common case first: exactly the right number of hex digits, no spaces.
+    if (raw.length === want && HEX.test(raw)) {
+      this.entry[field] = raw.toLowerCase();
+      return;
+    }
+    const hex = raw.trim().toLowerCase();
     if (!/^[0-9a-f]+$/.test(hex)) return this.reject(sourceName, `${sourceName} "${clip(raw)}" is not hexadecimal`);
     if (hex.length !== want) return this.reject(sourceName, `${sourceName} has ${hex.length} hex digits; ${field.toUpperCase()} needs ${want}`);
     this.entry[field] = hex;
@@ -71,9 +77,11 @@ export class EntryBuilder {
   }
 
   /** The records this entry produces: its warnings, then the entry, or a single rejection. */
-  finish(): HashSetRecord[] {
+  finish(options: { alsoMatchable?: boolean } = {}): HashSetRecord[] {
     const e = this.entry;
-    if (!this.rejectReason && !e.md5 && !e.sha1 && !e.sha256 && !e.pdq) this.reject('hashes', 'has no MD5, SHA-1, SHA-256 or PDQ hash');
+    // An entry with only hashes Vestige does not compute (PhotoDNA, …) is kept: it cannot match here,
+    // but it is part of the set and goes back out in an export (see onlyForeignHashes).
+    if (!this.rejectReason && !e.md5 && !e.sha1 && !e.sha256 && !e.pdq && !options.alsoMatchable) this.reject('hashes', 'has no MD5, SHA-1, SHA-256 or PDQ hash');
     const issue = (field: string, message: string, outcome: 'rejected' | 'field-dropped'): HashSetRecord => ({
       kind: 'issue',
       index: this.index,
@@ -98,21 +106,7 @@ function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }
 
-/** A stream of text lines from bytes, without holding the file; `\r\n` and `\n` both end a line. */
-export async function* lines(source: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const { StringDecoder } = await import('node:string_decoder');
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const chunk of source) {
-    rest += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-    let nl: number;
-    let start = 0;
-    while ((nl = rest.indexOf('\n', start)) >= 0) {
-      yield rest.slice(start, nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-      start = nl + 1;
-    }
-    rest = rest.slice(start);
-  }
-  rest += decoder.end();
-  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+/** True when the entry can only be matched by hashes Vestige does not compute (e.g. PhotoDNA only). */
+export function onlyForeignHashes(e: HashSetEntry): boolean {
+  return !e.md5 && !e.sha1 && !e.sha256 && !e.pdq && !e.vpdq;
 }

@@ -1,5 +1,6 @@
 import { VestigeError } from '@vestige/evidence';
-import { EntryBuilder, lines } from './entry-builder.ts';
+import { EntryBuilder } from './entry-builder.ts';
+import { lineTooLong, textLines } from './line-reader.ts';
 import type { HashSetEntry, HashSetFormat } from './types.ts';
 
 /**
@@ -22,9 +23,13 @@ export const plainFormat: HashSetFormat = {
     const file = options.file;
     let lineNo = 0;
     let index = 0;
-    for await (const raw of lines(source as AsyncIterable<Buffer | string>)) {
-      lineNo++;
-      const line = raw.trim();
+    for await (const l of textLines(source)) {
+      lineNo = l.line;
+      if ('tooLong' in l) {
+        yield lineTooLong(l.line, l.tooLong, index++, file, 'hash list');
+        continue;
+      }
+      const line = l.text.trim();
       if (line === '' || line.startsWith('#')) continue;
       const b = new EntryBuilder(index++, file, `${file ?? 'hash list'} line ${lineNo}`);
       const m = LINE.exec(line);

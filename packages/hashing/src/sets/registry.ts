@@ -4,14 +4,16 @@ import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { VestigeError } from '@vestige/evidence';
-import { caidCsvFormat } from './csv.ts';
+import { csvFormat } from './csv.ts';
 import { hashdeepFormat } from './hashdeep.ts';
+import { isNsrlRds3, nsrlRds2Format, nsrlRds3Format } from './nsrl.ts';
 import { plainFormat } from './plain.ts';
+import { describeBinary, headText, isSqlite } from './text-source.ts';
 import type { HashSetEntry, HashSetFormat, HashSetMeta, HashSetRecord } from './types.ts';
 import { vicsFormat } from './vics.ts';
 
-/** Every hash-set format, by id; sniffing tries them in this order. */
-export const hashSetFormats: ReadonlyMap<string, HashSetFormat> = new Map([vicsFormat, hashdeepFormat, caidCsvFormat, plainFormat].map((f) => [f.id, f]));
+/** Every hash-set format, by id; sniffing tries them in this order (NSRL v2 before the generic CSV). */
+export const hashSetFormats: ReadonlyMap<string, HashSetFormat> = new Map([vicsFormat, hashdeepFormat, nsrlRds2Format, csvFormat, plainFormat, nsrlRds3Format].map((f) => [f.id, f]));
 
 export function hashSetFormat(id: string): HashSetFormat {
   const f = hashSetFormats.get(id);
@@ -19,7 +21,7 @@ export function hashSetFormat(id: string): HashSetFormat {
   return f;
 }
 
-async function readHead(path: string, bytes = 8192): Promise<string> {
+async function readHead(path: string, bytes = 8192): Promise<Buffer> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -30,15 +32,28 @@ async function readHead(path: string, bytes = 8192): Promise<string> {
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
 }
 
-/** Picks the format from the file's first bytes, falling back to its extension. */
+/**
+ * Picks the format from the file's first bytes (UTF-8 with or without a BOM, or UTF-16 with one),
+ * falling back to its extension. A binary file is never read as text: an NSRL RDS v3 database is
+ * recognised by its views, anything else is refused as a format Vestige does not read.
+ */
 export async function detectHashSetFormat(path: string): Promise<HashSetFormat> {
-  const head = await readHead(path);
+  const bytes = await readHead(path);
+  if (isSqlite(bytes) && isNsrlRds3(path)) return nsrlRds3Format;
+  const binary = describeBinary(bytes);
+  if (binary) {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `${path}: format not supported — the file is ${binary}${isSqlite(bytes) ? ' without the NSRL RDS v3 views (FILE, PKG)' : ''}, not a hash-set format Vestige reads`, {
+      file: path,
+      hint: `Vestige reads ${[...hashSetFormats.values()].map((f) => f.title).join('; ')}. Export the set from its tool in one of these.`,
+    });
+  }
+  const head = headText(bytes);
   for (const f of hashSetFormats.values()) if (f.sniff(head)) return f;
   const ext = extname(path).toLowerCase();
   const byExt = [...hashSetFormats.values()].find((f) => f.extensions.includes(ext) && ext !== '.txt');
@@ -49,21 +64,42 @@ export async function detectHashSetFormat(path: string): Promise<HashSetFormat> 
   });
 }
 
-/** Streams a hash-set file's records (entries and per-entry issues). */
-export async function* readHashSetFile(path: string, format?: HashSetFormat): AsyncGenerator<HashSetRecord> {
+/**
+ * Streams a hash-set file's records (entries and per-entry issues). `onDigest` receives the SHA-256
+ * of the file's bytes once they are all read: computed over the same reads as the parsing, so a set
+ * is read once, not once to parse and once to name its version.
+ */
+export async function* readHashSetFile(path: string, format?: HashSetFormat, onDigest?: (sha256: string) => void): AsyncGenerator<HashSetRecord> {
   const f = format ?? (await detectHashSetFormat(path));
-  yield* f.read(createReadStream(path, { highWaterMark: 1 << 20 }), { file: path });
+  if (f.readPath) {
+    yield* f.readPath(path);
+    if (onDigest) onDigest(await fileSha256(path));
+    return;
+  }
+  // The digest is handed over as soon as the last byte has been read.
+  const h = createHash('sha256');
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      h.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    onDigest?.(h.digest('hex'));
+  }
+  yield* f.read(hashed(), { file: path });
 }
 
-/** Name and default version (first 16 hex of the file's SHA-256) of a set file, read in one pass. */
-export async function hashSetIdentity(path: string, meta: HashSetMeta = {}): Promise<Required<HashSetMeta>> {
-  let version = meta.version;
-  if (!version) {
-    const h = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-    version = `sha256:${h.digest('hex').slice(0, 16)}`;
-  }
-  return { name: meta.name ?? basename(path), version };
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** A set's version as recorded with its matches: `sha256:` and the first 16 hex of the file's SHA-256. */
+export const setVersionOf = (sha256: string): string => `sha256:${sha256.slice(0, 16)}`;
+
+/** Name and default version (first 16 hex of the file's SHA-256) of a set file. */
+export async function hashSetIdentity(path: string, meta: HashSetMeta = {}): Promise<Required<Pick<HashSetMeta, 'name' | 'version'>>> {
+  return { name: meta.name ?? basename(path), version: meta.version ?? setVersionOf(await fileSha256(path)) };
 }
 
 /** Collects a whole (small) set: entries plus issues. For big sets stream `readHashSetFile` instead. */
@@ -71,7 +107,7 @@ export async function loadHashSet(path: string, format?: HashSetFormat): Promise
   const f = format ?? (await detectHashSetFormat(path));
   const entries: HashSetEntry[] = [];
   const issues: Extract<HashSetRecord, { kind: 'issue' }>[] = [];
-  for await (const r of f.read(createReadStream(path), { file: path })) {
+  for await (const r of readHashSetFile(path, f)) {
     if (r.kind === 'entry') entries.push(r.entry);
     else issues.push(r);
   }

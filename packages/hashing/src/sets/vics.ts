@@ -1,144 +1,304 @@
-import { parseUkCategory, ukToVics } from '../categorise/categories.ts';
-import { EntryBuilder, describeType } from './entry-builder.ts';
-import { streamJsonEntries } from './json-stream.ts';
 import { VestigeError } from '@vestige/evidence';
-import type { HashSetEntry, HashSetFormat, HashSetRecord } from './types.ts';
+import { parseUkCategory, ukProfileToUk, ukToUkProfile, ukToVics } from '../categorise/categories.ts';
+import { formatVpdqJson, parseVpdqJson } from '../video/vpdq-format.ts';
+import { EntryBuilder, describeType } from './entry-builder.ts';
+import { utf8Bytes } from './text-source.ts';
+import type { AlternativeHash, HashSetEntry, HashSetFormat, HashSetMeta, HashSetRecord, VicsProfile } from './types.ts';
+import { VicsScanner } from './vics-scanner.ts';
 
 /**
- * Project VIC "VICS" JSON: an OData document whose `value` array holds Media records (MediaID,
- * Category, MD5, SHA1, MediaSize, Series, VictimIdentified, … and MediaFiles with file names).
- * Read as a stream — national sets run to gigabytes — and written as a stream.
+ * Project VIC "VICS" JSON (data model 2.0, and the 1.x files still in circulation): an OData
+ * document whose `value` holds either Media records (`…$metadata#Media`, a hash database) or cases
+ * (`…$metadata#Cases`: CaseID, CaseNumber, SourceApplicationName, … each with its own `Media`).
+ * The path of the context names the profile: `/UK/` is CAID's, where Category is the UK grade;
+ * `/US/` and `/Default/` use Project VIC's category numbers.
  *
- * Perceptual hashes: PhotoDNA is read from `PhotoDNA`; PDQ from a `PDQ` member, or from an
- * `AlternativeHashes`/`Hashes` list of { HashName|Name, HashValue|Value }. We write `PDQ`.
+ * Reading keeps every member: the ones Vestige uses become fields; SHA-256 and PDQ are also read
+ * from `AlternativeHashes`; hashes Vestige does not compute (PhotoDNA and others) are kept as
+ * `alternativeHashes`; everything else (MediaFiles with their timestamps, MediaMetadata, MimeType,
+ * …) is kept in `extra`, and the case's members in `caseRef`. Writing puts all of it back.
+ *
+ * Writing follows what importers accept: one OData v4 dialect (`@odata.context`, no `odata.id`),
+ * `Tags` as one string, flags as the strings "true"/"false", SHA-256, PDQ and vPDQ in
+ * `AlternativeHashes`, PDQ quality in `MediaMetadata`, and the UK grade in `Category` under the UK
+ * profile (a `uk:X` tag under the default one, which has no field for it).
  */
-export const VICS_CONTEXT = 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media';
+export const VICS_BASE = 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml';
+export const VICS_CONTEXT = `${VICS_BASE}/Default/$metadata#Media`;
+export const vicsContext = (profile: VicsProfile, shape: 'media' | 'cases'): string => `${VICS_BASE}/${profile === 'uk' ? 'UK' : 'Default'}/$metadata#${shape === 'cases' ? 'Cases' : 'Media'}`;
+
 const UK_TAG = /^uk:\s*(.+)$/i;
+/** Members written from fields; anything else a record had goes to `extra`. */
+const MAPPED = new Set(['mediaid', 'category', 'md5', 'sha1', 'sha256', 'pdq', 'pdqquality', 'photodna', 'mediasize', 'name', 'series', 'victimidentified', 'offenderidentified', 'isdistributed', 'comments', 'tags', 'alternativehashes', 'hashes']);
+/** AlternativeHashes names read into fields. */
+const FIELD_HASHES: Record<string, 'md5' | 'sha1' | 'sha256' | 'pdq'> = { md5: 'md5', sha1: 'sha1', 'sha-1': 'sha1', sha256: 'sha256', 'sha-256': 'sha256', pdq: 'pdq' };
 
-function lowerKeys(o: Record<string, unknown>): Map<string, unknown> {
-  const m = new Map<string, unknown>();
-  for (const [k, v] of Object.entries(o)) m.set(k.toLowerCase(), v);
-  return m;
-}
+type Media = Record<string, unknown>;
 
-function alternativePdq(list: unknown): unknown {
-  if (!Array.isArray(list)) return undefined;
-  for (const h of list) {
-    if (h && typeof h === 'object') {
-      const m = lowerKeys(h as Record<string, unknown>);
-      const name = m.get('hashname') ?? m.get('name') ?? m.get('type');
-      if (typeof name === 'string' && name.toLowerCase() === 'pdq') return m.get('hashvalue') ?? m.get('value') ?? m.get('hash');
-    }
-  }
+/** A member by its lower-cased name, for the small nested objects (MediaFiles, AlternativeHashes). */
+function member(m: Media, lower: string): unknown {
+  for (const k in m) if (k.length === lower.length && k.toLowerCase() === lower) return m[k];
   return undefined;
 }
 
-export function vicsMediaToEntry(value: unknown, index: number, file: string | undefined): HashSetRecord[] {
+/** OData annotations of either dialect (`odata.id`, `@odata.id`, `X@odata.navigationLink`) are not data. */
+const isODataAnnotation = (key: string): boolean => key.startsWith('odata.') || key.includes('@odata.');
+
+function readAlternativeHashes(list: unknown, b: EntryBuilder): void {
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) return b.drop('AlternativeHashes', 'AlternativeHashes must be a list');
+  const kept: AlternativeHash[] = [];
+  for (const h of list) {
+    if (!h || typeof h !== 'object') continue;
+    const o = h as Media;
+    const name = member(o, 'hashname') ?? member(o, 'name') ?? member(o, 'type');
+    const value = member(o, 'hashvalue') ?? member(o, 'value') ?? member(o, 'hash');
+    if (typeof name !== 'string' || typeof value !== 'string') {
+      b.drop('AlternativeHashes', 'an AlternativeHashes item has no HashName/HashValue text');
+      continue;
+    }
+    const field = FIELD_HASHES[name.trim().toLowerCase()];
+    if (field) {
+      if (!b.entry[field]) b.hash(field, value, `AlternativeHashes ${name}`);
+    } else if (name.trim().toLowerCase() === 'vpdq') {
+      try {
+        b.entry.vpdq = parseVpdqJson(value);
+      } catch (err) {
+        b.drop('AlternativeHashes', `vPDQ value is not a vPDQ JSON list (${(err as Error).message})`);
+      }
+    } else kept.push({ name, value });
+  }
+  if (kept.length) b.entry.alternativeHashes = kept;
+}
+
+/** True when a MediaFiles list says no more than the entry's fields do (so it need not be kept). */
+function filesAreFields(files: unknown, e: HashSetEntry): boolean {
+  if (!Array.isArray(files) || files.length !== 1 || !files[0] || typeof files[0] !== 'object') return false;
+  const f = files[0] as Media;
+  const allowed: Record<string, unknown> = { FileName: e.name, FilePath: e.path, MD5: e.md5?.toUpperCase(), SHA1: e.sha1?.toUpperCase() };
+  return Object.keys(f).every((k) => k in allowed && f[k] === allowed[k]);
+}
+
+function pdqQualityFrom(metadata: unknown): { quality?: number; onlyQuality: boolean } {
+  if (!Array.isArray(metadata)) return { onlyQuality: false };
+  let quality: number | undefined;
+  for (const p of metadata) {
+    if (p && typeof p === 'object' && member(p as Media, 'propertyname') === 'PDQQuality') {
+      const v = Number(member(p as Media, 'propertyvalue'));
+      if (Number.isInteger(v) && v >= 0 && v <= 100) quality = v;
+    }
+  }
+  return { ...(quality !== undefined ? { quality } : {}), onlyQuality: quality !== undefined && metadata.length === 1 };
+}
+
+function readCategory(raw: unknown, profile: VicsProfile, b: EntryBuilder, extra: Media): void {
+  if (profile !== 'uk') return b.integer('vicsCategory', raw, 'Category', [0, 99]);
+  if (raw === undefined || raw === null || raw === '') return;
+  const n = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+  const grade = typeof n === 'number' ? ukProfileToUk(n) : typeof raw === 'string' ? parseUkCategory(raw) : undefined;
+  if (grade) {
+    b.entry.ukCategory = grade;
+    b.entry.vicsCategory = ukToVics(grade);
+  } else extra.Category = raw; // a number the UK profile does not define: kept as it was
+}
+
+function splitUkTag(b: EntryBuilder): void {
+  if (!b.entry.tags) return;
+  const rest: string[] = [];
+  for (const t of b.entry.tags) {
+    const uk = UK_TAG.exec(t);
+    const grade = uk ? parseUkCategory(uk[1]!) : undefined;
+    if (grade) b.entry.ukCategory = grade;
+    else rest.push(t);
+  }
+  if (rest.length) b.entry.tags = rest;
+  else delete b.entry.tags;
+}
+
+export interface VicsReadContext {
+  readonly file?: string;
+  readonly profile?: VicsProfile;
+  readonly caseRef?: Record<string, unknown>;
+}
+
+/** One Media record as an entry (plus its problems). */
+export function vicsMediaToEntry(value: unknown, index: number, context: VicsReadContext = {}): HashSetRecord[] {
+  const file = context.file;
   const b = new EntryBuilder(index, file, `${file ?? 'VICS'} entry ${index + 1}`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     b.reject('entry', `is ${describeType(value)}, not a Media object`);
     return b.finish();
   }
-  const m = lowerKeys(value as Record<string, unknown>);
-  const files = m.get('mediafiles');
-  const firstFile = Array.isArray(files) && files[0] && typeof files[0] === 'object' ? lowerKeys(files[0] as Record<string, unknown>) : undefined;
-  b.hash('md5', m.get('md5') ?? firstFile?.get('md5'), 'MD5');
-  b.hash('sha1', m.get('sha1') ?? firstFile?.get('sha1'), 'SHA1');
-  b.hash('sha256', m.get('sha256') ?? firstFile?.get('sha256'), 'SHA256');
-  b.hash('pdq', m.get('pdq') ?? alternativePdq(m.get('alternativehashes') ?? m.get('hashes')), 'PDQ');
-  b.integer('pdqQuality', m.get('pdqquality'), 'PDQQuality', [0, 100]);
-  b.string('photoDna', m.get('photodna'), 'PhotoDNA');
-  b.string('mediaId', m.get('mediaid'), 'MediaID');
-  b.integer('vicsCategory', m.get('category'), 'Category', [0, 99]);
-  b.integer('size', m.get('mediasize') ?? firstFile?.get('filesize'), 'MediaSize', [0, Number.MAX_SAFE_INTEGER]);
-  b.string('name', m.get('name') ?? firstFile?.get('filename'), 'Name');
-  b.string('path', firstFile?.get('filepath'), 'MediaFiles[0].FilePath');
-  b.string('series', m.get('series'), 'Series');
-  b.boolean('victimIdentified', m.get('victimidentified'), 'VictimIdentified');
-  b.boolean('offenderIdentified', m.get('offenderidentified'), 'OffenderIdentified');
-  b.boolean('isDistributed', m.get('isdistributed'), 'IsDistributed');
-  b.string('comments', m.get('comments'), 'Comments');
-  b.tags(m.get('tags'), 'Tags');
-  // The UK grade travels as a `uk:X` tag (VICS has no field for it).
-  if (b.entry.tags) {
-    const rest: string[] = [];
-    for (const t of b.entry.tags) {
-      const uk = UK_TAG.exec(t);
-      const grade = uk ? parseUkCategory(uk[1]!) : undefined;
-      if (grade) b.entry.ukCategory = grade;
-      else rest.push(t);
-    }
-    if (rest.length) b.entry.tags = rest;
-    else delete b.entry.tags;
+  // Members by lower-cased name, gathered in one pass (files differ in case: MD5, Md5, md5), and
+  // everything without a field set aside for `extra`.
+  const m: Media = {};
+  const extra: Media = {};
+  for (const k in value as Media) {
+    const v = (value as Media)[k];
+    const lower = k.toLowerCase();
+    m[lower] = v;
+    if (!MAPPED.has(lower) && !isODataAnnotation(k)) extra[k] = v;
   }
-  return b.finish();
+  const files = m.mediafiles;
+  const first = Array.isArray(files) && files[0] && typeof files[0] === 'object' ? (files[0] as Media) : undefined;
+  b.hash('md5', m.md5 ?? (first && member(first, 'md5')), 'MD5');
+  b.hash('sha1', m.sha1 ?? (first && member(first, 'sha1')), 'SHA1');
+  b.hash('sha256', m.sha256, 'SHA256');
+  b.hash('pdq', m.pdq, 'PDQ');
+  readAlternativeHashes(m.alternativehashes ?? m.hashes, b);
+  b.integer('pdqQuality', m.pdqquality, 'PDQQuality', [0, 100]);
+  const meta = pdqQualityFrom(m.mediametadata);
+  if (meta.quality !== undefined) b.entry.pdqQuality ??= meta.quality;
+  b.string('photoDna', m.photodna, 'PhotoDNA');
+  b.string('mediaId', m.mediaid, 'MediaID');
+  readCategory(m.category, context.profile ?? 'default', b, extra);
+  b.integer('size', m.mediasize ?? (first && member(first, 'filesize')), 'MediaSize', [0, Number.MAX_SAFE_INTEGER]);
+  b.string('name', (first && member(first, 'filename')) ?? m.name, 'Name');
+  b.string('path', first && member(first, 'filepath'), 'MediaFiles[0].FilePath');
+  b.string('series', m.series, 'Series');
+  b.boolean('victimIdentified', m.victimidentified, 'VictimIdentified');
+  b.boolean('offenderIdentified', m.offenderidentified, 'OffenderIdentified');
+  b.boolean('isDistributed', m.isdistributed, 'IsDistributed');
+  b.string('comments', m.comments, 'Comments');
+  b.tags(m.tags, 'Tags');
+  splitUkTag(b);
+  const e = b.entry;
+  if (filesAreFields(extra.MediaFiles, e)) delete extra.MediaFiles;
+  if (meta.onlyQuality) delete extra.MediaMetadata;
+  if (Object.keys(extra).length) e.extra = extra;
+  if (context.caseRef) e.caseRef = context.caseRef;
+  return b.finish({ alsoMatchable: e.alternativeHashes !== undefined || e.vpdq !== undefined || e.photoDna !== undefined });
 }
 
-export function entryToVicsMedia(e: HashSetEntry, index: number): Record<string, unknown> {
-  const id = e.mediaId !== undefined && /^\d+$/.test(e.mediaId) ? Number(e.mediaId) : index + 1;
-  const category = e.vicsCategory ?? (e.ukCategory ? ukToVics(e.ukCategory) : undefined);
-  const tags = [...(e.ukCategory ? [`uk:${e.ukCategory}`] : []), ...(e.tags ?? [])];
-  const media: Record<string, unknown> = { MediaID: id };
+const flag = (v: boolean): string => (v ? 'true' : 'false');
+
+/** An entry as a VICS Media record in the given profile. */
+export function entryToVicsMedia(e: HashSetEntry, index: number, profile: VicsProfile = 'default'): Media {
+  const id = e.mediaId === undefined ? index + 1 : /^\d+$/.test(e.mediaId) ? Number(e.mediaId) : e.mediaId;
+  const category = profile === 'uk' ? (e.ukCategory ? ukToUkProfile(e.ukCategory) : e.vicsCategory === 0 ? 0 : undefined) : (e.vicsCategory ?? (e.ukCategory ? ukToVics(e.ukCategory) : undefined));
+  const tags = [...(e.ukCategory && profile !== 'uk' ? [`uk:${e.ukCategory}`] : []), ...(e.tags ?? [])];
+  const extra = e.extra ?? {};
+  const media: Media = { MediaID: id };
   if (category !== undefined) media.Category = category;
   if (e.md5) media.MD5 = e.md5.toUpperCase();
   if (e.sha1) media.SHA1 = e.sha1.toUpperCase();
-  if (e.sha256) media.SHA256 = e.sha256.toUpperCase();
   if (e.size !== undefined) media.MediaSize = e.size;
-  if (e.name !== undefined) media.Name = e.name;
-  if (category !== undefined) media.IsPrecategorized = true;
   if (e.series !== undefined) media.Series = e.series;
-  if (e.victimIdentified !== undefined) media.VictimIdentified = e.victimIdentified;
-  if (e.offenderIdentified !== undefined) media.OffenderIdentified = e.offenderIdentified;
-  if (e.isDistributed !== undefined) media.IsDistributed = e.isDistributed;
-  if (tags.length) media.Tags = tags;
+  if (e.victimIdentified !== undefined) media.VictimIdentified = flag(e.victimIdentified);
+  if (e.offenderIdentified !== undefined) media.OffenderIdentified = flag(e.offenderIdentified);
+  if (e.isDistributed !== undefined) media.IsDistributed = flag(e.isDistributed);
+  if (tags.length) media.Tags = tags.join(';');
   if (e.comments !== undefined) media.Comments = e.comments;
   if (e.photoDna !== undefined) media.PhotoDNA = e.photoDna;
-  if (e.pdq) media.PDQ = e.pdq;
-  if (e.pdqQuality !== undefined) media.PDQQuality = e.pdqQuality;
-  if (e.name !== undefined || e.path !== undefined) {
+  const alternative: Array<{ HashName: string; HashValue: string }> = [];
+  if (e.sha256) alternative.push({ HashName: 'SHA256', HashValue: e.sha256.toUpperCase() });
+  if (e.pdq) alternative.push({ HashName: 'PDQ', HashValue: e.pdq });
+  if (e.vpdq) alternative.push({ HashName: 'vPDQ', HashValue: formatVpdqJson(e.vpdq) });
+  for (const h of e.alternativeHashes ?? []) alternative.push({ HashName: h.name, HashValue: h.value });
+  if (alternative.length) media.AlternativeHashes = alternative;
+  if (!('MediaFiles' in extra) && (e.name !== undefined || e.path !== undefined)) {
     media.MediaFiles = [{ ...(e.name !== undefined ? { FileName: e.name } : {}), ...(e.path !== undefined ? { FilePath: e.path } : {}), ...(e.md5 ? { MD5: e.md5.toUpperCase() } : {}), ...(e.sha1 ? { SHA1: e.sha1.toUpperCase() } : {}) }];
   }
+  const metadata = Array.isArray(extra.MediaMetadata) ? [...(extra.MediaMetadata as unknown[])] : [];
+  if (e.pdqQuality !== undefined && !metadata.some((p) => p && typeof p === 'object' && member(p as Media, 'propertyname') === 'PDQQuality')) metadata.push({ PropertyName: 'PDQQuality', PropertyValue: String(e.pdqQuality) });
+  if (metadata.length) media.MediaMetadata = metadata;
+  for (const [k, v] of Object.entries(extra)) if (!(k in media) && k !== 'MediaMetadata') media[k] = v;
   return media;
+}
+
+/** The profile a document's context names (`/UK/` → uk). */
+export function vicsProfileOf(context: unknown): VicsProfile {
+  return typeof context === 'string' && /\/UK\//i.test(context) ? 'uk' : 'default';
+}
+
+/** Streams a VICS document's records. */
+async function* readVics(source: Parameters<HashSetFormat['read']>[0], file: string | undefined): AsyncGenerator<HashSetRecord> {
+  const scanner = new VicsScanner(file ? { file } : {});
+  let profile: VicsProfile = 'default';
+  let caseRef: Record<string, unknown> | undefined;
+  let index = 0;
+  let sawEntries = false;
+  function* drain(): Generator<HashSetRecord> {
+    for (const ev of scanner.events) {
+      if (ev.kind === 'root') {
+        if (ev.key === '@odata.context' || ev.key === 'odata.metadata') profile = vicsProfileOf(ev.value);
+      } else if (ev.kind === 'case') {
+        caseRef = { ...ev.fields }; // the members before the Media array; one case at a time
+      } else {
+        sawEntries = true;
+        const ref = ev.caseIndex !== undefined ? caseRef : undefined;
+        const records = mediaOrCase(ev.value, index, { ...(file ? { file } : {}), profile, ...(ref ? { caseRef: ref } : {}) });
+        for (const r of records) if (r.kind === 'entry' || r.outcome === 'rejected') index++;
+        yield* records;
+      }
+    }
+    scanner.events.length = 0;
+  }
+  try {
+    for await (const chunk of utf8Bytes(source)) {
+      scanner.push(chunk);
+      yield* drain();
+    }
+    scanner.end();
+    yield* drain();
+  } catch (err) {
+    yield* drain();
+    if (err instanceof VestigeError) return yield { kind: 'issue', index: -1, error: err, outcome: 'rejected', fatal: true };
+    throw err;
+  }
+  if (!sawEntries) {
+    yield { kind: 'issue', index: -1, outcome: 'rejected', error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'VICS JSON'}: no "value" array of Media records was found`, { ...(file ? { file } : {}), hint: 'A VICS file is a JSON object with a "value" array.' }) };
+  }
+}
+
+/** A record of a `value` array: a Media record, or a case with its Media (a #Cases file without its context). */
+function mediaOrCase(value: unknown, index: number, context: VicsReadContext): HashSetRecord[] {
+  const media = value && typeof value === 'object' && !Array.isArray(value) ? member(value as Media, 'media') : undefined;
+  if (!Array.isArray(media)) return vicsMediaToEntry(value, index, context);
+  const caseRef: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Media)) if (k.toLowerCase() !== 'media') caseRef[k] = v;
+  return media.flatMap((m, i) => vicsMediaToEntry(m, index + i, { ...context, caseRef }));
+}
+
+function sameCase(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function* writeVics(entries: Iterable<HashSetEntry> | AsyncIterable<HashSetEntry>, meta: HashSetMeta = {}): AsyncGenerator<string> {
+  const profile = meta.profile ?? 'default';
+  const iterator = (entries as AsyncIterable<HashSetEntry>)[Symbol.asyncIterator]?.() ?? (entries as Iterable<HashSetEntry>)[Symbol.iterator]();
+  let next = await iterator.next();
+  const cases = meta.shape === 'cases' || (meta.shape === undefined && !next.done && next.value.caseRef !== undefined);
+  yield `{"@odata.context":${JSON.stringify(vicsContext(profile, cases ? 'cases' : 'media'))},"value":[`;
+  let i = 0;
+  let openCase: Record<string, unknown> | undefined;
+  let caseCount = 0;
+  while (!next.done) {
+    const e = next.value;
+    let lead = i === 0 ? '\n' : ',\n';
+    if (cases) {
+      const ref = e.caseRef ?? meta.caseFields ?? { CaseNumber: meta.name ?? 'Vestige export' };
+      if (caseCount === 0 || !sameCase(ref, openCase)) {
+        const head = JSON.stringify(ref).slice(0, -1);
+        yield `${caseCount ? '\n]},' : ''}\n${head}${head.length > 1 ? ',' : ''}"Media":[`;
+        openCase = ref;
+        caseCount++;
+        lead = '\n';
+      }
+    }
+    yield lead + JSON.stringify(entryToVicsMedia(e, i, profile));
+    i++;
+    next = await iterator.next();
+  }
+  if (cases) yield caseCount ? '\n]}' : `\n${JSON.stringify({ ...(meta.caseFields ?? { CaseNumber: meta.name ?? 'Vestige export' }), Media: [] })}`;
+  yield '\n]}\n';
 }
 
 export const vicsFormat: HashSetFormat = {
   id: 'vics',
-  title: 'Project VIC VICS JSON (OData Media)',
+  title: 'Project VIC VICS JSON (OData #Media or #Cases; Default, US or UK profile)',
   extensions: ['.json'],
-  sniff: (head) => /^\s*[{[]/.test(head) && /"(odata\.metadata|@odata\.context|value)"\s*:/i.test(head) && /projectvic|vics|"MD5"|"MediaID"/i.test(head),
-  async *read(source, options = {}) {
-    const file = options.file;
-    let sawEntries = false;
-    try {
-      for await (const ev of streamJsonEntries(source, { ...(file ? { file } : {}) })) {
-        if (ev.kind !== 'element') continue;
-        sawEntries = true;
-        yield* vicsMediaToEntry(ev.value, ev.index, file);
-      }
-    } catch (err) {
-      if (err instanceof VestigeError) {
-        yield { kind: 'issue', index: -1, error: err, outcome: 'rejected', fatal: true };
-        return;
-      }
-      throw err;
-    }
-    if (!sawEntries) {
-      yield {
-        kind: 'issue',
-        index: -1,
-        outcome: 'rejected',
-        error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'VICS JSON'}: no "value" array of Media records was found`, { ...(file ? { file } : {}), hint: 'A VICS file is a JSON object with a "value" array.' }),
-      };
-    }
-  },
-  async *write(entries) {
-    yield `{"@odata.context":${JSON.stringify(VICS_CONTEXT)},"value":[`;
-    let i = 0;
-    for await (const e of entries) {
-      const media = entryToVicsMedia(e, i);
-      yield `${i === 0 ? '\n' : ',\n'}${JSON.stringify({ 'odata.id': `Media(${media.MediaID as number})`, ...media })}`;
-      i++;
-    }
-    yield '\n]}\n';
-  },
+  sniff: (head) => /^\s*[{[]/.test(head) && /"(odata\.metadata|@odata\.context|value)"\s*:/i.test(head) && /projectvic|vics|"MD5"|"MediaID"|"CaseID"/i.test(head),
+  read: (source, options = {}) => readVics(source, options.file),
+  write: writeVics,
 };

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { VestigeError } from '@vestige/evidence';
-import { resolveFfmpeg } from '@vestige/video';
+import { VestigeError, isVestigeError } from '@vestige/evidence';
+import { forEachRawFrame } from './raw-frames.ts';
 import { bytesToHex, hammingDistance, hexToBytes } from '../hex.ts';
 import { pdqFromLuma, pdqLuma } from '../perceptual/pdq.ts';
 
@@ -48,63 +47,29 @@ export async function hashVideo(path: string, options: VideoHashOptions = {}): P
   const collapseRadius = options.collapseRadius ?? 10;
   const label = options.label ?? path;
   if (!(fps > 0 && fps <= 60)) throw new VestigeError('E_PARAM_INVALID', `fps must be between 0 and 60, not ${fps}`);
-  const ffmpeg = resolveFfmpeg();
-  const input = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', ...(options.maxSeconds !== undefined ? ['-t', String(options.maxSeconds)] : [])];
-  const output = ['-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
-  const frameBytes = SIZE * SIZE * 3;
-  const frame = Buffer.alloc(frameBytes);
-  let index = 0;
+  const input = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn'];
+  if (options.maxSeconds !== undefined) input.push('-t', String(options.maxSeconds));
+  const sample = (filters: string[]) => forEachRawFrame([...input, ...filters, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], SIZE * SIZE * 3, label, onFrame);
   const segments: Array<VideoSegmentHash & { bits: Uint8Array }> = [];
-  const consume = () => {
+  const onFrame = (frame: Buffer, i: number) => {
     const r = pdqFromLuma(pdqLuma(frame, SIZE, SIZE, 3), SIZE, SIZE);
-    const start = index / fps;
-    const end = (index + 1) / fps;
+    const start = i / fps;
+    const end = (i + 1) / fps;
     const last = segments[segments.length - 1];
     if (last && hammingDistance(last.bits, r.hash) <= collapseRadius) {
       segments[segments.length - 1] = { ...last, end, frames: last.frames + 1, quality: Math.max(last.quality, r.quality) };
     } else segments.push({ hex: bytesToHex(r.hash), bits: r.hash, quality: r.quality, start, end, frames: 1 });
-    index++;
   };
-  let { code, stderr } = await decodeFrames(ffmpeg.path, [...input, '-vf', `fps=${fps},scale=${SIZE}:${SIZE}:flags=area`, ...output], frame, consume);
-  if (code === 0 && index === 0) {
-    // A clip shorter than one sampling interval (10 frames at 25/s): the fps filter emits nothing, so its first
-    // frame is the one sample, as a longer clip's first sample is.
-    ({ code, stderr } = await decodeFrames(ffmpeg.path, [...input, '-frames:v', '1', '-vf', `scale=${SIZE}:${SIZE}:flags=area`, ...output], frame, consume));
-  }
-  if (code !== 0 || index === 0) {
-    throw new VestigeError('E_INPUT_CORRUPT', `${label}: no video frames could be decoded${stderr ? ` (ffmpeg: ${stderr.trim().split('\n').pop()})` : ''}`, {
-      file: label,
-      hint: 'The file is damaged or has no video stream ffmpeg can read.',
-      details: { exitCode: code, framesDecoded: index },
-    });
+  let index: number;
+  try {
+    index = await sample(['-vf', `fps=${fps},scale=${SIZE}:${SIZE}:flags=area`]);
+  } catch (err) {
+    // A clip shorter than one sampling interval (10 frames at 25/s) decodes, but the fps filter emits
+    // nothing: its first frame is the one sample, as a longer clip's first sample is.
+    if (!(isVestigeError(err) && err.details?.exitCode === 0 && err.details?.framesDecoded === 0)) throw err;
+    index = await sample(['-frames:v', '1', '-vf', `scale=${SIZE}:${SIZE}:flags=area`]);
   }
   return { fps, collapseRadius, sampledFrames: index, segments: segments.map(({ bits: _bits, ...s }) => s) };
-}
-
-/** Runs one ffmpeg decode to raw RGB frames of `frame`'s size, calling `consume` as each frame fills the buffer. */
-async function decodeFrames(ffmpegPath: string, args: string[], frame: Buffer, consume: () => void): Promise<{ code: number; stderr: string }> {
-  const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
-  let filled = 0;
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(frame.length - filled, chunk.length - offset);
-      chunk.copy(frame, filled, offset, offset + n);
-      filled += n;
-      offset += n;
-      if (filled === frame.length) {
-        consume();
-        filled = 0;
-      }
-    }
-  }
-  return { code: await exited, stderr };
 }
 
 export interface VideoMatchRange {

@@ -25,14 +25,7 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     } else {
       if (!index) throw new Error('no index loaded in this worker');
       // Results come back flat: for each query its hit count, then (index, distance) pairs.
-      const counts = new Uint32Array(msg.to - msg.from);
-      const flat: number[] = [];
-      for (let q = msg.from; q < msg.to; q++) {
-        const hits = index.search(msg.queries.subarray(q * 8, q * 8 + 8), msg.radius);
-        counts[q - msg.from] = hits.length;
-        for (const h of hits) flat.push(h.index, h.distance);
-      }
-      reply = { id: msg.id, ok: true, value: { counts, hits: Uint32Array.from(flat) } };
+      reply = { id: msg.id, ok: true, value: index.searchMany(msg.queries, msg.from, msg.to, msg.radius) };
     }
   } catch (err) {
     reply = { id: msg.id, ok: false, error: { code: isVestigeError(err) ? err.code : 'E_WORKER', message: (err as Error).message } };

@@ -17,7 +17,10 @@ import { VestigeError } from '@vestige/evidence';
 import { InputFile, corrupt, withInputFile } from '../io/input-file.ts';
 import { crc32c } from '../io/crc32c.ts';
 import type { PointChunk, SceneChunk, ViewpointChunk } from '../points.ts';
+import type { ScanPhoto, ScanPhotoImage } from '../photos.ts';
 import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneReadOptions } from './format.ts';
+import { attr, child, num, poseOf, text, vectorChildren, type XmlNode } from './e57-xml.ts';
+import { e57Images, type E57BlobRef, type E57Image } from './e57-images.ts';
 
 const PAGE = 1024;
 const PAYLOAD = 1020;
@@ -69,32 +72,6 @@ class E57Pages {
   }
 }
 
-// ---- XML model -------------------------------------------------------------------------------------
-
-type XmlNode = Record<string, unknown> & { '@'?: Record<string, string>; '#text'?: string };
-
-function attr(node: unknown, name: string): string | undefined {
-  return (node as XmlNode | undefined)?.['@']?.[name];
-}
-function child(node: unknown, name: string): XmlNode | undefined {
-  const v = (node as XmlNode | undefined)?.[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return { '#text': v } as XmlNode;
-  return v as XmlNode;
-}
-function num(node: unknown, fallback = 0): number {
-  if (node === undefined || node === null) return fallback;
-  const text = typeof node === 'string' ? node : (node as XmlNode)['#text'];
-  if (text === undefined || String(text).trim() === '') return 0; // E57 writes zero as an empty element
-  const v = Number(String(text).trim());
-  return Number.isFinite(v) ? v : fallback;
-}
-function text(node: unknown): string | undefined {
-  if (node === undefined || node === null) return undefined;
-  const t = typeof node === 'string' ? node : (node as XmlNode)['#text'];
-  return t === undefined ? undefined : String(t);
-}
-
 interface FieldCodec {
   name: string;
   kind: 'float32' | 'float64' | 'integer';
@@ -120,20 +97,6 @@ interface E57Scan {
   colorLimits: { min: [number, number, number]; max: [number, number, number] } | undefined;
   intensityLimits: { min: number; max: number } | undefined;
   bounds: { min: [number, number, number]; max: [number, number, number] } | undefined;
-}
-
-interface E57Image {
-  name: string;
-  guid: string;
-  width: number;
-  height: number;
-  focalLength: number;
-  pixelWidth: number;
-  pixelHeight: number;
-  cx: number;
-  cy: number;
-  rotation: [number, number, number, number] | undefined;
-  translation: [number, number, number];
 }
 
 interface E57Document {
@@ -178,22 +141,6 @@ function leafFields(node: XmlNode, out: FieldCodec[], path: string, file: string
       throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 point field ${full} has type ${type}, which point records cannot hold.`, { file });
     }
   }
-}
-
-function poseOf(node: XmlNode | undefined): { rotation: E57Scan['rotation']; translation: [number, number, number] } {
-  const pose = child(node, 'pose');
-  const r = child(pose, 'rotation');
-  const t = child(pose, 'translation');
-  return {
-    rotation: r ? [num(child(r, 'w'), 1), num(child(r, 'x')), num(child(r, 'y')), num(child(r, 'z'))] : undefined,
-    translation: t ? [num(child(t, 'x')), num(child(t, 'y')), num(child(t, 'z'))] : [0, 0, 0],
-  };
-}
-
-function vectorChildren(node: XmlNode | undefined): XmlNode[] {
-  const v = node?.['vectorChild'];
-  if (!v) return [];
-  return (Array.isArray(v) ? v : [v]) as XmlNode[];
 }
 
 async function readE57Document(file: InputFile): Promise<{ doc: E57Document; pages: E57Pages }> {
@@ -270,25 +217,7 @@ async function readE57Document(file: InputFile): Promise<{ doc: E57Document; pag
         : undefined,
     });
   });
-  const images: E57Image[] = [];
-  for (const image of vectorChildren(child(root, 'images2D'))) {
-    const pin = child(image, 'pinholeRepresentation');
-    if (!pin) continue;
-    const { rotation, translation } = poseOf(image);
-    images.push({
-      name: text(child(image, 'name')) ?? 'image',
-      guid: text(child(image, 'guid')) ?? '',
-      width: num(child(pin, 'imageWidth')),
-      height: num(child(pin, 'imageHeight')),
-      focalLength: num(child(pin, 'focalLength')),
-      pixelWidth: num(child(pin, 'pixelWidth')),
-      pixelHeight: num(child(pin, 'pixelHeight')),
-      cx: num(child(pin, 'principalPointX')),
-      cy: num(child(pin, 'principalPointY')),
-      rotation,
-      translation,
-    });
-  }
+  const images = e57Images(root, file.path);
   const coordinateMetadata = text(child(root, 'coordinateMetadata'));
   return { doc: { version: `${major}.${minor}`, guid: text(child(root, 'guid')) ?? '', scans, images, ...(coordinateMetadata ? { coordinateMetadata } : {}) }, pages };
 }
@@ -512,22 +441,75 @@ function finish(c: MutableChunk): PointChunk {
 }
 
 /** E57 pinhole images become photo viewpoints (camera +Z forward, +Y down, as in E57 and OpenCV). */
-function imageViewpoint(image: E57Image, index: number): ViewpointChunk {
+function imageViewpoint(image: E57Image): ViewpointChunk | undefined {
+  const p = image.projection;
+  if (p.kind !== 'pinhole') return undefined;
   const q = image.rotation ?? [1, 0, 0, 0];
   // Rotate the camera frame by 180° about X to get three.js's −Z forward, +Y up.
   const [w, x, y, z] = q;
   // q ⊗ (0, 1, 0, 0) in (w, x, y, z): rotation by π about X.
   const rw = -x, rx = w, ry = z, rz = -y;
-  const fx = image.pixelWidth > 0 ? image.focalLength / image.pixelWidth : 0;
-  const fy = image.pixelHeight > 0 ? image.focalLength / image.pixelHeight : 0;
+  const fx = p.pixelWidth > 0 ? p.focalLength / p.pixelWidth : 0;
+  const fy = p.pixelHeight > 0 ? p.focalLength / p.pixelHeight : 0;
   return {
     kind: 'viewpoint',
-    id: image.guid || `e57-image-${index}`,
+    id: photoId(image),
     name: image.name,
     position: image.translation,
     quaternion: [rx, ry, rz, rw],
-    intrinsics: { model: 'pinhole', width: Math.max(1, image.width), height: Math.max(1, image.height), fx, fy, cx: image.cx, cy: image.cy, distortion: [] },
+    intrinsics: { model: 'pinhole', width: Math.max(1, p.width), height: Math.max(1, p.height), fx, fy, cx: p.principalPointX, cy: p.principalPointY, distortion: [] },
     imageName: image.name,
+  };
+}
+
+/** One rule for viewpoints and photos, so the scene can link them: the guid, else the image's position. */
+function photoId(image: E57Image): string {
+  return image.guid || `e57-image-${image.index}`;
+}
+
+/** A picture's bytes: a blob section (id 0, logical length) holds them after its 16-byte header. */
+async function* blobBytes(pages: E57Pages, ref: E57BlobRef, path: string): AsyncGenerator<Uint8Array> {
+  const section = E57Pages.physicalToLogical(ref.fileOffset);
+  const head = await pages.read(section, 16);
+  const sectionLength = Number(head.readBigUInt64LE(8));
+  if (head[0] !== 0 || sectionLength < 16 + ref.length) {
+    throw corrupt(path, `The E57 image blob at ${ref.fileOffset} is not a blob section of at least ${ref.length} bytes.`, { fileOffset: ref.fileOffset, length: ref.length });
+  }
+  const window = PAYLOAD * WINDOW_PAGES;
+  for (let done = 0; done < ref.length; ) {
+    const n = Math.min(window, ref.length - done);
+    yield Buffer.from(await pages.read(section + 16 + done, n));
+    done += n;
+  }
+}
+
+function photoImage(path: string, ref: E57BlobRef): ScanPhotoImage {
+  return {
+    mediaType: ref.mediaType,
+    byteLength: ref.length,
+    async *bytes() {
+      const file = await InputFile.open(path);
+      try {
+        yield* blobBytes(new E57Pages(file), ref, path);
+      } finally {
+        await file.close();
+      }
+    },
+  };
+}
+
+function scanPhoto(path: string, image: E57Image): ScanPhoto | undefined {
+  if (!image.image) return undefined;
+  return {
+    id: photoId(image),
+    name: image.name,
+    ...(image.description ? { description: image.description } : {}),
+    index: image.index,
+    ...(image.rotation ? { pose: { rotation: image.rotation, translation: image.translation } } : image.translation.some((v) => v !== 0) ? { pose: { rotation: [1, 0, 0, 0], translation: image.translation } } : {}),
+    projection: image.projection,
+    ...(image.scanGuid ? { scanGuid: image.scanGuid } : {}),
+    image: photoImage(path, image.image),
+    ...(image.mask ? { mask: photoImage(path, image.mask) } : {}),
   };
 }
 
@@ -547,12 +529,13 @@ export const e57Format: SceneFormat = {
         format: 'e57',
         points: doc.scans.reduce((n, s) => n + s.recordCount, 0),
         attributes: { rgb: names.has('colorRed'), intensity: names.has('intensity'), classification: names.has('classification'), normals: false },
-        viewpoints: doc.images.length,
+        viewpoints: doc.images.filter((i) => i.projection.kind === 'pinhole').length,
         ...(doc.coordinateMetadata ? { crs: { wkt: doc.coordinateMetadata } } : {}),
         details: {
           version: doc.version,
           scans: doc.scans.map((s) => ({ name: s.name, points: s.recordCount, fields: s.fields.map((f) => f.name), posed: !!s.rotation || s.translation.some((v) => v !== 0) })),
           images: doc.images.length,
+          photos: doc.images.map((i) => ({ name: i.name, projection: i.projection.kind, width: i.projection.width, height: i.projection.height, encoding: i.image?.mediaType ?? 'none' })),
           statedBounds: boxes.length,
         },
       };
@@ -564,9 +547,19 @@ export const e57Format: SceneFormat = {
       const { doc, pages } = await readE57Document(file);
       const per = options.chunkPoints ?? DEFAULT_CHUNK_POINTS;
       for (const scan of doc.scans) yield* readScan(file, pages, scan, per, options.signal);
-      for (let i = 0; i < doc.images.length; i++) yield imageViewpoint(doc.images[i]!, i);
+      for (const image of doc.images) {
+        const viewpoint = imageViewpoint(image);
+        if (viewpoint) yield viewpoint;
+      }
     } finally {
       await file.close();
+    }
+  },
+  async *photos(path: string): AsyncGenerator<ScanPhoto> {
+    const { doc } = await withInputFile(path, (file) => readE57Document(file));
+    for (const image of doc.images) {
+      const photo = scanPhoto(path, image);
+      if (photo) yield photo;
     }
   },
 };

@@ -1,5 +1,6 @@
 import type { Bounds } from '../manifest/schema.ts';
 import type { SceneChunk } from '../points.ts';
+import type { ScanPhoto } from '../photos.ts';
 
 /** What a reader can tell about an input before (or without) reading every point. */
 export interface SceneHeader {
@@ -18,8 +19,10 @@ export interface SceneHeader {
 }
 
 export interface SceneReadOptions {
-  /** Points per chunk (default 262 144). */
+  /** Points per chunk (default 262 144). LAZ yields LASzip's own chunks (50 000 points as usually written). */
   chunkPoints?: number;
+  /** Worker threads for readers that decode in parallel (LAZ; default: one per core). */
+  workers?: number;
   signal?: AbortSignal;
   /** Told when a file says one thing and holds another but can still be read (e.g. more PLY records than declared). */
   onWarning?: (warning: SceneReadWarning) => void;
@@ -51,4 +54,9 @@ export interface SceneFormat {
   sniff(head: Uint8Array, name: string): boolean;
   header(path: string): Promise<SceneHeader>;
   read(path: string, options?: SceneReadOptions): AsyncIterable<SceneChunk>;
+  /**
+   * Photos the file carries with their pixels, pose and projection (E57 images2D), for formats that have
+   * them. Separate from `read` so the points stream is unchanged and each photo's bytes stream on demand.
+   */
+  photos?(path: string): AsyncIterable<ScanPhoto>;
 }

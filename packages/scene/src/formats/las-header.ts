@@ -44,8 +44,7 @@ export interface LasHeader {
   globalEncoding: number;
 }
 
-/** Bytes of the standard fields of each point format; the rest of a record is extra bytes. */
-export const STANDARD_RECORD_LENGTH = [20, 28, 26, 34, 57, 63, 30, 36, 38, 59, 67] as const;
+import { STANDARD_RECORD_LENGTH } from './las-records.mjs';
 
 function cString(buf: Buffer, start: number, length: number): string {
   const raw = buf.subarray(start, start + length);
@@ -153,4 +152,4 @@ export function lasHasRgb(format: number): boolean {
   return format === 2 || format === 3 || format === 5 || format === 7 || format === 8 || format === 10;
 }
 
-export { decodeLasRecords } from './las-records.mjs';
+export { decodeLasRecords, STANDARD_RECORD_LENGTH } from './las-records.mjs';

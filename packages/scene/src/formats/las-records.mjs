@@ -1,6 +1,9 @@
 // Decodes LAS point records (formats 0–10) into typed arrays. Plain JavaScript: the LAS reader and the
 // octree build's worker threads (which decode big LAS files in parallel) share it. Types: las-records.d.mts.
 
+/** Bytes of the standard fields of each point format 0–10; the rest of a record is extra bytes. */
+export const STANDARD_RECORD_LENGTH = [20, 28, 26, 34, 57, 63, 30, 36, 38, 59, 67];
+
 export function lasRgbOffset(format) {
   switch (format) {
     case 2: return 20;

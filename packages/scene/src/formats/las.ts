@@ -24,9 +24,22 @@ export async function lasSceneHeader(file: InputFile, formatId: string): Promise
       extraBytes: extra.map((e) => e.name),
       systemId: header.systemId,
       software: header.software,
+      ...waveformDetails(header, vlrs),
     },
   };
   return { header, vlrs, scene };
+}
+
+/**
+ * Point formats 4, 5, 9 and 10 carry a wave-packet descriptor per point (LAS 1.4 R15, 2.6 and 4.1): the
+ * points are read and the descriptors skipped; the waveform samples themselves (in the file's EVLR or an
+ * external .wdp file) are not imported. Said here so the scene can record it.
+ */
+function waveformDetails(header: LasHeader, vlrs: LasVlr[]): { waveform?: Record<string, unknown> } {
+  if (![4, 5, 9, 10].includes(header.pointFormat)) return {};
+  const descriptors = vlrs.filter((v) => v.userId === 'LASF_Spec' && v.recordId >= 100 && v.recordId <= 354).length;
+  const samples = header.globalEncoding & 2 ? 'in this file' : header.globalEncoding & 4 ? 'in an external .wdp file' : 'not stated';
+  return { waveform: { descriptors, samples, note: 'Points read; their wave-packet descriptors were skipped and the waveform samples were not imported.' } };
 }
 
 /**

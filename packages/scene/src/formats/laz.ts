@@ -1,15 +1,23 @@
 /**
- * LAZ (LASzip-compressed LAS) through laz-perf's WebAssembly decoder. laz-perf's whole-file reader needs
- * the compressed bytes in its heap, so memory here is the compressed size (≈ 1/7 of the LAS) plus one
- * chunk of points; COPC files, which carry their own chunk index, are read chunk by chunk instead.
+ * LAZ (LASzip-compressed LAS), streamed chunk by chunk. The chunk table (laz-chunks.ts) says where each
+ * compressed chunk lies; chunks are read one at a time and decoded by laz-perf's chunk decoder on worker
+ * threads, a few in flight, and yielded in file order. Memory holds those few chunks (LASzip writes
+ * 50 000 points a chunk by default) whatever the file's size. Layered LAS 1.4 chunks are found without a
+ * table too, by their own heads. Point formats 4 and 5, and point-wise chunks without a table, go through
+ * Vestige's own point-wise decoder (laz-pointwise.ts) on this thread, chunk by chunk as well.
  */
+import { availableParallelism } from 'node:os';
 import { createLazPerf } from 'laz-perf';
 import { VestigeError } from '@vestige/evidence';
-import { InputFile, withInputFile } from '../io/input-file.ts';
-import type { SceneChunk } from '../points.ts';
-import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneReadOptions } from './format.ts';
-import { decodeLasRecords } from './las-header.ts';
+import { InputFile, corrupt, withInputFile } from '../io/input-file.ts';
+import { TaskThreads } from '../io/task-threads.ts';
+import type { PointChunk, SceneChunk } from '../points.ts';
+import type { SceneFormat, SceneReadOptions } from './format.ts';
+import type { LasHeader } from './las-header.ts';
 import { lasSceneHeader } from './las.ts';
+import { lazDecodePlan, readChunkTable, readLaszipVlr, walkLayeredChunks, type LazChunk, type LazDecodePlan, type LaszipVlr } from './laz-chunks.ts';
+import { PointwiseChunkDecoder } from './laz-pointwise.ts';
+import { decodeLasRecords } from './las-header.ts';
 
 type LazPerfModule = Awaited<ReturnType<typeof createLazPerf>>;
 let lazPerf: Promise<LazPerfModule> | undefined;
@@ -18,8 +26,120 @@ export function loadLazPerf(): Promise<LazPerfModule> {
   return lazPerf as Promise<LazPerfModule>;
 }
 
-/** laz-perf's heap is 32-bit: refuse files that cannot fit rather than fail inside WebAssembly. */
-const MAX_LAZ_BYTES = 1.5 * 2 ** 30;
+/** A chunk is decoded whole in one thread: beyond this many points that would no longer be bounded. */
+export const MAX_LAZ_CHUNK_POINTS = 1 << 22;
+
+interface ChunkTask extends LazDecodePlan {
+  bytes: ArrayBuffer;
+  points: number;
+  scale: [number, number, number];
+  offset: [number, number, number];
+}
+
+function tooBigChunk(path: string, points: number, chunk: number): VestigeError {
+  return new VestigeError('E_INPUT_UNSUPPORTED', `A LAZ chunk holds ${points} points; Vestige decodes chunks of up to ${MAX_LAZ_CHUNK_POINTS} points.`, {
+    file: path,
+    hint: 'Recompress it with laszip or PDAL, which write chunks of 50 000 points.',
+    details: { feature: 'LAZ chunks over 4 Mi points', chunk },
+  });
+}
+
+/**
+ * Point-wise chunks through Vestige's own decoder, one after another on this thread: chunks of formats
+ * 4 and 5 (from the table), and point-wise chunks without a table, whose ends are found by decoding them
+ * (each read through a window of at most twice its raw size).
+ */
+async function* readPointwiseChunks(file: InputFile, header: LasHeader, laz: LaszipVlr, table: LazChunk[] | undefined, signal?: AbortSignal): AsyncGenerator<PointChunk> {
+  if (!table && laz.chunkSize === undefined) {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', 'This LAZ file has variable-size point-wise chunks and no chunk table, so its chunks cannot be told apart.', {
+      file: file.path,
+      hint: 'Recompress it with laszip or PDAL (`pdal translate in.laz out.laz`), which write the chunk table.',
+      details: { feature: 'variable point-wise LAZ chunks without a chunk table' },
+    });
+  }
+  const decoder = new PointwiseChunkDecoder(laz.items);
+  if (decoder.recordLength !== header.recordLength) throw corrupt(file.path, `The LASzip items make ${decoder.recordLength}-byte records; the header says ${header.recordLength}.`);
+  let at = header.pointDataOffset + 8;
+  let left = header.pointCount;
+  for (let i = 0; left > 0; i++) {
+    signal?.throwIfAborted();
+    const c = table?.[i];
+    const points = c?.points ?? Math.min(laz.chunkSize!, left);
+    if (points > MAX_LAZ_CHUNK_POINTS) throw tooBigChunk(file.path, points, i);
+    const start = c?.offset ?? at;
+    const bytes = c ? await file.read(start, c.bytes, 'compressed points') : await file.readUpTo(start, points * header.recordLength * 2 + 4096);
+    const records = new Uint8Array(points * header.recordLength);
+    try {
+      at = start + decoder.decode(bytes, 0, points, records);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      throw corrupt(file.path, `LAZ chunk ${i} (from byte ${start}) ends before its ${points} points: the file is truncated.`);
+    }
+    yield decodeLasRecords(records, points, header);
+    left -= points;
+  }
+}
+
+/** Opens a LAZ file's description: header, LASzip VLR, checked against what the decoder can do. */
+export async function openLaz(file: InputFile): Promise<{ header: LasHeader; laz: LaszipVlr; plan: LazDecodePlan }> {
+  const { header, vlrs } = await lasSceneHeader(file, 'laz');
+  if (!header.compressed) {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', 'This .laz file is not compressed (it is plain LAS); read it as .las.', { file: file.path, hint: 'Rename it to .las.' });
+  }
+  const laz = await readLaszipVlr(file, vlrs);
+  return { header, laz, plan: lazDecodePlan(file.path, header, laz) };
+}
+
+function ownBuffer(bytes: Buffer): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return bytes.buffer as ArrayBuffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+}
+
+async function* readLaz(path: string, options: SceneReadOptions): AsyncGenerator<PointChunk> {
+  const file = await InputFile.open(path);
+  let threads: TaskThreads<ChunkTask, { chunk: PointChunk }> | undefined;
+  const pending: Promise<PointChunk>[] = [];
+  try {
+    const { header, laz, plan } = await openLaz(file);
+    if (header.pointCount === 0) return;
+    const table = await readChunkTable(file, header, laz);
+    if (plan.pointwise || (!table && laz.compressor === 2)) {
+      yield* readPointwiseChunks(file, header, laz, table, options.signal);
+      return;
+    }
+    threads = new TaskThreads(new URL('./laz-worker.mjs', import.meta.url), Math.max(1, options.workers ?? availableParallelism()));
+    // One chunk being read while each thread decodes one and one waits: enough to keep the threads busy.
+    const depth = threads.size + 2;
+    let index = 0;
+    // Layered (LAS 1.4) chunks are found by their own heads when there is no table.
+    const chunks = table ?? walkLayeredChunks(file, header, laz);
+    for await (const c of chunks) {
+      options.signal?.throwIfAborted();
+      if (c.points > MAX_LAZ_CHUNK_POINTS) throw tooBigChunk(path, c.points, index);
+      if (c.offset + c.bytes > file.size) throw corrupt(path, `LAZ chunk ${index} runs past the end of the file (bytes ${c.offset}–${c.offset + c.bytes}, file ${file.size}).`);
+      if (pending.length >= depth) yield await pending.shift()!;
+      const bytes = await file.read(c.offset, c.bytes, 'compressed points');
+      const at = index++;
+      const task: ChunkTask = { ...plan, bytes: ownBuffer(bytes), points: c.points, scale: header.scale, offset: header.offset };
+      const decoded = threads.run(task, [task.bytes]).then(
+        (r) => r.chunk,
+        (err: Error) => {
+          throw new VestigeError('E_INPUT_CORRUPT', `LAZ chunk ${at} (bytes ${c.offset}–${c.offset + c.bytes}) cannot be decoded: ${err.message}`, {
+            file: path,
+            hint: 'The file is damaged. Copy it again from the original and compare its hash.',
+            cause: err,
+          });
+        },
+      );
+      decoded.catch(() => undefined); // awaited in order below; this only stops an early unhandled rejection
+      pending.push(decoded);
+    }
+    while (pending.length > 0) yield await pending.shift()!;
+  } finally {
+    await threads?.close();
+    await file.close();
+  }
+}
 
 export const lazFormat: SceneFormat = {
   id: 'laz',
@@ -31,61 +151,7 @@ export const lazFormat: SceneFormat = {
   header(path) {
     return withInputFile(path, async (file) => (await lasSceneHeader(file, 'laz')).scene);
   },
-  async *read(path: string, options: SceneReadOptions = {}): AsyncGenerator<SceneChunk> {
-    const file = await InputFile.open(path);
-    let bytes: Buffer;
-    let header;
-    try {
-      header = (await lasSceneHeader(file, 'laz')).header;
-      if (file.size > MAX_LAZ_BYTES) {
-        throw new VestigeError('E_INPUT_TOO_LARGE', `This LAZ file is ${file.size} bytes; the LAZ reader handles up to ${MAX_LAZ_BYTES}.`, {
-          file: path,
-          hint: 'Convert it to COPC (pdal translate … --writers.copc) or uncompressed LAS, which are read in chunks.',
-        });
-      }
-      bytes = await file.read(0, file.size, 'compressed points');
-    } finally {
-      await file.close();
-    }
-    if (header.pointCount === 0) return;
-    const L = await loadLazPerf();
-    const blob = L._malloc(bytes.length);
-    const reader = new L.LASZip();
-    let point = 0;
-    try {
-      L.HEAPU8.set(bytes, blob);
-      try {
-        reader.open(blob, bytes.length);
-      } catch (err) {
-        throw new VestigeError('E_INPUT_CORRUPT', `The LAZ data cannot be opened: ${String(err)}`, { file: path, cause: err });
-      }
-      const len = reader.getPointLength();
-      const count = reader.getCount();
-      if (count !== header.pointCount) {
-        throw new VestigeError('E_INPUT_CORRUPT', `The LAZ header says ${header.pointCount} points, the compressed data ${count}.`, { file: path });
-      }
-      point = L._malloc(len);
-      const per = options.chunkPoints ?? DEFAULT_CHUNK_POINTS;
-      const recordHeader = { ...header, recordLength: len };
-      for (let done = 0; done < count; ) {
-        options.signal?.throwIfAborted();
-        const n = Math.min(per, count - done);
-        const raw = new Uint8Array(n * len);
-        try {
-          for (let i = 0; i < n; i++) {
-            reader.getPoint(point);
-            raw.set(L.HEAPU8.subarray(point, point + len), i * len);
-          }
-        } catch (err) {
-          throw new VestigeError('E_INPUT_CORRUPT', `The LAZ data is damaged near point ${done}: ${String(err)}`, { file: path, cause: err });
-        }
-        yield decodeLasRecords(raw, n, recordHeader);
-        done += n;
-      }
-    } finally {
-      reader.delete();
-      L._free(blob);
-      if (point) L._free(point);
-    }
+  read(path: string, options: SceneReadOptions = {}): AsyncIterable<SceneChunk> {
+    return readLaz(path, options);
   },
 };

@@ -3,6 +3,7 @@ import { allFrames } from './all.ts';
 import { framesAtTimes } from './at-times.ts';
 import { everyNthFrame } from './every-nth.ts';
 import { intraFrames } from './iframes.ts';
+import { keyframesForReconstruction } from './keyframes.ts';
 import { frameIndexRange } from './index-range.ts';
 import { sceneChanges } from './scene-change.ts';
 import type { FrameSelector } from './selector.ts';
@@ -16,7 +17,7 @@ export function registerFrameSelector<P>(selector: FrameSelector<P>): void {
   selectors.set(selector.id, selector as unknown as FrameSelector<never>);
 }
 
-for (const s of [allFrames, everyNthFrame, frameIndexRange, timeRange, framesAtTimes, intraFrames, sceneChanges, sharpestPerWindow]) {
+for (const s of [allFrames, everyNthFrame, frameIndexRange, timeRange, framesAtTimes, intraFrames, sceneChanges, sharpestPerWindow, keyframesForReconstruction]) {
   registerFrameSelector(s as FrameSelector<unknown>);
 }
 

@@ -30,7 +30,7 @@ export const step: DemoStep = {
       const images = await Promise.all([photo, plate].map(async (i) => ({ name: i.name, bytes: await store.blobs.read(i.sha256) })));
       const setDir = join(ctx.caseDir, '..', `${basename(ctx.caseDir)}-hashsets`);
       const set = await generateSampleHashSet(setDir, images);
-      ctx.summary(`sample hash set: ${set.vicsPath} (${set.entries} entries + 1 damaged entry; also as CAID CSV)`);
+      ctx.summary(`sample hash set: ${set.vicsPath} (${set.entries} entries + 1 damaged entry; also as a hash-list CSV)`);
 
       const report = await matchCase(store, { operator: ctx.operator, setPath: set.vicsPath, setName: 'Vestige sample known-image set', pdqRadius: 31 });
       ctx.summary(`matched against "${report.set.name}" version ${report.set.version}: ${report.entriesRead} entries read, ${report.entriesRejected} rejected (${report.issues[0]?.message ?? 'none'})`);

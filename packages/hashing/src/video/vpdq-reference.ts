@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { VestigeError } from '@vestige/evidence';
+import { resolveFfprobe } from '@vestige/video';
+import { forEachRawFrame } from './raw-frames.ts';
+import { bytesToHex, hammingDistanceHex } from '../hex.ts';
+import { pdqFromLuma, pdqLuma } from '../perceptual/pdq.ts';
+import type { VpdqFrameHash } from '../sets/types.ts';
+
+/**
+ * vPDQ as ThreatExchange's reference computes it (vpdq/cpp `hashVideoFile`), so hashes exchange
+ * with it: every decoded frame of the first video stream is numbered from 0; with
+ * `secondsPerHash` = s > 0, frames whose number is a multiple of trunc(s × frame rate) are hashed
+ * (s = 0: every frame); each is converted to RGB24 by swscale with SWS_AREA at the stream's own size
+ * (or the downsample size), and hashed by PDQ on the whole frame — no 512-pixel pre-resize, luma by
+ * the weighted sum; the timestamp is frameNumber / frame rate (avg_frame_rate, else r_frame_rate).
+ * ffmpeg decodes in a child process and hands raw frames over a pipe: memory is one frame.
+ */
+export interface VpdqOptions {
+  /** 0 hashes every frame; the python-threatexchange default is 1. */
+  readonly secondsPerHash?: number;
+  readonly downsampleWidth?: number;
+  readonly downsampleHeight?: number;
+  readonly label?: string;
+}
+
+function probe(path: string, label: string): { width: number; height: number; frameRate: number } {
+  let out: string;
+  try {
+    out = execFileSync(resolveFfprobe().path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate', '-of', 'json', path], { encoding: 'utf8' });
+  } catch (err) {
+    throw new VestigeError('E_INPUT_CORRUPT', `${label}: ffprobe cannot read the video`, { file: label, cause: err, hint: 'The file is damaged or not a video ffmpeg reads.' });
+  }
+  const s = (JSON.parse(out) as { streams?: Array<{ width: number; height: number; avg_frame_rate: string; r_frame_rate: string }> }).streams?.[0];
+  if (!s) throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: no video stream`, { file: label, hint: 'vPDQ hashes the first video stream; this file has none.' });
+  const rate = (r: string) => {
+    const [a, b] = r.split('/').map(Number);
+    return b ? a! / b : 0;
+  };
+  const frameRate = rate(s.avg_frame_rate) || rate(s.r_frame_rate);
+  if (!(frameRate > 0)) throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: the video's frame rate is unknown`, { file: label });
+  return { width: s.width, height: s.height, frameRate };
+}
+
+export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Promise<VpdqFrameHash[]> {
+  const label = options.label ?? path;
+  const spf = options.secondsPerHash ?? 1;
+  if (!(spf >= 0)) throw new VestigeError('E_PARAM_INVALID', `secondsPerHash must be ≥ 0, not ${spf}`);
+  const video = probe(path, label);
+  const width = options.downsampleWidth || video.width;
+  const height = options.downsampleHeight || video.height;
+  const frameMod = Math.max(1, Math.trunc(spf * video.frameRate));
+  const filters = [...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []), `scale=${width}:${height}:flags=area:in_color_matrix=bt601:out_color_matrix=bt601`];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-sws_flags', 'area', '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+  const out: VpdqFrameHash[] = [];
+  await forEachRawFrame(args, width * height * 3, label, (frame, k) => {
+    const r = pdqFromLuma(pdqLuma(frame, width, height, 3, { greyAsImageMagick: false }), height, width);
+    const frameNumber = k * frameMod;
+    out.push({ frame: frameNumber, hex: bytesToHex(r.hash), quality: r.quality, timestamp: Math.fround(frameNumber / Math.fround(video.frameRate)) });
+  });
+  return out;
+}
+
+export interface VpdqMatchResult {
+  /** Share (0–100) of the query's distinct, good-quality frame hashes that have a match in the other video. */
+  readonly queryMatchPercent: number;
+  readonly comparedMatchPercent: number;
+}
+
+/**
+ * The reference's match metric (python-threatexchange `match_VPDQ_hash_brute`): each side's frame
+ * hashes deduplicated (exact hex), those under `quality` (50) dropped; a frame matches when some
+ * frame of the other side is within `distance` (31) bits.
+ */
+export function matchVpdq(query: readonly VpdqFrameHash[], compared: readonly VpdqFrameHash[], options: { distance?: number; quality?: number } = {}): VpdqMatchResult {
+  const distance = options.distance ?? 31;
+  const quality = options.quality ?? 50;
+  const prepare = (list: readonly VpdqFrameHash[]) => {
+    const seen = new Set<string>();
+    return list.filter((f) => !seen.has(f.hex) && seen.add(f.hex) !== undefined).filter((f) => f.quality >= quality);
+  };
+  const q = prepare(query);
+  const c = prepare(compared);
+  if (q.length === 0 || c.length === 0) return { queryMatchPercent: 0, comparedMatchPercent: 0 };
+  const count = (a: typeof q, b: typeof q) => a.filter((x) => b.some((y) => hammingDistanceHex(x.hex, y.hex) <= distance)).length;
+  return { queryMatchPercent: (count(q, c) * 100) / q.length, comparedMatchPercent: (count(c, q) * 100) / c.length };
+}
