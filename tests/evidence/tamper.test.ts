@@ -132,8 +132,9 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
 
   it('scene markers, or the scene manifest, edited', () => {
     const markers = copy('markers');
-    sql(markers, (db) => db.prepare(`UPDATE records SET value = replace(value, '"label":"A"', '"label":"B"') WHERE collection = 'scenes'`).run());
-    expect(verifyProblems(markers).map((p) => [p.kind, p.subject])).toEqual([['record-modified', `scenes/${sceneId}`]]);
+    // Markers are case records of their own beside the scene's manifest (collection "markers").
+    sql(markers, (db) => expect(db.prepare(`UPDATE records SET value = replace(value, '"label":"A"', '"label":"B"') WHERE collection = 'markers'`).run().changes).toBe(1));
+    expect(verifyProblems(markers).map((p) => [p.kind, p.subject])).toEqual([['record-modified', expect.stringMatching(new RegExp(`^markers/${sceneId}/`))]]);
     const manifest = copy('manifest');
     sql(manifest, (db) => db.prepare(`UPDATE records SET value = json_set(value, '$.units', 'ft') WHERE collection = 'scenes'`).run());
     expect(kinds(verifyProblems(manifest))).toEqual(['record-modified']);
