@@ -4,6 +4,7 @@ import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
 import { jobRegistry, localCapabilities } from '../job-types.ts';
 import { closeRenderNode, renderNode } from '../render-host.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'worker',
@@ -41,9 +42,9 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
       concurrency: Number(values.concurrency ?? 1),
       lockDurationMs: lockSeconds * 1000,
       events: {
-        progress: (id, fraction, message) => message && out.stderr(`job ${id}: ${Math.round(fraction * 100)}% ${message}`),
+        progress: (id, fraction, message) => message && out.stderr(`job ${id}: ${Math.round(fraction * 100)}% ${shown(message)}`),
         completed: (id) => out.stderr(`job ${id} completed`),
-        failed: (id, err, willRetry) => out.stderr(`job ${id} failed: ${err.code}: ${err.message}${willRetry ? ' (will retry)' : ''}`),
+        failed: (id, err, willRetry) => out.stderr(`job ${id} failed: ${err.code}: ${shown(err.message)}${willRetry ? ' (will retry)' : ''}`),
       },
     });
     await worker.waitUntilReady();
