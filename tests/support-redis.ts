@@ -8,6 +8,8 @@ export interface RedisForTest {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Stops the server (SIGTERM: it writes its AOF out) and starts it again on the same port and data. */
+  restart(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -21,15 +23,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/**
- * A real redis-server for one test file: loopback only, a random port, AOF on (as production runs it),
- * its data in a temp folder, and `timeout` so that it stops by itself even if the test process dies.
- */
-export async function startRedis(): Promise<RedisForTest> {
-  const redisPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
-  if (!redisPath) throw new Error('redis-server is required for this test (Debian package redis-server; `pnpm test` installs it when run as root).');
-  const port = await freePort();
-  const dir = makeTempDir('vestige-redis-');
+async function launch(redisPath: string, port: number, dir: string): Promise<ChildProcess> {
   const child: ChildProcess = spawn('timeout', ['900', redisPath, '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
@@ -41,13 +35,36 @@ export async function startRedis(): Promise<RedisForTest> {
     });
     child.on('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
   });
+  return child;
+}
+
+async function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exit = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exit;
+}
+
+/**
+ * A real redis-server for one test file: loopback only, a random port, AOF on (as production runs it),
+ * its data in a temp folder, and `timeout` so that it stops by itself even if the test process dies.
+ */
+export async function startRedis(): Promise<RedisForTest> {
+  const redisPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
+  if (!redisPath) throw new Error('redis-server is required for this test (Debian package redis-server; `pnpm test` installs it when run as root).');
+  const port = await freePort();
+  const dir = makeTempDir('vestige-redis-');
+  let child = await launch(redisPath, port, dir);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopped(child);
       fs.rmSync(join(dir), { recursive: true, force: true });
+    },
+    restart: async () => {
+      await stopped(child);
+      child = await launch(redisPath, port, dir);
     },
   };
 }

@@ -95,7 +95,12 @@ class ChromiumPage implements RenderPage {
   async frame(n: number, signal: AbortSignal): Promise<{ png: Buffer; stats: FrameStats }> {
     signal.throwIfAborted();
     const captured = new Promise<Buffer>((resolve) => (this.pending = { resolve }));
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
     try {
       const stats = await Promise.race([this.page.evaluate(([i, url]) => window.__vestigeRender!.frame(i, url), [n, `${CAPTURE_PATH}${n}`] as const), aborted]);
       return { png: await Promise.race([captured, aborted]), stats };
@@ -104,6 +109,8 @@ class ChromiumPage implements RenderPage {
       throw renderFailed(`frame ${n}`, err);
     } finally {
       this.pending = null;
+      // One listener per frame would pile up on the chunk's signal (a 48-frame chunk: 48 listeners).
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
