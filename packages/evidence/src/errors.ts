@@ -58,6 +58,15 @@ export type ErrorCode =
   | 'E_JOB_FAILED'
   /** A job needs a capability (e.g. `cuda`) that this queue or node does not have; the hint says where it can run. */
   | 'E_CAPABILITY_MISSING'
+  /** An attempt ran past its job type's time limit and was stopped (another attempt may follow). */
+  | 'E_JOB_TIMEOUT'
+  /** Every live worker is block-listed for the job (failures there, or the wrong render class/version). */
+  | 'E_WORKERS_EXHAUSTED'
+  // render farm
+  /** A frame was not drawn as the recipe asks (page error, wrong size, faster than the minimum render time). */
+  | 'E_RENDER_FAILED'
+  /** This node's render class or viewer bundle is not the one the recipe pins: another node may fit. */
+  | 'E_RENDER_CLASS_MISMATCH'
   // server
   | 'E_AUTH'
   | 'E_FORBIDDEN'
