@@ -2,7 +2,6 @@
  * What the render tests share: a case with the generated scene, a 48-frame camera path through it, small
  * frames (the benchmark does 1080p), and a render node of this process.
  */
-import type { CameraPath } from '@vestige/scene';
 import { CaseStore } from '@vestige/evidence';
 import { RenderNode, manifestSha256, type RenderRecipeInput } from '@vestige/render';
 import { serverViewerHost } from '../../packages/cli/src/render-host.ts';
@@ -11,7 +10,7 @@ import { ORIGIN, makeSceneCase } from '../viewer/scene-fixture.ts';
 const at = (x: number, y: number, z: number): [number, number, number] => [ORIGIN[0] + x, ORIGIN[1] + y, ORIGIN[2] + z];
 
 /** 24 fps over 47/24 s: frames 0–47. */
-export const WALK: CameraPath = {
+export const WALK = {
   id: 'walk',
   name: 'Walk to the table',
   fps: 24,
