@@ -41,6 +41,17 @@ function probe(path: string, label: string): { width: number; height: number; fr
   return { width: s.width, height: s.height, frameRate };
 }
 
+/**
+ * swscale flags for the YUV → RGB24 conversion: area, with accurate rounding. The reference asks
+ * swscale for SWS_AREA alone, but its published hashes are what accurate rounding gives: Debian's
+ * ffmpeg 5.1 without it takes the fast x86 yuv2rgb path, whose rounding differs by one level here and
+ * there. On a bright frame that moves a bit or two; on the near-black frames of a fade (PDQ quality
+ * 0–10, where the image is almost flat and the hash is decided by those rounding differences) it
+ * moved 30–76 bits. Measured on ThreatExchange's HD doorknob sample: median per-frame distance to
+ * the reference 8 without accurate rounding, 0 with it (at most 2 bits on frames of quality ≥ 50).
+ */
+const SWS_FLAGS = 'area+accurate_rnd';
+
 export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Promise<VpdqFrameHash[]> {
   const label = options.label ?? path;
   const spf = options.secondsPerHash ?? 1;
@@ -49,8 +60,8 @@ export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Pr
   const width = options.downsampleWidth || video.width;
   const height = options.downsampleHeight || video.height;
   const frameMod = Math.max(1, Math.trunc(spf * video.frameRate));
-  const filters = [...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []), `scale=${width}:${height}:flags=area:in_color_matrix=bt601:out_color_matrix=bt601`];
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-sws_flags', 'area', '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+  const filters = [...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []), `scale=${width}:${height}:flags=${SWS_FLAGS}:in_color_matrix=bt601:out_color_matrix=bt601`];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-sws_flags', SWS_FLAGS, '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
   const out: VpdqFrameHash[] = [];
   await forEachRawFrame(args, width * height * 3, label, (frame, k) => {
     const r = pdqFromLuma(pdqLuma(frame, width, height, 3, { greyAsImageMagick: false }), height, width);
