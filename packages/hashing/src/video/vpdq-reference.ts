@@ -71,6 +71,21 @@ export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Pr
   return out;
 }
 
+/** The reference's thresholds (python-threatexchange `vpdq_util`): frame distance ≤ 31, quality ≥ 50. */
+export const VPDQ_DISTANCE = 31;
+export const VPDQ_QUALITY = 50;
+/**
+ * python-threatexchange's `VPDQ_QUERY_MATCH_THRESHOLD_PERCENT` (75 in current releases, 80 in older
+ * ones): the share of the query video's frames that must match for the video to be a match.
+ */
+export const VPDQ_MATCH_PERCENT = 75;
+
+/** One side of the reference metric: frames deduplicated by exact hex, then those under `quality` dropped. */
+export function prepareVpdqFrames(list: readonly VpdqFrameHash[], quality = VPDQ_QUALITY): VpdqFrameHash[] {
+  const seen = new Set<string>();
+  return list.filter((f) => !seen.has(f.hex) && seen.add(f.hex) !== undefined).filter((f) => f.quality >= quality);
+}
+
 export interface VpdqMatchResult {
   /** Share (0–100) of the query's distinct, good-quality frame hashes that have a match in the other video. */
   readonly queryMatchPercent: number;
@@ -83,14 +98,10 @@ export interface VpdqMatchResult {
  * frame of the other side is within `distance` (31) bits.
  */
 export function matchVpdq(query: readonly VpdqFrameHash[], compared: readonly VpdqFrameHash[], options: { distance?: number; quality?: number } = {}): VpdqMatchResult {
-  const distance = options.distance ?? 31;
-  const quality = options.quality ?? 50;
-  const prepare = (list: readonly VpdqFrameHash[]) => {
-    const seen = new Set<string>();
-    return list.filter((f) => !seen.has(f.hex) && seen.add(f.hex) !== undefined).filter((f) => f.quality >= quality);
-  };
-  const q = prepare(query);
-  const c = prepare(compared);
+  const distance = options.distance ?? VPDQ_DISTANCE;
+  const quality = options.quality ?? VPDQ_QUALITY;
+  const q = prepareVpdqFrames(query, quality);
+  const c = prepareVpdqFrames(compared, quality);
   if (q.length === 0 || c.length === 0) return { queryMatchPercent: 0, comparedMatchPercent: 0 };
   const count = (a: typeof q, b: typeof q) => a.filter((x) => b.some((y) => hammingDistanceHex(x.hex, y.hex) <= distance)).length;
   return { queryMatchPercent: (count(q, c) * 100) / q.length, comparedMatchPercent: (count(c, q) * 100) / c.length };
