@@ -1,11 +1,11 @@
 /** A set entry's video hash (vPDQ) matched against a case's videos, reported with vPDQ's own metric. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
 import { ANNOTATION, matchVpdq, parseVpdqFrames, vicsFormat, writeHashSetFile, type VpdqFramesAnnotation, type VpdqFrameHash } from '@vestige/hashing';
-import { cliPath, makeTempDir } from '../support.ts';
+import { makeTempDir } from '../support.ts';
+import { vestige } from './run-vestige.ts';
 
 const vpdqDir = new URL('../fixtures/vpdq/', import.meta.url);
 const referenceOf = (v: string) => parseVpdqFrames(fs.readFileSync(new URL(`${v}.txt`, vpdqDir), 'utf8'));
@@ -13,10 +13,6 @@ let dir: string;
 let caseDir: string;
 const operator = 'DC Reviewer';
 
-function vestige(args: string[]) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, VESTIGE_OPERATOR: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** The reference's hashes at one hash a second: its every-frame file, frames whose number is a multiple of trunc(rate). */
 function referenceAtOnePerSecond(v: string): VpdqFrameHash[] {
