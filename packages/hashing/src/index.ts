@@ -36,6 +36,7 @@ export { parseVpdq, parseVpdqFrames, parseVpdqJson, formatVpdqFrames, formatVpdq
 export { hashVideoVpdq, matchVpdq, prepareVpdqFrames, VPDQ_DISTANCE, VPDQ_QUALITY, VPDQ_MATCH_PERCENT, type VpdqOptions, type VpdqMatchResult } from './video/vpdq-reference.ts';
 export { VpdqVideoIndex, type VideoVpdqMatch } from './video/vpdq-video-index.ts';
 export { PdqIndex, COMPACT_FROM, type PdqIndexLayout, type PdqIndexParts } from './match/pdq-index.ts';
+export { BatchedPdqSearch } from './match/batched-search.ts';
 export { PdqHashArray, bruteForceSearch, hashWords, tauFor, PDQ_WORDS, type IndexHit } from './match/pdq-hashes.ts';
 export { ANNOTATION, RECORDS, type PdqAnnotation, type SimpleHashAnnotation, type CategoryAnnotation, type MatchAnnotationEntry } from './case/annotations.ts';
 export { hashCaseImages, hashCaseVideos, hashCaseVideoFrames, VPDQ_VERSION, VPDQ_FRAMES_VERSION, type HashCaseOptions, type HashCaseReport, type VpdqAnnotation, type VpdqFramesAnnotation } from './case/hash-items.ts';

@@ -3,6 +3,7 @@ import { VestigeError } from '@vestige/evidence';
 import { hexToBytes } from '../hex.ts';
 import { PdqHashArray } from '../match/pdq-hashes.ts';
 import { PdqIndex } from '../match/pdq-index.ts';
+import { BatchedPdqSearch } from '../match/batched-search.ts';
 import { basename } from 'node:path';
 import { onlyForeignHashes } from '../sets/entry-builder.ts';
 import { detectHashSetFormat, readHashSetFile, setVersionOf } from '../sets/registry.ts';
@@ -124,6 +125,12 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   const issues: MatchCaseReport['issues'] = [];
   let fatal: MatchCaseReport['fatal'];
   const onDigest = (sha256: string) => (identity.version ||= setVersionOf(sha256));
+  // The set's PDQs meet the case's index in batches (versions are filled in after the last entry).
+  const pdqSearch = new BatchedPdqSearch<MatchAnnotationEntry['entry']>(pdqIndex, radius, (summary, index, distance) => {
+    const { item, time } = pdqItems[index]!;
+    record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance, ...(time ? { time } : {}), entry: summary });
+    pdqMatches++;
+  });
   for await (const rec of readHashSetFile(options.setPath, format, onDigest) as AsyncGenerator<HashSetRecord>) {
     if (rec.kind === 'issue') {
       if (rec.outcome === 'rejected') entriesRejected += rec.index >= 0 ? 1 : 0;
@@ -151,13 +158,7 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
         }
       }
     }
-    if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') {
-      for (const hit of pdqIndex.search(hexToBytes(e.pdq), radius)) {
-        const { item, time } = pdqItems[hit.index]!;
-        record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance: hit.distance, ...(time ? { time } : {}), entry: summary });
-        pdqMatches++;
-      }
-    }
+    if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') pdqSearch.add(e.pdq, summary);
     if (e.vpdq && videoMatcher && role === 'known-bad') {
       for (const m of await videoMatcher.match(e.vpdq)) {
         record(m.video, { set: identity.name, version: identity.version, kind: 'vpdq', queryMatchPercent: m.queryMatchPercent, comparedMatchPercent: m.comparedMatchPercent, entry: summary });
@@ -165,6 +166,7 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
       }
     }
   }
+  pdqSearch.flush();
   options.onProgress?.(entriesRead);
   for (const { matches } of found.values()) for (const m of matches) m.version = identity.version;
 
