@@ -13,5 +13,14 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
     chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      // The scene core's front door re-exports its zod schemas, so rollup reads zod to learn their names
+      // (then leaves it out of the bundle: the viewer uses no schema). zod's comments that rollup cannot
+      // place are only noise in every `pnpm install`.
+      onwarn(warning, warn) {
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('/node_modules/')) return;
+        warn(warning);
+      },
+    },
   },
 });

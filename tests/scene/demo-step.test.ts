@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
-import { loadScene } from '@vestige/scene';
+import { loadScene, sceneExportRows } from '@vestige/scene';
 import { step } from '../../packages/cli/src/demo/steps/50-scene.ts';
 import { tempDir } from './helpers.ts';
 
@@ -27,8 +27,12 @@ describe('demo step 50-scene', () => {
     const store = CaseStore.open(caseDir, { readOnly: true });
     try {
       const m = loadScene(store, id);
-      expect(m.layers.map((l) => l.type)).toEqual(['pointcloud', 'markers', 'measurements']);
+      expect(m.layers.map((l) => l.type)).toEqual(['pointcloud']);
       expect(m.adjustments.map((a) => a.kind)).toEqual(['level']);
+      // The marker and the measurement are scene records, as the viewer's and the server's are.
+      const rows = sceneExportRows(store, m);
+      expect(rows.markers.map((k) => k.label)).toEqual(['A']);
+      expect(rows.measurements.map((x) => [x.id, x.label, x.unit])).toEqual([['D-1', 'table to box', 'm']]);
     } finally {
       store.close();
     }

@@ -15,6 +15,7 @@ import {
   parseSceneManifest,
   potreeNodes,
   scaleScene,
+  sceneExportRows,
   sceneGeoJson,
   toDisplayed,
   writeLas,
@@ -123,14 +124,17 @@ describe('scene build into a case', () => {
     for (const p of ['scene.scale', 'scene.level']) expect(store.provenanceRecords().some((r) => r.record.activity === p)).toBe(true);
 
     addMarker(store, 'room', { label: 'A', position: tableSrc, note: 'knife, "on table"' }, 'DC Test');
-    const withM = addMeasurement(store, 'room', { label: 'wall', kind: 'distance', points: [a, b] }, 'DC Test');
-    const meas = withM.layers.find((l) => l.type === 'measurements');
-    expect(meas?.type === 'measurements' && meas.measurements[0]!.value).toBeCloseTo(6, 6);
-    const csv = markersCsv(withM);
-    expect(csv.split('\r\n')[0]).toBe('scene,id,label,x,y,z,display_x,display_y,display_z,units,item,note');
-    expect(csv).toContain('"knife, ""on table"""');
-    expect(measurementsCsv(withM)).toMatch(/D-1,wall,distance,6,m,/);
-    const geo = JSON.parse(sceneGeoJson(withM));
+    const wall = addMeasurement(store, 'room', { label: 'wall', kind: 'distance', points: [a, b] }, 'DC Test');
+    expect(wall.value).toBeCloseTo(6, 6);
+    expect(wall).toMatchObject({ id: 'D-1', unit: 'm', operator: 'DC Test' });
+    expect([...store.custody.events()].filter((e) => e.action === 'measurement.saved' || e.action === 'marker.saved')).toHaveLength(2);
+    const ctx = { caseReference: store.info.reference, manifest: loadScene(store, 'room') };
+    const rows = sceneExportRows(store, ctx.manifest);
+    const csv = markersCsv(ctx, rows.markers).split('\r\n');
+    expect(csv).toContain('id,label,x,y,z,display_x,display_y,display_z,unit,item,note');
+    expect(csv.at(-2)).toContain('"knife, ""on table"""');
+    expect(measurementsCsv(ctx, rows.measurements)).toMatch(/\r\nD-1,wall,distance,6\.000000,,m,/);
+    const geo = JSON.parse(sceneGeoJson(ctx, rows));
     expect(geo.features.map((f: { geometry: { type: string } }) => f.geometry.type)).toEqual(['Point', 'LineString']);
 
     // a point subset back to LAS, read again by our own LAS reader
@@ -166,6 +170,17 @@ describe('scene build into a case', () => {
       expect(JSON.parse(captured.pop()!)[0].points).toBe(1065);
       expect(await run('scene', 'scale', 'cli', '--case', dir, '--operator', 'PC 1', '--from', '635619.85,848899.7,406.59', '--to', '635620.85,848899.7,406.59', '--known', '2')).toBe(0);
       expect(await run('scene', 'level', 'cli', '--case', dir, '--operator', 'PC 1', '--points', '0,0,0', '--points', '1,0,0', '--points', '0,1,0.01')).toBe(0);
+      // Measure and mark from the CLI: scene records, shown by `scene info` and exported.
+      expect(await run('scene', 'measure', 'cli', '--case', dir, '--operator', 'PC 1', '--kind', 'height', '--point', '635619.85,848899.7,406.59', '--point', '635619.85,848899.7,405.59', '--json')).toBe(0);
+      const measured = JSON.parse(captured.pop()!);
+      expect(measured.measurement).toMatchObject({ id: 'D-1', kind: 'height', unit: 'm', operator: 'PC 1' });
+      expect(measured.measurement.value).toBeLessThan(0);
+      expect(measured.text).toMatch(/^-\d+\.\d{3} m$/);
+      expect(await run('scene', 'mark', 'cli', '--case', dir, '--operator', 'PC 1', '--at', '635619.85,848899.7,406.59', '--note', 'casing')).toBe(0);
+      expect(captured.pop()).toMatch(/^marker 1 \(M-1\) at \(/);
+      expect(await run('scene', 'measure', 'cli', '--case', dir, '--operator', 'PC 1', '--kind', 'volume', '--point', '0,0,0')).not.toBe(0); // usage (64 once usage errors exit 64, issue 14 point 4)
+      expect(await run('scene', 'info', '--case', dir, 'cli')).toBe(0);
+      expect(captured.join('')).toContain('saved since the build: 1 measurements, 1 markers, 0 annotations, 0 views');
       const csvOut = join(tmp.dir, 'm.geojson');
       expect(await run('scene', 'export', 'cli', '--case', dir, '--what', 'markers', '--format', 'geojson', '--out', csvOut)).toBe(0);
       expect(JSON.parse(readFileSync(csvOut, 'utf8')).type).toBe('FeatureCollection');

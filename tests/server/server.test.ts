@@ -96,9 +96,44 @@ describe('vestige server', () => {
     const session = await raw(server.url, '/api/session', { headers: { Cookie: cookie.split(';')[0]! } });
     expect(session.status).toBe(200);
     expect(JSON.parse(session.body.toString()).operator).toBe('PC 1234 Test');
-    // An open redirect to another host is refused.
-    const evil = await raw(server.url, `/login?token=${server.token}&next=${encodeURIComponent('//evil.example/')}`);
-    expect(evil.headers.location).toBe('/');
+  });
+
+  it('sends the browser after sign-in only to a path on this server: //, backslash, tab, CR/LF and absolute URLs are refused with 400, never 500', async () => {
+    const refused = ['//evil.example/', '/\\evil.example/', '\\\\evil.example', '/\t/evil.example/', '/\r\nSet-Cookie: a=b', '/view\nLocation: http://evil.example', 'https://evil.example/', 'javascript:alert(1)', 'view', '/\u0000'];
+    for (const next of refused) {
+      const r = await raw(server.url, `/login?token=${server.token}&next=${encodeURIComponent(next)}`);
+      expect(r.status, JSON.stringify(next)).toBe(400);
+      expect(JSON.parse(r.body.toString()).error.code).toBe('E_PARAM_INVALID');
+      expect(r.headers.location).toBeUndefined();
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+    for (const next of ['/', '/view?case=x&scene=y', '/%2F%2Fevil.example']) {
+      const r = await raw(server.url, `/login?token=${server.token}&next=${encodeURIComponent(next)}`);
+      expect(r.status, next).toBe(303);
+      expect(r.headers.location).toBe(next);
+    }
+  });
+
+  it('answers 405 with an Allow header to a method a path does not support, and 404 to a path no route knows', async () => {
+    const cases: [string, string, string][] = [
+      ['POST', '/', 'GET, HEAD'],
+      ['DELETE', '/view', 'GET, HEAD'],
+      ['PATCH', '/api/session', 'GET, HEAD'],
+      ['PUT', '/api/cases', 'GET, HEAD'],
+      ['DELETE', `/api/cases/${caseId}/scenes/scene-1`, 'GET, HEAD'],
+      ['POST', `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, 'DELETE, GET, HEAD, PUT'],
+      ['GET', '/api/login', 'POST'],
+      ['PROPFIND', `/api/cases/${caseId}/blobs/${octree}`, 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const r = await raw(server.url, path, { method, headers: auth });
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.allow).toBe(allow);
+      expect(JSON.parse(r.body.toString()).error.code).toBe('E_METHOD');
+    }
+    const unknown = await raw(server.url, '/api/no-such-thing', { method: 'POST', headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body.toString()).error.message).toBe('no such API');
   });
 
   it('sends a strict Content-Security-Policy with no external host', async () => {

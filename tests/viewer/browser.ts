@@ -1,54 +1,17 @@
 /**
- * Headless Debian Chromium for the viewer's end-to-end tests and benchmark, and a once-per-run build of
- * the viewer (vite) into apps/viewer/dist, which the server serves.
+ * Headless Debian Chromium for the viewer's end-to-end tests and benchmark, and the viewer's build
+ * (apps/viewer/build.mjs: vite into apps/viewer/dist, only when its sources changed).
  */
 import * as fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makeTempDir, repoRoot, requireTool } from '../support.ts';
+import { ensureViewerBuilt as ensureBuilt } from '../../apps/viewer/build.mjs';
+import { makeTempDir, requireTool } from '../support.ts';
 
 export const CHROMIUM = process.env.VESTIGE_CHROMIUM ?? '/usr/bin/chromium';
-const viewerDir = join(repoRoot, 'apps', 'viewer');
-const distIndex = join(viewerDir, 'dist', 'index.html');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * Builds the viewer unless dist is newer than every source file. Test files run in parallel workers, so
- * a lock file keeps it to one build per run.
- */
+/** Builds the viewer unless its build matches its sources (the same check `pnpm install` and `vestige serve` make). */
 export function ensureViewerBuilt(): void {
-  const sources = Math.max(newestMtime(join(viewerDir, 'src')), newestMtime(join(viewerDir, 'public')), fs.statSync(join(viewerDir, 'index.html')).mtimeMs, fs.statSync(join(viewerDir, 'vite.config.ts')).mtimeMs);
-  const fresh = () => fs.existsSync(distIndex) && fs.statSync(distIndex).mtimeMs >= sources;
-  if (fresh()) return;
-  const lock = join(viewerDir, '.build.lock');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch {
-      if (Date.now() > deadline) fs.rmSync(lock, { force: true });
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    if (fresh()) return;
-    execFileSync(process.execPath, [join(viewerDir, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: viewerDir, stdio: 'inherit' });
-    // Mark the build as newer than the sources even if the clock is coarse.
-    const now = new Date();
-    fs.utimesSync(distIndex, now, now);
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
+  ensureBuilt({ log: (line: string) => process.stderr.write(`${line}\n`) });
 }
 
 export async function launchChromium(): Promise<{ browser: Browser; userDataDir: string; close(): Promise<void> }> {
@@ -111,7 +74,8 @@ export interface VestigeHook {
   project(source: V3): { x: number; y: number } | null;
   idle(): Promise<void>;
   selectTool(tool: string | null): void;
-  state(): { visiblePoints: number; loadedPoints: number; bytes: number; warnings: string[]; measurements: { id: string; kind: string; value: number; unit: string }[] };
+  state(): { visiblePoints: number; loadedPoints: number; bytes: number; warnings: string[]; measurements: { id: string; kind: string; value: number; unit: string; plusMinus: number | null }[] };
+  measure(kind: string, points: V3[], named?: { id?: string; label?: string }): Promise<{ id: string; value: number; unit: string } | null>;
   screenshot(): string;
   setCamera(position: V3, target: V3): void;
   sight(eye: V3, target: V3): { visible: boolean; blocking: V3 | null };

@@ -1,61 +1,14 @@
 /**
- * The integrity index of a Potree layer: the SHA-256 of every hierarchy chunk and every octree node.
- *
- * The manifest names `hierarchy.bin` and `octree.bin` by the SHA-256 of the whole file, but a viewer
- * streams them by byte ranges, and a range cannot be checked against a whole-file hash. So the server
- * first re-hashes each whole blob and proves it matches its address, and only then hands out the hashes
- * of its pieces. The viewer checks every piece it fetches against this index (WebCrypto), so a byte
- * changed on disk after the index was made, or on the way, is refused in the browser.
+ * Issues the tile index of a Potree layer (`PotreeTileIndex`, scene core): the SHA-256 of every
+ * hierarchy chunk and every octree node, handed out only after the whole blobs were re-hashed and proven
+ * to match their addresses. The hierarchy is walked by the scene core, as the viewer walks it. The
+ * viewer checks every piece it fetches against this index (WebCrypto), so a byte changed on disk after
+ * the index was made, or on the way, is refused in the browser.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { VestigeError, type CaseStore } from '@vestige/evidence';
-import type { PointCloudLayer } from '@vestige/scene';
-
-const RECORD = 22;
-
-export interface LayerIndex {
-  /** Whole-file hashes the pieces were proven against. */
-  hierarchy: string;
-  octree: string;
-  firstChunkSize: number;
-  /** `offset` → `[size, sha256]` of each hierarchy chunk. */
-  chunks: Record<string, [number, string]>;
-  /** `byteOffset` → `[byteSize, sha256]` of each node's records in octree.bin. */
-  nodes: Record<string, [number, string]>;
-}
-
-interface Span {
-  offset: number;
-  size: number;
-}
-
-/** Walks hierarchy.bin chunk by chunk, as a viewer does, and lists the chunks and node spans. */
-export function hierarchySpans(bytes: Uint8Array, firstChunkSize: number): { chunks: Span[]; nodes: Span[] } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunks: Span[] = [];
-  const nodes: Span[] = [];
-  const pending: Span[] = [{ offset: 0, size: firstChunkSize }];
-  const seen = new Set<number>();
-  while (pending.length > 0) {
-    const chunk = pending.shift()!;
-    if (seen.has(chunk.offset)) continue;
-    seen.add(chunk.offset);
-    if (chunk.size % RECORD !== 0 || chunk.offset + chunk.size > bytes.byteLength) {
-      throw new VestigeError('E_SCENE_INVALID', `hierarchy chunk at ${chunk.offset} lies outside hierarchy.bin`);
-    }
-    chunks.push(chunk);
-    for (let i = 0; i < chunk.size / RECORD; i++) {
-      const at = chunk.offset + i * RECORD;
-      const type = view.getUint8(at);
-      const offset = Number(view.getBigUint64(at + 6, true));
-      const size = Number(view.getBigUint64(at + 14, true));
-      if (type === 2) pending.push({ offset, size });
-      else if (size > 0) nodes.push({ offset, size });
-    }
-  }
-  return { chunks, nodes };
-}
+import { walkHierarchy, type ByteSpan as Span, type PointCloudLayer, type PotreeTileIndex } from '@vestige/scene';
 
 /** Hashes a blob whole and each span of it in one pass; throws E_BLOB_CORRUPT if the whole does not match. */
 async function hashSpans(store: CaseStore, sha256: string, spans: Span[]): Promise<Record<string, [number, string]>> {
@@ -111,22 +64,23 @@ async function hashSpans(store: CaseStore, sha256: string, spans: Span[]): Promi
   }
 }
 
-export async function buildLayerIndex(store: CaseStore, layer: PointCloudLayer): Promise<LayerIndex> {
+export async function buildLayerIndex(store: CaseStore, layer: PointCloudLayer): Promise<PotreeTileIndex> {
   const metadataBytes = await store.blobs.read(layer.files.metadata.sha256); // verified
   const metadata = JSON.parse(metadataBytes.toString('utf8')) as { hierarchy: { firstChunkSize: number } };
   const hierarchy = await store.blobs.read(layer.files.hierarchy.sha256); // verified
-  const spans = hierarchySpans(hierarchy, metadata.hierarchy.firstChunkSize);
+  const walked = walkHierarchy(hierarchy, metadata.hierarchy.firstChunkSize, `${layer.name}: hierarchy.bin`);
   const chunks: Record<string, [number, string]> = {};
-  for (const c of spans.chunks) chunks[String(c.offset)] = [c.size, createHash('sha256').update(hierarchy.subarray(c.offset, c.offset + c.size)).digest('hex')];
-  const nodes = await hashSpans(store, layer.files.octree.sha256, spans.nodes);
+  for (const c of walked.chunks) chunks[String(c.offset)] = [c.size, createHash('sha256').update(hierarchy.subarray(c.offset, c.offset + c.size)).digest('hex')];
+  const spans = walked.nodes.filter((n) => n.byteSize > 0).map((n) => ({ offset: n.byteOffset, size: n.byteSize }));
+  const nodes = await hashSpans(store, layer.files.octree.sha256, spans);
   return { hierarchy: layer.files.hierarchy.sha256, octree: layer.files.octree.sha256, firstChunkSize: metadata.hierarchy.firstChunkSize, chunks, nodes };
 }
 
 /** Indexes are immutable (keyed by the blobs' addresses), so each is made once per server. */
 export class LayerIndexCache {
-  private readonly cache = new Map<string, Promise<LayerIndex>>();
+  private readonly cache = new Map<string, Promise<PotreeTileIndex>>();
 
-  get(store: CaseStore, layer: PointCloudLayer): Promise<LayerIndex> {
+  get(store: CaseStore, layer: PointCloudLayer): Promise<PotreeTileIndex> {
     const key = `${store.info.id}:${layer.files.hierarchy.sha256}:${layer.files.octree.sha256}`;
     let p = this.cache.get(key);
     if (!p) {

@@ -1,5 +1,6 @@
+import type { Measurement, MeasurementKind, Vec3 } from '@vestige/scene/core';
 import { Api, ApiError } from './api.ts';
-import type { Vec3 } from './measure.ts';
+import type { MeasureTool } from './tools/measure-tool.ts';
 import type { SceneResponse } from './types.ts';
 import { h, Panel, Warnings } from './ui.ts';
 import { Viewer, type ToolName } from './viewer.ts';
@@ -83,7 +84,9 @@ declare global {
       project: (source: Vec3) => { x: number; y: number } | null;
       idle: () => Promise<void>;
       selectTool: (tool: ToolName | null) => void;
-      state: () => { visiblePoints: number; loadedPoints: number; bytes: number; warnings: string[]; measurements: { id: string; kind: string; value: number; unit: string }[] };
+      state: () => { visiblePoints: number; loadedPoints: number; bytes: number; warnings: string[]; measurements: { id: string; kind: string; value: number; unit: string; plusMinus: number | null }[] };
+      /** Measures source-frame points with the measure tool's own code (as finishing a pick does) and keeps the result. */
+      measure: (kind: MeasurementKind, points: Vec3[], named?: { id?: string; label?: string }) => Promise<Measurement | null>;
       screenshot: () => string;
       setCamera: (position: Vec3, target: Vec3) => void;
       /** Line of sight between two source-frame points (the viewer's own code); blocking point in the source frame. */
@@ -171,12 +174,13 @@ async function main(): Promise<void> {
       loadedPoints: viewer.layers.reduce((s, l) => s + l.loadedPoints, 0),
       bytes: api.bytesReceived,
       warnings: [...warnings.messages],
-      measurements: viewer.measurements.map((m) => ({ id: m.id, kind: m.kind, value: m.value, unit: m.unit })),
+      measurements: viewer.records.measurements.map((m) => ({ id: m.id, kind: m.kind, value: m.value, unit: m.unit, plusMinus: m.uncertainty?.plusMinus ?? null })),
     }),
+    measure: (kind, points, named) => (viewer.tools[kind] as MeasureTool).complete(points, named),
     screenshot: () => viewer.screenshot(),
-    setCamera: (position, target) => viewer.setCamera(viewer.toWorld(position), viewer.toWorld(target)),
+    setCamera: (position, target) => viewer.navigation.setCamera(viewer.toWorld(position), viewer.toWorld(target)),
     sight: (eye, target) => {
-      const r = viewer.sightBetween(viewer.toWorld(eye), viewer.toWorld(target));
+      const r = viewer.sight.between(viewer.toWorld(eye), viewer.toWorld(target));
       return { visible: r.visible, blocking: r.blocking ? viewer.toSource(r.blocking) : null };
     },
   };

@@ -3,8 +3,8 @@
  * and against meshes. Arithmetic in double precision on the CPU copies of the loaded positions.
  */
 import { Matrix4, Raycaster, Vector2, Vector3, type Box3, type Camera, type Object3D } from 'three';
+import { SightLine, type ClipBox, type SightResult, type Vec3 } from '@vestige/scene/core';
 import type { PotreeLayer } from './potree.ts';
-import type { Vec3 } from './measure.ts';
 
 export interface PickResult {
   /** Displayed (world) frame. */
@@ -111,26 +111,14 @@ export function worldPerPixelAt(camera: Camera, depth: number, viewportHeight: n
   return (2 * depth * Math.tan(((anyCam.fov ?? 60) * Math.PI) / 360)) / viewportHeight;
 }
 
-export interface SightResult {
-  visible: boolean;
-  /** The first point (world frame) closer than `radius` to the sight line, from the eye. */
-  blocking: Vec3 | null;
-  distance: number;
-}
-
 /**
- * Line of sight from an eye point to a target: blocked when any drawn, unclipped point lies within
- * `radius` of the segment, away from both ends (the target's own surface does not block it).
+ * Line of sight from an eye point to a target (displayed frame) against the points drawn now and the
+ * meshes: the scene core's `SightLine` tests each drawn, unclipped point; a mesh hit along the ray counts
+ * the same way.
  */
-export function lineOfSight(eye: Vec3, target: Vec3, layers: readonly PotreeLayer[], meshes: readonly Object3D[], radius: number, clipBox: Box3 | null): SightResult {
-  const d: [number, number, number] = [target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]];
-  const len = Math.hypot(d[0], d[1], d[2]);
-  if (len === 0) return { visible: true, blocking: null, distance: 0 };
-  const u = [d[0] / len, d[1] / len, d[2] / len];
-  const guard = radius * 2;
-  let bestT = Infinity;
-  let blocking: Vec3 | null = null;
-  const r2 = radius * radius;
+export function lineOfSight(eye: Vec3, target: Vec3, layers: readonly PotreeLayer[], meshes: readonly Object3D[], radius: number, clipBox: ClipBox | null): SightResult {
+  const line = new SightLine(eye, target, radius, clipBox);
+  if (line.length === 0) return line.result();
   for (const layer of layers) {
     const w = layer.group.matrixWorld.elements;
     for (const node of layer.visibleNodes) {
@@ -138,27 +126,15 @@ export function lineOfSight(eye: Vec3, target: Vec3, layers: readonly PotreeLaye
       if (!p || !node.object?.visible) continue;
       for (let i = 0; i < p.length; i += 3) {
         const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
-        const wx = w[0]! * x + w[4]! * y + w[8]! * z + w[12]!;
-        const wy = w[1]! * x + w[5]! * y + w[9]! * z + w[13]!;
-        const wz = w[2]! * x + w[6]! * y + w[10]! * z + w[14]!;
-        const rx = wx - eye[0], ry = wy - eye[1], rz = wz - eye[2];
-        const t = rx * u[0]! + ry * u[1]! + rz * u[2]!;
-        if (t < guard || t > len - guard || t >= bestT) continue;
-        const px = rx - t * u[0]!, py = ry - t * u[1]!, pz = rz - t * u[2]!;
-        if (px * px + py * py + pz * pz > r2) continue;
-        if (clipBox && !clipBox.containsPoint(new Vector3(wx, wy, wz))) continue;
-        bestT = t;
-        blocking = [wx, wy, wz];
+        line.test(w[0]! * x + w[4]! * y + w[8]! * z + w[12]!, w[1]! * x + w[5]! * y + w[9]! * z + w[13]!, w[2]! * x + w[6]! * y + w[10]! * z + w[14]!);
       }
     }
   }
   if (meshes.length > 0) {
-    const ray = new Raycaster(new Vector3(...eye), new Vector3(u[0], u[1], u[2]), guard, len - guard);
+    const { near, far } = line.span;
+    const ray = new Raycaster(new Vector3(...eye), new Vector3(...line.direction), near, far);
     const hit = ray.intersectObjects(meshes as Object3D[], true)[0];
-    if (hit && hit.distance < bestT) {
-      bestT = hit.distance;
-      blocking = [hit.point.x, hit.point.y, hit.point.z];
-    }
+    if (hit) line.hit(hit.distance, [hit.point.x, hit.point.y, hit.point.z]);
   }
-  return { visible: blocking === null, blocking, distance: blocking ? bestT : len };
+  return line.result();
 }

@@ -2,47 +2,31 @@
  * A Potree 2.0 point-cloud layer, streamed by level of detail.
  *
  * Reads metadata.json whole (checked against the manifest's SHA-256), then hierarchy.bin chunk by chunk
- * and octree.bin node by node with HTTP range requests. Every piece is checked against the layer's
- * integrity index (the hash of each chunk and node, issued by the server after it re-hashed the whole
- * blobs) before it is decoded; a piece that does not match is refused and reported.
+ * and octree.bin node by node with HTTP range requests. Every piece is checked against the layer's tile
+ * index (`PotreeTileIndex`: the hash of each chunk and node, issued by the server after it re-hashed the
+ * whole blobs) before it is decoded; a piece that does not match is refused and reported. Records and
+ * hierarchy chunks are read by the scene core, the same code the server and the CLI use.
  *
  * Each frame, `update` walks the tree from the root in order of on-screen size, keeps nodes in the view
  * frustum until the point budget is spent, and refines a node only while its point spacing covers more
  * than `maxScreenError` pixels (screen-space error).
  */
 import { Box3, BufferAttribute, BufferGeometry, Frustum, Group, Matrix4, Points, Sphere, Vector3, type Camera, type OrthographicCamera, type PerspectiveCamera } from 'three';
+import {
+  NodeType,
+  decodePotreeRecords,
+  expectedTileHash,
+  isProxy,
+  layoutFromMetadata,
+  readHierarchyChunk,
+  rgbBits,
+  type PointCloudLayer,
+  type PotreeMetadataJson,
+  type PotreeTileIndex,
+  type RecordLayout,
+} from '@vestige/scene/core';
 import { IntegrityError, verified, type Api } from './api.ts';
 import { pointMaterial, type SharedPointUniforms } from './point-material.ts';
-
-export interface PointCloudLayerRef {
-  id: string;
-  name: string;
-  files: { metadata: { sha256: string }; hierarchy: { sha256: string }; octree: { sha256: string } };
-  points: number;
-}
-
-interface PotreeAttribute {
-  name: string;
-  size: number;
-  type: string;
-  min: number[];
-  max: number[];
-}
-interface PotreeMetadata {
-  points: number;
-  hierarchy: { firstChunkSize: number; stepSize: number; depth: number };
-  offset: [number, number, number];
-  scale: [number, number, number];
-  spacing: number;
-  boundingBox: { min: [number, number, number]; max: [number, number, number] };
-  encoding: string;
-  attributes: PotreeAttribute[];
-}
-interface LayerIndex {
-  firstChunkSize: number;
-  chunks: Record<string, [number, string]>;
-  nodes: Record<string, [number, string]>;
-}
 
 export class PotreeNode {
   readonly children: (PotreeNode | undefined)[] = new Array(8).fill(undefined);
@@ -75,9 +59,9 @@ const MAX_CONCURRENT = 4;
 
 export class PotreeLayer {
   readonly group = new Group();
-  metadata!: PotreeMetadata;
+  metadata!: PotreeMetadataJson;
   root!: PotreeNode;
-  index!: LayerIndex;
+  index!: PotreeTileIndex;
   hasRgb = false;
   hasIntensity = false;
   /** Nodes drawn in the last update. */
@@ -87,10 +71,11 @@ export class PotreeLayer {
   private inFlight = 0;
   private frame = 0;
   private readonly loadedNodes = new Set<PotreeNode>();
-  private layout!: { stride: number; rgb: number; intensity: number; rgb16: boolean };
+  private layout!: RecordLayout;
+  private rgb16 = false;
 
   constructor(
-    readonly ref: PointCloudLayerRef,
+    readonly ref: PointCloudLayer,
     private readonly api: Api,
     private readonly sceneId: string,
     /** Manifest origin: subtracted in double precision before anything becomes float32. */
@@ -102,30 +87,18 @@ export class PotreeLayer {
   }
 
   async open(): Promise<void> {
-    const indexPromise = this.api.getJson<LayerIndex>(`scenes/${encodeURIComponent(this.sceneId)}/layers/${encodeURIComponent(this.ref.id)}/index`);
+    const indexPromise = this.api.getJson<PotreeTileIndex>(`scenes/${encodeURIComponent(this.sceneId)}/layers/${encodeURIComponent(this.ref.id)}/index`);
     // The first hierarchy chunk can be fetched as soon as the index says where it is, beside metadata.json.
     const firstChunk = indexPromise.then((index) => this.fetchChunk('r', 0, index.firstChunkSize, index));
     firstChunk.catch(() => {});
     const [metaBytes, index] = await Promise.all([this.api.verifiedBlob(this.ref.files.metadata.sha256, `${this.ref.name}: metadata.json`), indexPromise]);
     this.index = index;
     performance.mark('vestige:layer-index');
-    this.metadata = JSON.parse(new TextDecoder().decode(metaBytes)) as PotreeMetadata;
-    if (this.metadata.encoding !== 'DEFAULT') throw new Error(`${this.ref.name}: Potree encoding ${this.metadata.encoding} is not supported`);
-    let stride = 0;
-    let rgb = -1;
-    let intensity = -1;
-    let rgb16 = false;
-    for (const a of this.metadata.attributes) {
-      if (a.name === 'rgb') {
-        rgb = stride;
-        rgb16 = Math.max(...a.max) > 255;
-      }
-      if (a.name === 'intensity') intensity = stride;
-      stride += a.size;
-    }
-    this.layout = { stride, rgb, intensity, rgb16 };
-    this.hasRgb = rgb >= 0;
-    this.hasIntensity = intensity >= 0;
+    this.metadata = JSON.parse(new TextDecoder().decode(metaBytes)) as PotreeMetadataJson;
+    this.layout = layoutFromMetadata(this.metadata, `${this.ref.name}: metadata.json`);
+    this.rgb16 = rgbBits(this.metadata) === 16;
+    this.hasRgb = this.layout.rgbOffset >= 0;
+    this.hasIntensity = this.layout.intensityOffset >= 0;
     const ia = this.metadata.attributes.find((a) => a.name === 'intensity');
     if (ia) this.uniforms.uIntensityRange.value.set(ia.min[0] ?? 0, ia.max[0] ?? 65535);
     const bb = this.metadata.boundingBox;
@@ -134,17 +107,17 @@ export class PotreeLayer {
       new Vector3(bb.max[0] - this.origin[0], bb.max[1] - this.origin[1], bb.max[2] - this.origin[2]),
     );
     this.root = new PotreeNode('r', 0, box, this.metadata.spacing);
-    this.root.type = 2;
+    this.root.type = NodeType.proxy;
     this.root.hierarchyOffset = 0;
     this.root.hierarchySize = this.metadata.hierarchy.firstChunkSize;
     if (index.firstChunkSize !== this.metadata.hierarchy.firstChunkSize) throw new Error(`${this.ref.name}: the integrity index does not describe this hierarchy`);
     this.parseHierarchy(this.root, await firstChunk);
   }
 
-  private async fetchChunk(name: string, offset: number, size: number, index: LayerIndex): Promise<ArrayBuffer> {
-    const entry = index.chunks[String(offset)];
-    if (!entry || entry[0] !== size) throw new IntegrityError(`${this.ref.name}: hierarchy chunk ${name}`, 'a listed chunk', 'a chunk the index does not list');
-    return verified(`${this.ref.name}: hierarchy of node ${name}`, await this.api.blob(this.ref.files.hierarchy.sha256, { start: offset, end: offset + size }), entry[1]);
+  private async fetchChunk(name: string, offset: number, size: number, index: PotreeTileIndex): Promise<ArrayBuffer> {
+    const expected = expectedTileHash(index, 'chunks', { offset, size });
+    if (!expected) throw new IntegrityError(`${this.ref.name}: hierarchy chunk ${name}`, 'a listed chunk', 'a chunk the index does not list');
+    return verified(`${this.ref.name}: hierarchy of node ${name}`, await this.api.blob(this.ref.files.hierarchy.sha256, { start: offset, end: offset + size }), expected);
   }
 
   /** Bounds of the layer in the layer group's frame (origin-relative source frame). */
@@ -160,56 +133,42 @@ export class PotreeLayer {
     this.parseHierarchy(node, await this.fetchChunk(node.name, node.hierarchyOffset, node.hierarchySize, this.index));
   }
 
+  /** Fills in `node` and its descendants from its hierarchy chunk (read by the scene core). */
   private parseHierarchy(node: PotreeNode, bytes: ArrayBuffer): void {
-    const view = new DataView(bytes);
-    const nodes: PotreeNode[] = [node];
-    const count = bytes.byteLength / 22;
-    for (let i = 0; i < count; i++) {
-      const current = nodes[i];
-      if (!current) throw new Error(`${this.ref.name}: hierarchy chunk ${node.name} is malformed`);
-      const at = i * 22;
-      const type = view.getUint8(at);
-      const childMask = view.getUint8(at + 1);
-      const numPoints = view.getUint32(at + 2, true);
-      const offset = Number(view.getBigUint64(at + 6, true));
-      const size = Number(view.getBigUint64(at + 14, true));
-      current.childMask = childMask;
-      current.numPoints = numPoints;
-      if (type === 2 && i > 0) {
-        current.type = 2;
-        current.hierarchyOffset = offset;
-        current.hierarchySize = size;
-      } else {
-        current.type = type;
-        current.byteOffset = offset;
-        current.byteSize = size;
+    const byName = new Map<string, PotreeNode>([[node.name, node]]);
+    readHierarchyChunk(new Uint8Array(bytes), node.name, `${this.ref.name}: hierarchy.bin`).forEach((record, i) => {
+      const current = byName.get(record.name)!;
+      current.childMask = record.childMask;
+      current.numPoints = record.numPoints;
+      current.type = record.type;
+      if (isProxy(record, i)) {
+        current.hierarchyOffset = record.byteOffset;
+        current.hierarchySize = record.byteSize;
+        return;
       }
-      if (current.type === 2 && i > 0) continue;
+      current.byteOffset = record.byteOffset;
+      current.byteSize = record.byteSize;
       for (let c = 0; c < 8; c++) {
-        if (!(childMask & (1 << c))) continue;
+        if (!(record.childMask & (1 << c))) continue;
         const child = new PotreeNode(current.name + c, current.level + 1, childBox(current.box, c), current.spacing / 2);
         current.children[c] = child;
-        nodes.push(child);
+        byName.set(child.name, child);
       }
-    }
+    });
   }
 
   private async loadNode(node: PotreeNode): Promise<void> {
     node.loading = true;
     this.inFlight++;
     try {
-      if (node.type === 2) await this.loadHierarchy(node);
+      if (node.type === NodeType.proxy) await this.loadHierarchy(node);
       if (node.numPoints === 0 || node.byteSize === 0) {
         node.positions = new Float32Array(0);
         return;
       }
-      const entry = this.index.nodes[String(node.byteOffset)];
-      if (!entry || entry[0] !== node.byteSize) throw new IntegrityError(`${this.ref.name}: node ${node.name}`, 'a listed node', 'a node the index does not list');
-      const bytes = await verified(
-        `${this.ref.name}: tile ${node.name}`,
-        await this.api.blob(this.ref.files.octree.sha256, { start: node.byteOffset, end: node.byteOffset + node.byteSize }),
-        entry[1],
-      );
+      const expected = expectedTileHash(this.index, 'nodes', { offset: node.byteOffset, size: node.byteSize });
+      if (!expected) throw new IntegrityError(`${this.ref.name}: node ${node.name}`, 'a listed node', 'a node the index does not list');
+      const bytes = await verified(`${this.ref.name}: tile ${node.name}`, await this.api.blob(this.ref.files.octree.sha256, { start: node.byteOffset, end: node.byteOffset + node.byteSize }), expected);
       this.decode(node, bytes);
       this.events.onNodeLoaded();
     } catch (err) {
@@ -221,32 +180,16 @@ export class PotreeLayer {
     }
   }
 
+  /** Decodes a node's records (scene core) relative to the scene origin, then to what the GPU takes. */
   private decode(node: PotreeNode, bytes: ArrayBuffer): void {
     const n = node.numPoints;
-    const { stride, rgb, intensity, rgb16 } = this.layout;
-    if (bytes.byteLength < n * stride) throw new Error(`node ${node.name} is shorter than its ${n} points`);
-    const view = new DataView(bytes);
-    const [sx, sy, sz] = this.metadata.scale;
-    // Offset relative to the scene origin, in double precision; only the small remainder goes to float32.
-    const ox = this.metadata.offset[0] - this.origin[0];
-    const oy = this.metadata.offset[1] - this.origin[1];
-    const oz = this.metadata.offset[2] - this.origin[2];
-    const positions = new Float32Array(n * 3);
+    const chunk = decodePotreeRecords(this.metadata, new Uint8Array(bytes), n, { origin: this.origin, layout: this.layout, what: `${this.ref.name}: node ${node.name}` });
+    // Origin-relative in double precision first (the core), so only a small remainder becomes float32.
+    const positions = Float32Array.from(chunk.positions);
     const colors = new Uint8Array(n * 3);
-    const intensities = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const o = i * stride;
-      positions[i * 3] = view.getInt32(o, true) * sx + ox;
-      positions[i * 3 + 1] = view.getInt32(o + 4, true) * sy + oy;
-      positions[i * 3 + 2] = view.getInt32(o + 8, true) * sz + oz;
-      if (rgb >= 0) {
-        for (let k = 0; k < 3; k++) {
-          const v = view.getUint16(o + rgb + 2 * k, true);
-          colors[i * 3 + k] = rgb16 ? v >> 8 : v;
-        }
-      } else colors.fill(235, i * 3, i * 3 + 3);
-      if (intensity >= 0) intensities[i] = view.getUint16(o + intensity, true);
-    }
+    if (chunk.rgb) for (let i = 0; i < n * 3; i++) colors[i] = this.rgb16 ? chunk.rgb[i]! >> 8 : chunk.rgb[i]!;
+    else colors.fill(235);
+    const intensities = chunk.intensity ? Float32Array.from(chunk.intensity) : new Float32Array(n);
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new BufferAttribute(positions, 3));
     geometry.setAttribute('rgb', new BufferAttribute(colors, 3, true));
@@ -297,7 +240,7 @@ export class PotreeLayer {
       if (node.failed) continue;
       if (!frustum.intersectsSphere(node.sphere)) continue;
       if (points + node.numPoints > pointBudget && visible.length > 0) break;
-      if (!node.object && node.type !== 2 && node.positions) {
+      if (!node.object && node.type !== NodeType.proxy && node.positions) {
         // empty node: descend
       } else if (!node.object) {
         if (!node.loading) wanted.push({ node, priority });

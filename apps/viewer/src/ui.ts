@@ -1,8 +1,7 @@
 /** The side panel, keyboard shortcuts and warnings. Plain DOM: every control is a real, focusable element. */
-import { Box3, Vector3 } from 'three';
-import { measurementsCsv, measurementsGeoJson, type Vec3 } from './measure.ts';
+import { formatMeasurement, formatPoint, sceneExportFileName, sceneExportText, type SceneExportFormat } from '@vestige/scene/core';
 import { COLOR_MODES, type ColorMode } from './point-material.ts';
-import { fmtCoord, formatMeasured, type ToolName, type Viewer } from './viewer.ts';
+import type { ToolName, Viewer } from './viewer.ts';
 
 export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ['Drag / right-drag / wheel', 'orbit / pan / zoom (trackpad: two-finger drag and pinch)'],
@@ -70,6 +69,10 @@ export class Warnings {
   }
 }
 
+type Child = Node | string | null | false;
+const section = (title: string, ...content: Child[]) => h('section', {}, h('h2', {}, title), ...content);
+const valueOf = (e: Event) => (e.target as HTMLInputElement).value;
+
 export class Panel {
   private helpOpen = false;
   private opacity = 0.6;
@@ -84,42 +87,112 @@ export class Panel {
   }
 
   render(): void {
-    const v = this.viewer;
     const focusId = document.activeElement?.id;
-    const section = (title: string, ...content: (Node | string | null | false)[]) => h('section', {}, h('h2', {}, title), ...content);
-    const toolButtons = (Object.keys(TOOL_NAMES) as ToolName[]).map((t) => {
-      const key = Object.entries(TOOL_KEYS).find(([, n]) => n === t)![0].toUpperCase();
-      return h('button', { type: 'button', id: `tool-${t}`, 'aria-pressed': v.tool === t ? 'true' : 'false', title: `${TOOL_NAMES[t]} (${key})`, onclick: () => v.selectTool(v.tool === t ? null : t) }, `${TOOL_NAMES[t]} `, h('kbd', {}, key));
-    });
-    const meas = v.measurements;
-    const table = h(
-      'table',
-      { id: 'measurements', 'aria-label': 'Measurements' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Label'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, ''))),
-      h(
-        'tbody',
-        {},
-        ...meas.map((m) =>
-          h(
-            'tr',
-            { 'data-id': m.id, 'data-value': String(m.value), 'data-kind': m.kind },
-            h('td', {}, m.label),
-            h('td', {}, m.kind),
-            h('td', { class: 'num' }, m.kind === 'point' ? fmtCoord(m.points[0]!) : formatMeasured(m.value, m.unit, m.kind)),
-            h(
-              'td',
-              {},
-              h('button', { type: 'button', class: 'small', 'aria-label': `Show ${m.label}`, onclick: () => v.focus(v.toWorld(m.points[0]!)) }, 'Show'),
-              !m.builtIn && !v.info.readOnly ? h('button', { type: 'button', class: 'small', 'aria-label': `Delete ${m.label}`, onclick: () => void v.remove('measurements', m.id) }, 'Delete') : null,
-            ),
-          ),
-        ),
-      ),
-    );
-    const exportRows = () => meas.map((m) => ({ id: m.id, label: m.label, kind: m.kind, value: m.value, unit: m.unit, points: m.points, operator: m.operator, note: m.note }));
-    const meta = { caseReference: v.info.caseReference || v.info.caseName, scene: v.manifest.name, crs: v.manifest.crs?.name, epsg: v.manifest.crs?.epsg };
+    const parts: Child[] = [
+      this.header(),
+      this.toolsSection(),
+      this.viewSection(),
+      this.measurementsSection(),
+      section('Evidence markers', h('ul', { id: 'markers' }, ...this.markerRows())),
+      this.annotationsSection(),
+      this.sightSection(),
+      this.photosSection(),
+      this.viewsSection(),
+      h('section', { id: 'help', hidden: !this.helpOpen }, h('h2', {}, 'Keyboard shortcuts'), h('dl', {}, ...SHORTCUTS.flatMap(([k, d]) => [h('dt', {}, k), h('dd', {}, d)]))),
+      h('button', { type: 'button', class: 'help-toggle', 'aria-expanded': String(this.helpOpen), onclick: () => ((this.helpOpen = !this.helpOpen), this.render()) }, this.helpOpen ? 'Hide shortcuts' : 'Keyboard shortcuts ', h('kbd', {}, 'H')),
+    ];
+    this.root.replaceChildren(...parts.filter((p): p is Node => p !== null && p !== false));
+    if (focusId) document.getElementById(focusId)?.focus();
+  }
 
-    const markerRows = [...v.builtMarkers, ...v.markers].map((k) =>
+  private header(): Node {
+    const { info, manifest } = this.viewer;
+    return h('header', {}, h('h1', {}, manifest.name), h('p', { class: 'case' }, `Case ${info.caseReference || info.caseName}`, info.readOnly ? h('span', { class: 'ro' }, ' · read-only presentation') : ` · ${info.operator}`));
+  }
+
+  private toolsSection(): Node {
+    const v = this.viewer;
+    const buttons = (Object.keys(TOOL_NAMES) as ToolName[]).map((t) => {
+      const key = Object.entries(TOOL_KEYS).find(([, n]) => n === t)![0].toUpperCase();
+      return h('button', { type: 'button', id: `tool-${t}`, 'aria-pressed': v.tool?.name === t ? 'true' : 'false', title: `${TOOL_NAMES[t]} (${key})`, onclick: () => v.selectTool(v.tool?.name === t ? null : t) }, `${TOOL_NAMES[t]} `, h('kbd', {}, key));
+    });
+    const eye = h('label', {}, `Eye height (${v.units}) `, h('input', { type: 'number', step: '0.05', min: '0', value: String(v.sight.eyeHeight), onchange: (e: Event) => (v.sight.eyeHeight = Number(valueOf(e))) }));
+    return section('Tools', h('div', { class: 'tools' }, ...buttons), v.tool?.name === 'sight' ? eye : null);
+  }
+
+  private viewSection(): Node {
+    const v = this.viewer;
+    const nav = v.navigation;
+    return section(
+      'View',
+      h(
+        'div',
+        { class: 'tools' },
+        h('button', { type: 'button', onclick: () => v.orthoView('top') }, 'Top ', h('kbd', {}, '1')),
+        h('button', { type: 'button', onclick: () => v.orthoView('front') }, 'Front ', h('kbd', {}, '2')),
+        h('button', { type: 'button', onclick: () => v.orthoView('side') }, 'Side ', h('kbd', {}, '3')),
+        h('button', { type: 'button', onclick: () => nav.perspectiveView() }, '3D ', h('kbd', {}, '0')),
+        h('button', { type: 'button', onclick: () => nav.restoreInitialView() }, 'Reset ', h('kbd', {}, 'R')),
+        h('button', { type: 'button', id: 'screenshot', onclick: () => this.downloadScreenshot() }, 'Screenshot ', h('kbd', {}, 'P')),
+      ),
+      h('label', {}, 'Colour ', h('select', { id: 'color-mode', onchange: (e: Event) => v.setColorMode(valueOf(e) as ColorMode) }, ...COLOR_MODES.map((m) => h('option', { value: m, selected: v.colorMode === m }, m === 'rgb' ? 'RGB' : m === 'uniform' ? 'none (shape only)' : m)))),
+      h('label', {}, h('input', { type: 'checkbox', checked: v.useEdl, onchange: (e: Event) => ((v.useEdl = (e.target as HTMLInputElement).checked), v.invalidate()) }), ' Eye-dome lighting'),
+      h('label', {}, 'Point budget ', h('input', { type: 'number', min: '100000', step: '100000', value: String(v.pointBudget), onchange: (e: Event) => ((v.pointBudget = Math.max(1e5, Number(valueOf(e)))), v.invalidate()) })),
+      h('label', {}, 'Point size ', h('input', { type: 'range', min: '1', max: '8', step: '0.5', value: String(v.uniforms.uMinSize.value), onchange: (e: Event) => ((v.uniforms.uMinSize.value = Number(valueOf(e))), v.invalidate()) })),
+      h('label', {}, h('input', { type: 'checkbox', id: 'clip-toggle', checked: !!v.clipping.box, onchange: () => this.toggleClip() }), ' Clipping box ', h('kbd', {}, 'C')),
+      this.clipInputs(),
+    );
+  }
+
+  private clipInputs(): Node | null {
+    const v = this.viewer;
+    const clip = v.clipping.box;
+    if (!clip) return null;
+    const input = (end: 'min' | 'max', axis: 'x' | 'y' | 'z') =>
+      h('label', {}, `${end} ${axis} `, h('input', {
+        type: 'number', step: '0.1', id: `clip-${end}-${axis}`, value: clip[end][axis].toFixed(2),
+        onchange: (e: Event) => {
+          const b = clip.clone();
+          b[end][axis] = Number(valueOf(e));
+          v.setClipBox(b);
+        },
+      }));
+    return h('div', { class: 'clip-grid' }, ...(['min', 'max'] as const).flatMap((end) => (['x', 'y', 'z'] as const).map((axis) => input(end, axis))));
+  }
+
+  /** The measurements table: value with its unit (and ±) as the scene core writes it. */
+  private measurementsSection(): Node {
+    const v = this.viewer;
+    const row = (m: (typeof v.records.measurements)[number]) =>
+      h(
+        'tr',
+        { 'data-id': m.id, 'data-value': String(m.value), 'data-unit': m.unit, 'data-plus-minus': m.uncertainty ? String(m.uncertainty.plusMinus) : '', 'data-kind': m.kind },
+        h('td', {}, m.label),
+        h('td', {}, m.kind),
+        h('td', { class: 'num' }, formatMeasurement(m)),
+        h(
+          'td',
+          {},
+          h('button', { type: 'button', class: 'small', 'aria-label': `Show ${m.label}`, onclick: () => v.navigation.focus(v.toWorld(m.points[0]!)) }, 'Show'),
+          !m.builtIn && !v.info.readOnly ? h('button', { type: 'button', class: 'small', 'aria-label': `Delete ${m.label}`, onclick: () => void v.records.remove('measurements', m.id) }, 'Delete') : null,
+        ),
+      );
+    const head = h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Label'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, '')));
+    const table = h('table', { id: 'measurements', 'aria-label': 'Measurements' }, head, h('tbody', {}, ...v.records.measurements.map(row)));
+    const exportButton = (format: SceneExportFormat, label: string) => h('button', { type: 'button', id: `export-measurements-${format}`, onclick: () => this.exportMeasurements(format) }, label);
+    return section('Measurements', table, h('div', { class: 'tools' }, exportButton('csv', 'Export CSV'), exportButton('geojson', 'Export GeoJSON')));
+  }
+
+  /** The same bytes as `vestige scene export` and the server's reports (scene core writers). */
+  exportMeasurements(format: SceneExportFormat): void {
+    const v = this.viewer;
+    const ctx = { caseReference: v.info.caseReference || v.info.caseName, manifest: v.manifest };
+    download(sceneExportFileName(ctx, 'measurements', format), format === 'csv' ? 'text/csv' : 'application/geo+json', sceneExportText(ctx, v.records.exportRows(), 'measurements', format));
+  }
+
+  private markerRows(): Node[] {
+    const v = this.viewer;
+    return v.records.markers.map((k) =>
       h(
         'li',
         {},
@@ -130,111 +203,66 @@ export class Panel {
           : h(
               'span',
               { class: 'inline-form' },
-              h('input', { type: 'text', 'aria-label': `Note for marker ${k.label}`, value: k.note ?? '', placeholder: 'note', onchange: (e: Event) => ((k.note = (e.target as HTMLInputElement).value), void v.save('markers', k)) }),
-              h('input', { type: 'text', 'aria-label': `Evidence item for marker ${k.label}`, value: k.itemId ?? '', placeholder: 'item id', onchange: (e: Event) => ((k.itemId = (e.target as HTMLInputElement).value || undefined), void v.save('markers', k)) }),
-              h('button', { type: 'button', class: 'small', onclick: () => void v.remove('markers', k.id) }, 'Delete'),
+              h('input', { type: 'text', 'aria-label': `Note for marker ${k.label}`, value: k.note ?? '', placeholder: 'note', onchange: (e: Event) => ((k.note = valueOf(e)), void v.records.update('markers', k)) }),
+              h('input', { type: 'text', 'aria-label': `Evidence item for marker ${k.label}`, value: k.itemId ?? '', placeholder: 'item id', onchange: (e: Event) => ((k.itemId = valueOf(e) || undefined), void v.records.update('markers', k)) }),
+              h('button', { type: 'button', class: 'small', onclick: () => void v.records.remove('markers', k.id) }, 'Delete'),
             ),
-        h('button', { type: 'button', class: 'small', onclick: () => v.focus(v.toWorld(k.position)) }, 'Show'),
+        h('button', { type: 'button', class: 'small', onclick: () => v.navigation.focus(v.toWorld(k.position)) }, 'Show'),
         k.itemId ? h('a', { class: 'small', href: v.api.casePath(`items/${encodeURIComponent(k.itemId)}/thumbnail`), target: '_blank', rel: 'noopener' }, ' item') : null,
       ),
     );
-    const annotationRows = v.annotations.map((a) =>
+  }
+
+  private annotationsSection(): Node | null {
+    const v = this.viewer;
+    const rows = v.records.annotations.map((a) =>
       h(
         'li',
         {},
-        a.builtIn || v.info.readOnly
-          ? h('span', {}, a.text)
-          : h('input', { type: 'text', 'aria-label': 'Annotation text', value: a.text, onchange: (e: Event) => ((a.text = (e.target as HTMLInputElement).value), v.rebuildOverlay(), void v.save('annotations', a)) }),
-        h('button', { type: 'button', class: 'small', onclick: () => v.focus(v.toWorld(a.position)) }, 'Show'),
+        a.builtIn || v.info.readOnly ? h('span', {}, a.text) : h('input', { type: 'text', 'aria-label': 'Annotation text', value: a.text, onchange: (e: Event) => ((a.text = valueOf(e)), void v.records.update('annotations', a)) }),
+        h('button', { type: 'button', class: 'small', onclick: () => v.navigation.focus(v.toWorld(a.position)) }, 'Show'),
       ),
     );
+    return rows.length > 0 ? section('Annotations', h('ul', {}, ...rows)) : null;
+  }
 
-    const clip = v.clipBox;
-    const clipInputs = clip
-      ? h(
-          'div',
-          { class: 'clip-grid' },
-          ...(['min', 'max'] as const).flatMap((end) =>
-            (['x', 'y', 'z'] as const).map((axis) =>
-              h('label', {}, `${end} ${axis} `, h('input', {
-                type: 'number', step: '0.1', id: `clip-${end}-${axis}`, value: clip[end][axis].toFixed(2),
-                onchange: (e: Event) => {
-                  const b = clip.clone();
-                  b[end][axis] = Number((e.target as HTMLInputElement).value);
-                  v.setClipBox(b);
-                },
-              })),
-            ),
-          ),
-        )
-      : null;
+  private sightSection(): Node | null {
+    const v = this.viewer;
+    if (v.sight.lines.length === 0) return null;
+    const line = (s: (typeof v.sight.lines)[number], i: number) =>
+      h('li', { class: s.result.visible ? 'ok' : 'bad' }, `#${i + 1}: ${s.result.visible ? 'visible' : `blocked at ${s.result.distance.toFixed(2)} ${v.units} by ${formatPoint(v.toSource(s.result.blocking!))}`}`);
+    return section('Lines of sight', h('ul', { id: 'sight-lines' }, ...v.sight.lines.map(line)));
+  }
 
-    const parts: (Node | null)[] = [
-      h('header', {}, h('h1', {}, v.manifest.name), h('p', { class: 'case' }, `Case ${v.info.caseReference || v.info.caseName}`, v.info.readOnly ? h('span', { class: 'ro' }, ' · read-only presentation') : ` · ${v.info.operator}`)),
-      section('Tools', h('div', { class: 'tools' }, ...toolButtons), v.tool === 'sight' ? h('label', {}, `Eye height (${v.units}) `, h('input', { type: 'number', step: '0.05', min: '0', value: String(v.eyeHeight), onchange: (e: Event) => (v.eyeHeight = Number((e.target as HTMLInputElement).value)) })) : null),
-      section(
-        'View',
-        h(
-          'div',
-          { class: 'tools' },
-          h('button', { type: 'button', onclick: () => v.orthoView('top') }, 'Top ', h('kbd', {}, '1')),
-          h('button', { type: 'button', onclick: () => v.orthoView('front') }, 'Front ', h('kbd', {}, '2')),
-          h('button', { type: 'button', onclick: () => v.orthoView('side') }, 'Side ', h('kbd', {}, '3')),
-          h('button', { type: 'button', onclick: () => v.perspectiveView() }, '3D ', h('kbd', {}, '0')),
-          h('button', { type: 'button', onclick: () => v.restoreInitialView() }, 'Reset ', h('kbd', {}, 'R')),
-          h('button', { type: 'button', id: 'screenshot', onclick: () => this.downloadScreenshot() }, 'Screenshot ', h('kbd', {}, 'P')),
-        ),
-        h(
-          'label',
-          {},
-          'Colour ',
-          h('select', { id: 'color-mode', onchange: (e: Event) => v.setColorMode((e.target as HTMLSelectElement).value as ColorMode) }, ...COLOR_MODES.map((m) => h('option', { value: m, selected: v.colorMode === m }, m === 'rgb' ? 'RGB' : m === 'uniform' ? 'none (shape only)' : m))),
-        ),
-        h('label', {}, h('input', { type: 'checkbox', checked: v.useEdl, onchange: (e: Event) => ((v.useEdl = (e.target as HTMLInputElement).checked), v.invalidate()) }), ' Eye-dome lighting'),
-        h('label', {}, 'Point budget ', h('input', { type: 'number', min: '100000', step: '100000', value: String(v.pointBudget), onchange: (e: Event) => ((v.pointBudget = Math.max(1e5, Number((e.target as HTMLInputElement).value))), v.invalidate()) })),
-        h('label', {}, 'Point size ', h('input', { type: 'range', min: '1', max: '8', step: '0.5', value: String(v.uniforms.uMinSize.value), onchange: (e: Event) => ((v.uniforms.uMinSize.value = Number((e.target as HTMLInputElement).value)), v.invalidate()) })),
-        h('label', {}, h('input', { type: 'checkbox', id: 'clip-toggle', checked: !!clip, onchange: () => this.toggleClip() }), ' Clipping box ', h('kbd', {}, 'C')),
-        clipInputs,
-      ),
-      section('Measurements', table, h('div', { class: 'tools' },
-        h('button', { type: 'button', onclick: () => download(`${safeName(meta.caseReference)}-measurements.csv`, 'text/csv', measurementsCsv(exportRows(), meta)) }, 'Export CSV'),
-        h('button', { type: 'button', onclick: () => download(`${safeName(meta.caseReference)}-measurements.geojson`, 'application/geo+json', measurementsGeoJson(exportRows(), meta)) }, 'Export GeoJSON'),
-      )),
-      section('Evidence markers', h('ul', { id: 'markers' }, ...markerRows)),
-      annotationRows.length > 0 ? section('Annotations', h('ul', {}, ...annotationRows)) : null,
-      v.sightLines.length > 0
-        ? section('Lines of sight', h('ul', { id: 'sight-lines' }, ...v.sightLines.map((s, i) => h('li', { class: s.result.visible ? 'ok' : 'bad' }, `#${i + 1}: ${s.result.visible ? 'visible' : `blocked at ${s.result.distance.toFixed(2)} ${v.units} by ${fmtCoord(v.toSource(s.result.blocking!))}`}`))))
-        : null,
-      v.viewpoints.length > 0
-        ? section(
-            'Photo viewpoints',
-            h('ul', {}, ...v.viewpoints.map((p) => h('li', {}, h('button', { type: 'button', onclick: () => void v.lookThrough(p, this.photo) }, `Look through ${p.name}`)))),
-            v.activePhoto
-              ? h('label', {}, 'Photo opacity ', h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(this.opacity), oninput: (e: Event) => ((this.opacity = Number((e.target as HTMLInputElement).value)), (this.photo.style.opacity = String(this.opacity))) }))
-              : null,
-            v.activePhoto ? h('button', { type: 'button', onclick: () => v.leavePhoto() }, 'Leave photo ', h('kbd', {}, 'Esc')) : null,
-          )
-        : null,
-      section(
-        'Saved views',
-        h('ul', { id: 'views' }, ...v.views.map((sv) => h('li', {}, h('button', { type: 'button', onclick: () => v.applyView(sv) }, sv.name), !v.info.readOnly ? h('button', { type: 'button', class: 'small', 'aria-label': `Delete view ${sv.name}`, onclick: () => void v.remove('views', sv.id) }, 'Delete') : null))),
-        !v.info.readOnly
-          ? h('form', { class: 'inline-form', onsubmit: (e: Event) => {
-              e.preventDefault();
-              const input = (e.target as HTMLFormElement).elements.namedItem('view-name') as HTMLInputElement;
-              void v.saveView(input.value.trim() || `View ${v.views.length + 1}`);
-            } }, h('input', { type: 'text', name: 'view-name', 'aria-label': 'Name of the view', placeholder: 'view name' }), h('button', { type: 'submit' }, 'Save view'))
-          : null,
-      ),
-      h('section', { id: 'help', hidden: !this.helpOpen }, h('h2', {}, 'Keyboard shortcuts'), h('dl', {}, ...SHORTCUTS.flatMap(([k, d]) => [h('dt', {}, k), h('dd', {}, d)]))),
-      h('button', { type: 'button', class: 'help-toggle', 'aria-expanded': String(this.helpOpen), onclick: () => ((this.helpOpen = !this.helpOpen), this.render()) }, this.helpOpen ? 'Hide shortcuts' : 'Keyboard shortcuts ', h('kbd', {}, 'H')),
-    ];
-    this.root.replaceChildren(...parts.filter((p): p is Node => p !== null));
-    if (focusId) document.getElementById(focusId)?.focus();
+  private photosSection(): Node | null {
+    const v = this.viewer;
+    const photos = v.photos;
+    if (photos.viewpoints.length === 0) return null;
+    const opacity = h('label', {}, 'Photo opacity ', h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(this.opacity), oninput: (e: Event) => ((this.opacity = Number(valueOf(e))), (this.photo.style.opacity = String(this.opacity))) }));
+    return section(
+      'Photo viewpoints',
+      h('ul', {}, ...photos.viewpoints.map((p) => h('li', {}, h('button', { type: 'button', onclick: () => void v.lookThrough(p, this.photo) }, `Look through ${p.name}`)))),
+      photos.active ? opacity : null,
+      photos.active ? h('button', { type: 'button', onclick: () => v.leavePhoto() }, 'Leave photo ', h('kbd', {}, 'Esc')) : null,
+    );
+  }
+
+  private viewsSection(): Node {
+    const v = this.viewer;
+    const views = v.records.views;
+    const list = h('ul', { id: 'views' }, ...views.map((sv) => h('li', {}, h('button', { type: 'button', onclick: () => v.applyView(sv) }, sv.name), !v.info.readOnly ? h('button', { type: 'button', class: 'small', 'aria-label': `Delete view ${sv.name}`, onclick: () => void v.records.remove('views', sv.id) }, 'Delete') : null)));
+    const save = (e: Event) => {
+      e.preventDefault();
+      const input = (e.target as HTMLFormElement).elements.namedItem('view-name') as HTMLInputElement;
+      void v.saveView(input.value.trim() || `View ${views.length + 1}`);
+    };
+    const form = h('form', { class: 'inline-form', onsubmit: save }, h('input', { type: 'text', name: 'view-name', 'aria-label': 'Name of the view', placeholder: 'view name' }), h('button', { type: 'submit' }, 'Save view'));
+    return section('Saved views', list, !v.info.readOnly ? form : null);
   }
 
   toggleClip(): void {
-    this.viewer.setClipBox(this.viewer.clipBox ? null : this.viewer.defaultClipBox());
+    this.viewer.clipping.toggle();
+    this.viewer.invalidate();
     this.render();
   }
 
@@ -246,39 +274,44 @@ export class Panel {
     a.remove();
   }
 
+  /** One key, one action; keys that move the camera go to the navigation while held. */
   private installKeys(): void {
     const v = this.viewer;
+    const actions: Record<string, () => void> = {
+      '1': () => v.orthoView('top'),
+      '2': () => v.orthoView('front'),
+      '3': () => v.orthoView('side'),
+      '0': () => v.navigation.perspectiveView(),
+      r: () => v.navigation.restoreInitialView(),
+      f: () => v.lastPick && v.navigation.focus(v.lastPick.world),
+      g: () => {
+        v.navigation.walk = !v.navigation.walk;
+        this.status(v.navigation.walk ? 'Walk mode: W A S D keep the eye height.' : 'Fly mode.');
+      },
+      c: () => this.toggleClip(),
+      p: () => this.downloadScreenshot(),
+      enter: () => void v.finishTool(),
+      ' ': () => v.pickAtCentre(),
+      escape: () => {
+        v.cancelTool();
+        v.selectTool(null);
+      },
+      h: () => ((this.helpOpen = !this.helpOpen), this.render()),
+      '?': () => ((this.helpOpen = !this.helpOpen), this.render()),
+    };
     window.addEventListener('keydown', (e) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       const k = e.key.toLowerCase();
-      if (v.holdKey(k, true)) {
+      if (v.navigation.holdKey(k, true)) {
         e.preventDefault();
         return;
       }
       const tool = TOOL_KEYS[k];
-      if (tool) v.selectTool(v.tool === tool ? null : tool);
-      else if (k === '1') v.orthoView('top');
-      else if (k === '2') v.orthoView('front');
-      else if (k === '3') v.orthoView('side');
-      else if (k === '0') v.perspectiveView();
-      else if (k === 'r') v.restoreInitialView();
-      else if (k === 'f' && v.lastPick) v.focus(v.lastPick.world);
-      else if (k === 'g') {
-        v.walk = !v.walk;
-        this.status(v.walk ? 'Walk mode: W A S D keep the eye height.' : 'Fly mode.');
-      } else if (k === 'c') this.toggleClip();
-      else if (k === 'p') this.downloadScreenshot();
-      else if (k === 'enter') void v.finishTool();
-      else if (k === ' ') v.pickAtCentre();
-      else if (k === 'escape') {
-        v.cancelTool();
-        v.selectTool(null);
-      } else if (k === 'h' || k === '?') {
-        this.helpOpen = !this.helpOpen;
-        this.render();
-      } else return;
+      const action = tool ? () => v.selectTool(v.tool?.name === tool ? null : tool) : actions[k];
+      if (!action) return;
+      action();
       e.preventDefault();
     });
   }
@@ -295,8 +328,4 @@ function download(name: string, type: string, text: string): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-export function boxFrom(a: Vec3, b: Vec3): Box3 {
-  return new Box3(new Vector3(...a).min(new Vector3(...b)), new Vector3(...a).max(new Vector3(...b)));
 }

@@ -1,13 +1,9 @@
-// @vestige/scene — 3D formats in, Potree 2.0 octrees out, and the scene manifest.
-export * from './manifest/schema.ts';
-export { parseSceneManifest, manifestBlobs } from './manifest/parse.ts';
-export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from './points.ts';
+// @vestige/scene — 3D formats in, Potree 2.0 octrees out, the scene manifest and scene records.
+// Everything the browser can use too lives in the scene core (`@vestige/scene/core`), re-exported here.
+export * from './core/index.ts';
 export type { ScanPhoto, ScanPhotoImage, ScanPhotoProjection } from './photos.ts';
 export { concatPointChunks } from './points.ts';
-export type { PotreeMetadataJson, PotreeAttributeJson } from './potree/layout.ts';
 export { writePotreeInMemory, pointChunkFromArrays, type PotreeFiles, type PotreeWriteOptions, type PointArrays } from './potree/memory.ts';
-export { readHierarchy, writeHierarchy, NODE_RECORD_BYTES, type HierarchyNode } from './potree/hierarchy.ts';
-export { potreeNodes, decodePotreeNode } from './potree/decode.ts';
 export type { SceneFormat, SceneHeader, SceneReadOptions } from './formats/format.ts';
 export { sceneFormats, sceneFormatById, detectSceneFormat } from './formats/registry.ts';
 export { locateColmap } from './formats/colmap.ts';
@@ -15,10 +11,9 @@ export { buildOctree, type OctreeBuildOptions, type OctreeBuildResult } from './
 export { writeLas, type LasWriteOptions } from './ops/las-writer.ts';
 export { buildScene, loadScene, OCTREE_SAMPLING_DESCRIPTION, type BuildSceneOptions, type BuildSceneResult } from './scene/build-scene.ts';
 export { scaleScene, levelScene, fitFloorPlane, type PlaneFit } from './scene/adjust.ts';
-export { addMarker, addMeasurement, measure } from './scene/annotate.ts';
-export { markersCsv, measurementsCsv, sceneGeoJson, exportPointsLas } from './scene/export.ts';
+export { saveSceneRecord, listSceneRecords, getSceneRecord, deleteSceneRecord, sceneExportRows, addMarker, addMeasurement, checkRecordId } from './scene/annotate.ts';
+export { exportPointsLas } from './scene/export.ts';
 export { scenePoints, pointLayer } from './scene/read-points.ts';
-export { toDisplayed } from './scene/transform.ts';
 export { meshToGlb } from './ops/mesh-glb.ts';
 export { lasRecordSource } from './formats/las.ts';
 export type { LasSource } from './build/spill-format.mjs';

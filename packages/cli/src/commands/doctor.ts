@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { VestigeError } from '@vestige/evidence';
 import { DRAWTEXT_FONT, ffmpegFeatures, inspectCandidates, type RejectedCandidate, type ResolvedBinary } from '@vestige/video';
 import { colmapEngine } from '@vestige/reconstruct';
+import { checkVision } from '@vestige/vision';
 import { ExitCode, type CliCommand } from '../command.ts';
 
 interface ToolReport {
@@ -31,6 +32,8 @@ Shows which ffmpeg and ffprobe Vestige will use and why (FFMPEG_PATH/FFPROBE_PAT
 @ffmpeg-installer), every candidate that was passed over, and the features video work needs: frame-rate
 passthrough, the decoders and encoders used, deinterlacing, stabilisation, burned-in text and its font;
 and COLMAP for photogrammetry: present or not, its version, and whether it can do dense stereo (CUDA).
+Also the backend machine-learning models run on (WebAssembly with SIMD, or tfjs-node when its native
+addon loads) and whether every model file matches its pinned SHA-256.
 Exit code 1 when something required is missing.`,
   options: {},
   async run(_args, out) {
@@ -63,9 +66,10 @@ Exit code 1 when something required is missing.`,
       { name: 'COLMAP (photogrammetry)', ok: colmap.available, required: false, detail: colmap.identity ? `${colmap.identity.version} ${colmap.identity.path}` : (colmap.note ?? 'not found') },
       { name: 'dense stereo (COLMAP CUDA)', ok: colmap.dense, required: false, detail: colmap.dense ? 'this COLMAP has CUDA: reconstruct.dense runs here' : (colmap.note ?? 'no COLMAP') },
     );
-    const failed = tools.some((t) => !t.chosen) || checks.some((c) => c.required && !c.ok);
+    const vision = await checkVision();
+    const failed = tools.some((t) => !t.chosen) || checks.some((c) => c.required && !c.ok) || !vision.ok;
     if (out.json) {
-      out.stdout(JSON.stringify({ ok: !failed, tools, checks, colmap }));
+      out.stdout(JSON.stringify({ ok: !failed, tools, checks, colmap, vision }));
     } else {
       for (const t of tools) {
         if (t.chosen) out.stdout(`${t.tool.padEnd(8)} ${t.chosen.version}  ${t.chosen.path}  (from ${t.chosen.source})`);
@@ -74,7 +78,9 @@ Exit code 1 when something required is missing.`,
         for (const r of t.rejected) out.stdout(`           not usable  ${r.source}: ${r.path ?? '—'} (${r.reason})`);
       }
       for (const c of checks) out.stdout(`  ${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'no  '}  ${c.name.padEnd(28)} ${c.detail}`);
-      out.stdout(failed ? '\nSomething required is missing: install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH/FFPROBE_PATH.' : '\nVideo tools are ready.');
+      out.stdout(vision.backend ? `vision   backend ${vision.label}  (${vision.backend.binary ? `${vision.backend.binary.name} sha256 ${vision.backend.binary.sha256.slice(0, 16)}…` : 'native libtensorflow'}; tfjs-node: ${vision.backend.nodeBackendUnavailable ?? 'in use'})` : `vision   FAIL  no backend: ${vision.error}`);
+      for (const m of vision.models) out.stdout(`  ${m.ok ? 'ok  ' : 'FAIL'}  model ${m.id.padEnd(28)} ${m.ok ? `${m.version}, files match the manifest` : m.problem}`);
+      out.stdout(failed ? '\nSomething required is missing: install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH/FFPROBE_PATH; reinstall model packages with pnpm install.' : '\nVideo tools and vision models are ready.');
     }
     return failed ? ExitCode.failed : ExitCode.ok;
   },

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { VestigeError } from '@vestige/evidence';
-import { exportPointsLas, loadScene, markersCsv, measurementsCsv, sceneGeoJson } from '@vestige/scene';
+import { exportPointsLas, loadScene, sceneExportRows, sceneExportText } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 
@@ -10,7 +10,9 @@ export const command: CliCommand = {
   usage: `vestige scene export SCENE-ID --case DIR --what markers|measurements|points --format csv|geojson|las --out FILE
                      [--box MINX,MINY,MINZ,MAXX,MAXY,MAXZ] [--json]
 
-markers, measurements: CSV (one row each, source and displayed coordinates) or GeoJSON (source frame).
+markers, measurements: CSV (one row each, source and displayed coordinates) or GeoJSON (source frame), the
+markers and measurements built into the scene and those saved since (CLI, viewer); the same bytes as the
+viewer's Export buttons and the server's /export endpoint.
 points: LAS 1.2 (format 2, with colour, intensity, classification) of every point, or of those inside --box
 (source coordinates). Files are written outside the case; the case is only read.`,
   options: { ...caseOption, what: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, box: { type: 'string' } },
@@ -39,7 +41,7 @@ points: LAS 1.2 (format 2, with colour, intensity, classification) of every poin
         const r = await exportPointsLas(store, m, file, { ...(box ? { box } : {}), created: { dayOfYear, year: now.getUTCFullYear() } });
         summary = `${r.points} points written to ${file} (${r.bytes} bytes)`;
       } else {
-        const text = format === 'geojson' ? sceneGeoJson(m, what as 'markers' | 'measurements') : what === 'markers' ? markersCsv(m) : measurementsCsv(m);
+        const text = sceneExportText({ caseReference: store.info.reference, manifest: m }, sceneExportRows(store, m), what as 'markers' | 'measurements', format as 'csv' | 'geojson');
         await writeFile(file, text);
         summary = `${what} of ${m.id} written to ${file} (${format})`;
       }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { CaseStore, VestigeError } from '@vestige/evidence';
-import { DEFAULT_VIEWER_DIR, hashPassword, startServer, type LocalUser } from '@vestige/server';
+import { DEFAULT_VIEWER_DIR, hashPassword, prepareViewer, startServer, type LocalUser } from '@vestige/server';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
+import { shown } from '../terminal-text.ts';
 
 export const DEFAULT_PORT = 8750;
 
@@ -47,8 +48,9 @@ browser on this machine. Stop with Ctrl-C.
     const readOnly = values['read-only'] === true;
     const operator = ((values.operator as string | undefined) ?? process.env.VESTIGE_OPERATOR)?.trim() || undefined;
     const users = typeof values.users === 'string' ? readUsers(values.users) : undefined;
-    if (!fs.existsSync(DEFAULT_VIEWER_DIR)) {
-      out.stderr(`warning: the viewer is not built (${DEFAULT_VIEWER_DIR}); run \`pnpm --filter @vestige/viewer build\`. The API is served anyway.`);
+    // `pnpm install` builds the viewer; rebuilt here only if its sources changed since.
+    if ((await prepareViewer((line) => out.stderr(line))) === 'no sources' && !fs.existsSync(DEFAULT_VIEWER_DIR)) {
+      out.stderr(`warning: the viewer is not built (${DEFAULT_VIEWER_DIR}). The API is served anyway.`);
     }
     const server = await startServer({
       cases,
@@ -65,7 +67,7 @@ browser on this machine. Stop with Ctrl-C.
       out.stdout(`Vestige viewer on ${server.url}${readOnly ? ' (read-only: court presentation)' : ''}`);
       if (server.token) out.stdout(`Sign-in token (valid until this server stops): ${server.token}`);
       for (const c of server.cases) {
-        out.stdout(`case ${c.name}${c.reference ? ` (${c.reference})` : ''}: ${server.sceneUrl(c.id)}`);
+        out.stdout(`case ${shown(c.name)}${c.reference ? ` (${shown(c.reference)})` : ''}: ${server.sceneUrl(c.id)}`);
       }
       for (const s of scenes) out.stdout(`  scene ${s.sceneId}: ${s.url}`);
       if (typeof values.host === 'string' && values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {

@@ -7,7 +7,8 @@
 //      every other node's records are appended to outPath.
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
-import { KernelScratch, buildSubtree, encodeRecords } from '../potree/kernel.mjs';
+import { KernelScratch, buildSubtree } from '../potree/kernel.mjs';
+import { encodeRecords } from '../core/potree/records.mjs';
 import { distributeSlice, lasCountSlice, lasDistributeSlice, readAllBatches } from './spill-format.mjs';
 
 const scratch = new KernelScratch();

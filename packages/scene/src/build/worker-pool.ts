@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { NodeBox } from '../potree/kernel.mjs';
-import type { RecordLayout } from '../potree/layout.ts';
+import type { RecordLayout } from '../core/potree/layout.ts';
 import type { DistributeTask, LasDistributeResult, LasSliceResult, LasSliceTask } from './spill-format.mjs';
 
 export interface ChunkTask {

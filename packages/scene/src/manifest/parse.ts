@@ -1,5 +1,13 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import { SceneManifestSchema, type SceneManifest } from './schema.ts';
+
+/** The first `limit` problems a schema found, as `path: message` (for an error a person reads). */
+export function schemaProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[], limit = 5): string {
+  return issues
+    .slice(0, limit)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
 
 /**
  * Checks a manifest read from a case record, a file or the network. Throws `E_SCENE_INVALID` naming the
@@ -8,8 +16,7 @@ import { SceneManifestSchema, type SceneManifest } from './schema.ts';
 export function parseSceneManifest(value: unknown, file?: string): SceneManifest {
   const result = SceneManifestSchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new VestigeError('E_SCENE_INVALID', `The scene manifest is not valid: ${problems.join('; ')}.`, {
+    throw new VestigeError('E_SCENE_INVALID', `The scene manifest is not valid: ${schemaProblems(result.error.issues)}.`, {
       ...(file === undefined ? {} : { file }),
       hint: 'Rebuild the scene with `vestige scene build`, or check that the record was written by this version of Vestige.',
       details: { issues: result.error.issues.slice(0, 20) },

@@ -31,8 +31,12 @@
  *
  * `transform` is the identity until the scene is scaled or levelled. Measured values are given in the
  * displayed frame (after scale), in `units`.
+ *
+ * This file is part of the browser-safe scene core (`@vestige/scene/core`): zod only, no Node imports.
  */
 import { z } from 'zod';
+import { MEASUREMENT_KINDS } from '../core/measure.ts';
+import { SCENE_UNITS } from '../core/units.ts';
 
 export const SCENE_MANIFEST_SCHEMA = 'vestige.scene' as const;
 export const SCENE_MANIFEST_VERSION = 1 as const;
@@ -82,6 +86,9 @@ export const PointCloudLayerSchema = z.object({
   inputs: z.array(z.number().int().nonnegative()),
   /** How the coarse levels were made, for the report. */
   sampling: z.string(),
+  // Room for per-node tile hashes (issue 19): they go here, beside `files`, in the shape of
+  // `PotreeTileIndex` (core/potree/tile-index.ts) that the server issues today, so the viewer checks a
+  // tile against the manifest with the code that checks it against the server's index now.
 });
 
 export const MeshLayerSchema = z.object({
@@ -152,12 +159,15 @@ export const MarkersLayerSchema = z.object({
 export const MeasurementSchema = z.object({
   id,
   label: z.string(),
-  kind: z.enum(['distance', 'polyline', 'area', 'angle', 'height']),
+  kind: z.enum(MEASUREMENT_KINDS),
   /** Picked points, source frame. */
   points: z.array(vec3).min(1),
-  /** The measured value in the displayed frame: metres-like units for lengths, square units for area, degrees for angles. */
+  /** The measured value in the displayed frame (`measureScene` in core/measure.ts); heights are signed, see `MEASUREMENT_DEFINITIONS`. */
   value: z.number(),
+  /** `m`, `m²`, `°` … (core/units.ts). */
   unit: z.string(),
+  /** The value's ± from the scene's stated `measurementUncertainty`, in `unit`; absent when the scene states none. */
+  uncertainty: z.object({ plusMinus: z.number().nonnegative(), basis: z.string() }).optional(),
   operator: z.string().optional(),
   note: z.string().optional(),
 });
@@ -221,7 +231,11 @@ export const SceneAdjustmentSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-/** How far a distance measured in this scene can be from the truth: ± (relative × distance + absoluteMetres), and why. */
+/**
+ * The uncertainty a scene states for any length measured in it: ±(absoluteMetres + relative × length).
+ * Written by whoever knows it (the reconstruction's check distances, the scanner's specification);
+ * `basis` says where the figures come from, in words a report can quote.
+ */
 export const MeasurementUncertaintySchema = z.object({
   relative: z.number().nonnegative(),
   absoluteMetres: z.number().nonnegative(),
@@ -235,7 +249,7 @@ export const SceneManifestSchema = z.object({
   name: z.string(),
   /** ISO time of the build, given by the caller (operations never read the clock). */
   createdAt: z.string(),
-  units: z.enum(['m', 'cm', 'mm', 'ft', 'in', 'unknown']),
+  units: z.enum(SCENE_UNITS),
   origin: z.object({
     /** Subtract from source coordinates before going to float32. Double precision. */
     offset: vec3,
@@ -248,8 +262,11 @@ export const SceneManifestSchema = z.object({
   layers: z.array(SceneLayerSchema),
   /** Provenance record of the build (`scene.build`), or null for a scene made outside a case. */
   provenanceId: z.string().nullable(),
-  /** Stated by the maker of the scene (a reconstruction); measurements show it as ±. */
+  /** Stated uncertainty of measurements in this scene; every measurement result then carries its ±. */
   measurementUncertainty: MeasurementUncertaintySchema.optional(),
+}).refine((m) => !m.measurementUncertainty || m.units !== 'unknown' || m.measurementUncertainty.absoluteMetres === 0, {
+  message: 'a measurement uncertainty in metres needs a scene whose units are known (scale it first)',
+  path: ['measurementUncertainty'],
 });
 
 export type Bounds = z.infer<typeof BoundsSchema>;

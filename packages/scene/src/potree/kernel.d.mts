@@ -1,12 +1,6 @@
-/** Points quantised to the octree's integer grid: real = int × scale + offset. */
-export interface QuantizedPoints {
-  count: number;
-  /** x, y, z per point. */
-  xyz: Int32Array;
-  rgb?: Uint16Array;
-  intensity?: Uint16Array;
-  classification?: Uint8Array;
-}
+import type { QuantizedPoints } from '../core/potree/records.mjs';
+
+export type { QuantizedPoints };
 
 /** A cube in integer units (doubles, because halving can leave halves). */
 export interface NodeBox {
@@ -30,13 +24,6 @@ export interface KernelOptions {
   maxLeafPoints: number;
   /** Stop splitting below this cube size (integer units); such a node keeps all its points. */
   minNodeSize: number;
-}
-
-export interface EncodeLayout {
-  bytesPerPoint: number;
-  rgbOffset: number;
-  intensityOffset: number;
-  classificationOffset: number;
 }
 
 export declare const GRID_BITS: number;
@@ -68,14 +55,6 @@ export declare function buildSubtree(
   options: KernelOptions,
   scratch?: KernelScratch,
 ): KernelNode[];
-export declare function encodeRecords(
-  pts: QuantizedPoints,
-  order: Uint32Array,
-  start: number,
-  count: number,
-  layout: EncodeLayout,
-  target?: Uint8Array,
-): Uint8Array;
 export declare function pickRepresentatives(
   pts: QuantizedPoints,
   order: Uint32Array,
@@ -85,4 +64,3 @@ export declare function pickRepresentatives(
   scratch: KernelScratch,
   keep: Uint8Array,
 ): number;
-export declare function decodeRecords(bytes: Uint8Array, count: number, layout: EncodeLayout): QuantizedPoints;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { writePotreeInMemory } from './memory.ts';
-import { potreeNodes, decodePotreeNode } from './decode.ts';
+import { potreeNodes, decodePotreeNode } from '../core/potree/decode.ts';
 
 function cloud(n: number, seed = 1): { positions: Float64Array; rgb: Uint8Array; intensity: Uint16Array; classification: Uint8Array } {
   let s = seed >>> 0;

@@ -4,11 +4,12 @@
  * worker threads and temp files and produces the same format.
  */
 import { concatPointChunks, type PointChunk } from '../points.ts';
-import { writeHierarchy, type HierarchyNode } from './hierarchy.ts';
-import { AttributeRanges, recordLayout, type PotreeMetadataJson } from './layout.ts';
+import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
+import { AttributeRanges, recordLayout, type PotreeMetadataJson } from '../core/potree/layout.ts';
 import { metadataBytes, potreeMetadata } from './metadata.ts';
 import { chooseScale, cubeOver, DEFAULT_SCALE, quantizeChunk } from './quantize.ts';
-import { buildSubtree, encodeRecords } from './kernel.mjs';
+import { buildSubtree } from './kernel.mjs';
+import { encodeRecords } from '../core/potree/records.mjs';
 
 export interface PotreeFiles {
   /** The bytes of metadata.json, hierarchy.bin and octree.bin. */

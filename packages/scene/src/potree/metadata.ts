@@ -1,7 +1,7 @@
 import { GRID } from './kernel.mjs';
-import { attributesJson, type AttributeRanges, type PotreeMetadataJson, type RecordLayout } from './layout.ts';
+import { attributesJson, type AttributeRanges, type PotreeMetadataJson, type RecordLayout } from '../core/potree/layout.ts';
 import type { NodeBox } from './kernel.mjs';
-import type { WrittenHierarchy } from './hierarchy.ts';
+import type { WrittenHierarchy } from '../core/potree/hierarchy.ts';
 
 export interface MetadataInput {
   name: string;

@@ -1,6 +1,6 @@
 import { VestigeError } from '@vestige/evidence';
 import type { PointChunk } from '../points.ts';
-import { AttributeRanges } from './layout.ts';
+import { AttributeRanges } from '../core/potree/layout.ts';
 import type { NodeBox, QuantizedPoints } from './kernel.mjs';
 
 /** Default position quantum: 0.1 mm in metre-based scans — finer than any scanner's noise. */
@@ -17,16 +17,22 @@ export function chooseScale(extent: number, requested = DEFAULT_SCALE): number {
   return scale;
 }
 
-/** Quantises one chunk: int = round((x − offset) / scale). Updates `ranges`. */
-export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scale: number, ranges: AttributeRanges, file?: string): QuantizedPoints {
+/**
+ * Quantises one chunk: int = round((x − offset) / scale). Widens `ranges` (source values) and, when
+ * given, `intBounds` (the quantised integers). The one quantiser of the in-memory writer and the
+ * streaming octree build, so both store the same integers for the same points.
+ */
+export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scale: number, ranges: AttributeRanges, file?: string, intBounds?: { min: number[]; max: number[] }): QuantizedPoints {
   const n = chunk.count;
   const xyz = new Int32Array(n * 3);
   const pos = chunk.positions;
   const inv = 1 / scale;
   const { posMin, posMax } = ranges;
-  for (let i = 0; i < n; i++) {
+  const intMin = intBounds?.min ?? [0, 0, 0];
+  const intMax = intBounds?.max ?? [0, 0, 0];
+  for (let i = 0; i < n * 3; i += 3) {
     for (let k = 0; k < 3; k++) {
-      const v = pos[i * 3 + k]!;
+      const v = pos[i + k]!;
       if (v < posMin[k]!) posMin[k] = v;
       if (v > posMax[k]!) posMax[k] = v;
       const q = Math.round((v - offset[k]!) * inv);
@@ -37,38 +43,16 @@ export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scal
           details: { coordinate: v, offset: offset[k], scale },
         });
       }
-      xyz[i * 3 + k] = q;
+      xyz[i + k] = q;
+      if (q < intMin[k]!) intMin[k] = q;
+      if (q > intMax[k]!) intMax[k] = q;
     }
   }
   const out: QuantizedPoints = { count: n, xyz };
-  if (chunk.rgb) {
-    out.rgb = chunk.rgb.subarray(0, n * 3);
-    const { rgbMin, rgbMax } = ranges;
-    const rgb = chunk.rgb;
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < 3; k++) {
-        const v = rgb[i * 3 + k]!;
-        if (v < rgbMin[k]!) rgbMin[k] = v;
-        if (v > rgbMax[k]!) rgbMax[k] = v;
-      }
-    }
-  }
-  if (chunk.intensity) {
-    out.intensity = chunk.intensity.subarray(0, n);
-    for (let i = 0; i < n; i++) {
-      const v = chunk.intensity[i]!;
-      if (v < ranges.intensityMin) ranges.intensityMin = v;
-      if (v > ranges.intensityMax) ranges.intensityMax = v;
-    }
-  }
-  if (chunk.classification) {
-    out.classification = chunk.classification.subarray(0, n);
-    for (let i = 0; i < n; i++) {
-      const v = chunk.classification[i]!;
-      if (v < ranges.classMin) ranges.classMin = v;
-      if (v > ranges.classMax) ranges.classMax = v;
-    }
-  }
+  if (chunk.rgb) out.rgb = chunk.rgb.subarray(0, n * 3);
+  if (chunk.intensity) out.intensity = chunk.intensity.subarray(0, n);
+  if (chunk.classification) out.classification = chunk.classification.subarray(0, n);
+  ranges.observeAttributes(n, out.rgb, out.intensity, out.classification);
   return out;
 }
 

@@ -9,7 +9,8 @@ import type { SceneAdjustment, SceneManifest } from '../manifest/schema.ts';
 import { parseSceneManifest } from '../manifest/parse.ts';
 import { loadScene } from './build-scene.ts';
 import { pointLayer, scenePoints } from './read-points.ts';
-import { distance, multiply, normalize, rotationBetween, scaling, sub, toDisplayed, translation, type Vec3 } from './transform.ts';
+import { multiply, rotationBetween, scaling, toDisplayed, translation } from '../core/frames.ts';
+import { cross, distance, normalize, sub, type MutableVec3 as Vec3 } from '../core/vector.ts';
 import { SCENE_LIBRARIES, SCENE_OPERATION_VERSION } from './versions.ts';
 
 interface AdjustContext { operator: string; now: Date }
@@ -87,7 +88,7 @@ export function fitFloorPlane(points: Vec3[], options: { tolerance: number; seed
     const q = points[Math.floor(rnd() * points.length)]!;
     const r = points[Math.floor(rnd() * points.length)]!;
     const u = sub(q, p), v = sub(r, p);
-    let n: Vec3 = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+    let n: Vec3 = cross(u, v);
     if (Math.hypot(...n) < 1e-12) continue;
     n = normalize(n);
     if (n[2] < 0) n = [-n[0], -n[1], -n[2]];
@@ -121,7 +122,7 @@ export async function levelScene(
   if (params.method === 'picked') {
     const [p, q, r] = params.points.map((x) => toDisplayed(manifest, x)) as [Vec3, Vec3, Vec3];
     const u = sub(q, p), v = sub(r, p);
-    let n: Vec3 = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+    let n: Vec3 = cross(u, v);
     if (Math.hypot(...n) < 1e-12) throw new VestigeError('E_PARAM_INVALID', 'The three picked points lie on a line; pick three floor points that form a triangle.');
     n = normalize(n);
     if (n[2] < 0) n = [-n[0], -n[1], -n[2]];

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { VestigeError, type CaseStore, type Digests } from '@vestige/evidence';
-import { buildOctree, insideStated, type OctreeBuildResult } from '../build/octree-builder.ts';
+import { buildOctree, type OctreeBuildResult } from '../build/octree-builder.ts';
+import { insideStated } from '../build/spill.ts';
+import type { LasSource } from '../build/spill-format.mjs';
 import { detectSceneFormat, sceneFormatById } from '../formats/registry.ts';
 import { locateColmap } from '../formats/colmap.ts';
 import { lasRecordSource } from '../formats/las.ts';
@@ -85,10 +87,8 @@ function meshBounds(mesh: MeshChunk): Bounds {
 export const OCTREE_SAMPLING_DESCRIPTION =
   'Points were arranged in a Potree 2.0 level-of-detail octree. Each node lays a 128×128×128 grid over its cube and keeps, for every occupied grid cell, the one recorded point nearest the cell centre; the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step; no point is invented, moved or averaged.';
 
-export async function buildScene(store: CaseStore, options: BuildSceneOptions): Promise<BuildSceneResult> {
-  if (options.inputs.length === 0) throw new VestigeError('E_USAGE', 'No inputs to build a scene from.', { hint: 'Give one or more scan files or a COLMAP folder.' });
-  const progress = options.onProgress ?? (() => undefined);
-  // ---- resolve inputs ---------------------------------------------------------------------------
+/** Reads each input's header (sniffing its format unless one is forced) and lists the files to keep. */
+async function resolveInputs(options: BuildSceneOptions): Promise<ResolvedInput[]> {
   const resolved: ResolvedInput[] = [];
   for (const path of options.inputs) {
     const format = options.format ? sceneFormatById(options.format) : await detectSceneFormat(path);
@@ -101,216 +101,248 @@ export async function buildScene(store: CaseStore, options: BuildSceneOptions): 
       : [{ path, name: basename(path) }];
     resolved.push({ path, format, header, files, points: 0 });
   }
-  const statedBounds = resolved.every((r) => r.header.bounds && (r.header.points ?? 0) > 0)
-    ? resolved.reduce<Bounds | undefined>((b, r) => unionBounds(b, r.header.bounds), undefined)
-    : undefined;
-  const crs = resolved.find((r) => r.header.crs)?.header.crs;
+  return resolved;
+}
 
-  const workDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'vestige-scene-'));
+/** What the import gave besides points: meshes (as glb, with their offset) and camera viewpoints. */
+interface Imported {
+  octree: OctreeBuildResult;
+  glbs: { glb: Uint8Array; offset: [number, number, number]; mesh: MeshChunk; input: number }[];
+  viewpoints: { viewpoint: ViewpointChunk; input: number }[];
+  meshCount: number;
+}
+
+/**
+ * Uncompressed LAS only, with header bounds: worker threads read slices of the files in parallel (same
+ * bytes out). Only when each file's first point agrees with the header bounds (some writers leave them
+ * zero).
+ */
+async function parallelLasSources(resolved: ResolvedInput[], statedBounds: Bounds | undefined): Promise<LasSource[] | undefined> {
+  if (!statedBounds || !resolved.every((r) => r.format.id === 'las')) return undefined;
+  const sources = await Promise.all(resolved.map((r) => lasRecordSource(r.path)));
+  for (const r of resolved) {
+    const first = await firstPoint(r.format, r.path);
+    if (first && !insideStated(statedBounds, first)) return undefined;
+  }
+  resolved.forEach((r, i) => (r.points = sources[i]!.count));
+  return sources;
+}
+
+/** Reads every input and builds the octree in `workDir`; nothing touches the case yet. */
+async function importInputs(resolved: ResolvedInput[], workDir: string, options: BuildSceneOptions): Promise<Imported> {
+  const progress = options.onProgress ?? (() => undefined);
   const meshes: { mesh: MeshChunk; input: number }[] = [];
   const viewpoints: { viewpoint: ViewpointChunk; input: number }[] = [];
-  const startedAt = options.now;
-  try {
-    // ---- import + octree (nothing touches the case yet) -------------------------------------------
-    async function* allPoints(): AsyncGenerator<PointChunk> {
-      for (let i = 0; i < resolved.length; i++) {
-        const r = resolved[i]!;
-        progress(`reading ${r.path} (${r.format.title})`);
-        for await (const chunk of r.format.read(r.path, options.signal ? { signal: options.signal } : {})) {
-          if (chunk.kind === 'points') {
-            r.points += chunk.count;
-            yield chunk;
-          } else if (chunk.kind === 'mesh') meshes.push({ mesh: chunk, input: i });
-          else viewpoints.push({ viewpoint: chunk, input: i });
-        }
+  async function* allPoints(): AsyncGenerator<PointChunk> {
+    for (let i = 0; i < resolved.length; i++) {
+      const r = resolved[i]!;
+      progress(`reading ${r.path} (${r.format.title})`);
+      for await (const chunk of r.format.read(r.path, options.signal ? { signal: options.signal } : {})) {
+        if (chunk.kind === 'points') {
+          r.points += chunk.count;
+          yield chunk;
+        } else if (chunk.kind === 'mesh') meshes.push({ mesh: chunk, input: i });
+        else viewpoints.push({ viewpoint: chunk, input: i });
       }
     }
-    // Uncompressed LAS only: worker threads read slices of the files in parallel (same bytes out).
-    let lasSources = statedBounds && resolved.every((r) => r.format.id === 'las') ? await Promise.all(resolved.map((r) => lasRecordSource(r.path))) : undefined;
-    // Only when each file's first point agrees with the header bounds (some writers leave them zero).
-    if (lasSources) {
-      for (const r of resolved) {
-        const first = await firstPoint(r.format, r.path);
-        if (first && !insideStated(statedBounds!, first)) lasSources = undefined;
-      }
+  }
+  const statedBounds = resolved.every((r) => r.header.bounds && (r.header.points ?? 0) > 0) ? resolved.reduce<Bounds | undefined>((b, r) => unionBounds(b, r.header.bounds), undefined) : undefined;
+  const crs = resolved.find((r) => r.header.crs)?.header.crs;
+  const lasSources = await parallelLasSources(resolved, statedBounds);
+  const octree = await buildOctree(lasSources ? (async function* () {})() : allPoints(), {
+    ...(lasSources ? { lasSources } : {}),
+    workDir,
+    name: options.name ?? basename(options.inputs[0]!),
+    ...(options.scale === undefined ? {} : { scale: options.scale }),
+    ...(options.maxLeafPoints === undefined ? {} : { maxLeafPoints: options.maxLeafPoints }),
+    ...(options.maxChunkPoints === undefined ? {} : { maxChunkPoints: options.maxChunkPoints }),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(statedBounds ? { statedBounds } : {}),
+    ...(crs?.wkt ? { projection: crs.wkt } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (p) => {
+      if (p.phase === 'index') progress(`octree: chunk ${p.done}/${p.total}`);
+    },
+  });
+  const glbs: Imported['glbs'] = [];
+  for (const { mesh, input } of meshes) {
+    const b = meshBounds(mesh);
+    const offset: [number, number, number] = mesh.glb ? [0, 0, 0] : [Math.floor(b.min[0]), Math.floor(b.min[1]), Math.floor(b.min[2])];
+    glbs.push({ glb: mesh.glb ?? (await meshToGlb(mesh, offset)), offset, mesh, input });
+  }
+  return { octree, glbs, viewpoints, meshCount: meshes.length };
+}
+
+/** The blobs of a build, stored: the inputs (listed in `inputs`), the three octree files, the glbs. */
+interface StoredBuild {
+  inputEntries: SceneInput[];
+  /** Indices into `inputEntries` of each resolved input's files. */
+  inputIndexOf: number[][];
+  octree: { metadata: Digests; hierarchy: Digests; octree: Digests } | undefined;
+  glbs: Digests[];
+}
+
+async function storeBlobs(store: CaseStore, resolved: ResolvedInput[], imported: Imported): Promise<StoredBuild> {
+  const inputEntries: SceneInput[] = [];
+  const inputIndexOf: number[][] = [];
+  for (const r of resolved) {
+    const indices: number[] = [];
+    for (const f of r.files) {
+      const digests = await store.blobs.putFile(f.path);
+      const item = store.itemsBySha256(digests.sha256)[0];
+      indices.push(inputEntries.length);
+      inputEntries.push({
+        name: f.name,
+        sha256: digests.sha256,
+        size: digests.size,
+        format: r.format.id,
+        ...(item ? { itemId: item.id } : {}),
+        ...(f.path === r.files.at(-1)!.path && (r.points > 0 || r.header.points !== undefined) ? { points: r.points } : {}),
+      });
     }
-    if (lasSources) resolved.forEach((r, i) => (r.points = lasSources[i]!.count));
-    const pointInputs = resolved.filter((r) => r.header.points !== undefined || r.format.id === 'colmap');
-    const octree = await buildOctree(lasSources ? (async function* () {})() : allPoints(), {
-      ...(lasSources ? { lasSources } : {}),
-      workDir,
-      name: options.name ?? basename(options.inputs[0]!),
-      ...(options.scale === undefined ? {} : { scale: options.scale }),
-      ...(options.maxLeafPoints === undefined ? {} : { maxLeafPoints: options.maxLeafPoints }),
-      ...(options.maxChunkPoints === undefined ? {} : { maxChunkPoints: options.maxChunkPoints }),
-      ...(options.workers === undefined ? {} : { workers: options.workers }),
-      ...(statedBounds ? { statedBounds } : {}),
-      ...(crs?.wkt ? { projection: crs.wkt } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (p) => {
-        if (p.phase === 'index') progress(`octree: chunk ${p.done}/${p.total}`);
-      },
+    inputIndexOf.push(indices);
+  }
+  const { octree } = imported;
+  const pointInputs = resolved.filter((r) => r.header.points !== undefined || r.format.id === 'colmap');
+  const hasPoints = octree.points > 0 || pointInputs.length > 0;
+  const put = (path: string): Promise<Digests> => store.blobs.putFile(path);
+  const octreeDigests = hasPoints ? { metadata: await put(octree.metadataPath), hierarchy: await put(octree.hierarchyPath), octree: await put(octree.octreePath) } : undefined;
+  const glbs: Digests[] = [];
+  for (const g of imported.glbs) glbs.push(await store.blobs.putBuffer(g.glb));
+  return { inputEntries, inputIndexOf, octree: octreeDigests, glbs };
+}
+
+const blobRef = (d: Digests) => ({ sha256: d.sha256, size: d.size });
+
+/** The photo viewpoints of each input as one layer per input, photos linked to case items (as the caller names them, else by file name). */
+function viewpointLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
+  const byInput = new Map<number, PhotoViewpoint[]>();
+  for (const { viewpoint: v, input } of imported.viewpoints) {
+    const known = v.imageName ? options.viewpointImages?.get(v.imageName) : undefined;
+    const image = known ? { sha256: known.sha256, id: known.itemId } : v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
+    const list = byInput.get(input) ?? [];
+    list.push({
+      id: v.id,
+      name: v.name,
+      pose: { position: v.position, quaternion: v.quaternion },
+      intrinsics: v.intrinsics,
+      ...(v.imageName ? { image: { name: v.imageName, ...(image ? { sha256: image.sha256, itemId: image.id } : {}) } } : {}),
     });
-    const glbs: { glb: Uint8Array; offset: [number, number, number]; mesh: MeshChunk; input: number }[] = [];
-    for (const { mesh, input } of meshes) {
-      const b = meshBounds(mesh);
-      const offset: [number, number, number] = mesh.glb ? [0, 0, 0] : [Math.floor(b.min[0]), Math.floor(b.min[1]), Math.floor(b.min[2])];
-      glbs.push({ glb: mesh.glb ?? (await meshToGlb(mesh, offset)), offset, mesh, input });
-    }
+    byInput.set(input, list);
+  }
+  return [...byInput].map(([input, list]) => ({ type: 'viewpoints', id: `viewpoints-${input + 1}`, name: `Cameras — ${basename(resolved[input]!.path)}`, viewpoints: list, inputs: stored.inputIndexOf[input]! }));
+}
 
-    // ---- store: blobs, then provenance, then the manifest record -------------------------------------
-    progress('storing blobs');
-    const inputEntries: SceneInput[] = [];
-    const inputIndexOf: number[][] = [];
-    for (const r of resolved) {
-      const indices: number[] = [];
-      for (const f of r.files) {
-        const digests = await store.blobs.putFile(f.path);
-        const item = store.itemsBySha256(digests.sha256)[0];
-        indices.push(inputEntries.length);
-        inputEntries.push({
-          name: f.name,
-          sha256: digests.sha256,
-          size: digests.size,
-          format: r.format.id,
-          ...(item ? { itemId: item.id } : {}),
-          ...(f.path === r.files.at(-1)!.path && (r.points > 0 || r.header.points !== undefined) ? { points: r.points } : {}),
-        });
-      }
-      inputIndexOf.push(indices);
-    }
-    const put = async (path: string): Promise<Digests> => store.blobs.putFile(path);
-    const hasPoints = octree.points > 0 || pointInputs.length > 0;
-    const octreeDigests = hasPoints
-      ? { metadata: await put(octree.metadataPath), hierarchy: await put(octree.hierarchyPath), octree: await put(octree.octreePath) }
-      : undefined;
-    const glbDigests: Digests[] = [];
-    for (const g of glbs) glbDigests.push(await store.blobs.putBuffer(g.glb));
-
-    const recipe = {
+function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, name: string, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
+  const layers: SceneLayer[] = [];
+  const { octree } = imported;
+  if (stored.octree) {
+    const pointInputIdx = resolved.flatMap((r, i) => (r.points > 0 || (r.header.points !== undefined && !r.header.meshes) ? stored.inputIndexOf[i]! : []));
+    layers.push({
+      type: 'pointcloud',
+      id: 'points',
+      name,
+      format: 'potree-2.0',
+      files: { metadata: blobRef(stored.octree.metadata), hierarchy: blobRef(stored.octree.hierarchy), octree: blobRef(stored.octree.octree) },
+      points: octree.points,
+      bounds: octree.bounds,
+      attributes: octree.attributes,
+      spacing: octree.spacing,
       scale: octree.scale,
-      maxLeafPoints: options.maxLeafPoints ?? 20_000,
-      maxChunkPoints: options.maxChunkPoints ?? 'auto',
-      sampling: 'grid-128-nearest-centre',
-      formats: resolved.map((r) => r.format.id),
-    };
-    const id =
-      options.id ??
-      `scene-${createHash('sha256')
-        .update(JSON.stringify({ inputs: inputEntries.map((i) => i.sha256), recipe, name: options.name ?? null }))
-        .digest('hex')
-        .slice(0, 12)}`;
-    const layers: SceneLayer[] = [];
-    const pointInputIdx = resolved.flatMap((r, i) => (r.points > 0 || (r.header.points !== undefined && !r.header.meshes) ? inputIndexOf[i]! : []));
-    if (octreeDigests) {
-      layers.push({
-        type: 'pointcloud',
-        id: 'points',
-        name: options.name ?? basename(options.inputs[0]!),
-        format: 'potree-2.0',
-        files: {
-          metadata: { sha256: octreeDigests.metadata.sha256, size: octreeDigests.metadata.size },
-          hierarchy: { sha256: octreeDigests.hierarchy.sha256, size: octreeDigests.hierarchy.size },
-          octree: { sha256: octreeDigests.octree.sha256, size: octreeDigests.octree.size },
-        },
-        points: octree.points,
-        bounds: octree.bounds,
-        attributes: octree.attributes,
-        spacing: octree.spacing,
-        scale: octree.scale,
-        inputs: pointInputIdx,
-        sampling: OCTREE_SAMPLING_DESCRIPTION,
-      });
-    }
-    glbs.forEach((g, i) => {
-      layers.push({
-        type: 'mesh',
-        id: `mesh-${i + 1}`,
-        name: g.mesh.name,
-        format: 'glb',
-        file: { sha256: glbDigests[i]!.sha256, size: glbDigests[i]!.size },
-        offset: g.offset,
-        bounds: meshBounds(g.mesh),
-        vertices: g.mesh.positions.length / 3,
-        triangles: g.mesh.indices.length / 3,
-        inputs: inputIndexOf[g.input]!,
-      });
+      inputs: pointInputIdx,
+      sampling: OCTREE_SAMPLING_DESCRIPTION,
     });
-    if (viewpoints.length > 0) {
-      const byInput = new Map<number, PhotoViewpoint[]>();
-      for (const { viewpoint: v, input } of viewpoints) {
-        const known = v.imageName ? options.viewpointImages?.get(v.imageName) : undefined;
-        const image = known ? { sha256: known.sha256, id: known.itemId } : v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
-        const list = byInput.get(input) ?? [];
-        list.push({
-          id: v.id,
-          name: v.name,
-          pose: { position: v.position, quaternion: v.quaternion },
-          intrinsics: v.intrinsics,
-          ...(v.imageName ? { image: { name: v.imageName, ...(image ? { sha256: image.sha256, itemId: image.id } : {}) } } : {}),
-        });
-        byInput.set(input, list);
-      }
-      for (const [input, list] of byInput) {
-        layers.push({ type: 'viewpoints', id: `viewpoints-${input + 1}`, name: `Cameras — ${basename(resolved[input]!.path)}`, viewpoints: list, inputs: inputIndexOf[input]! });
-      }
-    }
-    let all: Bounds | undefined = octree.points > 0 ? octree.bounds : undefined;
-    for (const g of glbs) all = unionBounds(all, meshBounds(g.mesh));
-    const origin: [number, number, number] = all ? [Math.floor(all.min[0]), Math.floor(all.min[1]), Math.floor(all.min[2])] : [0, 0, 0];
+  }
+  imported.glbs.forEach((g, i) => {
+    const mesh = g.mesh;
+    layers.push({ type: 'mesh', id: `mesh-${i + 1}`, name: mesh.name, format: 'glb', file: blobRef(stored.glbs[i]!), offset: g.offset, bounds: meshBounds(mesh), vertices: mesh.positions.length / 3, triangles: mesh.indices.length / 3, inputs: stored.inputIndexOf[g.input]! });
+  });
+  return [...layers, ...viewpointLayers(store, resolved, imported, stored, options)];
+}
 
-    const finishedAt = options.now;
-    const outputs = [
-      ...(octreeDigests
-        ? [
-            { digests: octreeDigests.metadata, name: `${id}/metadata.json`, mediaType: 'application/json' },
-            { digests: octreeDigests.hierarchy, name: `${id}/hierarchy.bin`, mediaType: 'application/octet-stream' },
-            { digests: octreeDigests.octree, name: `${id}/octree.bin`, mediaType: 'application/octet-stream' },
-          ]
-        : []),
-      ...glbs.map((g, i) => ({ digests: glbDigests[i]!, name: `${id}/${g.mesh.name.replace(/\.[^.]+$/, '')}.glb`, mediaType: 'model/gltf-binary' })),
-    ];
-    const { provenance } = store.recordDerivation({
-      activity: 'scene.build',
-      inputs: inputEntries.map((e) => ({ sha256: e.sha256, ...(e.itemId ? { itemId: e.itemId } : {}), role: `source:${e.format}` })),
-      steps: [
-        {
-          operation: 'scene.import',
-          version: SCENE_OPERATION_VERSION,
-          parameters: { inputs: resolved.map((r, i) => ({ name: basename(r.path), format: r.format.id, points: r.points, statedPoints: r.header.points ?? null, input: inputIndexOf[i] })) },
-          description: `Read ${resolved.length} input file(s) (${[...new Set(resolved.map((r) => r.format.title))].join(', ')}) with Vestige's own readers; ${octree.points} points, ${meshes.length} mesh(es) and ${viewpoints.length} camera viewpoint(s) were read.`,
-        },
-        {
-          operation: 'scene.octree',
-          version: SCENE_OPERATION_VERSION,
-          parameters: recipe,
-          description: `${OCTREE_SAMPLING_DESCRIPTION} Coordinate step: ${octree.scale} ${options.units ?? 'm'}.`,
-          reference: 'Potree 2.0 file format (M. Schütz, PotreeConverter 2.x); LOD by grid subsampling.',
-        },
-      ],
-      outputs,
-      libraries: SCENE_LIBRARIES,
-      operator: options.operator,
-      startedAt,
-      finishedAt,
-    });
+/** The recipe of the octree step: what, beside the inputs, decides the output bytes. */
+function octreeRecipe(octree: OctreeBuildResult, resolved: ResolvedInput[], options: BuildSceneOptions) {
+  return { scale: octree.scale, maxLeafPoints: options.maxLeafPoints ?? 20_000, maxChunkPoints: options.maxChunkPoints ?? 'auto', sampling: 'grid-128-nearest-centre', formats: resolved.map((r) => r.format.id) };
+}
+
+/** The provenance record of the build: the inputs, the import and octree steps, every output blob. */
+function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, options: BuildSceneOptions): string {
+  const { octree } = imported;
+  const outputs = [
+    ...(stored.octree
+      ? [
+          { digests: stored.octree.metadata, name: `${id}/metadata.json`, mediaType: 'application/json' },
+          { digests: stored.octree.hierarchy, name: `${id}/hierarchy.bin`, mediaType: 'application/octet-stream' },
+          { digests: stored.octree.octree, name: `${id}/octree.bin`, mediaType: 'application/octet-stream' },
+        ]
+      : []),
+    ...imported.glbs.map((g, i) => ({ digests: stored.glbs[i]!, name: `${id}/${g.mesh.name.replace(/\.[^.]+$/, '')}.glb`, mediaType: 'model/gltf-binary' })),
+  ];
+  const { provenance } = store.recordDerivation({
+    activity: 'scene.build',
+    inputs: stored.inputEntries.map((e) => ({ sha256: e.sha256, ...(e.itemId ? { itemId: e.itemId } : {}), role: `source:${e.format}` })),
+    steps: [
+      {
+        operation: 'scene.import',
+        version: SCENE_OPERATION_VERSION,
+        parameters: { inputs: resolved.map((r, i) => ({ name: basename(r.path), format: r.format.id, points: r.points, statedPoints: r.header.points ?? null, input: stored.inputIndexOf[i] })) },
+        description: `Read ${resolved.length} input file(s) (${[...new Set(resolved.map((r) => r.format.title))].join(', ')}) with Vestige's own readers; ${octree.points} points, ${imported.meshCount} mesh(es) and ${imported.viewpoints.length} camera viewpoint(s) were read.`,
+      },
+      {
+        operation: 'scene.octree',
+        version: SCENE_OPERATION_VERSION,
+        parameters: octreeRecipe(octree, resolved, options),
+        description: `${OCTREE_SAMPLING_DESCRIPTION} Coordinate step: ${octree.scale} ${options.units ?? 'm'}.`,
+        reference: 'Potree 2.0 file format (M. Schütz, PotreeConverter 2.x); LOD by grid subsampling.',
+      },
+    ],
+    outputs,
+    libraries: SCENE_LIBRARIES,
+    operator: options.operator,
+    startedAt: options.now,
+    finishedAt: options.now,
+  });
+  return provenance.id;
+}
+
+/**
+ * `scene.build`: resolve the inputs, import them and build the octree in a temp folder, then store the
+ * blobs, the provenance record and the manifest record, in that order, only after the build succeeded.
+ */
+export async function buildScene(store: CaseStore, options: BuildSceneOptions): Promise<BuildSceneResult> {
+  if (options.inputs.length === 0) throw new VestigeError('E_USAGE', 'No inputs to build a scene from.', { hint: 'Give one or more scan files or a COLMAP folder.' });
+  const resolved = await resolveInputs(options);
+  const workDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'vestige-scene-'));
+  try {
+    const imported = await importInputs(resolved, workDir, options);
+    options.onProgress?.('storing blobs');
+    const stored = await storeBlobs(store, resolved, imported);
+    const recipe = octreeRecipe(imported.octree, resolved, options);
+    const id = options.id ?? `scene-${createHash('sha256').update(JSON.stringify({ inputs: stored.inputEntries.map((i) => i.sha256), recipe, name: options.name ?? null })).digest('hex').slice(0, 12)}`;
+    const name = options.name ?? basename(options.inputs[0]!);
+    const layers = sceneLayers(store, resolved, imported, stored, name, options);
+    let all: Bounds | undefined = imported.octree.points > 0 ? imported.octree.bounds : undefined;
+    for (const g of imported.glbs) all = unionBounds(all, meshBounds(g.mesh));
+    const origin: [number, number, number] = all ? [Math.floor(all.min[0]), Math.floor(all.min[1]), Math.floor(all.min[2])] : [0, 0, 0];
+    const provenanceId = recordBuild(store, id, resolved, imported, stored, options);
+    const crs = resolved.find((r) => r.header.crs)?.header.crs;
     const manifest = parseSceneManifest({
       schema: SCENE_MANIFEST_SCHEMA,
       version: SCENE_MANIFEST_VERSION,
       id,
-      name: options.name ?? basename(options.inputs[0]!),
+      name,
       createdAt: options.now.toISOString(),
       units: options.units ?? 'm',
       origin: { offset: origin },
       ...(crs ? { crs } : {}),
       transform: [...IDENTITY_TRANSFORM],
       adjustments: [],
-      inputs: inputEntries,
+      inputs: stored.inputEntries,
       layers,
-      provenanceId: provenance.id,
+      provenanceId,
     } satisfies SceneManifest);
     store.putRecord('scenes', id, manifest, options.operator, 'scene.built');
-    return { manifest, provenanceId: provenance.id, octree };
+    return { manifest, provenanceId, octree: imported.octree };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -2,8 +2,8 @@
 import type { CaseStore } from '@vestige/evidence';
 import type { Bounds, PointCloudLayer, SceneManifest } from '../manifest/schema.ts';
 import { childBox } from '../potree/kernel.mjs';
-import { decodePotreeNode, potreeNodes } from '../potree/decode.ts';
-import type { PotreeMetadataJson } from '../potree/layout.ts';
+import { decodePotreeNode, potreeNodes } from '../core/potree/decode.ts';
+import type { PotreeMetadataJson } from '../core/potree/layout.ts';
 import type { PointChunk } from '../points.ts';
 import { VestigeError } from '@vestige/evidence';
 

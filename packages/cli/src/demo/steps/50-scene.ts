@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CaseStore } from '@vestige/evidence';
-import { addMarker, addMeasurement, buildScene, levelScene, markersCsv, potreeNodes, type PotreeMetadataJson } from '@vestige/scene';
+import { addMarker, addMeasurement, buildScene, formatMeasurement, levelScene, loadScene, markersCsv, potreeNodes, sceneExportRows, type PotreeMetadataJson } from '@vestige/scene';
 import { generateSceneSamples } from '@vestige/samples/scene/generate.ts';
 import type { DemoStep } from '../step.ts';
 
@@ -25,9 +25,9 @@ export const step: DemoStep = {
       if (level?.kind === 'level') ctx.summary(`  levelled to the fitted floor: ${level.inliers} points, rms ${level.rms?.toFixed(4)} m (provenance ${level.provenanceId})`);
       addMarker(store, manifest.id, { label: 'A', position: [1.8, 1.45, 0.75], note: 'item on the table' }, ctx.operator);
       const measured = addMeasurement(store, manifest.id, { label: 'table to box', kind: 'distance', points: [[1.8, 1.45, 0.75], [4.4, 2.75, 0.3]] }, ctx.operator);
-      const m = measured.layers.find((l) => l.type === 'measurements');
-      if (m?.type === 'measurements') ctx.summary(`  marker A placed; measured 'table to box' = ${m.measurements[0]!.value.toFixed(3)} ${m.measurements[0]!.unit}`);
-      ctx.summary(`  markers CSV: ${markersCsv(measured).split('\r\n')[1]}`);
+      ctx.summary(`  marker A placed; measured 'table to box' = ${formatMeasurement(measured)}`);
+      const markers = markersCsv({ caseReference: store.info.reference, manifest: levelled }, sceneExportRows(store, loadScene(store, manifest.id)).markers).split('\r\n');
+      ctx.summary(`  markers CSV: ${markers.at(-2)}`);
       ctx.shared.set('scene', { id: manifest.id, sceneId: manifest.id, provenanceId });
       ctx.shared.set('sceneId', manifest.id);
     } finally {
