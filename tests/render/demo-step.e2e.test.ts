@@ -34,5 +34,5 @@ describe('demo step 55-render', () => {
       store.close();
     }
     expect(lines.find((l) => l.startsWith('render '))).toMatch(/25 frames at 480×270/);
-  }, 300_000);
+  }, 600_000);
 });

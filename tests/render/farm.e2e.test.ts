@@ -128,7 +128,7 @@ describe('render farm', () => {
     const b = await stillInFreshBrowser(dir, recipe);
     expect(b.sha256).toBe(a.sha256);
     expect(b.renderClass).toBe(a.renderClass);
-  }, 300_000);
+  }, 600_000);
 
   it('renders it on Redis with two worker processes: queued jobs survive a restart (AOF), a worker killed mid-chunk is taken over, bad jobs fail with their reasons and the rest go on', async () => {
     expect(reference, 'the embedded-queue render ran first').toBeDefined();

@@ -46,5 +46,5 @@ describe('vestige render', () => {
     expect(bad?.code).not.toBe(0);
     expect(bad?.stderr).toMatch(/E_RECIPE_INVALID/);
     expect(bad?.stderr).toContain(file);
-  }, 300_000);
+  }, 600_000);
 });
