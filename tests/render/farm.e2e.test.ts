@@ -112,7 +112,7 @@ describe('render farm', () => {
     const node = testRenderNode();
     const queue = localQueue(node);
     try {
-      const { jobId } = await submitRender(queue, { caseDir: dir, operator: OPERATOR, recipe, chunkSize: 12, video: { preset: 'ultrafast' } });
+      const { jobId } = await submitRender(queue, { caseDir: dir, operator: OPERATOR, recipe, chunkSize: 12, video: { preset: 'ultrafast', master: true } });
       reference = (await queue.waitFor(jobId)) as RenderSummary;
     } finally {
       await queue.close();
@@ -123,6 +123,8 @@ describe('render farm', () => {
     expect(new Set(reference.frameHashes).size).toBeGreaterThan(40);
     expect(reference.framePixels).toHaveLength(48);
     expect(reference.renderClasses).toHaveLength(1);
+    // The lossless master is checked inside the encode job to decode to the frames' own pixels.
+    expect(reference.master?.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const a = await stillInFreshBrowser(dir, recipe);
     const b = await stillInFreshBrowser(dir, recipe);
