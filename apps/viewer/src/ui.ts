@@ -107,7 +107,8 @@ export class Panel {
 
   private header(): Node {
     const { info, manifest } = this.viewer;
-    return h('header', {}, h('h1', {}, manifest.name), h('p', { class: 'case' }, `Case ${info.caseReference || info.caseName}`, info.readOnly ? h('span', { class: 'ro' }, ' · read-only presentation') : ` · ${info.operator}`));
+    const hash = info.manifest ? h('p', { class: 'case manifest-hash', title: info.manifest.sha256 }, `Manifest ${info.manifest.sha256.slice(0, 16)}… ${info.manifest.pinned ? '(matches the link)' : '(not named by the link: compare it with your notes)'}`) : null;
+    return h('header', {}, h('h1', {}, manifest.name), h('p', { class: 'case' }, `Case ${info.caseReference || info.caseName}`, info.readOnly ? h('span', { class: 'ro' }, ' · read-only presentation') : ` · ${info.operator}`), hash);
   }
 
   private toolsSection(): Node {

@@ -41,6 +41,8 @@ export interface ViewerInfo {
   caseName: string;
   readOnly: boolean;
   operator: string;
+  /** The manifest's SHA-256 and whether the link named it (manifest-check.ts). */
+  manifest?: { sha256: string; pinned: boolean };
 }
 
 const PICK_RADIUS_PX = 6;

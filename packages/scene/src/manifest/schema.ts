@@ -93,7 +93,7 @@ export const PointCloudLayerSchema = z.object({
    * and the root over the first hierarchy chunk and its section. A viewer that trusts this manifest checks
    * every hierarchy chunk and node against them and needs nothing else from the server.
    */
-  tileHashes: z.object({ sha256, size: z.number().int().nonnegative(), root: sha256 }).optional(),
+  tileHashes: z.object({ sha256, size: z.number().int().nonnegative(), root: sha256, firstChunkSize: z.number().int().nonnegative() }).optional(),
 });
 
 export const MeshLayerSchema = z.object({

@@ -303,7 +303,7 @@ function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Impo
       inputs: pointInputIdx,
       sampling: OCTREE_SAMPLING_DESCRIPTIONS[octree.sampling],
       sampler: octree.sampling,
-      tileHashes: { ...blobRef(stored.octree.tileHashes), root: octree.tileHashRoot },
+      tileHashes: { ...blobRef(stored.octree.tileHashes), root: octree.tileHashRoot, firstChunkSize: octree.metadata.hierarchy.firstChunkSize },
     });
   }
   imported.glbs.forEach((g, i) => {
