@@ -66,9 +66,9 @@ describe('vestige CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('requires an operator for changes', () => {
+  it('requires an operator for changes (a usage error, exit 64)', () => {
     const r = vestige(['ingest', join(dir, 'seized'), '--case', caseDir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(64);
     expect(r.stderr).toContain('--operator');
   });
 

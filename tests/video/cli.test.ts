@@ -48,7 +48,7 @@ describe('vestige frames / clip / video-time / video-enhance / doctor', () => {
     expect(audio.stderr).toMatch(/E_INPUT_UNSUPPORTED: .*audio only/);
     expect(audio.stderr).not.toMatch(/\n\s+at /);
     const usage = vestige(['frames', ids.vfr!, '--case', caseDir, '--every', '5', '--iframes']);
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(64); // a usage error, as the README says
     expect(usage.stderr).toMatch(/choose one frame selector/);
   });
 

@@ -59,6 +59,6 @@ describe('probeMediaSummary (ingest metadata)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vestige-empty-'));
     writeFileSync(join(dir, 'empty.mp4'), '');
     expect(await codeOf(probeMediaSummary(join(dir, 'empty.mp4')))).toBe('E_INPUT_EMPTY');
-    expect(await codeOf(probeMediaSummary(join(dir, 'nope.mp4')))).toBe('E_INPUT_MISSING');
+    expect(await codeOf(probeMediaSummary(join(dir, 'nope.mp4')))).toBe('E_INPUT_NOT_FOUND');
   });
 });

@@ -1,4 +1,5 @@
-import { CaseStore, VestigeError } from '@vestige/evidence';
+import { join } from 'node:path';
+import { CaseStore, VestigeError, asCaseError } from '@vestige/evidence';
 import type { ParsedValues } from './command.ts';
 
 /** Options every case command shares. */
@@ -36,6 +37,9 @@ export async function withCase<T>(values: ParsedValues, options: { readOnly?: bo
   const store = openCase(values, options);
   try {
     return await fn(store);
+  } catch (err) {
+    // Damage met while reading (a page of case.sqlite unreadable) is reported as such, not as a crash.
+    throw asCaseError(err, join(store.dir, 'case.sqlite'));
   } finally {
     store.close();
   }

@@ -4,6 +4,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand, type CommandOutput, type ExitCodeValue } from './command.ts';
+import { shown, terminalSafe } from './terminal-text.ts';
+
+/** An error message may list lines of its own (indented); anything else in it is shown escaped. */
+function shownMessage(message: string): string {
+  const [first = '', ...rest] = message.split('\n');
+  return shown(first) + rest.map((line) => (line.startsWith('  ') ? `\n${shown(line)}` : shown(`\n${line}`))).join('');
+}
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -44,11 +51,13 @@ async function loadCommandsFor(argv: string[]): Promise<CliCommand[]> {
 }
 
 function makeOutput(json: boolean): CommandOutput {
+  // Human output never passes a terminal escape through, whatever a command interpolates (terminal-text.ts).
+  const human = (text: string) => terminalSafe(text.endsWith('\n') ? text : text + '\n');
   return {
     json,
     interactive: Boolean(process.stderr.isTTY) && !json,
-    stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : text + '\n'),
+    stdout: (text) => process.stdout.write(json ? (text.endsWith('\n') ? text : text + '\n') : human(text)),
+    stderr: (text) => process.stderr.write(human(text)),
   };
 }
 
@@ -125,8 +134,9 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
 export function reportError(err: unknown, commandName: string, out: CommandOutput): ExitCodeValue {
   if (err instanceof VestigeError) {
     if (out.json) out.stdout(JSON.stringify({ error: err.toJSON() }));
-    out.stderr(`vestige ${commandName}: ${err.code}: ${err.message}${err.file ? `\n  file: ${err.file}` : ''}${err.hint ? `\n  what to do: ${err.hint}` : ''}`);
-    return ExitCode.failed;
+    out.stderr(`vestige ${commandName}: ${err.code}: ${shownMessage(err.message)}${err.file ? `\n  file: ${shown(err.file)}` : ''}${err.hint ? `\n  what to do: ${err.hint}` : ''}`);
+    // A usage error is the command line's fault, as the README's exit codes say.
+    return err.code === 'E_USAGE' ? ExitCode.usage : ExitCode.failed;
   }
   out.stderr(`vestige ${commandName}: internal error — please report this with the case log.\n${(err as Error)?.stack ?? String(err)}`);
   return ExitCode.failed;

@@ -6,6 +6,7 @@ import { BlobStore } from './blob-store.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { CaseLock } from './case-lock.ts';
 import { CustodyLog, type NewCustodyEvent } from './custody-log.ts';
+import { RowBinder } from './row-binding.ts';
 import { sha256Hex } from './digests.ts';
 import { VestigeError } from './errors.ts';
 import { CASE_SCHEMA_SQL, CASE_SCHEMA_VERSION } from './schema.ts';
@@ -26,6 +27,8 @@ export interface CaseInfo {
 
 export interface OpenOptions {
   readOnly?: boolean;
+  /** Opens a case of an earlier format for writing; only `migrateCase` does this. */
+  migrating?: boolean;
   /** Clock for event times; tests pass a fixed clock. */
   now?: () => Date;
 }
@@ -58,6 +61,7 @@ export interface DerivationInput {
 
 interface ItemRow {
   id: string;
+  seq: number;
   kind: ItemKind;
   sha256: string;
   md5: string;
@@ -80,7 +84,7 @@ export class CaseStore {
   readonly blobs: BlobStore;
   readonly custody: CustodyLog;
   readonly readOnly: boolean;
-  private readonly db: Database.Database;
+  private readonly db!: Database.Database;
   private readonly clock: () => Date;
 
   private constructor(dir: string, info: CaseInfo, options: OpenOptions) {
@@ -88,17 +92,36 @@ export class CaseStore {
     this.info = info;
     this.readOnly = options.readOnly ?? false;
     this.clock = options.now ?? (() => new Date());
-    this.db = new Database(join(dir, 'case.sqlite'), { readonly: this.readOnly, fileMustExist: true });
-    this.db.pragma('busy_timeout = 15000');
-    if (!this.readOnly) {
-      this.db.pragma('journal_mode = WAL');
-      // FULL: a committed custody event survives power loss, not just a killed process.
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('foreign_keys = ON');
+    const dbPath = join(dir, 'case.sqlite');
+    try {
+      this.db = new Database(dbPath, { readonly: this.readOnly, fileMustExist: true });
+      this.db.pragma('busy_timeout = 15000');
+      if (!this.readOnly) {
+        this.db.pragma('journal_mode = WAL');
+        // FULL: a committed custody event survives power loss, not just a killed process.
+        this.db.pragma('synchronous = FULL');
+        this.db.pragma('foreign_keys = ON');
+      }
+      this.schemaVersion = Number((this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) ?? 1);
+    } catch (err) {
+      if (this.db?.open) this.db.close();
+      throw asCaseError(err, dbPath);
     }
     this.blobs = new BlobStore(dir, this.readOnly);
-    this.custody = new CustodyLog(this.db, dir, this.clock);
+    if (!this.readOnly && this.schemaVersion < CASE_SCHEMA_VERSION && !options.migrating) {
+      this.db.close();
+      throw new VestigeError('E_CASE_MIGRATION_NEEDED', `this case was written by an earlier Vestige (case format ${this.schemaVersion}); its rows must be bound to the custody log before it can be changed`, {
+        file: dir,
+        hint: 'Run `vestige case migrate --case DIR --operator NAME` once (it checks the case and records the migration in the custody log).',
+      });
+    }
+    this.binder = this.readOnly ? undefined : new RowBinder(this.db);
+    this.custody = new CustodyLog(this.db, dir, this.clock, this.binder);
   }
+
+  /** Case format of the database: 1 = rows not yet bound to the custody chain (see `migrateCase`). */
+  readonly schemaVersion!: number;
+  private readonly binder: RowBinder | undefined;
 
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -139,12 +162,16 @@ export class CaseStore {
     db.pragma('journal_mode = WAL');
     db.exec(CASE_SCHEMA_SQL);
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(CASE_SCHEMA_VERSION));
-    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('case', canonicalJson(info));
     db.close();
+    const store = new CaseStore(dir, info, options);
+    // The case's own description is a bound row like any other, written with the first event.
+    store.transaction(() => {
+      store.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('case', canonicalJson(info));
+      store.db.prepare("UPDATE meta SET value = value WHERE key = 'schema_version'").run();
+      store.custody.append({ operator: options.operator, action: 'case.created', subject: info.id, details: { name: info.name, reference: info.reference } });
+    });
     // The marker is written last: a folder without it is not a case, so a crash mid-init leaves no half case.
     fs.writeFileSync(join(dir, CASE_MARKER), JSON.stringify(info, null, 2) + '\n');
-    const store = new CaseStore(dir, info, options);
-    store.appendEvent({ operator: options.operator, action: 'case.created', subject: info.id, details: { name: info.name, reference: info.reference } });
     return store;
   }
 
@@ -188,7 +215,15 @@ export class CaseStore {
   /** Runs `fn` in one SQLite transaction; custody events appended inside commit or roll back with it. */
   transaction<T>(fn: () => T): T {
     this.assertWritable();
-    const result = this.db.transaction(fn)();
+    const outermost = !this.db.inTransaction;
+    const result = this.db.transaction(() => {
+      const value = fn();
+      // Every changed row must be recorded by an event before the commit (see RowBinder).
+      if (outermost && this.binder!.pendingCount() > 0) {
+        throw new Error('rows of the case were changed without a custody event recording them; append the event after the writes, inside the same transaction');
+      }
+      return value;
+    })();
     // Only the outermost commit moves the anchor: an anchor must never point at uncommitted events.
     if (!this.db.inTransaction) this.custody.syncHead();
     return result;
@@ -241,6 +276,8 @@ export class CaseStore {
 
   sources(itemId: string): Source[] {
     const rows = this.sql('SELECT * FROM sources WHERE item_id = ? ORDER BY id').all(itemId) as Array<{
+      id: number;
+      path_bytes_hex: string | null;
       item_id: string;
       path: string;
       size: number;
@@ -249,7 +286,7 @@ export class CaseStore {
       link_target: string | null;
       ingest_id: string;
     }>;
-    return rows.map((r) => ({ itemId: r.item_id, path: r.path, size: r.size, mtime: r.mtime, kind: r.kind, linkTarget: r.link_target, ingestId: r.ingest_id }));
+    return rows.map((r) => ({ id: r.id, pathBytesHex: r.path_bytes_hex, itemId: r.item_id, path: r.path, size: r.size, mtime: r.mtime, kind: r.kind, linkTarget: r.link_target, ingestId: r.ingest_id }));
   }
 
   private nextItemId(): { id: string; seq: number } {
@@ -455,6 +492,15 @@ export class CaseStore {
     });
   }
 
+  /**
+   * Marks an existing row to be bound, unchanged, by the next custody event: only the migration of a
+   * format-1 case needs this (every other row is bound by the event that writes it). Inside `transaction`.
+   */
+  bindExistingRow(table: string, key: readonly unknown[]): void {
+    this.assertWritable();
+    this.binder!.touch(table, key);
+  }
+
   /** Raw access for the verifier and migrations only. */
   get database(): Database.Database {
     return this.db;
@@ -465,9 +511,29 @@ export class CaseStore {
   }
 }
 
+/** SQLite result codes that mean the file is not (or no longer) a sound database. */
+const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
+
+/**
+ * A damaged case.sqlite becomes E_CASE_CORRUPT naming the file (never a stack trace); anything else
+ * passes through unchanged.
+ */
+export function asCaseError(err: unknown, dbPath: string): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && CORRUPT_CODES.has(code)) {
+    return new VestigeError('E_CASE_CORRUPT', `${dbPath} is damaged and cannot be read as a database (${(err as Error).message})`, {
+      file: dbPath,
+      hint: 'Restore case.sqlite from a backup. `vestige verify --case` still checks the stored files against the last ingest and export summaries.',
+      cause: err,
+    });
+  }
+  return err;
+}
+
 function rowToItem(row: ItemRow): Item {
   return {
     id: row.id,
+    seq: row.seq,
     kind: row.kind,
     sha256: row.sha256,
     md5: row.md5,

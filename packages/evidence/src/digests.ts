@@ -1,3 +1,4 @@
+import * as cryptoModule from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import type { Digests } from './types.ts';
 
@@ -26,9 +27,14 @@ export function digestBuffer(buf: Uint8Array): Digests {
   return h.digest();
 }
 
+/**
+ * One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12): about half the cost of createHash/update/digest for the
+ * small strings the verifier hashes by the million (events, rows).
+ */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
+const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function isSha256Hex(value: string): boolean {

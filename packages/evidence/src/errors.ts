@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'E_INPUT_TOO_LARGE'
   | 'E_INPUT_NOT_FILE'
   | 'E_INPUT_BAD_NAME'
+  /** A path named on the command line does not exist (E_INPUT_MISSING: a file vanished while it was read). */
+  | 'E_INPUT_NOT_FOUND'
   | 'E_SYMLINK_LOOP'
   // case store
   | 'E_NOT_A_CASE'
@@ -21,6 +23,14 @@ export type ErrorCode =
   | 'E_CASE_READ_ONLY'
   /** Writing into the case failed (disk full, permissions): nothing half-written was recorded. */
   | 'E_CASE_WRITE'
+  /** case.sqlite cannot be read as a database: restore it; `verify` still checks blobs against the summaries. */
+  | 'E_CASE_CORRUPT'
+  /** A case of an earlier format must be migrated (`vestige case migrate`) before it is changed. */
+  | 'E_CASE_MIGRATION_NEEDED'
+  /** The case failed its checks, so the operation (e.g. a migration) refused to build on it. */
+  | 'E_CASE_TAMPERED'
+  /** A signing or public key that cannot be used (wrong type, unreadable, readable by others). */
+  | 'E_KEY_INVALID'
   | 'E_ITEM_NOT_FOUND'
   | 'E_BLOB_MISSING'
   | 'E_BLOB_CORRUPT'

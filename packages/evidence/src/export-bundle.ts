@@ -3,14 +3,18 @@ import { join, relative, resolve } from 'node:path';
 import { copyFile } from 'node:fs/promises';
 import type { CaseStore } from './case-store.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { type CustodyHead, custodyEventHash, GENESIS_PREV } from './custody-log.ts';
+import type { KeyObject } from 'node:crypto';
+import { fsyncPath } from './blob-store.ts';
+import { caseContaining, signBundle } from './bundle-signing.ts';
+import { writeCaseSummary } from './case-summaries.ts';
+import type { CustodyHead } from './custody-log.ts';
 import { MultiHasher, sha256Hex } from './digests.ts';
 import { VestigeError } from './errors.ts';
 import type { CustodyEvent, Digests, Item, ProvenanceRecord, Source } from './types.ts';
-import type { VerifyProblem } from './verify.ts';
 
 export const BUNDLE_FORMAT = 'vestige-bundle';
-export const BUNDLE_VERSION = 1;
+/** 2: items carry `seq`, sources `id` and `pathBytesHex`, so a reader can recompute the rows the excerpt's events bound. */
+export const BUNDLE_VERSION = 2;
 
 export interface BundleItem extends Item {
   sources: Source[];
@@ -38,7 +42,13 @@ export interface ExportReport {
   bytes: number;
   events: number;
   manifestSha256: string;
+  /** The head the bundle's excerpt ends at (before the export's own event). */
+  bundleHead: CustodyHead | undefined;
+  /** The case's head after the export was recorded: note it, or keep the summary file that holds it. */
   custodyHead: CustodyHead | undefined;
+  /** The key that signed the bundle (SHA-256 of the public key), when signed. */
+  signedBy?: string;
+  summaryPath: string;
 }
 
 /**
@@ -47,8 +57,10 @@ export interface ExportReport {
  * hash skeleton (so the excerpt can be proven part of an unbroken log), and a `SHA256SUMS` that
  * `sha256sum -c` understands on any machine.
  */
-export async function exportBundle(store: CaseStore, args: { itemIds: string[]; out: string; operator: string }): Promise<ExportReport> {
+export async function exportBundle(store: CaseStore, args: { itemIds: string[]; out: string; operator: string; signingKey?: KeyObject }): Promise<ExportReport> {
   const out = resolve(args.out);
+  const inCase = caseContaining(out);
+  if (inCase) throw new VestigeError('E_USAGE', `${args.out} is inside the case at ${inCase}; a bundle is written outside the case`, { file: args.out, hint: 'Export to a folder outside the case.' });
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) {
     throw new VestigeError('E_USAGE', `${args.out} exists and is not empty`, { file: args.out, hint: 'Export into a new or empty folder.' });
   }
@@ -88,7 +100,6 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
     chainLines.push(JSON.stringify({ seq: event.seq, prev: event.prev, hash: event.hash }));
     if (subjects.has(event.subject)) excerpt.push(event);
   }
-  store.appendEvent({ operator: args.operator, action: 'bundle.exported', subject: store.info.id, details: { out, items: [...included.keys()], events: excerpt.length } });
   fs.writeFileSync(join(out, 'custody-excerpt.jsonl'), excerpt.map((e) => JSON.stringify(e)).join('\n') + (excerpt.length ? '\n' : ''));
   fs.writeFileSync(join(out, 'custody-chain.jsonl'), chainLines.join('\n') + (chainLines.length ? '\n' : ''));
   const lastChain = chainLines.length ? (JSON.parse(chainLines[chainLines.length - 1]!) as { seq: number; hash: string }) : undefined;
@@ -105,23 +116,50 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
   fs.writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const sums = await checksumLines(out);
   fs.writeFileSync(join(out, 'SHA256SUMS'), sums.join('\n') + '\n');
-  return {
-    out,
-    items: included.size,
-    bytes,
-    events: excerpt.length,
-    manifestSha256: sha256Hex(fs.readFileSync(join(out, 'manifest.json'))),
-    custodyHead: manifest.custody.head,
-  };
+  const signature = args.signingKey ? signBundle(out, args.signingKey, manifest.custody.head) : undefined;
+  await syncTree(out);
+  const manifestSha256 = sha256Hex(fs.readFileSync(join(out, 'manifest.json')));
+  // Recorded only once the bundle is complete and on disk: a killed export is never logged as exported.
+  store.appendEvent({
+    operator: args.operator,
+    action: 'bundle.exported',
+    subject: store.info.id,
+    details: { out, items: [...included.keys()], events: excerpt.length, manifestSha256, sha256sumsSha256: sha256Hex(fs.readFileSync(join(out, 'SHA256SUMS'))), bundleHead: manifest.custody.head ?? null, signedBy: signature?.keyId ?? null },
+  });
+  const custodyHead = store.custody.head();
+  const summaryPath = writeCaseSummary(store.dir, {
+    kind: 'export',
+    id: `EXP-${manifest.exportedAt.replace(/[-:.TZ]/g, '').slice(0, 14)}`,
+    caseId: store.info.id,
+    operator: args.operator,
+    writtenAt: store.now().toISOString(),
+    custodyHead: custodyHead!,
+    items: [...included.values()].map((i) => ({ id: i.id, sha256: i.sha256, size: i.size })),
+    details: { out, manifestSha256, bundleHead: manifest.custody.head ?? null, signedBy: signature?.keyId ?? null },
+  });
+  return { out, items: included.size, bytes, events: excerpt.length, manifestSha256, bundleHead: manifest.custody.head, custodyHead, ...(signature ? { signedBy: signature.keyId } : {}), summaryPath };
 }
 
-async function fileDigests(path: string): Promise<Digests> {
+/** Flushes every file of the bundle and its folders, so the export event never names a bundle a crash could lose. */
+async function syncTree(root: string): Promise<void> {
+  const dirs = [root];
+  for (let i = 0; i < dirs.length; i++) {
+    for (const name of fs.readdirSync(dirs[i]!)) {
+      const p = join(dirs[i]!, name);
+      if (fs.statSync(p).isDirectory()) dirs.push(p);
+      else await fsyncPath(p);
+    }
+  }
+  for (const d of dirs) await fsyncPath(d);
+}
+
+export async function fileDigests(path: string): Promise<Digests> {
   const hasher = new MultiHasher();
   for await (const chunk of fs.createReadStream(path)) hasher.update(chunk as Buffer);
   return hasher.digest();
 }
 
-async function checksumLines(root: string): Promise<string[]> {
+export async function checksumLines(root: string): Promise<string[]> {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of fs.readdirSync(dir).sort()) {
@@ -136,101 +174,3 @@ async function checksumLines(root: string): Promise<string[]> {
   return lines;
 }
 
-export interface BundleVerifyReport {
-  ok: boolean;
-  caseId: string | undefined;
-  items: number;
-  files: number;
-  events: number;
-  problems: VerifyProblem[];
-}
-
-/** Checks a bundle on any machine: every file against SHA256SUMS and the manifest, and the custody excerpt against the chain. */
-export async function verifyBundle(dirArg: string): Promise<BundleVerifyReport> {
-  const dir = resolve(dirArg);
-  const manifestPath = join(dir, 'manifest.json');
-  if (!fs.existsSync(manifestPath) || !fs.existsSync(join(dir, 'SHA256SUMS'))) {
-    throw new VestigeError('E_BUNDLE_INVALID', `${dirArg} is not a Vestige export bundle (manifest.json and SHA256SUMS expected)`, { file: dirArg, hint: 'Point --bundle at the folder written by `vestige export`.' });
-  }
-  const problems: VerifyProblem[] = [];
-  const listed = new Map<string, string>();
-  for (const line of fs.readFileSync(join(dir, 'SHA256SUMS'), 'utf8').split('\n')) {
-    const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
-    if (m) listed.set(m[2]!, m[1]!);
-  }
-  let files = 0;
-  // Each file is read once: its digests serve both the SHA256SUMS check and the manifest's MD5/SHA-1.
-  const digestsByPath = new Map<string, Digests>();
-  for (const [rel, expected] of listed) {
-    const p = join(dir, rel);
-    if (!p.startsWith(dir + '/')) {
-      problems.push({ kind: 'blob-modified', subject: rel, message: `SHA256SUMS names a path outside the bundle: ${rel}` });
-      continue;
-    }
-    files++;
-    if (!fs.existsSync(p)) problems.push({ kind: 'blob-missing', subject: rel, message: `${rel} is listed in SHA256SUMS but missing` });
-    else {
-      const d = await fileDigests(p);
-      digestsByPath.set(p, d);
-      if (d.sha256 !== expected) problems.push({ kind: 'blob-modified', subject: rel, message: `${rel} does not match its SHA-256 in SHA256SUMS` });
-    }
-  }
-  for (const name of fs.existsSync(join(dir, 'blobs')) ? fs.readdirSync(join(dir, 'blobs')) : []) {
-    if (!listed.has(`blobs/${name}`)) problems.push({ kind: 'blob-modified', subject: `blobs/${name}`, message: `blobs/${name} is in the bundle but not in SHA256SUMS (added later?)` });
-  }
-
-  let manifest: BundleManifest;
-  try {
-    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as BundleManifest;
-  } catch (err) {
-    throw new VestigeError('E_BUNDLE_INVALID', `manifest.json is not valid JSON`, { file: manifestPath, cause: err });
-  }
-  for (const item of manifest.items ?? []) {
-    const p = join(dir, 'blobs', item.sha256);
-    if (!fs.existsSync(p)) {
-      problems.push({ kind: 'blob-missing', subject: item.id, message: `item ${item.id} (${item.name}): blobs/${item.sha256} is missing` });
-      continue;
-    }
-    const d = digestsByPath.get(p) ?? (await fileDigests(p));
-    if (d.sha256 !== item.sha256 || d.md5 !== item.md5 || d.sha1 !== item.sha1 || d.size !== item.size) {
-      problems.push({ kind: 'blob-modified', subject: item.id, message: `item ${item.id} (${item.name}): bytes do not match the recorded MD5/SHA-1/SHA-256` });
-    }
-  }
-
-  const chain = readJsonLines<{ seq: number; prev: string; hash: string }>(join(dir, manifest.custody?.chain ?? 'custody-chain.jsonl'));
-  const excerpt = readJsonLines<CustodyEvent>(join(dir, manifest.custody?.excerpt ?? 'custody-excerpt.jsonl'));
-  // The skeleton must be an unbroken chain from the first event to the recorded head.
-  let prev = GENESIS_PREV;
-  chain.forEach((link, i) => {
-    if (link.seq !== i + 1 || link.prev !== prev) problems.push({ kind: 'custody-inserted', subject: `event ${link.seq}`, message: `the custody chain is broken at event ${link.seq}` });
-    prev = link.hash;
-  });
-  const head = manifest.custody?.head;
-  if (head && (chain.length !== head.seq || chain[chain.length - 1]?.hash !== head.hash)) {
-    problems.push({ kind: 'custody-truncated', subject: `event ${head.seq}`, message: `the custody chain does not end at the head recorded in the manifest (event ${head.seq})` });
-  }
-  const chainHash = new Map(chain.map((l) => [l.seq, l.hash]));
-  for (const event of excerpt) {
-    // An excerpt event must hash to itself and sit in the skeleton at its own position.
-    if (custodyEventHash(event) !== event.hash || chainHash.get(event.seq) !== event.hash) {
-      problems.push({ kind: 'custody-edited', subject: `event ${event.seq}`, message: `custody event ${event.seq} (${event.action} ${event.subject}) does not match the chain` });
-    }
-  }
-  const derivationHashes = new Map(excerpt.filter((e) => e.action === 'derivation.recorded').map((e) => [e.subject, (e.details as { provenanceSha256?: string }).provenanceSha256]));
-  for (const { record, sha256 } of manifest.provenance ?? []) {
-    const actual = sha256Hex(canonicalJson(record));
-    if (actual !== sha256 || (derivationHashes.has(record.id) && derivationHashes.get(record.id) !== actual)) {
-      problems.push({ kind: 'provenance-modified', subject: record.id, message: `provenance record ${record.id} does not match its recorded hash` });
-    }
-  }
-  return { ok: problems.length === 0, caseId: manifest.case?.id, items: manifest.items?.length ?? 0, files, events: excerpt.length, problems };
-}
-
-function readJsonLines<T>(path: string): T[] {
-  if (!fs.existsSync(path)) return [];
-  return fs
-    .readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-}

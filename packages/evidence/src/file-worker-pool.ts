@@ -2,6 +2,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Digests } from './types.ts';
 
+/** A batch of files to SHA-256 only (verify): one message for many small blobs keeps both sides busy. */
+export interface AddressTask {
+  addresses: string[];
+}
+
+export type AddressResult = { sha256: string; size: number; error?: undefined } | { error: { code: string; message: string }; sha256?: undefined };
+
 export interface FileTask {
   /** Path as string, or raw bytes for names that are not valid UTF-8. */
   path: string | Uint8Array;
@@ -30,7 +37,7 @@ const TASKS_PER_WORKER = 4;
  */
 export class FileWorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly queue: Array<{ task: FileTask & { id: number }; pending: Pending }> = [];
+  private readonly queue: Array<{ task: (FileTask | AddressTask) & { id: number }; pending: Pending }> = [];
   private readonly inFlight = new Map<number, Pending>();
   private readonly workerTasks = new Map<Worker, Set<number>>();
   private nextId = 1;
@@ -64,8 +71,17 @@ export class FileWorkerPool {
   }
 
   run(task: FileTask): Promise<FileTaskResult> {
+    return this.submit(task) as Promise<FileTaskResult>;
+  }
+
+  /** SHA-256 of each file of a batch, in order. */
+  async hashAddresses(paths: string[]): Promise<AddressResult[]> {
+    return ((await this.submit({ addresses: paths })) as unknown as { addresses: AddressResult[] }).addresses;
+  }
+
+  private submit(task: FileTask | AddressTask): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ task: { ...task, id: this.nextId++ }, pending: { resolve, reject } });
+      this.queue.push({ task: { ...task, id: this.nextId++ }, pending: { resolve: resolve as Pending['resolve'], reject } });
       // Least-loaded worker first.
       const worker = [...this.workers].sort((a, b) => this.workerTasks.get(a)!.size - this.workerTasks.get(b)!.size)[0];
       if (worker) this.fill(worker);

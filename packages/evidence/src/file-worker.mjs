@@ -62,7 +62,34 @@ function hashFile(task, finish) {
   }
 }
 
+/** SHA-256 only, of many files in one task: verify checks each blob against its address (its SHA-256). */
+function hashAddresses(paths) {
+  return paths.map((path) => {
+    let fd;
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      const sha256 = createHash('sha256');
+      let size = 0;
+      for (;;) {
+        const n = fs.readSync(fd, buffer, 0, CHUNK, null);
+        if (n === 0) break;
+        sha256.update(n === CHUNK ? buffer : buffer.subarray(0, n));
+        size += n;
+      }
+      return { sha256: sha256.digest('hex'), size };
+    } catch (err) {
+      return { error: { code: err.code === 'ENOENT' ? 'E_BLOB_MISSING' : 'E_BLOB_CORRUPT', message: `${err.code ?? ''} ${err.message}`.trim() } };
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  });
+}
+
 parentPort.on('message', (task) => {
+  if (task.addresses) {
+    parentPort.postMessage({ id: task.id, addresses: hashAddresses(task.addresses) });
+    return;
+  }
   hashFile(task, (result) => {
     if (result.error && task.tmpPath) {
       try { fs.rmSync(task.tmpPath, { force: true }); } catch { /* the caller cleans tmp/ on next open */ }

@@ -92,7 +92,7 @@ describe('ingest', () => {
     write('good.txt', 'good');
     fs.symlinkSync('self-loop', join(dir, 'self-loop'));
     const report = await ingest(store, [join(dir, 'self-loop'), join(dir, 'nope'), join(dir, 'src')], { operator: 'PC 1234' });
-    expect(report.rejected.map((r) => r.code).sort()).toEqual(['E_INPUT_MISSING', 'E_SYMLINK_LOOP']);
+    expect(report.rejected.map((r) => r.code).sort()).toEqual(['E_INPUT_NOT_FOUND', 'E_SYMLINK_LOOP']);
     expect(report.itemsAdded).toBe(1);
   });
 

@@ -3,7 +3,8 @@ import { basename, isAbsolute, relative, resolve as resolvePath, sep } from 'nod
 import type { CaseStore } from './case-store.ts';
 import { decodePathBytes, type PendingBlob } from './blob-store.ts';
 import { FileWorkerPool } from './file-worker-pool.ts';
-import { isVestigeError } from './errors.ts';
+import { writeCaseSummary } from './case-summaries.ts';
+import { VestigeError, isVestigeError } from './errors.ts';
 import { sniffMediaType } from './media-type.ts';
 import type { Digests } from './types.ts';
 
@@ -17,7 +18,10 @@ export interface MetadataExtractor {
 export interface IngestProgress {
   phase: 'scanning' | 'storing' | 'done';
   filesTotal: number;
+  /** Files read, hashed and copied (not yet recorded). */
   filesDone: number;
+  /** Files whose rows and custody events are committed. */
+  filesRecorded: number;
   bytesTotal: number;
   bytesDone: number;
   current?: string;
@@ -53,6 +57,8 @@ export interface IngestReport {
   files: IngestedFile[];
   elapsedMs: number;
   custodyHead: { seq: number; hash: string } | undefined;
+  /** The summary file this ingest left in the case (`summaries/`): a second anchor of the custody head. */
+  summaryPath?: string;
 }
 
 export interface IngestOptions {
@@ -85,6 +91,7 @@ const SEP = Buffer.from(sep);
  */
 export async function ingest(store: CaseStore, inputs: string[], options: IngestOptions): Promise<IngestReport> {
   const started = Date.now();
+  refuseCaseOverlap(store, inputs);
   const lock = store.lock('ingest');
   const pool = new FileWorkerPool(options.workers);
   store.blobs.usePool(pool);
@@ -125,7 +132,7 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
       }
     }
     const bytesTotal = files.reduce((n, f) => n + f.size, 0);
-    const progress: IngestProgress = { phase: 'storing', filesTotal: files.length, filesDone: 0, bytesTotal, bytesDone: 0 };
+    const progress: IngestProgress = { phase: 'storing', filesTotal: files.length, filesDone: 0, filesRecorded: 0, bytesTotal, bytesDone: 0 };
     options.onProgress?.({ ...progress });
 
     // Files are hashed in parallel but recorded in walk order, so item ids are the same for the same tree.
@@ -147,6 +154,8 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
         store.transaction(() => {
           for (const { entry, outcome } of batch) recordOutcome(store, ingestId, entry, outcome, options.operator, report);
         });
+        progress.filesRecorded += batch.length;
+        options.onProgress?.({ ...progress });
       });
       return flushing;
     };
@@ -196,6 +205,18 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
       symlinks: report.symlinks.length,
     });
     report.custodyHead = store.custody.head();
+    // The second anchor: outside the database, naming the head this ingest reached and what it stored.
+    const summaryItems = new Map(report.files.map((f) => [f.itemId, { id: f.itemId, sha256: f.sha256, size: f.size }]));
+    report.summaryPath = writeCaseSummary(store.dir, {
+      kind: 'ingest',
+      id: ingestId,
+      caseId: store.info.id,
+      operator: options.operator,
+      writtenAt: store.now().toISOString(),
+      custodyHead: report.custodyHead!,
+      items: [...summaryItems.values()],
+      details: { roots, filesSeen: report.filesSeen, itemsAdded: report.itemsAdded, duplicates: report.duplicates, rejected: report.rejected.length },
+    });
     options.onProgress?.({ ...progress, phase: 'done' });
     return report;
   } finally {
@@ -249,8 +270,10 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
         metadata = { ...metadata, [extractor.id]: await extractor.extract(readablePath, mediaType) };
       } catch (err) {
         const code = isVestigeError(err) ? err.code : 'E_INPUT_CORRUPT';
-        metadata = { ...metadata, [extractor.id]: { error: { code, message: (err as Error).message } } };
-        warnings.push({ path: entry.display, code, message: `stored, but its ${extractor.id} metadata could not be read: ${(err as Error).message}`, hint: 'The file may be damaged or mislabelled; it is preserved as found.' });
+        // Extractors read the stored copy (a temp or blob path); messages name the file the officer gave.
+        const message = String((err as Error).message).split(readablePath).join(entry.display);
+        metadata = { ...metadata, [extractor.id]: { error: { code, message } } };
+        warnings.push({ path: entry.display, code, message: `stored, but its ${extractor.id} metadata could not be read: ${message}`, hint: 'The file may be damaged or mislabelled; it is preserved as found.' });
       }
     }
   }
@@ -290,6 +313,32 @@ function recordOutcome(store: CaseStore, ingestId: string, entry: FileEntry, out
   report.files.push({ path: entry.display, itemId: item.id, sha256: item.sha256, size: item.size, status });
 }
 
+/**
+ * Ingesting a folder that holds the case (or the case's own folders) would copy the case into itself,
+ * growing with every blob it writes: refused before anything is recorded.
+ */
+function refuseCaseOverlap(store: CaseStore, inputs: string[]): void {
+  const caseDir = realOrResolved(store.dir);
+  for (const input of inputs) {
+    const root = realOrResolved(input);
+    const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
+    if (inside(caseDir, root) || inside(root, caseDir)) {
+      throw new VestigeError('E_USAGE', `${input} ${inside(caseDir, root) ? 'contains the case itself' : 'is inside the case'} (${store.dir}); a case cannot ingest itself`, {
+        file: input,
+        hint: 'Name the exhibit folder itself, or keep the case outside the folder being ingested.',
+      });
+    }
+  }
+}
+
+function realOrResolved(path: string): string {
+  try {
+    return fs.realpathSync(path);
+  } catch {
+    return resolvePath(path);
+  }
+}
+
 function problemFromErrno(path: string, err: NodeJS.ErrnoException): IngestProblem {
   switch (err.code) {
     case 'ENOENT':
@@ -318,7 +367,9 @@ function* walk(root: string): Generator<WalkEvent> {
   try {
     stat = fs.statSync(root);
   } catch (err) {
-    yield { kind: 'problem', problem: problemFromErrno(root, err as NodeJS.ErrnoException) };
+    const problem = problemFromErrno(root, err as NodeJS.ErrnoException);
+    // A path named on the command line that is not there was never found; E_INPUT_MISSING is a file that vanished.
+    yield { kind: 'problem', problem: problem.code === 'E_INPUT_MISSING' ? { ...problem, code: 'E_INPUT_NOT_FOUND' } : problem };
     return;
   }
   if (stat.isFile()) {

@@ -1,5 +1,9 @@
-/** The case database schema. Bump `CASE_SCHEMA_VERSION` and add a migration when this changes. */
-export const CASE_SCHEMA_VERSION = 1;
+/**
+ * The case database schema. Bump `CASE_SCHEMA_VERSION` and add a migration when this changes.
+ * 2: every row of the bound tables is bound to the custody event that wrote it (`bound-tables.ts`);
+ * the tables are unchanged from 1, so `migrateCase` only records bindings for the existing rows.
+ */
+export const CASE_SCHEMA_VERSION = 2;
 
 export const CASE_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -11,6 +11,8 @@ export type ItemKind = 'original' | 'derived';
 export interface Item {
   /** Stable id within the case, e.g. `I-000042`. */
   readonly id: string;
+  /** Order of addition (the number in the id). */
+  readonly seq: number;
   readonly kind: ItemKind;
   readonly sha256: string;
   readonly md5: string;
@@ -27,7 +29,11 @@ export interface Item {
 }
 
 export interface Source {
+  /** Row id of this source in the case (always set by `CaseStore.sources`). */
+  readonly id?: number;
   readonly itemId: string;
+  /** The path's raw bytes in hex when it is not valid UTF-8 (`path` then shows them escaped); else null. */
+  readonly pathBytesHex?: string | null;
   readonly path: string;
   readonly size: number;
   readonly mtime: string;

@@ -51,6 +51,14 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
     const msg = (err as Error).message;
+    if (/chunk\/cache limits/i.test(msg)) {
+      // A valid PNG whose metadata chunks (an ICC profile, compressed text) exceed libspng's limits: a limit of ours, not damage.
+      throw new VestigeError('E_INPUT_UNSUPPORTED', `${file ?? 'the image'} has PNG metadata chunks larger than the decoder accepts (libspng chunk limits); images with such chunks are not supported`, {
+        file,
+        hint: 'Strip the oversized ICC profile or text chunks from a copy with a documented tool (e.g. pngcrush -rem allb) and ingest that copy beside the original.',
+        cause: err,
+      });
+    }
     if (/unsupported image format/i.test(msg) && !looksLikeSupportedImage(input)) {
       throw new VestigeError('E_INPUT_UNSUPPORTED', `${file ?? 'the input'} is not an image format Vestige can enhance (${SUPPORTED_FORMATS.join(', ')})`, { file, hint: 'Convert it with a documented tool first, or check that this is the right file.', cause: err });
     }

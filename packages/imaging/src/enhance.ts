@@ -103,6 +103,7 @@ export async function enhanceItems(store: CaseStore, itemIds: readonly string[],
   const result = await runRecipe(
     inputs.map((i) => i.raster),
     recipe,
+    options.pixelLimit ? { pixelLimit: options.pixelLimit } : {},
   );
   const limits = evidenceLimits(inputs[0]!, recipe, result.enhanced);
   const recipeJson = recipeToJson(recipe);
@@ -187,7 +188,7 @@ export async function validateItem(store: CaseStore, itemId: string, options: { 
     provenance.inputs.map((i) => i.itemId ?? store.itemsBySha256(i.sha256)[0]?.id ?? i.sha256),
     options.pixelLimit,
   );
-  const result = await runRecipe(inputs.map((i) => i.raster), recipe);
+  const result = await runRecipe(inputs.map((i) => i.raster), recipe, options.pixelLimit ? { pixelLimit: options.pixelLimit } : {});
   const rasters = [result.enhanced, ...(result.annotated ? [result.annotated] : [])];
   const outputs = [];
   for (const [k, recorded] of provenance.outputs.entries()) {

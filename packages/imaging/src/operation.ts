@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { VestigeError } from '@vestige/evidence';
+import { DEFAULT_PIXEL_LIMIT } from './codec.ts';
 import type { Raster } from './raster.ts';
 
 /** What an operation may use besides its main image. Nothing here reads a clock or a random source. */
@@ -7,6 +9,21 @@ export interface OperationContext {
   readonly inputs: readonly Raster[];
   /** Facts computed while applying (gains found, shifts measured) for the report; call as often as needed. */
   note(text: string): void;
+  /** The most pixels an image may have: inputs are held to it when decoded, outputs before they are allocated. */
+  readonly pixelLimit?: number;
+}
+
+/**
+ * Refuses an output size over the pixel limit before anything is allocated: a recipe that asks for a
+ * gigapixel enlargement fails fast with what to change, as an oversized input does.
+ */
+export function checkOutputSize(ctx: OperationContext, width: number, height: number, what: string): void {
+  const limit = ctx.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
+  if (width * height <= limit) return;
+  throw new VestigeError('E_PARAM_INVALID', `${what} would make a ${width}×${height} image = ${(width * height).toLocaleString('en-GB')} pixels, over the pixel limit of ${limit.toLocaleString('en-GB')}`, {
+    hint: 'Ask for a smaller output (scale, size or pixels per mm), or raise the limit with --pixel-limit if the machine has the memory.',
+    details: { width, height, pixelLimit: limit },
+  });
 }
 
 /**

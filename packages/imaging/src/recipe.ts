@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { VestigeError } from '@vestige/evidence';
 import type { ImageOperation, OperationContext } from './operation.ts';
 import type { Raster } from './raster.ts';
+import { DEFAULT_PIXEL_LIMIT } from './codec.ts';
 import { getOperation, listOperations } from './registry.ts';
 
 const stepSchema = z.strictObject({
@@ -108,7 +109,7 @@ export function loadRecipeFile(path: string): Recipe {
   try {
     text = fs.readFileSync(path, 'utf8');
   } catch (err) {
-    throw new VestigeError('E_INPUT_MISSING', `cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: path, cause: err });
+    throw new VestigeError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE', `cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: path, cause: err });
   }
   let json: unknown;
   try {
@@ -140,6 +141,8 @@ export interface RecipeResult {
 export interface RunOptions {
   /** Called after every step with the image it produced (reports take thumbnails here). */
   onStep?: (index: number, image: Raster) => void | Promise<void>;
+  /** Pixel limit for every step's output (default: the decoder's, DEFAULT_PIXEL_LIMIT). */
+  pixelLimit?: number;
 }
 
 /** Runs the steps in order. Pure: the same inputs and recipe give the same pixels. */
@@ -154,7 +157,7 @@ export async function runRecipe(inputs: readonly Raster[], recipe: Recipe, optio
   for (const [i, step] of recipe.steps.entries()) {
     if (step.op.annotation && !enhanced) enhanced = image;
     const notes: string[] = [];
-    const ctx: OperationContext = { inputs, note: (t) => notes.push(t) };
+    const ctx: OperationContext = { inputs, note: (t) => notes.push(t), pixelLimit: options.pixelLimit ?? DEFAULT_PIXEL_LIMIT };
     try {
       image = await step.op.apply(image, step.params, ctx);
     } catch (err) {

@@ -19,13 +19,18 @@ describe('LocalQueue', () => {
   it('runs jobs with bounded concurrency and returns results', async () => {
     let active = 0;
     let peak = 0;
+    // The first jobs wait until two run at once (never on a timer), so the test means the same under load.
+    let bothRunning!: () => void;
+    const twoActive = new Promise<void>((resolve) => (bothRunning = resolve));
     const tracked = defineJobType({
       id: 'test.tracked',
       schema: z.object({ n: z.number() }),
       async run({ n }) {
         active++;
         peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 20));
+        if (active === 2) bothRunning();
+        if (n <= 2) await twoActive;
+        await Promise.resolve();
         active--;
         return n + 1;
       },
@@ -76,22 +81,22 @@ describe('LocalQueue', () => {
   });
 
   it('cancels waiting and running jobs through their abort signal', async () => {
+    let started!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (started = resolve));
     const slow = defineJobType({
       id: 'test.slow',
       schema: z.object({}),
       run: (_p, ctx) =>
-        new Promise((resolve, reject) => {
-          const t = setTimeout(() => resolve('finished'), 10_000);
-          ctx.signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            reject(ctx.signal.reason);
-          });
+        new Promise((_resolve, reject) => {
+          started();
+          // Runs until cancelled: the test waits on the job starting, never on a clock.
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
         }),
     });
     const queue = new LocalQueue(new JobRegistry().register(slow), { concurrency: 1 });
     const running = await queue.enqueue('test.slow', {});
     const waiting = await queue.enqueue('test.slow', {});
-    await new Promise((r) => setTimeout(r, 20));
+    await firstStarted;
     await queue.cancel(waiting);
     await queue.cancel(running);
     await expect(queue.waitFor(running)).rejects.toMatchObject({ code: 'E_CANCELLED' });

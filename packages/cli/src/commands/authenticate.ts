@@ -2,6 +2,7 @@ import { authenticateItem } from '@vestige/imaging';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { pixelLimitOf, resolveItemId } from './enhance.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'authenticate',
@@ -37,7 +38,7 @@ and cannot show: none of them alone proves an image authentic or manipulated.
         if (findings.quantisation) out.stdout(`  JPEG tables: quality ≈ ${findings.quantisation.estimatedQuality} — ${findings.quantisation.family}`);
         if (findings.ela) out.stdout(`  ELA (q${findings.ela.quality}): mean error ${findings.ela.meanError.toFixed(2)}, p99 ${findings.ela.p99Error.toFixed(1)} → ${findings.ela.itemId}`);
         out.stdout(`  noise residual: median ${findings.noise.medianSigma.toFixed(2)}, p95/median ${findings.noise.spread.toFixed(2)} → ${findings.noise.itemId}`);
-        for (const h of heatMaps) out.stdout(`  heat map ${h.id}  ${h.name}`);
+        for (const h of heatMaps) out.stdout(`  heat map ${h.id}  ${shown(h.name)}`);
       }
       return ExitCode.ok;
     });

@@ -1,6 +1,7 @@
 import { CaseStore } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, openCase, operatorOption, requireOperator } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 const init: CliCommand = {
   name: 'case init',
@@ -27,7 +28,7 @@ store and the custody log, whose first event records who created the case and wh
     try {
       const head = store.custody.head();
       if (out.json) out.stdout(JSON.stringify({ case: store.info, dir: store.dir, custodyHead: head }));
-      else out.stdout(`Created case "${store.info.name}" (${store.info.id}) in ${store.dir}\nCustody log started: event ${head?.seq} ${head?.hash}`);
+      else out.stdout(`Created case "${shown(store.info.name)}" (${store.info.id}) in ${shown(store.dir)}\nCustody log started: event ${head?.seq} ${head?.hash}`);
       return ExitCode.ok;
     } finally {
       store.close();
@@ -57,8 +58,8 @@ const info: CliCommand = {
       else
         out.stdout(
           [
-            `Case       ${summary.case.name} (${summary.case.id})`,
-            `Reference  ${summary.case.reference || '—'}`,
+            `Case       ${shown(summary.case.name)} (${summary.case.id})`,
+            `Reference  ${shown(summary.case.reference || '—')}`,
             `Created    ${summary.case.createdAt}`,
             `Items      ${summary.items} (${summary.originals} original, ${summary.derived} derived), ${summary.bytes} bytes`,
             `Custody    ${summary.custodyHead ? `${summary.custodyHead.seq} events, head ${summary.custodyHead.hash}` : 'empty'}`,

@@ -2,6 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { exportClip } from '@vestige/video';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'clip',
@@ -34,7 +35,7 @@ recorded a clock correction for the item — the corrected recorder time. H.264 
     if (format !== 'h264' && format !== 'ffv1') throw new VestigeError('E_USAGE', `--format is h264 or ffv1, not '${String(format)}'.`);
     return withCase(values, {}, async (store) => {
       const report = await exportClip(store, itemId, selection, { operator, format, burnIn: !values['no-burn-in'] });
-      out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${report.name}  ${report.frames} frames  sha256 ${report.sha256}  (provenance ${report.provenanceId})`);
+      out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${shown(report.name)}  ${report.frames} frames  sha256 ${report.sha256}  (provenance ${report.provenanceId})`);
       return ExitCode.ok;
     });
   },

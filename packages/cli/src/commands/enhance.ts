@@ -2,6 +2,7 @@ import { VestigeError, type CaseStore } from '@vestige/evidence';
 import { enhanceItems, listOperations, loadRecipeFile } from '@vestige/imaging';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 export function pixelLimitOf(values: ParsedValues): number | undefined {
   const v = values['pixel-limit'];
@@ -62,7 +63,7 @@ Nothing in the case changes when the recipe, an item or an image is bad (typed e
       } else {
         out.stdout(`Enhanced ${ids.join(', ')} with recipe "${recipe.name}" (${recipe.steps.length} steps) → provenance ${result.provenance.id}`);
         result.steps.forEach((s, i) => out.stdout(`  ${String(i + 1).padStart(2)}. ${s.operation} v${s.version}${s.notes.length ? ` — ${s.notes.join('; ')}` : ''}`));
-        for (const item of result.items) out.stdout(`  result ${item.id}  ${item.name}  sha256 ${item.sha256}`);
+        for (const item of result.items) out.stdout(`  result ${item.id}  ${shown(item.name)}  sha256 ${item.sha256}`);
         for (const l of result.limits) out.stdout(`  limit: ${l}`);
         out.stdout(`Report: vestige report --case ${store.dir} --item ${result.items[0]!.id} --out report.html`);
       }

@@ -2,6 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { extractFrames, formatClock } from '@vestige/video';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 /** Turns the command-line selector options into one selector id and its parameters. */
 export function selectionFromOptions(values: ParsedValues): { selector: string; params: Record<string, unknown> } {
@@ -111,12 +112,12 @@ Exit code 2 when the video is damaged: the frames before the damage are kept and
       if (out.interactive && lastShown > 0) process.stderr.write('\n');
       if (out.json) out.stdout(JSON.stringify(report));
       else {
-        out.stdout(`${report.frames.length} frame(s) of ${report.source.itemId} (${report.source.name}) by '${report.selector.id}'; ${report.decodedFrames} frames decoded; provenance ${report.provenanceId ?? '—'}`);
+        out.stdout(`${report.frames.length} frame(s) of ${report.source.itemId} (${shown(report.source.name)}) by '${report.selector.id}'; ${report.decodedFrames} frames decoded; provenance ${report.provenanceId ?? '—'}`);
         out.stdout(`  ${report.selector.description}`);
         for (const note of report.notes) out.stdout(`  note: ${note}`);
         for (const f of report.frames) {
           const t = f.seconds === null ? '—' : formatClock(f.seconds);
-          out.stdout(`  ${f.itemId}  frame ${String(f.index).padStart(6)}  pts ${String(f.pts ?? '—').padStart(9)}  ${t}  (${f.time ?? '—'} s)  ${f.pictType}${f.key ? 'K' : ' '}  ${f.sha256.slice(0, 16)}…  ${f.name}`);
+          out.stdout(`  ${f.itemId}  frame ${String(f.index).padStart(6)}  pts ${String(f.pts ?? '—').padStart(9)}  ${t}  (${f.time ?? '—'} s)  ${f.pictType}${f.key ? 'K' : ' '}  ${f.sha256.slice(0, 16)}…  ${shown(f.name)}`);
         }
       }
       for (const w of report.warnings) out.stderr(`WARNING: ${w}`);

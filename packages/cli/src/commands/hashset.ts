@@ -5,6 +5,7 @@ import { categorisedEntries, detectHashSetFormat, exportCaseForReview, hashSetFo
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 const exportCommand: CliCommand = {
   name: 'hashset export',
@@ -42,7 +43,7 @@ entry count and the file's SHA-256) is recorded as a custody event.`,
       const sha256 = await fileSha256(outPath);
       store.appendEvent({ operator, action: 'hashset.exported', subject: `hashset:${basename(outPath)}`, details: { path: outPath, format: format.id, entries: entries.length, sha256 } });
       if (out.json) out.stdout(JSON.stringify({ path: outPath, format: format.id, entries: entries.length, sha256 }));
-      else out.stdout(`${entries.length} entries written to ${outPath} (${format.title}); sha256 ${sha256}`);
+      else out.stdout(`${entries.length} entries written to ${shown(outPath)} (${format.title}); sha256 ${sha256}`);
       return ExitCode.ok;
     });
   },
@@ -73,7 +74,7 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
         else counts.fieldsDropped++;
         fatal ||= r.fatal === true;
         if (problems.length < 1000) problems.push(r.error.toJSON());
-        if (!out.json) out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${r.error.message}`);
+        if (!out.json) out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${shown(r.error.message)}`);
         continue;
       }
       counts.entries++;
@@ -84,7 +85,7 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
     const role = format.role ?? 'known-bad';
     if (out.json) out.stdout(JSON.stringify({ file, format: format.id, role, ...counts, fatal, problems }));
     else {
-      out.stdout(`${file}: ${format.title}${role === 'known-good' ? ' — a known-good set: hits filter items out, they are not matches' : ''}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ, ${counts.vpdq} vPDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`);
+      out.stdout(`${shown(file)}: ${format.title}${role === 'known-good' ? ' — a known-good set: hits filter items out, they are not matches' : ''}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ, ${counts.vpdq} vPDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`);
       if (counts.onlyForeignHashes) out.stdout(`${counts.onlyForeignHashes} entries can only be matched by hashes Vestige does not compute (PhotoDNA or others); they are kept and written back out unchanged`);
     }
     return counts.rejected || counts.fieldsDropped ? ExitCode.partial : ExitCode.ok;
@@ -118,7 +119,7 @@ writes CAID's UK profile. Malformed entries are reported and skipped (exit 2).`,
           yield r.entry;
         } else {
           problems++;
-          out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${r.error.message}`);
+          out.stderr(`${r.outcome === 'rejected' ? 'rejected' : 'warning '} ${shown(r.error.message)}`);
         }
       }
     }

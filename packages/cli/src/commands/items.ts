@@ -1,5 +1,6 @@
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 const list: CliCommand = {
   name: 'items',
@@ -11,7 +12,7 @@ const list: CliCommand = {
       const kind = values.kind === 'original' || values.kind === 'derived' ? values.kind : undefined;
       const items = store.items(kind ? { kind } : {});
       if (out.json) out.stdout(JSON.stringify(items));
-      else for (const i of items) out.stdout(`${i.id}  ${i.kind.padEnd(8)}  ${i.sha256}  ${String(i.size).padStart(12)}  ${i.mediaType.padEnd(20)}  ${i.name}`);
+      else for (const i of items) out.stdout(`${i.id}  ${i.kind.padEnd(8)}  ${i.sha256}  ${String(i.size).padStart(12)}  ${i.mediaType.padEnd(20)}  ${shown(i.name)}`);
       return ExitCode.ok;
     });
   },

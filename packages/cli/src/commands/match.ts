@@ -2,6 +2,7 @@ import { matchCase, hashSetFormat } from '@vestige/hashing';
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'match',
@@ -49,11 +50,11 @@ mark items as known files (hashing.known-good) that are filtered out of review a
         onProgress: (n) => out.interactive && process.stderr.write(`\rmatch: ${n} entries read   `),
       });
       if (out.interactive) process.stderr.write('\n');
-      for (const i of report.issues) out.stderr(`set problem: ${i.code} ${i.message}`);
+      for (const i of report.issues) out.stderr(`set problem: ${i.code} ${shown(i.message)}`);
       if (report.entriesRejected + report.fieldsDropped > report.issues.length) out.stderr(`… ${report.entriesRejected + report.fieldsDropped - report.issues.length} more set problems not shown`);
       if (out.json) out.stdout(JSON.stringify(report));
       else {
-        out.stdout(`Set ${report.set.name} (${report.set.format}, version ${report.set.version}): ${report.entriesRead} entries read, ${report.entriesRejected} rejected${report.fatal ? ' — reading stopped early' : ''}`);
+        out.stdout(`Set ${shown(report.set.name)} (${report.set.format}, version ${report.set.version}): ${report.entriesRead} entries read, ${report.entriesRejected} rejected${report.fatal ? ' — reading stopped early' : ''}`);
         out.stdout(`Case: ${report.itemsChecked} items, ${report.itemsWithPdq} usable PDQ hashes (images and video segments, quality ≥ ${minQuality}); radius ${report.pdqRadius}`);
         if (report.entriesOnlyForeignHashes) out.stdout(`${report.entriesOnlyForeignHashes} set entries can only be matched by hashes Vestige does not compute (PhotoDNA or others)`);
         if (report.role === 'known-good') {
@@ -64,7 +65,7 @@ mark items as known files (hashing.known-good) that are filtered out of review a
           for (const x of m.matches) {
             const how = x.kind === 'pdq' ? `PDQ distance ${x.distance}` : `${x.kind.toUpperCase()} exact`;
             const what = [x.entry.mediaId && `media ${x.entry.mediaId}`, x.entry.vicsCategory !== undefined && `VICS category ${x.entry.vicsCategory}`, x.entry.ukCategory && `UK ${x.entry.ukCategory}`, x.entry.series && `series ${x.entry.series}`].filter(Boolean).join(', ');
-            out.stdout(`  ${m.itemId}  ${m.itemName}  ← ${how}${what ? ` (${what})` : ''}`);
+            out.stdout(`  ${m.itemId}  ${shown(m.itemName)}  ← ${how}${what ? ` (${what})` : ''}`);
           }
         }
       }

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { VestigeError, isVestigeError } from '@vestige/evidence';
 import { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashCaseImages, hashCaseVideos, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers, type VideoHash } from '@vestige/hashing';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { ProgressBar } from '../progress.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'phash',
@@ -34,7 +36,7 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
         const report = await hashCaseImages(store, { operator, force: values.force === true, onProgress: (d, t) => bar.update(d, t) });
         bar.finish();
         const videos = await hashCaseVideos(store, { operator, force: values.force === true });
-        for (const f of [...report.failed, ...videos.failed]) out.stderr(`skipped ${f.itemId} ${f.name}: ${f.code} ${f.message}`);
+        for (const f of [...report.failed, ...videos.failed]) out.stderr(`skipped ${f.itemId} ${shown(f.name)}: ${f.code} ${shown(f.message)}`);
         if (out.json) out.stdout(JSON.stringify({ ...report, videos }));
         else {
           out.stdout(`${report.images} images: ${report.hashed} hashed, ${report.alreadyHashed} already hashed, ${report.failed.length} could not be decoded`);
@@ -51,13 +53,13 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
       if (positionals.length > 2) throw new VestigeError('E_USAGE', '--video takes one file, or two to compare');
       const fps = values.fps === undefined ? 1 : Number(values.fps);
       const hashes: VideoHash[] = [];
-      for (const f of positionals) hashes.push(await hashVideo(resolve(f), { fps, label: f }));
+      for (const f of positionals) hashes.push(await hashVideo(existingFile(f), { fps, label: f }));
       const comparison = hashes.length === 2 ? matchVideos(hashes[0]!, hashes[1]!) : undefined;
       if (out.json) out.stdout(JSON.stringify({ videos: positionals.map((file, i) => ({ file, ...hashes[i]! })), ...(comparison ? { comparison } : {}) }));
       else {
         positionals.forEach((file, i) => {
           const h = hashes[i]!;
-          out.stdout(`${file}: ${h.sampledFrames} frames sampled at ${h.fps}/s → ${h.segments.length} segments`);
+          out.stdout(`${shown(file)}: ${h.sampledFrames} frames sampled at ${h.fps}/s → ${h.segments.length} segments`);
           for (const s of h.segments) out.stdout(`  ${s.hex}  ${String(s.quality).padStart(3)}  ${s.start.toFixed(2)}–${s.end.toFixed(2)} s (${s.frames} frames)`);
         });
         if (comparison) {
@@ -75,29 +77,29 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
     let failed = 0;
     for (const file of positionals) {
       try {
-        const pixels = await decodeImage(resolve(file), file);
+        const pixels = await decodeImage(existingFile(file), file);
         const row: Record<string, unknown> = { file, width: pixels.width, height: pixels.height };
         for (const a of algorithms) {
           if (a === 'pdq') {
             const r = pdqHash(pixels, { referencePreResize: values['full-resolution'] !== true });
             row.pdq = { hex: bytesToHex(r.hash), quality: r.quality };
-            if (!out.json) out.stdout(`${bytesToHex(r.hash)}  ${String(r.quality).padStart(3)}  pdq    ${file}`);
+            if (!out.json) out.stdout(`${bytesToHex(r.hash)}  ${String(r.quality).padStart(3)}  pdq    ${shown(file)}`);
             if (values.dihedral) {
               const d = pdqDihedralHashes(pixels, { referencePreResize: values['full-resolution'] !== true });
               row.pdqDihedral = Object.fromEntries(PDQ_DIHEDRAL_ORDER.map((n) => [n, bytesToHex(d[n])]));
-              if (!out.json) for (const n of PDQ_DIHEDRAL_ORDER.slice(1)) out.stdout(`${bytesToHex(d[n])}  ${String(d.quality).padStart(3)}  pdq:${n.padEnd(10)} ${file}`);
+              if (!out.json) for (const n of PDQ_DIHEDRAL_ORDER.slice(1)) out.stdout(`${bytesToHex(d[n])}  ${String(d.quality).padStart(3)}  pdq:${n.padEnd(10)} ${shown(file)}`);
             }
           } else {
             const h = perceptualHashers.get(a)!.hash(pixels);
             row[a] = { hex: bytesToHex(h.bits) };
-            if (!out.json) out.stdout(`${bytesToHex(h.bits)}    -  ${a.padEnd(6)} ${file}`);
+            if (!out.json) out.stdout(`${bytesToHex(h.bits)}    -  ${a.padEnd(6)} ${shown(file)}`);
           }
         }
         results.push(row);
       } catch (err) {
         if (!isVestigeError(err)) throw err;
         failed++;
-        out.stderr(`skipped ${file}: ${err.code} ${err.message}`);
+        out.stderr(`skipped ${shown(file)}: ${err.code} ${shown(err.message)}`);
         results.push({ file, error: err.toJSON() });
       }
     }
@@ -105,3 +107,10 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
     return failed === positionals.length ? ExitCode.failed : failed ? ExitCode.partial : ExitCode.ok;
   },
 };
+
+/** A path named on the command line that is not there is "not found", never "cannot be decoded". */
+function existingFile(file: string): string {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new VestigeError('E_INPUT_NOT_FOUND', `${file} does not exist`, { file, hint: 'Check the path.' });
+  return path;
+}

@@ -2,6 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { buildScene, manifestSha256, type SceneManifest } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 const UNITS = ['m', 'cm', 'mm', 'ft', 'in', 'unknown'] as const;
 
@@ -85,10 +86,10 @@ The inputs and every output file are stored in the case by SHA-256, the build is
       const seconds = (Date.now() - started) / 1000;
       out.stdout(`scene ${m.id} built in ${seconds.toFixed(1)} s; provenance ${result.provenanceId}`);
       out.stdout(`  manifest SHA-256 ${manifestSha256(m)} (note it: the viewer's sign-in page shows it, and the viewer trusts the server for nothing else)`);
-      for (const input of m.inputs) out.stdout(`  input  ${input.sha256.slice(0, 16)}…  ${input.format.padEnd(6)} ${input.name}${input.points !== undefined ? `  ${input.points} points` : ''}`);
+      for (const input of m.inputs) out.stdout(`  input  ${input.sha256.slice(0, 16)}…  ${input.format.padEnd(6)} ${shown(input.name)}${input.points !== undefined ? `  ${input.points} points` : ''}`);
       for (const layer of m.layers) {
         if (layer.type === 'pointcloud') out.stdout(`  layer  points      ${layer.points} points, ${layer.attributes.join('+')}, octree ${layer.files.octree.sha256.slice(0, 16)}…`);
-        else if (layer.type === 'mesh') out.stdout(`  layer  mesh        ${layer.name}: ${layer.vertices} vertices, ${layer.triangles} triangles`);
+        else if (layer.type === 'mesh') out.stdout(`  layer  mesh        ${shown(layer.name)}: ${layer.vertices} vertices, ${layer.triangles} triangles`);
         else if (layer.type === 'viewpoints') out.stdout(`  layer  viewpoints  ${layer.viewpoints.length} cameras`);
         else if (layer.type === 'photos') out.stdout(`  layer  photos      ${layer.photos.length} scanner photos (${[...new Set(layer.photos.map((p) => p.projection.kind))].join(', ')})`);
       }

@@ -2,6 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { detectSceneFormat, listSceneRecords, loadScene, manifestSha256, sceneFormatById } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'scene info',
@@ -26,11 +27,11 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
         const m = loadScene(store, positionals[0]!);
         if (out.json) out.stdout(JSON.stringify(m));
         else {
-          out.stdout(`${m.id}  "${m.name}"  built ${m.createdAt}  units ${m.units}  provenance ${m.provenanceId ?? '—'}`);
+          out.stdout(`${m.id}  "${shown(m.name)}"  built ${m.createdAt}  units ${m.units}  provenance ${m.provenanceId ?? '—'}`);
           out.stdout(`  manifest SHA-256 ${manifestSha256(m)} (the viewer's sign-in page shows the same)`);
           out.stdout(`  origin ${m.origin.offset.join(', ')}${m.crs ? `  crs ${m.crs.epsg ?? m.crs.name ?? 'WKT'}` : ''}`);
           for (const a of m.adjustments) out.stdout(`  ${a.kind === 'scale' ? `scaled ×${a.factor.toPrecision(7)} (${a.measured.toPrecision(6)} → ${a.known})` : `levelled (${a.method}, ${a.inliers ?? 0} points, rms ${a.rms?.toPrecision(3) ?? '—'})`}  ${a.provenanceId ?? ''}`);
-          for (const i of m.inputs) out.stdout(`  input ${i.sha256}  ${i.format}  ${i.name}`);
+          for (const i of m.inputs) out.stdout(`  input ${i.sha256}  ${i.format}  ${shown(i.name)}`);
           for (const l of m.layers) {
             const what =
               l.type === 'pointcloud' ? `${l.points} points [${l.attributes.join(', ')}] bounds ${l.bounds.min.map((v) => v.toFixed(3)).join(',')} … ${l.bounds.max.map((v) => v.toFixed(3)).join(',')}`
@@ -55,7 +56,7 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
       const header = await format.header(path);
       results.push({ path, ...header });
       if (!out.json) {
-        out.stdout(`${path}: ${format.title}`);
+        out.stdout(`${shown(path)}: ${format.title}`);
         if (header.points !== undefined) out.stdout(`  points      ${header.points}`);
         if (header.meshes !== undefined) out.stdout(`  meshes      ${header.meshes}`);
         if (header.viewpoints !== undefined) out.stdout(`  viewpoints  ${header.viewpoints}`);

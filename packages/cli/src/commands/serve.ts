@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { CaseStore, VestigeError } from '@vestige/evidence';
 import { DEFAULT_VIEWER_DIR, hashPassword, prepareViewer, startServer, type LocalUser } from '@vestige/server';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
+import { shown } from '../terminal-text.ts';
 
 export const DEFAULT_PORT = 8750;
 
@@ -66,7 +67,7 @@ browser on this machine. Stop with Ctrl-C.
       out.stdout(`Vestige viewer on ${server.url}${readOnly ? ' (read-only: court presentation)' : ''}`);
       if (server.token) out.stdout(`Sign-in token (valid until this server stops): ${server.token}`);
       for (const c of server.cases) {
-        out.stdout(`case ${c.name}${c.reference ? ` (${c.reference})` : ''}: ${server.sceneUrl(c.id)}`);
+        out.stdout(`case ${shown(c.name)}${c.reference ? ` (${shown(c.reference)})` : ''}: ${server.sceneUrl(c.id)}`);
       }
       for (const s of scenes) out.stdout(`  scene ${s.sceneId}: ${s.url}`);
       if (typeof values.host === 'string' && values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {

@@ -2,6 +2,7 @@ import { validateItem } from '@vestige/imaging';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireString, withCase } from '../case-options.ts';
 import { pixelLimitOf, resolveItemId } from './enhance.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'validate',
@@ -29,7 +30,7 @@ made with other library versions or on another platform may legitimately differ)
       }
       if (out.json) out.stdout(JSON.stringify(report));
       else {
-        for (const o of report.outputs) out.stdout(`${o.match ? 'IDENTICAL' : 'DIFFERENT'}  ${o.name}\n  recorded ${o.expected}\n  re-run   ${o.actual}`);
+        for (const o of report.outputs) out.stdout(`${o.match ? 'IDENTICAL' : 'DIFFERENT'}  ${shown(o.name)}\n  recorded ${o.expected}\n  re-run   ${o.actual}`);
         out.stdout(`${report.ok ? 'VALIDATED' : 'NOT REPRODUCED'}: item ${report.itemId}, provenance ${report.provenanceId}`);
         if (!report.ok) {
           out.stdout(`  recorded with ${JSON.stringify(report.recordedSoftware)}\n  now: ${JSON.stringify(report.currentLibraries)} on ${process.platform}/${process.arch}`);

@@ -3,6 +3,7 @@ import { VestigeError } from '@vestige/evidence';
 import { enhanceVideo, videoSteps } from '@vestige/video';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'video-enhance',
@@ -39,7 +40,7 @@ viewing. The result is a derived item whose provenance names every step, its par
     }
     return withCase(values, {}, async (store) => {
       const report = await enhanceVideo(store, itemId, recipe, { operator });
-      out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${report.name}  ${report.frames} frames  sha256 ${report.sha256}  (provenance ${report.provenanceId})`);
+      out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${shown(report.name)}  ${report.frames} frames  sha256 ${report.sha256}  (provenance ${report.provenanceId})`);
       return ExitCode.ok;
     });
   },

@@ -3,6 +3,7 @@ import { contactSheet } from '@vestige/video';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { selectionFromOptions, command as framesCommand } from './frames.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'video-sheet',
@@ -32,7 +33,7 @@ SELECTOR as for 'vestige frames' (default --every 25). Sheets are stored as deri
       if (out.json) out.stdout(JSON.stringify(report));
       else {
         out.stdout(`${report.sheets.length} sheet(s) of ${report.frames.length} frames (provenance ${report.provenanceId ?? '—'})`);
-        for (const s of report.sheets) out.stdout(`  ${s.itemId}  ${s.name}  ${s.sha256}`);
+        for (const s of report.sheets) out.stdout(`  ${s.itemId}  ${shown(s.name)}  ${s.sha256}`);
       }
       return ExitCode.ok;
     });

@@ -2,6 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { frameClock, getClockCorrection, probeMediaSummary, setClockCorrection } from '@vestige/video';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'video-time',
@@ -48,7 +49,7 @@ corrected time are shown side by side. Without those options, shows the recorded
       const rows = at.map((s) => frameClock(correction, s));
       if (out.json) out.stdout(JSON.stringify({ itemId, correction, times: rows }));
       else {
-        out.stdout(`${itemId} (${item.name}): recorder clock ${correction.offsetSeconds >= 0 ? '+' : ''}${correction.offsetSeconds} s, zone ${correction.timeZone}; basis: ${correction.basis}`);
+        out.stdout(`${itemId} (${shown(item.name)}): recorder clock ${correction.offsetSeconds >= 0 ? '+' : ''}${correction.offsetSeconds} s, zone ${correction.timeZone}; basis: ${correction.basis}`);
         out.stdout(`  ${'video s'.padStart(10)}  ${'recorder showed'.padEnd(23)}  corrected (local)              corrected (UTC)`);
         for (const r of rows) out.stdout(`  ${r.streamSeconds.toFixed(3).padStart(10)}  ${r.recorderTime.padEnd(23)}  ${r.correctedLocal}  ${r.correctedUtc}`);
       }

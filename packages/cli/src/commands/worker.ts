@@ -2,6 +2,7 @@ import { BullMqWorker, checkCapability, redisConnection } from '@vestige/jobs';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
 import { jobRegistry, localCapabilities } from '../job-types.ts';
+import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
   name: 'worker',
@@ -28,7 +29,7 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
       concurrency: Number(values.concurrency ?? 1),
       events: {
         completed: (id) => out.stderr(`job ${id} completed`),
-        failed: (id, err, willRetry) => out.stderr(`job ${id} failed: ${err.code}: ${err.message}${willRetry ? ' (will retry)' : ''}`),
+        failed: (id, err, willRetry) => out.stderr(`job ${id} failed: ${err.code}: ${shown(err.message)}${willRetry ? ' (will retry)' : ''}`),
       },
     });
     await worker.waitUntilReady();

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { CaseStore, Item } from '@vestige/evidence';
-import { isVestigeError } from '@vestige/evidence';
+import { canonicalJson, isVestigeError } from '@vestige/evidence';
 import { bytesToHex } from '../hex.ts';
 import { decodeImage } from '../image/decode.ts';
 import { pdqHash, PDQ_VERSION } from '../perceptual/pdq-hasher.ts';
@@ -55,7 +55,9 @@ export async function hashCaseImages(store: CaseStore, options: HashCaseOptions)
         if (r instanceof Error || !r) {
           if (!isVestigeError(r)) throw r;
           report.failed.push({ itemId: item.id, name: item.name, code: r.code, message: r.message });
-          store.setAnnotation(item.id, ANNOTATION.error, { code: r.code, message: r.message, pdqVersion: PDQ_VERSION }, options.operator);
+          const error = { code: r.code, message: r.message, pdqVersion: PDQ_VERSION };
+          // Every `match` retries undecodable images; the same failure is recorded once, not once per run.
+          if (canonicalJson(store.annotations(item.id)[ANNOTATION.error] ?? null) !== canonicalJson(error)) store.setAnnotation(item.id, ANNOTATION.error, error, options.operator);
           return;
         }
         const v = r as Awaited<ReturnType<typeof hashOne>>;

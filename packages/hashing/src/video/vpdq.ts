@@ -1,4 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, isVestigeError } from '@vestige/evidence';
 import { forEachRawFrame } from './raw-frames.ts';
 import { bytesToHex, hammingDistance, hexToBytes } from '../hex.ts';
 import { pdqFromLuma, pdqLuma } from '../perceptual/pdq.ts';
@@ -47,11 +47,11 @@ export async function hashVideo(path: string, options: VideoHashOptions = {}): P
   const collapseRadius = options.collapseRadius ?? 10;
   const label = options.label ?? path;
   if (!(fps > 0 && fps <= 60)) throw new VestigeError('E_PARAM_INVALID', `fps must be between 0 and 60, not ${fps}`);
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn'];
-  if (options.maxSeconds !== undefined) args.push('-t', String(options.maxSeconds));
-  args.push('-vf', `fps=${fps},scale=${SIZE}:${SIZE}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  const input = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn'];
+  if (options.maxSeconds !== undefined) input.push('-t', String(options.maxSeconds));
+  const sample = (filters: string[]) => forEachRawFrame([...input, ...filters, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], SIZE * SIZE * 3, label, onFrame);
   const segments: Array<VideoSegmentHash & { bits: Uint8Array }> = [];
-  const index = await forEachRawFrame(args, SIZE * SIZE * 3, label, (frame, i) => {
+  const onFrame = (frame: Buffer, i: number) => {
     const r = pdqFromLuma(pdqLuma(frame, SIZE, SIZE, 3), SIZE, SIZE);
     const start = i / fps;
     const end = (i + 1) / fps;
@@ -59,7 +59,16 @@ export async function hashVideo(path: string, options: VideoHashOptions = {}): P
     if (last && hammingDistance(last.bits, r.hash) <= collapseRadius) {
       segments[segments.length - 1] = { ...last, end, frames: last.frames + 1, quality: Math.max(last.quality, r.quality) };
     } else segments.push({ hex: bytesToHex(r.hash), bits: r.hash, quality: r.quality, start, end, frames: 1 });
-  });
+  };
+  let index: number;
+  try {
+    index = await sample(['-vf', `fps=${fps},scale=${SIZE}:${SIZE}:flags=area`]);
+  } catch (err) {
+    // A clip shorter than one sampling interval (10 frames at 25/s) decodes, but the fps filter emits
+    // nothing: its first frame is the one sample, as a longer clip's first sample is.
+    if (!(isVestigeError(err) && err.details?.exitCode === 0 && err.details?.framesDecoded === 0)) throw err;
+    index = await sample(['-frames:v', '1', '-vf', `scale=${SIZE}:${SIZE}:flags=area`]);
+  }
   return { fps, collapseRadius, sampledFrames: index, segments: segments.map(({ bits: _bits, ...s }) => s) };
 }
 

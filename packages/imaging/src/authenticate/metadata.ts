@@ -1,6 +1,6 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
-import type { Source } from '@vestige/evidence';
+import { isPng, pngMetadataInput, type Source } from '@vestige/evidence';
 import { luma16, type Raster } from '../raster.ts';
 
 export type CheckResult = 'consistent' | 'inconsistent' | 'note' | 'not-available';
@@ -43,7 +43,8 @@ function text(v: unknown): string {
 export async function analyseMetadata(bytes: Buffer, image: Raster, sources: readonly Source[]): Promise<MetadataFindings> {
   let tags: Record<string, unknown> = {};
   try {
-    tags = ((await exifr.parse(bytes, { tiff: true, exif: true, gps: true, ifd1: true, xmp: true, icc: false, iptc: true, translateValues: true, reviveValues: false, mergeOutput: true })) as Record<string, unknown> | undefined) ?? {};
+    // A PNG's compressed chunks are inflated with a cap first (evidence/png-metadata.ts): no zlib bomb reaches exifr.
+    tags = ((await exifr.parse(isPng(bytes) ? pngMetadataInput(bytes).png : bytes, { tiff: true, exif: true, gps: true, ifd1: true, xmp: true, icc: false, iptc: true, translateValues: true, reviveValues: false, mergeOutput: true })) as Record<string, unknown> | undefined) ?? {};
   } catch {
     tags = {};
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VestigeError } from '@vestige/evidence';
-import { defineOperation } from '../operation.ts';
+import { checkOutputSize, defineOperation } from '../operation.ts';
 import { applyHomography, homographyFromPoints, type Point } from '../kernels/homography.ts';
 import { remap } from '../raster.ts';
 import { fmt, interpolationSchema, point } from './params.ts';
@@ -23,7 +23,7 @@ export const perspective = defineOperation({
   describe: (p) =>
     `Perspective rectification: the four image points ${p.points.map(([x, y]) => `(${fmt(x)}, ${fmt(y)})`).join(', ')} (top-left, top-right, bottom-right, bottom-left) were taken to be the corners of a flat rectangle ${fmt(p.widthMm)} mm × ${fmt(p.heightMm)} mm, and the image was re-projected so that this rectangle appears square-on at ${fmt(p.pxPerMm)} pixels per millimetre${p.marginMm ? `, with a ${fmt(p.marginMm)} mm border` : ''} (${p.interpolation} interpolation). Measurements in the plane of that rectangle can then be read off the image; objects outside that plane are not to scale.`,
   reference: 'Planar homography from four point correspondences (direct linear transform): Hartley & Zisserman, Multiple View Geometry in Computer Vision (2nd ed.), §4.1; Criminisi, Reid & Zisserman, "Single view metrology", IJCV 40(2), 2000.',
-  apply(img, p) {
+  apply(img, p, ctx) {
     const m = p.marginMm;
     const corners: Point[] = [
       [0, 0],
@@ -39,7 +39,7 @@ export const perspective = defineOperation({
     }
     const outW = Math.ceil((p.widthMm + 2 * m) * p.pxPerMm) + 1;
     const outH = Math.ceil((p.heightMm + 2 * m) * p.pxPerMm) + 1;
-    if (outW * outH > 200_000_000) throw new VestigeError('E_PARAM_INVALID', `perspective output ${outW}×${outH} is too large; lower pxPerMm`);
+    checkOutputSize(ctx, outW, outH, 'perspective rectification');
     // Output pixel centre (u, v) is the plane point (u / ppm − margin, v / ppm − margin) in millimetres.
     const out = remap(img, outW, outH, (u, v, xy) => applyHomography(H, u / p.pxPerMm - m, v / p.pxPerMm - m, xy), p.interpolation);
     return { ...out, pxPerMm: p.pxPerMm };

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { VestigeError } from '@vestige/evidence';
-import { defineOperation } from '../operation.ts';
+import { checkOutputSize, defineOperation } from '../operation.ts';
 import { rasterFrom, sharpOf } from '../sharp-bridge.ts';
 import { fmt } from './params.ts';
 
@@ -21,7 +20,7 @@ export const resize = defineOperation({
   describe: (p) =>
     `Resized ${p.scale !== undefined ? `by a factor of ${fmt(p.scale)}` : `to ${p.width ?? 'proportional'} × ${p.height ?? 'proportional'} pixels`} using ${p.interpolation} interpolation. Enlarging makes details bigger on screen but cannot add detail the camera did not record; new pixel values are interpolated from their neighbours.`,
   reference: 'Interpolation kernels: nearest neighbour; bilinear; bicubic (Keys 1981, a = −0.5); Lanczos-3 (Duchon 1979). Implemented by libvips.',
-  async apply(img, p) {
+  async apply(img, p, ctx) {
     let w = p.width;
     let h = p.height;
     if (p.scale !== undefined) {
@@ -29,7 +28,7 @@ export const resize = defineOperation({
       h = Math.max(1, Math.round(img.height * p.scale));
     } else if (w === undefined) w = Math.max(1, Math.round((img.width * h!) / img.height));
     else if (h === undefined) h = Math.max(1, Math.round((img.height * w) / img.width));
-    if (w! * h! > 400_000_000) throw new VestigeError('E_PARAM_INVALID', `resize to ${w}×${h} would exceed 400 megapixels`);
+    checkOutputSize(ctx, w!, h!, 'resize');
     const out = await rasterFrom(sharpOf(img).resize({ width: w!, height: h!, fit: 'fill', kernel: KERNELS[p.interpolation] }), img.channels);
     return { ...out, pxPerMm: img.pxPerMm === undefined ? undefined : (img.pxPerMm * w!) / img.width };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineOperation } from '../operation.ts';
+import { checkOutputSize, defineOperation } from '../operation.ts';
 import { rasterFrom, sharpOf } from '../sharp-bridge.ts';
 import { fmt, level255 } from './params.ts';
 import { clamp16, MAX16, withData } from '../raster.ts';
@@ -20,13 +20,16 @@ export const rotate = defineOperation({
       ? `Rotated by ${fmt(p.angle)}° clockwise. A rotation by a multiple of 90° moves pixels without changing any value.`
       : `Rotated by ${fmt(p.angle)}° clockwise with ${p.interpolation} interpolation; new pixel values are interpolated from their neighbours, and the frame is enlarged to keep every original pixel (corners filled with grey level ${fmt(p.background)}).`,
   reference: 'Affine transformation with interpolation: Gonzalez & Woods, Digital Image Processing (4th ed.), §2.6.',
-  async apply(img, p) {
+  async apply(img, p, ctx) {
     if (p.angle % 90 === 0) {
       const turns = (((p.angle / 90) % 4) + 4) % 4;
       if (turns === 0) return img;
       return rasterFrom(sharpOf(img).rotate(turns * 90), img.channels, img.pxPerMm);
     }
     const a = (p.angle * Math.PI) / 180;
+    // The frame grows to hold the rotated corners: check that size before sharp allocates it.
+    const [c, s] = [Math.abs(Math.cos(a)), Math.abs(Math.sin(a))];
+    checkOutputSize(ctx, Math.ceil(img.width * c + img.height * s), Math.ceil(img.width * s + img.height * c), 'rotation');
     const matrix: [[number, number], [number, number]] = [
       [Math.cos(a), -Math.sin(a)],
       [Math.sin(a), Math.cos(a)],

@@ -88,7 +88,7 @@ export async function buildEnhancementReport(store: CaseStore, itemId: string, o
   const result = await runRecipe(
     decoded.map((d) => d.raster),
     recipe,
-    { onStep: async (_i, img) => void stepThumbs.push(await thumb(img, size)) },
+    { onStep: async (_i, img) => void stepThumbs.push(await thumb(img, size)), ...(options.pixelLimit ? { pixelLimit: options.pixelLimit } : {}) },
   );
   const rerun = [result.enhanced, ...(result.annotated ? [result.annotated] : [])];
   const rerunHashes: string[] = [];

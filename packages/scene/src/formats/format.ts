@@ -24,6 +24,15 @@ export interface SceneReadOptions {
   /** Worker threads for readers that decode in parallel (LAZ; default: one per core). */
   workers?: number;
   signal?: AbortSignal;
+  /** Told when a file says one thing and holds another but can still be read (e.g. more PLY records than declared). */
+  onWarning?: (warning: SceneReadWarning) => void;
+}
+
+export interface SceneReadWarning {
+  code: string;
+  file: string;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 export const DEFAULT_CHUNK_POINTS = 262_144;

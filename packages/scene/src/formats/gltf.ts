@@ -20,8 +20,10 @@ async function loadDocument(path: string): Promise<{ doc: Document; glb: Uint8Ar
   try {
     if (/\.glb$/i.test(path)) {
       const glb = new Uint8Array(await readFile(path));
+      checkAccessors(glbJson(glb, path), path);
       return { doc: await io.readBinary(glb), glb };
     }
+    checkAccessors(JSON.parse(await readFile(path, 'utf8')), path);
     const doc = await io.read(path);
     return { doc, glb: await io.writeBinary(doc) };
   } catch (err) {
@@ -30,8 +32,48 @@ async function loadDocument(path: string): Promise<{ doc: Document; glb: Uint8Ar
   }
 }
 
+const COMPONENT_BYTES: Record<number, number> = { 5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4 };
+const TYPE_COMPONENTS: Record<string, number> = { SCALAR: 1, VEC2: 2, VEC3: 3, VEC4: 4, MAT2: 4, MAT3: 9, MAT4: 16 };
+
+interface GltfJson {
+  accessors?: Array<{ bufferView?: number; byteOffset?: number; componentType: number; count: number; type: string }>;
+  bufferViews?: Array<{ buffer: number; byteOffset?: number; byteLength: number; byteStride?: number }>;
+  buffers?: Array<{ byteLength: number }>;
+}
+
+/** The JSON chunk of a .glb (the loader itself reads past it). */
+function glbJson(glb: Uint8Array, path: string): GltfJson {
+  const view = Buffer.from(glb.buffer, glb.byteOffset, glb.byteLength);
+  if (view.length < 20 || view.readUInt32LE(16) !== 0x4e4f534a) throw new VestigeError('E_INPUT_CORRUPT', 'The .glb file has no JSON chunk where glTF 2.0 puts it.', { file: path });
+  const length = view.readUInt32LE(12);
+  if (20 + length > view.length) throw new VestigeError('E_INPUT_CORRUPT', `The .glb JSON chunk claims ${length} bytes; the file has ${view.length - 20} after the header.`, { file: path });
+  return JSON.parse(view.toString('utf8', 20, 20 + length)) as GltfJson;
+}
+
+/**
+ * Every accessor must fit inside its buffer view, and every view inside its buffer, before anything is
+ * read: a file that claims more vertices than its bytes hold would otherwise be read into garbage or past the end.
+ */
+function checkAccessors(json: GltfJson, path: string): void {
+  const lie = (message: string) => new VestigeError('E_INPUT_CORRUPT', `glTF ${message}: the file claims data it does not hold.`, { file: path });
+  (json.bufferViews ?? []).forEach((v, i) => {
+    const buffer = json.buffers?.[v.buffer];
+    if (!buffer) throw lie(`buffer view ${i} refers to buffer ${v.buffer}, which does not exist`);
+    if ((v.byteOffset ?? 0) + v.byteLength > buffer.byteLength) throw lie(`buffer view ${i} (bytes ${v.byteOffset ?? 0}–${(v.byteOffset ?? 0) + v.byteLength}) runs past the end of buffer ${v.buffer} (${buffer.byteLength} bytes)`);
+  });
+  (json.accessors ?? []).forEach((a, i) => {
+    if (a.bufferView === undefined) return; // all zeros (or sparse): nothing to read
+    const view = json.bufferViews?.[a.bufferView];
+    if (!view) throw lie(`accessor ${i} refers to buffer view ${a.bufferView}, which does not exist`);
+    const element = (COMPONENT_BYTES[a.componentType] ?? 0) * (TYPE_COMPONENTS[a.type] ?? 0);
+    if (element === 0) throw lie(`accessor ${i} has an unknown type ${a.type}/${a.componentType}`);
+    const need = a.count > 0 ? (a.byteOffset ?? 0) + (a.count - 1) * (view.byteStride ?? element) + element : 0;
+    if (need > view.byteLength) throw lie(`accessor ${i} (${a.count} × ${a.type}) needs ${need} bytes of buffer view ${a.bufferView}, which has ${view.byteLength}`);
+  });
+}
+
 /** World-space triangles of every mesh in the default scene. */
-function flatten(doc: Document): { positions: Float64Array; indices: Uint32Array } {
+function flatten(doc: Document, path: string): { positions: Float64Array; indices: Uint32Array } {
   const pos: number[] = [];
   const idx: number[] = [];
   const root = doc.getRoot();
@@ -54,7 +96,13 @@ function flatten(doc: Document): { positions: Float64Array; indices: Uint32Array
         const mode = prim.getMode();
         if (mode !== 4) continue; // only TRIANGLES count as faces
         const indices = prim.getIndices();
-        if (indices) for (let i = 0; i < indices.getCount(); i++) idx.push(base + indices.getScalar(i));
+        if (indices) {
+          for (let i = 0; i < indices.getCount(); i++) {
+            const v = indices.getScalar(i);
+            if (!(v < count)) throw new VestigeError('E_INPUT_CORRUPT', `glTF mesh ${mesh.getName() || '(unnamed)'}: a triangle refers to vertex ${v}, but the primitive has ${count}.`, { file: path });
+            idx.push(base + v);
+          }
+        }
         else for (let i = 0; i + 2 < count; i += 3) idx.push(base + i, base + i + 1, base + i + 2);
       }
     }
@@ -66,7 +114,7 @@ function flatten(doc: Document): { positions: Float64Array; indices: Uint32Array
 
 async function* readGltf(path: string): AsyncGenerator<SceneChunk> {
   const { doc, glb } = await loadDocument(path);
-  const { positions, indices } = flatten(doc);
+  const { positions, indices } = flatten(doc, path);
   const mesh: MeshChunk = { kind: 'mesh', name: basename(path), positions, indices, glb };
   yield mesh;
 }
@@ -81,7 +129,7 @@ export const gltfFormat: SceneFormat = {
   },
   async header(path): Promise<SceneHeader> {
     const { doc } = await loadDocument(path);
-    const { positions, indices } = flatten(doc);
+    const { positions, indices } = flatten(doc, path);
     return {
       format: 'gltf',
       meshes: doc.getRoot().listMeshes().length,

@@ -81,6 +81,9 @@ export function parseLasHeader(buf: Buffer, path: string, fileSize: number): Las
   }
   if (pointDataOffset > fileSize || headerSize > pointDataOffset) throw corrupt(path, `The LAS header points outside the file (point data at ${pointDataOffset}, file ${fileSize} bytes).`);
   const d = (o: number): number => buf.readDoubleLE(o);
+  // A zero (or non-finite) scale maps every stored integer to the same coordinate: the header lies.
+  const zeroScale = [131, 139, 147].findIndex((o) => !Number.isFinite(d(o)) || d(o) === 0);
+  if (zeroScale >= 0) throw corrupt(path, `The LAS header's ${'XYZ'[zeroScale]} scale factor is ${d([131, 139, 147][zeroScale]!)}: no coordinate can be computed from it.`);
   return {
     versionMajor,
     versionMinor,

@@ -284,10 +284,37 @@ async function* readPly(path: string, options: SceneReadOptions): AsyncGenerator
       };
       yield mesh;
     }
+    const extra = ascii ? await countRemainingLines(lines!, fields.length - fieldAt) : undefined;
+    warnIfMoreThanDeclared(path, header, options, extra, reader ? file.size - reader.position : 0);
     if (lines) await lines.return?.(undefined);
   } finally {
     await file.close();
   }
+}
+
+/** Non-empty lines after the declared elements (plus values left on the last line read). */
+async function countRemainingLines(lines: AsyncIterator<string>, leftOnLine: number): Promise<number> {
+  let n = leftOnLine > 0 ? 1 : 0;
+  for (let r = await lines.next(); !r.done; r = await lines.next()) if (r.value.trim() !== '') n++;
+  return n;
+}
+
+/**
+ * A file that holds more than its header declares is read as declared, and the difference is told
+ * (with counts), never silently dropped: the extra records may be the evidence.
+ */
+function warnIfMoreThanDeclared(path: string, header: PlyHeader, options: SceneReadOptions, extraLines: number | undefined, extraBytes: number): void {
+  const last = header.elements.at(-1);
+  if (!last || (extraLines ?? extraBytes) <= 0) return;
+  const stride = last.properties.every((p) => !p.listCount) ? last.properties.reduce((n, p) => n + TYPE_SIZE[p.type], 0) : 0;
+  const records = extraLines ?? (stride > 0 ? Math.floor(extraBytes / stride) : undefined);
+  const declared = Object.fromEntries(header.elements.map((e) => [e.name, e.count]));
+  options.onWarning?.({
+    code: 'E_INPUT_CORRUPT',
+    file: path,
+    message: `The PLY header declares ${last.count} ${last.name} records, but the file holds ${records !== undefined ? `${records} more record(s)` : `${extraBytes} more bytes`} after them; only the ${last.count} declared were read.`,
+    details: { declared, extraRecords: records ?? null, extraBytes: extraLines === undefined ? extraBytes : null },
+  });
 }
 
 export const plyFormat: SceneFormat = {

@@ -1,6 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { VestigeError } from '@vestige/evidence';
+import { corrupt } from '../io/input-file.ts';
+import type { SceneChunk } from '../points.ts';
 import type { SceneFormat } from './format.ts';
 import { copcFormat } from './copc.ts';
 import { lazFormat } from './laz.ts';
@@ -13,8 +15,31 @@ import { objFormat } from './obj.ts';
 import { gltfFormat } from './gltf.ts';
 import { colmapFormat } from './colmap.ts';
 
+/**
+ * Every reader's output passes one check here rather than in each format: a coordinate that is not a
+ * finite number (NaN, ±Infinity in a float PLY, glTF or text file) is a file that lies about its points.
+ */
+function finiteCoordinates(format: SceneFormat): SceneFormat {
+  return { ...format, read: (path, options) => checkFinite(path, format.read(path, options)) };
+}
+
+async function* checkFinite(path: string, chunks: AsyncIterable<SceneChunk>): AsyncGenerator<SceneChunk> {
+  let before = 0;
+  for await (const chunk of chunks) {
+    const positions = chunk.kind === 'viewpoint' ? chunk.position : chunk.kind === 'points' ? chunk.positions.subarray(0, chunk.count * 3) : chunk.positions;
+    for (let i = 0; i < positions.length; i++) {
+      if (!Number.isFinite(positions[i]!)) {
+        const what = chunk.kind === 'viewpoint' ? `camera ${chunk.name}` : `${chunk.kind === 'mesh' ? 'vertex' : 'point'} ${before + Math.floor(i / 3) + 1}`;
+        throw corrupt(path, `${what} has a coordinate that is not a number (${positions[i]}): the file does not hold valid positions.`, { index: before + Math.floor(i / 3) });
+      }
+    }
+    before += chunk.kind === 'points' ? chunk.count : chunk.kind === 'mesh' ? chunk.positions.length / 3 : 0;
+    yield chunk;
+  }
+}
+
 /** Sniffing order matters: the most specific formats first (COPC is also LAZ is also LAS-signed). */
-export const sceneFormats: readonly SceneFormat[] = [copcFormat, lazFormat, lasFormat, e57Format, plyFormat, gltfFormat, objFormat, ptsFormat, xyzFormat, colmapFormat];
+export const sceneFormats: readonly SceneFormat[] = [copcFormat, lazFormat, lasFormat, e57Format, plyFormat, gltfFormat, objFormat, ptsFormat, xyzFormat, colmapFormat].map(finiteCoordinates);
 
 export function sceneFormatById(id: string): SceneFormat {
   const f = sceneFormats.find((x) => x.id === id);
@@ -28,7 +53,7 @@ export async function detectSceneFormat(path: string): Promise<SceneFormat> {
   try {
     st = await stat(path);
   } catch (err) {
-    throw new VestigeError('E_INPUT_MISSING', `${path} does not exist.`, { file: path, cause: err });
+    throw new VestigeError('E_INPUT_NOT_FOUND', `${path} does not exist.`, { file: path, cause: err });
   }
   const name = basename(path);
   if (st.isDirectory()) return colmapFormat;

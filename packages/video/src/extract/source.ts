@@ -35,6 +35,15 @@ export async function openVideoSource(path: string, options: { stream?: number; 
     }
     throw err;
   }
+  const container = probe.format.format_name ?? '';
+  // ffmpeg opens a photo as a one-frame "video" (image2, jpeg_pipe, png_pipe …): frames come from video only.
+  if (container === 'image2' || container.endsWith('_pipe')) {
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `${shown} is a still image (${container.replace(/_pipe$/, '')}), not a video: there are no frames to take.`, {
+      file: shown,
+      hint: 'Work on the photo itself (vestige enhance, phash); frames are extracted from video exhibits.',
+      details: { reason: 'still-image', container },
+    });
+  }
   const videos = probe.streams.filter((s) => s.codec_type === 'video' && !isAttachedPicture(probe, s.index));
   if (videos.length === 0) {
     const audio = probe.streams.some((s) => s.codec_type === 'audio');

@@ -72,7 +72,7 @@ export async function ffprobeFile(path: string, extraArgs: readonly string[] = [
     size = s.size;
   } catch (err) {
     if (err instanceof VestigeError) throw err;
-    throw new VestigeError('E_INPUT_MISSING', `Cannot read '${path}': ${(err as Error).message}`, {
+    throw new VestigeError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE', `Cannot read '${path}': ${(err as Error).message}`, {
       file: path,
       hint: 'Check the path and your permission to read it.',
       cause: err,
