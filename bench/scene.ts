@@ -106,6 +106,19 @@ if (tools.potreeConverter) {
 
 warm(las);
 if (haveLaz) warm(laz);
+/** Vestige's copy of the original into a case (hash + store), timed apart from the build. */
+function timeCopy(path: string): { seconds: number; bytes: number; megabytesPerSecond: number } {
+  const workDir = fs.mkdtempSync(join(benchWorkDir, 'scene-copy-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene', 'vestige-copy.ts'), path, workDir], { encoding: 'utf8', cwd: repoRoot });
+    if (r.status !== 0) throw new Error(`copy of ${path} into a case failed: ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number };
+    return { ...out, megabytesPerSecond: +(out.bytes / 1e6 / out.seconds).toFixed(1) };
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+const copyIntoCase = { las: timeCopy(las), ...(haveLaz ? { laz: timeCopy(laz) } : {}) };
 const loadBefore = loadavg();
 const runs: (Run & { round: number })[] = [];
 for (let round = 0; round < rounds; round++) {
@@ -145,6 +158,8 @@ const path = writeResult('scene', {
   description: `Potree 2.0 octree of a generated ${points}-point LAS 1.2 (format 2) room scan and its LAZ (LASzip), on all cores, page cache warm, best of ${rounds} interleaved rounds: Vestige grid and Poisson builds vs PotreeConverter ${POTREE_CONVERTER_TAG} -m random and -m poisson`,
   input: { las: { file: las, points, bytes: fs.statSync(las).size }, ...(haveLaz ? { laz: { file: laz, points, bytes: fs.statSync(laz).size, encoder: 'LASzip 3.4 (las2laz, default 50 000-point chunks)' } } : {}) },
   peer: { name: `PotreeConverter ${POTREE_CONVERTER_TAG}`, source: tools.source, binary: tools.potreeConverter ?? null, problems: tools.problems },
+  // Not part of the build's time: the copy of the original into the case that precedes it.
+  copyIntoCase,
   best: { vestigeGridLas: vLas, vestigePoissonLas: vPoisson ?? null, vestigeGridLaz: vLaz ?? null, potreeRandomLas: pRandom ?? null, potreePoissonLas: pPoisson ?? null, potreeRandomLaz: pRandomLaz ?? null },
   ratio: {
     gridVsPotreeRandom: ratio(vLas, pRandom),

@@ -2,6 +2,7 @@ import type { Measurement, MeasurementKind, Vec3 } from '@vestige/scene/core';
 import { Api, ApiError, IntegrityError } from './api.ts';
 import { checkManifest } from './manifest-check.ts';
 import type { MeasureTool } from './tools/measure-tool.ts';
+import type { ScanPhotoState } from './scan-photos.ts';
 import type { SceneResponse } from './types.ts';
 import { h, Panel, Warnings } from './ui.ts';
 import { Viewer, type ToolName } from './viewer.ts';
@@ -95,6 +96,8 @@ declare global {
       setCamera: (position: Vec3, target: Vec3) => void;
       /** Line of sight between two source-frame points (the viewer's own code); blocking point in the source frame. */
       sight: (eye: Vec3, target: Vec3) => { visible: boolean; blocking: Vec3 | null };
+      /** Steps to scanner photo `id` (scan-photos.ts) at full opacity; the state says how it is shown. */
+      showScanPhoto: (id: string) => Promise<ScanPhotoState | null>;
     };
   }
 }
@@ -194,6 +197,13 @@ async function main(): Promise<void> {
     sight: (eye, target) => {
       const r = viewer.sight.between(viewer.toWorld(eye), viewer.toWorld(target));
       return { visible: r.visible, blocking: r.blocking ? viewer.toSource(r.blocking) : null };
+    },
+    showScanPhoto: async (id) => {
+      const entry = viewer.scanPhotos.entries.find((e) => e.photo.id === id);
+      if (!entry) return null;
+      viewer.scanPhotos.setOpacity(1);
+      await viewer.showScanPhoto(entry);
+      return viewer.scanPhotos.state && { ...viewer.scanPhotos.state };
     },
   };
 }

@@ -97,6 +97,7 @@ export class Panel {
       this.annotationsSection(),
       this.sightSection(),
       this.photosSection(),
+      this.scanPhotosSection(),
       this.viewsSection(),
       h('section', { id: 'help', hidden: !this.helpOpen }, h('h2', {}, 'Keyboard shortcuts'), h('dl', {}, ...SHORTCUTS.flatMap(([k, d]) => [h('dt', {}, k), h('dd', {}, d)]))),
       h('button', { type: 'button', class: 'help-toggle', 'aria-expanded': String(this.helpOpen), onclick: () => ((this.helpOpen = !this.helpOpen), this.render()) }, this.helpOpen ? 'Hide shortcuts' : 'Keyboard shortcuts ', h('kbd', {}, 'H')),
@@ -245,6 +246,27 @@ export class Panel {
       h('ul', {}, ...photos.viewpoints.map((p) => h('li', {}, h('button', { type: 'button', onclick: () => void v.lookThrough(p, this.photo) }, `Look through ${p.name}`)))),
       photos.active ? opacity : null,
       photos.active ? h('button', { type: 'button', onclick: () => v.leavePhoto() }, 'Leave photo ', h('kbd', {}, 'Esc')) : null,
+    );
+  }
+
+  /** Scanner photos: step to each scan position (or to the next and previous) and see its photo over the points. */
+  private scanPhotosSection(): Node | null {
+    const v = this.viewer;
+    const sp = v.scanPhotos;
+    if (sp.entries.length === 0) return null;
+    const step = (d: 1 | -1) => () => {
+      const e = sp.neighbour(d);
+      if (e) void v.showScanPhoto(e);
+    };
+    const kind = (e: (typeof sp.entries)[number]) => e.photo.projection.kind;
+    const opacity = h('label', {}, 'Photo opacity ', h('input', { type: 'range', id: 'scan-photo-opacity', min: '0', max: '1', step: '0.05', value: String(sp.opacity), oninput: (e: Event) => (sp.setOpacity(Number(valueOf(e))), v.invalidate()) }));
+    return section(
+      'Scanner photos',
+      h('ul', { id: 'scan-photos' }, ...sp.entries.map((e) => h('li', {}, h('button', { type: 'button', 'aria-pressed': String(sp.state?.id === e.photo.id), onclick: () => void v.showScanPhoto(e) }, `${e.photo.name} (${kind(e)})`)))),
+      sp.entries.length > 1 ? h('p', {}, h('button', { type: 'button', onclick: step(-1) }, 'Previous position'), ' ', h('button', { type: 'button', onclick: step(1) }, 'Next position')) : null,
+      sp.state?.note ? h('p', { class: 'case' }, sp.state.note) : null,
+      sp.active ? opacity : null,
+      sp.active ? h('button', { type: 'button', onclick: () => v.leavePhoto() }, 'Leave photo ', h('kbd', {}, 'Esc')) : null,
     );
   }
 

@@ -63,3 +63,4 @@ export {
 export { potreeNodes, decodePotreeRecords, decodePotreeNode } from './potree/decode.ts';
 export { expectedTileHash, type PotreeTileIndex } from './potree/tile-index.ts';
 export { TILE_HASH_BYTES, tileHashSection, chunkWithSection, sectionEntries } from './potree/tile-hashes.ts';
+export { photoPixelOf, intoPhotoFrame, unprojectableReason, type ScanPhotoProjectionRecord } from './photo-projection.ts';
