@@ -2,7 +2,7 @@
  * Scanner photos in the viewer (issue 19): a generated E57 with a spherical panorama and a pinhole photo,
  * each with red dots painted where known points of the scan fall (by the scene core's `photoPixelOf`).
  * Standing at each photo's position, the dots the viewer draws must lie within 2 px of where the viewer
- * draws those points. The libE57Format fixture `PinholeImageWithDistortionParameters.e57`, whose
+ * draws those points, and a click on a dot still picks the point. The libE57Format fixture `PinholeImageWithDistortionParameters.e57`, whose
  * pinholes state focal length and pixel size 0, shows its photos as pictures beside the view.
  */
 import * as fs from 'node:fs';
@@ -19,10 +19,11 @@ import { ensureViewerBuilt, launchChromium, type VestigeHook } from './browser.t
 
 declare const window: { __vestige?: VestigeHook };
 type Quat = [number, number, number, number];
+type V3 = [number, number, number];
 
 /** Photo frame → scene frame (the pose's rotation). */
 const fromPhotoFrame = (q: Quat, v: Vec3): Vec3 => intoPhotoFrame([q[0], -q[1], -q[2], -q[3]], v);
-const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+const add = (a: Vec3, b: Vec3): V3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 
 /** Quaternion (w, x, y, z) of the rotation whose columns are the photo's axes in the scene frame. */
 function quatFromAxes(x: Vec3, y: Vec3, z: Vec3): Quat {
@@ -32,10 +33,10 @@ function quatFromAxes(x: Vec3, y: Vec3, z: Vec3): Quat {
 
 interface PhotoPlan {
   guid: string;
-  pose: { rotation: Quat; translation: Vec3 };
+  pose: { rotation: Quat; translation: V3 };
   projection: Exclude<ScanPhotoProjectionRecord, { kind: 'reference' }>;
   /** Known points, in the scene frame. */
-  known: Vec3[];
+  known: V3[];
 }
 
 /** A PNG of the photo: grey, with a red disc of radius 3 px centred where each known point lands. */
@@ -55,7 +56,7 @@ async function paint(plan: PhotoPlan): Promise<Buffer> {
   return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
-const station: Vec3 = [4, 3, 1.5];
+const station: V3 = [4, 3, 1.5];
 const turn = Math.PI / 6;
 const spherical: PhotoPlan = {
   guid: 'pano-station-1',
@@ -69,7 +70,7 @@ for (const [az, el, r] of [[0, 0, 3], [20, 10, 3.5], [-22, -12, 4], [15, -18, 3.
   const e = (el * Math.PI) / 180;
   spherical.known.push(add(station, fromPhotoFrame(spherical.pose.rotation, [r * Math.cos(e) * Math.cos(a), r * Math.cos(e) * Math.sin(a), r * Math.sin(e)])));
 }
-const camera: Vec3 = [5, 2.5, 1.4];
+const camera: V3 = [5, 2.5, 1.4];
 // Optical axis along scene +Y, image right along +X, image down along −Z.
 const pinhole: PhotoPlan = {
   guid: 'pinhole-station-2',
@@ -189,6 +190,14 @@ describe('scanner photos over the points', () => {
         });
         process.stderr.write(`${plan.projection.kind}: dot-to-point offsets ${offsets.map((d) => d.toFixed(2)).join(', ')} px\n`);
         for (const d of offsets) expect(d).toBeLessThanOrEqual(2);
+        // Measuring still snaps to points: a click on the first dot picks the known point under it.
+        await page.mouse.click(expected[0]!.x, expected[0]!.y);
+        const picked = await page.evaluate(() => {
+          const v = window.__vestige!.viewer;
+          return v.lastPick ? v.toSource(v.lastPick.world) : null;
+        });
+        expect(picked).not.toBeNull();
+        expect(Math.hypot(picked![0] - plan.known[0]![0], picked![1] - plan.known[0]![1], picked![2] - plan.known[0]![2])).toBeLessThan(0.005);
         expect((await page.evaluate(() => window.__vestige!.state())).warnings).toEqual([]);
       } finally {
         await context.close();
@@ -208,7 +217,7 @@ describe('scanner photos over the points', () => {
         const picture = page.locator('#scan-photo-picture');
         await expect(picture.isVisible()).resolves.toBe(true);
         // The JPEG (1 × 1 px, copied from the file and checked against its SHA-256) decoded in the page.
-        await page.waitForFunction(() => (document.getElementById('scan-photo-picture') as HTMLImageElement).naturalWidth === 1);
+        await expect.poll(() => picture.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBe(1);
         expect(await picture.getAttribute('data-photo')).toBe(`Pinhole Image ${n} - JPEG Image GUID`);
       }
       expect((await page.evaluate(() => window.__vestige!.state())).warnings).toEqual([]);
