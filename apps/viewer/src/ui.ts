@@ -154,7 +154,8 @@ export class Panel {
       h('label', {}, `${end} ${axis} `, h('input', {
         type: 'number', step: '0.1', id: `clip-${end}-${axis}`, value: clip[end][axis].toFixed(2),
         onchange: (e: Event) => {
-          const b = clip.clone();
+          // The box as it is now: edits to other fields since this panel was drawn must be kept.
+          const b = (v.clipping.box ?? clip).clone();
           b[end][axis] = Number(valueOf(e));
           v.setClipBox(b);
         },

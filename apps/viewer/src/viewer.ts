@@ -184,7 +184,10 @@ export class Viewer implements ToolHost {
     this.frame.add(pl.group);
     try {
       await pl.open();
-      this.bounds.union(pl.bounds.clone().applyMatrix4(this.transform));
+      // The manifest's tight bounds, not the octree's cube: the builder's cube is a power of two from the
+      // points' minimum corner, up to twice their extent, and the first view would centre on empty space.
+      const o = new Vector3(...this.manifest.origin.offset);
+      this.bounds.union(new Box3(new Vector3(...layer.bounds.min).sub(o), new Vector3(...layer.bounds.max).sub(o)).applyMatrix4(this.transform));
     } catch (err) {
       this.cb.warn(err instanceof IntegrityError ? err.message : `${layer.name}: ${(err as Error).message}`);
     }
