@@ -1,22 +1,18 @@
 /** `vestige phash/match/groups/categorise/hashset` on a real case, as an officer runs them. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
 import { ANNOTATION, bytesToHex, csvFormat, decodeImage, hashSetFormat, loadHashSet, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
-import { cliPath, makeTempDir } from '../support.ts';
+import { makeTempDir } from '../support.ts';
+import { vestige } from './run-vestige.ts';
 
 const fixtures = new URL('../fixtures/pdq/images/', import.meta.url);
 let dir: string;
 let caseDir: string;
 const operator = 'DC Reviewer';
 
-function vestige(args: string[]) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, VESTIGE_OPERATOR: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const itemByName = (store: CaseStore, name: string) => store.items().find((i) => i.name === name)!;
 

@@ -8,7 +8,7 @@ export const command: CliCommand = {
   name: 'match',
   summary: 'Match a case against a known-image hash set (exact MD5/SHA-1/SHA-256, perceptual PDQ)',
   usage: `vestige match --case DIR --hashset FILE --operator NAME [--pdq-radius 31] [--min-quality 50]
-              [--format vics|csv|hashdeep|plain|nsrl-rds2|nsrl-rds3] [--known-good]
+              [--vpdq-match-percent 75] [--format vics|csv|hashdeep|plain|nsrl-rds2|nsrl-rds3] [--known-good]
               [--set-name NAME] [--set-version V] [--json]
 
 Hashes any image not yet hashed, then streams the set (VICS JSON of any size, CAID CSV, hashdeep or
@@ -20,7 +20,11 @@ naming the set and its version (default: file name, and sha256: + 16 hex of the 
 replaces that set's earlier matches. Bad entries in the set are listed and skipped (exit 2); matching
 goes on with the rest. The set is read once: its version hash is computed over the same reads.
 A known-good set (NSRL RDS v2 or v3, or any set with --known-good) is not a list of matches: its hits
-mark items as known files (hashing.known-good) that are filtered out of review and grouping.`,
+mark items as known files (hashing.known-good) that are filtered out of review and grouping.
+A set entry that carries a video hash (vPDQ) is matched against the case's videos with vPDQ's own
+metric (frames within 31 bits, quality ≥ 50): the share of the case video's frames found in the
+entry's video and the share of the entry's frames found in the case video; either reaching
+--vpdq-match-percent (75, python-threatexchange's threshold) is a match.`,
   options: {
     ...caseOption,
     ...operatorOption,
@@ -30,6 +34,7 @@ mark items as known files (hashing.known-good) that are filtered out of review a
     'set-version': { type: 'string' },
     'pdq-radius': { type: 'string' },
     'min-quality': { type: 'string' },
+    'vpdq-match-percent': { type: 'string' },
     'known-good': { type: 'boolean' },
   },
   async run({ values }, out) {
@@ -37,12 +42,14 @@ mark items as known files (hashing.known-good) that are filtered out of review a
     const setPath = requireString(values, 'hashset', 'the hash-set file to match against');
     const radius = parseWhole(values['pdq-radius'], 'pdq-radius', 31);
     const minQuality = parseWhole(values['min-quality'], 'min-quality', 50);
+    const vpdqMatchPercent = parseWhole(values['vpdq-match-percent'], 'vpdq-match-percent', 75);
     return withCase(values, {}, async (store) => {
       const report = await matchCase(store, {
         operator,
         setPath,
         pdqRadius: radius,
         minQuality,
+        vpdqMatchPercent,
         ...(typeof values.format === 'string' ? { format: hashSetFormat(values.format) } : {}),
         ...(typeof values['set-name'] === 'string' ? { setName: values['set-name'] } : {}),
         ...(typeof values['set-version'] === 'string' ? { setVersion: values['set-version'] } : {}),
@@ -60,10 +67,10 @@ mark items as known files (hashing.known-good) that are filtered out of review a
         if (report.role === 'known-good') {
           out.stdout(`Known-good set: ${report.knownGoodItems.length} items are known files and are filtered out of review (not matches)`);
           for (const k of report.knownGoodItems) out.stdout(`  ${k.itemId}  ${k.itemName}  known (${k.kind.toUpperCase()})`);
-        } else out.stdout(`${report.matchedItems.length} items matched: ${report.exactMatches} exact, ${report.pdqMatches} perceptual`);
+        } else out.stdout(`${report.matchedItems.length} items matched: ${report.exactMatches} exact, ${report.pdqMatches} perceptual, ${report.vpdqMatches} video hash`);
         for (const m of report.matchedItems) {
           for (const x of m.matches) {
-            const how = x.kind === 'pdq' ? `PDQ distance ${x.distance}` : `${x.kind.toUpperCase()} exact`;
+            const how = x.kind === 'pdq' ? `PDQ distance ${x.distance}` : x.kind === 'vpdq' ? `vPDQ ${x.queryMatchPercent!.toFixed(1)}% of this video, ${x.comparedMatchPercent!.toFixed(1)}% of the set's video` : `${x.kind.toUpperCase()} exact`;
             const what = [x.entry.mediaId && `media ${x.entry.mediaId}`, x.entry.vicsCategory !== undefined && `VICS category ${x.entry.vicsCategory}`, x.entry.ukCategory && `UK ${x.entry.ukCategory}`, x.entry.series && `series ${x.entry.series}`].filter(Boolean).join(', ');
             out.stdout(`  ${m.itemId}  ${shown(m.itemName)}  ← ${how}${what ? ` (${what})` : ''}`);
           }

@@ -4,6 +4,8 @@ export const ANNOTATION = {
   phash: 'hashing.phash',
   dhash: 'hashing.dhash',
   vpdq: 'hashing.vpdq',
+  /** A video's vPDQ frame hashes as the reference computes them (for matching sets' video hashes). */
+  vpdqFrames: 'hashing.vpdq-frames',
   error: 'hashing.error',
   matches: 'hashing.matches',
   /** Hits in a known-good set (NSRL): by set name, `{ version, kind }`; such items are filtered out of review. */
@@ -46,8 +48,14 @@ export interface CategoryAnnotation {
 export interface MatchAnnotationEntry {
   readonly set: string;
   readonly version: string;
-  readonly kind: 'md5' | 'sha1' | 'sha256' | 'pdq';
+  readonly kind: 'md5' | 'sha1' | 'sha256' | 'pdq' | 'vpdq';
   readonly distance?: number;
+  /**
+   * kind `vpdq` (a set entry's video hash against a case video), the reference metric: the share of
+   * the case video's frames found in the entry's video, and of the entry's frames found in the case video.
+   */
+  readonly queryMatchPercent?: number;
+  readonly comparedMatchPercent?: number;
   /** For a video item: the matching segment, in seconds from the start. */
   readonly time?: readonly [number, number];
   readonly entry: {

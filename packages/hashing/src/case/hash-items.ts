@@ -8,6 +8,8 @@ import { dHasher } from '../perceptual/dhash.ts';
 import { pHasher } from '../perceptual/phash.ts';
 import { ANNOTATION, type PdqAnnotation, type SimpleHashAnnotation } from './annotations.ts';
 import { hashVideo, type VideoHash } from '../video/vpdq.ts';
+import { hashVideoVpdq } from '../video/vpdq-reference.ts';
+import type { VpdqFrameHash } from '../sets/types.ts';
 
 export interface HashCaseOptions {
   readonly operator: string;
@@ -89,22 +91,56 @@ export interface VpdqAnnotation extends VideoHash {
 
 export const VPDQ_VERSION = `${PDQ_VERSION}+vpdq-1`;
 
+/** Stored under `hashing.vpdq-frames`: the reference's vPDQ of the video (`hashVideoVpdq`). */
+export interface VpdqFramesAnnotation {
+  readonly version: string;
+  readonly secondsPerHash: number;
+  readonly frames: VpdqFrameHash[];
+}
+
+/** Version of the reference-style frame hashes (accurate-rounding YUV → RGB, see hashVideoVpdq). */
+export const VPDQ_FRAMES_VERSION = `${PDQ_VERSION}+vpdq-reference-2`;
+
 /**
  * vPDQ-style hashes (PDQ of one frame per second, consecutive near-duplicates collapsed) for every
  * video item, stored under `hashing.vpdq`. ffmpeg reads the blob file in place (videos are not read
  * into memory); `vestige verify` is what proves the blob still matches its hash.
  */
 export async function hashCaseVideos(store: CaseStore, options: HashCaseOptions & { fps?: number }): Promise<HashCaseReport> {
+  return hashEachVideo(store, options, ANNOTATION.vpdq, VPDQ_VERSION, async (path, item) => ({
+    ...(await hashVideo(path, { label: item.name, ...(options.fps ? { fps: options.fps } : {}) })),
+    version: VPDQ_VERSION,
+  }));
+}
+
+/**
+ * The reference's vPDQ (one frame hash per `secondsPerHash`, default 1 as python-threatexchange) of
+ * every video item, stored under `hashing.vpdq-frames`: what a set entry's video hash is matched
+ * against, with the reference's metric.
+ */
+export async function hashCaseVideoFrames(store: CaseStore, options: HashCaseOptions & { secondsPerHash?: number }): Promise<HashCaseReport> {
+  const secondsPerHash = options.secondsPerHash ?? 1;
+  return hashEachVideo(store, options, ANNOTATION.vpdqFrames, VPDQ_FRAMES_VERSION, async (path, item) => ({
+    version: VPDQ_FRAMES_VERSION,
+    secondsPerHash,
+    frames: await hashVideoVpdq(path, { secondsPerHash, label: item.name }),
+  }), (existing) => (existing as VpdqFramesAnnotation).secondsPerHash === secondsPerHash);
+}
+
+/**
+ * Hashes every video item not yet carrying `annotation` at `version` (and, if given, `stillValid`),
+ * one annotation (a custody event) each; a video ffmpeg cannot read is reported and skipped.
+ */
+async function hashEachVideo(store: CaseStore, options: HashCaseOptions, annotation: string, version: string, compute: (path: string, item: Item) => Promise<object>, stillValid: (existing: object) => boolean = () => true): Promise<HashCaseReport> {
   const items = store.items({ mediaTypePrefix: 'video/' });
   const report = { images: items.length, hashed: 0, alreadyHashed: 0, failed: [] as HashCaseReport['failed'] };
   let done = 0;
   for (const item of items) {
-    const existing = store.annotations(item.id)[ANNOTATION.vpdq] as VpdqAnnotation | undefined;
-    if (existing?.version === VPDQ_VERSION && !options.force) report.alreadyHashed++;
+    const existing = store.annotations(item.id)[annotation] as { version?: string } | undefined;
+    if (existing?.version === version && stillValid(existing) && !options.force) report.alreadyHashed++;
     else {
       try {
-        const v = await hashVideo(store.blobs.pathOf(item.sha256), { label: item.name, ...(options.fps ? { fps: options.fps } : {}) });
-        store.setAnnotation(item.id, ANNOTATION.vpdq, { ...v, version: VPDQ_VERSION } satisfies VpdqAnnotation, options.operator);
+        store.setAnnotation(item.id, annotation, await compute(store.blobs.pathOf(item.sha256), item), options.operator);
         report.hashed++;
       } catch (err) {
         if (!isVestigeError(err)) throw err;

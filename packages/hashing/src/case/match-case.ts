@@ -3,12 +3,15 @@ import { VestigeError } from '@vestige/evidence';
 import { hexToBytes } from '../hex.ts';
 import { PdqHashArray } from '../match/pdq-hashes.ts';
 import { PdqIndex } from '../match/pdq-index.ts';
+import { BatchedPdqSearch } from '../match/batched-search.ts';
 import { basename } from 'node:path';
 import { onlyForeignHashes } from '../sets/entry-builder.ts';
 import { detectHashSetFormat, readHashSetFile, setVersionOf } from '../sets/registry.ts';
 import type { HashSetEntry, HashSetFormat, HashSetRecord } from '../sets/types.ts';
 import { ANNOTATION, RECORDS, type MatchAnnotationEntry, type PdqAnnotation } from './annotations.ts';
 import { hashCaseImages, hashCaseVideos, type VpdqAnnotation } from './hash-items.ts';
+import { CaseVideoMatcher } from './video-matching.ts';
+import { VPDQ_MATCH_PERCENT } from '../video/vpdq-reference.ts';
 
 export interface MatchCaseOptions {
   readonly operator: string;
@@ -26,8 +29,10 @@ export interface MatchCaseOptions {
    * never a match). Default: the format's role — NSRL is known-good, everything else known-bad.
    */
   readonly knownGood?: boolean;
-  /** Also match the frames of video items (vPDQ segments); default true. */
+  /** Also match the frames of video items (vPDQ segments, and set entries' video hashes); default true. */
   readonly videos?: boolean;
+  /** A set entry's video hash matches a case video when either vPDQ percentage reaches this (default 75). */
+  readonly vpdqMatchPercent?: number;
   /** Called with the running entry count while the set streams. */
   readonly onProgress?: (entriesRead: number) => void;
   /** Wall-clock start/finish for the run record (passed in: matching itself is deterministic). */
@@ -55,6 +60,8 @@ export interface MatchCaseReport {
   readonly matchedItems: ItemMatch[];
   readonly exactMatches: number;
   readonly pdqMatches: number;
+  /** Set entries' video hashes (vPDQ) matched to case videos. */
+  readonly vpdqMatches: number;
   /** `known-good`: hits are in knownGoodItems (filtered out of review), never in matchedItems. */
   readonly role: 'known-bad' | 'known-good';
   readonly knownGoodItems: Array<{ itemId: string; itemName: string; kind: 'md5' | 'sha1' | 'sha256' }>;
@@ -98,24 +105,8 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
     add(`sha1:${item.sha1}`, item);
     add(`sha256:${item.sha256}`, item);
   }
-  const pdqItems: Array<{ item: Item; time?: readonly [number, number] }> = [];
-  const images = store.annotated(ANNOTATION.pdq);
-  const videos = options.videos === false ? [] : store.annotated(ANNOTATION.vpdq);
-  const pdqStore = new PdqHashArray(images.length + videos.reduce((s, v) => s + (v.value as VpdqAnnotation).segments.length, 0));
-  for (const { item, value } of images) {
-    const v = value as PdqAnnotation;
-    if (v.quality < minQuality) continue;
-    pdqItems.push({ item });
-    pdqStore.push(hexToBytes(v.hex));
-  }
-  for (const { item, value } of videos) {
-    for (const seg of (value as VpdqAnnotation).segments) {
-      if (seg.quality < minQuality) continue;
-      pdqItems.push({ item, time: [seg.start, seg.end] });
-      pdqStore.push(hexToBytes(seg.hex));
-    }
-  }
-  const pdqIndex = PdqIndex.build(pdqStore);
+  const { pdqItems, pdqIndex } = casePdqIndex(store, options.videos !== false, minQuality);
+  const videoMatcher = options.videos === false ? undefined : new CaseVideoMatcher(store, options.operator, { ...(options.vpdqMatchPercent !== undefined ? { matchPercent: options.vpdqMatchPercent } : {}) });
 
   const found = new Map<string, { item: Item; matches: Mutable<MatchAnnotationEntry>[] }>();
   const knownGood = new Map<string, { item: Item; kind: 'md5' | 'sha1' | 'sha256' }>();
@@ -129,10 +120,17 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   let fieldsDropped = 0;
   let exactMatches = 0;
   let pdqMatches = 0;
+  let vpdqMatches = 0;
   let entriesOnlyForeignHashes = 0;
   const issues: MatchCaseReport['issues'] = [];
   let fatal: MatchCaseReport['fatal'];
   const onDigest = (sha256: string) => (identity.version ||= setVersionOf(sha256));
+  // The set's PDQs meet the case's index in batches (versions are filled in after the last entry).
+  const pdqSearch = new BatchedPdqSearch<MatchAnnotationEntry['entry']>(pdqIndex, radius, (summary, index, distance) => {
+    const { item, time } = pdqItems[index]!;
+    record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance, ...(time ? { time } : {}), entry: summary });
+    pdqMatches++;
+  });
   for await (const rec of readHashSetFile(options.setPath, format, onDigest) as AsyncGenerator<HashSetRecord>) {
     if (rec.kind === 'issue') {
       if (rec.outcome === 'rejected') entriesRejected += rec.index >= 0 ? 1 : 0;
@@ -160,62 +158,20 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
         }
       }
     }
-    if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') {
-      for (const hit of pdqIndex.search(hexToBytes(e.pdq), radius)) {
-        const { item, time } = pdqItems[hit.index]!;
-        record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance: hit.distance, ...(time ? { time } : {}), entry: summary });
-        pdqMatches++;
+    if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') pdqSearch.add(e.pdq, summary);
+    if (e.vpdq && videoMatcher && role === 'known-bad') {
+      for (const m of await videoMatcher.match(e.vpdq)) {
+        record(m.video, { set: identity.name, version: identity.version, kind: 'vpdq', queryMatchPercent: m.queryMatchPercent, comparedMatchPercent: m.comparedMatchPercent, entry: summary });
+        vpdqMatches++;
       }
     }
   }
+  pdqSearch.flush();
   options.onProgress?.(entriesRead);
   for (const { matches } of found.values()) for (const m of matches) m.version = identity.version;
 
-  // Record: replace this set's matches on every item that had or has any (re-running a newer version
-  // of a set must not leave stale matches behind).
-  const previous = store.annotated(ANNOTATION.matches);
-  store.transaction(() => {
-    for (const { item, value } of previous) {
-      const bySet = { ...(value as Record<string, unknown>) };
-      if (identity.name in bySet && !found.has(item.id)) {
-        delete bySet[identity.name];
-        store.setAnnotation(item.id, ANNOTATION.matches, bySet, options.operator);
-      }
-    }
-    for (const { item, kind } of knownGood.values()) {
-      const old = (store.annotations(item.id)[ANNOTATION.knownGood] ?? {}) as Record<string, unknown>;
-      store.setAnnotation(item.id, ANNOTATION.knownGood, { ...old, [identity.name]: { version: identity.version, kind } }, options.operator);
-    }
-    for (const { item, matches } of found.values()) {
-      const old = (previous.find((p) => p.item.id === item.id)?.value ?? {}) as Record<string, unknown>;
-      const sorted = [...matches].sort((a, b) => (a.kind === 'pdq' ? 1 : 0) - (b.kind === 'pdq' ? 1 : 0) || (a.distance ?? 0) - (b.distance ?? 0));
-      store.setAnnotation(item.id, ANNOTATION.matches, { ...old, [identity.name]: { version: identity.version, pdqRadius: radius, matches: sorted } }, options.operator);
-    }
-    const finishedAt = options.now?.() ?? new Date();
-    store.putRecord(
-      RECORDS.matchRuns,
-      `${identity.name}@${identity.version}`,
-      {
-        set: { ...identity, format: format.id },
-        pdqRadius: radius,
-        minQuality,
-        entriesRead,
-        entriesRejected,
-        fieldsDropped,
-        fatal: fatal ?? null,
-        role,
-        matchedItems: found.size,
-        knownGoodItems: knownGood.size,
-        entriesOnlyForeignHashes,
-        exactMatches,
-        pdqMatches,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-      },
-      options.operator,
-      'hashing.matched',
-    );
-  });
+  const run = { set: { ...identity, format: format.id }, pdqRadius: radius, minQuality, entriesRead, entriesRejected, fieldsDropped, fatal: fatal ?? null, role, matchedItems: found.size, knownGoodItems: knownGood.size, entriesOnlyForeignHashes, exactMatches, pdqMatches, vpdqMatches, vpdqMatchPercent: options.vpdqMatchPercent ?? VPDQ_MATCH_PERCENT };
+  recordResults(store, { identity, radius, found, knownGood, run, startedAt, operator: options.operator, ...(options.now ? { now: options.now } : {}) });
 
   return {
     set: { ...identity, format: format.id, file: options.setPath },
@@ -230,13 +186,84 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
     matchedItems: [...found.values()].map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
     exactMatches,
     pdqMatches,
+    vpdqMatches,
     role,
     knownGoodItems: [...knownGood.values()].map(({ item, kind }) => ({ itemId: item.id, itemName: item.name, kind })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
     entriesOnlyForeignHashes,
   };
 }
 
+/**
+ * Writes a run's results in one transaction: this set's matches replaced on every item that had or
+ * has any (re-running a newer version of a set must not leave stale matches behind), known-good
+ * marks, and the run record.
+ */
+function recordResults(
+  store: CaseStore,
+  r: {
+    identity: { name: string; version: string };
+    radius: number;
+    found: ReadonlyMap<string, { item: Item; matches: MatchAnnotationEntry[] }>;
+    knownGood: ReadonlyMap<string, { item: Item; kind: 'md5' | 'sha1' | 'sha256' }>;
+    run: Record<string, unknown>;
+    startedAt: Date;
+    operator: string;
+    now?: () => Date;
+  },
+): void {
+  const { identity, found, operator } = r;
+  const previous = store.annotated(ANNOTATION.matches);
+  store.transaction(() => {
+    for (const { item, value } of previous) {
+      const bySet = { ...(value as Record<string, unknown>) };
+      if (identity.name in bySet && !found.has(item.id)) {
+        delete bySet[identity.name];
+        store.setAnnotation(item.id, ANNOTATION.matches, bySet, operator);
+      }
+    }
+    for (const { item, kind } of r.knownGood.values()) {
+      const old = (store.annotations(item.id)[ANNOTATION.knownGood] ?? {}) as Record<string, unknown>;
+      store.setAnnotation(item.id, ANNOTATION.knownGood, { ...old, [identity.name]: { version: identity.version, kind } }, operator);
+    }
+    for (const { item, matches } of found.values()) {
+      const old = (previous.find((p) => p.item.id === item.id)?.value ?? {}) as Record<string, unknown>;
+      const sorted = [...matches].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.distance ?? 0) - (b.distance ?? 0) || (b.queryMatchPercent ?? 0) - (a.queryMatchPercent ?? 0));
+      store.setAnnotation(item.id, ANNOTATION.matches, { ...old, [identity.name]: { version: identity.version, pdqRadius: r.radius, matches: sorted } }, operator);
+    }
+    const finishedAt = r.now?.() ?? new Date();
+    store.putRecord(RECORDS.matchRuns, `${identity.name}@${identity.version}`, { ...r.run, startedAt: r.startedAt.toISOString(), finishedAt: finishedAt.toISOString() }, operator, 'hashing.matched');
+  });
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Order of an item's matches: exact, then video hash, then PDQ (nearest first). */
+const KIND_ORDER: Record<MatchAnnotationEntry['kind'], number> = { md5: 0, sha1: 0, sha256: 0, vpdq: 1, pdq: 2 };
+
+/**
+ * The case's perceptual side: one PDQ index over every image hash and every video segment of
+ * usable quality, and what each indexed hash belongs to (with its time span for a video).
+ */
+function casePdqIndex(store: CaseStore, withVideos: boolean, minQuality: number): { pdqItems: Array<{ item: Item; time?: readonly [number, number] }>; pdqIndex: PdqIndex } {
+  const pdqItems: Array<{ item: Item; time?: readonly [number, number] }> = [];
+  const images = store.annotated(ANNOTATION.pdq);
+  const videos = withVideos ? store.annotated(ANNOTATION.vpdq) : [];
+  const pdqStore = new PdqHashArray(images.length + videos.reduce((s, v) => s + (v.value as VpdqAnnotation).segments.length, 0));
+  for (const { item, value } of images) {
+    const v = value as PdqAnnotation;
+    if (v.quality < minQuality) continue;
+    pdqItems.push({ item });
+    pdqStore.push(hexToBytes(v.hex));
+  }
+  for (const { item, value } of videos) {
+    for (const seg of (value as VpdqAnnotation).segments) {
+      if (seg.quality < minQuality) continue;
+      pdqItems.push({ item, time: [seg.start, seg.end] });
+      pdqStore.push(hexToBytes(seg.hex));
+    }
+  }
+  return { pdqItems, pdqIndex: PdqIndex.build(pdqStore) };
+}
 
 function entrySummary(e: HashSetEntry): MatchAnnotationEntry['entry'] {
   const s: Record<string, unknown> = {};

@@ -8,8 +8,8 @@ import { hashWords, PdqHashArray, type IndexHit } from './pdq-hashes.ts';
  *
  * - `buckets` (BucketIndex): the hashes plus 16 tables of id lists. Fastest per query while the
  *   set is small, but ~80 bytes per hash.
- * - `compact` (CompactIndex): 8 tables that are themselves the only copy of the hashes, ~38 bytes
- *   per hash (1.19× the raw hashes at 10 M) and faster than `buckets` at that size.
+ * - `compact` (CompactIndex): 8 tables that are themselves the only copy of the hashes, ~46 bytes
+ *   per hash (1.44× the raw hashes at 10 M) and faster than `buckets` at that size.
  *
  * `build` picks by size; matching a case indexes the case (usually small) and streams a hash set
  * through it, a benchmark or a standing set of millions gets the compact layout.

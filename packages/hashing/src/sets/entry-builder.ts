@@ -12,12 +12,13 @@ export type HashField = keyof typeof HASH_HEX_LENGTHS;
 export class EntryBuilder {
   readonly entry: HashSetEntry = {};
   private rejectReason: { field: string; message: string } | undefined;
-  private readonly dropped: { field: string; message: string }[] = [];
+  private dropped: { field: string; message: string }[] | undefined;
 
   constructor(
     readonly index: number,
     private readonly file: string | undefined,
-    private readonly where: string,
+    /** How issues name the entry (a function: made only when there is an issue). */
+    private readonly where: string | (() => string),
   ) {}
 
   hash(field: HashField, raw: unknown, sourceName: string): void {
@@ -40,7 +41,7 @@ export class EntryBuilder {
   }
 
   drop(field: string, message: string): void {
-    this.dropped.push({ field, message });
+    (this.dropped ??= []).push({ field, message });
   }
 
   string(key: 'name' | 'path' | 'series' | 'comments' | 'photoDna' | 'mediaId', raw: unknown, sourceName: string): void {
@@ -63,6 +64,7 @@ export class EntryBuilder {
   boolean(key: 'victimIdentified' | 'offenderIdentified' | 'isDistributed', raw: unknown, sourceName: string): void {
     if (raw === undefined || raw === null || raw === '') return;
     if (typeof raw === 'boolean') this.entry[key] = raw;
+    else if (raw === 'true' || raw === 'false') this.entry[key] = raw === 'true';
     else if (typeof raw === 'string' && /^(true|false|yes|no|1|0)$/i.test(raw.trim())) this.entry[key] = /^(true|yes|1)$/i.test(raw.trim());
     else if (raw === 0 || raw === 1) this.entry[key] = raw === 1;
     else this.drop(sourceName, `${sourceName} must be true or false, not ${clip(JSON.stringify(raw) ?? String(raw))}`);
@@ -70,6 +72,11 @@ export class EntryBuilder {
 
   tags(raw: unknown, sourceName: string): void {
     if (raw === undefined || raw === null || raw === '') return;
+    // One tag, the common case: no list to split and merge.
+    if (typeof raw === 'string' && !this.entry.tags && !/[;,|]/.test(raw) && raw.trim() === raw) {
+      this.entry.tags = [raw];
+      return;
+    }
     const list = typeof raw === 'string' ? raw.split(/[;,|]/) : Array.isArray(raw) && raw.every((t) => typeof t === 'string') ? (raw as string[]) : undefined;
     if (!list) return this.drop(sourceName, `${sourceName} must be text or a list of text`);
     const tags = list.map((t) => t.trim()).filter((t) => t !== '');
@@ -82,17 +89,21 @@ export class EntryBuilder {
     // An entry with only hashes Vestige does not compute (PhotoDNA, …) is kept: it cannot match here,
     // but it is part of the set and goes back out in an export (see onlyForeignHashes).
     if (!this.rejectReason && !e.md5 && !e.sha1 && !e.sha256 && !e.pdq && !options.alsoMatchable) this.reject('hashes', 'has no MD5, SHA-1, SHA-256 or PDQ hash');
-    const issue = (field: string, message: string, outcome: 'rejected' | 'field-dropped'): HashSetRecord => ({
+    if (this.rejectReason) return [this.issue(this.rejectReason.field, this.rejectReason.message, 'rejected')];
+    if (!this.dropped) return [{ kind: 'entry', index: this.index, entry: e }];
+    return [...this.dropped.map((d) => this.issue(d.field, d.message, 'field-dropped')), { kind: 'entry', index: this.index, entry: e }];
+  }
+
+  private issue(field: string, message: string, outcome: 'rejected' | 'field-dropped'): HashSetRecord {
+    return {
       kind: 'issue',
       index: this.index,
       outcome,
-      error: new VestigeError('E_HASHSET_INVALID', `${this.where}: ${message}${outcome === 'rejected' ? ' — entry skipped' : ' — field ignored'}`, {
+      error: new VestigeError('E_HASHSET_INVALID', `${typeof this.where === 'string' ? this.where : this.where()}: ${message}${outcome === 'rejected' ? ' — entry skipped' : ' — field ignored'}`, {
         ...(this.file ? { file: this.file } : {}),
         details: { entry: this.index, field },
       }),
-    });
-    if (this.rejectReason) return [issue(this.rejectReason.field, this.rejectReason.message, 'rejected')];
-    return [...this.dropped.map((d) => issue(d.field, d.message, 'field-dropped')), { kind: 'entry', index: this.index, entry: e }];
+    };
   }
 }
 

@@ -69,23 +69,31 @@ export async function detectHashSetFormat(path: string): Promise<HashSetFormat> 
  * of the file's bytes once they are all read: computed over the same reads as the parsing, so a set
  * is read once, not once to parse and once to name its version.
  */
-export async function* readHashSetFile(path: string, format?: HashSetFormat, onDigest?: (sha256: string) => void): AsyncGenerator<HashSetRecord> {
+export function readHashSetFile(path: string, format?: HashSetFormat, onDigest?: (sha256: string) => void): AsyncGenerator<HashSetRecord> {
+  // With the format known, the format's own reader is handed back as it is: one async generator
+  // fewer between each record and its consumer (a promise and a microtask per record per level).
+  if (format && !format.readPath) return format.read(hashedChunks(path, onDigest), { file: path });
+  return readDetected(path, format, onDigest);
+}
+
+async function* readDetected(path: string, format: HashSetFormat | undefined, onDigest?: (sha256: string) => void): AsyncGenerator<HashSetRecord> {
   const f = format ?? (await detectHashSetFormat(path));
   if (f.readPath) {
     yield* f.readPath(path);
     if (onDigest) onDigest(await fileSha256(path));
     return;
   }
-  // The digest is handed over as soon as the last byte has been read.
+  yield* f.read(hashedChunks(path, onDigest), { file: path });
+}
+
+/** The file's bytes, hashed as they pass; the digest is handed over as soon as the last byte is read. */
+async function* hashedChunks(path: string, onDigest?: (sha256: string) => void): AsyncGenerator<Buffer> {
   const h = createHash('sha256');
-  async function* hashed(): AsyncGenerator<Buffer> {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-      h.update(chunk as Buffer);
-      yield chunk as Buffer;
-    }
-    onDigest?.(h.digest('hex'));
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    yield chunk as Buffer;
   }
-  yield* f.read(hashed(), { file: path });
+  onDigest?.(h.digest('hex'));
 }
 
 async function fileSha256(path: string): Promise<string> {

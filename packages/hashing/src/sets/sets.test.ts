@@ -119,6 +119,25 @@ describe('malformed hash sets: typed error per entry, the rest kept', () => {
     expect(i.error.message).toMatch(/at byte \d+/);
   });
 
+  it('VICS: records read in one chunk are parsed together, yet a malformed one is still named by its byte', async () => {
+    const good = (n: number) => JSON.stringify({ MD5: md5(n), MediaFiles: [{ FileName: `bild-${n}-ü.jpg` }] });
+    const text = `{"value":[${good(1)},${good(2)},{"MD5":"${md5(3)}" "x"},${good(4)}]}`;
+    const recs = await collect(vicsFormat, text, text.length);
+    expect(entries(recs).map((e) => e.name)).toEqual(['bild-1-ü.jpg', 'bild-2-ü.jpg']);
+    const i = issues(recs)[0]!;
+    expect(i.fatal).toBe(true);
+    expect(i.error.details?.offset).toBe(Buffer.byteLength(`{"value":[${good(1)},${good(2)},`));
+  });
+
+  it('VICS: a set of thousands of records in large chunks reads the same as byte by byte', async () => {
+    const list = Array.from({ length: 3000 }, (_, n) => ({ MediaID: n + 1, MD5: md5(n), Category: n % 4, Tags: `s${n % 7};x`, MediaFiles: [{ FileName: `f${n}.jpg`, FilePath: 'C:\\a\\f.jpg' }] }));
+    const text = JSON.stringify({ '@odata.context': 'x/Default/$metadata#Media', value: list }, null, 1);
+    const big = await collect(vicsFormat, text, 1 << 20);
+    const small = await collect(vicsFormat, text, 13);
+    expect(entries(big)).toHaveLength(3000);
+    expect(entries(big)).toEqual(entries(small));
+  });
+
   it('CSV: bad hex, wrong field counts and unknown categories', async () => {
     const text = `MD5,SHA1,Category,Name\r\n${md5(1)},,A,one.jpg\r\nnothex,,B,two.jpg\r\n${md5(3)},,Q,three.jpg\r\n${md5(4)},,C\r\n,${sha1(5)},cat b,five.jpg\r\n`;
     const recs = await collect(csvFormat, text);

@@ -35,9 +35,23 @@ const FIELD_HASHES: Record<string, 'md5' | 'sha1' | 'sha256' | 'pdq'> = { md5: '
 
 type Media = Record<string, unknown>;
 
+/**
+ * Member names lower-cased, remembered: a set spells its members the same way in every record, so
+ * a million records need a dozen toLowerCase calls, not ten million. Bounded, for hostile files.
+ */
+const lowerNames = new Map<string, string>();
+function lowerName(k: string): string {
+  let lower = lowerNames.get(k);
+  if (lower === undefined) {
+    lower = k.toLowerCase();
+    if (lowerNames.size < 4096) lowerNames.set(k, lower);
+  }
+  return lower;
+}
+
 /** A member by its lower-cased name, for the small nested objects (MediaFiles, AlternativeHashes). */
 function member(m: Media, lower: string): unknown {
-  for (const k in m) if (k.length === lower.length && k.toLowerCase() === lower) return m[k];
+  for (const k in m) if (k.length === lower.length && lowerName(k) === lower) return m[k];
   return undefined;
 }
 
@@ -51,8 +65,9 @@ function readAlternativeHashes(list: unknown, b: EntryBuilder): void {
   for (const h of list) {
     if (!h || typeof h !== 'object') continue;
     const o = h as Media;
-    const name = member(o, 'hashname') ?? member(o, 'name') ?? member(o, 'type');
-    const value = member(o, 'hashvalue') ?? member(o, 'value') ?? member(o, 'hash');
+    // The spelling every producer found uses first, then any other.
+    const name = o.HashName ?? member(o, 'hashname') ?? member(o, 'name') ?? member(o, 'type');
+    const value = o.HashValue ?? member(o, 'hashvalue') ?? member(o, 'value') ?? member(o, 'hash');
     if (typeof name !== 'string' || typeof value !== 'string') {
       b.drop('AlternativeHashes', 'an AlternativeHashes item has no HashName/HashValue text');
       continue;
@@ -75,8 +90,12 @@ function readAlternativeHashes(list: unknown, b: EntryBuilder): void {
 function filesAreFields(files: unknown, e: HashSetEntry): boolean {
   if (!Array.isArray(files) || files.length !== 1 || !files[0] || typeof files[0] !== 'object') return false;
   const f = files[0] as Media;
-  const allowed: Record<string, unknown> = { FileName: e.name, FilePath: e.path, MD5: e.md5?.toUpperCase(), SHA1: e.sha1?.toUpperCase() };
-  return Object.keys(f).every((k) => k in allowed && f[k] === allowed[k]);
+  for (const k in f) {
+    const v = f[k];
+    const same = k === 'FileName' ? v === e.name : k === 'FilePath' ? v === e.path : k === 'MD5' ? v === e.md5?.toUpperCase() : k === 'SHA1' ? v === e.sha1?.toUpperCase() : false;
+    if (!same) return false;
+  }
+  return true;
 }
 
 function pdqQualityFrom(metadata: unknown): { quality?: number; onlyQuality: boolean } {
@@ -91,15 +110,19 @@ function pdqQualityFrom(metadata: unknown): { quality?: number; onlyQuality: boo
   return { ...(quality !== undefined ? { quality } : {}), onlyQuality: quality !== undefined && metadata.length === 1 };
 }
 
-function readCategory(raw: unknown, profile: VicsProfile, b: EntryBuilder, extra: Media): void {
-  if (profile !== 'uk') return b.integer('vicsCategory', raw, 'Category', [0, 99]);
-  if (raw === undefined || raw === null || raw === '') return;
+/** Reads Category; true when it is a UK-profile number with no UK grade (kept in `extra` as it was). */
+function readCategory(raw: unknown, profile: VicsProfile, b: EntryBuilder): boolean {
+  if (profile !== 'uk') {
+    b.integer('vicsCategory', raw, 'Category', [0, 99]);
+    return false;
+  }
+  if (raw === undefined || raw === null || raw === '') return false;
   const n = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
   const grade = typeof n === 'number' ? ukProfileToUk(n) : typeof raw === 'string' ? parseUkCategory(raw) : undefined;
-  if (grade) {
-    b.entry.ukCategory = grade;
-    b.entry.vicsCategory = ukToVics(grade);
-  } else extra.Category = raw; // a number the UK profile does not define: kept as it was
+  if (!grade) return true;
+  b.entry.ukCategory = grade;
+  b.entry.vicsCategory = ukToVics(grade);
+  return false;
 }
 
 function splitUkTag(b: EntryBuilder): void {
@@ -124,7 +147,7 @@ export interface VicsReadContext {
 /** One Media record as an entry (plus its problems). */
 export function vicsMediaToEntry(value: unknown, index: number, context: VicsReadContext = {}): HashSetRecord[] {
   const file = context.file;
-  const b = new EntryBuilder(index, file, `${file ?? 'VICS'} entry ${index + 1}`);
+  const b = new EntryBuilder(index, file, () => `${file ?? 'VICS'} entry ${index + 1}`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     b.reject('entry', `is ${describeType(value)}, not a Media object`);
     return b.finish();
@@ -132,12 +155,11 @@ export function vicsMediaToEntry(value: unknown, index: number, context: VicsRea
   // Members by lower-cased name, gathered in one pass (files differ in case: MD5, Md5, md5), and
   // everything without a field set aside for `extra`.
   const m: Media = {};
-  const extra: Media = {};
+  const extraKeys: string[] = [];
   for (const k in value as Media) {
-    const v = (value as Media)[k];
-    const lower = k.toLowerCase();
-    m[lower] = v;
-    if (!MAPPED.has(lower) && !isODataAnnotation(k)) extra[k] = v;
+    const lower = lowerName(k);
+    m[lower] = (value as Media)[k];
+    if (!MAPPED.has(lower) && !isODataAnnotation(k)) extraKeys.push(k);
   }
   const files = m.mediafiles;
   const first = Array.isArray(files) && files[0] && typeof files[0] === 'object' ? (files[0] as Media) : undefined;
@@ -151,7 +173,7 @@ export function vicsMediaToEntry(value: unknown, index: number, context: VicsRea
   if (meta.quality !== undefined) b.entry.pdqQuality ??= meta.quality;
   b.string('photoDna', m.photodna, 'PhotoDNA');
   b.string('mediaId', m.mediaid, 'MediaID');
-  readCategory(m.category, context.profile ?? 'default', b, extra);
+  const uncategorised = readCategory(m.category, context.profile ?? 'default', b);
   b.integer('size', m.mediasize ?? (first && member(first, 'filesize')), 'MediaSize', [0, Number.MAX_SAFE_INTEGER]);
   b.string('name', (first && member(first, 'filename')) ?? m.name, 'Name');
   b.string('path', first && member(first, 'filepath'), 'MediaFiles[0].FilePath');
@@ -163,9 +185,17 @@ export function vicsMediaToEntry(value: unknown, index: number, context: VicsRea
   b.tags(m.tags, 'Tags');
   splitUkTag(b);
   const e = b.entry;
-  if (filesAreFields(extra.MediaFiles, e)) delete extra.MediaFiles;
-  if (meta.onlyQuality) delete extra.MediaMetadata;
-  if (Object.keys(extra).length) e.extra = extra;
+  // Everything without a field goes to `extra`, in the record's order — but not a MediaFiles that
+  // only repeats the fields, nor a MediaMetadata that only holds the PDQ quality.
+  const extra: Media = {};
+  let kept = 0;
+  if (uncategorised) extra.Category = m.category; // a number the UK profile does not define: kept as it was
+  for (const k of extraKeys) {
+    if ((k === 'MediaFiles' && filesAreFields(files, e)) || (k === 'MediaMetadata' && meta.onlyQuality)) continue;
+    extra[k] = (value as Media)[k];
+    kept++;
+  }
+  if (kept || uncategorised) e.extra = extra;
   if (context.caseRef) e.caseRef = context.caseRef;
   return b.finish({ alsoMatchable: e.alternativeHashes !== undefined || e.vpdq !== undefined || e.photoDna !== undefined });
 }
@@ -218,18 +248,27 @@ async function* readVics(source: Parameters<HashSetFormat['read']>[0], file: str
   let caseRef: Record<string, unknown> | undefined;
   let index = 0;
   let sawEntries = false;
+  // The read context changes only with the profile or the case: made then, not per record.
+  const contextFor = (ref: Record<string, unknown> | undefined): VicsReadContext => ({ ...(file ? { file } : {}), profile, ...(ref ? { caseRef: ref } : {}) });
+  let plain = contextFor(undefined);
+  let inCase = plain;
   function* drain(): Generator<HashSetRecord> {
     for (const ev of scanner.events) {
       if (ev.kind === 'root') {
-        if (ev.key === '@odata.context' || ev.key === 'odata.metadata') profile = vicsProfileOf(ev.value);
+        if (ev.key === '@odata.context' || ev.key === 'odata.metadata') {
+          profile = vicsProfileOf(ev.value);
+          plain = contextFor(undefined);
+        }
       } else if (ev.kind === 'case') {
         caseRef = { ...ev.fields }; // the members before the Media array; one case at a time
+        inCase = contextFor(caseRef);
       } else {
         sawEntries = true;
-        const ref = ev.caseIndex !== undefined ? caseRef : undefined;
-        const records = mediaOrCase(ev.value, index, { ...(file ? { file } : {}), profile, ...(ref ? { caseRef: ref } : {}) });
-        for (const r of records) if (r.kind === 'entry' || r.outcome === 'rejected') index++;
-        yield* records;
+        const records = mediaOrCase(ev.value, index, ev.caseIndex !== undefined ? inCase : plain);
+        for (const r of records) {
+          if (r.kind === 'entry' || r.outcome === 'rejected') index++;
+          yield r;
+        }
       }
     }
     scanner.events.length = 0;
@@ -253,7 +292,8 @@ async function* readVics(source: Parameters<HashSetFormat['read']>[0], file: str
 
 /** A record of a `value` array: a Media record, or a case with its Media (a #Cases file without its context). */
 function mediaOrCase(value: unknown, index: number, context: VicsReadContext): HashSetRecord[] {
-  const media = value && typeof value === 'object' && !Array.isArray(value) ? member(value as Media, 'media') : undefined;
+  // A Media record has no Media member; look for one only in objects that could be a case.
+  const media = value && typeof value === 'object' && !Array.isArray(value) && !('MD5' in value) ? member(value as Media, 'media') : undefined;
   if (!Array.isArray(media)) return vicsMediaToEntry(value, index, context);
   const caseRef: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Media)) if (k.toLowerCase() !== 'media') caseRef[k] = v;

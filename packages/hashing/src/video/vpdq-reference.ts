@@ -41,6 +41,17 @@ function probe(path: string, label: string): { width: number; height: number; fr
   return { width: s.width, height: s.height, frameRate };
 }
 
+/**
+ * swscale flags for the YUV → RGB24 conversion: area, with accurate rounding. The reference asks
+ * swscale for SWS_AREA alone, but its published hashes are what accurate rounding gives: Debian's
+ * ffmpeg 5.1 without it takes the fast x86 yuv2rgb path, whose rounding differs by one level here and
+ * there. On a bright frame that moves a bit or two; on the near-black frames of a fade (PDQ quality
+ * 0–10, where the image is almost flat and the hash is decided by those rounding differences) it
+ * moved 30–76 bits. Measured on ThreatExchange's HD doorknob sample: median per-frame distance to
+ * the reference 8 without accurate rounding, 0 with it (at most 2 bits on frames of quality ≥ 50).
+ */
+const SWS_FLAGS = 'area+accurate_rnd';
+
 export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Promise<VpdqFrameHash[]> {
   const label = options.label ?? path;
   const spf = options.secondsPerHash ?? 1;
@@ -49,8 +60,8 @@ export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Pr
   const width = options.downsampleWidth || video.width;
   const height = options.downsampleHeight || video.height;
   const frameMod = Math.max(1, Math.trunc(spf * video.frameRate));
-  const filters = [...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []), `scale=${width}:${height}:flags=area:in_color_matrix=bt601:out_color_matrix=bt601`];
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-sws_flags', 'area', '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+  const filters = [...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []), `scale=${width}:${height}:flags=${SWS_FLAGS}:in_color_matrix=bt601:out_color_matrix=bt601`];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-sws_flags', SWS_FLAGS, '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
   const out: VpdqFrameHash[] = [];
   await forEachRawFrame(args, width * height * 3, label, (frame, k) => {
     const r = pdqFromLuma(pdqLuma(frame, width, height, 3, { greyAsImageMagick: false }), height, width);
@@ -58,6 +69,21 @@ export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Pr
     out.push({ frame: frameNumber, hex: bytesToHex(r.hash), quality: r.quality, timestamp: Math.fround(frameNumber / Math.fround(video.frameRate)) });
   });
   return out;
+}
+
+/** The reference's thresholds (python-threatexchange `vpdq_util`): frame distance ≤ 31, quality ≥ 50. */
+export const VPDQ_DISTANCE = 31;
+export const VPDQ_QUALITY = 50;
+/**
+ * python-threatexchange's `VPDQ_QUERY_MATCH_THRESHOLD_PERCENT` (75 in current releases, 80 in older
+ * ones): the share of the query video's frames that must match for the video to be a match.
+ */
+export const VPDQ_MATCH_PERCENT = 75;
+
+/** One side of the reference metric: frames deduplicated by exact hex, then those under `quality` dropped. */
+export function prepareVpdqFrames(list: readonly VpdqFrameHash[], quality = VPDQ_QUALITY): VpdqFrameHash[] {
+  const seen = new Set<string>();
+  return list.filter((f) => !seen.has(f.hex) && seen.add(f.hex) !== undefined).filter((f) => f.quality >= quality);
 }
 
 export interface VpdqMatchResult {
@@ -72,14 +98,10 @@ export interface VpdqMatchResult {
  * frame of the other side is within `distance` (31) bits.
  */
 export function matchVpdq(query: readonly VpdqFrameHash[], compared: readonly VpdqFrameHash[], options: { distance?: number; quality?: number } = {}): VpdqMatchResult {
-  const distance = options.distance ?? 31;
-  const quality = options.quality ?? 50;
-  const prepare = (list: readonly VpdqFrameHash[]) => {
-    const seen = new Set<string>();
-    return list.filter((f) => !seen.has(f.hex) && seen.add(f.hex) !== undefined).filter((f) => f.quality >= quality);
-  };
-  const q = prepare(query);
-  const c = prepare(compared);
+  const distance = options.distance ?? VPDQ_DISTANCE;
+  const quality = options.quality ?? VPDQ_QUALITY;
+  const q = prepareVpdqFrames(query, quality);
+  const c = prepareVpdqFrames(compared, quality);
   if (q.length === 0 || c.length === 0) return { queryMatchPercent: 0, comparedMatchPercent: 0 };
   const count = (a: typeof q, b: typeof q) => a.filter((x) => b.some((y) => hammingDistanceHex(x.hex, y.hex) <= distance)).length;
   return { queryMatchPercent: (count(q, c) * 100) / q.length, comparedMatchPercent: (count(c, q) * 100) / c.length };
