@@ -7,7 +7,7 @@
  * bench/scene/potree-converter.ts unless POTREE_CONVERTER names a binary; without it the bench says so
  * and records no ratio. Each round runs, in a rotating order, Vestige's grid build of the LAS and of the
  * LAZ and PotreeConverter `-m random` and `-m poisson` on the LAS (and `-m random` on the LAZ), each in
- * its own process with the page cache warm; the best of the rounds is the headline. Throughput is from
+ * its own process with the page cache warm (Vestige's Poisson build of the LAS too); the best of the rounds is the headline. Throughput is from
  * opening the input to the last byte written (Vestige: inside its process, excluding Node's start,
  * which is reported beside; PotreeConverter: its whole process). Peak memory is each process's maximum
  * resident set (VmHWM; GNU time for the peer).
@@ -70,16 +70,16 @@ interface Run { tool: string; input: 'las' | 'laz'; seconds: number; processSeco
 
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function runVestige(input: 'las' | 'laz'): Run {
+function runVestige(input: 'las' | 'laz', sampling: 'grid' | 'poisson' = 'grid'): Run {
   const workDir = fs.mkdtempSync(join(benchWorkDir, 'scene-build-'));
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene', 'vestige-build.ts'), input === 'las' ? las : laz, workDir], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 16 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene', 'vestige-build.ts'), input === 'las' ? las : laz, workDir, sampling], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 16 << 20 });
   const processSeconds = Number(process.hrtime.bigint() - t) / 1e9;
   fs.rmSync(workDir, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`Vestige build of ${input} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`Vestige ${sampling} build of ${input} failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { points: number; seconds: number; cpuSeconds: number; peakRssBytes: number; phases: unknown };
   if (out.points !== points) throw new Error(`Vestige built ${out.points} points of ${points}`);
-  return { tool: 'vestige-grid', input, seconds: out.seconds, processSeconds, pointsPerSecond: Math.round(points / out.seconds), peakRssBytes: out.peakRssBytes, cpuSeconds: out.cpuSeconds, phases: out.phases };
+  return { tool: `vestige-${sampling}`, input, seconds: out.seconds, processSeconds, pointsPerSecond: Math.round(points / out.seconds), peakRssBytes: out.peakRssBytes, cpuSeconds: out.cpuSeconds, phases: out.phases };
 }
 
 function runPotree(method: 'random' | 'poisson', input: 'las' | 'laz'): Run {
@@ -97,7 +97,7 @@ function runPotree(method: 'random' | 'poisson', input: 'las' | 'laz'): Run {
   return { tool: `potree-${method}`, input, seconds, processSeconds: seconds, pointsPerSecond: Math.round(points / seconds), peakRssBytes: rss ? Number(rss[1]) * 1024 : null };
 }
 
-const plan: (() => Run)[] = [() => runVestige('las')];
+const plan: (() => Run)[] = [() => runVestige('las'), () => runVestige('las', 'poisson')];
 if (haveLaz) plan.push(() => runVestige('laz'));
 if (tools.potreeConverter) {
   plan.push(() => runPotree('random', 'las'), () => runPotree('poisson', 'las'));
@@ -106,6 +106,19 @@ if (tools.potreeConverter) {
 
 warm(las);
 if (haveLaz) warm(laz);
+/** Vestige's copy of the original into a case (hash + store), timed apart from the build. */
+function timeCopy(path: string): { seconds: number; bytes: number; megabytesPerSecond: number } {
+  const workDir = fs.mkdtempSync(join(benchWorkDir, 'scene-copy-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene', 'vestige-copy.ts'), path, workDir], { encoding: 'utf8', cwd: repoRoot });
+    if (r.status !== 0) throw new Error(`copy of ${path} into a case failed: ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number };
+    return { ...out, megabytesPerSecond: +(out.bytes / 1e6 / out.seconds).toFixed(1) };
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+const copyIntoCase = { las: timeCopy(las), ...(haveLaz ? { laz: timeCopy(laz) } : {}) };
 const loadBefore = loadavg();
 const runs: (Run & { round: number })[] = [];
 for (let round = 0; round < rounds; round++) {
@@ -123,15 +136,16 @@ function best(tool: string, input: 'las' | 'laz'): Run | undefined {
 const ratio = (a: Run | undefined, b: Run | undefined): number | null => (a && b ? +(a.pointsPerSecond / b.pointsPerSecond).toFixed(3) : null);
 const vLas = best('vestige-grid', 'las');
 const vLaz = best('vestige-grid', 'laz');
+const vPoisson = best('vestige-poisson', 'las');
 const pRandom = best('potree-random', 'las');
 const pPoisson = best('potree-poisson', 'las');
 const pRandomLaz = best('potree-random', 'laz');
 
 /** Each round's ratio of Vestige to a peer run of the same round, and their median (steadier than best-of on a busy machine). */
-function paired(peer: string, input: 'las' | 'laz' = 'las'): { rounds: number[]; median: number } | null {
+function paired(peer: string, input: 'las' | 'laz' = 'las', ours = 'vestige-grid'): { rounds: number[]; median: number } | null {
   const rs: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const v = runs.find((r) => r.round === round && r.tool === 'vestige-grid' && r.input === input);
+    const v = runs.find((r) => r.round === round && r.tool === ours && r.input === input);
     const p = runs.find((r) => r.round === round && r.tool === peer && r.input === input);
     if (v && p) rs.push(+(p.seconds / v.seconds).toFixed(3));
   }
@@ -141,20 +155,23 @@ function paired(peer: string, input: 'las' | 'laz' = 'las'): { rounds: number[];
 }
 
 const path = writeResult('scene', {
-  description: `Potree 2.0 octree of a generated ${points}-point LAS 1.2 (format 2) room scan and its LAZ (LASzip), on all cores, page cache warm, best of ${rounds} interleaved rounds: Vestige grid build vs PotreeConverter ${POTREE_CONVERTER_TAG} -m random / -m poisson`,
+  description: `Potree 2.0 octree of a generated ${points}-point LAS 1.2 (format 2) room scan and its LAZ (LASzip), on all cores, page cache warm, best of ${rounds} interleaved rounds: Vestige grid and Poisson builds vs PotreeConverter ${POTREE_CONVERTER_TAG} -m random and -m poisson`,
   input: { las: { file: las, points, bytes: fs.statSync(las).size }, ...(haveLaz ? { laz: { file: laz, points, bytes: fs.statSync(laz).size, encoder: 'LASzip 3.4 (las2laz, default 50 000-point chunks)' } } : {}) },
   peer: { name: `PotreeConverter ${POTREE_CONVERTER_TAG}`, source: tools.source, binary: tools.potreeConverter ?? null, problems: tools.problems },
-  best: { vestigeGridLas: vLas, vestigeGridLaz: vLaz ?? null, potreeRandomLas: pRandom ?? null, potreePoissonLas: pPoisson ?? null, potreeRandomLaz: pRandomLaz ?? null },
+  // Not part of the build's time: the copy of the original into the case that precedes it.
+  copyIntoCase,
+  best: { vestigeGridLas: vLas, vestigePoissonLas: vPoisson ?? null, vestigeGridLaz: vLaz ?? null, potreeRandomLas: pRandom ?? null, potreePoissonLas: pPoisson ?? null, potreeRandomLaz: pRandomLaz ?? null },
   ratio: {
     gridVsPotreeRandom: ratio(vLas, pRandom),
+    poissonVsPotreePoisson: ratio(vPoisson, pPoisson),
     gridVsPotreePoisson: ratio(vLas, pPoisson),
     lazVsLasVestige: ratio(vLaz, vLas),
     lazGridVsPotreeRandomLaz: ratio(vLaz, pRandomLaz),
-    pairedByRound: { gridVsPotreeRandom: paired('potree-random'), gridVsPotreePoisson: paired('potree-poisson'), lazGridVsPotreeRandomLaz: paired('potree-random', 'laz') },
-    note: tools.potreeConverter ? 'Vestige has grid sampling only; the Poisson target (Vestige Poisson vs -m poisson) waits for the Poisson sampler, so gridVsPotreePoisson is informative only' : 'no peer ran, so no ratio',
+    pairedByRound: { gridVsPotreeRandom: paired('potree-random'), poissonVsPotreePoisson: paired('potree-poisson', 'las', 'vestige-poisson'), lazGridVsPotreeRandomLaz: paired('potree-random', 'laz') },
+    note: tools.potreeConverter ? 'gridVsPotreePoisson (grid against the peer\'s Poisson) is informative only; the targets are grid vs -m random and Poisson vs -m poisson' : 'no peer ran, so no ratio',
   },
   target: { gridVsPotreeRandom: TARGET_RATIO, poissonVsPotreePoisson: TARGET_RATIO, vestigePeakRssBytes: TARGET_PEAK },
-  pass: { gridVsPotreeRandom: pRandom ? ratio(vLas, pRandom)! >= TARGET_RATIO : null, memory: runs.filter((r) => r.tool === 'vestige-grid').every((r) => (r.peakRssBytes ?? 0) < TARGET_PEAK) },
+  pass: { gridVsPotreeRandom: pRandom ? ratio(vLas, pRandom)! >= TARGET_RATIO : null, poissonVsPotreePoisson: pPoisson && vPoisson ? ratio(vPoisson, pPoisson)! >= TARGET_RATIO : null, memory: runs.filter((r) => r.tool.startsWith('vestige-')).every((r) => (r.peakRssBytes ?? 0) < TARGET_PEAK) },
   runs,
   // The machine is shared: the load average says how much of the two cores the runs actually had.
   loadAverage: { before: loadBefore.map((v) => +v.toFixed(2)), after: loadavg().map((v) => +v.toFixed(2)) },

@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 async function launch(redisPath: string, port: number, dir: string): Promise<ChildProcess> {
   const child: ChildProcess = spawn('timeout', ['900', redisPath, '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
+    const timer = setTimeout(() => reject(new Error('redis-server did not start within 60 s')), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('Ready to accept connections')) {
         clearTimeout(timer);

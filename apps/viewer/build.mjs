@@ -34,6 +34,7 @@ export const VIEWER_SOURCES = [
   'packages/scene/src/manifest',
   'packages/scene/src/points.ts',
   'packages/evidence/src/errors.ts',
+  'packages/evidence/src/canonical-json.ts',
 ];
 
 function filesUnder(path) {

@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { buildOctree, detectSceneFormat, lasRecordSource, type PointChunk } from '@vestige/scene';
+import { buildOctree, detectSceneFormat, lasRecordSource, lazRecordSource, type PointChunk } from '@vestige/scene';
 
-const [input, workDir] = process.argv.slice(2) as [string, string];
+const [input, workDir, sampling = 'grid'] = process.argv.slice(2) as [string, string, 'grid' | 'poisson' | undefined];
 const workers = availableParallelism();
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
@@ -18,11 +18,12 @@ const header = await format.header(input);
 async function* points(): AsyncGenerator<PointChunk> {
   for await (const c of format.read(input, { workers })) if (c.kind === 'points') yield c;
 }
-const result = await buildOctree(format.id === 'las' ? (async function* () {})() : points(), {
+const result = await buildOctree(points(), {
   workDir,
   workers,
   statedBounds: header.bounds!,
-  ...(format.id === 'las' ? { lasSources: [await lasRecordSource(input)] } : {}),
+  sampling,
+  lasSources: [format.id === 'las' ? await lasRecordSource(input) : (await lazRecordSource(input))!],
 });
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);

@@ -52,7 +52,7 @@ beforeAll(async () => {
   const items = [ids.derived!, ids['receipt.txt']!].join(',');
   expect(vestige('export', '--case', caseDir, '--items', items, '--out', unsigned).code).toBe(0);
   expect(vestige('export', '--case', caseDir, '--items', items, '--out', signed, '--sign', key).code).toBe(0);
-}, 120_000);
+}, 600_000);
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function verifyBundle(dir: string, ...extra: string[]): { code: number | null; report: { ok: boolean; problems: Problem[]; signature: { status: string } } } {

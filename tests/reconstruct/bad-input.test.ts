@@ -37,7 +37,7 @@ beforeAll(async () => {
   store = CaseStore.init(join(dir, 'case'), { operator: 'PC 1' });
   await ingest(store, [join(dir, 'photos')], { operator: 'PC 1' });
   for (const item of store.items()) ids[item.name] = item.id;
-}, 120_000);
+}, 600_000);
 
 afterAll(() => {
   store?.close();
@@ -70,7 +70,7 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
     const images = (err as { details: { images: Record<string, { verifiedPairs: number }> } }).details.images;
     expect(Object.values(images).map((i) => i.verifiedPairs)).toEqual([0, 0]);
     expectNothingBuilt();
-  }, 120_000);
+  }, 600_000);
 
   it('COLMAP missing', async () => {
     const saved = process.env.COLMAP_PATH;

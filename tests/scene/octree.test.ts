@@ -75,11 +75,12 @@ describe('streaming octree builder', () => {
     await writeLas(las, syntheticRoom({ points: 80_000, seed: 5, chunkPoints: 20_000, origin: [512000, 5400000, 31] }), { scale: 0.001 });
     const fmt = await detectSceneFormat(las);
     const header = await fmt.header(las);
+    const source = await lasRecordSource(las);
     const serial = await build(
       (async function* () {
         for await (const c of fmt.read(las, { chunkPoints: 7_000 })) if (c.kind === 'points') yield c;
       })(),
-      { statedBounds: header.bounds!, maxLeafPoints: 3_000, workers: 2 },
+      { statedBounds: header.bounds!, integerGrid: { scale: source.scale[0], offset: source.offset }, maxLeafPoints: 3_000, workers: 2 },
     );
     const parallel = await build((async function* () {})(), { statedBounds: header.bounds!, lasSources: [await lasRecordSource(las)], maxLeafPoints: 3_000, workers: 2 });
     expect(parallel.points).toBe(80_000);
@@ -98,6 +99,75 @@ describe('streaming octree builder', () => {
     const fallback = await build((async function* () {})(), { statedBounds: stated, lasSources: [await lasRecordSource(lying)], maxLeafPoints: 3_000, workers: 2 });
     expect(potreeNodes(fallback.metadata, readFileSync(fallback.hierarchyPath)).reduce((n, x) => n + x.numPoints, 0)).toBe(80_000);
     expect(fallback.metadata.boundingBox.max[0]).toBeGreaterThanOrEqual(fallback.bounds.max[0]);
+  });
+
+  /** Every point as `x y z r g b intensity class` on the file's own integer grid. */
+  function pointKeys(chunk: PointChunk, scale: number, into: Map<string, number>): void {
+    for (let i = 0; i < chunk.count; i++) {
+      const p = [0, 1, 2].map((k) => Math.round(chunk.positions[i * 3 + k]! / scale));
+      const key = `${p.join(' ')} ${chunk.rgb ? [0, 1, 2].map((k) => chunk.rgb![i * 3 + k]).join(' ') : '-'} ${chunk.intensity?.[i] ?? '-'} ${chunk.classification?.[i] ?? '-'}`;
+      into.set(key, (into.get(key) ?? 0) + 1);
+    }
+  }
+
+  for (const sampling of ['grid', 'poisson'] as const) {
+    it(`${sampling} sampling keeps every input point exactly once: the octree's points are the input's, as a multiset`, async () => {
+      const las = join(tmp.dir, `multiset-${sampling}.las`);
+      // Duplicates included: the room's generator never repeats a point, so every 97th point is written twice.
+      async function* withDuplicates(): AsyncGenerator<PointChunk> {
+        for (const c of syntheticRoom({ points: 60_000, seed: 11, chunkPoints: 10_000, origin: [512000, 5400000, 31] })) {
+          yield c;
+          const pick = Array.from({ length: Math.floor(c.count / 97) }, (_, j) => j * 97);
+          yield { kind: 'points', count: pick.length, positions: Float64Array.from(pick.flatMap((i) => [0, 1, 2].map((k) => c.positions[i * 3 + k]!))), rgb: Uint16Array.from(pick.flatMap((i) => [0, 1, 2].map((k) => c.rgb[i * 3 + k]!))), intensity: Uint16Array.from(pick.map((i) => c.intensity[i]!)), classification: Uint8Array.from(pick.map((i) => c.classification[i]!)) };
+        }
+      }
+      await writeLas(las, withDuplicates(), { scale: 0.001 });
+      const fmt = await detectSceneFormat(las);
+      const input = new Map<string, number>();
+      let count = 0;
+      for await (const c of fmt.read(las)) if (c.kind === 'points') (pointKeys(c, 0.001, input), (count += c.count));
+      const r = await build((async function* () {})(), { statedBounds: (await fmt.header(las)).bounds!, lasSources: [await lasRecordSource(las)], maxLeafPoints: 1_500, maxChunkPoints: 12_000, sampling, workers: 2 });
+      expect(r.sampling).toBe(sampling);
+      expect(r.stats.chunks).toBeGreaterThan(3);
+      const octree = readFileSync(r.octreePath);
+      const output = new Map<string, number>();
+      const nodes = potreeNodes(r.metadata, readFileSync(r.hierarchyPath));
+      for (const node of nodes) pointKeys(decodePotreeNode(r.metadata, octree, node), 0.001, output);
+      expect(nodes.reduce((n, x) => n + x.numPoints, 0)).toBe(count);
+      expect(output.size).toBe(input.size);
+      expect([...output].filter(([k, v]) => input.get(k) !== v)).toEqual([]);
+    });
+  }
+
+  it('Poisson sampling: no two points of a node lie closer than its spacing, and the bytes do not depend on the thread count', async () => {
+    const a = await build(room(50_000, 4), { maxChunkPoints: 12_000, maxLeafPoints: 1_000, sampling: 'poisson', workers: 2 });
+    const b = await build(room(50_000, 4), { maxChunkPoints: 12_000, maxLeafPoints: 1_000, sampling: 'poisson', workers: 1 });
+    expect(sha(a.octreePath)).toBe(sha(b.octreePath));
+    expect(sha(a.hierarchyPath)).toBe(sha(b.hierarchyPath));
+    const g = await build(room(50_000, 4), { maxChunkPoints: 12_000, maxLeafPoints: 1_000, sampling: 'grid', workers: 2 });
+    expect(sha(g.octreePath)).not.toBe(sha(a.octreePath));
+    const octree = readFileSync(a.octreePath);
+    const nodes = potreeNodes(a.metadata, readFileSync(a.hierarchyPath));
+    let checked = 0;
+    for (const node of nodes.filter((n) => n.childMask !== 0)) {
+      // A node that has children kept only points at least its spacing apart (leaves keep everything).
+      const spacing = a.metadata.spacing / 2 ** (node.name.length - 1);
+      const pts = decodePotreeNode(a.metadata, octree, node);
+      const cells = new Map<string, number[]>();
+      for (let i = 0; i < pts.count; i++) {
+        const c = [0, 1, 2].map((k) => Math.floor(pts.positions[i * 3 + k]! / spacing));
+        for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) for (let dz = -1; dz <= 1; dz++) {
+          for (const j of cells.get(`${c[0]! + dx},${c[1]! + dy},${c[2]! + dz}`) ?? []) {
+            const d = Math.hypot(...[0, 1, 2].map((k) => pts.positions[i * 3 + k]! - pts.positions[j * 3 + k]!));
+            expect(d).toBeGreaterThanOrEqual(spacing * (1 - 1e-9));
+          }
+        }
+        const key = c.join(',');
+        cells.set(key, [...(cells.get(key) ?? []), i]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 
   it('writes an empty octree for no points', async () => {

@@ -38,7 +38,7 @@ describe('install builds the viewer', () => {
     root = makeTempDir('vestige-install-');
     clone = join(root, 'clone');
     await copyAsClone(clone);
-  }, 120_000);
+  }, 600_000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('pnpm install on a fresh copy builds apps/viewer/dist, and vestige serve then answers the viewer page (200, not 503)', async () => {

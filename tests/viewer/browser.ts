@@ -79,4 +79,5 @@ export interface VestigeHook {
   screenshot(): string;
   setCamera(position: V3, target: V3): void;
   sight(eye: V3, target: V3): { visible: boolean; blocking: V3 | null };
+  showScanPhoto(id: string): Promise<{ id: string; name: string; mode: 'projected' | 'picture'; drawn: boolean; note: string | null } | null>;
 }

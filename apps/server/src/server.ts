@@ -104,14 +104,17 @@ function checkOrigin(req: IncomingMessage): void {
   if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'E_FORBIDDEN', 'cross-origin requests are refused');
 }
 
-/** Re-hashes every scene's tiles in the background, so the first page load does not wait for it. */
+/**
+ * Re-hashes the tiles of scenes built before tile hashes, in the background, so the first page load does
+ * not wait for it (a layer with tile hashes is checked against its manifest and needs no index).
+ */
 function warmUp(ctx: ServerContext): void {
   for (const c of ctx.cases.values()) {
     for (const r of c.store.listRecords('scenes')) {
       try {
         const m = parseSceneManifest(r.value);
         for (const layer of m.layers) {
-          if (layer.type === 'pointcloud') ctx.indexes.get(c.store, layer).catch((err: unknown) => ctx.log(`scene ${m.id}: ${(err as Error).message}`));
+          if (layer.type === 'pointcloud' && !layer.tileHashes) ctx.indexes.get(c.store, layer).catch((err: unknown) => ctx.log(`scene ${m.id}: ${(err as Error).message}`));
         }
       } catch (err) {
         ctx.log(`scene ${r.id}: ${(err as Error).message}`);

@@ -1,7 +1,9 @@
 import type { Measurement, MeasurementKind, Vec3 } from '@vestige/scene/core';
-import { Api, ApiError } from './api.ts';
+import { Api, ApiError, IntegrityError } from './api.ts';
+import { checkManifest } from './manifest-check.ts';
 import type { MeasureTool } from './tools/measure-tool.ts';
 import { renderSize, startRenderMode } from './render-mode.ts';
+import type { ScanPhotoState } from './scan-photos.ts';
 import type { SceneResponse } from './types.ts';
 import { h, Panel, Warnings } from './ui.ts';
 import { Viewer, type ToolName } from './viewer.ts';
@@ -64,15 +66,18 @@ async function chooseScene(caseId: string | null): Promise<void> {
   const cases = caseId ? session.cases.filter((c) => c.id === caseId) : session.cases;
   const lists: Node[] = [];
   for (const c of cases) {
-    const { scenes } = await Api.json<{ scenes: { id: string; name: string }[] }>(`/api/cases/${encodeURIComponent(c.id)}/scenes`);
+    const { scenes } = await Api.json<{ scenes: { id: string; name: string; manifestSha256: string }[] }>(`/api/cases/${encodeURIComponent(c.id)}/scenes`);
+    // The manifest's SHA-256 beside each scene: compare it with the one `vestige scene build` printed. The
+    // link carries it, so the viewer refuses a manifest that differs and then checks every tile against it.
+    const link = (s: { id: string; manifestSha256: string }) => `/view?case=${encodeURIComponent(c.id)}&scene=${encodeURIComponent(s.id)}&manifest=${s.manifestSha256}`;
     lists.push(
       h('h2', {}, `${c.name}${c.reference ? ` (${c.reference})` : ''}`),
       scenes.length === 0
         ? h('p', {}, 'No scenes in this case yet. Build one with `vestige scene build`.')
-        : h('ul', {}, ...scenes.map((s) => h('li', {}, h('a', { href: `/view?case=${encodeURIComponent(c.id)}&scene=${encodeURIComponent(s.id)}` }, s.name)))),
+        : h('ul', {}, ...scenes.map((s) => h('li', {}, h('a', { href: link(s) }, s.name), h('br'), h('small', { class: 'manifest-hash' }, `manifest SHA-256 ${s.manifestSha256}`)))),
     );
   }
-  showMessage('Choose a scene', ...lists);
+  showMessage('Choose a scene', 'Check each scene\'s manifest SHA-256 against your notes before opening it: the viewer trusts the server for that hash only.', ...lists);
 }
 
 declare global {
@@ -92,6 +97,8 @@ declare global {
       setCamera: (position: Vec3, target: Vec3) => void;
       /** Line of sight between two source-frame points (the viewer's own code); blocking point in the source frame. */
       sight: (eye: Vec3, target: Vec3) => { visible: boolean; blocking: Vec3 | null };
+      /** Steps to scanner photo `id` (scan-photos.ts) at full opacity; the state says how it is shown. */
+      showScanPhoto: (id: string) => Promise<ScanPhotoState | null>;
     };
   }
 }
@@ -125,6 +132,14 @@ async function main(): Promise<void> {
     if (err instanceof ApiError && err.status === 401) return signInForm();
     throw err;
   }
+  let manifestCheck: Awaited<ReturnType<typeof checkManifest>>;
+  try {
+    manifestCheck = await checkManifest(scene.manifest, params.get('manifest'));
+  } catch (err) {
+    if (!(err instanceof IntegrityError)) throw err;
+    showMessage('The scene was refused', err.message, 'The manifest the server sent is not the one this link names. Do not rely on this server; compare the hash with the one `vestige scene build` printed.');
+    return;
+  }
   performance.mark('vestige:manifest');
   const render = renderSize(params.get('render'));
   if (render) return startRenderMode(api, scene, render.width, render.height);
@@ -132,7 +147,7 @@ async function main(): Promise<void> {
   let viewer: Viewer;
   let panel: Panel | undefined;
   try {
-    viewer = new Viewer(view, scene.manifest, api, { caseReference: scene.case.reference, caseName: scene.case.name, readOnly: scene.readOnly, operator: scene.operator }, {
+    viewer = new Viewer(view, scene.manifest, api, { caseReference: scene.case.reference, caseName: scene.case.name, readOnly: scene.readOnly, operator: scene.operator, manifest: manifestCheck }, {
       warn: (m) => warnings.add(m),
       status: (m) => panel?.status(m),
       changed: () => panel?.render(),
@@ -185,6 +200,13 @@ async function main(): Promise<void> {
     sight: (eye, target) => {
       const r = viewer.sight.between(viewer.toWorld(eye), viewer.toWorld(target));
       return { visible: r.visible, blocking: r.blocking ? viewer.toSource(r.blocking) : null };
+    },
+    showScanPhoto: async (id) => {
+      const entry = viewer.scanPhotos.entries.find((e) => e.photo.id === id);
+      if (!entry) return null;
+      viewer.scanPhotos.setOpacity(1);
+      await viewer.showScanPhoto(entry);
+      return viewer.scanPhotos.state && { ...viewer.scanPhotos.state };
     },
   };
 }

@@ -2,10 +2,10 @@
  * A Potree 2.0 point-cloud layer, streamed by level of detail.
  *
  * Reads metadata.json whole (checked against the manifest's SHA-256), then hierarchy.bin chunk by chunk
- * and octree.bin node by node with HTTP range requests. Every piece is checked against the layer's tile
- * index (`PotreeTileIndex`: the hash of each chunk and node, issued by the server after it re-hashed the
- * whole blobs) before it is decoded; a piece that does not match is refused and reported. Records and
- * hierarchy chunks are read by the scene core, the same code the server and the CLI use.
+ * and octree.bin node by node with HTTP range requests. Every piece is checked (tile-check.ts) against
+ * the tile hashes the manifest names, or for older scenes against the index the server issues, before it
+ * is decoded; a piece that does not match is refused and reported. Records and hierarchy chunks are read
+ * by the scene core, the same code the server and the CLI use.
  *
  * Each frame, `update` walks the tree from the root in order of on-screen size, keeps nodes in the view
  * frustum until the point budget is spent, and refines a node only while its point spacing covers more
@@ -15,18 +15,17 @@ import { Box3, BufferAttribute, BufferGeometry, Frustum, Group, Matrix4, Points,
 import {
   NodeType,
   decodePotreeRecords,
-  expectedTileHash,
   isProxy,
   layoutFromMetadata,
   readHierarchyChunk,
   rgbBits,
   type PointCloudLayer,
   type PotreeMetadataJson,
-  type PotreeTileIndex,
   type RecordLayout,
 } from '@vestige/scene/core';
 import { IntegrityError, verified, type Api } from './api.ts';
 import { pointMaterial, type SharedPointUniforms } from './point-material.ts';
+import { tileCheckFor, type TileCheck } from './tile-check.ts';
 
 export class PotreeNode {
   readonly children: (PotreeNode | undefined)[] = new Array(8).fill(undefined);
@@ -63,7 +62,7 @@ export class PotreeLayer {
   readonly group = new Group();
   metadata!: PotreeMetadataJson;
   root!: PotreeNode;
-  index!: PotreeTileIndex;
+  tiles!: TileCheck;
   hasRgb = false;
   hasIntensity = false;
   /** Nodes drawn in the last update. */
@@ -90,12 +89,12 @@ export class PotreeLayer {
   }
 
   async open(): Promise<void> {
-    const indexPromise = this.api.getJson<PotreeTileIndex>(`scenes/${encodeURIComponent(this.sceneId)}/layers/${encodeURIComponent(this.ref.id)}/index`);
-    // The first hierarchy chunk can be fetched as soon as the index says where it is, beside metadata.json.
-    const firstChunk = indexPromise.then((index) => this.fetchChunk('r', 0, index.firstChunkSize, index));
+    const tilesPromise = tileCheckFor(this.api, this.ref, this.sceneId);
+    // The first hierarchy chunk can be fetched as soon as the check says where it is, beside metadata.json.
+    const firstChunk = tilesPromise.then((tiles) => tiles.chunk('r', { offset: 0, size: tiles.firstChunkSize }));
     firstChunk.catch(() => {});
-    const [metaBytes, index] = await Promise.all([this.api.verifiedBlob(this.ref.files.metadata.sha256, `${this.ref.name}: metadata.json`), indexPromise]);
-    this.index = index;
+    const [metaBytes, tiles] = await Promise.all([this.api.verifiedBlob(this.ref.files.metadata.sha256, `${this.ref.name}: metadata.json`), tilesPromise]);
+    this.tiles = tiles;
     performance.mark('vestige:layer-index');
     this.metadata = JSON.parse(new TextDecoder().decode(metaBytes)) as PotreeMetadataJson;
     this.layout = layoutFromMetadata(this.metadata, `${this.ref.name}: metadata.json`);
@@ -113,14 +112,8 @@ export class PotreeLayer {
     this.root.type = NodeType.proxy;
     this.root.hierarchyOffset = 0;
     this.root.hierarchySize = this.metadata.hierarchy.firstChunkSize;
-    if (index.firstChunkSize !== this.metadata.hierarchy.firstChunkSize) throw new Error(`${this.ref.name}: the integrity index does not describe this hierarchy`);
+    if (tiles.firstChunkSize !== this.metadata.hierarchy.firstChunkSize) throw new Error(`${this.ref.name}: the tile hashes do not describe this hierarchy`);
     this.parseHierarchy(this.root, await firstChunk);
-  }
-
-  private async fetchChunk(name: string, offset: number, size: number, index: PotreeTileIndex): Promise<ArrayBuffer> {
-    const expected = expectedTileHash(index, 'chunks', { offset, size });
-    if (!expected) throw new IntegrityError(`${this.ref.name}: hierarchy chunk ${name}`, 'a listed chunk', 'a chunk the index does not list');
-    return verified(`${this.ref.name}: hierarchy of node ${name}`, await this.api.blob(this.ref.files.hierarchy.sha256, { start: offset, end: offset + size }), expected);
   }
 
   /** Bounds of the layer in the layer group's frame (origin-relative source frame). */
@@ -133,7 +126,7 @@ export class PotreeLayer {
   }
 
   private async loadHierarchy(node: PotreeNode): Promise<void> {
-    this.parseHierarchy(node, await this.fetchChunk(node.name, node.hierarchyOffset, node.hierarchySize, this.index));
+    this.parseHierarchy(node, await this.tiles.chunk(node.name, { offset: node.hierarchyOffset, size: node.hierarchySize }));
   }
 
   /** Fills in `node` and its descendants from its hierarchy chunk (read by the scene core). */
@@ -175,8 +168,8 @@ export class PotreeLayer {
         node.positions = new Float32Array(0);
         return;
       }
-      const expected = expectedTileHash(this.index, 'nodes', { offset: node.byteOffset, size: node.byteSize });
-      if (!expected) throw new IntegrityError(`${this.ref.name}: node ${node.name}`, 'a listed node', 'a node the index does not list');
+      const expected = this.tiles.expectedNode(node.name, { offset: node.byteOffset, size: node.byteSize });
+      if (!expected) throw new IntegrityError(`${this.ref.name}: node ${node.name}`, 'a listed node', 'a node the tile hashes do not list');
       const bytes = await verified(`${this.ref.name}: tile ${node.name}`, await this.api.blob(this.ref.files.octree.sha256, { start: node.byteOffset, end: node.byteOffset + node.byteSize }), expected);
       this.decode(node, bytes);
       this.events.onNodeLoaded();

@@ -97,6 +97,7 @@ export class Panel {
       this.annotationsSection(),
       this.sightSection(),
       this.photosSection(),
+      this.scanPhotosSection(),
       this.viewsSection(),
       h('section', { id: 'help', hidden: !this.helpOpen }, h('h2', {}, 'Keyboard shortcuts'), h('dl', {}, ...SHORTCUTS.flatMap(([k, d]) => [h('dt', {}, k), h('dd', {}, d)]))),
       h('button', { type: 'button', class: 'help-toggle', 'aria-expanded': String(this.helpOpen), onclick: () => ((this.helpOpen = !this.helpOpen), this.render()) }, this.helpOpen ? 'Hide shortcuts' : 'Keyboard shortcuts ', h('kbd', {}, 'H')),
@@ -107,7 +108,8 @@ export class Panel {
 
   private header(): Node {
     const { info, manifest } = this.viewer;
-    return h('header', {}, h('h1', {}, manifest.name), h('p', { class: 'case' }, `Case ${info.caseReference || info.caseName}`, info.readOnly ? h('span', { class: 'ro' }, ' · read-only presentation') : ` · ${info.operator}`));
+    const hash = info.manifest ? h('p', { class: 'case manifest-hash', title: info.manifest.sha256 }, `Manifest ${info.manifest.sha256.slice(0, 16)}… ${info.manifest.pinned ? '(matches the link)' : '(not named by the link: compare it with your notes)'}`) : null;
+    return h('header', {}, h('h1', {}, manifest.name), h('p', { class: 'case' }, `Case ${info.caseReference || info.caseName}`, info.readOnly ? h('span', { class: 'ro' }, ' · read-only presentation') : ` · ${info.operator}`), hash);
   }
 
   private toolsSection(): Node {
@@ -152,7 +154,8 @@ export class Panel {
       h('label', {}, `${end} ${axis} `, h('input', {
         type: 'number', step: '0.1', id: `clip-${end}-${axis}`, value: clip[end][axis].toFixed(2),
         onchange: (e: Event) => {
-          const b = clip.clone();
+          // The box as it is now: edits to other fields since this panel was drawn must be kept.
+          const b = (v.clipping.box ?? clip).clone();
           b[end][axis] = Number(valueOf(e));
           v.setClipBox(b);
         },
@@ -244,6 +247,27 @@ export class Panel {
       h('ul', {}, ...photos.viewpoints.map((p) => h('li', {}, h('button', { type: 'button', onclick: () => void v.lookThrough(p, this.photo) }, `Look through ${p.name}`)))),
       photos.active ? opacity : null,
       photos.active ? h('button', { type: 'button', onclick: () => v.leavePhoto() }, 'Leave photo ', h('kbd', {}, 'Esc')) : null,
+    );
+  }
+
+  /** Scanner photos: step to each scan position (or to the next and previous) and see its photo over the points. */
+  private scanPhotosSection(): Node | null {
+    const v = this.viewer;
+    const sp = v.scanPhotos;
+    if (sp.entries.length === 0) return null;
+    const step = (d: 1 | -1) => () => {
+      const e = sp.neighbour(d);
+      if (e) void v.showScanPhoto(e);
+    };
+    const kind = (e: (typeof sp.entries)[number]) => e.photo.projection.kind;
+    const opacity = h('label', {}, 'Photo opacity ', h('input', { type: 'range', id: 'scan-photo-opacity', min: '0', max: '1', step: '0.05', value: String(sp.opacity), oninput: (e: Event) => (sp.setOpacity(Number(valueOf(e))), v.invalidate()) }));
+    return section(
+      'Scanner photos',
+      h('ul', { id: 'scan-photos' }, ...sp.entries.map((e) => h('li', {}, h('button', { type: 'button', 'aria-pressed': String(sp.state?.id === e.photo.id), onclick: () => void v.showScanPhoto(e) }, `${e.photo.name} (${kind(e)})`)))),
+      sp.entries.length > 1 ? h('p', {}, h('button', { type: 'button', onclick: step(-1) }, 'Previous position'), ' ', h('button', { type: 'button', onclick: step(1) }, 'Next position')) : null,
+      sp.state?.note ? h('p', { class: 'case' }, sp.state.note) : null,
+      sp.active ? opacity : null,
+      sp.active ? h('button', { type: 'button', onclick: () => v.leavePhoto() }, 'Leave photo ', h('kbd', {}, 'Esc')) : null,
     );
   }
 

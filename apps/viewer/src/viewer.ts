@@ -16,6 +16,7 @@ import { NavigationControls } from './navigation.ts';
 import { Overlay } from './overlay.ts';
 import { SceneRecordStore } from './persistence.ts';
 import { PhotoViewpoints } from './photo-viewpoints.ts';
+import { ScanPhotos, type ScanPhotoEntry } from './scan-photos.ts';
 import { lineOfSight, pickPoint, type PickResult } from './picking.ts';
 import { COLOR_MODES, pointMaterial, sharedPointUniforms, type ColorMode } from './point-material.ts';
 import { PotreeLayer } from './potree.ts';
@@ -46,6 +47,8 @@ export interface ViewerInfo {
   caseName: string;
   readOnly: boolean;
   operator: string;
+  /** The manifest's SHA-256 and whether the link named it (manifest-check.ts). */
+  manifest?: { sha256: string; pinned: boolean };
 }
 
 const PICK_RADIUS_PX = 6;
@@ -69,6 +72,7 @@ export class Viewer implements ToolHost {
   readonly overlay: Overlay;
   readonly clipping: ClippingBox;
   readonly photos: PhotoViewpoints;
+  readonly scanPhotos: ScanPhotos;
   readonly sight: SightTool;
   readonly tools: Readonly<Record<ToolName, ViewerTool>>;
   private readonly inverse: number[];
@@ -123,6 +127,21 @@ export class Viewer implements ToolHost {
     this.clipping = new ClippingBox(this.scene, this.uniforms, this.bounds);
     const viewpoints = manifest.layers.flatMap((l) => (l.type === 'viewpoints' ? l.viewpoints : []));
     this.photos = new PhotoViewpoints(viewpoints, { api, navigation: this.navigation, transform: this.transform, origin: manifest.origin.offset, toWorld: (p) => this.toWorld(p), container, warn: (m) => cb.warn(m) });
+    const picture = Object.assign(document.createElement('img'), { id: 'scan-photo-picture', alt: '', hidden: true });
+    container.appendChild(picture);
+    this.scanPhotos = new ScanPhotos(manifest.layers, {
+      api,
+      navigation: this.navigation,
+      transform: this.transform,
+      origin: manifest.origin.offset,
+      frame: this.frame,
+      toWorld: (p) => this.toWorld(p),
+      radius: () => Math.min(Math.max(this.bounds.getSize(new Vector3()).length(), 1), 2000),
+      picture,
+      container,
+      warn: (m) => cb.warn(m),
+      changed: () => (this.invalidate(), cb.changed()),
+    });
     this.sight = new SightTool(this, (eye, target) => this.testSight(eye, target), () => this.changed());
     this.tools = {
       point: new CoordinatesTool(this),
@@ -179,7 +198,10 @@ export class Viewer implements ToolHost {
     this.frame.add(pl.group);
     try {
       await pl.open();
-      this.bounds.union(pl.bounds.clone().applyMatrix4(this.transform));
+      // The manifest's tight bounds, not the octree's cube: the builder's cube is a power of two from the
+      // points' minimum corner, up to twice their extent, and the first view would centre on empty space.
+      const o = new Vector3(...this.manifest.origin.offset);
+      this.bounds.union(new Box3(new Vector3(...layer.bounds.min).sub(o), new Vector3(...layer.bounds.max).sub(o)).applyMatrix4(this.transform));
     } catch (err) {
       this.cb.warn(err instanceof IntegrityError ? err.message : `${layer.name}: ${(err as Error).message}`);
     }
@@ -291,7 +313,8 @@ export class Viewer implements ToolHost {
 
   /** Draws what the layers have made visible, with eye-dome lighting when it is on. */
   draw(): void {
-    if (this.useEdl) this.edl.render(this.renderer, this.scene, this.camera);
+    // Eye-dome lighting would shade a photo by the depth of the points behind it.
+    if (this.useEdl && !this.scanPhotos.active) this.edl.render(this.renderer, this.scene, this.camera);
     else this.renderer.render(this.scene, this.camera);
   }
 
@@ -480,14 +503,26 @@ export class Viewer implements ToolHost {
   }
 
   async lookThrough(v: (typeof this.photos.viewpoints)[number], overlay: HTMLImageElement): Promise<void> {
+    this.scanPhotos.leave();
     await this.photos.lookThrough(v, overlay);
     this.cb.status(`Looking through ${v.name}. Esc to leave; the photo's opacity is in the panel.`);
     this.invalidate();
     this.cb.changed();
   }
 
+  /** Steps to a scanner photo's position and lays the photo over the points (scan-photos.ts). */
+  async showScanPhoto(entry: ScanPhotoEntry): Promise<void> {
+    this.photos.leave();
+    await this.scanPhotos.show(entry);
+    const s = this.scanPhotos.state;
+    if (s) this.cb.status(`${s.mode === 'projected' ? 'Standing at' : 'Showing'} ${s.name}. Esc to leave; measuring still picks points.${s.note ? ` ${s.note}` : ''}`);
+    this.invalidate();
+    this.cb.changed();
+  }
+
   leavePhoto(): void {
-    if (!this.photos.leave()) return;
+    const scan = this.scanPhotos.leave();
+    if (!this.photos.leave() && !scan) return;
     this.invalidate();
     this.cb.changed();
   }

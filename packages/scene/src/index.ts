@@ -9,12 +9,14 @@ export { sceneFormats, sceneFormatById, detectSceneFormat } from './formats/regi
 export { locateColmap } from './formats/colmap.ts';
 export { buildOctree, type OctreeBuildOptions, type OctreeBuildResult } from './build/octree-builder.ts';
 export { writeLas, type LasWriteOptions } from './ops/las-writer.ts';
-export { buildScene, loadScene, OCTREE_SAMPLING_DESCRIPTION, type BuildSceneOptions, type BuildSceneResult } from './scene/build-scene.ts';
+export { buildScene, loadScene, OCTREE_SAMPLING_DESCRIPTION, OCTREE_SAMPLING_DESCRIPTIONS, type BuildSceneOptions, type BuildSceneResult } from './scene/build-scene.ts';
+export { manifestSha256 } from './scene/manifest-hash.ts';
 export { scaleScene, levelScene, fitFloorPlane, type PlaneFit } from './scene/adjust.ts';
 export { saveSceneRecord, listSceneRecords, getSceneRecord, deleteSceneRecord, sceneExportRows, addMarker, addMeasurement, checkRecordId } from './scene/annotate.ts';
 export { exportPointsLas } from './scene/export.ts';
 export { scenePoints, pointLayer } from './scene/read-points.ts';
 export { meshToGlb } from './ops/mesh-glb.ts';
 export { lasRecordSource } from './formats/las.ts';
-export type { LasSource } from './build/spill-format.mjs';
+export type { LasSource } from './build/record-passes.mjs';
+export { lazRecordSource } from './formats/laz.ts';
 export { crc32c } from './io/crc32c.ts';

@@ -3,7 +3,7 @@
  * from the viewer. Records are checked and stored by @vestige/scene (`saveSceneRecord`), the same code
  * the CLI uses, so a measurement's value is always the value of its points.
  */
-import { deleteSceneRecord, getSceneRecord, isSceneRecordCollection, listSceneRecords, saveSceneRecord, type SceneManifest, type SceneRecordCollection } from '@vestige/scene';
+import { deleteSceneRecord, getSceneRecord, isSceneRecordCollection, listSceneRecords, manifestSha256, saveSceneRecord, type SceneRecordCollection } from '@vestige/scene';
 import { caseSummary, type ServerContext } from '../context.ts';
 import { HttpError, readJsonBody, sendJson } from '../http.ts';
 import type { RouteRequest, Router } from '../router.ts';
@@ -23,7 +23,11 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
 
   router.on('GET', '/api/cases/:case/scenes', ({ req, res, params }) => {
     const { served } = ctx.caseFor(req, params.case!);
-    const scenes = served.store.listRecords<SceneManifest>('scenes').map((r) => ({ id: r.id, name: r.value?.name ?? r.id, updatedAt: r.updatedAt }));
+    // Each manifest's SHA-256 (of the manifest as the scene route sends it): the sign-in page shows it.
+    const scenes = served.store.listRecords('scenes').map((r) => {
+      const manifest = ctx.sceneOf(served, r.id);
+      return { id: r.id, name: manifest.name, updatedAt: r.updatedAt, manifestSha256: manifestSha256(manifest) };
+    });
     sendJson(res, 200, { scenes });
   });
 

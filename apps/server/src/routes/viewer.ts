@@ -26,7 +26,8 @@ const STATIC_TYPES: Record<string, string> = {
 export const VIEWER_NOT_BUILT = 'The viewer is not built. Run `pnpm install` (it builds the viewer) or `node scripts/build-viewer.mjs`, then restart `vestige serve`.';
 
 /**
- * For a signed-in scene page: the manifest, each point layer's tile index and metadata.json, as preload
+ * For a signed-in scene page: the manifest, each point layer's metadata.json (and tile index, for layers
+ * without tile hashes), as preload
  * links, so the browser fetches them while it is still parsing the viewer's code (the URLs and request
  * modes are exactly those the viewer uses, so the responses are reused).
  */
@@ -51,7 +52,9 @@ function preloadLinks(ctx: ServerContext, req: IncomingMessage): string[] {
   const links = [`<${scene}>; rel=preload; as=fetch; crossorigin`];
   for (const layer of manifest.layers) {
     if (layer.type !== 'pointcloud') continue;
-    links.push(`<${scene}/layers/${encodeURIComponent(layer.id)}/index>; rel=preload; as=fetch; crossorigin`);
+    // A layer with tile hashes is checked against its manifest: the server's index (a re-hash of the whole
+    // octree, seconds at 200 M points) is needed only for scenes built before them.
+    if (!layer.tileHashes) links.push(`<${scene}/layers/${encodeURIComponent(layer.id)}/index>; rel=preload; as=fetch; crossorigin`);
     links.push(`<${base}/blobs/${layer.files.metadata.sha256}>; rel=preload; as=fetch; crossorigin`);
   }
   return links;

@@ -1,5 +1,5 @@
 import { VestigeError } from '@vestige/evidence';
-import { buildScene, type SceneManifest } from '@vestige/scene';
+import { buildScene, manifestSha256, type SceneManifest } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -10,7 +10,8 @@ export const command: CliCommand = {
   name: 'scene build',
   summary: 'Build a 3D scene (Potree octree, meshes, camera viewpoints) from scans and models into the case',
   usage: `vestige scene build INPUT… --case DIR --operator NAME [--name TEXT] [--id ID] [--format ID]
-                    [--units m|cm|mm|ft|in] [--scale STEP] [--max-leaf N] [--workers N] [--json]
+                    [--units m|cm|mm|ft|in] [--scale STEP] [--max-leaf N] [--sampling grid|poisson]
+                    [--workers N] [--json]
 
 INPUT is a scan or model file — E57, LAS, LAZ, COPC (.copc.laz), PLY, PTS, XYZ/TXT/CSV, OBJ, glTF/GLB — or a
 COLMAP sparse model folder (cameras, images, points3D as .bin or .txt). All point inputs go into one
@@ -23,8 +24,11 @@ The inputs and every output file are stored in the case by SHA-256, the build is
   --id ID         scene id (default: derived from the inputs' hashes and the recipe)
   --format ID     force a reader: ${['e57', 'las', 'laz', 'copc', 'ply', 'pts', 'xyz', 'obj', 'gltf', 'colmap'].join(', ')}
   --units U       units of the input coordinates (default m)
-  --scale STEP    position step stored in the octree (default 0.0001)
+  --scale STEP    position step stored in the octree (default: a LAS/LAZ file's own, else 0.0001)
   --max-leaf N    points per octree leaf before it splits (default 20000)
+  --sampling S    how each octree node chooses its points: grid (default: the point nearest each cell
+                  centre of a 128³ grid) or poisson (PotreeConverter's default: nearest the node centre
+                  first, no two within the node's spacing); every point is kept exactly once either way
   --workers N     worker threads (default: one per core)`,
   options: {
     ...caseOption,
@@ -35,6 +39,7 @@ The inputs and every output file are stored in the case by SHA-256, the build is
     units: { type: 'string' },
     scale: { type: 'string' },
     'max-leaf': { type: 'string' },
+    sampling: { type: 'string' },
     workers: { type: 'string' },
   },
   allowPositionals: true,
@@ -49,6 +54,8 @@ The inputs and every output file are stored in the case by SHA-256, the build is
     };
     const units = values.units as string | undefined;
     if (units !== undefined && !(UNITS as readonly string[]).includes(units)) throw new VestigeError('E_USAGE', `--units must be one of ${UNITS.join(', ')}.`);
+    const sampling = values.sampling as string | undefined;
+    if (sampling !== undefined && sampling !== 'grid' && sampling !== 'poisson') throw new VestigeError('E_USAGE', `--sampling must be grid or poisson, got '${sampling}'.`);
     return withCase(values, {}, async (store) => {
       const started = Date.now();
       const scale = num('scale');
@@ -64,6 +71,7 @@ The inputs and every output file are stored in the case by SHA-256, the build is
         ...(units ? { units: units as SceneManifest['units'] } : {}),
         ...(scale !== undefined ? { scale } : {}),
         ...(maxLeaf !== undefined ? { maxLeafPoints: Math.round(maxLeaf) } : {}),
+        ...(sampling ? { sampling } : {}),
         ...(workers !== undefined ? { workers: Math.round(workers) } : {}),
         onProgress: (message) => {
           if (out.interactive) process.stderr.write(`\r  ${message.slice(0, 100).padEnd(100)}`);
@@ -72,16 +80,18 @@ The inputs and every output file are stored in the case by SHA-256, the build is
       if (out.interactive) process.stderr.write('\n');
       const m = result.manifest;
       if (out.json) {
-        out.stdout(JSON.stringify({ id: m.id, provenanceId: result.provenanceId, manifest: m, stats: result.octree?.stats }));
+        out.stdout(JSON.stringify({ id: m.id, provenanceId: result.provenanceId, manifestSha256: manifestSha256(m), manifest: m, stats: result.octree?.stats }));
         return ExitCode.ok;
       }
       const seconds = (Date.now() - started) / 1000;
       out.stdout(`scene ${m.id} built in ${seconds.toFixed(1)} s; provenance ${result.provenanceId}`);
+      out.stdout(`  manifest SHA-256 ${manifestSha256(m)} (note it: the viewer's sign-in page shows it, and the viewer trusts the server for nothing else)`);
       for (const input of m.inputs) out.stdout(`  input  ${input.sha256.slice(0, 16)}…  ${input.format.padEnd(6)} ${shown(input.name)}${input.points !== undefined ? `  ${input.points} points` : ''}`);
       for (const layer of m.layers) {
         if (layer.type === 'pointcloud') out.stdout(`  layer  points      ${layer.points} points, ${layer.attributes.join('+')}, octree ${layer.files.octree.sha256.slice(0, 16)}…`);
         else if (layer.type === 'mesh') out.stdout(`  layer  mesh        ${shown(layer.name)}: ${layer.vertices} vertices, ${layer.triangles} triangles`);
         else if (layer.type === 'viewpoints') out.stdout(`  layer  viewpoints  ${layer.viewpoints.length} cameras`);
+        else if (layer.type === 'photos') out.stdout(`  layer  photos      ${layer.photos.length} scanner photos (${[...new Set(layer.photos.map((p) => p.projection.kind))].join(', ')})`);
       }
       return ExitCode.ok;
     });

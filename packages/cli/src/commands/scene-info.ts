@@ -1,5 +1,5 @@
 import { VestigeError } from '@vestige/evidence';
-import { detectSceneFormat, listSceneRecords, loadScene, sceneFormatById } from '@vestige/scene';
+import { detectSceneFormat, listSceneRecords, loadScene, manifestSha256, sceneFormatById } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -28,6 +28,7 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
         if (out.json) out.stdout(JSON.stringify(m));
         else {
           out.stdout(`${m.id}  "${shown(m.name)}"  built ${m.createdAt}  units ${m.units}  provenance ${m.provenanceId ?? '—'}`);
+          out.stdout(`  manifest SHA-256 ${manifestSha256(m)} (the viewer's sign-in page shows the same)`);
           out.stdout(`  origin ${m.origin.offset.join(', ')}${m.crs ? `  crs ${m.crs.epsg ?? m.crs.name ?? 'WKT'}` : ''}`);
           for (const a of m.adjustments) out.stdout(`  ${a.kind === 'scale' ? `scaled ×${a.factor.toPrecision(7)} (${a.measured.toPrecision(6)} → ${a.known})` : `levelled (${a.method}, ${a.inliers ?? 0} points, rms ${a.rms?.toPrecision(3) ?? '—'})`}  ${a.provenanceId ?? ''}`);
           for (const i of m.inputs) out.stdout(`  input ${i.sha256}  ${i.format}  ${shown(i.name)}`);
@@ -36,6 +37,7 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
               l.type === 'pointcloud' ? `${l.points} points [${l.attributes.join(', ')}] bounds ${l.bounds.min.map((v) => v.toFixed(3)).join(',')} … ${l.bounds.max.map((v) => v.toFixed(3)).join(',')}`
               : l.type === 'mesh' ? `${l.vertices} vertices, ${l.triangles} triangles`
               : l.type === 'viewpoints' ? `${l.viewpoints.length} cameras`
+              : l.type === 'photos' ? `${l.photos.length} scanner photos (${[...new Set(l.photos.map((p) => p.projection.kind))].join(', ')})`
               : l.type === 'markers' ? `${l.markers.length} markers`
               : l.type === 'measurements' ? `${l.measurements.length} measurements`
               : `${l.annotations.length} annotations`;

@@ -1,64 +1,35 @@
 /**
- * Octree build, phases 2 and 3 (count, chunk): points per cell of a 64³ grid over the cube; from those
- * counts, the octree nodes that hold at most `maxChunkPoints` become chunks (built whole by one worker
- * each) and the nodes above them are "upper" nodes (merged later from the chunk roots); then worker
- * threads distribute fixed slices of the spill (or of the LAS files) into per-chunk temp files.
+ * Octree build, phase 3 (chunk): from the 64³ counts, the octree nodes that hold at most `maxChunkPoints`
+ * become chunks (each built whole by one worker) and the nodes above them are "upper" nodes (merged later
+ * from the chunk roots). Then worker threads distribute the slices into chunks.bin, one region per chunk
+ * in chunk order, each slice's points at a place computed from the slices' counts: one file, one open
+ * descriptor per thread, writes of at least 1 MiB (below 128 chunks), and each chunk's points in input order.
  */
+import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AttributeRanges, RecordLayout } from '../core/potree/layout.ts';
-import { childBox, type NodeBox } from '../potree/kernel.mjs';
-import type { Spilled } from './spill.ts';
-import type { OctreeWorkerPool } from './worker-pool.ts';
-import { readBatches } from './spill-format.mjs';
-
-// 64³ cells: the counting grid (1 MB) stays in cache; random-order input made 128³ (8 MB) miss on every point.
-export const COUNT_BITS = 6;
-export const COUNT_GRID = 1 << COUNT_BITS;
-export const DISTRIBUTION_SLICES = 8;
+import { AttributeRanges, type RecordLayout } from '../core/potree/layout.ts';
+import { childCube, type IntCube } from '../potree/kernel.mjs';
+import { COUNT_BITS, COUNT_CELLS, loOf, type BuildPool, type CountedInput } from './count-inputs.ts';
+import type { DistributeResult } from './record-passes.mjs';
 
 export interface Chunk {
   name: string;
   level: number;
-  ix: number;
-  iy: number;
-  iz: number;
-  box: NodeBox;
+  cube: IntCube;
   count: number;
+  /** Byte offset of the chunk's records in chunks.bin. */
+  byteOffset: number;
 }
 
 export interface UpperNode {
   name: string;
   level: number;
-  box: NodeBox;
+  cube: IntCube;
   childMask: number;
 }
 
-/** Phase 2: the points of each fine cell, from the spill or the LAS slices (or as the spill already counted them). */
-export async function countCells(spilled: Spilled, cube: NodeBox, pool: () => OctreeWorkerPool): Promise<Uint32Array> {
-  if (spilled.early && spilled.early.cube === cube) return spilled.early.counts;
-  const counts = new Uint32Array(COUNT_GRID ** 3);
-  if (spilled.lasSlices.length > 0) {
-    // Some point lay outside the stated bounds: count again over the tight cube.
-    const again = await Promise.all(spilled.lasSlices.map((t) => pool().lasCount({ ...t, cube })));
-    for (const r of again) for (let c = 0; c < counts.length; c++) counts[c]! += r.counts![c]!;
-    return counts;
-  }
-  const inv = COUNT_GRID / cube.size;
-  const clamp = (v: number) => (v < 0 ? 0 : v > COUNT_GRID - 1 ? COUNT_GRID - 1 : v);
-  for (const spill of spilled.spills) {
-    for (const batch of readBatches(spill.path)) {
-      const xyz = batch.xyz;
-      for (let i = 0; i < batch.count * 3; i += 3) {
-        // Truncation equals floor here: negatives are clamped to 0.
-        const cx = clamp(((xyz[i]! - cube.x) * inv) | 0);
-        const cy = clamp(((xyz[i + 1]! - cube.y) * inv) | 0);
-        const cz = clamp(((xyz[i + 2]! - cube.z) * inv) | 0);
-        counts[(cx << (2 * COUNT_BITS)) | (cy << COUNT_BITS) | cz]!++;
-      }
-    }
-  }
-  return counts;
-}
+/** Buffers of one distribute task: 128 MiB shared by the chunks, 256 KiB to 4 MiB each. */
+const DISTRIBUTE_BUFFER_BYTES = 128 << 20;
 
 /** Counts of every octree level above the grid: `levels[l][(ix · 2^l + iy) · 2^l + iz]`. */
 function levelCounts(counts: Uint32Array): Float64Array[] {
@@ -77,40 +48,54 @@ function levelCounts(counts: Uint32Array): Float64Array[] {
   return levels;
 }
 
-/** Phase 3a: which nodes are chunks and which lie above them (depth first, octants ascending). */
-export function planChunks(counts: Uint32Array, cube: NodeBox, maxChunkPoints: number): { chunks: Chunk[]; upper: UpperNode[] } {
+/** The points per cell of all slices together. */
+export function totalCounts(counted: CountedInput): Uint32Array {
+  const total = new Uint32Array(COUNT_CELLS);
+  for (const s of counted.slices) {
+    const c = s.counts!;
+    for (let i = 0; i < COUNT_CELLS; i++) total[i]! += c[i]!;
+  }
+  return total;
+}
+
+/** Which nodes are chunks and which lie above them (depth first, octants ascending: the chunks in name order). */
+export function planChunks(counts: Uint32Array, bits: number, maxChunkPoints: number, bytesPerPoint: number): { chunks: Chunk[]; upper: UpperNode[] } {
   const levels = levelCounts(counts);
   const chunks: Chunk[] = [];
   const upper: UpperNode[] = [];
-  const visit = (name: string, level: number, ix: number, iy: number, iz: number, box: NodeBox): void => {
+  let byteOffset = 0;
+  const visit = (name: string, level: number, ix: number, iy: number, iz: number, cube: IntCube): void => {
     const g = 1 << level;
     const count = levels[level]![(ix * g + iy) * g + iz]!;
     if (count === 0) return;
     if (count <= maxChunkPoints || level === COUNT_BITS) {
-      chunks.push({ name, level, ix, iy, iz, box, count });
+      chunks.push({ name, level, cube, count, byteOffset });
+      byteOffset += count * bytesPerPoint;
       return;
     }
     let childMask = 0;
+    const g2 = g * 2;
     for (let c = 0; c < 8; c++) {
       const cx = ix * 2 + ((c >> 2) & 1), cy = iy * 2 + ((c >> 1) & 1), cz = iz * 2 + (c & 1);
-      const g2 = g * 2;
       if (levels[level + 1]![(cx * g2 + cy) * g2 + cz]! > 0) childMask |= 1 << c;
     }
-    upper.push({ name, level, box, childMask });
+    upper.push({ name, level, cube, childMask });
     for (let c = 0; c < 8; c++) {
-      if (childMask & (1 << c)) visit(name + c, level + 1, ix * 2 + ((c >> 2) & 1), iy * 2 + ((c >> 1) & 1), iz * 2 + (c & 1), childBox(box, c));
+      if (childMask & (1 << c)) visit(name + c, level + 1, ix * 2 + ((c >> 2) & 1), iy * 2 + ((c >> 1) & 1), iz * 2 + (c & 1), childCube(cube, c));
     }
   };
-  visit('r', 0, 0, 0, 0, cube);
+  visit('r', 0, 0, 0, 0, { x: 0, y: 0, z: 0, bits });
   return { chunks, upper };
 }
 
 /** Fine cell → chunk index, in shared memory for the workers. */
 function cellChunkMap(chunks: readonly Chunk[]): Int32Array {
-  const cellChunk = new Int32Array(new SharedArrayBuffer(4 * COUNT_GRID ** 3)).fill(-1);
+  const cellChunk = new Int32Array(new SharedArrayBuffer(4 * COUNT_CELLS)).fill(-1);
   chunks.forEach((ch, index) => {
     const span = 1 << (COUNT_BITS - ch.level);
-    for (let x = ch.ix * span; x < (ch.ix + 1) * span; x++) for (let y = ch.iy * span; y < (ch.iy + 1) * span; y++) for (let z = ch.iz * span; z < (ch.iz + 1) * span; z++) {
+    const shift = ch.cube.bits - (COUNT_BITS - ch.level);
+    const ix = ch.cube.x >>> shift, iy = ch.cube.y >>> shift, iz = ch.cube.z >>> shift;
+    for (let x = ix; x < ix + span; x++) for (let y = iy; y < iy + span; y++) for (let z = iz; z < iz + span; z++) {
       cellChunk[(x << (2 * COUNT_BITS)) | (y << COUNT_BITS) | z] = index;
     }
   });
@@ -118,41 +103,39 @@ function cellChunkMap(chunks: readonly Chunk[]): Int32Array {
 }
 
 /**
- * The spill cut into a fixed number of slices of whole batches (never "one per worker"): a chunk is its
- * slices' files in slice order, so the point order inside a chunk, and every output byte, does not
- * depend on how many threads ran.
+ * Distributes every slice into chunks.bin; returns its path and the colour, intensity and class ranges
+ * of the records written.
  */
-function spillSlices(spills: Spilled['spills']): { path: string; from: number; to: number }[] {
-  const slices: { path: string; from: number; to: number }[] = [];
-  for (const spill of spills) {
-    const offsets = spill.batchOffsets;
-    const sliceCount = spills.length > 1 ? 1 : Math.min(DISTRIBUTION_SLICES, offsets.length);
-    for (let k = 0; k < sliceCount; k++) {
-      const b0 = Math.floor((k * offsets.length) / sliceCount);
-      const b1 = Math.floor(((k + 1) * offsets.length) / sliceCount);
-      slices.push({ path: spill.path, from: offsets[b0]!, to: b1 < offsets.length ? offsets[b1]! : Infinity });
-    }
-  }
-  return slices;
-}
-
-/**
- * Phase 3b: the workers write each slice's points into per-chunk files. Returns each chunk's files in
- * slice order; widens `ranges` by the attributes the LAS workers read.
- */
-export async function distributeChunks(spilled: Spilled, chunks: readonly Chunk[], cube: NodeBox, layout: RecordLayout, ranges: AttributeRanges, workDir: string, pool: OctreeWorkerPool): Promise<string[][]> {
-  const common = { cellChunk: cellChunkMap(chunks).buffer, cube, countBits: COUNT_BITS, chunkCount: chunks.length, layout };
-  let sliceCounts: number[][];
-  if (spilled.lasSlices.length > 0) {
-    const results = await Promise.all(spilled.lasSlices.map((t, k) => pool.lasDistribute({ ...t, ...common, prefix: join(workDir, `slice-${k}`) })));
-    sliceCounts = results.map((r) => r.counts);
-    for (const r of results) ranges.merge(r.ranges);
-  } else {
-    sliceCounts = await Promise.all(spillSlices(spilled.spills).map((slice, k) => pool.distribute({ spillPath: slice.path, from: slice.from, to: slice.to, ...common, prefix: join(workDir, `slice-${k}`) })));
-  }
-  chunks.forEach((ch, i) => {
-    const got = sliceCounts.reduce((n, c) => n + c[i]!, 0);
-    if (got !== ch.count) throw new Error(`chunk ${ch.name}: distributed ${got} points, counted ${ch.count}`);
+export async function distributeChunks(counted: CountedInput, chunks: readonly Chunk[], layout: RecordLayout, workDir: string, pool: BuildPool): Promise<{ path: string; ranges: AttributeRanges }> {
+  const cellChunk = cellChunkMap(chunks);
+  const bpp = layout.bytesPerPoint;
+  const path = join(workDir, 'chunks.bin');
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, counted.total * bpp);
+  closeSync(fd);
+  // Where each slice's first point of each chunk goes: the chunk's start plus the earlier slices' points.
+  const next = chunks.map((ch) => ch.byteOffset);
+  const positions = counted.slices.map((slice) => {
+    const here = Float64Array.from(next);
+    const perChunk = new Float64Array(chunks.length);
+    const c = slice.counts!;
+    for (let cell = 0; cell < COUNT_CELLS; cell++) if (c[cell]! > 0) perChunk[cellChunk[cell]!]! += c[cell]!;
+    perChunk.forEach((n, i) => (next[i]! += n * bpp));
+    return { here, perChunk };
   });
-  return chunks.map((_, i) => sliceCounts.map((_, k) => join(workDir, `slice-${k}-${i}.bin`)).filter((_, k) => sliceCounts[k]![i]! > 0));
+  const bufferBytes = Math.max(256 << 10, Math.min(4 << 20, Math.floor(DISTRIBUTE_BUFFER_BYTES / Math.max(1, chunks.length))));
+  const results = await Promise.all(
+    counted.slices.map(async (slice, k) => {
+      const task = { type: 'distribute', source: counted.sources[slice.source]!, first: slice.first, count: slice.count, lo: loOf(counted, slice.source), bits: counted.frame.bits, countBits: COUNT_BITS, cellChunk: cellChunk.buffer, chunkPositions: positions[k]!.here, outPath: path, layout, bufferBytes };
+      return (await pool.run(task)).result as DistributeResult;
+    }),
+  );
+  const ranges = new AttributeRanges();
+  results.forEach((r, k) => {
+    ranges.merge(r.ranges);
+    r.written.forEach((n, i) => {
+      if (n !== positions[k]!.perChunk[i]) throw new Error(`chunk ${chunks[i]!.name}: slice ${k} wrote ${n} points, counted ${positions[k]!.perChunk[i]}`);
+    });
+  });
+  return { path, ranges };
 }

@@ -1,72 +1,78 @@
 /**
  * Streams points of any size into a Potree 2.0 octree on disk, in bounded memory, on all cores.
  *
- * 1. spill   — (spill.ts) importer chunks are quantised to int32 (real = int × scale + offset) and
- *              appended to a temp file; exact integer bounds and attribute ranges are gathered on the
- *              way. When the inputs state their bounds, a 64³ grid over that cube counts points per
- *              cell meanwhile.
- * 2. count   — (chunk-plan.ts) otherwise (or if a point fell outside the stated bounds) a counting pass
- *              over the spill.
- * 3. chunk   — (chunk-plan.ts) octree nodes holding at most `maxChunkPoints` become chunks; worker
- *              threads distribute fixed slices of the spill into per-chunk temp files, in input order.
- *    For uncompressed LAS inputs (`lasSources`) there is no spill: workers read slices of the files
- *    twice — positions only, to count; then everything, to distribute — which is cheaper than writing and
- *    re-reading a spill, and gives the same bytes.
- * 4. index   — (subtrees.ts) worker threads build each chunk's subtree with the kernel (grid
- *              subsampling, see kernel.mjs) and hand back the chunk root's points.
- * 5. merge   — (subtrees.ts) the levels above the chunks are chosen bottom-up from the chunk roots with
- *              the same rule (one point per grid cell, nearest its centre), so coarse levels are as
- *              faithful as the fine ones.
- * 6. write   — (write-octree.ts) octree.bin (in-memory nodes, then the chunks in name order),
- *              hierarchy.bin, metadata.json.
+ * 1. read    — (count-inputs.ts, spill.ts) LAS files are read where they lie, in their own integers;
+ *              LAZ chunks are decoded on the workers into a spill of raw records; other formats are
+ *              quantised on this thread into a spill of Potree records. All in one integer frame whose
+ *              cube is a power of two (frame.ts).
+ * 2. count   — (count-inputs.ts) workers count fixed slices into a 64³ grid (LAZ: while decoding).
+ * 3. chunk   — (chunk-plan.ts) nodes holding at most `maxChunkPoints` become chunks; workers write each
+ *              slice's points as Potree records into their chunk's place in chunks.bin.
+ * 4. index   — (subtrees.ts) workers build each chunk's subtree with the sampler (kernel.mjs) and write
+ *              its nodes below the root at their final place in octree.bin, hashing each node.
+ * 5. merge   — (merge.ts) the levels above the chunks, bottom-up from the chunk roots with the same
+ *              sampler, one worker task per top-level octant.
+ * 6. write   — (write-octree.ts) the upper part of octree.bin, hierarchy.bin, metadata.json and
+ *              tile-hashes.bin (the tile hashes the manifest names).
  *
  * The output depends only on the input points, their order and the options: never on which worker
- * finished first. So the same scan gives the same bytes and the same hashes.
+ * finished first or how many there are. So the same scan gives the same bytes and the same hashes.
  */
 import { availableParallelism } from 'node:os';
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Bounds, PointAttributeName } from '../manifest/schema.ts';
 import type { PointChunk } from '../points.ts';
-import { recordLayout, type PotreeMetadataJson } from '../core/potree/layout.ts';
-import { cubeOver, DEFAULT_SCALE } from '../potree/quantize.ts';
-import type { NodeBox } from '../potree/kernel.mjs';
-import { countCells, distributeChunks, planChunks } from './chunk-plan.ts';
-import { countLasSlices, planFromStatedBounds, spillPoints, type Spilled } from './spill.ts';
-import { buildChunkSubtrees, mergeUpperLevels, type BuiltChunk, type MemoryNodes } from './subtrees.ts';
-import { OctreeWorkerPool } from './worker-pool.ts';
+import { AttributeRanges, recordLayout, type PotreeMetadataJson, type RecordLayout } from '../core/potree/layout.ts';
+import { TaskThreads } from '../io/task-threads.ts';
+import { DEFAULT_SCALE } from '../potree/quantize.ts';
+import type { SamplerId } from '../potree/kernel.mjs';
+import { distributeChunks, planChunks, totalCounts } from './chunk-plan.ts';
+import { countLasInputs, countSpill, type BuildPool, type CountedInput } from './count-inputs.ts';
+import { mergeUpperLevels, type UpperRecords } from './merge.ts';
+import type { LasSource } from './record-passes.mjs';
+import { spillPoints } from './spill.ts';
+import { buildChunkSubtrees, type BuiltChunk } from './subtrees.ts';
 import { writeOctree } from './write-octree.ts';
-import { FLAG_CLASS, FLAG_INTENSITY, FLAG_RGB, type LasSource } from './spill-format.mjs';
-
 
 export interface OctreeBuildOptions {
-  /** Empty folder for temp files and the three outputs (the caller creates and removes it). */
+  /** Empty folder for temp files and the outputs (the caller creates and removes it). */
   workDir: string;
   name?: string;
-  /** Position quantum in source units (default 0.0001, made coarser if the extent needs it). */
+  /** Position quantum in source units for inputs without their own integers (default 0.0001, made coarser if the extent needs it). LAS and LAZ keep theirs unless this differs. */
   scale?: number;
   /** Nodes with more points are subsampled and split (default 20 000). */
   maxLeafPoints?: number;
   /** Largest spatial chunk one worker builds in memory (default: a sixteenth of the input, 150 000 to 2 000 000 points). */
   maxChunkPoints?: number;
+  /** How a node chooses its points: `grid` (default) or `poisson` (PotreeConverter's default). */
+  sampling?: SamplerId;
   /** Worker threads (default: one per core). */
   workers?: number;
-  /** Bounds stated by the inputs' headers; used only to pick the origin before the first point. */
+  /**
+   * The inputs' own integer grid (LAS/LAZ scale and offset, `lasIntegerGrid`): points that stream through
+   * an importer are quantised onto it, so they keep the file's integers.
+   */
+  integerGrid?: { scale: number; offset: [number, number, number] };
+  /** Bounds stated by the inputs' headers (where the cube goes before counting, when every point falls inside). */
   statedBounds?: Bounds;
   projection?: string;
   /**
-   * Uncompressed LAS inputs, in order. With `statedBounds`, worker threads read, decode and quantise
-   * slices of them in parallel instead of the main thread draining `points` (which is then not read).
-   * The output bytes are the same either way.
+   * LAS and LAZ inputs, in order (`lasRecordSource`, `lazRecordSource`). When they share one integer grid
+   * the workers read them directly and `points` is not read; otherwise `points` is.
    */
   lasSources?: LasSource[];
   signal?: AbortSignal;
-  onProgress?: (progress: { phase: 'spill' | 'count' | 'chunk' | 'index' | 'merge' | 'write'; done: number; total?: number }) => void;
+  onProgress?: (progress: { phase: 'read' | 'count' | 'chunk' | 'index' | 'merge' | 'write'; done: number; total?: number }) => void;
 }
 
 export interface OctreeBuildResult {
   metadataPath: string;
   hierarchyPath: string;
   octreePath: string;
+  /** One SHA-256 per hierarchy record (core/potree/tile-hashes.ts) and the hash the manifest states. */
+  tileHashesPath: string;
+  tileHashRoot: string;
   metadata: PotreeMetadataJson;
   points: number;
   nodes: number;
@@ -74,6 +80,7 @@ export interface OctreeBuildResult {
   attributes: PointAttributeName[];
   scale: number;
   spacing: number;
+  sampling: SamplerId;
   /** Wall and CPU seconds per phase (CPU counts all threads of the process). */
   stats: { chunks: number; workers: number; seconds: Record<string, number>; cpuSeconds: Record<string, number> };
 }
@@ -98,77 +105,90 @@ class PhaseClock {
   }
 }
 
-/** Phase 1: the spill, or (uncompressed LAS with stated bounds) the workers' parallel count. */
-async function spillOrCount(points: AsyncIterable<PointChunk>, options: OctreeBuildOptions, pool: () => OctreeWorkerPool): Promise<Spilled> {
-  const requestedScale = options.scale ?? DEFAULT_SCALE;
-  const plan = planFromStatedBounds(options.statedBounds, requestedScale);
-  if (plan && options.lasSources && options.lasSources.length > 0) return countLasSlices(options.lasSources, plan, pool());
-  return spillPoints(points, options.workDir, requestedScale, { ...(options.statedBounds ? { bounds: options.statedBounds } : {}), ...(plan ? { plan } : {}) }, {
+/** Phases 1–2: the inputs in one frame, counted per slice. */
+async function readAndCount(points: AsyncIterable<PointChunk>, options: OctreeBuildOptions, pool: () => BuildPool): Promise<CountedInput> {
+  const las = options.lasSources && options.lasSources.length > 0 ? await countLasInputs(options.lasSources, options.statedBounds, { ...(options.scale === undefined ? {} : { scale: options.scale }), workDir: options.workDir }, pool) : undefined;
+  if (las) return las;
+  const counted = await spillPoints(points, options.workDir, { requestedScale: options.scale ?? DEFAULT_SCALE, ...(options.integerGrid ? { grid: options.integerGrid } : {}), ...(options.statedBounds ? { stated: options.statedBounds } : {}) }, {
     ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (done) => options.onProgress?.({ phase: 'spill', done }),
+    onProgress: (done) => options.onProgress?.({ phase: 'read', done }),
   });
+  if (counted.total > 0) await countSpill(counted, pool());
+  return counted;
 }
 
-/** Phases 2–5 for a non-empty input: the in-memory upper nodes and the chunks built on the workers. */
-async function buildNodes(spilled: Spilled, cube: NodeBox, layout: ReturnType<typeof recordLayout>, options: OctreeBuildOptions, clock: PhaseClock, pool: () => OctreeWorkerPool): Promise<{ memory: MemoryNodes; built: BuiltChunk[]; chunks: number }> {
+interface BuiltNodes {
+  upper: UpperRecords;
+  built: BuiltChunk[];
+  upperStart: number;
+  ranges: AttributeRanges;
+  chunks: number;
+}
+
+/** Phases 3–5 for a non-empty input. */
+async function buildNodes(counted: CountedInput, layout: RecordLayout, sampler: SamplerId, options: OctreeBuildOptions, clock: PhaseClock, pool: BuildPool): Promise<BuiltNodes> {
   const maxLeafPoints = options.maxLeafPoints ?? 20_000;
   // About 16 chunks: enough to keep every core busy, few enough that the levels above the chunks stay
   // cheap. Never derived from the worker count, so the bytes do not depend on the machine.
-  const maxChunkPoints = Math.max(maxLeafPoints, options.maxChunkPoints ?? Math.min(2_000_000, Math.max(DEFAULT_MAX_CHUNK_POINTS, Math.ceil(spilled.total / 16))));
-  const counts = await countCells(spilled, cube, pool);
-  clock.lap('count');
-  const { chunks, upper } = planChunks(counts, cube, maxChunkPoints);
-  const chunkPaths = await distributeChunks(spilled, chunks, cube, layout, spilled.ranges, options.workDir, pool());
-  for (const spill of spilled.spills) rmSync(spill.path, { force: true });
+  const maxChunkPoints = Math.max(maxLeafPoints, options.maxChunkPoints ?? Math.min(2_000_000, Math.max(DEFAULT_MAX_CHUNK_POINTS, Math.ceil(counted.total / 16))));
+  const { chunks, upper } = planChunks(totalCounts(counted), counted.frame.bits, maxChunkPoints, layout.bytesPerPoint);
+  const distributed = await distributeChunks(counted, chunks, layout, options.workDir, pool);
+  for (const spill of counted.spills) rmSync(spill, { force: true });
   clock.lap('chunk');
-  const built = await buildChunkSubtrees(chunks, chunkPaths, { layout, maxLeafPoints, workDir: options.workDir, pool: pool(), onChunk: (done, total) => options.onProgress?.({ phase: 'index', done, total }) });
+  const octreePath = join(options.workDir, 'octree.bin');
+  const { built, upperStart } = await buildChunkSubtrees(chunks, { layout, maxLeafPoints, sampler, chunksPath: distributed.path, octreePath, pool, onChunk: (done, total) => options.onProgress?.({ phase: 'index', done, total }) });
+  rmSync(distributed.path, { force: true });
   clock.lap('index');
-  const memory = mergeUpperLevels(built, upper, layout);
+  const merged = await mergeUpperLevels(built, upper, layout, sampler, pool);
   clock.lap('merge');
-  return { memory, built, chunks: chunks.length };
+  return { upper: merged, built, upperStart, ranges: distributed.ranges, chunks: chunks.length };
+}
+
+function attributeNames(layout: RecordLayout): PointAttributeName[] {
+  const names: PointAttributeName[] = ['position'];
+  if (layout.attributes.rgb) names.push('rgb');
+  if (layout.attributes.intensity) names.push('intensity');
+  if (layout.attributes.classification) names.push('classification');
+  return names;
 }
 
 export async function buildOctree(points: AsyncIterable<PointChunk>, options: OctreeBuildOptions): Promise<OctreeBuildResult> {
   const clock = new PhaseClock();
   const workers = Math.max(1, options.workers ?? availableParallelism());
-  let pool: OctreeWorkerPool | undefined;
-  const poolOf = () => (pool ??= new OctreeWorkerPool(workers));
-  let spilled: Spilled;
-  let cube: NodeBox;
-  let nodes: { memory: MemoryNodes; built: BuiltChunk[]; chunks: number };
-  const layoutOf = (flags: number) => recordLayout({ rgb: !!(flags & FLAG_RGB), intensity: !!(flags & FLAG_INTENSITY), classification: !!(flags & FLAG_CLASS) });
+  const sampler = options.sampling ?? 'grid';
+  let pool: BuildPool | undefined;
+  const poolOf = (): BuildPool => (pool ??= new TaskThreads(new URL('./octree-worker.mjs', import.meta.url), workers));
+  closeSync(openSync(join(options.workDir, 'octree.bin'), 'w'));
+  let counted: CountedInput;
+  let nodes: BuiltNodes;
   try {
-    spilled = await spillOrCount(points, options, poolOf);
-    clock.lap('spill');
-    // Keep the stated cube when every point fell inside it (its cell counts are then valid).
-    cube = spilled.total === 0 ? { x: 0, y: 0, z: 0, size: 1 } : spilled.early ? spilled.early.cube : cubeOver(spilled.intMin, spilled.intMax);
-    // An empty input skips straight to writing its single empty root node.
-    nodes = spilled.total === 0
-      ? { memory: new Map([['r', { pts: { count: 0, xyz: new Int32Array(0) }, childMask: 0 }]]), built: [], chunks: 0 }
-      : await buildNodes(spilled, cube, layoutOf(spilled.flags), options, clock, poolOf);
+    counted = await readAndCount(points, options, poolOf);
+    clock.lap('count');
+    const layout = recordLayout(counted.attributes);
+    nodes = counted.total === 0
+      ? { upper: new Map([['r', { count: 0, childMask: 0, records: new Uint8Array(0) }]]), built: [], upperStart: 0, ranges: new AttributeRanges(), chunks: 0 }
+      : await buildNodes(counted, layout, sampler, options, clock, poolOf());
   } finally {
     // Also on errors: idle worker threads would keep the process alive.
     await pool?.close();
   }
-  const layout = layoutOf(spilled.flags);
-  const { total, offset, scale, ranges } = spilled;
-  const written = await writeOctree(options.workDir, nodes.memory, nodes.built, { name: options.name ?? 'points', total, offset, scale, cube, layout, ranges, ...(options.projection === undefined ? {} : { projection: options.projection }) });
+  const layout = recordLayout(counted.attributes);
+  const { frame, total } = counted;
+  const ranges = nodes.ranges;
+  for (let k = 0; k < 3; k++) {
+    ranges.posMin[k] = frame.offset[k]! + counted.qMin[k]! * frame.scale;
+    ranges.posMax[k] = frame.offset[k]! + counted.qMax[k]! * frame.scale;
+  }
+  const written = await writeOctree(options.workDir, nodes.upper, nodes.built, nodes.upperStart, { name: options.name ?? 'points', total, frame, layout, ranges, ...(options.projection === undefined ? {} : { projection: options.projection }) });
   clock.lap('write');
-  const attributes: PointAttributeName[] = ['position'];
-  if (layout.attributes.rgb) attributes.push('rgb');
-  if (layout.attributes.intensity) attributes.push('intensity');
-  if (layout.attributes.classification) attributes.push('classification');
   return {
-    metadataPath: written.metadataPath,
-    hierarchyPath: written.hierarchyPath,
-    octreePath: written.octreePath,
-    metadata: written.metadata,
+    ...written,
     points: total,
-    nodes: written.nodes,
     bounds: total === 0 ? { min: [0, 0, 0], max: [0, 0, 0] } : { min: [ranges.posMin[0]!, ranges.posMin[1]!, ranges.posMin[2]!], max: [ranges.posMax[0]!, ranges.posMax[1]!, ranges.posMax[2]!] },
-    attributes,
-    scale,
+    attributes: attributeNames(layout),
+    scale: frame.scale,
     spacing: written.metadata.spacing,
+    sampling: sampler,
     stats: { chunks: nodes.chunks, workers, seconds: clock.seconds, cpuSeconds: clock.cpuSeconds },
   };
 }

@@ -1,113 +1,88 @@
 /**
- * Octree build, phases 4 and 5 (index, merge): each chunk's subtree built whole by a worker thread (grid
- * subsampling, kernel.mjs), then the levels above the chunks chosen bottom-up from the chunk roots with
- * the same rule (one point per grid cell, nearest its centre), so coarse levels are as faithful as fine.
+ * Octree build, phase 4 (index): each chunk's subtree built whole by a worker thread (node-tasks.mjs),
+ * which writes the chunk's nodes below its root straight into octree.bin and hashes each as it goes.
+ *
+ * octree.bin holds, in chunk (name) order, each chunk's nodes below its root, then the upper part (the
+ * chunk roots and the levels above them, written after the merge). A chunk's place is therefore the sum
+ * of the earlier chunks' points minus their roots' points. Chunks are handed out in name order and each
+ * worker reports its root's size as soon as the root is chosen; this thread answers, through shared
+ * memory, every place whose earlier roots are all known. Every earlier chunk has already started, so no
+ * worker waits for long and none can wait forever.
  */
-import { join } from 'node:path';
 import type { RecordLayout } from '../core/potree/layout.ts';
-import { KernelScratch, pickRepresentatives, type QuantizedPoints } from '../potree/kernel.mjs';
-import { decodeRecords } from '../core/potree/records.mjs';
-import type { Chunk, UpperNode } from './chunk-plan.ts';
-import type { ChunkResult, OctreeWorkerPool } from './worker-pool.ts';
+import type { Chunk } from './chunk-plan.ts';
+import type { BuildPool } from './count-inputs.ts';
+import type { SubtreeResult } from './node-tasks.mjs';
 
 export interface BuiltChunk {
-  name: string;
-  result: ChunkResult;
-  /** The chunk's nodes below its root, as records, in the order `result.nodes` lists them. */
-  outPath: string;
+  chunk: Chunk;
+  result: SubtreeResult;
 }
 
-/** Nodes held in memory (chunk roots and the levels above them), by name. */
-export type MemoryNodes = Map<string, { pts: QuantizedPoints; childMask: number }>;
-
-/**
- * Phase 4. Biggest chunks first keeps both cores busy to the end; results are keyed by name, so the
- * order of completion never reaches the output.
- */
-export async function buildChunkSubtrees(
-  chunks: readonly Chunk[],
-  chunkPaths: readonly string[][],
-  options: { layout: RecordLayout; maxLeafPoints: number; workDir: string; pool: OctreeWorkerPool; onChunk?: (done: number, total: number) => void },
-): Promise<BuiltChunk[]> {
-  const byName = new Map<string, ChunkResult>();
-  let done = 0;
-  const order = chunks.map((_, i) => i).sort((a, b) => chunks[b]!.count - chunks[a]!.count || a - b);
-  await Promise.all(
-    order.map(async (i) => {
-      const ch = chunks[i]!;
-      const outPath = join(options.workDir, `nodes-${i}.bin`);
-      const result = await options.pool.run({ type: 'subtree', chunkPaths: chunkPaths[i]!, count: ch.count, name: ch.name, box: ch.box, layout: options.layout, maxLeafPoints: options.maxLeafPoints, minNodeSize: 1, outPath });
-      byName.set(ch.name, result);
-      options.onChunk?.(++done, chunks.length);
-    }),
-  );
-  return chunks.map((ch, i) => ({ name: ch.name, result: byName.get(ch.name)!, outPath: join(options.workDir, `nodes-${i}.bin`) }));
+export interface IndexOptions {
+  layout: RecordLayout;
+  maxLeafPoints: number;
+  sampler: string;
+  chunksPath: string;
+  octreePath: string;
+  pool: BuildPool;
+  onChunk?: (done: number, total: number) => void;
 }
 
-function emptyLike(count: number, layout: RecordLayout): QuantizedPoints {
-  const out: QuantizedPoints = { count, xyz: new Int32Array(count * 3) };
-  if (layout.attributes.rgb) out.rgb = new Uint16Array(count * 3);
-  if (layout.attributes.intensity) out.intensity = new Uint16Array(count);
-  if (layout.attributes.classification) out.classification = new Uint8Array(count);
-  return out;
-}
+/** Places in octree.bin, answered in chunk order as the roots' sizes arrive. */
+class ChunkPlaces {
+  readonly shared: { offsets: SharedArrayBuffer; flags: SharedArrayBuffer };
+  private readonly offsets: Float64Array;
+  private readonly flags: Int32Array;
+  private readonly roots: (number | undefined)[];
+  private cursor = 0;
+  /** Bytes of all chunks' nodes below their roots once every place is known: where the upper part starts. */
+  below = 0;
 
-function concatPoints(parts: QuantizedPoints[], layout: RecordLayout): QuantizedPoints {
-  const out = emptyLike(parts.reduce((n, p) => n + p.count, 0), layout);
-  let at = 0;
-  for (const p of parts) {
-    out.xyz.set(p.xyz.subarray(0, p.count * 3), at * 3);
-    if (out.rgb && p.rgb) out.rgb.set(p.rgb.subarray(0, p.count * 3), at * 3);
-    if (out.intensity && p.intensity) out.intensity.set(p.intensity.subarray(0, p.count), at);
-    if (out.classification && p.classification) out.classification.set(p.classification.subarray(0, p.count), at);
-    at += p.count;
+  constructor(private readonly chunks: readonly Chunk[], private readonly bpp: number) {
+    this.shared = { offsets: new SharedArrayBuffer(8 * Math.max(1, chunks.length)), flags: new SharedArrayBuffer(4 * Math.max(1, chunks.length)) };
+    this.offsets = new Float64Array(this.shared.offsets);
+    this.flags = new Int32Array(this.shared.flags);
+    this.roots = new Array(chunks.length);
   }
-  return out;
-}
 
-function subsetPoints(src: QuantizedPoints, indices: Uint32Array, layout: RecordLayout): QuantizedPoints {
-  const out = emptyLike(indices.length, layout);
-  for (let i = 0; i < indices.length; i++) {
-    const p = indices[i]!;
-    for (let k = 0; k < 3; k++) out.xyz[i * 3 + k] = src.xyz[p * 3 + k]!;
-    if (out.rgb) for (let k = 0; k < 3; k++) out.rgb[i * 3 + k] = src.rgb![p * 3 + k]!;
-    if (out.intensity) out.intensity[i] = src.intensity![p]!;
-    if (out.classification) out.classification[i] = src.classification![p]!;
-  }
-  return out;
-}
-
-/** One upper node: keeps its representatives of its children's points and leaves them the rest. */
-function mergeNode(node: UpperNode, nodes: MemoryNodes, layout: RecordLayout, scratch: KernelScratch): void {
-  const kids: string[] = [];
-  for (let c = 0; c < 8; c++) if (node.childMask & (1 << c)) kids.push(node.name + c);
-  const parts = kids.map((k) => nodes.get(k)!.pts);
-  const all = concatPoints(parts, layout);
-  const order = new Uint32Array(all.count);
-  for (let i = 0; i < all.count; i++) order[i] = i;
-  const keep = new Uint8Array(all.count);
-  const mine = new Uint32Array(pickRepresentatives(all, order, 0, all.count, node.box, scratch, keep));
-  let m = 0;
-  let at = 0;
-  kids.forEach((k, j) => {
-    const part = parts[j]!;
-    const rest: number[] = [];
-    for (let i = 0; i < part.count; i++) {
-      if (keep[at + i]) mine[m++] = at + i;
-      else rest.push(i);
+  rootKnown(slot: number, rootCount: number): void {
+    this.roots[slot] = rootCount;
+    while (this.cursor < this.chunks.length && this.roots[this.cursor] !== undefined) {
+      this.offsets[this.cursor] = this.below;
+      Atomics.store(this.flags, this.cursor, 1);
+      Atomics.notify(this.flags, this.cursor);
+      this.below += (this.chunks[this.cursor]!.count - this.roots[this.cursor]!) * this.bpp;
+      this.cursor++;
     }
-    at += part.count;
-    nodes.get(k)!.pts = subsetPoints(part, Uint32Array.from(rest), layout);
-  });
-  nodes.set(node.name, { pts: subsetPoints(all, mine, layout), childMask: node.childMask });
+  }
+
+  /** Releases every waiting worker after a failure. */
+  stop(): void {
+    for (let i = 0; i < this.chunks.length; i++) {
+      if (Atomics.load(this.flags, i) === 0) {
+        Atomics.store(this.flags, i, -1);
+        Atomics.notify(this.flags, i);
+      }
+    }
+  }
 }
 
-/** Phase 5: the chunk roots and the levels above them, deepest first, by name within a level. */
-export function mergeUpperLevels(built: readonly BuiltChunk[], upper: readonly UpperNode[], layout: RecordLayout): MemoryNodes {
-  const nodes: MemoryNodes = new Map();
-  for (const { name, result } of built) nodes.set(name, { pts: decodeRecords(result.root.records, result.root.count, layout), childMask: result.root.childMask });
-  const scratch = new KernelScratch();
-  const ordered = [...upper].sort((a, b) => b.level - a.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const node of ordered) mergeNode(node, nodes, layout, scratch);
-  return nodes;
+export async function buildChunkSubtrees(chunks: readonly Chunk[], options: IndexOptions): Promise<{ built: BuiltChunk[]; upperStart: number }> {
+  const places = new ChunkPlaces(chunks, options.layout.bytesPerPoint);
+  let done = 0;
+  try {
+    const built = await Promise.all(
+      chunks.map(async (chunk, slot) => {
+        const task = { type: 'subtree', chunksPath: options.chunksPath, byteOffset: chunk.byteOffset, count: chunk.count, name: chunk.name, cube: chunk.cube, layout: options.layout, maxLeafPoints: options.maxLeafPoints, sampler: options.sampler, octreePath: options.octreePath, slot, shared: places.shared };
+        const { result } = await options.pool.run(task, [], (partial) => places.rootKnown(slot, (partial as { rootCount: number }).rootCount));
+        options.onChunk?.(++done, chunks.length);
+        return { chunk, result: result as SubtreeResult };
+      }),
+    );
+    return { built, upperStart: places.below };
+  } catch (err) {
+    places.stop();
+    throw err;
+  }
 }

@@ -1,71 +1,79 @@
 /**
- * Octree build, phase 6 (write): octree.bin (the in-memory nodes by name, then each chunk's nodes as its
- * worker wrote them), hierarchy.bin and metadata.json, in the Potree 2.0 layout.
+ * Octree build, phase 6 (write): the upper part of octree.bin (the chunk roots and the levels above them,
+ * by level then name) after the chunks' nodes the workers wrote, each node hashed as it is written; then
+ * hierarchy.bin, metadata.json and tile-hashes.bin.
  */
-import { createReadStream, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
 import type { AttributeRanges, PotreeMetadataJson, RecordLayout } from '../core/potree/layout.ts';
-import type { NodeBox } from '../potree/kernel.mjs';
-import { encodeRecords } from '../core/potree/records.mjs';
 import { metadataBytes, potreeMetadata } from '../potree/metadata.ts';
-import type { BuiltChunk, MemoryNodes } from './subtrees.ts';
+import type { OctreeFrame } from './frame.ts';
+import type { UpperRecords } from './merge.ts';
+import type { BuiltChunk } from './subtrees.ts';
+import { writeTileHashes } from './tile-hashes.ts';
 
 export interface WrittenOctree {
   octreePath: string;
   hierarchyPath: string;
   metadataPath: string;
+  tileHashesPath: string;
+  /** SHA-256 over the first hierarchy chunk and its tile-hash section (core/potree/tile-hashes.ts). */
+  tileHashRoot: string;
   metadata: PotreeMetadataJson;
   nodes: number;
 }
 
-/** Writes octree.bin; returns every node's place in it. */
-async function writeOctreeBin(path: string, memory: MemoryNodes, built: readonly BuiltChunk[], layout: RecordLayout): Promise<HierarchyNode[]> {
+/** Appends the upper part at `upperStart`; returns every node's place and hash (the chunks' from their workers). */
+async function writeUpperPart(path: string, upper: UpperRecords, built: readonly BuiltChunk[], upperStart: number): Promise<{ nodes: HierarchyNode[]; hashes: Map<string, string> }> {
   const nodes: HierarchyNode[] = [];
-  const out = await open(path, 'w');
-  let written = 0;
+  const hashes = new Map<string, string>();
+  for (const { result } of built) {
+    for (const n of result.nodes) {
+      nodes.push({ name: n.name, numPoints: n.count, byteOffset: n.offset, byteSize: n.size, childMask: n.childMask });
+      hashes.set(n.name, n.sha256);
+    }
+  }
+  const out = await open(path, 'r+');
+  let at = upperStart;
   try {
-    const names = [...memory.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+    const names = [...upper.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
     for (const name of names) {
-      const { pts, childMask } = memory.get(name)!;
-      const order = new Uint32Array(pts.count);
-      for (let i = 0; i < pts.count; i++) order[i] = i;
-      const rec = encodeRecords(pts, order, 0, pts.count, layout);
-      await out.write(rec);
-      nodes.push({ name, numPoints: pts.count, byteOffset: written, byteSize: rec.length, childMask });
-      written += rec.length;
+      const { count, childMask, records } = upper.get(name)!;
+      const bytes = records.subarray(0, records.byteLength);
+      if (bytes.byteLength > 0) await out.write(bytes, 0, bytes.byteLength, at);
+      nodes.push({ name, numPoints: count, byteOffset: at, byteSize: bytes.byteLength, childMask });
+      hashes.set(name, createHash('sha256').update(bytes).digest('hex'));
+      at += bytes.byteLength;
     }
-    for (const { result, outPath } of built) {
-      const base = written;
-      for (const node of result.nodes) nodes.push({ name: node.name, numPoints: node.count, byteOffset: base + node.offset, byteSize: node.size, childMask: node.childMask });
-      for await (const piece of createReadStream(outPath, { highWaterMark: 4 << 20 }) as AsyncIterable<Buffer>) {
-        await out.write(piece);
-        written += piece.length;
-      }
-      rmSync(outPath, { force: true });
-    }
+    await out.truncate(at);
   } finally {
     await out.close();
   }
-  return nodes;
+  return { nodes, hashes };
 }
 
 export async function writeOctree(
   workDir: string,
-  memory: MemoryNodes,
+  upper: UpperRecords,
   built: readonly BuiltChunk[],
-  m: { name: string; total: number; offset: number[]; scale: number; cube: NodeBox; layout: RecordLayout; ranges: AttributeRanges; projection?: string },
+  upperStart: number,
+  m: { name: string; total: number; frame: OctreeFrame; layout: RecordLayout; ranges: AttributeRanges; projection?: string },
 ): Promise<WrittenOctree> {
   const octreePath = join(workDir, 'octree.bin');
-  const nodes = await writeOctreeBin(octreePath, memory, built, m.layout);
+  const { nodes, hashes } = await writeUpperPart(octreePath, upper, built, upperStart);
   const pointSum = nodes.reduce((n, h) => n + h.numPoints, 0);
   if (pointSum !== m.total) throw new Error(`octree holds ${pointSum} points, input had ${m.total}`);
   const hierarchy = writeHierarchy(nodes);
-  const metadata = potreeMetadata({ name: m.name, points: m.total, offset: m.offset, scale: m.scale, cube: m.cube, layout: m.layout, ranges: m.ranges, hierarchy, ...(m.projection === undefined ? {} : { projection: m.projection }) });
+  const { frame } = m;
+  const metadata = potreeMetadata({ name: m.name, points: m.total, offset: frame.offset, scale: frame.scale, cube: { x: 0, y: 0, z: 0, size: 2 ** frame.bits }, layout: m.layout, ranges: m.ranges, hierarchy, ...(m.projection === undefined ? {} : { projection: m.projection }) });
+  const tiles = writeTileHashes(hierarchy.bytes, hierarchy.firstChunkSize, hashes);
   const hierarchyPath = join(workDir, 'hierarchy.bin');
   const metadataPath = join(workDir, 'metadata.json');
+  const tileHashesPath = join(workDir, 'tile-hashes.bin');
   await writeFile(hierarchyPath, hierarchy.bytes);
   await writeFile(metadataPath, metadataBytes(metadata));
-  return { octreePath, hierarchyPath, metadataPath, metadata, nodes: nodes.length };
+  await writeFile(tileHashesPath, tiles.bytes);
+  return { octreePath, hierarchyPath, metadataPath, tileHashesPath, tileHashRoot: tiles.root, metadata, nodes: nodes.length };
 }

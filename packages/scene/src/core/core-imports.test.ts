@@ -1,7 +1,7 @@
 /**
  * The scene core runs in the browser unchanged: nothing it imports, directly or through another file,
- * comes from Node (`node:*` or a built-in module name) or from a package other than zod and the
- * browser-safe error class.
+ * comes from Node (`node:*` or a built-in module name) or from a package other than zod, the
+ * browser-safe error class and canonical JSON.
  */
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ALLOWED_PACKAGES: Record<string, string | null> = {
   zod: null,
   '@vestige/evidence/errors': resolve(here, '../../../evidence/src/errors.ts'),
+  '@vestige/evidence/canonical-json': resolve(here, '../../../evidence/src/canonical-json.ts'),
 };
 
 function importGraph(entry: string): { files: string[]; specifiers: Map<string, string[]> } {
@@ -36,7 +37,7 @@ function importGraph(entry: string): { files: string[]; specifiers: Map<string, 
 }
 
 describe('the browser-safe scene core', () => {
-  it('imports nothing from node:* or any Node built-in, and no package but zod and @vestige/evidence/errors, through its whole import graph', () => {
+  it('imports nothing from node:* or any Node built-in, and no package but zod, @vestige/evidence/errors and /canonical-json, through its whole import graph', () => {
     const { files, specifiers } = importGraph(join(here, 'index.ts'));
     expect(files.length).toBeGreaterThan(10);
     const builtins = new Set(builtinModules);

@@ -5,7 +5,7 @@
  * GeoJSON, the manifest types and schema, scene records, and the Potree 2.0 record layout and hierarchy.
  */
 export * from '../manifest/schema.ts';
-export { parseSceneManifest, manifestBlobs, schemaProblems } from '../manifest/parse.ts';
+export { parseSceneManifest, manifestBlobs, manifestBytes, schemaProblems } from '../manifest/parse.ts';
 export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from '../points.ts';
 export { sub, dot, cross, length, distance, normalize, midpoint, type Vec3, type MutableVec3 } from './vector.ts';
 export { multiply, applyToPoint, scaling, translation, rotationBetween, invertAffine, toDisplayed, toSource, type Mat4, type SceneFrame } from './frames.ts';
@@ -83,3 +83,5 @@ export {
 } from './potree/hierarchy.ts';
 export { potreeNodes, decodePotreeRecords, decodePotreeNode } from './potree/decode.ts';
 export { expectedTileHash, type PotreeTileIndex } from './potree/tile-index.ts';
+export { TILE_HASH_BYTES, tileHashSection, chunkWithSection, sectionEntries } from './potree/tile-hashes.ts';
+export { photoPixelOf, intoPhotoFrame, unprojectableReason, type ScanPhotoProjectionRecord } from './photo-projection.ts';

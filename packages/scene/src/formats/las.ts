@@ -4,7 +4,7 @@ import type { SceneChunk } from '../points.ts';
 import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneReadOptions } from './format.ts';
 import { decodeLasRecords, lasHasRgb, readExtraBytes, readLasHeader, readWkt, type LasHeader, type LasVlr } from './las-header.ts';
 import { VestigeError } from '@vestige/evidence';
-import type { LasSource } from '../build/spill-format.mjs';
+import type { LasSource } from '../build/record-passes.mjs';
 
 export async function lasSceneHeader(file: InputFile, formatId: string): Promise<{ header: LasHeader; vlrs: LasVlr[]; scene: SceneHeader }> {
   const { header, vlrs } = await readLasHeader(file);
@@ -51,6 +51,14 @@ export async function lasRecordSource(path: string): Promise<LasSource> {
     const { header } = await lasSceneHeader(file, 'las');
     checkLasReadable(header, file);
     return { path, pointDataOffset: header.pointDataOffset, recordLength: header.recordLength, pointFormat: header.pointFormat, scale: header.scale, offset: header.offset, count: header.pointCount };
+  });
+}
+
+/** The integer grid of a LAS or LAZ file: its scale and offset (real = int × scale + offset). */
+export async function lasGrid(path: string): Promise<{ scale: [number, number, number]; offset: [number, number, number] }> {
+  return withInputFile(path, async (file) => {
+    const { header } = await readLasHeader(file);
+    return { scale: header.scale, offset: header.offset };
   });
 }
 

@@ -18,6 +18,7 @@ import { lasSceneHeader } from './las.ts';
 import { lazDecodePlan, readChunkTable, readLaszipVlr, walkLayeredChunks, type LazChunk, type LazDecodePlan, type LaszipVlr } from './laz-chunks.ts';
 import { PointwiseChunkDecoder } from './laz-pointwise.ts';
 import { decodeLasRecords } from './las-header.ts';
+import type { LasSource } from '../build/record-passes.mjs';
 
 type LazPerfModule = Awaited<ReturnType<typeof createLazPerf>>;
 let lazPerf: Promise<LazPerfModule> | undefined;
@@ -139,6 +140,30 @@ async function* readLaz(path: string, options: SceneReadOptions): AsyncGenerator
     await threads?.close();
     await file.close();
   }
+}
+
+/**
+ * A LAZ file as the octree build reads it on worker threads (chunks decoded by laz-perf where they lie),
+ * or undefined when its chunks must go through this thread's reader (point-wise chunks of formats 4 and
+ * 5, or chunks without a table).
+ */
+export async function lazRecordSource(path: string): Promise<LasSource | undefined> {
+  return withInputFile(path, async (file) => {
+    const { header, laz, plan } = await openLaz(file);
+    if (plan.pointwise) return undefined;
+    const table = await readChunkTable(file, header, laz);
+    if (!table) return undefined;
+    let firstPoint = 0;
+    const chunks = table.map((c, index) => {
+      if (c.points > MAX_LAZ_CHUNK_POINTS) throw tooBigChunk(path, c.points, index);
+      if (c.offset + c.bytes > file.size) throw corrupt(path, `LAZ chunk ${index} runs past the end of the file (bytes ${c.offset}–${c.offset + c.bytes}, file ${file.size}).`);
+      const chunk = { ...c, firstPoint };
+      firstPoint += c.points;
+      return chunk;
+    });
+    const decode = { pointFormat: plan.pointFormat, recordLength: plan.recordLength, ...(plan.waveLayer ? { waveLayer: plan.waveLayer } : {}) };
+    return { path, pointDataOffset: 0, recordLength: plan.recordLength, pointFormat: plan.pointFormat, scale: header.scale, offset: header.offset, count: header.pointCount, laz: { decode, chunks } };
+  });
 }
 
 export const lazFormat: SceneFormat = {

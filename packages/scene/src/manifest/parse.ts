@@ -1,3 +1,4 @@
+import { canonicalJson } from '@vestige/evidence/canonical-json';
 import { VestigeError } from '@vestige/evidence/errors';
 import { SceneManifestSchema, type SceneManifest } from './schema.ts';
 
@@ -34,6 +35,12 @@ export function manifestBlobs(manifest: SceneManifest): string[] {
       out.add(layer.files.metadata.sha256);
       out.add(layer.files.hierarchy.sha256);
       out.add(layer.files.octree.sha256);
+      if (layer.tileHashes) out.add(layer.tileHashes.sha256);
+    } else if (layer.type === 'photos') {
+      for (const p of layer.photos) {
+        out.add(p.image.sha256);
+        if (p.mask) out.add(p.mask.sha256);
+      }
     } else if (layer.type === 'mesh') {
       out.add(layer.file.sha256);
     } else if (layer.type === 'viewpoints') {
@@ -41,4 +48,14 @@ export function manifestBlobs(manifest: SceneManifest): string[] {
     }
   }
   return [...out].sort();
+}
+
+/**
+ * The bytes a manifest's hash is taken over: canonical JSON (keys sorted, no whitespace; the form custody
+ * events are hashed in), UTF-8. The CLI prints SHA-256 of these bytes when it builds a scene, the server's
+ * sign-in page shows it, and the viewer computes it over the manifest it received; the viewer then trusts
+ * nothing else from the server, since the manifest names every blob and tile hash.
+ */
+export function manifestBytes(manifest: SceneManifest): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(manifest));
 }

@@ -86,9 +86,14 @@ export const PointCloudLayerSchema = z.object({
   inputs: z.array(z.number().int().nonnegative()),
   /** How the coarse levels were made, for the report. */
   sampling: z.string(),
-  // Room for per-node tile hashes (issue 19): they go here, beside `files`, in the shape of
-  // `PotreeTileIndex` (core/potree/tile-index.ts) that the server issues today, so the viewer checks a
-  // tile against the manifest with the code that checks it against the server's index now.
+  /** Which sampler chose each node's points (`grid` or `poisson`); absent in scenes built before it was recorded (grid). */
+  sampler: z.enum(['grid', 'poisson']).optional(),
+  /**
+   * The builder's tile hashes (core/potree/tile-hashes.ts): the file with one SHA-256 per hierarchy record,
+   * and the root over the first hierarchy chunk and its section. A viewer that trusts this manifest checks
+   * every hierarchy chunk and node against them and needs nothing else from the server.
+   */
+  tileHashes: z.object({ sha256, size: z.number().int().nonnegative(), root: sha256, firstChunkSize: z.number().int().nonnegative() }).optional(),
 });
 
 export const MeshLayerSchema = z.object({
@@ -136,6 +141,57 @@ export const ViewpointsLayerSchema = z.object({
   id,
   name: z.string(),
   viewpoints: z.array(PhotoViewpointSchema),
+  inputs: z.array(z.number().int().nonnegative()),
+});
+
+/** How a scanner photo's pixels map to directions (E57 image representations, E2807 §8.4; units as the file states them). */
+export const ScanPhotoProjectionSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('pinhole'),
+    width: z.number().int().nonnegative(),
+    height: z.number().int().nonnegative(),
+    /** Metres, as are the pixel sizes: focal length in pixels is focalLength / pixelWidth. */
+    focalLength: z.number(),
+    pixelWidth: z.number(),
+    pixelHeight: z.number(),
+    /** Pixels: where the camera's z axis meets the image. */
+    principalPointX: z.number(),
+    principalPointY: z.number(),
+    distortion: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  }),
+  z.object({ kind: z.literal('spherical'), width: z.number().int().nonnegative(), height: z.number().int().nonnegative(), pixelWidth: z.number(), pixelHeight: z.number() }),
+  z.object({ kind: z.literal('cylindrical'), width: z.number().int().nonnegative(), height: z.number().int().nonnegative(), pixelWidth: z.number(), pixelHeight: z.number(), radius: z.number(), principalPointY: z.number() }),
+  z.object({ kind: z.literal('reference'), width: z.number().int().nonnegative(), height: z.number().int().nonnegative() }),
+]);
+
+const ImageBlobSchema = BlobRefSchema.extend({ mediaType: z.enum(['image/jpeg', 'image/png']) });
+
+export const ScanPhotoSchema = z.object({
+  /** The file's identifier for the image (E57 guid), else `<format>-image-<index>`. */
+  id,
+  name: z.string(),
+  /** Position among the input's images. */
+  index: z.number().int().nonnegative(),
+  /**
+   * Camera-to-scene pose as the file states it, source frame: unit quaternion (w, x, y, z) and translation.
+   * For spherical and cylindrical photos the translation is the scan position.
+   */
+  pose: z.object({ rotation: quaternion, translation: vec3 }),
+  projection: ScanPhotoProjectionSchema,
+  /** The photo's encoded bytes in the case (copied unchanged from the scan file). */
+  image: ImageBlobSchema,
+  /** A PNG of the valid pixels, when the file has one. */
+  mask: ImageBlobSchema.optional(),
+  /** The scan this photo was taken with (E57 associatedData3DGuid). */
+  scanGuid: z.string().optional(),
+});
+
+/** Photos that came inside a scan file (E57 images2D), with their pixels stored as case blobs. */
+export const ScanPhotosLayerSchema = z.object({
+  type: z.literal('photos'),
+  id,
+  name: z.string(),
+  photos: z.array(ScanPhotoSchema),
   inputs: z.array(z.number().int().nonnegative()),
 });
 
@@ -199,6 +255,7 @@ export const SceneLayerSchema = z.discriminatedUnion('type', [
   PointCloudLayerSchema,
   MeshLayerSchema,
   ViewpointsLayerSchema,
+  ScanPhotosLayerSchema,
   MarkersLayerSchema,
   MeasurementsLayerSchema,
   AnnotationsLayerSchema,
@@ -278,6 +335,8 @@ export type MeshLayer = z.infer<typeof MeshLayerSchema>;
 export type CameraIntrinsics = z.infer<typeof CameraIntrinsicsSchema>;
 export type PhotoViewpoint = z.infer<typeof PhotoViewpointSchema>;
 export type ViewpointsLayer = z.infer<typeof ViewpointsLayerSchema>;
+export type ScanPhotoRecord = z.infer<typeof ScanPhotoSchema>;
+export type ScanPhotosLayer = z.infer<typeof ScanPhotosLayerSchema>;
 export type EvidenceMarker = z.infer<typeof EvidenceMarkerSchema>;
 export type MarkersLayer = z.infer<typeof MarkersLayerSchema>;
 export type Measurement = z.infer<typeof MeasurementSchema>;

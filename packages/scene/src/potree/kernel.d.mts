@@ -1,8 +1,17 @@
+/** Types of kernel.mjs. */
 import type { QuantizedPoints } from '../core/potree/records.mjs';
 
 export type { QuantizedPoints };
 
-/** A cube in integer units (doubles, because halving can leave halves). */
+/** A cube in integer units whose edge is 2^bits; x, y, z its minimum corner. */
+export interface IntCube {
+  x: number;
+  y: number;
+  z: number;
+  bits: number;
+}
+
+/** A cube in any units (readers of Potree files whose cube is not a power of two). */
 export interface NodeBox {
   x: number;
   y: number;
@@ -19,48 +28,31 @@ export interface KernelNode {
   childMask: number;
 }
 
+export type SamplerId = 'grid' | 'poisson';
+
+export interface Sampler {
+  id: SamplerId;
+}
+
 export interface KernelOptions {
   /** A node with more points than this is subsampled and split. */
   maxLeafPoints: number;
-  /** Stop splitting below this cube size (integer units); such a node keeps all its points. */
-  minNodeSize: number;
+  sampler: Sampler;
+  /** Called once the subtree's root has chosen its points, with how many it kept. */
+  onRoot?: (kept: number) => void;
 }
 
 export declare const GRID_BITS: number;
 export declare const GRID: number;
+export declare const SAMPLERS: Record<SamplerId, Sampler>;
+export declare function samplerById(id: string): Sampler;
 
 export declare class KernelScratch {
   stampNow: number;
   ensure(n: number): void;
 }
 
+export declare function childCube(cube: IntCube, octant: number): IntCube;
 export declare function childBox(box: NodeBox, octant: number): NodeBox;
-export declare function octantOf(xyz: Int32Array, p: number, box: NodeBox): number;
-export declare function selectNodePoints(
-  pts: QuantizedPoints,
-  order: Uint32Array,
-  start: number,
-  end: number,
-  box: NodeBox,
-  scratch: KernelScratch,
-  childCounts: Uint32Array,
-): number;
-export declare function buildSubtree(
-  pts: QuantizedPoints,
-  order: Uint32Array,
-  start: number,
-  end: number,
-  box: NodeBox,
-  rootName: string,
-  options: KernelOptions,
-  scratch?: KernelScratch,
-): KernelNode[];
-export declare function pickRepresentatives(
-  pts: QuantizedPoints,
-  order: Uint32Array,
-  start: number,
-  end: number,
-  box: NodeBox,
-  scratch: KernelScratch,
-  keep: Uint8Array,
-): number;
+export declare function selectNodePoints(q: Int32Array, order: Uint32Array, start: number, end: number, cube: IntCube, sampler: Sampler, scratch: KernelScratch, childCounts: Uint32Array): number;
+export declare function buildSubtree(q: Int32Array, order: Uint32Array, start: number, end: number, cube: IntCube, rootName: string, options: KernelOptions, scratch?: KernelScratch): KernelNode[];

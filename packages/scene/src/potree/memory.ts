@@ -7,8 +7,9 @@ import { concatPointChunks, type PointChunk } from '../points.ts';
 import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
 import { AttributeRanges, recordLayout, type PotreeMetadataJson } from '../core/potree/layout.ts';
 import { metadataBytes, potreeMetadata } from './metadata.ts';
-import { chooseScale, cubeOver, DEFAULT_SCALE, quantizeChunk } from './quantize.ts';
-import { buildSubtree } from './kernel.mjs';
+import { chooseScale, DEFAULT_SCALE, quantizeChunk } from './quantize.ts';
+import { buildSubtree, samplerById, type SamplerId } from './kernel.mjs';
+import { bitsFor } from '../build/frame.ts';
 import { encodeRecords } from '../core/potree/records.mjs';
 
 export interface PotreeFiles {
@@ -29,6 +30,8 @@ export interface PotreeWriteOptions {
   maxLeafPoints?: number;
   /** WKT or proj string for metadata.json. */
   projection?: string;
+  /** How nodes choose their points (default `grid`). */
+  sampling?: SamplerId;
 }
 
 /** Simple input for generated scenes: plain arrays are accepted. */
@@ -78,16 +81,13 @@ export function writePotreeInMemory(input: PointChunk | readonly PointChunk[] | 
   const scale = chooseScale(extent, options.scale ?? DEFAULT_SCALE);
   const ranges = new AttributeRanges();
   const pts = quantizeChunk(chunk, offset, scale, ranges);
-  const intMin = [0, 0, 0];
-  const intMax = [0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 3; k++) intMax[k] = Math.max(intMax[k]!, pts.xyz[i * 3 + k]!);
-  }
-  const cube = cubeOver(intMin, intMax);
+  let top = 0;
+  for (let i = 0; i < n * 3; i++) top = Math.max(top, pts.xyz[i]!);
+  const bits = bitsFor(top);
   const layout = recordLayout({ rgb: !!chunk.rgb, intensity: !!chunk.intensity, classification: !!chunk.classification });
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const kernelNodes = buildSubtree(pts, order, 0, n, cube, 'r', { maxLeafPoints: options.maxLeafPoints ?? 20_000, minNodeSize: 1 });
+  const kernelNodes = buildSubtree(pts.xyz, order, 0, n, { x: 0, y: 0, z: 0, bits }, 'r', { maxLeafPoints: options.maxLeafPoints ?? 20_000, sampler: samplerById(options.sampling ?? 'grid') });
   const octree = new Uint8Array(n * layout.bytesPerPoint);
   const hierarchyNodes: HierarchyNode[] = [];
   let at = 0;
@@ -103,7 +103,7 @@ export function writePotreeInMemory(input: PointChunk | readonly PointChunk[] | 
     points: n,
     offset,
     scale,
-    cube,
+    cube: { x: 0, y: 0, z: 0, size: 2 ** bits },
     layout,
     ranges,
     hierarchy,

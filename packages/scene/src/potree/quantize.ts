@@ -1,7 +1,7 @@
 import { VestigeError } from '@vestige/evidence';
 import type { PointChunk } from '../points.ts';
 import { AttributeRanges } from '../core/potree/layout.ts';
-import type { NodeBox, QuantizedPoints } from './kernel.mjs';
+import type { QuantizedPoints } from './kernel.mjs';
 
 /** Default position quantum: 0.1 mm in metre-based scans — finer than any scanner's noise. */
 export const DEFAULT_SCALE = 0.0001;
@@ -54,10 +54,4 @@ export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scal
   if (chunk.classification) out.classification = chunk.classification.subarray(0, n);
   ranges.observeAttributes(n, out.rgb, out.intensity, out.classification);
   return out;
-}
-
-/** The octree cube over integer bounds: starts at the minimum corner, edge = longest extent + 1. */
-export function cubeOver(intMin: readonly number[], intMax: readonly number[]): NodeBox {
-  const size = Math.max(intMax[0]! - intMin[0]!, intMax[1]! - intMin[1]!, intMax[2]! - intMin[2]!) + 1;
-  return { x: intMin[0]!, y: intMin[1]!, z: intMin[2]!, size: Math.max(1, size) };
 }

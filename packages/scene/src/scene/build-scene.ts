@@ -5,18 +5,22 @@
  * and the manifest record are written only after the whole build succeeded.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { VestigeError, type CaseStore, type Digests } from '@vestige/evidence';
 import { buildOctree, type OctreeBuildResult } from '../build/octree-builder.ts';
-import { insideStated } from '../build/spill.ts';
-import type { LasSource } from '../build/spill-format.mjs';
+import type { LasSource } from '../build/record-passes.mjs';
 import { detectSceneFormat, sceneFormatById } from '../formats/registry.ts';
 import { locateColmap } from '../formats/colmap.ts';
-import { lasRecordSource } from '../formats/las.ts';
+import { lasGrid, lasRecordSource } from '../formats/las.ts';
+import { lazRecordSource } from '../formats/laz.ts';
+import { lasIntegerGrid } from '../build/frame.ts';
+import type { ScanPhoto } from '../photos.ts';
+import type { SamplerId } from '../potree/kernel.mjs';
 import type { SceneFormat, SceneHeader } from '../formats/format.ts';
-import { IDENTITY_TRANSFORM, SCENE_MANIFEST_SCHEMA, SCENE_MANIFEST_VERSION, type Bounds, type SceneInput, type SceneLayer, type SceneManifest, type PhotoViewpoint } from '../manifest/schema.ts';
+import { IDENTITY_TRANSFORM, SCENE_MANIFEST_SCHEMA, SCENE_MANIFEST_VERSION, type Bounds, type SceneInput, type SceneLayer, type SceneManifest, type PhotoViewpoint, type ScanPhotoRecord } from '../manifest/schema.ts';
 import { parseSceneManifest } from '../manifest/parse.ts';
 import type { MeshChunk, PointChunk, ViewpointChunk } from '../points.ts';
 import { meshToGlb } from '../ops/mesh-glb.ts';
@@ -37,6 +41,8 @@ export interface BuildSceneOptions {
   scale?: number;
   maxLeafPoints?: number;
   maxChunkPoints?: number;
+  /** How octree nodes choose their points: `grid` (default) or `poisson` (PotreeConverter's default). */
+  sampling?: SamplerId;
   workers?: number;
   /** Folder for temp files (default: the system temp folder). */
   tempDir?: string;
@@ -84,8 +90,11 @@ function meshBounds(mesh: MeshChunk): Bounds {
   return { min: [min[0]!, min[1]!, min[2]!], max: [max[0]!, max[1]!, max[2]!] };
 }
 
-export const OCTREE_SAMPLING_DESCRIPTION =
-  'Points were arranged in a Potree 2.0 level-of-detail octree. Each node lays a 128×128×128 grid over its cube and keeps, for every occupied grid cell, the one recorded point nearest the cell centre; the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step; no point is invented, moved or averaged.';
+export const OCTREE_SAMPLING_DESCRIPTIONS: Record<SamplerId, string> = {
+  grid: 'Points were arranged in a Potree 2.0 level-of-detail octree. Each node lays a 128×128×128 grid over its cube and keeps, for every occupied grid cell, the one recorded point nearest the cell centre; the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step (LAS and LAZ points keep their file\'s own integers); no point is invented, moved or averaged.',
+  poisson: 'Points were arranged in a Potree 2.0 level-of-detail octree by Poisson-disk sampling (PotreeConverter\'s default): each node takes its points in order of distance from its centre and keeps a point only when no point it already kept lies closer than the node\'s spacing (its cube edge divided by 128); the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step (LAS and LAZ points keep their file\'s own integers); no point is invented, moved or averaged.',
+};
+export const OCTREE_SAMPLING_DESCRIPTION = OCTREE_SAMPLING_DESCRIPTIONS.grid;
 
 /** Reads each input's header (sniffing its format unless one is forced) and lists the files to keep. */
 async function resolveInputs(options: BuildSceneOptions): Promise<ResolvedInput[]> {
@@ -104,28 +113,39 @@ async function resolveInputs(options: BuildSceneOptions): Promise<ResolvedInput[
   return resolved;
 }
 
-/** What the import gave besides points: meshes (as glb, with their offset) and camera viewpoints. */
+/** What the import gave besides points: meshes (as glb, with their offset), camera viewpoints and scanner photos. */
 interface Imported {
   octree: OctreeBuildResult;
   glbs: { glb: Uint8Array; offset: [number, number, number]; mesh: MeshChunk; input: number }[];
   viewpoints: { viewpoint: ViewpointChunk; input: number }[];
+  /** Photos inside the scan files (E57 images2D), their bytes still in the files until the blobs are stored. */
+  photos: { photo: ScanPhoto; input: number }[];
   meshCount: number;
 }
 
 /**
- * Uncompressed LAS only, with header bounds: worker threads read slices of the files in parallel (same
- * bytes out). Only when each file's first point agrees with the header bounds (some writers leave them
- * zero).
+ * LAS and LAZ only: worker threads read the files where they lie (LAZ chunks decoded on the workers), in
+ * the files' own integers. Undefined when some LAZ file's chunks need this thread's reader; the points
+ * then stream through the importers onto the same integer grid, so the bytes are the same either way.
  */
-async function parallelLasSources(resolved: ResolvedInput[], statedBounds: Bounds | undefined): Promise<LasSource[] | undefined> {
-  if (!statedBounds || !resolved.every((r) => r.format.id === 'las')) return undefined;
-  const sources = await Promise.all(resolved.map((r) => lasRecordSource(r.path)));
-  for (const r of resolved) {
-    const first = await firstPoint(r.format, r.path);
-    if (first && !insideStated(statedBounds, first)) return undefined;
-  }
+async function recordSources(resolved: ResolvedInput[]): Promise<{ sources?: LasSource[]; grid?: { scale: number; offset: [number, number, number] } }> {
+  if (!resolved.every((r) => r.format.id === 'las' || r.format.id === 'laz')) return {};
+  const grid = lasIntegerGrid(await Promise.all(resolved.map((r) => lasGrid(r.path))));
+  const sources = await Promise.all(resolved.map((r) => (r.format.id === 'las' ? lasRecordSource(r.path) : lazRecordSource(r.path))));
+  if (!sources.every((s) => s !== undefined)) return grid ? { grid: { scale: grid.scale, offset: grid.offset } } : {};
   resolved.forEach((r, i) => (r.points = sources[i]!.count));
-  return sources;
+  return { sources: sources as LasSource[], ...(grid ? { grid: { scale: grid.scale, offset: grid.offset } } : {}) };
+}
+
+/** The photos each input carries (E57 images2D), in file order; their bytes are read when stored. */
+async function scanPhotos(resolved: ResolvedInput[]): Promise<Imported['photos']> {
+  const photos: Imported['photos'] = [];
+  for (let input = 0; input < resolved.length; input++) {
+    const r = resolved[input]!;
+    if (!r.format.photos) continue;
+    for await (const photo of r.format.photos(r.path)) if (photo.projection.kind !== 'reference') photos.push({ photo, input });
+  }
+  return photos;
 }
 
 /** Reads every input and builds the octree in `workDir`; nothing touches the case yet. */
@@ -148,9 +168,11 @@ async function importInputs(resolved: ResolvedInput[], workDir: string, options:
   }
   const statedBounds = resolved.every((r) => r.header.bounds && (r.header.points ?? 0) > 0) ? resolved.reduce<Bounds | undefined>((b, r) => unionBounds(b, r.header.bounds), undefined) : undefined;
   const crs = resolved.find((r) => r.header.crs)?.header.crs;
-  const lasSources = await parallelLasSources(resolved, statedBounds);
-  const octree = await buildOctree(lasSources ? (async function* () {})() : allPoints(), {
-    ...(lasSources ? { lasSources } : {}),
+  const records = await recordSources(resolved);
+  const octree = await buildOctree(allPoints(), {
+    ...(records.sources ? { lasSources: records.sources } : {}),
+    ...(records.grid ? { integerGrid: records.grid } : {}),
+    ...(options.sampling ? { sampling: options.sampling } : {}),
     workDir,
     name: options.name ?? basename(options.inputs[0]!),
     ...(options.scale === undefined ? {} : { scale: options.scale }),
@@ -170,7 +192,7 @@ async function importInputs(resolved: ResolvedInput[], workDir: string, options:
     const offset: [number, number, number] = mesh.glb ? [0, 0, 0] : [Math.floor(b.min[0]), Math.floor(b.min[1]), Math.floor(b.min[2])];
     glbs.push({ glb: mesh.glb ?? (await meshToGlb(mesh, offset)), offset, mesh, input });
   }
-  return { octree, glbs, viewpoints, meshCount: meshes.length };
+  return { octree, glbs, viewpoints, photos: await scanPhotos(resolved), meshCount: meshes.length };
 }
 
 /** The blobs of a build, stored: the inputs (listed in `inputs`), the three octree files, the glbs. */
@@ -178,8 +200,10 @@ interface StoredBuild {
   inputEntries: SceneInput[];
   /** Indices into `inputEntries` of each resolved input's files. */
   inputIndexOf: number[][];
-  octree: { metadata: Digests; hierarchy: Digests; octree: Digests } | undefined;
+  octree: { metadata: Digests; hierarchy: Digests; octree: Digests; tileHashes: Digests } | undefined;
   glbs: Digests[];
+  /** Each photo's image and mask blobs, in `imported.photos` order. */
+  photos: { image: Digests; mask?: Digests }[];
 }
 
 async function storeBlobs(store: CaseStore, resolved: ResolvedInput[], imported: Imported): Promise<StoredBuild> {
@@ -206,10 +230,16 @@ async function storeBlobs(store: CaseStore, resolved: ResolvedInput[], imported:
   const pointInputs = resolved.filter((r) => r.header.points !== undefined || r.format.id === 'colmap');
   const hasPoints = octree.points > 0 || pointInputs.length > 0;
   const put = (path: string): Promise<Digests> => store.blobs.putFile(path);
-  const octreeDigests = hasPoints ? { metadata: await put(octree.metadataPath), hierarchy: await put(octree.hierarchyPath), octree: await put(octree.octreePath) } : undefined;
+  const octreeDigests = hasPoints ? { metadata: await put(octree.metadataPath), hierarchy: await put(octree.hierarchyPath), octree: await put(octree.octreePath), tileHashes: await put(octree.tileHashesPath) } : undefined;
   const glbs: Digests[] = [];
   for (const g of imported.glbs) glbs.push(await store.blobs.putBuffer(g.glb));
-  return { inputEntries, inputIndexOf, octree: octreeDigests, glbs };
+  const photos: StoredBuild['photos'] = [];
+  for (const { photo } of imported.photos) {
+    const image = await store.blobs.putStream(Readable.from(photo.image.bytes()));
+    if (image.size !== photo.image.byteLength) throw new Error(`photo ${photo.name}: stored ${image.size} bytes of ${photo.image.byteLength}`);
+    photos.push({ image, ...(photo.mask ? { mask: await store.blobs.putStream(Readable.from(photo.mask.bytes())) } : {}) });
+  }
+  return { inputEntries, inputIndexOf, octree: octreeDigests, glbs, photos };
 }
 
 const blobRef = (d: Digests) => ({ sha256: d.sha256, size: d.size });
@@ -233,6 +263,27 @@ function viewpointLayers(store: CaseStore, resolved: ResolvedInput[], imported: 
   return [...byInput].map(([input, list]) => ({ type: 'viewpoints', id: `viewpoints-${input + 1}`, name: `Cameras — ${basename(resolved[input]!.path)}`, viewpoints: list, inputs: stored.inputIndexOf[input]! }));
 }
 
+/** Scanner photos as one layer per input: pose and projection as the file states them, pixels by blob. */
+function photoLayers(resolved: ResolvedInput[], imported: Imported, stored: StoredBuild): SceneLayer[] {
+  const byInput = new Map<number, ScanPhotoRecord[]>();
+  imported.photos.forEach(({ photo, input }, i) => {
+    const blobs = stored.photos[i]!;
+    const list = byInput.get(input) ?? [];
+    list.push({
+      id: photo.id,
+      name: photo.name,
+      index: photo.index,
+      pose: photo.pose ?? { rotation: [1, 0, 0, 0], translation: [0, 0, 0] },
+      projection: photo.projection,
+      image: { ...blobRef(blobs.image), mediaType: photo.image.mediaType },
+      ...(blobs.mask && photo.mask ? { mask: { ...blobRef(blobs.mask), mediaType: photo.mask.mediaType } } : {}),
+      ...(photo.scanGuid ? { scanGuid: photo.scanGuid } : {}),
+    });
+    byInput.set(input, list);
+  });
+  return [...byInput].map(([input, photos]) => ({ type: 'photos', id: `photos-${input + 1}`, name: `Scanner photos — ${basename(resolved[input]!.path)}`, photos, inputs: stored.inputIndexOf[input]! }));
+}
+
 function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, name: string, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
   const layers: SceneLayer[] = [];
   const { octree } = imported;
@@ -250,19 +301,21 @@ function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Impo
       spacing: octree.spacing,
       scale: octree.scale,
       inputs: pointInputIdx,
-      sampling: OCTREE_SAMPLING_DESCRIPTION,
+      sampling: OCTREE_SAMPLING_DESCRIPTIONS[octree.sampling],
+      sampler: octree.sampling,
+      tileHashes: { ...blobRef(stored.octree.tileHashes), root: octree.tileHashRoot, firstChunkSize: octree.metadata.hierarchy.firstChunkSize },
     });
   }
   imported.glbs.forEach((g, i) => {
     const mesh = g.mesh;
     layers.push({ type: 'mesh', id: `mesh-${i + 1}`, name: mesh.name, format: 'glb', file: blobRef(stored.glbs[i]!), offset: g.offset, bounds: meshBounds(mesh), vertices: mesh.positions.length / 3, triangles: mesh.indices.length / 3, inputs: stored.inputIndexOf[g.input]! });
   });
-  return [...layers, ...viewpointLayers(store, resolved, imported, stored, options)];
+  return [...layers, ...viewpointLayers(store, resolved, imported, stored, options), ...photoLayers(resolved, imported, stored)];
 }
 
 /** The recipe of the octree step: what, beside the inputs, decides the output bytes. */
 function octreeRecipe(octree: OctreeBuildResult, resolved: ResolvedInput[], options: BuildSceneOptions) {
-  return { scale: octree.scale, maxLeafPoints: options.maxLeafPoints ?? 20_000, maxChunkPoints: options.maxChunkPoints ?? 'auto', sampling: 'grid-128-nearest-centre', formats: resolved.map((r) => r.format.id) };
+  return { scale: octree.scale, maxLeafPoints: options.maxLeafPoints ?? 20_000, maxChunkPoints: options.maxChunkPoints ?? 'auto', sampling: octree.sampling === 'grid' ? 'grid-128-nearest-centre' : 'poisson-disk-128-nearest-centre-first', formats: resolved.map((r) => r.format.id) };
 }
 
 /** The provenance record of the build: the inputs, the import and octree steps, every output blob. */
@@ -274,9 +327,14 @@ function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], im
           { digests: stored.octree.metadata, name: `${id}/metadata.json`, mediaType: 'application/json' },
           { digests: stored.octree.hierarchy, name: `${id}/hierarchy.bin`, mediaType: 'application/octet-stream' },
           { digests: stored.octree.octree, name: `${id}/octree.bin`, mediaType: 'application/octet-stream' },
+          { digests: stored.octree.tileHashes, name: `${id}/tile-hashes.bin`, mediaType: 'application/octet-stream' },
         ]
       : []),
     ...imported.glbs.map((g, i) => ({ digests: stored.glbs[i]!, name: `${id}/${g.mesh.name.replace(/\.[^.]+$/, '')}.glb`, mediaType: 'model/gltf-binary' })),
+    ...imported.photos.flatMap(({ photo }, i) => [
+      { digests: stored.photos[i]!.image, name: `${id}/photos/${photo.index}-${photo.name}`, mediaType: photo.image.mediaType },
+      ...(stored.photos[i]!.mask ? [{ digests: stored.photos[i]!.mask!, name: `${id}/photos/${photo.index}-${photo.name}-mask`, mediaType: 'image/png' }] : []),
+    ]),
   ];
   const { provenance } = store.recordDerivation({
     activity: 'scene.build',
@@ -288,12 +346,23 @@ function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], im
         parameters: { inputs: resolved.map((r, i) => ({ name: basename(r.path), format: r.format.id, points: r.points, statedPoints: r.header.points ?? null, input: stored.inputIndexOf[i] })) },
         description: `Read ${resolved.length} input file(s) (${[...new Set(resolved.map((r) => r.format.title))].join(', ')}) with Vestige's own readers; ${octree.points} points, ${imported.meshCount} mesh(es) and ${imported.viewpoints.length} camera viewpoint(s) were read.`,
       },
+      ...(imported.photos.length > 0
+        ? [
+            {
+              operation: 'scene.photos',
+              version: SCENE_OPERATION_VERSION,
+              parameters: { photos: imported.photos.map(({ photo, input }, i) => ({ input: stored.inputIndexOf[input]![0]!, index: photo.index, id: photo.id, name: photo.name, projection: photo.projection.kind, sha256: stored.photos[i]!.image.sha256, ...(stored.photos[i]!.mask ? { maskSha256: stored.photos[i]!.mask!.sha256 } : {}) })) },
+              description: `Copied ${imported.photos.length} scanner photo(s) out of the scan file(s) byte for byte (each stored under its SHA-256), with the pose and projection the file states for each, unconverted.`,
+              reference: 'ASTM E2807 (E57) §8.4 images2D.',
+            },
+          ]
+        : []),
       {
         operation: 'scene.octree',
         version: SCENE_OPERATION_VERSION,
         parameters: octreeRecipe(octree, resolved, options),
-        description: `${OCTREE_SAMPLING_DESCRIPTION} Coordinate step: ${octree.scale} ${options.units ?? 'm'}.`,
-        reference: 'Potree 2.0 file format (M. Schütz, PotreeConverter 2.x); LOD by grid subsampling.',
+        description: `${OCTREE_SAMPLING_DESCRIPTIONS[octree.sampling]} Coordinate step: ${octree.scale} ${options.units ?? 'm'}. Each node's records were hashed (SHA-256) as they were written; tile-hashes.bin holds those hashes in the order of hierarchy.bin, and its root hash is in the scene manifest.`,
+        reference: `Potree 2.0 file format (M. Schütz, PotreeConverter 2.x); LOD by ${octree.sampling === 'grid' ? 'grid subsampling' : 'Poisson-disk subsampling'}.`,
       },
     ],
     outputs,
@@ -346,13 +415,6 @@ export async function buildScene(store: CaseStore, options: BuildSceneOptions): 
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-}
-
-async function firstPoint(format: SceneFormat, path: string): Promise<number[] | undefined> {
-  for await (const chunk of format.read(path, { chunkPoints: 1 })) {
-    if (chunk.kind === 'points' && chunk.count > 0) return [chunk.positions[0]!, chunk.positions[1]!, chunk.positions[2]!];
-  }
-  return undefined;
 }
 
 /** Reads a scene manifest from the case (validated). */

@@ -23,7 +23,9 @@ function versionOf(name: string): string {
 }
 
 /** Bumped whenever an operation's output bytes can change for the same input. */
-export const SCENE_OPERATION_VERSION = '1.0.0';
+// 2.0.0: LAS/LAZ keep their own integers, power-of-two cubes, integer cell arithmetic, Poisson-disk
+// sampling, octree.bin laid out chunk by chunk with the upper levels last, tile hashes, scanner photos.
+export const SCENE_OPERATION_VERSION = '2.0.0';
 
 /** Libraries whose versions can change scene outputs, for provenance. */
 export const SCENE_LIBRARIES: Record<string, string> = {
