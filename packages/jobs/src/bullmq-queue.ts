@@ -1,5 +1,5 @@
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { VestigeError, isVestigeError } from '@vestige/evidence';
+import { VestigeError, isVestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityMissing, capabilityQueueName, qualifiedJobId, splitJobId } from './capabilities.ts';
 import type { JobRegistry } from './job-registry.ts';
 import { errorInfo } from './local-queue.ts';
@@ -75,7 +75,7 @@ export class BullMqQueue implements QueueBackend {
       return (await job.waitUntilFinished(events)) as Result;
     } catch (err) {
       const record = await this.get(jobId);
-      throw new VestigeError(record?.error?.code ?? 'E_JOB_FAILED', record?.error?.message ?? (err as Error).message);
+      throw new VestigeError((record?.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED', record?.error?.message ?? (err as Error).message);
     }
   }
 

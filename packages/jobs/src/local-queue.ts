@@ -1,4 +1,4 @@
-import { VestigeError, isVestigeError } from '@vestige/evidence';
+import { VestigeError, isVestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityMissing } from './capabilities.ts';
 import type { JobRegistry } from './job-registry.ts';
 import type { EnqueueOptions, JobRecord, QueueBackend, QueueEvents } from './queue-backend.ts';
@@ -161,5 +161,5 @@ export function errorInfo(err: unknown): { code: string; message: string } {
 }
 
 function toError(job: JobRecord): VestigeError {
-  return new VestigeError(job.error?.code ?? 'E_JOB_FAILED', job.error?.message ?? `job ${job.id} ${job.state}`);
+  return new VestigeError((job.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED', job.error?.message ?? `job ${job.id} ${job.state}`);
 }

@@ -5,6 +5,8 @@
  * GeoJSON, the manifest types and schema, scene records, and the Potree 2.0 record layout and hierarchy.
  */
 export * from '../manifest/schema.ts';
+/** The one error class, so the viewer's errors carry the same codes as the CLI's and the server's. */
+export { VestigeError, isVestigeError, type ErrorCode } from '@vestige/evidence/errors';
 export { parseSceneManifest, manifestBlobs, schemaProblems } from '../manifest/parse.ts';
 export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from '../points.ts';
 export { sub, dot, cross, length, distance, normalize, midpoint, type Vec3, type MutableVec3 } from './vector.ts';
