@@ -117,3 +117,20 @@ export class VestigeError extends Error {
 export function isVestigeError(err: unknown, code?: ErrorCode): err is VestigeError {
   return err instanceof VestigeError && (code === undefined || err.code === code);
 }
+
+/** A problem a schema (zod) found: where in the value, and what. */
+export interface SchemaIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * The one wording of schema problems in every error message: `path: message; …`, the first `limit` of
+ * them, `whole` naming the value itself when the problem is at its root.
+ */
+export function schemaProblems(issues: readonly SchemaIssue[], limit = 5, whole = '(root)'): string {
+  return issues
+    .slice(0, limit)
+    .map((i) => `${i.path.map(String).join('.') || whole}: ${i.message}`)
+    .join('; ');
+}
