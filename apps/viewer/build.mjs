@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withBuildLock } from '../../scripts/build-lock.mjs';
 
 export const viewerDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(viewerDir, '..', '..');
@@ -58,33 +59,13 @@ export function viewerIsFresh() {
   return fs.existsSync(join(distDir, 'index.html')) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8').trim() === viewerSourcesHash();
 }
 
-/** One build at a time across processes (test files run in parallel workers). */
-function withLock(fn) {
-  const lock = join(viewerDir, '.build.lock');
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch {
-      if (Date.now() > deadline) fs.rmSync(lock, { force: true });
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
-}
-
 /**
  * Builds the viewer unless it is fresh. Returns 'fresh' or 'built'; throws when vite fails (its
  * messages are on stderr).
  */
 export function ensureViewerBuilt({ log = () => {} } = {}) {
   if (viewerIsFresh()) return 'fresh';
-  return withLock(() => {
+  return withBuildLock(join(viewerDir, '.build.lock'), () => {
     if (viewerIsFresh()) return 'fresh';
     const started = Date.now();
     const hash = viewerSourcesHash();

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaseStore, ingest, isVestigeError } from '@vestige/evidence';
+import { CaseStore, ingest, isVestigeError, type ErrorCode } from '@vestige/evidence';
 import { extractFrames, ffmpegFeatures, passthroughArgs, PNG_ENCODER_ARGS, probeVideo, resolveFfmpeg, type ExtractFramesReport } from '@vestige/video';
 import { makeTempDir } from '../support.ts';
 import { pngFrameIndex, readPng } from './png.ts';
@@ -189,7 +189,7 @@ describe('extractFrames on awkward files', () => {
     } catch (err) {
       caught = err;
     }
-    expect(isVestigeError(caught, code)).toBe(true);
+    expect(isVestigeError(caught, code as ErrorCode)).toBe(true);
     expect((caught as Error).message).toMatch(message);
     expect({ items: store.itemCount(), events: [...store.custody.events()].length, blobs: [...store.blobs.list()].length }).toEqual(before);
   });

@@ -7,8 +7,8 @@ import type { IncomingMessage } from 'node:http';
 import type { CaseStore, Item } from '@vestige/evidence';
 import { parseSceneManifest, type SceneManifest } from '@vestige/scene';
 import { bearerToken, mayOpenCase, readCookie, secretEquals, SESSION_COOKIE, SessionTable, type LocalUser, type Principal, type TokenGrant } from './auth.ts';
-import { HttpError } from './http.ts';
 import { LayerIndexCache } from './node-index.ts';
+import { VestigeError } from '@vestige/evidence';
 
 export interface ServedCase {
   store: CaseStore;
@@ -22,7 +22,7 @@ export class SignInThrottle {
 
   check(req: IncomingMessage): void {
     const f = this.failures.get(req.socket.remoteAddress ?? '?');
-    if (f && Date.now() - f.since < 60_000 && f.count >= 20) throw new HttpError(429, 'E_AUTH', 'too many failed sign-ins; wait a minute');
+    if (f && Date.now() - f.since < 60_000 && f.count >= 20) throw new VestigeError('E_AUTH_THROTTLED', 'too many failed sign-ins; wait a minute');
   }
 
   failed(req: IncomingMessage): void {
@@ -57,14 +57,14 @@ export class ServerContext {
 
   requirePrincipal(req: IncomingMessage): Principal {
     const p = this.principalOf(req);
-    if (!p) throw new HttpError(401, 'E_AUTH', 'sign in first', 'Open the URL that `vestige serve` printed (it carries the token), or sign in with your user name and password.');
+    if (!p) throw new VestigeError('E_AUTH', 'sign in first', { hint: 'Open the URL that `vestige serve` printed (it carries the token), or sign in with your user name and password.' });
     return p;
   }
 
   /** The case, if this principal may open it. The same 404 for "no such case" and "not yours", so case ids cannot be probed. */
   requireCase(p: Principal, caseId: string): ServedCase {
     const c = this.cases.get(caseId);
-    if (!c || !mayOpenCase(p, caseId)) throw new HttpError(404, 'E_NOT_FOUND', 'no such case on this server');
+    if (!c || !mayOpenCase(p, caseId)) throw new VestigeError('E_NOT_FOUND', 'no such case on this server');
     return c;
   }
 
@@ -79,12 +79,12 @@ export class ServerContext {
   }
 
   requireWritable(p: Principal): void {
-    if (this.isReadOnly(p)) throw new HttpError(403, 'E_CASE_READ_ONLY', 'this server is read-only (court presentation); nothing can be changed', 'Serve the case without --read-only to make changes.');
+    if (this.isReadOnly(p)) throw new VestigeError('E_CASE_READ_ONLY', 'this server is read-only (court presentation); nothing can be changed', { hint: 'Serve the case without --read-only to make changes.' });
   }
 
   sceneOf(c: ServedCase, sceneId: string): SceneManifest {
     const value = c.store.getRecord('scenes', sceneId);
-    if (value === undefined) throw new HttpError(404, 'E_NOT_FOUND', `no scene ${sceneId} in this case`);
+    if (value === undefined) throw new VestigeError('E_NOT_FOUND', `no scene ${sceneId} in this case`);
     return parseSceneManifest(value, `scenes/${sceneId}`);
   }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isVestigeError } from '@vestige/evidence';
+import { VestigeError, isVestigeError, type ErrorCode } from '@vestige/evidence';
 
 /**
  * Strict policy: everything from this origin only, no inline script or style, no framing. The viewer is
@@ -29,16 +29,34 @@ export function securityHeaders(res: ServerResponse): void {
   res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
 }
 
-export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly hint?: string) {
-    super(message);
-  }
-}
-
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = Buffer.from(JSON.stringify(value));
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store', ...headers });
   res.end(body);
+}
+
+/**
+ * The HTTP status of each error code the server can answer with: one table, so a code means the same
+ * status on every route. Codes not listed are the client's input (400).
+ */
+export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  E_AUTH: 401,
+  E_FORBIDDEN: 403,
+  E_CASE_READ_ONLY: 403,
+  E_NOT_FOUND: 404,
+  E_ITEM_NOT_FOUND: 404,
+  E_BLOB_MISSING: 404,
+  E_METHOD: 405,
+  E_BLOB_CORRUPT: 409,
+  E_INPUT_TOO_LARGE: 413,
+  E_CONTENT_TYPE: 415,
+  E_SCENE_INVALID: 422,
+  E_AUTH_THROTTLED: 429,
+  E_INTERNAL: 500,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code] ?? 400;
 }
 
 /** Maps any failure to a JSON error: our codes and messages, never a stack trace. */
@@ -47,39 +65,25 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  if (err instanceof HttpError) {
-    sendJson(res, err.status, { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
-    return;
-  }
-  if (isVestigeError(err)) {
-    const status =
-      err.code === 'E_AUTH' ? 401
-      : err.code === 'E_FORBIDDEN' || err.code === 'E_CASE_READ_ONLY' ? 403
-      : err.code === 'E_BLOB_MISSING' || err.code === 'E_ITEM_NOT_FOUND' ? 404
-      : err.code === 'E_BLOB_CORRUPT' ? 409
-      : err.code === 'E_SCENE_INVALID' ? 422
-      : 400;
-    sendJson(res, status, { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
-    return;
-  }
-  sendJson(res, 500, { error: { code: 'E_INTERNAL', message: 'the server failed to answer this request; see its log' } });
+  const known = isVestigeError(err) ? err : new VestigeError('E_INTERNAL', 'the server failed to answer this request; see its log');
+  sendJson(res, httpStatusOf(known.code), { error: { code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) } });
 }
 
 export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   // A cross-site form cannot send application/json without a preflight, which we never grant.
-  if (!/^application\/json(\s*;|$)/i.test(type)) throw new HttpError(415, 'E_PARAM_INVALID', 'send the body as application/json');
+  if (!/^application\/json(\s*;|$)/i.test(type)) throw new VestigeError('E_CONTENT_TYPE', 'send the body as application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'E_INPUT_TOO_LARGE', `request body over ${limit} bytes`);
+    if (size > limit) throw new VestigeError('E_INPUT_TOO_LARGE', `request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new HttpError(400, 'E_PARAM_INVALID', 'the request body is not valid JSON');
+    throw new VestigeError('E_PARAM_INVALID', 'the request body is not valid JSON');
   }
 }
 

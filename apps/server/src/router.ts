@@ -5,7 +5,7 @@
  * files), or is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './http.ts';
+import { VestigeError } from '@vestige/evidence';
 
 export interface RouteRequest {
   req: IncomingMessage;
@@ -64,16 +64,16 @@ export class Router {
     }
     if (allowed.size > 0) throw methodNotAllowed(r, allowed);
     if (this.fallbackHandler) return this.fallbackHandler({ ...r, params: {} });
-    throw new HttpError(404, 'E_NOT_FOUND', 'not found');
+    throw new VestigeError('E_NOT_FOUND', 'not found');
   }
 }
 
-function methodNotAllowed(r: Pick<RouteRequest, 'method' | 'res'>, methods: Iterable<string>): HttpError {
+function methodNotAllowed(r: Pick<RouteRequest, 'method' | 'res'>, methods: Iterable<string>): VestigeError {
   const allowed = new Set(methods);
   if (allowed.has('GET')) allowed.add('HEAD');
   const list = [...allowed].sort().join(', ');
   r.res.setHeader('Allow', list);
-  return new HttpError(405, 'E_METHOD', `${r.method} is not allowed here (allowed: ${list})`);
+  return new VestigeError('E_METHOD', `${r.method} is not allowed here (allowed: ${list})`);
 }
 
 /** For a fallback that only serves files: 405 with `Allow: GET, HEAD` for anything else. */

@@ -13,7 +13,7 @@ import { CaseStore, VestigeError } from '@vestige/evidence';
 import { parseSceneManifest } from '@vestige/scene';
 import { newToken, type LocalUser, type TokenGrant } from './auth.ts';
 import { caseSummary, ServerContext, type ServedCase } from './context.ts';
-import { HttpError, securityHeaders, sendError } from './http.ts';
+import { securityHeaders, sendError } from './http.ts';
 import { Router } from './router.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { caseRoutes } from './routes/cases.ts';
@@ -90,10 +90,10 @@ function checkedPath(req: IncomingMessage): string {
   try {
     path = decodeURIComponent(raw);
   } catch {
-    throw new HttpError(400, 'E_PARAM_INVALID', 'malformed path');
+    throw new VestigeError('E_PARAM_INVALID', 'malformed path');
   }
   if (!path.startsWith('/') || path.includes('\0') || path.includes('\\') || path.split('/').some((s) => s === '..' || s === '.')) {
-    throw new HttpError(400, 'E_PARAM_INVALID', 'path segments "." and ".." are not allowed');
+    throw new VestigeError('E_PARAM_INVALID', 'path segments "." and ".." are not allowed');
   }
   return path;
 }
@@ -101,7 +101,7 @@ function checkedPath(req: IncomingMessage): string {
 /** Writes from another site are refused: a change must come from a page this server served. */
 function checkOrigin(req: IncomingMessage): void {
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'E_FORBIDDEN', 'cross-origin requests are refused');
+  if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new VestigeError('E_FORBIDDEN', 'cross-origin requests are refused');
 }
 
 /**
@@ -150,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await router.dispatch({ req, res, method, path, url: new URL(req.url ?? '/', 'http://localhost') });
     };
     answer().catch((err: unknown) => {
-      if (!(err instanceof HttpError) && !(err instanceof VestigeError)) ctx.log(`error: ${method} ${req.url?.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`);
+      if (!(err instanceof VestigeError)) ctx.log(`error: ${method} ${req.url?.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`);
       sendError(res, err);
     });
   });

@@ -1,15 +1,25 @@
 /** The viewer talks to one host only: the Vestige server that served it (same origin, session cookie). */
+import { VestigeError, type ErrorCode } from '@vestige/scene/core';
 
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly hint?: string) {
-    super(message);
+/** What the server answered with an error status: its code (the server's one table gives the status). */
+export class ApiError extends VestigeError {
+  constructor(readonly status: number, code: ErrorCode, message: string, hint?: string) {
+    super(code, message, hint === undefined ? {} : { hint });
   }
 }
 
+/** A status without a JSON error body (a proxy, a crashed server): the nearest code. */
+function codeOfStatus(status: number): ErrorCode {
+  return status === 401 ? 'E_AUTH' : status === 403 ? 'E_FORBIDDEN' : status === 404 ? 'E_NOT_FOUND' : 'E_INTERNAL';
+}
+
 /** A piece of a blob whose bytes do not hash to what the case says they must. */
-export class IntegrityError extends Error {
-  constructor(readonly what: string, readonly expected: string, readonly actual: string) {
-    super(`${what}: the bytes received do not match their SHA-256 (expected ${expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…). Refused.`);
+export class IntegrityError extends VestigeError {
+  constructor(what: string, expected: string, actual: string) {
+    super('E_BLOB_CORRUPT', `${what}: the bytes received do not match their SHA-256 (expected ${expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…). Refused.`, {
+      hint: 'Run `vestige verify` on the case: the copy on the server or the network between altered these bytes.',
+      details: { expected, actual },
+    });
   }
 }
 
@@ -41,7 +51,7 @@ export class Api {
     }
     if (!res.ok) {
       const err = (body as { error?: { code?: string; message?: string; hint?: string } } | undefined)?.error;
-      throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `${res.status} ${res.statusText}`, err?.hint);
+      throw new ApiError(res.status, (err?.code as ErrorCode | undefined) ?? codeOfStatus(res.status), err?.message ?? `${res.status} ${res.statusText}`, err?.hint);
     }
     return body as T;
   }
@@ -68,11 +78,11 @@ export class Api {
     const headers: Record<string, string> = {};
     if (range) headers.Range = `bytes=${range.start}-${range.end - 1}`;
     const res = await fetch(this.casePath(`blobs/${sha256}`), { credentials: 'same-origin', headers });
-    if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, `blob ${sha256.slice(0, 12)}…: ${res.status} ${res.statusText}`);
+    if (!res.ok) throw new ApiError(res.status, codeOfStatus(res.status), `blob ${sha256.slice(0, 12)}…: ${res.status} ${res.statusText}`);
     const buf = await res.arrayBuffer();
     this.bytesReceived += buf.byteLength;
     if (range && (res.status !== 206 || buf.byteLength !== range.end - range.start)) {
-      throw new ApiError(res.status, 'E_RANGE', `blob ${sha256.slice(0, 12)}…: expected ${range.end - range.start} bytes, got ${buf.byteLength}`);
+      throw new ApiError(res.status, 'E_BLOB_CORRUPT', `blob ${sha256.slice(0, 12)}…: expected ${range.end - range.start} bytes, got ${buf.byteLength}`);
     }
     return buf;
   }

@@ -14,7 +14,9 @@
  * - the frame leaves as a PNG from `canvas.toBlob` in one binary POST (≈ 180 ms at 1080p, against ≈ 600 ms
  *   for a page screenshot, with identical pixels).
  */
-import { CameraPathSampler, type CameraPath, type Vec3 } from '@vestige/scene/core';
+import { CameraPathSampler, type CameraPath, type FrameStats, type RenderInfo, type Vec3 } from '@vestige/scene/core';
+
+export type { FrameStats, RenderInfo };
 import { Api } from './api.ts';
 import { COLOR_MODES, type ColorMode } from './point-material.ts';
 import { composeOverlay, wantsOverlay, type OverlayChoice } from './render-overlay.ts';
@@ -39,30 +41,6 @@ export interface RenderSettings {
   path: CameraPath;
   /** Frames in the whole render (for `frame n / N`). */
   frames: number;
-}
-
-/** What a frame request did: the farm logs it and the benchmark reads completeness from it. */
-export interface FrameStats {
-  frame: number;
-  /** Octree nodes drawn, over all layers, and their points. */
-  nodes: number;
-  points: number;
-  bytes: number;
-  loadMs: number;
-  drawMs: number;
-  encodeMs: number;
-  postMs: number;
-}
-
-export interface RenderInfo {
-  width: number;
-  height: number;
-  webglVersion: string;
-  webglVendor: string;
-  webglRenderer: string;
-  maxRenderbufferSize: number;
-  maxViewportDims: [number, number];
-  userAgent: string;
 }
 
 export interface RenderHook {

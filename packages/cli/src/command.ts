@@ -24,12 +24,15 @@ export interface CommandOutput {
 export type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
 /**
- * One file in `commands/` per `vestige` sub-command. The CLI discovers them by listing the folder, so
- * adding a command never touches shared files.
+ * One file in `commands/` per `vestige` sub-command (or per group under one word), named after its words:
+ * `scene-build.ts` holds `scene build`, `case.ts` holds `case init` and `case info`. The CLI discovers
+ * them by listing the folder, so adding a command never touches shared files.
  */
 export interface CliCommand {
   /** The sub-command words, e.g. `ingest` or `scene build`. */
   readonly name: string;
+  /** Earlier names still accepted, so scripts written against them keep working; help lists only `name`. */
+  readonly aliases?: readonly string[];
   readonly summary: string;
   /** Usage text shown by `vestige help NAME`; list every option. */
   readonly usage: string;

@@ -1,10 +1,10 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
+import { sourceCatalog, type CommandCatalog, type CommandEntry } from './command-catalog.ts';
 import { ExitCode, type CliCommand, type CommandOutput, type ExitCodeValue } from './command.ts';
 import { shown, terminalSafe } from './terminal-text.ts';
+
+export { manifestCatalog } from './command-catalog.ts';
 
 /** An error message may list lines of its own (indented); anything else in it is shown escaped. */
 function shownMessage(message: string): string {
@@ -12,42 +12,10 @@ function shownMessage(message: string): string {
   return shown(first) + rest.map((line) => (line.startsWith('  ') ? `\n${shown(line)}` : shown(`\n${line}`))).join('');
 }
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-
-function commandFiles(): string[] {
-  return readdirSync(commandsDir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .sort();
-}
-
-async function importCommands(files: string[]): Promise<CliCommand[]> {
-  const commands: CliCommand[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as { command?: CliCommand; commands?: CliCommand[] };
-    if (mod.command) commands.push(mod.command);
-    if (mod.commands) commands.push(...mod.commands);
-  }
-  return commands.sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** Every command (for help and tests). Importing them all loads every package: only do it when needed. */
 export async function loadCommands(): Promise<CliCommand[]> {
-  return importCommands(commandFiles());
-}
-
-/**
- * The commands a command line can mean, importing only their files: a file is named after its command
- * words (`scene-build.ts` → `scene build`, `case.ts` → `case …`). Start-up stays fast because
- * `vestige ingest` never loads three.js, sharp or BullMQ. Falls back to every file when no name fits.
- */
-async function loadCommandsFor(argv: string[]): Promise<CliCommand[]> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const candidates = commandFiles().filter((file) => {
-    const fileWords = file.slice(0, -3).split('-');
-    return fileWords.every((w, i) => words[i] === w) || fileWords[0] === words[0];
-  });
-  const commands = candidates.length > 0 ? await importCommands(candidates) : [];
-  return matchCommand(commands, argv) ? commands : loadCommands();
+  const entries = await sourceCatalog.all();
+  return Promise.all(entries.map((e) => sourceCatalog.load(e)));
 }
 
 function makeOutput(json: boolean): CommandOutput {
@@ -61,7 +29,7 @@ function makeOutput(json: boolean): CommandOutput {
   };
 }
 
-function helpText(commands: CliCommand[]): string {
+function helpText(commands: CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'vestige — forensic imaging and 3D reconstruction toolkit',
@@ -75,42 +43,45 @@ function helpText(commands: CliCommand[]): string {
   ].join('\n');
 }
 
-/** Picks the longest command name that matches the leading words, so `scene build` beats `scene`. */
-function matchCommand(commands: CliCommand[], argv: string[]): { command: CliCommand; rest: string[] } | undefined {
-  let best: { command: CliCommand; rest: string[] } | undefined;
-  for (const command of commands) {
-    const words = command.name.split(' ');
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.command.name.split(' ').length)) {
-      best = { command, rest: argv.slice(words.length) };
+/** Picks the longest command name (or old alias) that matches the leading words, so `scene build` beats `scene`. */
+function matchCommand(commands: CommandEntry[], argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
+  let best: { entry: CommandEntry; rest: string[]; length: number } | undefined;
+  for (const entry of commands) {
+    for (const name of [entry.name, ...(entry.aliases ?? [])]) {
+      const words = name.split(' ');
+      if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.length)) best = { entry, rest: argv.slice(words.length), length: words.length };
     }
   }
-  return best;
+  return best && { entry: best.entry, rest: best.rest };
 }
 
-export async function main(argv: string[]): Promise<ExitCodeValue> {
-  const wantsList = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help';
-  const commands = wantsList ? await loadCommands() : await loadCommandsFor(argv);
+/**
+ * Runs one command line. Help and `X --help` read only the catalog's entries; running a command loads
+ * its file alone, so `vestige ingest` never loads three.js, sharp or BullMQ.
+ */
+export async function main(argv: string[], catalog: CommandCatalog = sourceCatalog): Promise<ExitCodeValue> {
   const json = argv.includes('--json');
   const out = makeOutput(json);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    out.stdout(helpText(commands));
+    out.stdout(helpText(await catalog.all()));
     return ExitCode.ok;
   }
   if (argv[0] === 'help') {
-    const found = matchCommand(commands, argv.slice(1));
-    out.stdout(found ? found.command.usage : helpText(commands));
+    const found = argv.length > 1 ? matchCommand(await catalog.forWords(argv.slice(1)), argv.slice(1)) : undefined;
+    out.stdout(found ? found.entry.usage : helpText(await catalog.all()));
     return found || argv.length === 1 ? ExitCode.ok : ExitCode.usage;
   }
-  const found = matchCommand(commands, argv);
+  const found = matchCommand(await catalog.forWords(argv), argv);
   if (!found) {
     out.stderr(`vestige: unknown command '${argv.join(' ')}'. Run 'vestige help' for the list.`);
     return ExitCode.usage;
   }
-  const { command, rest } = found;
+  const { entry, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
-    out.stdout(command.usage);
+    out.stdout(entry.usage);
     return ExitCode.ok;
   }
+  const command = await catalog.load(entry);
   let parsed;
   try {
     parsed = parseArgs({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MultiHasher, digestBuffer, isSha256Hex } from './digests.ts';
-import { VestigeError } from './errors.ts';
+import { VestigeError, type ErrorCode } from './errors.ts';
 import type { FileWorkerPool } from './file-worker-pool.ts';
 import type { Digests } from './types.ts';
 
@@ -119,7 +119,7 @@ export class BlobStore {
       const syncNow = !options.batch || (expectedSize ?? 0) >= BATCH_SYNC_LIMIT;
       const result = await this.pool.run({ path, tmpPath, syncNow, ...(expectedSize === undefined ? {} : { expectedSize }) });
       if (result.error) {
-        throw new VestigeError(result.error.code, `cannot store ${displayPath(path)}: ${result.error.message}`, { file: displayPath(path) });
+        throw new VestigeError(result.error.code as ErrorCode, `cannot store ${displayPath(path)}: ${result.error.message}`, { file: displayPath(path) });
       }
       const head = result.head ?? new Uint8Array();
       if (result.synced === false) {

@@ -1,6 +1,7 @@
 /**
  * Every failure a user can cause carries a stable code, the file concerned and what to do about it.
- * Codes are part of the public contract: scripts and reports match on them, so never rename one.
+ * Codes are part of the public contract: scripts and reports match on them, so never rename one. The list
+ * is closed: a new code is added here, with a line on what it means, before anything throws it.
  */
 export type ErrorCode =
   // input files
@@ -67,15 +68,24 @@ export type ErrorCode =
   | 'E_RENDER_FAILED'
   /** This node's render class or viewer bundle is not the one the recipe pins: another node may fit. */
   | 'E_RENDER_CLASS_MISMATCH'
-  // server
+  // server (each code's HTTP status is in apps/server/src/http.ts, HTTP_STATUS)
   | 'E_AUTH'
   | 'E_FORBIDDEN'
+  /** Too many failed sign-ins from one address: wait, then try again. */
+  | 'E_AUTH_THROTTLED'
+  /** No such route, case or scene on this server (E_ITEM_NOT_FOUND and E_BLOB_MISSING name an item or blob). */
+  | 'E_NOT_FOUND'
+  /** The route exists but not for this HTTP method. */
+  | 'E_METHOD'
+  /** A request body sent as something other than application/json. */
+  | 'E_CONTENT_TYPE'
+  /** A failure that is not the user's doing (a bug or the machine): reported without its stack trace. */
+  | 'E_INTERNAL'
   // vision: a model file missing or not the one its manifest pins; the tfjs backend did not start; a model worker stopped
   | 'E_MODEL_MISSING'
   | 'E_MODEL_ALTERED'
   | 'E_VISION_BACKEND'
-  | 'E_VISION_WORKER'
-  | (string & {});
+  | 'E_VISION_WORKER';
 
 export interface VestigeErrorOptions {
   /** The file or path the problem is about, as the user gave it. */
@@ -115,4 +125,21 @@ export class VestigeError extends Error {
 
 export function isVestigeError(err: unknown, code?: ErrorCode): err is VestigeError {
   return err instanceof VestigeError && (code === undefined || err.code === code);
+}
+
+/** A problem a schema (zod) found: where in the value, and what. */
+export interface SchemaIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * The one wording of schema problems in every error message: `path: message; …`, the first `limit` of
+ * them, `whole` naming the value itself when the problem is at its root.
+ */
+export function schemaProblems(issues: readonly SchemaIssue[], limit = 5, whole = '(root)'): string {
+  return issues
+    .slice(0, limit)
+    .map((i) => `${i.path.map(String).join('.') || whole}: ${i.message}`)
+    .join('; ');
 }

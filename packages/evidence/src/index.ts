@@ -1,4 +1,5 @@
-export { VestigeError, isVestigeError, type ErrorCode, type VestigeErrorOptions } from './errors.ts';
+export { VestigeError, isVestigeError, schemaProblems, type ErrorCode, type VestigeErrorOptions, type SchemaIssue } from './errors.ts';
+export { registry, type Registry } from './registry.ts';
 export type { Digests, Item, ItemKind, Source, SoftwareVersions, ProvenanceInput, ProvenanceOutput, ProvenanceStep, ProvenanceRecord, CustodyEvent } from './types.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { MultiHasher, digestBuffer, sha256Hex, isSha256Hex, SHA256_HEX } from './digests.ts';

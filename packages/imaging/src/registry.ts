@@ -1,3 +1,4 @@
+import { registry } from '@vestige/evidence';
 import type { ImageOperation } from './operation.ts';
 import { annotate } from './ops/annotate.ts';
 import { bilateral } from './ops/bilateral.ts';
@@ -32,18 +33,18 @@ const BUILT_IN: ImageOperation<any>[] = [
   annotate,
 ];
 
-const registry = new Map<string, ImageOperation<any>>(BUILT_IN.map((op) => [op.id, op]));
+const operations = registry<ImageOperation<any>>('image operation', BUILT_IN);
 
+/** The operation, or undefined: a recipe reports an unknown one as its own error (E_RECIPE_INVALID, with the step). */
 export function getOperation(id: string): ImageOperation<unknown> | undefined {
-  return registry.get(id);
+  return operations.has(id) ? operations.get(id) : undefined;
 }
 
 export function listOperations(): ImageOperation<unknown>[] {
-  return [...registry.values()];
+  return operations.list();
 }
 
-/** For plug-ins: registering an id twice is a programming error. */
+/** For plug-ins: an id registered twice is refused. */
 export function registerOperation(op: ImageOperation<any>): void {
-  if (registry.has(op.id)) throw new Error(`image operation ${op.id} is already registered`);
-  registry.set(op.id, op);
+  operations.register(op);
 }

@@ -1,5 +1,5 @@
 import { Queue, QueueEvents, QueueEventsProducer, type ConnectionOptions, type Job } from 'bullmq';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityQueueName, qualifiedJobId, splitJobId } from './capabilities.ts';
 import type { JobRegistry } from './job-registry.ts';
 import type { EnqueueOptions, JobRecord, JobState, QueueBackend, QueueEvents as VestigeQueueEvents } from './queue-backend.ts';
@@ -95,7 +95,7 @@ export class BullMqQueue implements QueueBackend {
       return (await job.waitUntilFinished(lane.events)) as Result;
     } catch (err) {
       const record = await this.get(jobId);
-      throw new VestigeError(record?.error?.code ?? 'E_JOB_FAILED', record?.error?.message ?? (err as Error).message);
+      throw new VestigeError((record?.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED', record?.error?.message ?? (err as Error).message);
     }
   }
 

@@ -18,7 +18,7 @@
  * - an operator's cancel reaches the worker holding the job through a custom queue event.
  */
 import { DelayedError, Queue, QueueEvents, WaitingChildrenError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityMissing, capabilityQueueName, qualifiedJobId } from './capabilities.ts';
 import { CANCEL_EVENT, CANCEL_LINE, DEFAULT_QUEUE_NAME, bullJobOptions, parseError } from './bullmq-queue.ts';
 import { declinesWorker, errorInfo, isBadInput, withTimeout, workersExhausted } from './failure.ts';
@@ -213,7 +213,7 @@ export class BullMqWorker {
       const failed = wanted.find((w) => failures[w.key] !== undefined);
       if (failed) {
         const e = parseError(failures[failed.key]!);
-        throw new VestigeError(e.code, `child job ${failed.id} (${failed.spec.type}) failed: ${e.message}`);
+        throw new VestigeError(e.code as ErrorCode, `child job ${failed.id} (${failed.spec.type}) failed: ${e.message}`);
       }
       if (wanted.every((w) => w.key in values)) return wanted.map((w) => values[w.key]);
       // Adding a child that exists already only links it again (BullMQ keeps one job per id).

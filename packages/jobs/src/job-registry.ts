@@ -1,29 +1,23 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, registry, schemaProblems } from '@vestige/evidence';
 import type { JobType } from './job-type.ts';
 
 /** The job types a queue or worker can run, by id. */
 export class JobRegistry {
-  private readonly types = new Map<string, JobType<unknown, unknown>>();
+  private readonly types = registry<JobType<unknown, unknown>>('job type');
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- payload types differ per job type; validated by each schema
   register(...types: Array<JobType<any, unknown>>): this {
-    for (const type of types) {
-      if (this.types.has(type.id)) throw new VestigeError('E_PARAM_INVALID', `job type ${type.id} is registered twice`);
-      this.types.set(type.id, type);
-    }
+    this.types.register(...(types as Array<JobType<unknown, unknown>>));
     return this;
   }
 
+  /** The job type, or `E_PARAM_INVALID` naming the known ones. */
   get(id: string): JobType<unknown, unknown> {
-    const type = this.types.get(id);
-    if (!type) {
-      throw new VestigeError('E_PARAM_INVALID', `unknown job type "${id}"`, { hint: `Known job types: ${[...this.types.keys()].sort().join(', ') || 'none'}.` });
-    }
-    return type as unknown as JobType<unknown, unknown>;
+    return this.types.get(id);
   }
 
   ids(): string[] {
-    return [...this.types.keys()].sort();
+    return this.types.list().map((t) => t.id).sort();
   }
 
   /** Validates a payload at the edge, with the job type named in the error. */
@@ -31,7 +25,7 @@ export class JobRegistry {
     const type = this.get(id);
     const parsed = type.schema.safeParse(payload);
     if (!parsed.success) {
-      throw new VestigeError('E_PARAM_INVALID', `invalid payload for job ${id}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`, {
+      throw new VestigeError('E_PARAM_INVALID', `invalid payload for job ${id}: ${schemaProblems(parsed.error.issues, 5, '(payload)')}`, {
         hint: 'Check the job parameters against the job type.',
       });
     }

@@ -1,4 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityMissing } from './capabilities.ts';
 import { declinesWorker, errorInfo, isBadInput, withTimeout, workersExhausted } from './failure.ts';
 import { farmLine, readFarmLog, workerName } from './farm-log.ts';
@@ -239,5 +239,5 @@ function record(job: LocalJob): JobRecord {
 }
 
 function toError(job: JobRecord): VestigeError {
-  return new VestigeError(job.error?.code ?? 'E_JOB_FAILED', job.error?.message ?? `job ${job.id} ${job.state}`);
+  return new VestigeError((job.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED', job.error?.message ?? `job ${job.id} ${job.state}`);
 }

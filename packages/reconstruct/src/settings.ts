@@ -3,7 +3,7 @@
  * Defaults are COLMAP's own where Vestige has no reason to differ; every difference is said here.
  */
 import { z } from 'zod';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, schemaProblems } from '@vestige/evidence';
 
 export const CAMERA_MODELS = ['SIMPLE_PINHOLE', 'PINHOLE', 'SIMPLE_RADIAL', 'RADIAL', 'OPENCV'] as const;
 
@@ -34,7 +34,7 @@ export type ReconstructionSettingsInput = z.input<typeof ReconstructionSettingsS
 export function parseSettings(input: unknown): ReconstructionSettings {
   const parsed = ReconstructionSettingsSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad reconstruction settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`, {
+    throw new VestigeError('E_PARAM_INVALID', `bad reconstruction settings: ${schemaProblems(parsed.error.issues, 5, 'settings')}`, {
       hint: `Settings: ${Object.keys(ReconstructionSettingsSchema.shape).join(', ')}.`,
     });
   }

@@ -1,7 +1,7 @@
 /**
- * The viewer's render-mode hook as Node sees it (apps/viewer/src/render-mode.ts declares the same shapes
- * for the page; the viewer is an app, so the types are restated here, and the end-to-end tests keep the
- * two in step).
+ * The viewer's render-mode hook as Node sees it. The settings are restated here because the viewer is
+ * an app (apps/viewer/src/render-mode.ts holds the page's side; the end-to-end tests keep the two in
+ * step); what the page reports back (FrameStats, RenderInfo) is the scene core's one definition.
  */
 import type { CameraPath } from '@vestige/scene';
 
@@ -18,24 +18,4 @@ export interface RenderPageSettings {
   frames: number;
 }
 
-export interface FrameStats {
-  frame: number;
-  nodes: number;
-  points: number;
-  bytes: number;
-  loadMs: number;
-  drawMs: number;
-  encodeMs: number;
-  postMs: number;
-}
-
-export interface RenderInfo {
-  width: number;
-  height: number;
-  webglVersion: string;
-  webglVendor: string;
-  webglRenderer: string;
-  maxRenderbufferSize: number;
-  maxViewportDims: [number, number];
-  userAgent: string;
-}
+export type { FrameStats, RenderInfo } from '@vestige/scene/core';

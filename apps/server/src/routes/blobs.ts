@@ -5,14 +5,15 @@
 import * as fs from 'node:fs';
 import { sep } from 'node:path';
 import type { ServedCase, ServerContext } from '../context.ts';
-import { HttpError, parseRange, sendJson } from '../http.ts';
+import { parseRange, sendJson } from '../http.ts';
 import type { RouteRequest, Router } from '../router.ts';
+import { VestigeError } from '@vestige/evidence';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
 async function realBlob(c: ServedCase, sha: string): Promise<{ real: string; size: number }> {
-  if (!SHA256.test(sha)) throw new HttpError(400, 'E_PARAM_INVALID', 'blobs are addressed by 64 lower-case hexadecimal characters');
-  const missing = () => new HttpError(404, 'E_BLOB_MISSING', 'no such blob in this case');
+  if (!SHA256.test(sha)) throw new VestigeError('E_PARAM_INVALID', 'blobs are addressed by 64 lower-case hexadecimal characters');
+  const missing = () => new VestigeError('E_BLOB_MISSING', 'no such blob in this case');
   let real: string;
   let stat: fs.Stats;
   try {
@@ -80,7 +81,7 @@ export function blobRoutes(router: Router, ctx: ServerContext): void {
     const { served } = ctx.caseFor(req, params.case!);
     const manifest = ctx.sceneOf(served, params.scene!);
     const layer = manifest.layers.find((l) => l.id === params.layer);
-    if (!layer || layer.type !== 'pointcloud') throw new HttpError(404, 'E_NOT_FOUND', `no point-cloud layer ${params.layer} in scene ${params.scene}`);
+    if (!layer || layer.type !== 'pointcloud') throw new VestigeError('E_NOT_FOUND', `no point-cloud layer ${params.layer} in scene ${params.scene}`);
     // The URL names the layer, not its blobs, so a rebuilt scene must not meet a stale cached index:
     // revalidate every time, answering 304 while the layer's blobs are unchanged.
     const etag = `"index-${layer.files.hierarchy.sha256.slice(0, 24)}-${layer.files.octree.sha256.slice(0, 24)}"`;

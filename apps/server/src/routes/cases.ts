@@ -2,15 +2,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Item } from '@vestige/evidence';
 import { caseSummary, itemSummary, type ServedCase, type ServerContext } from '../context.ts';
-import { HttpError, sendJson } from '../http.ts';
+import { sendJson } from '../http.ts';
 import type { Router } from '../router.ts';
+import { VestigeError } from '@vestige/evidence';
 
 /** Made once per item and kept (at most 500), since a thumbnail of an original never changes. */
 class ThumbnailCache {
   private readonly bytes = new Map<string, Buffer>();
 
   async serve(req: IncomingMessage, res: ServerResponse, c: ServedCase, item: Item): Promise<void> {
-    if (!item.mediaType.startsWith('image/')) throw new HttpError(404, 'E_NOT_FOUND', `item ${item.id} is not an image`);
+    if (!item.mediaType.startsWith('image/')) throw new VestigeError('E_NOT_FOUND', `item ${item.id} is not an image`);
     const etag = `"thumb-${item.sha256}"`;
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, { ETag: etag });
@@ -32,7 +33,7 @@ class ThumbnailCache {
 
 function itemOf(c: ServedCase, ref: string): Item {
   const item = c.store.findItem(ref);
-  if (!item) throw new HttpError(404, 'E_ITEM_NOT_FOUND', `no item ${ref} in this case`);
+  if (!item) throw new VestigeError('E_ITEM_NOT_FOUND', `no item ${ref} in this case`);
   return item;
 }
 

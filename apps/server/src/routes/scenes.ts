@@ -5,12 +5,13 @@
  */
 import { deleteSceneRecord, getSceneRecord, isSceneRecordCollection, listSceneRecords, manifestSha256, saveSceneRecord, type SceneRecordCollection } from '@vestige/scene';
 import { caseSummary, type ServerContext } from '../context.ts';
-import { HttpError, readJsonBody, sendJson } from '../http.ts';
+import { readJsonBody, sendJson } from '../http.ts';
 import type { RouteRequest, Router } from '../router.ts';
+import { VestigeError } from '@vestige/evidence';
 
 function collectionOf(params: RouteRequest['params']): SceneRecordCollection {
   const name = params.collection!;
-  if (!isSceneRecordCollection(name)) throw new HttpError(404, 'E_NOT_FOUND', 'no such API');
+  if (!isSceneRecordCollection(name)) throw new VestigeError('E_NOT_FOUND', 'no such API');
   return name;
 }
 
@@ -46,7 +47,7 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
     const collection = collectionOf(r.params);
     const { store, manifest } = sceneFor(r);
     const value = getSceneRecord(store, collection, manifest.id, r.params.id!);
-    if (!value) throw new HttpError(404, 'E_NOT_FOUND', `no ${collection}/${r.params.id} in scene ${manifest.id}`);
+    if (!value) throw new VestigeError('E_NOT_FOUND', `no ${collection}/${r.params.id} in scene ${manifest.id}`);
     sendJson(r.res, 200, value);
   });
 
@@ -55,7 +56,7 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
     const { principal, store, manifest } = sceneFor(r);
     ctx.requireWritable(principal);
     const body = await readJsonBody(r.req);
-    if ((body as { id?: unknown } | null)?.id !== r.params.id) throw new HttpError(400, 'E_PARAM_INVALID', 'the id in the body differs from the id in the path');
+    if ((body as { id?: unknown } | null)?.id !== r.params.id) throw new VestigeError('E_PARAM_INVALID', 'the id in the body differs from the id in the path');
     const value = saveSceneRecord(store, manifest, collection, body, principal.operator);
     ctx.log(`${principal.operator} saved ${collection}/${manifest.id}/${value.id}`);
     sendJson(r.res, 200, { ok: true, value });
@@ -65,7 +66,7 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
     const collection = collectionOf(r.params);
     const { principal, store, manifest } = sceneFor(r);
     ctx.requireWritable(principal);
-    if (!deleteSceneRecord(store, collection, manifest.id, r.params.id!, principal.operator)) throw new HttpError(404, 'E_NOT_FOUND', `no ${collection}/${r.params.id} in scene ${manifest.id}`);
+    if (!deleteSceneRecord(store, collection, manifest.id, r.params.id!, principal.operator)) throw new VestigeError('E_NOT_FOUND', `no ${collection}/${r.params.id} in scene ${manifest.id}`);
     sendJson(r.res, 200, { ok: true });
   });
 }

@@ -3,8 +3,9 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readCookie, secretEquals, SESSION_COOKIE, verifyPassword, type Principal } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError, readJsonBody, sendJson } from '../http.ts';
+import { readJsonBody, sendJson } from '../http.ts';
 import type { Router } from '../router.ts';
+import { VestigeError } from '@vestige/evidence';
 
 /** A valid scrypt hash of nothing anyone knows: a wrong user name then costs as long as a wrong password. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -17,7 +18,7 @@ const SignInBody = z.union([z.object({ token: z.string().max(200) }), z.object({
  */
 export function sameOriginPath(next: string): string {
   const refuse = (): never => {
-    throw new HttpError(400, 'E_PARAM_INVALID', 'next must be a path on this server', 'Use the sign-in URL that `vestige serve` printed.');
+    throw new VestigeError('E_PARAM_INVALID', 'next must be a path on this server', { hint: 'Use the sign-in URL that `vestige serve` printed.' });
   };
   if (!next.startsWith('/') || next.startsWith('//') || /[\u0000-\u001f\u007f\\]/.test(next)) refuse();
   const base = 'http://vestige.invalid';
@@ -45,7 +46,7 @@ export function signInRoutes(router: Router, ctx: ServerContext): void {
     const grant = ctx.tokens.find((t) => secretEquals(t.token, token));
     if (!grant) {
       ctx.throttle.failed(req);
-      throw new HttpError(401, 'E_AUTH', 'this sign-in link is not valid (the server was restarted, or the token was mistyped)', 'Use the URL printed by the running `vestige serve`.');
+      throw new VestigeError('E_AUTH', 'this sign-in link is not valid (the server was restarted, or the token was mistyped)', { hint: 'Use the URL printed by the running `vestige serve`.' });
     }
     startSession(ctx, res, grant);
     res.writeHead(303, { Location: next, 'Cache-Control': 'no-store' });
@@ -55,11 +56,11 @@ export function signInRoutes(router: Router, ctx: ServerContext): void {
   router.on('POST', '/api/login', async ({ req, res }) => {
     ctx.throttle.check(req);
     const body = SignInBody.safeParse(await readJsonBody(req, 8192));
-    if (!body.success) throw new HttpError(400, 'E_PARAM_INVALID', 'send { token } or { user, password }');
+    if (!body.success) throw new VestigeError('E_PARAM_INVALID', 'send { token } or { user, password }');
     const principal = await principalFromBody(ctx, body.data);
     if (!principal) {
       ctx.throttle.failed(req);
-      throw new HttpError(401, 'E_AUTH', 'sign-in failed');
+      throw new VestigeError('E_AUTH', 'sign-in failed');
     }
     startSession(ctx, res, principal);
     sendJson(res, 200, { ok: true });

@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { parseSceneManifest, type SceneManifest } from '@vestige/scene';
 import { mayOpenCase } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
-import { HttpError } from '../http.ts';
 import { allowOnlyReading, type Router } from '../router.ts';
+import { VestigeError } from '@vestige/evidence';
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -81,14 +81,14 @@ export function viewerRoutes(router: Router, ctx: ServerContext): void {
   };
 
   router.fallback(async ({ req, res, path, method }) => {
-    if (path === '/api' || path.startsWith('/api/')) throw new HttpError(404, 'E_NOT_FOUND', 'no such API');
+    if (path === '/api' || path.startsWith('/api/')) throw new VestigeError('E_NOT_FOUND', 'no such API');
     allowOnlyReading({ method, res });
     const isPage = path === '/' || path === '/view' || path === '/index.html';
     const file = isPage ? join(ctx.viewerDir, 'index.html') : join(ctx.viewerDir, path);
-    if (!isPage && !file.startsWith(ctx.viewerDir + sep)) throw new HttpError(404, 'E_NOT_FOUND', 'not found');
+    if (!isPage && !file.startsWith(ctx.viewerDir + sep)) throw new VestigeError('E_NOT_FOUND', 'not found');
     const found = await readStatic(file);
     if (!found) {
-      if (!isPage) throw new HttpError(404, 'E_NOT_FOUND', 'not found');
+      if (!isPage) throw new VestigeError('E_NOT_FOUND', 'not found');
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(VIEWER_NOT_BUILT);
       return;

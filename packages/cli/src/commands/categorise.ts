@@ -2,7 +2,7 @@ import { categorise, parseUkCategory, writeContactSheet, UK_CATEGORY_LABELS, typ
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { parseView } from './groups.ts';
+import { parseView } from '../thumbnail-option.ts';
 
 export const command: CliCommand = {
   name: 'categorise',

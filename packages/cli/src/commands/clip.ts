@@ -10,7 +10,7 @@ export const command: CliCommand = {
   usage: `vestige clip ITEM --case DIR --operator NAME (--range FIRST-LAST | --time-range FROM..TO) [--format h264|ffv1] [--no-burn-in] [--json]
 
 Every frame of the part keeps its own timing (nothing added or dropped). Burned into each frame: the case
-reference, the item, the frame's index in the original stream, its PTS, and — when 'vestige video-time' has
+reference, the item, the frame's index in the original stream, its PTS, and — when 'vestige video time' has
 recorded a clock correction for the item — the corrected recorder time. H.264 MP4 (default) is for viewing;
 --format ffv1 gives a lossless Matroska file. Audio is not carried.`,
   options: { ...caseOption, ...operatorOption, range: { type: 'string' }, 'time-range': { type: 'string' }, format: { type: 'string' }, 'no-burn-in': { type: 'boolean' } },

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CaseStore } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
+import { importCliModule } from '../command-catalog.ts';
 import type { DemoContext, DemoStep } from '../demo/step.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,7 +61,7 @@ async function loadSteps(): Promise<DemoStep[]> {
   const files = fs.readdirSync(stepsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
   const steps: DemoStep[] = [];
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(stepsDir, f)).href)) as { step?: DemoStep };
+    const mod = await importCliModule<{ step?: DemoStep }>(pathToFileURL(join(stepsDir, f)).href);
     if (mod.step) steps.push(mod.step);
   }
   return steps;

@@ -1,26 +1,8 @@
-import { VestigeError, type CaseStore } from '@vestige/evidence';
 import { enhanceItems, listOperations, loadRecipeFile } from '@vestige/imaging';
-import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
+import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
-
-export function pixelLimitOf(values: ParsedValues): number | undefined {
-  const v = values['pixel-limit'];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new VestigeError('E_USAGE', `--pixel-limit must be a positive whole number of pixels, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-/** Item ids as given (I-000012), or a full SHA-256 of an item's content. */
-export function resolveItemId(store: CaseStore, ref: string): string {
-  if (/^[0-9a-f]{64}$/i.test(ref)) {
-    const item = store.itemsBySha256(ref.toLowerCase())[0];
-    if (!item) throw new VestigeError('E_ITEM_NOT_FOUND', `no item with SHA-256 ${ref} in this case`);
-    return item.id;
-  }
-  return store.item(ref).id;
-}
+import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'enhance',

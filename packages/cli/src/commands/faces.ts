@@ -6,7 +6,7 @@ import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { jobRegistry } from '../job-types.ts';
 import { ProgressBar } from '../progress.ts';
-import { positiveInteger } from './triage.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 function printGroups(out: CommandOutput, groups: readonly FaceGroup[]): void {
   for (const g of groups) {

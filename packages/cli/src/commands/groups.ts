@@ -1,7 +1,7 @@
-import { THUMBNAIL_VIEWS, groupCaseNearDuplicates, writeContactSheet, type ThumbnailView } from '@vestige/hashing';
-import { VestigeError } from '@vestige/evidence';
+import { groupCaseNearDuplicates, writeContactSheet } from '@vestige/hashing';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
+import { parseView } from '../thumbnail-option.ts';
 
 export const command: CliCommand = {
   name: 'groups',
@@ -40,8 +40,3 @@ shows colour and detail, and must be asked for explicitly each time.`,
   },
 };
 
-export function parseView(value: unknown): ThumbnailView {
-  if (value === undefined) return 'protected';
-  if (typeof value === 'string' && (THUMBNAIL_VIEWS as readonly string[]).includes(value)) return value as ThumbnailView;
-  throw new VestigeError('E_USAGE', `--thumbnails must be one of ${THUMBNAIL_VIEWS.join(', ')}, not '${String(value)}'`);
-}

@@ -5,7 +5,7 @@ import { reconstruct, summariseReport, type ReconstructionSettingsInput } from '
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { jobRegistry, localCapabilities } from '../job-types.ts';
-import { resolveItemId } from './enhance.ts';
+import { resolveItemId } from '../option-parsers.ts';
 
 function readJson(path: string, what: string): unknown {
   try {

@@ -4,7 +4,7 @@ import { VestigeError } from '@vestige/evidence';
 import { PROPOSAL_NOTICE, closeSharedVisionPool, formatRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets, type RedactionList } from '@vestige/vision';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { positiveInteger } from './triage.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 function fraction(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;

@@ -5,7 +5,7 @@ import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { closeRenderNode } from '../render-host.ts';
 import { RENDER_OPTIONS_USAGE, recipeSettings, renderOptions, renderQueue } from '../render-options.ts';
-import { parsePoint } from './scene-scale.ts';
+import { parsePoint } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'render still',

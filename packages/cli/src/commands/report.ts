@@ -5,7 +5,7 @@ import { VestigeError } from '@vestige/evidence';
 import { buildEnhancementReport } from '@vestige/imaging';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, requireString, withCase } from '../case-options.ts';
-import { pixelLimitOf, resolveItemId } from './enhance.ts';
+import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Flags for a Chromium that must not talk to anything: the report is a closed document. */

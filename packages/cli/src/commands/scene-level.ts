@@ -2,7 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { levelScene } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { parsePoint } from './scene-scale.ts';
+import { parsePoint } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'scene level',

@@ -2,7 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { MEASUREMENT_DEFINITIONS, MEASUREMENT_KINDS, addMeasurement, formatMeasurement, type MeasurementKind } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
-import { parsePoint } from './scene-scale.ts';
+import { parsePoint } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'scene measure',

@@ -2,12 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { scaleScene } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-
-export function parsePoint(name: string, value: unknown): [number, number, number] {
-  const parts = String(value ?? '').split(',').map((s) => Number(s.trim()));
-  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) throw new VestigeError('E_USAGE', `--${name} needs X,Y,Z (three numbers, source coordinates), got '${String(value)}'.`);
-  return parts as [number, number, number];
-}
+import { parsePoint } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'scene scale',

@@ -2,7 +2,7 @@ import { VestigeError } from '@vestige/evidence';
 import { similarItems } from '@vestige/vision';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
-import { positiveInteger } from './triage.ts';
+import { positiveInteger } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'similar',

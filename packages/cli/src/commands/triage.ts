@@ -1,19 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { VestigeError } from '@vestige/evidence';
 import { BullMqQueue, LocalQueue, redisConnection, type QueueBackend } from '@vestige/jobs';
 import { PROPOSAL_NOTICE, closeSharedVisionPool, triageCase } from '@vestige/vision';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { jobRegistry } from '../job-types.ts';
 import { ProgressBar } from '../progress.ts';
-
-/** A whole-number option of at least 1, or undefined when not given (the four vision commands share it). */
-export function positiveInteger(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new VestigeError('E_USAGE', `--${name} must be a whole number of at least 1, not '${String(value)}'`);
-  return n;
-}
+import { positiveInteger } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'triage',

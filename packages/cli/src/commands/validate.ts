@@ -1,7 +1,7 @@
 import { validateItem } from '@vestige/imaging';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireString, withCase } from '../case-options.ts';
-import { pixelLimitOf, resolveItemId } from './enhance.ts';
+import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
 import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {

@@ -6,9 +6,10 @@ import { caseOption, operatorOption, requireOperator, requireString, withCase } 
 import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
-  name: 'video-enhance',
+  name: 'video enhance',
+  aliases: ['video-enhance'],
   summary: 'Run a video recipe (deinterlace, stabilise, denoise, average, speed, imaging steps per frame) on a video item',
-  usage: `vestige video-enhance ITEM --case DIR --operator NAME --recipe FILE.json [--format ffv1|h264] [--json]
+  usage: `vestige video enhance ITEM --case DIR --operator NAME --recipe FILE.json [--format ffv1|h264] [--json]
 
 A video recipe is JSON:
   { "name": "night-cam",
@@ -25,7 +26,7 @@ viewing. The result is a derived item whose provenance names every step, its par
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
-    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video-enhance takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
+    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video enhance takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     const file = requireString(values, 'recipe', 'the video recipe (JSON file)');
     let recipe: Record<string, unknown>;

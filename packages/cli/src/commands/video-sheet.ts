@@ -6,9 +6,10 @@ import { selectionFromOptions, command as framesCommand } from './frames.ts';
 import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
-  name: 'video-sheet',
+  name: 'video sheet',
+  aliases: ['video-sheet'],
   summary: 'Contact sheets of selected frames of a video item, each thumbnail labelled with frame index and PTS',
-  usage: `vestige video-sheet ITEM --case DIR --operator NAME [SELECTOR] [--columns N] [--rows N] [--width PX] [--json]
+  usage: `vestige video sheet ITEM --case DIR --operator NAME [SELECTOR] [--columns N] [--rows N] [--width PX] [--json]
 
 SELECTOR as for 'vestige frames' (default --every 25). Sheets are stored as derived PNG items.`,
   options: {
@@ -22,7 +23,7 @@ SELECTOR as for 'vestige frames' (default --every 25). Sheets are stored as deri
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
-    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video-sheet takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
+    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video sheet takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     const chosen = selectionFromOptions(values);
     const explicit = Object.keys(values).some((k) => ['all', 'every', 'range', 'time-range', 'at', 'iframes', 'scene', 'sharpest', 'sharpest-seconds'].includes(k));

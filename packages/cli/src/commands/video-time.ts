@@ -5,9 +5,10 @@ import { caseOption, operatorOption, requireOperator, withCase } from '../case-o
 import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
-  name: 'video-time',
+  name: 'video time',
+  aliases: ['video-time'],
   summary: "Record a video item's recorder clock correction (offset and time zone) and show recorder and corrected times",
-  usage: `vestige video-time ITEM --case DIR [--recorder-start YYYY-MM-DDTHH:MM:SS[.mmm] --offset SECONDS --zone ZONE --basis TEXT --operator NAME] [--at SECONDS …] [--json]
+  usage: `vestige video time ITEM --case DIR [--recorder-start YYYY-MM-DDTHH:MM:SS[.mmm] --offset SECONDS --zone ZONE --basis TEXT --operator NAME] [--at SECONDS …] [--json]
 
 DVR clocks drift and seldom know their time zone. With --recorder-start (what the recorder showed for the first
 frame), --offset (true time minus recorder time, e.g. 93.5 when the recorder is 93.5 s slow), --zone (IANA name
@@ -27,7 +28,7 @@ corrected time are shown side by side. Without those options, shows the recorded
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
-    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video-time takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
+    if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video time takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
     const setting = values['recorder-start'] !== undefined || values.offset !== undefined || values.zone !== undefined || values.basis !== undefined;
     return withCase(values, { readOnly: !setting }, async (store) => {
       if (setting) {

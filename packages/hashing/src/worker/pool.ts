@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import type { PdqIndex } from '../match/pdq-index.ts';
 import type { WorkerRequest, WorkerResponse } from './protocol.ts';
 
@@ -35,7 +35,7 @@ export class HashingWorkerPool {
     if (!p) return;
     this.pending.delete(m.id);
     if (m.ok) p.resolve(m.value);
-    else p.reject(new VestigeError(m.error.code, m.error.message));
+    else p.reject(new VestigeError(m.error.code as ErrorCode, m.error.message));
   }
 
   /** Sends to the least-busy worker (or a given one). */

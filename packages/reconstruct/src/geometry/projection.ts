@@ -1,6 +1,7 @@
 /** COLMAP's camera models, forward projection only: world point → pixel (pixel centres at +0.5). */
 import type { ModelCamera } from '../model/sparse-model.ts';
 import type { Mat3, Vec3 } from './rotation.ts';
+import { VestigeError } from '@vestige/evidence';
 
 /** Focal lengths, principal point and distortion of a camera, whatever its model. */
 export function cameraParts(camera: Pick<ModelCamera, 'model' | 'params'>): { fx: number; fy: number; cx: number; cy: number; k1: number; k2: number; p1: number; p2: number } {
@@ -17,7 +18,7 @@ export function cameraParts(camera: Pick<ModelCamera, 'model' | 'params'>): { fx
     case 'OPENCV':
       return { fx: p[0]!, fy: p[1]!, cx: p[2]!, cy: p[3]!, k1: p[4]!, k2: p[5]!, p1: p[6]!, p2: p[7]! };
     default:
-      throw new Error(`camera model ${camera.model} is not one Vestige reconstructs with`);
+      throw new VestigeError('E_INPUT_UNSUPPORTED', `camera model ${camera.model} is not supported: Vestige reads SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL and OPENCV`, { hint: 'Run COLMAP with one of those camera models.' });
   }
 }
 

@@ -5,7 +5,7 @@
  * statement uses.
  */
 import { z } from 'zod';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, schemaProblems } from '@vestige/evidence';
 import type { PosedCamera } from '../geometry/projection.ts';
 import { triangulate, type Triangulated } from '../geometry/triangulate.ts';
 import type { Vec3 } from '../geometry/rotation.ts';
@@ -48,7 +48,7 @@ export interface ScaleSolution {
 export function parseKnownDistances(input: unknown): ParsedDistance[] {
   const parsed = z.array(KnownDistanceSchema).safeParse(input);
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad known distances: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+    throw new VestigeError('E_PARAM_INVALID', `bad known distances: ${schemaProblems(parsed.error.issues)}`, {
       hint: 'Each known distance: {"label": "scale bar", "metres": 1.0, "a": [{"photo": "IMG_1.jpg", "x": 812.5, "y": 433.0}, …], "b": [ … ]}, each end picked in two or more photos.',
     });
   }

@@ -5,6 +5,8 @@
  * GeoJSON, the manifest types and schema, scene records, and the Potree 2.0 record layout and hierarchy.
  */
 export * from '../manifest/schema.ts';
+/** The one error class, so the viewer's errors carry the same codes as the CLI's and the server's. */
+export { VestigeError, isVestigeError, type ErrorCode } from '@vestige/evidence/errors';
 export { parseSceneManifest, manifestBlobs, manifestBytes, schemaProblems } from '../manifest/parse.ts';
 export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from '../points.ts';
 export { sub, dot, cross, length, distance, normalize, midpoint, type Vec3, type MutableVec3 } from './vector.ts';
@@ -85,3 +87,4 @@ export { potreeNodes, decodePotreeRecords, decodePotreeNode } from './potree/dec
 export { expectedTileHash, type PotreeTileIndex } from './potree/tile-index.ts';
 export { TILE_HASH_BYTES, tileHashSection, chunkWithSection, sectionEntries } from './potree/tile-hashes.ts';
 export { photoPixelOf, intoPhotoFrame, unprojectableReason, type ScanPhotoProjectionRecord } from './photo-projection.ts';
+export type { FrameStats, RenderInfo } from './render-frame.ts';

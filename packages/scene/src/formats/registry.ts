@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, registry } from '@vestige/evidence';
 import { corrupt } from '../io/input-file.ts';
 import type { SceneChunk } from '../points.ts';
 import type { SceneFormat } from './format.ts';
@@ -39,12 +39,12 @@ async function* checkFinite(path: string, chunks: AsyncIterable<SceneChunk>): As
 }
 
 /** Sniffing order matters: the most specific formats first (COPC is also LAZ is also LAS-signed). */
-export const sceneFormats: readonly SceneFormat[] = [copcFormat, lazFormat, lasFormat, e57Format, plyFormat, gltfFormat, objFormat, ptsFormat, xyzFormat, colmapFormat].map(finiteCoordinates);
+const formats = registry<SceneFormat>('scene format', [copcFormat, lazFormat, lasFormat, e57Format, plyFormat, gltfFormat, objFormat, ptsFormat, xyzFormat, colmapFormat].map(finiteCoordinates));
+export const sceneFormats: readonly SceneFormat[] = formats.list();
 
+/** The format, or `E_PARAM_INVALID` naming the known ones. */
 export function sceneFormatById(id: string): SceneFormat {
-  const f = sceneFormats.find((x) => x.id === id);
-  if (!f) throw new VestigeError('E_PARAM_INVALID', `Unknown scene format '${id}'.`, { hint: `Known formats: ${sceneFormats.map((x) => x.id).join(', ')}.` });
-  return f;
+  return formats.get(id);
 }
 
 /** Finds the reader for a file or folder by its first bytes, then by its name. */

@@ -1,14 +1,9 @@
 import { canonicalJson } from '@vestige/evidence/canonical-json';
-import { VestigeError } from '@vestige/evidence/errors';
+import { VestigeError, schemaProblems } from '@vestige/evidence/errors';
 import { SceneManifestSchema, type SceneManifest } from './schema.ts';
 
-/** The first `limit` problems a schema found, as `path: message` (for an error a person reads). */
-export function schemaProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[], limit = 5): string {
-  return issues
-    .slice(0, limit)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-}
+/** The one wording of schema problems lives with the errors; re-exported for the scene core's callers. */
+export { schemaProblems };
 
 /**
  * Checks a manifest read from a case record, a file or the network. Throws `E_SCENE_INVALID` naming the

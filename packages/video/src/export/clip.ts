@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Item, type ProvenanceStep } from '@vestige/evidence';
+import { recordVideo } from './record-video.ts';
 import { ffmpegFeatures, resolveFfmpeg, videoTimingArgs } from '../ffmpeg/resolve.ts';
 import { runTool, stderrTail } from '../ffmpeg/run.ts';
 import { openVideoSource, verifiedBlobPath } from '../extract/source.ts';
@@ -89,28 +90,19 @@ export async function exportClip(store: CaseStore, itemId: string, selection: { 
     const stem = item.name.replace(/\.[^./]+$/, '') || item.id;
     const label = selector.id === 'range' ? `f${(params as { from: number }).from}-${(params as { to: number }).to}` : selector.id === 'time-range' ? `t${(params as { from: string }).from}-${(params as { to: string }).to}` : 'all';
     const name = `${stem}_clip_${label.replace(/[^0-9A-Za-z._-]/g, '_')}.${format === 'h264' ? 'mp4' : 'mkv'}`;
-    const recorded = store.recordDerivation({
-      activity: CLIP_ACTIVITY,
-      inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
-      steps: [
-        { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description: selector.describe(params as never) },
-        {
-          operation: 'video.encode-clip',
-          version: '1',
-          parameters: { format, burnIn: burn, clockCorrection: clock ?? null, ffmpegArgs: args.map((a) => (a === path ? '<source>' : a === out ? '<output>' : a)) },
-          description:
-            `Re-encoded the selected frames of stream #${source.index} ${format === 'h264' ? 'as H.264 (lossy, for viewing)' : 'as FFV1 (lossless)'}, each frame kept with its own timing` +
-            (burn ? `, with the frame number in the original stream, its PTS and the case reference burned into the picture${clock ? ', and the corrected recorder time' : ''}.` : '.'),
-        },
-      ],
-      outputs: [{ digests, name, mediaType: format === 'h264' ? 'video/mp4' : 'video/x-matroska', metadata: { kind: 'video-clip', sourceItemId: item.id, sourceSha256: item.sha256, selector: selector.id, params, burnIn: burn, format } }],
-      libraries: { ffmpeg: ffmpeg.version },
-      operator: options.operator,
-      startedAt,
-      finishedAt: now(),
-    });
-    const made = recorded.items[0]!;
-    return { itemId: made.id, sha256: made.sha256, name: made.name, provenanceId: recorded.provenance.id, frames };
+    const steps: ProvenanceStep[] = [
+      { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description: selector.describe(params as never) },
+      {
+        operation: 'video.encode-clip',
+        version: '1',
+        parameters: { format, burnIn: burn, clockCorrection: clock ?? null, ffmpegArgs: args.map((a) => (a === path ? '<source>' : a === out ? '<output>' : a)) },
+        description:
+          `Re-encoded the selected frames of stream #${source.index} ${format === 'h264' ? 'as H.264 (lossy, for viewing)' : 'as FFV1 (lossless)'}, each frame kept with its own timing` +
+          (burn ? `, with the frame number in the original stream, its PTS and the case reference burned into the picture${clock ? ', and the corrected recorder time' : ''}.` : '.'),
+      },
+    ];
+    const made = recordVideo(store, { activity: CLIP_ACTIVITY, source: item, steps, output: { digests, name, mediaType: format === 'h264' ? 'video/mp4' : 'video/x-matroska', metadata: { kind: 'video-clip', sourceItemId: item.id, sourceSha256: item.sha256, selector: selector.id, params, burnIn: burn, format } }, ffmpegVersion: ffmpeg.version, operator: options.operator, startedAt, finishedAt: now() });
+    return { ...made, frames };
   } finally {
     for (const f of tmpFiles) rmSync(f, { force: true });
     lock.release();

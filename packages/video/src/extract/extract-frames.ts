@@ -126,6 +126,47 @@ export async function extractFrames(store: CaseStore, itemId: string, selection:
   }
 }
 
+/**
+ * What the decode says about itself before anything is recorded: a time base that is not the stream's, or
+ * frames other than the planned ones, stop the extraction; damage and incomplete frames become warnings.
+ * `written` is how many frames have both their PNG and their pixel hash.
+ */
+function checkDecoded(
+  result: Awaited<ReturnType<typeof decodeFrames>>,
+  source: { timeBase: readonly [number, number] },
+  plan: SelectionPlan,
+  item: Item,
+  written: number,
+): { warnings: string[]; damage: string | null; complete: number } {
+  if (result.timeBase[0] * source.timeBase[1] !== result.timeBase[1] * source.timeBase[0]) {
+    throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg decoded with time base ${result.timeBase.join('/')} instead of the stream's ${source.timeBase.join('/')}; timestamps would be wrong.`, {
+      file: item.id,
+    });
+  }
+  const warnings: string[] = [];
+  const damage = describeDamage(result.problems, result.decoded, result.timeBase);
+  if (damage) warnings.push(damage);
+  const complete = Math.min(written, result.selected.length);
+  if (complete < result.selected.length) warnings.push(`${result.selected.length - complete} selected frame(s) could not be written out completely and were not kept.`);
+  if (plan.expected && !damage) {
+    const got = result.selected.map((f) => f.index);
+    if (got.length !== plan.expected.length || got.some((v, i) => v !== plan.expected![i])) {
+      throw new VestigeError('E_FFMPEG_FAILED', 'The frames ffmpeg selected differ from the frames planned; nothing was recorded.', {
+        file: item.id,
+        details: { planned: plan.expected.slice(0, 50), selected: got.slice(0, 50) },
+      });
+    }
+  }
+  if (result.decoded.length === 0) {
+    throw new VestigeError('E_INPUT_CORRUPT', `no frame of ${item.id} (${item.name}) could be decoded.`, {
+      file: item.id,
+      hint: 'The video data is damaged from the start. Probe it with `vestige probe` to see what the file holds.',
+      details: { problems: result.problems.slice(0, 10) },
+    });
+  }
+  return { warnings, damage, complete };
+}
+
 async function extractFramesLocked(store: CaseStore, itemId: string, selection: { selector: string; params?: unknown }, options: ExtractFramesOptions): Promise<ExtractFramesReport> {
   const now = options.now ?? (() => new Date());
   const { selector, params } = validateSelection(selection.selector, selection.params ?? {});
@@ -165,32 +206,7 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
     await pngs.abandon();
     throw err;
   }
-  if (result.timeBase[0] * source.timeBase[1] !== result.timeBase[1] * source.timeBase[0]) {
-    throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg decoded with time base ${result.timeBase.join('/')} instead of the stream's ${source.timeBase.join('/')}; timestamps would be wrong.`, {
-      file: item.id,
-    });
-  }
-  const warnings: string[] = [];
-  const damage = describeDamage(result.problems, result.decoded, result.timeBase);
-  if (damage) warnings.push(damage);
-  const complete = Math.min(stored.length, pixelHashes.length, result.selected.length);
-  if (complete < result.selected.length) warnings.push(`${result.selected.length - complete} selected frame(s) could not be written out completely and were not kept.`);
-  if (plan.expected && !damage) {
-    const got = result.selected.map((f) => f.index);
-    if (got.length !== plan.expected.length || got.some((v, i) => v !== plan.expected![i])) {
-      throw new VestigeError('E_FFMPEG_FAILED', 'The frames ffmpeg selected differ from the frames planned; nothing was recorded.', {
-        file: item.id,
-        details: { planned: plan.expected.slice(0, 50), selected: got.slice(0, 50) },
-      });
-    }
-  }
-  if (result.decoded.length === 0) {
-    throw new VestigeError('E_INPUT_CORRUPT', `no frame of ${item.id} (${item.name}) could be decoded.`, {
-      file: item.id,
-      hint: 'The video data is damaged from the start. Probe it with `vestige probe` to see what the file holds.',
-      details: { problems: result.problems.slice(0, 10) },
-    });
-  }
+  const { warnings, damage, complete } = checkDecoded(result, source, plan, item, Math.min(stored.length, pixelHashes.length));
 
   const stem = item.name.replace(/\.[^./]+$/, '') || item.id;
   const frames = result.selected.slice(0, complete).map((f, k) => {

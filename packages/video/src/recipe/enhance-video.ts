@@ -9,6 +9,7 @@ import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, videoTimingArgs, type F
 import { runTool, stderrTail } from '../ffmpeg/run.ts';
 import { openVideoSource, verifiedBlobPath, type VideoSource } from '../extract/source.ts';
 import { analyseRate, scanPackets } from '../probe/packets.ts';
+import { recordVideo } from '../export/record-video.ts';
 import { videoStep, videoSteps, type VideoStep } from './video-steps.ts';
 
 export const VIDEO_ENHANCE_ACTIVITY = 'video.enhance';
@@ -179,18 +180,9 @@ export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput
       parameters: { format: recipe.format, ffmpegArgs: commands.map((c) => c.map((a) => (a === path ? '<source>' : a === out ? '<output>' : a))) },
       description: recipe.format === 'ffv1' ? 'Encoded losslessly as FFV1 (every frame an intra frame, slice checksums) in Matroska, each frame with its own timestamp.' : 'Encoded as H.264 (lossy, for viewing) in MP4, each frame with its own timestamp.',
     });
-    const recorded = store.recordDerivation({
-      activity: VIDEO_ENHANCE_ACTIVITY,
-      inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
-      steps,
-      outputs: [{ digests, name, mediaType: recipe.format === 'ffv1' ? 'video/x-matroska' : 'video/mp4', metadata: { kind: 'video-enhanced', sourceItemId: item.id, sourceSha256: item.sha256, recipe: recipeInput, frames } }],
-      libraries: { ffmpeg: ffmpeg.version },
-      operator: options.operator,
-      startedAt,
-      finishedAt: now(),
-    });
-    const made = recorded.items[0]!;
-    return { itemId: made.id, sha256: made.sha256, name: made.name, provenanceId: recorded.provenance.id, frames };
+    const output = { digests, name, mediaType: recipe.format === 'ffv1' ? 'video/x-matroska' : 'video/mp4', metadata: { kind: 'video-enhanced', sourceItemId: item.id, sourceSha256: item.sha256, recipe: recipeInput, frames } };
+    const made = recordVideo(store, { activity: VIDEO_ENHANCE_ACTIVITY, source: item, steps, output, ffmpegVersion: ffmpeg.version, operator: options.operator, startedAt, finishedAt: now() });
+    return { ...made, frames };
   } finally {
     for (const f of tmpFiles) rmSync(f, { force: true });
     lock.release();

@@ -1,4 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, registry, schemaProblems } from '@vestige/evidence';
 import { allFrames } from './all.ts';
 import { framesAtTimes } from './at-times.ts';
 import { everyNthFrame } from './every-nth.ts';
@@ -10,11 +10,11 @@ import type { FrameSelector } from './selector.ts';
 import { sharpestPerWindow } from './sharpest.ts';
 import { timeRange } from './time-range.ts';
 
-const selectors = new Map<string, FrameSelector<never>>();
+const selectors = registry<FrameSelector<never>>('frame selector');
 
-/** Adds a selector (one file per selector; this is the only list). */
+/** Adds a selector (one file per selector; this is the only list); an id registered twice is refused. */
 export function registerFrameSelector<P>(selector: FrameSelector<P>): void {
-  selectors.set(selector.id, selector as unknown as FrameSelector<never>);
+  selectors.register(selector as unknown as FrameSelector<never>);
 }
 
 for (const s of [allFrames, everyNthFrame, frameIndexRange, timeRange, framesAtTimes, intraFrames, sceneChanges, sharpestPerWindow, keyframesForReconstruction]) {
@@ -22,15 +22,11 @@ for (const s of [allFrames, everyNthFrame, frameIndexRange, timeRange, framesAtT
 }
 
 export function frameSelectors(): FrameSelector<unknown>[] {
-  return [...selectors.values()] as unknown as FrameSelector<unknown>[];
+  return selectors.list() as unknown as FrameSelector<unknown>[];
 }
 
 export function frameSelector(id: string): FrameSelector<unknown> {
-  const s = selectors.get(id);
-  if (!s) {
-    throw new VestigeError('E_PARAM_INVALID', `unknown frame selector '${id}'.`, { hint: `Use one of: ${[...selectors.keys()].join(', ')}.` });
-  }
-  return s as unknown as FrameSelector<unknown>;
+  return selectors.get(id) as unknown as FrameSelector<unknown>;
 }
 
 /** Validates parameters against the selector's schema; bad parameters are the user's to fix, so say which. */
@@ -38,7 +34,7 @@ export function validateSelection(id: string, params: unknown): { selector: Fram
   const selector = frameSelector(id);
   const parsed = selector.schema.safeParse(params ?? {});
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad parameters for frame selector '${id}': ${parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`, {
+    throw new VestigeError('E_PARAM_INVALID', `bad parameters for frame selector '${id}': ${schemaProblems(parsed.error.issues, 5, 'params')}`, {
       details: { params },
     });
   }

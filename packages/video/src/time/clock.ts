@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VestigeError, type CaseStore } from '@vestige/evidence';
+import { VestigeError, type CaseStore, schemaProblems } from '@vestige/evidence';
 
 /**
  * A recorder's clock, as established by the examiner: DVR clocks drift and rarely know their time zone. The
@@ -92,7 +92,7 @@ export function setClockCorrection(store: CaseStore, itemId: string, correction:
   const item = store.item(itemId);
   const parsed = clockCorrectionSchema.safeParse(correction);
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad clock correction: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`, { file: itemId });
+    throw new VestigeError('E_PARAM_INVALID', `bad clock correction: ${schemaProblems(parsed.error.issues, 5, 'value')}`, { file: itemId });
   }
   validateTimeZone(parsed.data.timeZone);
   store.putRecord(CLOCK_COLLECTION, item.id, { ...parsed.data, itemSha256: item.sha256 }, operator, 'video.clock-corrected');

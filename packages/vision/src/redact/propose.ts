@@ -1,4 +1,4 @@
-import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Item, type ErrorCode } from '@vestige/evidence';
 import { analyseRate, type DecodeResult, type VideoSource } from '@vestige/video';
 import { SSD_INPUT_SIZE, type ScoredBox } from '../models/ssd-face-detector.ts';
 import { SSD_MOBILENET_V1_FACES } from '../models/manifest.ts';
@@ -67,7 +67,7 @@ async function proposeForImage(store: CaseStore, item: Item, label: string, o: P
   const [result] = await o.pool.detectFiles(o.minScore, [{ path: store.blobs.pathOf(item.sha256), sha256: item.sha256, label }]);
   if (!result || 'error' in result) {
     const e = result?.error;
-    throw new VestigeError(e?.code ?? 'E_INPUT_CORRUPT', e?.message ?? `${label} could not be analysed`, { file: item.id, ...(e?.hint ? { hint: e.hint } : {}) });
+    throw new VestigeError((e?.code as ErrorCode | undefined) ?? 'E_INPUT_CORRUPT', e?.message ?? `${label} could not be analysed`, { file: item.id, ...(e?.hint ? { hint: e.hint } : {}) });
   }
   const list = emptyList(item, { kind: 'image', width: result.width, height: result.height, frames: 1, frameRate: null }, o.detection, o.style);
   return { ...list, tracks: buildTracks([{ frame: 0, boxes: result.boxes }], { sampleEvery: 1, frames: 1, width: result.width, height: result.height, margin: o.margin }) };

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker, type Transferable } from 'node:worker_threads';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import type { FaceThresholds } from '../models/face-analyser.ts';
 import type { ClassifierSpec } from '../models/keras-classifier.ts';
 import type { RgbImage } from '../models/vision-model.ts';
@@ -44,7 +44,7 @@ export class VisionWorkerPool {
       this.running.delete(worker);
       worker.unref();
       if (reply.ok) current.task.resolve(reply.value);
-      else current.task.reject(new VestigeError(reply.error.code, reply.error.message, { ...(reply.error.file ? { file: reply.error.file } : {}), ...(reply.error.hint ? { hint: reply.error.hint } : {}) }));
+      else current.task.reject(new VestigeError(reply.error.code as ErrorCode, reply.error.message, { ...(reply.error.file ? { file: reply.error.file } : {}), ...(reply.error.hint ? { hint: reply.error.hint } : {}) }));
       this.idle.push(worker);
       this.pump();
     });

@@ -37,14 +37,14 @@ export function writeHierarchy(nodes: Iterable<HierarchyNode>, stepSize = HIERAR
     depth = Math.max(depth, n.name.length - 1);
   }
   const root = byName.get('r');
-  if (!root) throw new Error('hierarchy has no root node');
+  if (!root) throw new VestigeError('E_SCENE_INVALID', 'hierarchy has no root node', { hint: 'Rebuild the scene with `vestige scene build`.' });
 
   const childrenOf = (node: HierarchyNode): HierarchyNode[] => {
     const out: HierarchyNode[] = [];
     for (let c = 0; c < 8; c++) {
       if (node.childMask & (1 << c)) {
         const child = byName.get(node.name + c);
-        if (!child) throw new Error(`hierarchy is missing node ${node.name + c}`);
+        if (!child) throw new VestigeError('E_SCENE_INVALID', `hierarchy is missing node ${node.name + c}`, { hint: 'Rebuild the scene with `vestige scene build`.' });
         out.push(child);
       }
     }

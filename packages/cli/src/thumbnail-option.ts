@@ -1,0 +1,9 @@
+import { THUMBNAIL_VIEWS, type ThumbnailView } from '@vestige/hashing';
+import { VestigeError } from '@vestige/evidence';
+
+/** `--thumbnails`: how contact sheets show images (groups and categorise share it). */
+export function parseView(value: unknown): ThumbnailView {
+  if (value === undefined) return 'protected';
+  if (typeof value === 'string' && (THUMBNAIL_VIEWS as readonly string[]).includes(value)) return value as ThumbnailView;
+  throw new VestigeError('E_USAGE', `--thumbnails must be one of ${THUMBNAIL_VIEWS.join(', ')}, not '${String(value)}'`);
+}
