@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import { VestigeError } from '@vestige/evidence';
 import { formatEta, runRender, submitRender, type RenderProgressReport, type RenderSummary } from '@vestige/render';
-import { CameraPathFileSchema, CameraPathSchema, getSceneRecord, loadScene, schemaProblems, type CameraPath } from '@vestige/scene';
+import { CameraPathSchema, getSceneRecord, loadScene, type CameraPath } from '@vestige/scene';
+import { readCameraPathFile } from '../camera-path-file.ts';
 import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { closeRenderNode } from '../render-host.ts';
@@ -11,16 +11,7 @@ import { ProgressBar } from '../progress.ts';
 /** The camera path from the case (--path ID) or a file (--path-file, as the viewer exports it). */
 function cameraPath(store: Parameters<typeof getSceneRecord>[0], sceneId: string, values: Record<string, unknown>): CameraPath {
   if (typeof values['path-file'] === 'string') {
-    const file = values['path-file'];
-    let json: unknown;
-    try {
-      json = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new VestigeError('E_INPUT_UNREADABLE', `${file} is not readable JSON: ${(err as Error).message}`, { file });
-    }
-    const parsed = CameraPathFileSchema.safeParse(json);
-    if (!parsed.success) throw new VestigeError('E_RECIPE_INVALID', `${file} is not a Vestige camera path: ${schemaProblems(parsed.error.issues, 3)}.`, { file, hint: 'Export one from the viewer (Camera paths → Export) or with `vestige scene path export`.' });
-    return CameraPathSchema.parse(parsed.data);
+    return CameraPathSchema.parse(readCameraPathFile(values['path-file']));
   }
   if (typeof values.path !== 'string') throw new VestigeError('E_USAGE', 'render video needs --path ID (a camera path saved in the scene) or --path-file FILE.');
   const path = getSceneRecord(store, 'camera-paths', sceneId, values.path);

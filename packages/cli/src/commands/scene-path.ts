@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { VestigeError } from '@vestige/evidence';
 import {
-  CameraPathFileSchema,
   cameraPathDuration,
   cameraPathFile,
   cameraPathFrameCount,
@@ -10,9 +9,9 @@ import {
   listSceneRecords,
   loadScene,
   saveSceneRecord,
-  schemaProblems,
   type CameraPath,
 } from '@vestige/scene';
+import { readCameraPathFile } from '../camera-path-file.ts';
 import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 
@@ -80,15 +79,7 @@ Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm 
       const file = positionals[1];
       if (!file) throw new VestigeError('E_USAGE', 'scene path import needs the file.', { hint: this.usage });
       const operator = requireOperator(values);
-      let json: unknown;
-      try {
-        json = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (err) {
-        throw new VestigeError('E_INPUT_UNREADABLE', `${file} is not readable JSON: ${(err as Error).message}`, { file });
-      }
-      const parsed = CameraPathFileSchema.safeParse(json);
-      if (!parsed.success) throw new VestigeError('E_PARAM_INVALID', `${file} is not a Vestige camera path: ${schemaProblems(parsed.error.issues, 3)}.`, { file });
-      const { schema: _s, version: _v, sceneId: _i, frame: _f, units: _u, interpolation: _n, ...path } = parsed.data;
+      const { schema: _s, version: _v, sceneId: _i, frame: _f, units: _u, interpolation: _n, ...path } = readCameraPathFile(file);
       return withCase(values, {}, async (store) => {
         saved(out, saveSceneRecord(store, loadScene(store, sceneId), 'camera-paths', path, operator));
         return ExitCode.ok;
