@@ -58,7 +58,9 @@ export function statedUncertainty(model: SparseModel, rmsReprojectionPx: number,
   const relative = K * Math.hypot(scaleRelative, checkRms);
   const absoluteMetres = K * Math.SQRT2 * pointSigmaPerPx * sigmaPx * scale.factor;
   const basis =
-    `Expanded uncertainty (k = 2, about 95 %) for a distance d between two points of this reconstruction: ± (${(relative * 100).toPrecision(2)} % of d + ${(absoluteMetres * 1000).toPrecision(2)} mm). ` +
+    // The ± figures themselves are written by the scene core's describeUncertainty (one wording for the
+    // CLI, the server, the viewer and the reports); the basis says only where they come from.
+    'Expanded uncertainty (k = 2, about 95 %) for a distance between two points of this reconstruction. ' +
     `Relative part: the scale from '${scale.scaleBy.label || 'the known distance'}' (${scale.scaleBy.known} m; its ends triangulated with ${(scaleRelative * 100).toPrecision(2)} % standard uncertainty)` +
     (checks.length ? `, combined with the RMS error ${(checkRms * 100).toPrecision(2)} % of ${checks.length} check distance(s)` : ', with no check distance given') +
     `. Absolute part: the median positional uncertainty of the model's ${model.points.size} points (from pixel noise σ = ${sigmaPx.toPrecision(2)} px, the RMS reprojection error / √2), for two ends. ` +
