@@ -10,11 +10,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest } from '@vestige/evidence';
 import { bytesToHex, decodeImage, dHasher, pHasher, pdqHash, perceptualHashJob } from '@vestige/hashing';
-import { JobRegistry, LocalQueue } from '@vestige/jobs';
+import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, redisConnection } from '@vestige/jobs';
 import { buildScene, loadScene, manifestSha256, sceneBuildJob } from '@vestige/scene';
 import { resolveFfmpeg, videoFramesJob } from '@vestige/video';
 import { writePly } from '@vestige/samples/scene/formats.ts';
 import { cliPath, makeTempDir, seededRandom } from '../support.ts';
+import { startRedis } from '../support-redis.ts';
 
 const OPERATOR = 'PC 7 Farm';
 let dir: string;
@@ -149,5 +150,26 @@ describe('batch evidence job types on the embedded queue', () => {
     await expect(queue.waitFor(notScan)).rejects.toMatchObject({ code: 'E_INPUT_UNSUPPORTED' });
     const good = await queue.enqueue('hashing.perceptual', { caseDir, itemIds: [itemIdOf(caseDir, 'photo-1.png')], operator: OPERATOR });
     await expect(queue.waitFor(good)).resolves.toMatchObject({ images: { hashed: 1 } });
+  });
+
+  it('hashing.perceptual on BullMQ (a real redis-server) stores the same hashes as on the embedded queue', async () => {
+    const redis = await startRedis();
+    const registry = () => new JobRegistry().register(perceptualHashJob);
+    const connection = redisConnection(redis.url);
+    const worker = new BullMqWorker(registry(), connection);
+    const remote = new BullMqQueue(registry(), connection);
+    try {
+      await worker.waitUntilReady();
+      const [viaRedis, viaLocal] = [await caseWithExhibit('phash-redis'), await caseWithExhibit('phash-local')];
+      const ids = ['photo-0.png', 'photo-1.png', 'photo-2.png'].map((n) => itemIdOf(viaRedis, n));
+      const a = (await remote.waitFor(await remote.enqueue('hashing.perceptual', { caseDir: viaRedis, itemIds: ids, operator: OPERATOR }))) as { pdq: Record<string, string> };
+      const b = (await queue.waitFor(await queue.enqueue('hashing.perceptual', { caseDir: viaLocal, itemIds: ids, operator: OPERATOR }))) as { pdq: Record<string, string> };
+      expect(Object.keys(a.pdq)).toHaveLength(3);
+      expect(a.pdq).toEqual(b.pdq);
+    } finally {
+      await remote.close();
+      await worker.close();
+      await redis.stop();
+    }
   });
 });
