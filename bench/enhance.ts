@@ -12,7 +12,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { addNoise8, decodeImage, encodePng, imagingLibraries, parseRecipe, runRecipe, syntheticScene8 } from '@vestige/imaging';
+import { decodeImage, encodePng, imagingLibraries, parseRecipe, runRecipe } from '@vestige/imaging';
+import { addNoise8, syntheticScene8 } from '@vestige/imaging/synthetic';
 import { benchWorkDir, seconds, writeResult } from './support.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, megapixels: { type: 'string', default: '24' } } });

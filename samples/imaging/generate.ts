@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { addNoise8, applyHomography, drawText, homographyFromPoints, syntheticScene8 } from '@vestige/imaging';
+import { applyHomography, homographyFromPoints } from '@vestige/imaging';
+import { addNoise8, drawText, syntheticScene8 } from '@vestige/imaging/synthetic';
 
 export const SAMPLE_WIDTH = 800;
 export const SAMPLE_HEIGHT = 600;

@@ -3,7 +3,8 @@
  * operation, plus a 10-step recipe. Each returns the SHA-256 of the encoded PNG.
  */
 import { createHash } from 'node:crypto';
-import { addNoise8, encodePng, listOperations, parseRecipe, rasterFrom8, runRecipe, syntheticScene8, type Raster } from '@vestige/imaging';
+import { encodePng, listOperations, parseRecipe, runRecipe, type Raster } from '@vestige/imaging';
+import { addNoise8, rasterFrom8, syntheticScene8 } from '@vestige/imaging/synthetic';
 
 const W = 128;
 const H = 96;

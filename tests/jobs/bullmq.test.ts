@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CaseStore, VestigeError } from '@vestige/evidence';
-import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, defineJobType, ingestJob, redisConnection, verifyCaseJob } from '@vestige/jobs';
+import { CaseStore, VestigeError, ingestJob, verifyCaseJob } from '@vestige/evidence';
+import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, defineJobType, redisConnection } from '@vestige/jobs';
 import { cliPath, makeTempDir } from '../support.ts';
 import { startRedis, type RedisForTest } from '../support-redis.ts';
 

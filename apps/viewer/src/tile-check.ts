@@ -9,7 +9,7 @@
  * recomputes its hashes cannot change what the manifest says.
  *
  * `ServerTileCheck`: layers built before tile hashes existed; the server re-hashes the whole blobs and
- * issues an index (apps/server/src/node-index.ts), and the viewer checks each piece against that.
+ * issues an index (packages/server/src/node-index.ts), and the viewer checks each piece against that.
  */
 import {
   chunkWithSection,

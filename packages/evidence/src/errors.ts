@@ -68,7 +68,7 @@ export type ErrorCode =
   | 'E_RENDER_FAILED'
   /** This node's render class or viewer bundle is not the one the recipe pins: another node may fit. */
   | 'E_RENDER_CLASS_MISMATCH'
-  // server (each code's HTTP status is in apps/server/src/http.ts, HTTP_STATUS)
+  // server (each code's HTTP status is in packages/server/src/http.ts, HTTP_STATUS)
   | 'E_AUTH'
   | 'E_FORBIDDEN'
   /** Too many failed sign-ins from one address: wait, then try again. */

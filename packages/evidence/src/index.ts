@@ -25,3 +25,6 @@ export { migrateCase, type MigrationReport } from './case-migration.ts';
 export { CASE_SCHEMA_VERSION } from './schema.ts';
 export { verifyDamagedCase } from './damaged-case.ts';
 export { pngMetadataInput, isPng, PNG_METADATA_CHUNK_LIMIT, type PngMetadataInput } from './png-metadata.ts';
+export { defineJobType, type JobType, type JobContext, type ChildJob } from './job-type.ts';
+export { verifyCaseJob, ingestJob } from './evidence-jobs.ts';
+export { inJobCase, payloadItems, verifiedItemPath } from './job-case.ts';

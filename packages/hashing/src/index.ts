@@ -40,6 +40,7 @@ export { BatchedPdqSearch } from './match/batched-search.ts';
 export { PdqHashArray, bruteForceSearch, hashWords, tauFor, PDQ_WORDS, type IndexHit } from './match/pdq-hashes.ts';
 export { ANNOTATION, RECORDS, type PdqAnnotation, type SimpleHashAnnotation, type CategoryAnnotation, type MatchAnnotationEntry } from './case/annotations.ts';
 export { hashCaseImages, hashCaseVideos, hashCaseVideoFrames, VPDQ_VERSION, VPDQ_FRAMES_VERSION, type HashCaseOptions, type HashCaseReport, type VpdqAnnotation, type VpdqFramesAnnotation } from './case/hash-items.ts';
+export { perceptualHashJob, perceptualHashPayload } from './case/perceptual-job.ts';
 export { CaseVideoMatcher } from './case/video-matching.ts';
 export { matchCase, type MatchCaseOptions, type MatchCaseReport, type ItemMatch } from './case/match-case.ts';
 export { nearDuplicateGroups, groupCaseNearDuplicates, caseGroup, type NearDuplicateGroup, type GroupingOptions } from './case/groups.ts';

@@ -12,7 +12,6 @@ export { buildPsf, convolve, type PsfSpec } from './kernels/psf.ts';
 export { phaseCorrelate } from './kernels/phase-correlation.ts';
 export { homographyFromPoints, applyHomography } from './kernels/homography.ts';
 export { psnr } from './quality.ts';
-export { syntheticScene, syntheticScene8, addNoise8, rasterFrom8, seededRandom, gaussianSource, drawText } from './synthetic.ts';
 export { authenticateItem, type AuthenticateOptions } from './authenticate/authenticate.ts';
 export { AUTHENTICATION_NAMESPACE, AUTHENTICATE_ACTIVITY, EXPLANATIONS, renderAuthenticationSection, type AuthenticationFindings } from './authenticate/findings.ts';
 export { analyseMetadata, type MetadataFindings, type MetadataCheck } from './authenticate/metadata.ts';

@@ -1,5 +1,8 @@
+/**
+ * Synthetic test images (seeded scenes, noise, drawn text) for tests, the sample generators and the benches. Not
+ * part of the front door: they are reached as `@vestige/imaging/synthetic`, so no package builds on test data.
+ */
 import { seededRandom } from '@vestige/evidence';
-export { seededRandom } from '@vestige/evidence';
 import { clamp16, type Raster } from './raster.ts';
 
 

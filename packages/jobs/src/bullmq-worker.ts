@@ -23,7 +23,7 @@ import { capabilityMissing, capabilityQueueName, qualifiedJobId } from './capabi
 import { CANCEL_EVENT, CANCEL_LINE, DEFAULT_QUEUE_NAME, bullJobOptions, parseError } from './bullmq-queue.ts';
 import { declinesWorker, errorInfo, isBadInput, withTimeout, workersExhausted } from './failure.ts';
 import { farmLine, readFarmLog, workerName } from './farm-log.ts';
-import type { ChildJob, JobContext, JobType } from './job-type.ts';
+import type { ChildJob, JobContext, JobType } from '@vestige/evidence';
 import type { JobRegistry } from './job-registry.ts';
 import type { QueueEvents as VestigeQueueEvents } from './queue-backend.ts';
 

@@ -5,7 +5,7 @@
  * local queue has the capabilities its caller gives it and refuses, with a typed error, a job it could not run.
  */
 import { VestigeError } from '@vestige/evidence';
-import type { JobType } from './job-type.ts';
+import type { JobType } from '@vestige/evidence';
 
 const CAPABILITY = /^[a-z][a-z0-9-]{0,31}$/;
 

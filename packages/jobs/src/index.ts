@@ -1,4 +1,5 @@
-export { defineJobType, type JobType, type JobContext, type ChildJob } from './job-type.ts';
+// The job contract lives in @vestige/evidence (feature packages define job types without the queues); re-exported for queue users.
+export { defineJobType, type JobType, type JobContext, type ChildJob } from '@vestige/evidence';
 export { JobRegistry } from './job-registry.ts';
 export type { QueueBackend, EnqueueOptions, JobRecord, JobState, QueueEvents } from './queue-backend.ts';
 export { LocalQueue } from './local-queue.ts';
@@ -7,4 +8,3 @@ export { BullMqWorker, type BullMqWorkerOptions } from './bullmq-worker.ts';
 export { capabilityQueueName, checkCapability, capabilityMissing } from './capabilities.ts';
 export { isBadInput, declinesWorker, errorInfo } from './failure.ts';
 export { workerName, readFarmLog, type FarmHistory } from './farm-log.ts';
-export { verifyCaseJob, ingestJob } from './evidence-jobs.ts';

@@ -1,5 +1,5 @@
 import { VestigeError, registry, schemaProblems } from '@vestige/evidence';
-import type { JobType } from './job-type.ts';
+import type { JobType } from '@vestige/evidence';
 
 /** The job types a queue or worker can run, by id. */
 export class JobRegistry {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { VestigeError } from '@vestige/evidence';
-import { defineJobType } from './job-type.ts';
+import { defineJobType } from '@vestige/evidence';
 import { JobRegistry } from './job-registry.ts';
 import { LocalQueue } from './local-queue.ts';
 

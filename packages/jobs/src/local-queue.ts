@@ -2,7 +2,7 @@ import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityMissing } from './capabilities.ts';
 import { declinesWorker, errorInfo, isBadInput, withTimeout, workersExhausted } from './failure.ts';
 import { farmLine, readFarmLog, workerName } from './farm-log.ts';
-import type { ChildJob, JobContext } from './job-type.ts';
+import type { ChildJob, JobContext } from '@vestige/evidence';
 import type { JobRegistry } from './job-registry.ts';
 import type { EnqueueOptions, JobRecord, JobState, QueueBackend, QueueEvents } from './queue-backend.ts';
 

@@ -11,6 +11,7 @@ export { buildOctree, type OctreeBuildOptions, type OctreeBuildResult } from './
 export { writeLas, type LasWriteOptions } from './ops/las-writer.ts';
 export { buildScene, loadScene, OCTREE_SAMPLING_DESCRIPTION, OCTREE_SAMPLING_DESCRIPTIONS, type BuildSceneOptions, type BuildSceneResult } from './scene/build-scene.ts';
 export { manifestSha256 } from './scene/manifest-hash.ts';
+export { sceneBuildJob, sceneBuildPayload } from './scene/build-job.ts';
 export { scaleScene, levelScene, fitFloorPlane, type PlaneFit } from './scene/adjust.ts';
 export { saveSceneRecord, listSceneRecords, getSceneRecord, deleteSceneRecord, sceneExportRows, addMarker, addMeasurement, checkRecordId } from './scene/annotate.ts';
 export { exportPointsLas } from './scene/export.ts';

@@ -1,4 +1,5 @@
 // Front door of @vestige/video. Other packages import only from here.
+// The ffmpeg resolution lives in @vestige/ffmpeg (video hashing needs it too); re-exported for video's users.
 export {
   resolveFfmpeg,
   resolveFfprobe,
@@ -12,7 +13,7 @@ export {
   type ResolvedBinary,
   type RejectedCandidate,
   type FfmpegFeatures,
-} from './ffmpeg/resolve.ts';
+} from '@vestige/ffmpeg';
 export { probeMediaSummary, summariseProbe, type MediaSummary, type StreamSummary } from './probe/summary.ts';
 export { ffprobeFile, type FfprobeResult, type FfprobeStream, type FfprobeFormat } from './probe/ffprobe.ts';
 export { probeVideo, duplicateRuns, type VideoProbe, type VideoStreamReport, type FrameRow, type DuplicateRun, type ProbeOptions } from './probe/probe.ts';
@@ -20,6 +21,7 @@ export { analyseRate, scanPackets, type RateAnalysis, type PacketScan } from './
 export { decodeFrames, PNG_ENCODER_ARGS, type DecodeRequest, type DecodeResult, type DecodeOutput, type DecodeStream } from './decode/session.ts';
 export type { FrameInfo, PictType, DecodeProblem } from './decode/log.ts';
 export { extractFrames, describeDamage, EXTRACT_ACTIVITY, type ExtractFramesOptions, type ExtractFramesReport, type ExtractedFrame } from './extract/extract-frames.ts';
+export { videoFramesJob, videoFramesPayload } from './extract/frames-job.ts';
 export { openVideoSource, pngPixelFormat, type VideoSource } from './extract/source.ts';
 export { frameSelector, frameSelectors, registerFrameSelector, validateSelection } from './select/registry.ts';
 export { indexExpression, type FrameSelector, type SelectionPlan, type SelectorContext, type SelectorStream } from './select/selector.ts';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { CaseStore, VestigeError } from '@vestige/evidence';
-import { DEFAULT_VIEWER_DIR, hashPassword, prepareViewer, startServer, type LocalUser } from '@vestige/server';
+import type { LocalUser } from '@vestige/server';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -35,6 +35,8 @@ browser on this machine. Stop with Ctrl-C.
   },
   allowPositionals: true,
   async run({ values, positionals }, out) {
+    // The server package (and the scene package under it) loads when serving, not at the command's start-up.
+    const { DEFAULT_VIEWER_DIR, hashPassword, prepareViewer, startServer } = await import('@vestige/server');
     if (positionals[0] === 'hash-password') {
       const input = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (input === '') throw new VestigeError('E_USAGE', 'no password on stdin', { hint: 'echo -n "…" | vestige serve hash-password' });

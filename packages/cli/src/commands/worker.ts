@@ -1,9 +1,6 @@
-import { BullMqWorker, checkCapability, redisConnection } from '@vestige/jobs';
 import { VestigeError } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
-import { jobRegistry, localCapabilities } from '../job-types.ts';
-import { closeRenderNode, renderNode } from '../render-host.ts';
 import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
@@ -13,6 +10,8 @@ export const command: CliCommand = {
 
 A render or batch node: takes jobs from the BullMQ queue in Redis and runs them with the same code as the
 CLI. Case folders named in jobs must be reachable at the same paths on every node (shared storage).
+Job types: evidence.ingest, evidence.verify, video.frames, hashing.perceptual, scene.build, reconstruct.*,
+vision.*, render.* (the worker lists them when it is ready).
 Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
 
   --capability NAME  also take jobs that need NAME (repeatable): cuda for dense stereo (reconstruct.dense),
@@ -23,6 +22,12 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
                      (default 30; the job log says so).`,
   options: { redis: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, capability: { type: 'string', multiple: true }, 'lock-seconds': { type: 'string' } },
   async run({ values }, out) {
+    // Loaded here, not at the top: every job type's package (and BullMQ) is the worker's work, not its start-up.
+    const [{ BullMqWorker, checkCapability, redisConnection }, { jobRegistry, localCapabilities }, { closeRenderNode, renderNode }] = await Promise.all([
+      import('@vestige/jobs'),
+      import('../job-types.ts'),
+      import('../render-host.ts'),
+    ]);
     const connection = redisConnection(requireString(values, 'redis', 'the Redis URL of the queue'));
     const registry = jobRegistry();
     const capabilities = ((values.capability as string[] | undefined) ?? []).map(checkCapability);

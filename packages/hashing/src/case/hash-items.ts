@@ -15,6 +15,8 @@ export interface HashCaseOptions {
   readonly operator: string;
   /** Re-hash items that already carry hashes of the current versions. */
   readonly force?: boolean;
+  /** Only these items (a batch of a farm job), in case order; default every item of the kind. */
+  readonly itemIds?: readonly string[];
   /** Images decoded at once (default: one per core). */
   readonly concurrency?: number;
   readonly onProgress?: (done: number, total: number, item: Item) => void;
@@ -34,7 +36,7 @@ export interface HashCaseReport {
  * decoded is recorded (annotation `hashing.error`) and skipped; the rest go on.
  */
 export async function hashCaseImages(store: CaseStore, options: HashCaseOptions): Promise<HashCaseReport> {
-  const items = store.items({ mediaTypePrefix: 'image/' });
+  const items = caseItems(store, 'image/', options.itemIds);
   const report = { images: items.length, hashed: 0, alreadyHashed: 0, failed: [] as HashCaseReport['failed'] };
   const todo: Item[] = [];
   for (const item of items) {
@@ -72,6 +74,14 @@ export async function hashCaseImages(store: CaseStore, options: HashCaseOptions)
     for (const item of batch) options.onProgress?.(++done, items.length, item);
   }
   return report;
+}
+
+/** The case's items of one media kind, or those of them a batch names. */
+function caseItems(store: CaseStore, mediaTypePrefix: string, itemIds: readonly string[] | undefined): Item[] {
+  const items = store.items({ mediaTypePrefix });
+  if (!itemIds) return items;
+  const wanted = new Set(itemIds);
+  return items.filter((item) => wanted.has(item.id));
 }
 
 async function hashOne(store: CaseStore, item: Item): Promise<{ pdq: PdqAnnotation; phash: SimpleHashAnnotation; dhash: SimpleHashAnnotation }> {
@@ -132,7 +142,7 @@ export async function hashCaseVideoFrames(store: CaseStore, options: HashCaseOpt
  * one annotation (a custody event) each; a video ffmpeg cannot read is reported and skipped.
  */
 async function hashEachVideo(store: CaseStore, options: HashCaseOptions, annotation: string, version: string, compute: (path: string, item: Item) => Promise<object>, stillValid: (existing: object) => boolean = () => true): Promise<HashCaseReport> {
-  const items = store.items({ mediaTypePrefix: 'video/' });
+  const items = caseItems(store, 'video/', options.itemIds);
   const report = { images: items.length, hashed: 0, alreadyHashed: 0, failed: [] as HashCaseReport['failed'] };
   let done = 0;
   for (const item of items) {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { VestigeError } from '@vestige/evidence';
-import { resolveFfmpeg } from '@vestige/video';
+import { resolveFfmpeg } from '@vestige/ffmpeg';
 
 /**
  * Runs ffmpeg with `args` (which end in raw RGB24 on pipe:1) and hands each complete frame of

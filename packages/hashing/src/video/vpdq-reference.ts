@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { VestigeError } from '@vestige/evidence';
-import { resolveFfprobe } from '@vestige/video';
+import { resolveFfprobe } from '@vestige/ffmpeg';
 import { forEachRawFrame } from './raw-frames.ts';
 import { bytesToHex, hammingDistanceHex } from '../hex.ts';
 import { pdqFromLuma, pdqLuma } from '../perceptual/pdq.ts';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveFfmpeg } from '@vestige/video';
+import { resolveFfmpeg } from '@vestige/ffmpeg';
 import { hashVideo, matchVideos } from './vpdq.ts';
 
 let dir: string;

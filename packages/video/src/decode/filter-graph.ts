@@ -3,7 +3,7 @@
  * type), then the pre-filters and the selection, then `showinfo@out`, then is split to the outputs, each
  * with its own filters, labelled `[o0]`, `[o1]` … for `-map`.
  */
-import type { FfmpegFeatures } from '../ffmpeg/resolve.ts';
+import type { FfmpegFeatures } from '@vestige/ffmpeg';
 
 export interface DecodeGraph {
   /** The `-filter_complex` argument. */

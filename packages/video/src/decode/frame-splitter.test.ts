@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { resolveFfmpeg } from '../ffmpeg/resolve.ts';
+import { resolveFfmpeg } from '@vestige/ffmpeg';
 import { PngStreamCutter, RawFrameHasher, RawFrameSplitter, measureRawFrameSize, rawFrameSize } from './frame-splitter.ts';
 
 function chunked(buf: Buffer, size: number): Buffer[] {

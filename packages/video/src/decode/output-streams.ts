@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { passthroughArgs, type FfmpegFeatures } from '../ffmpeg/resolve.ts';
+import { passthroughArgs, type FfmpegFeatures } from '@vestige/ffmpeg';
 import { PngStreamCutter, RawFrameHasher, RawFrameSplitter, rawFrameSize } from './frame-splitter.ts';
 import type { DecodeOutput, DecodeStream } from './session.ts';
 import { localSocketPair } from './socket-pair.ts';

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { VestigeError } from '@vestige/evidence';
-import { ffmpegFeatures, resolveFfmpeg, type ResolvedBinary } from '../ffmpeg/resolve.ts';
-import { stderrTail } from '../ffmpeg/run.ts';
+import { ffmpegFeatures, resolveFfmpeg, type ResolvedBinary, stderrTail } from '@vestige/ffmpeg';
 import { decodeGraph } from './filter-graph.ts';
 import { FrameLog } from './frame-log.ts';
 import type { UnitWriter } from './frame-splitter.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { VestigeError } from '@vestige/evidence';
-import { DRAWTEXT_FONT, ffmpegFeatures, type ResolvedBinary } from '../ffmpeg/resolve.ts';
+import { DRAWTEXT_FONT, ffmpegFeatures, type ResolvedBinary } from '@vestige/ffmpeg';
 import { frameClock, localToUtcMs, type ClockCorrection } from '../time/clock.ts';
 
 /** Text for drawtext's `textfile`: literal characters escaped so that only our `%{…}` sequences expand. */

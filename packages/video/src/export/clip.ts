@@ -1,9 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { VestigeError, type CaseStore, type Item, type ProvenanceStep } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Item, type ProvenanceStep, verifiedItemPath } from '@vestige/evidence';
 import { recordVideo } from './record-video.ts';
-import { ffmpegFeatures, resolveFfmpeg, videoTimingArgs } from '../ffmpeg/resolve.ts';
-import { runTool, stderrTail } from '../ffmpeg/run.ts';
-import { openVideoSource, verifiedBlobPath } from '../extract/source.ts';
+import { ffmpegFeatures, resolveFfmpeg, videoTimingArgs, runTool, stderrTail } from '@vestige/ffmpeg';
+import { openVideoSource } from '../extract/source.ts';
 import { selectorContext } from '../extract/extract-frames.ts';
 import { validateSelection } from '../select/registry.ts';
 import { getClockCorrection } from '../time/clock.ts';
@@ -42,7 +41,7 @@ export async function exportClip(store: CaseStore, itemId: string, selection: { 
   const lock = store.lock('export clip');
   const tmpFiles: string[] = [];
   try {
-    const path = await verifiedBlobPath(store, item);
+    const path = await verifiedItemPath(store, item);
     const startedAt = now();
     const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})` });
     const plan = await selector.plan(params as never, selectorContext(source, options.signal));

@@ -1,8 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Item, verifiedItemPath } from '@vestige/evidence';
 import { decodeFrames, PNG_ENCODER_ARGS } from '../decode/session.ts';
-import { resolveFfmpeg } from '../ffmpeg/resolve.ts';
-import { openVideoSource, verifiedBlobPath } from '../extract/source.ts';
+import { resolveFfmpeg } from '@vestige/ffmpeg';
+import { openVideoSource } from '../extract/source.ts';
 import { selectorContext } from '../extract/extract-frames.ts';
 import { UnitBlobs } from '../extract/blob-units.ts';
 import { validateSelection } from '../select/registry.ts';
@@ -42,7 +42,7 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
   const lock = store.lock('contact sheet');
   const tmp: string[] = [];
   try {
-    const path = await verifiedBlobPath(store, item);
+    const path = await verifiedItemPath(store, item);
     const startedAt = now();
     const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})` });
     const plan = await selector.plan(params as never, selectorContext(source));

@@ -1,11 +1,11 @@
-import { VestigeError, type CaseStore, type Digests, type Item } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Digests, type Item, verifiedItemPath } from '@vestige/evidence';
 import { decodeFrames, PNG_ENCODER_ARGS } from '../decode/session.ts';
 import type { DecodeProblem, FrameInfo } from '../decode/log.ts';
 import { ptsToRational, rationalToString } from '../time.ts';
 import { validateSelection } from '../select/registry.ts';
 import { UnitBlobs } from './blob-units.ts';
 import type { SelectionPlan, SelectorContext } from '../select/selector.ts';
-import { openVideoSource, pngPixelFormat, uprightFilters, verifiedBlobPath, type VideoSource } from './source.ts';
+import { openVideoSource, pngPixelFormat, uprightFilters, type VideoSource } from './source.ts';
 
 export const EXTRACT_ACTIVITY = 'video.extract-frames';
 
@@ -171,7 +171,7 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
   const now = options.now ?? (() => new Date());
   const { selector, params } = validateSelection(selection.selector, selection.params ?? {});
   const item: Item = store.item(itemId);
-  const path = await verifiedBlobPath(store, item);
+  const path = await verifiedItemPath(store, item);
   const startedAt = now();
   const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})`, ...(options.stream !== undefined ? { stream: options.stream } : {}) });
   const plan: SelectionPlan = await selector.plan(params as never, selectorContext(source, options.signal));

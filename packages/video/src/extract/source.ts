@@ -1,5 +1,5 @@
-import { VestigeError, type CaseStore, type Item } from '@vestige/evidence';
-import { ffmpegFeatures } from '../ffmpeg/resolve.ts';
+import { VestigeError } from '@vestige/evidence';
+import { ffmpegFeatures } from '@vestige/ffmpeg';
 import { ffprobeFile, pixFmtBitDepth, streamRotation, type FfprobeResult, type FfprobeStream } from '../probe/ffprobe.ts';
 import { isAttachedPicture } from '../probe/summary.ts';
 
@@ -87,17 +87,6 @@ export async function openVideoSource(path: string, options: { stream?: number; 
     timeBase: [tb[0], tb[1]],
     codec,
   };
-}
-
-/** The stored bytes of an item, checked against its address before anything is derived from them. */
-export async function verifiedBlobPath(store: CaseStore, item: Item): Promise<string> {
-  if (!(await store.blobs.verify(item.sha256))) {
-    throw new VestigeError('E_BLOB_CORRUPT', `the stored copy of ${item.id} (${item.name}) does not match its SHA-256 or is missing.`, {
-      file: item.id,
-      hint: "Run 'vestige verify' on the case; restore the case from its backup before deriving anything from this item.",
-    });
-  }
-  return store.blobs.pathOf(item.sha256);
 }
 
 /** Filters that turn the decoded picture upright for viewing (the stored frame hash is of the decoded picture). */

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { VestigeError } from '@vestige/evidence';
-import { resolveFfprobe } from '../ffmpeg/resolve.ts';
-import { runTool, stderrTail } from '../ffmpeg/run.ts';
+import { resolveFfprobe, runTool, stderrTail } from '@vestige/ffmpeg';
 import { readHead, sniffContainer } from './sniff.ts';
 
 /** The parts of `ffprobe -show_format -show_streams -of json` that Vestige reads. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { VestigeError } from '@vestige/evidence';
-import { resolveFfprobe } from '../ffmpeg/resolve.ts';
+import { resolveFfprobe } from '@vestige/ffmpeg';
 
 /** What reading (not decoding) every packet of a stream tells: the real frame count and the real timing. */
 export interface PacketScan {

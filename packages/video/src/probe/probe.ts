@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ffmpegFeatures, resolveFfmpeg, resolveFfprobe } from '../ffmpeg/resolve.ts';
+import { ffmpegFeatures, resolveFfmpeg, resolveFfprobe } from '@vestige/ffmpeg';
 import { decodeFrames } from '../decode/session.ts';
 import type { DecodeProblem, PictType } from '../decode/log.ts';
 import { ptsToRational, rationalToString } from '../time.ts';

@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
-import { VestigeError, type CaseStore, type Item, type ProvenanceStep } from '@vestige/evidence';
+import { VestigeError, type CaseStore, type Item, type ProvenanceStep, verifiedItemPath } from '@vestige/evidence';
 import type { Raster, Recipe } from '@vestige/imaging';
 import { decodeFrames } from '../decode/session.ts';
-import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, videoTimingArgs, type FfmpegFeatures } from '../ffmpeg/resolve.ts';
-import { runTool, stderrTail } from '../ffmpeg/run.ts';
-import { openVideoSource, verifiedBlobPath, type VideoSource } from '../extract/source.ts';
+import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, videoTimingArgs, type FfmpegFeatures, runTool, stderrTail } from '@vestige/ffmpeg';
+import { openVideoSource, type VideoSource } from '../extract/source.ts';
 import { analyseRate, scanPackets } from '../probe/packets.ts';
 import { recordVideo } from '../export/record-video.ts';
 import { videoStep, videoSteps, type VideoStep } from './video-steps.ts';
@@ -123,7 +122,7 @@ export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput
     return p;
   };
   try {
-    const path = await verifiedBlobPath(store, item);
+    const path = await verifiedItemPath(store, item);
     const startedAt = now();
     const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})` });
     const ffmpeg = resolveFfmpeg();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CaseStore, ingest, verifyCase } from '@vestige/evidence';
-import { generateSeizedSample } from '@vestige/samples/evidence/generate.ts';
+import { generateSeizedSample } from '@vestige/samples';
 import type { DemoStep } from '../step.ts';
 import { ingestExtractors } from '../../metadata-extractors.ts';
 

@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { CaseStore } from '@vestige/evidence';
 import { categorise, categorisedEntries, groupCaseNearDuplicates, hashCaseImages, hashCaseVideos, type VpdqAnnotation, matchCase, vicsFormat, writeContactSheet, writeHashSetFile, ANNOTATION, type PdqAnnotation } from '@vestige/hashing';
-import { generateSampleHashSet } from '@vestige/samples/hashing/generate.ts';
+import { generateSampleHashSet } from '@vestige/samples';
 import type { DemoStep } from '../step.ts';
 
 export const step: DemoStep = {

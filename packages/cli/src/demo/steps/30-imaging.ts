@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { CaseStore, ingest } from '@vestige/evidence';
 import { authenticateItem, buildEnhancementReport, enhanceItems, loadRecipeFile, validateItem } from '@vestige/imaging';
-import { generateImagingSample } from '@vestige/samples/imaging/generate.ts';
+import { generateImagingSample } from '@vestige/samples';
 import type { DemoStep } from '../step.ts';
 
 export const step: DemoStep = {

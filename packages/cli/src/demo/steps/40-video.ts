@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CaseStore, ingest } from '@vestige/evidence';
-import { DEMO_CLIP, generateVideoSamples } from '@vestige/samples/video/generate.ts';
+import { DEMO_CLIP, generateVideoSamples } from '@vestige/samples';
 import { extractFrames, formatClock, probeVideo, resolveFfmpeg, resolveFfprobe } from '@vestige/video';
 import type { DemoStep } from '../step.ts';
 import { ingestExtractors } from '../../metadata-extractors.ts';

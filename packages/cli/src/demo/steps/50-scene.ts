@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CaseStore } from '@vestige/evidence';
 import { addMarker, addMeasurement, buildScene, formatMeasurement, levelScene, loadScene, markersCsv, potreeNodes, sceneExportRows, type PotreeMetadataJson } from '@vestige/scene';
-import { generateSceneSamples } from '@vestige/samples/scene/generate.ts';
+import { generateSceneSamples } from '@vestige/samples';
 import type { DemoStep } from '../step.ts';
 
 export const step: DemoStep = {

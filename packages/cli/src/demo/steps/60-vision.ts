@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CaseStore, ingest } from '@vestige/evidence';
 import { LocalQueue } from '@vestige/jobs';
-import { VISION_FIXTURES, generateFaceClip } from '@vestige/samples/vision/generate.ts';
+import { VISION_FIXTURES, generateFaceClip } from '@vestige/samples';
 import { PROPOSAL_NOTICE, closeSharedVisionPool, coverAt, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets, triageCase } from '@vestige/vision';
 import type { DemoStep } from '../step.ts';
 import { jobRegistry } from '../../job-types.ts';

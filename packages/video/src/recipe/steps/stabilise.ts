@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FfmpegFeatures } from '../../ffmpeg/resolve.ts';
+import type { FfmpegFeatures } from '@vestige/ffmpeg';
 import type { VideoStep } from './video-step.ts';
 
 const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FfmpegFeatures } from '../../ffmpeg/resolve.ts';
+import type { FfmpegFeatures } from '@vestige/ffmpeg';
 
 /**
  * A video-only enhancement step, carried out by ffmpeg filters over the whole stream (they need neighbouring

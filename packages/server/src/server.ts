@@ -22,7 +22,7 @@ import { sceneRoutes } from './routes/scenes.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { viewerRoutes } from './routes/viewer.ts';
 
-export const DEFAULT_VIEWER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'viewer', 'dist');
+export const DEFAULT_VIEWER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'viewer', 'dist');
 
 export interface ServerOptions {
   /** Case folders to serve. Each is opened once (read-only when `readOnly`). */

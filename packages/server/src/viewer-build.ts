@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const BUILD_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'viewer', 'build.mjs');
+const BUILD_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'viewer', 'build.mjs');
 
 export async function prepareViewer(log: (line: string) => void): Promise<'fresh' | 'built' | 'no sources' | 'failed'> {
   if (!fs.existsSync(BUILD_SCRIPT) || !fs.existsSync(join(dirname(BUILD_SCRIPT), 'src'))) return 'no sources';

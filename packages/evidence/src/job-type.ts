@@ -1,11 +1,17 @@
+/**
+ * The job contract: what a job type is, and what a running job may ask of the queue that runs it. It lives in
+ * the shared base (beside `registry` and `VestigeError`) so that each feature package defines its own job
+ * types without depending on the queue machinery (@vestige/jobs and its BullMQ): a job type is a pure
+ * description (an id, a schema, a run function); @vestige/jobs runs them.
+ */
 import type { ZodType } from 'zod';
-import type { EnqueueOptions } from './queue-backend.ts';
 
 /** A job to run as a child of the running one (see `JobContext.children`). */
 export interface ChildJob {
   type: string;
   payload: unknown;
-  options?: Pick<EnqueueOptions, 'attempts' | 'backoffMs'>;
+  /** Total tries (first included) and the delay before a retry, as the queue's own enqueue options. */
+  options?: { attempts?: number; backoffMs?: number };
 }
 
 export interface JobContext {
