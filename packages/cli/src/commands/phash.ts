@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { VestigeError, isVestigeError } from '@vestige/evidence';
-import { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashCaseImages, hashCaseVideos, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers, type VideoHash } from '@vestige/hashing';
+import { VestigeError, isVestigeError } from '@vestige/evidence/errors';
+import type { VideoHash } from '@vestige/hashing';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { ProgressBar } from '../progress.ts';
@@ -29,6 +29,7 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
   options: { ...caseOption, ...operatorOption, algorithm: { type: 'string', short: 'a' }, dihedral: { type: 'boolean' }, 'full-resolution': { type: 'boolean' }, force: { type: 'boolean' }, video: { type: 'boolean' }, fps: { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
+    const { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashCaseImages, hashCaseVideos, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers } = await import('@vestige/hashing');
     if (typeof values.case === 'string') {
       const operator = requireOperator(values);
       return withCase(values, {}, async (store) => {

@@ -1,4 +1,4 @@
-import { RECONSTRUCTIONS_COLLECTION, type ReconstructionRecord } from '@vestige/reconstruct';
+import type { ReconstructionRecord } from '@vestige/reconstruct';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 
@@ -8,6 +8,7 @@ export const command: CliCommand = {
   usage: 'vestige reconstruct list --case DIR [--json]',
   options: { ...caseOption },
   async run({ values }, out) {
+    const { RECONSTRUCTIONS_COLLECTION } = await import('@vestige/reconstruct');
     return withCase(values, { readOnly: true }, async (store) => {
       const rows = store.listRecords<ReconstructionRecord>(RECONSTRUCTIONS_COLLECTION).map((r) => r.value);
       if (out.json) out.stdout(JSON.stringify(rows.map((r) => ({ id: r.id, sceneId: r.sceneId, createdAt: r.createdAt, registered: r.report.photos.registered, given: r.report.photos.given, uncertainty: r.report.uncertainty ?? null }))));

@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { detectSceneFormat, listSceneRecords, loadScene, manifestSha256, sceneFormatById } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -15,6 +14,7 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
   options: { ...caseOption, format: { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
+    const { detectSceneFormat, listSceneRecords, loadScene, manifestSha256, sceneFormatById } = await import('@vestige/scene');
     if (values.case) {
       return withCase(values, { readOnly: true }, async (store) => {
         if (positionals.length === 0) {

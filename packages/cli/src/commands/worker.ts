@@ -1,9 +1,6 @@
-import { BullMqWorker, checkCapability, redisConnection } from '@vestige/jobs';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
-import { jobRegistry, localCapabilities } from '../job-types.ts';
-import { closeRenderNode, renderNode } from '../render-host.ts';
 import { shown } from '../terminal-text.ts';
 
 export const command: CliCommand = {
@@ -23,7 +20,9 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
                      (default 30; the job log says so).`,
   options: { redis: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, capability: { type: 'string', multiple: true }, 'lock-seconds': { type: 'string' } },
   async run({ values }, out) {
+    const { BullMqWorker, checkCapability, redisConnection } = await import('@vestige/jobs');
     const connection = redisConnection(requireString(values, 'redis', 'the Redis URL of the queue'));
+    const { jobRegistry, localCapabilities } = await import('../job-types.ts');
     const registry = jobRegistry();
     const capabilities = ((values.capability as string[] | undefined) ?? []).map(checkCapability);
     const lockSeconds = values['lock-seconds'] === undefined ? 30 : Number(values['lock-seconds']);
@@ -31,6 +30,7 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
     for (const c of capabilities) {
       if (c === 'cuda' && !localCapabilities().includes('cuda')) out.stderr('warning: --capability cuda, but this node\'s COLMAP was built without CUDA: dense jobs taken here will fail (vestige doctor).');
     }
+    const { closeRenderNode, renderNode } = await import('../render-host.ts');
     if (capabilities.includes('render')) {
       // The canary before any job: a node that cannot render says so at once, and its class is known.
       const me = await renderNode().identity();
