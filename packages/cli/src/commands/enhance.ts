@@ -1,4 +1,5 @@
-import { ExitCode, fullUsage, type CliCommand } from '../command.ts';
+import { VestigeError } from '@vestige/evidence/errors';
+import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
 import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
@@ -29,10 +30,7 @@ Nothing in the case changes when the recipe, an item or an image is bad (typed e
   options: { ...caseOption, ...operatorOption, recipe: { type: 'string', short: 'r' }, 'pixel-limit': { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    if (positionals.length === 0) {
-      out.stderr(await fullUsage(this));
-      return ExitCode.usage;
-    }
+    if (positionals.length === 0) throw new VestigeError('E_USAGE', 'enhance needs at least one item id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     // The recipe is read and validated before the case is even opened.
     const { enhanceItems, loadRecipeFile } = await import('@vestige/imaging');

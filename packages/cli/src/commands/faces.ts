@@ -50,9 +50,9 @@ decided groups are kept when groups are proposed again, and their faces are not 
     note: { type: 'string' },
   },
   async run({ values }, out) {
-    const { PROPOSAL_NOTICE, closeSharedVisionPool, confirmFaceGroup, faceGroups, facesCase, rejectFaceGroup, splitFaceGroup } = await import('@vestige/vision');
     if (values.list) {
       return withCase(values, { readOnly: true }, async (store) => {
+        const { PROPOSAL_NOTICE, faceGroups } = await import('@vestige/vision');
         const groups = faceGroups(store);
         if (out.json) out.stdout(JSON.stringify({ notice: PROPOSAL_NOTICE, groups }));
         else {
@@ -63,6 +63,7 @@ decided groups are kept when groups are proposed again, and their faces are not 
       });
     }
     const operator = requireOperator(values);
+    const { PROPOSAL_NOTICE, closeSharedVisionPool, confirmFaceGroup, facesCase, rejectFaceGroup, splitFaceGroup } = await import('@vestige/vision');
     const note = typeof values.note === 'string' ? { note: values.note } : {};
     const decision = [values.confirm, values.split, values.reject].filter((v) => typeof v === 'string');
     if (decision.length > 1) throw new VestigeError('E_USAGE', 'give one of --confirm, --split or --reject at a time');

@@ -29,9 +29,9 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
   options: { ...caseOption, ...operatorOption, algorithm: { type: 'string', short: 'a' }, dihedral: { type: 'boolean' }, 'full-resolution': { type: 'boolean' }, force: { type: 'boolean' }, video: { type: 'boolean' }, fps: { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    const { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashCaseImages, hashCaseVideos, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers } = await import('@vestige/hashing');
     if (typeof values.case === 'string') {
       const operator = requireOperator(values);
+      const { hashCaseImages, hashCaseVideos } = await import('@vestige/hashing');
       return withCase(values, {}, async (store) => {
         const bar = new ProgressBar(out.interactive, 'hash');
         const report = await hashCaseImages(store, { operator, force: values.force === true, onProgress: (d, t) => bar.update(d, t) });
@@ -50,6 +50,7 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
       out.stderr(this.usage);
       return ExitCode.usage;
     }
+    const { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers } = await import('@vestige/hashing');
     if (values.video) {
       if (positionals.length > 2) throw new VestigeError('E_USAGE', '--video takes one file, or two to compare');
       const fps = values.fps === undefined ? 1 : Number(values.fps);

@@ -8,8 +8,8 @@ export const command: CliCommand = {
   usage: 'vestige reconstruct list --case DIR [--json]',
   options: { ...caseOption },
   async run({ values }, out) {
-    const { RECONSTRUCTIONS_COLLECTION } = await import('@vestige/reconstruct');
     return withCase(values, { readOnly: true }, async (store) => {
+      const { RECONSTRUCTIONS_COLLECTION } = await import('@vestige/reconstruct');
       const rows = store.listRecords<ReconstructionRecord>(RECONSTRUCTIONS_COLLECTION).map((r) => r.value);
       if (out.json) out.stdout(JSON.stringify(rows.map((r) => ({ id: r.id, sceneId: r.sceneId, createdAt: r.createdAt, registered: r.report.photos.registered, given: r.report.photos.given, uncertainty: r.report.uncertainty ?? null }))));
       else for (const r of rows) out.stdout(`${r.id}  scene ${r.sceneId}  ${r.report.photos.registered}/${r.report.photos.given} photos  ${r.report.uncertainty ? `± (${(r.report.uncertainty.relative * 100).toFixed(2)} % + ${(r.report.uncertainty.absoluteMetres * 1000).toFixed(1)} mm)` : 'unscaled'}  ${r.createdAt}`);

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VestigeError } from '@vestige/evidence/errors';
 import type { RedactionList } from '@vestige/vision';
-import { ExitCode, fullUsage, type CliCommand } from '../command.ts';
+import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
@@ -58,8 +58,7 @@ provenance names every box; the original is only read. Images render to PNG.`,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
     if (!itemId || positionals.length > 1) {
-      out.stderr(`redact takes exactly one item id.\n\n${await fullUsage(this)}`);
-      return ExitCode.usage;
+      throw new VestigeError('E_USAGE', 'redact takes exactly one item id.', { hint: this.usage.split('\n')[0] });
     }
     const operator = requireOperator(values);
     const { PROPOSAL_NOTICE, closeSharedVisionPool, formatRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets } = await import('@vestige/vision');

@@ -35,10 +35,10 @@ browser on this machine. Stop with Ctrl-C.
   },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    const { DEFAULT_VIEWER_DIR, hashPassword, prepareViewer, startServer } = await import('@vestige/server');
     if (positionals[0] === 'hash-password') {
       const input = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (input === '') throw new VestigeError('E_USAGE', 'no password on stdin', { hint: 'echo -n "…" | vestige serve hash-password' });
+      const { hashPassword } = await import('@vestige/server');
       out.stdout(await hashPassword(input));
       return ExitCode.ok;
     }
@@ -49,6 +49,7 @@ browser on this machine. Stop with Ctrl-C.
     const readOnly = values['read-only'] === true;
     const operator = ((values.operator as string | undefined) ?? process.env.VESTIGE_OPERATOR)?.trim() || undefined;
     const users = typeof values.users === 'string' ? readUsers(values.users) : undefined;
+    const { DEFAULT_VIEWER_DIR, prepareViewer, startServer } = await import('@vestige/server');
     // `pnpm install` builds the viewer; rebuilt here only if its sources changed since.
     if ((await prepareViewer((line) => out.stderr(line))) === 'no sources' && !fs.existsSync(DEFAULT_VIEWER_DIR)) {
       out.stderr(`warning: the viewer is not built (${DEFAULT_VIEWER_DIR}). The API is served anyway.`);

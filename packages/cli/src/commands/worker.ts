@@ -20,8 +20,9 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
                      (default 30; the job log says so).`,
   options: { redis: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, capability: { type: 'string', multiple: true }, 'lock-seconds': { type: 'string' } },
   async run({ values }, out) {
+    const redis = requireString(values, 'redis', 'the Redis URL of the queue');
     const { BullMqWorker, checkCapability, redisConnection } = await import('@vestige/jobs');
-    const connection = redisConnection(requireString(values, 'redis', 'the Redis URL of the queue'));
+    const connection = redisConnection(redis);
     const { jobRegistry, localCapabilities } = await import('../job-types.ts');
     const registry = jobRegistry();
     const capabilities = ((values.capability as string[] | undefined) ?? []).map(checkCapability);
