@@ -54,6 +54,62 @@ const cpuMeasured = existsSync(GNU_TIME);
 const times = new Map<string, number[]>(cases.map((c) => [c.label, []]));
 const cpu = new Map<string, number[]>(cases.map((c) => [c.label, []]));
 const loadBefore = loadavg();
+/** Medians and ratios of the rounds so far, written after every round: a run cut short still records what it measured. */
+function summarise(roundsDone: number): void {
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const peer = median(times.get('node -e 0')!);
+  const peerCpu = cpuMeasured ? median(cpu.get('node -e 0')!) : NaN;
+  const rows = cases.map((c) => ({
+    label: c.label,
+    kind: c.kind,
+    medianSeconds: median(times.get(c.label)!),
+    ratioToNode: median(times.get(c.label)!) / peer,
+    seconds: times.get(c.label),
+    ...(cpuMeasured ? { medianCpuSeconds: median(cpu.get(c.label)!), cpuRatioToNode: median(cpu.get(c.label)!) / peerCpu } : {}),
+  }));
+  const worst = (kind: Case['kind'], key: 'ratioToNode' | 'cpuRatioToNode' = 'ratioToNode') => rows.filter((r) => r.kind === kind).reduce((a, b) => ((b[key] ?? 0) > (a[key] ?? 0) ? b : a));
+  const worstHelp = worst('help');
+  const worstStart = worst('start-up');
+  const worstHelpCpu = worst('help', 'cpuRatioToNode');
+  const worstStartCpu = worst('start-up', 'cpuRatioToNode');
+  const worstMissing = worst('missing option');
+  const worstMissingCpu = worst('missing option', 'cpuRatioToNode');
+  const over = (kind: Case['kind'], limit: number) => rows.filter((r) => r.kind === kind && r.ratioToNode > limit).map((r) => r.label);
+  const result = {
+    rounds: roundsDone,
+    roundsPlanned: rounds,
+    loadAverage: { before: loadBefore, after: loadavg() },
+    peer: { command: 'node -e 0', medianSeconds: peer },
+    targets: { helpRatio: 2, startUpRatio: 3 },
+    worstHelp: { label: worstHelp.label, ratioToNode: worstHelp.ratioToNode, met: worstHelp.ratioToNode <= 2 },
+    worstStartUp: { label: worstStart.label, ratioToNode: worstStart.ratioToNode, met: worstStart.ratioToNode <= 3 },
+    worstMissingOption: { label: worstMissing.label, ratioToNode: worstMissing.ratioToNode, met: worstMissing.ratioToNode <= 3 },
+    overTarget: { help: over('help', 2), startUp: over('start-up', 3), missingOption: over('missing option', 3) },
+    ...(cpuMeasured
+      ? {
+          peerCpuSeconds: peerCpu,
+          worstHelpCpu: { label: worstHelpCpu.label, cpuRatioToNode: worstHelpCpu.cpuRatioToNode, met: (worstHelpCpu.cpuRatioToNode ?? 0) <= 2 },
+          worstStartUpCpu: { label: worstStartCpu.label, cpuRatioToNode: worstStartCpu.cpuRatioToNode, met: (worstStartCpu.cpuRatioToNode ?? 0) <= 3 },
+          worstMissingOptionCpu: { label: worstMissingCpu.label, cpuRatioToNode: worstMissingCpu.cpuRatioToNode, met: (worstMissingCpu.cpuRatioToNode ?? 0) <= 3 },
+        }
+      : {}),
+    cases: rows,
+  };
+  const path = writeResult('cli', result);
+  console.log(`node -e 0: ${peer.toFixed(3)} s (median of ${roundsDone})`);
+  console.log(`worst help: ${worstHelp.label} ${worstHelp.medianSeconds.toFixed(3)} s = ${worstHelp.ratioToNode.toFixed(2)}× (target ≤ 2)`);
+  console.log(`worst start-up: ${worstStart.label} ${worstStart.medianSeconds.toFixed(3)} s = ${worstStart.ratioToNode.toFixed(2)}× (target ≤ 3)`);
+  console.log(`worst missing option: ${worstMissing.label} ${worstMissing.medianSeconds.toFixed(3)} s = ${worstMissing.ratioToNode.toFixed(2)}× (target ≤ 3)`);
+  console.log(`over target: ${JSON.stringify(result.overTarget)}`);
+  if (cpuMeasured) {
+    console.log(`CPU: node -e 0 ${peerCpu.toFixed(3)} s; worst help ${worstHelpCpu.label} ${worstHelpCpu.cpuRatioToNode!.toFixed(2)}×; worst start-up ${worstStartCpu.label} ${worstStartCpu.cpuRatioToNode!.toFixed(2)}×; worst missing option ${worstMissingCpu.label} ${worstMissingCpu.cpuRatioToNode!.toFixed(2)}×`);
+  }
+  console.log(`written to ${path}`);
+}
+
 for (let round = 0; round < rounds; round++) {
   for (const c of cases) {
     const start = process.hrtime.bigint();
@@ -66,56 +122,6 @@ for (let round = 0; round < rounds; round++) {
     if (m) cpu.get(c.label)!.push(Number(m[1]) + Number(m[2]));
   }
   process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+  summarise(round + 1);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const peer = median(times.get('node -e 0')!);
-const peerCpu = cpuMeasured ? median(cpu.get('node -e 0')!) : NaN;
-const rows = cases.map((c) => ({
-  label: c.label,
-  kind: c.kind,
-  medianSeconds: median(times.get(c.label)!),
-  ratioToNode: median(times.get(c.label)!) / peer,
-  seconds: times.get(c.label),
-  ...(cpuMeasured ? { medianCpuSeconds: median(cpu.get(c.label)!), cpuRatioToNode: median(cpu.get(c.label)!) / peerCpu } : {}),
-}));
-const worst = (kind: Case['kind'], key: 'ratioToNode' | 'cpuRatioToNode' = 'ratioToNode') => rows.filter((r) => r.kind === kind).reduce((a, b) => ((b[key] ?? 0) > (a[key] ?? 0) ? b : a));
-const worstHelp = worst('help');
-const worstStart = worst('start-up');
-const worstHelpCpu = worst('help', 'cpuRatioToNode');
-const worstStartCpu = worst('start-up', 'cpuRatioToNode');
-const worstMissing = worst('missing option');
-const worstMissingCpu = worst('missing option', 'cpuRatioToNode');
-const over = (kind: Case['kind'], limit: number) => rows.filter((r) => r.kind === kind && r.ratioToNode > limit).map((r) => r.label);
-const result = {
-  rounds,
-  loadAverage: { before: loadBefore, after: loadavg() },
-  peer: { command: 'node -e 0', medianSeconds: peer },
-  targets: { helpRatio: 2, startUpRatio: 3 },
-  worstHelp: { label: worstHelp.label, ratioToNode: worstHelp.ratioToNode, met: worstHelp.ratioToNode <= 2 },
-  worstStartUp: { label: worstStart.label, ratioToNode: worstStart.ratioToNode, met: worstStart.ratioToNode <= 3 },
-  worstMissingOption: { label: worstMissing.label, ratioToNode: worstMissing.ratioToNode, met: worstMissing.ratioToNode <= 3 },
-  overTarget: { help: over('help', 2), startUp: over('start-up', 3), missingOption: over('missing option', 3) },
-  ...(cpuMeasured
-    ? {
-        peerCpuSeconds: peerCpu,
-        worstHelpCpu: { label: worstHelpCpu.label, cpuRatioToNode: worstHelpCpu.cpuRatioToNode, met: (worstHelpCpu.cpuRatioToNode ?? 0) <= 2 },
-        worstStartUpCpu: { label: worstStartCpu.label, cpuRatioToNode: worstStartCpu.cpuRatioToNode, met: (worstStartCpu.cpuRatioToNode ?? 0) <= 3 },
-        worstMissingOptionCpu: { label: worstMissingCpu.label, cpuRatioToNode: worstMissingCpu.cpuRatioToNode, met: (worstMissingCpu.cpuRatioToNode ?? 0) <= 3 },
-      }
-    : {}),
-  cases: rows,
-};
-const path = writeResult('cli', result);
-console.log(`node -e 0: ${peer.toFixed(3)} s (median of ${rounds})`);
-console.log(`worst help: ${worstHelp.label} ${worstHelp.medianSeconds.toFixed(3)} s = ${worstHelp.ratioToNode.toFixed(2)}× (target ≤ 2)`);
-console.log(`worst start-up: ${worstStart.label} ${worstStart.medianSeconds.toFixed(3)} s = ${worstStart.ratioToNode.toFixed(2)}× (target ≤ 3)`);
-console.log(`worst missing option: ${worstMissing.label} ${worstMissing.medianSeconds.toFixed(3)} s = ${worstMissing.ratioToNode.toFixed(2)}× (target ≤ 3)`);
-console.log(`over target: ${JSON.stringify(result.overTarget)}`);
-if (cpuMeasured) {
-  console.log(`CPU: node -e 0 ${peerCpu.toFixed(3)} s; worst help ${worstHelpCpu.label} ${worstHelpCpu.cpuRatioToNode!.toFixed(2)}×; worst start-up ${worstStartCpu.label} ${worstStartCpu.cpuRatioToNode!.toFixed(2)}×; worst missing option ${worstMissingCpu.label} ${worstMissingCpu.cpuRatioToNode!.toFixed(2)}×`);
-}
-console.log(`written to ${path}`);
