@@ -126,7 +126,37 @@ async function compile() {
     logLevel: 'warning',
     plugins: [externalPackages()],
   });
-  return { tmpDir, entries, inputs: Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')) };
+  return { tmpDir, entries, inputs: Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')), startUpPackages: startUpPackages(result.metafile, tmpDir, entries) };
+}
+
+/**
+ * For each entry, the installed packages that loading it imports (its static imports, followed through
+ * the chunks it shares): what a command pays before its run function begins. A command imports its heavy
+ * libraries inside run (sharp alone is 0.1 s of CPU, zod 0.2 s, BullMQ 0.5 s), so this list is empty for
+ * every command; command-catalog.test.ts holds it so.
+ */
+function startUpPackages(metafile, tmpDir, entries) {
+  const outputs = metafile.outputs;
+  const packageOf = (url) => url.replace(/^.*\/node_modules\/(?!\.pnpm\/)/, '').split('/').slice(0, url.includes('/node_modules/@') ? 2 : 1).join('/');
+  const result = {};
+  for (const entry of entries) {
+    const start = relative(repoRoot, compiledPath(entry).replace(distDir, tmpDir));
+    const seen = new Set();
+    const packages = new Set();
+    const todo = [start];
+    while (todo.length > 0) {
+      const out = todo.pop();
+      if (seen.has(out) || !outputs[out]) continue;
+      seen.add(out);
+      for (const im of outputs[out].imports) {
+        if (im.kind !== 'import-statement') continue;
+        if (!im.external) todo.push(im.path);
+        else if (!im.path.startsWith('node:')) packages.add(packageOf(im.path));
+      }
+    }
+    result[entry] = [...packages].sort();
+  }
+  return result;
 }
 
 /** Name, summary and usage of every command, read from the compiled command files. */
@@ -135,7 +165,9 @@ async function describeCommands(dir, entries) {
   for (const entry of entries.filter((e) => e.startsWith('commands/'))) {
     const mod = await import(pathToFileURL(join(dir, entry.replace(/\.ts$/, '.mjs'))).href);
     for (const c of [mod.command, ...(mod.commands ?? [])].filter(Boolean)) {
-      commands.push({ name: c.name, summary: c.summary, usage: c.usage, ...(c.aliases ? { aliases: c.aliases } : {}), file: entry });
+      // usageDetails lists what a package holds; it is read here so that loading the command never loads the package.
+      const usage = c.usageDetails ? `${c.usage}\n${await c.usageDetails()}` : c.usage;
+      commands.push({ name: c.name, summary: c.summary, usage, ...(c.aliases ? { aliases: c.aliases } : {}), file: entry });
     }
   }
   return commands.sort((a, b) => a.name.localeCompare(b.name));
@@ -149,7 +181,7 @@ export async function ensureCliBuilt({ log = () => {} } = {}) {
     const again = freshManifest();
     if (again) return again;
     const started = Date.now();
-    const { tmpDir, entries, inputs } = await compile();
+    const { tmpDir, entries, inputs, startUpPackages } = await compile();
     const commands = await describeCommands(tmpDir, entries);
     const files = [...inputs, relative(repoRoot, THIS_FILE)];
     const recorded = {};
@@ -157,7 +189,7 @@ export async function ensureCliBuilt({ log = () => {} } = {}) {
       const stat = fs.statSync(join(repoRoot, f));
       recorded[f] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: contentHash(join(repoRoot, f)) };
     }
-    const manifest = { root: repoRoot, node: process.versions.node, entries, commands, inputs: recorded };
+    const manifest = { root: repoRoot, node: process.versions.node, entries, commands, startUpPackages, inputs: recorded };
     fs.writeFileSync(join(tmpDir, 'commands.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     // Swap in whole: a process starting meanwhile sees the old bundle or the new one, never half of each.
     const old = `${distDir}.old-${process.pid}`;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { CaseStore, VestigeError, asCaseError } from '@vestige/evidence';
+import type { CaseStore } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import type { ParsedValues } from './command.ts';
 
 /** Options every case command shares. */
@@ -28,13 +29,16 @@ export function requireOperator(values: ParsedValues): string {
   return value.trim();
 }
 
-export function openCase(values: ParsedValues, options: { readOnly?: boolean } = {}): CaseStore {
+/** Opening the case is the command's work: the case store (SQLite, EXIF reading) loads only now, never at start-up. */
+export async function openCase(values: ParsedValues, options: { readOnly?: boolean } = {}): Promise<CaseStore> {
   const dir = requireString(values, 'case', 'the case folder');
+  const { CaseStore } = await import('@vestige/evidence');
   return CaseStore.open(dir, options);
 }
 
 export async function withCase<T>(values: ParsedValues, options: { readOnly?: boolean }, fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const store = openCase(values, options);
+  const store = await openCase(values, options);
+  const { asCaseError } = await import('@vestige/evidence');
   try {
     return await fn(store);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandFiles, fileCanHold, sourceCatalog } from './command-catalog.ts';
@@ -39,6 +40,17 @@ describe('the command catalog', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^vestige video time ITEM/);
     expect(run('help').stdout).not.toContain('video-time');
+  });
+
+  it('loading the command line or any command imports no installed package: heavy libraries load inside run (pnpm bench cli)', () => {
+    expect(run('help').status).toBe(0); // rebuilds the bundle when a source changed
+    const manifest = JSON.parse(readFileSync(join(cliDir, 'dist', 'commands.json'), 'utf8')) as { startUpPackages: Record<string, string[]> };
+    const files = Object.keys(manifest.startUpPackages).filter((f) => f === 'main.ts' || f.startsWith('commands/'));
+    expect(files).toEqual(expect.arrayContaining(['main.ts', ...commandFiles()]));
+    const loaded = files.filter((f) => manifest.startUpPackages[f]!.length > 0).map((f) => `${f} imports ${manifest.startUpPackages[f]!.join(', ')}`);
+    expect(loaded).toEqual([]);
+    // The check sees packages where they are imported: a demo step does its work on import.
+    expect(manifest.startUpPackages['demo/steps/10-ingest.ts']).toContain('better-sqlite3');
   });
 
   it('an unknown command or option is a usage error (64)', () => {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { CliCommand } from './command.ts';
+import { fullUsage, type CliCommand } from './command.ts';
 
 /** What `vestige help` and `vestige X --help` need of a command, without loading it. */
 export interface CommandEntry {
@@ -69,13 +69,13 @@ async function commandsIn(file: string): Promise<CliCommand[]> {
   return [mod.command, ...(mod.commands ?? [])].filter((c): c is CliCommand => c !== undefined);
 }
 
-function entryOf(command: CliCommand, file: string): CommandEntry {
-  return { name: command.name, summary: command.summary, usage: command.usage, aliases: command.aliases, file };
+async function entryOf(command: CliCommand, file: string): Promise<CommandEntry> {
+  return { name: command.name, summary: command.summary, usage: await fullUsage(command), aliases: command.aliases, file };
 }
 
 async function entriesIn(files: string[]): Promise<CommandEntry[]> {
   const entries: CommandEntry[] = [];
-  for (const file of files) entries.push(...(await commandsIn(file)).map((c) => entryOf(c, file)));
+  for (const file of files) entries.push(...(await Promise.all((await commandsIn(file)).map((c) => entryOf(c, file)))));
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }
 

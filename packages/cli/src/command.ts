@@ -36,7 +36,18 @@ export interface CliCommand {
   readonly summary: string;
   /** Usage text shown by `vestige help NAME`; list every option. */
   readonly usage: string;
+  /**
+   * The part of the usage that lists what a package holds (image operations, video steps, measurement
+   * kinds), appended to `usage`. It imports the package, so it runs only when the bundle is built (the
+   * text is kept in dist/commands.json) or when run from source: loading a command never loads it.
+   */
+  readonly usageDetails?: () => Promise<string>;
   readonly options: NonNullable<ParseArgsConfig['options']>;
   readonly allowPositionals?: boolean;
   run(args: { values: ParsedValues; positionals: string[] }, out: CommandOutput): Promise<ExitCodeValue>;
+}
+
+/** The whole usage text of a command, with the details its package lists. */
+export async function fullUsage(command: Pick<CliCommand, 'usage' | 'usageDetails'>): Promise<string> {
+  return command.usageDetails ? `${command.usage}\n${await command.usageDetails()}` : command.usage;
 }

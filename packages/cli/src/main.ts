@@ -91,7 +91,7 @@ export async function main(argv: string[], catalog: CommandCatalog = sourceCatal
       strict: true,
     });
   } catch (err) {
-    out.stderr(`vestige ${command.name}: ${(err as Error).message}\n\n${command.usage}`);
+    out.stderr(`vestige ${command.name}: ${(err as Error).message}\n\n${entry.usage}`);
     return ExitCode.usage;
   }
   try {

@@ -1,4 +1,5 @@
-import { VestigeError, type CaseStore } from '@vestige/evidence';
+import type { CaseStore } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import type { ParsedValues } from './command.ts';
 
 /* Option parsers that more than one command uses; each throws E_USAGE (exit 64) naming the option. */

@@ -4,12 +4,10 @@
  * --any-viewer (a farm node running another Vestige version then refuses the job instead of drawing
  * frames that differ).
  */
-import { BullMqQueue, LocalQueue, redisConnection, type QueueBackend } from '@vestige/jobs';
-import { VestigeError, type CaseStore } from '@vestige/evidence';
-import { manifestSha256, viewerBundleHash } from '@vestige/render';
-import { DEFAULT_VIEWER_DIR } from '@vestige/server';
+import type { QueueBackend } from '@vestige/jobs';
+import type { CaseStore } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import type { ParsedValues } from './command.ts';
-import { jobRegistry, localCapabilities } from './job-types.ts';
 
 export const renderOptions = {
   size: { type: 'string' as const },
@@ -50,7 +48,9 @@ function number(values: ParsedValues, name: string): number | undefined {
 const OVERLAYS = { case: 'caseReference', frame: 'frameNumber', time: 'time', scale: 'scaleBar' } as const;
 
 /** The recipe fields the options give (the schema fills in the rest and checks them all). */
-export function recipeSettings(store: CaseStore, sceneId: string, values: ParsedValues): Record<string, unknown> {
+export async function recipeSettings(store: CaseStore, sceneId: string, values: ParsedValues): Promise<Record<string, unknown>> {
+  // The render and server packages load here, with the work, never when the command starts.
+  const [{ manifestSha256, viewerBundleHash }, { DEFAULT_VIEWER_DIR }] = await Promise.all([import('@vestige/render'), import('@vestige/server')]);
   const overlays: Record<string, boolean> = {};
   for (const word of String(values.overlay ?? '').split(',').map((w) => w.trim()).filter(Boolean)) {
     const key = OVERLAYS[word as keyof typeof OVERLAYS];
@@ -76,7 +76,8 @@ export function recipeSettings(store: CaseStore, sceneId: string, values: Parsed
 }
 
 /** Redis when --redis is given, else the embedded queue with this machine's capabilities. */
-export function renderQueue(values: ParsedValues): QueueBackend {
+export async function renderQueue(values: ParsedValues): Promise<QueueBackend> {
+  const [{ BullMqQueue, LocalQueue, redisConnection }, { jobRegistry, localCapabilities }] = await Promise.all([import('@vestige/jobs'), import('./job-types.ts')]);
   const registry = jobRegistry();
   return typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { capabilities: localCapabilities() });
 }

@@ -1,4 +1,3 @@
-import { authenticateItem } from '@vestige/imaging';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
@@ -29,6 +28,7 @@ and cannot show: none of them alone proves an image authentic or manipulated.
       const { VestigeError } = await import('@vestige/evidence');
       throw new VestigeError('E_USAGE', `--ela-quality must be a whole number from 50 to 100, got ${String(values['ela-quality'])}`);
     }
+    const { authenticateItem } = await import('@vestige/imaging');
     return withCase(values, {}, async (store) => {
       const { findings, heatMaps } = await authenticateItem(store, resolveItemId(store, ref), { operator, ...(pixelLimit ? { pixelLimit } : {}), ...(q ? { elaQuality: q } : {}) });
       if (out.json) out.stdout(JSON.stringify(findings));

@@ -1,4 +1,3 @@
-import { migrateCase } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString } from '../case-options.ts';
 
@@ -18,6 +17,7 @@ Exit codes: 0 migrated (or already current); 1 refused (the problems are listed)
   async run({ values }, out) {
     const dir = requireString(values, 'case', 'the case folder');
     const operator = requireOperator(values);
+    const { migrateCase } = await import('@vestige/evidence');
     const report = migrateCase(dir, { operator, acceptProblems: values['accept-problems'] === true });
     if (out.json) out.stdout(JSON.stringify(report));
     else if (report.from === report.to) out.stdout(`The case is already format ${report.to}; nothing to do.`);

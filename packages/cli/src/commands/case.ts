@@ -1,4 +1,3 @@
-import { CaseStore } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, openCase, operatorOption, requireOperator } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -20,6 +19,7 @@ store and the custody log, whose first event records who created the case and wh
       return ExitCode.usage;
     }
     const operator = requireOperator(values);
+    const { CaseStore } = await import('@vestige/evidence');
     const store = CaseStore.init(dir, {
       operator,
       ...(typeof values.name === 'string' ? { name: values.name } : {}),
@@ -42,7 +42,7 @@ const info: CliCommand = {
   usage: `vestige case info --case DIR [--json]`,
   options: { ...caseOption },
   async run({ values }, out) {
-    const store = openCase(values, { readOnly: true });
+    const store = await openCase(values, { readOnly: true });
     try {
       const items = store.items();
       const summary = {

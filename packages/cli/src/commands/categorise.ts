@@ -1,5 +1,5 @@
-import { categorise, parseUkCategory, writeContactSheet, UK_CATEGORY_LABELS, type UkCategory } from '@vestige/hashing';
-import { VestigeError } from '@vestige/evidence';
+import type { UkCategory } from '@vestige/hashing';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { parseView } from '../thumbnail-option.ts';
@@ -34,6 +34,7 @@ unless --thumbnails greyscale or --thumbnails clear is given (reviewer wellbeing
   async run({ values, positionals }, out) {
     const operator = requireOperator(values);
     let category: UkCategory | null | undefined;
+    const { categorise, parseUkCategory, writeContactSheet, UK_CATEGORY_LABELS } = await import('@vestige/hashing');
     if (typeof values.category === 'string') {
       if (values.category.toLowerCase() === 'none') category = null;
       else {
@@ -41,7 +42,7 @@ unless --thumbnails greyscale or --thumbnails clear is given (reviewer wellbeing
         if (!category) throw new VestigeError('E_USAGE', `--category must be A, B, C, N (not indecent) or none, not '${values.category}'`);
       }
     }
-    const view = parseView(values.thumbnails);
+    const view = await parseView(values.thumbnails);
     return withCase(values, {}, async (store) => {
       const result = categorise(store, {
         operator,

@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { exportClip } from '@vestige/video';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -33,6 +32,7 @@ recorded a clock correction for the item — the corrected recorder time. H.264 
     }
     const format = values.format ?? 'h264';
     if (format !== 'h264' && format !== 'ffv1') throw new VestigeError('E_USAGE', `--format is h264 or ffv1, not '${String(format)}'.`);
+    const { exportClip } = await import('@vestige/video');
     return withCase(values, {}, async (store) => {
       const report = await exportClip(store, itemId, selection, { operator, format, burnIn: !values['no-burn-in'] });
       out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${shown(report.name)}  ${report.frames} frames  sha256 ${report.sha256}  (provenance ${report.provenanceId})`);

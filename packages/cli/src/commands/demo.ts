@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CaseStore } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { importCliModule } from '../command-catalog.ts';
 import type { DemoContext, DemoStep } from '../demo/step.ts';
@@ -22,6 +21,7 @@ every capability on them in order — ingest, hashing and matching, enhancement 
   async run({ values }, out) {
     const operator = (values.operator as string | undefined) ?? process.env.VESTIGE_OPERATOR ?? 'Demo Operator';
     const caseDir = typeof values.case === 'string' ? resolve(values.case) : nextDemoDir();
+    const { CaseStore } = await import('@vestige/evidence');
     const store = CaseStore.init(caseDir, { operator, name: 'Vestige demo', reference: 'DEMO/0001' });
     store.close();
     const lines: string[] = [];

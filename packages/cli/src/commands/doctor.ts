@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { VestigeError } from '@vestige/evidence';
-import { DRAWTEXT_FONT, ffmpegFeatures, inspectCandidates, type RejectedCandidate, type ResolvedBinary } from '@vestige/video';
-import { colmapEngine } from '@vestige/reconstruct';
-import { checkVision } from '@vestige/vision';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { RejectedCandidate, ResolvedBinary } from '@vestige/video';
 import { ExitCode, type CliCommand } from '../command.ts';
 
 interface ToolReport {
@@ -13,7 +11,8 @@ interface ToolReport {
   alternatives: ResolvedBinary[];
 }
 
-function inspect(tool: 'ffmpeg' | 'ffprobe'): ToolReport {
+async function inspect(tool: 'ffmpeg' | 'ffprobe'): Promise<ToolReport> {
+  const { inspectCandidates } = await import('@vestige/video');
   try {
     const { chosen, rejected, alternatives } = inspectCandidates(tool, { all: true });
     return { tool, chosen, rejected, alternatives, error: chosen ? null : `no working ${tool} found` };
@@ -37,8 +36,9 @@ addon loads) and whether every model file matches its pinned SHA-256.
 Exit code 1 when something required is missing.`,
   options: {},
   async run(_args, out) {
-    const tools = [inspect('ffmpeg'), inspect('ffprobe')];
+    const tools = [await inspect('ffmpeg'), await inspect('ffprobe')];
     const ffmpeg = tools[0]!.chosen;
+    const { DRAWTEXT_FONT, ffmpegFeatures } = await import('@vestige/video');
     const features = ffmpeg ? ffmpegFeatures(ffmpeg) : null;
     const checks: Array<{ name: string; ok: boolean; required: boolean; detail: string }> = [];
     if (features) {
@@ -61,11 +61,13 @@ Exit code 1 when something required is missing.`,
       );
     }
     // Photogrammetry: COLMAP is optional (only `vestige reconstruct` needs it); dense stereo needs a CUDA build.
+    const { colmapEngine } = await import('@vestige/reconstruct');
     const colmap = colmapEngine.probe();
     checks.push(
       { name: 'COLMAP (photogrammetry)', ok: colmap.available, required: false, detail: colmap.identity ? `${colmap.identity.version} ${colmap.identity.path}` : (colmap.note ?? 'not found') },
       { name: 'dense stereo (COLMAP CUDA)', ok: colmap.dense, required: false, detail: colmap.dense ? 'this COLMAP has CUDA: reconstruct.dense runs here' : (colmap.note ?? 'no COLMAP') },
     );
+    const { checkVision } = await import('@vestige/vision');
     const vision = await checkVision();
     const failed = tools.some((t) => !t.chosen) || checks.some((c) => c.required && !c.ok) || !vision.ok;
     if (out.json) {

@@ -1,4 +1,4 @@
-import { enhanceItems, listOperations, loadRecipeFile } from '@vestige/imaging';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -18,23 +18,22 @@ If the recipe has annotate steps, a second item holds the annotated image; the e
 Recipe: { "name": "plate", "steps": [ { "op": "crop", "params": { "left": 10, "top": 20, "width": 200,
   "height": 80 }, "note": "why" }, … ], "output": { "bitDepth": 8 } }
 
-Operations:
-${listOperations()
-  .map((o) => `  ${o.id.padEnd(24)} ${o.title}`)
-  .join('\n')}
-
 --pixel-limit N: refuse images with more than N pixels (default 100,000,000) — decompression bombs.
 Nothing in the case changes when the recipe, an item or an image is bad (typed error, exit 1).
 --json prints { provenanceId, items: [{id, name, sha256}], steps: [...], limits: [...] }.`,
+  async usageDetails() {
+    const { listOperations } = await import('@vestige/imaging');
+    return `\nOperations:\n${listOperations()
+      .map((o) => `  ${o.id.padEnd(24)} ${o.title}`)
+      .join('\n')}`;
+  },
   options: { ...caseOption, ...operatorOption, recipe: { type: 'string', short: 'r' }, 'pixel-limit': { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    if (positionals.length === 0) {
-      out.stderr(this.usage);
-      return ExitCode.usage;
-    }
+    if (positionals.length === 0) throw new VestigeError('E_USAGE', 'enhance needs at least one item id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     // The recipe is read and validated before the case is even opened.
+    const { enhanceItems, loadRecipeFile } = await import('@vestige/imaging');
     const recipe = loadRecipeFile(requireString(values, 'recipe', 'the recipe JSON file'));
     const pixelLimit = pixelLimitOf(values);
     return withCase(values, {}, async (store) => {

@@ -1,4 +1,3 @@
-import { exportBundle, loadSigningKey } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { formatBytes } from '../progress.ts';
@@ -22,6 +21,7 @@ The export is recorded in the custody log only once the bundle is complete; the 
     const operator = requireOperator(values);
     const dest = requireString(values, 'out', 'the folder to write the bundle to');
     const itemIds = typeof values.items === 'string' ? values.items.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const { exportBundle, loadSigningKey } = await import('@vestige/evidence');
     const signingKey = typeof values.sign === 'string' ? loadSigningKey(values.sign) : undefined;
     return withCase(values, {}, async (store) => {
       const report = await exportBundle(store, { itemIds, out: dest, operator, ...(signingKey ? { signingKey } : {}) });

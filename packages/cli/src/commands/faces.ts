@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { VestigeError } from '@vestige/evidence';
-import { BullMqQueue, LocalQueue, redisConnection, type QueueBackend } from '@vestige/jobs';
-import { FACE_GROUP_DISTANCE, PROPOSAL_NOTICE, closeSharedVisionPool, confirmFaceGroup, faceGroups, facesCase, rejectFaceGroup, splitFaceGroup, type FaceGroup } from '@vestige/vision';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { QueueBackend } from '@vestige/jobs';
+import type { FaceGroup } from '@vestige/vision';
 import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { jobRegistry } from '../job-types.ts';
 import { ProgressBar } from '../progress.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
@@ -18,7 +17,7 @@ function printGroups(out: CommandOutput, groups: readonly FaceGroup[]): void {
 export const command: CliCommand = {
   name: 'faces',
   summary: 'Find faces in a case’s images and propose groups of the same person, for an officer to confirm or split',
-  usage: `vestige faces --case DIR --operator NAME [--redis redis://HOST:PORT] [--batch 16] [--threshold ${FACE_GROUP_DISTANCE}] [--force] [--json]
+  usage: `vestige faces --case DIR --operator NAME [--redis redis://HOST:PORT] [--batch 16] [--threshold D] [--force] [--json]
 vestige faces --case DIR --list [--json]
 vestige faces --case DIR --operator NAME --confirm FG-0001 [--note TEXT]
 vestige faces --case DIR --operator NAME --split FG-0001 --faces I-000003#0,I-000009#1 [--note TEXT]
@@ -28,10 +27,14 @@ Finds faces in every original still image (as jobs: on this machine, or with --r
 with face-api's SSD MobileNet v1; a face is grouped only when the Tiny Face Detector, a second network,
 also finds it. Grouped faces get 68 landmarks and a 128-number descriptor. Boxes, scores, landmarks and
 descriptors are stored per image (annotation vision.faces). Faces whose descriptors are within
---threshold (distance, default ${FACE_GROUP_DISTANCE}) link into proposed groups FG-0001, … (case records
-vision.face-groups/…). ${PROPOSAL_NOTICE}
+--threshold D (a distance; default below) link into proposed groups FG-0001, … (case records
+vision.face-groups/…).
 --confirm, --split and --reject record the officer's decision on a group (a custody event each);
 decided groups are kept when groups are proposed again, and their faces are not re-proposed.`,
+  async usageDetails() {
+    const { FACE_GROUP_DISTANCE, PROPOSAL_NOTICE } = await import('@vestige/vision');
+    return `--threshold default: ${FACE_GROUP_DISTANCE}.\n${PROPOSAL_NOTICE}`;
+  },
   options: {
     ...caseOption,
     ...operatorOption,
@@ -49,6 +52,7 @@ decided groups are kept when groups are proposed again, and their faces are not 
   async run({ values }, out) {
     if (values.list) {
       return withCase(values, { readOnly: true }, async (store) => {
+        const { PROPOSAL_NOTICE, faceGroups } = await import('@vestige/vision');
         const groups = faceGroups(store);
         if (out.json) out.stdout(JSON.stringify({ notice: PROPOSAL_NOTICE, groups }));
         else {
@@ -59,6 +63,7 @@ decided groups are kept when groups are proposed again, and their faces are not 
       });
     }
     const operator = requireOperator(values);
+    const { PROPOSAL_NOTICE, closeSharedVisionPool, confirmFaceGroup, facesCase, rejectFaceGroup, splitFaceGroup } = await import('@vestige/vision');
     const note = typeof values.note === 'string' ? { note: values.note } : {};
     const decision = [values.confirm, values.split, values.reject].filter((v) => typeof v === 'string');
     if (decision.length > 1) throw new VestigeError('E_USAGE', 'give one of --confirm, --split or --reject at a time');
@@ -79,7 +84,9 @@ decided groups are kept when groups are proposed again, and their faces are not 
     }
     const batchSize = positiveInteger(values.batch, 'batch');
     const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+    const { jobRegistry } = await import('../job-types.ts');
     const registry = jobRegistry();
+    const { BullMqQueue, LocalQueue, redisConnection } = await import('@vestige/jobs');
     const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { concurrency: availableParallelism() });
     try {
       return await withCase(values, {}, async (store) => {

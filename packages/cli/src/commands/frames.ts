@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { extractFrames, formatClock } from '@vestige/video';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -98,6 +97,7 @@ Exit code 2 when the video is damaged: the frames before the damage are kept and
     const selection = selectionFromOptions(values);
     const stream = values.stream === undefined ? undefined : Number(values.stream);
     if (stream !== undefined && !Number.isInteger(stream)) throw new VestigeError('E_USAGE', '--stream needs a stream index (see vestige probe).');
+    const { extractFrames, formatClock } = await import('@vestige/video');
     return withCase(values, {}, async (store) => {
       let lastShown = 0;
       const report = await extractFrames(store, itemId, selection, {

@@ -1,4 +1,3 @@
-import { groupCaseNearDuplicates, writeContactSheet } from '@vestige/hashing';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { parseView } from '../thumbnail-option.ts';
@@ -22,7 +21,8 @@ shows colour and detail, and must be asked for explicitly each time.`,
     const operator = requireOperator(values);
     const radius = values.radius === undefined ? 31 : Number(values.radius);
     const minQuality = values['min-quality'] === undefined ? 50 : Number(values['min-quality']);
-    const view = parseView(values.thumbnails);
+    const view = await parseView(values.thumbnails);
+    const { groupCaseNearDuplicates, writeContactSheet } = await import('@vestige/hashing');
     return withCase(values, {}, async (store) => {
       const result = groupCaseNearDuplicates(store, { operator, radius, minQuality });
       let sheet: unknown;

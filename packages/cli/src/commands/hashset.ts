@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { categorisedEntries, detectHashSetFormat, exportCaseForReview, hashSetFormat, onlyForeignHashes, readHashSetFile, writeHashSetFile, type HashSetEntry, type HashSetMeta } from '@vestige/hashing';
-import { VestigeError } from '@vestige/evidence';
+import type { HashSetEntry, HashSetMeta } from '@vestige/hashing';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -24,6 +24,7 @@ entry count and the file's SHA-256) is recorded as a custody event.`,
   async run({ values }, out) {
     const operator = requireOperator(values);
     const outPath = requireString(values, 'out', 'the file to write');
+    const { categorisedEntries, exportCaseForReview, hashSetFormat, writeHashSetFile } = await import('@vestige/hashing');
     const format = hashSetFormat(typeof values.format === 'string' ? values.format : 'vics');
     const profile = vicsProfile(values.profile);
     if (values.cases === true) {
@@ -64,6 +65,7 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
       out.stderr(this.usage);
       return ExitCode.usage;
     }
+    const { detectHashSetFormat, hashSetFormat, onlyForeignHashes, readHashSetFile } = await import('@vestige/hashing');
     const format = typeof values.format === 'string' ? hashSetFormat(values.format) : await detectHashSetFormat(file);
     const counts = { entries: 0, rejected: 0, fieldsDropped: 0, md5: 0, sha1: 0, sha256: 0, pdq: 0, vpdq: 0, categorised: 0, onlyForeignHashes: 0 };
     const problems: unknown[] = [];
@@ -108,6 +110,7 @@ writes CAID's UK profile. Malformed entries are reported and skipped (exit 2).`,
       out.stderr(this.usage);
       return ExitCode.usage;
     }
+    const { detectHashSetFormat, hashSetFormat, readHashSetFile, writeHashSetFile } = await import('@vestige/hashing');
     const to = hashSetFormat(requireString(values, 'to', 'the output format'));
     const from = typeof values.from === 'string' ? hashSetFormat(values.from) : await detectHashSetFormat(input);
     let problems = 0;

@@ -1,7 +1,6 @@
-import { ingest, type IngestReport } from '@vestige/evidence';
+import type { IngestReport } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { ingestExtractors } from '../metadata-extractors.ts';
 import { ProgressBar, formatBytes } from '../progress.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -32,6 +31,8 @@ Exit codes: 0 all stored; 2 partial (some inputs rejected or flagged — listed,
       return ExitCode.usage;
     }
     const operator = requireOperator(values);
+    const { ingest } = await import('@vestige/evidence');
+    const { ingestExtractors } = await import('../metadata-extractors.ts');
     return withCase(values, {}, async (store) => {
       const bar = new ProgressBar(out.interactive && values.progress !== true, 'ingest');
       const report = await ingest(store, positionals, {

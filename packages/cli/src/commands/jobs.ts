@@ -1,12 +1,12 @@
-import { BullMqQueue, redisConnection, type JobRecord, type JobState } from '@vestige/jobs';
-import { VestigeError } from '@vestige/evidence';
+import type { BullMqQueue, JobRecord, JobState } from '@vestige/jobs';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand, type CommandOutput, type ParsedValues } from '../command.ts';
-import { jobRegistry } from '../job-types.ts';
 
 const LOCAL_ONLY = 'The embedded local queue lives only while the command that queued the job runs; `vestige jobs` works on the distributed queue: add --redis redis://HOST:PORT.';
 
 async function withQueue<T>(values: ParsedValues, work: (queue: BullMqQueue) => Promise<T>): Promise<T> {
   if (typeof values.redis !== 'string') throw new VestigeError('E_USAGE', LOCAL_ONLY);
+  const [{ BullMqQueue, redisConnection }, { jobRegistry }] = await Promise.all([import('@vestige/jobs'), import('../job-types.ts')]);
   const queue = new BullMqQueue(jobRegistry(), redisConnection(values.redis), typeof values.queue === 'string' ? values.queue : undefined);
   try {
     return await work(queue);
@@ -31,6 +31,23 @@ const STATES: JobState[] = ['waiting', 'active', 'completed', 'failed', 'cancell
 
 function say(out: CommandOutput, json: unknown, text: string): void {
   out.stdout(out.json ? JSON.stringify(json) : text);
+}
+
+/** `jobs cancel` and `jobs retry`: one job id, one call on the queue, one line said. */
+function jobAction(verb: string, summary: string, act: (queue: BullMqQueue, id: string) => Promise<unknown>, said: (id: string) => [unknown, string]): CliCommand {
+  return {
+    name: `jobs ${verb}`,
+    summary,
+    usage: `vestige jobs ${verb} JOB-ID --redis redis://HOST:PORT [--queue NAME] [--json]`,
+    options: common,
+    allowPositionals: true,
+    async run({ values, positionals }, out) {
+      const id = jobId(positionals, this.usage);
+      await withQueue(values, (q) => act(q, id));
+      say(out, ...said(id));
+      return ExitCode.ok;
+    },
+  };
 }
 
 export const commands: CliCommand[] = [
@@ -63,30 +80,6 @@ export const commands: CliCommand[] = [
       return ExitCode.ok;
     },
   },
-  {
-    name: 'jobs cancel',
-    summary: 'Cancel a job that waits or runs (and the chunks of a render); the worker holding it stops it',
-    usage: `vestige jobs cancel JOB-ID --redis redis://HOST:PORT [--queue NAME] [--json]`,
-    options: common,
-    allowPositionals: true,
-    async run({ values, positionals }, out) {
-      const id = jobId(positionals, this.usage);
-      await withQueue(values, (q) => q.cancel(id));
-      say(out, { jobId: id, cancelled: true }, `cancel sent for ${id}`);
-      return ExitCode.ok;
-    },
-  },
-  {
-    name: 'jobs retry',
-    summary: 'Run a failed job again; a render keeps the frames already drawn and redraws only the missing ones',
-    usage: `vestige jobs retry JOB-ID --redis redis://HOST:PORT [--queue NAME] [--json]`,
-    options: common,
-    allowPositionals: true,
-    async run({ values, positionals }, out) {
-      const id = jobId(positionals, this.usage);
-      await withQueue(values, (q) => q.retry(id));
-      say(out, { jobId: id, retried: true }, `job ${id} queued again`);
-      return ExitCode.ok;
-    },
-  },
+  jobAction('cancel', 'Cancel a job that waits or runs (and the chunks of a render); the worker holding it stops it', (q, id) => q.cancel(id), (id) => [{ jobId: id, cancelled: true }, `cancel sent for ${id}`]),
+  jobAction('retry', 'Run a failed job again; a render keeps the frames already drawn and redraws only the missing ones', (q, id) => q.retry(id), (id) => [{ jobId: id, retried: true }, `job ${id} queued again`]),
 ];

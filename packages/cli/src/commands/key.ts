@@ -1,4 +1,3 @@
-import { createSigningKey } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -20,6 +19,7 @@ never overwritten. Keep the private key where the lab keeps keys; give out only 
       out.stderr(this.usage);
       return ExitCode.usage;
     }
+    const { createSigningKey } = await import('@vestige/evidence');
     const key = createSigningKey(positionals[0]!);
     if (out.json) out.stdout(JSON.stringify(key));
     else out.stdout(`Private key ${shown(key.privateKey)} (mode 0600 — keep it safe)\nPublic key  ${shown(key.publicKey)} (give this to whoever checks your bundles)\nKey id      ${key.keyId}`);

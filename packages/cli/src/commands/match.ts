@@ -1,5 +1,4 @@
-import { matchCase, hashSetFormat } from '@vestige/hashing';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -43,6 +42,7 @@ entry's video and the share of the entry's frames found in the case video; eithe
     const radius = parseWhole(values['pdq-radius'], 'pdq-radius', 31);
     const minQuality = parseWhole(values['min-quality'], 'min-quality', 50);
     const vpdqMatchPercent = parseWhole(values['vpdq-match-percent'], 'vpdq-match-percent', 75);
+    const { matchCase, hashSetFormat } = await import('@vestige/hashing');
     return withCase(values, {}, async (store) => {
       const report = await matchCase(store, {
         operator,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { VestigeError, isVestigeError } from '@vestige/evidence';
-import { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashCaseImages, hashCaseVideos, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers, type VideoHash } from '@vestige/hashing';
+import { VestigeError, isVestigeError } from '@vestige/evidence/errors';
+import type { VideoHash } from '@vestige/hashing';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { ProgressBar } from '../progress.ts';
@@ -31,6 +31,7 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
   async run({ values, positionals }, out) {
     if (typeof values.case === 'string') {
       const operator = requireOperator(values);
+      const { hashCaseImages, hashCaseVideos } = await import('@vestige/hashing');
       return withCase(values, {}, async (store) => {
         const bar = new ProgressBar(out.interactive, 'hash');
         const report = await hashCaseImages(store, { operator, force: values.force === true, onProgress: (d, t) => bar.update(d, t) });
@@ -49,6 +50,7 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
       out.stderr(this.usage);
       return ExitCode.usage;
     }
+    const { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers } = await import('@vestige/hashing');
     if (values.video) {
       if (positionals.length > 2) throw new VestigeError('E_USAGE', '--video takes one file, or two to compare');
       const fps = values.fps === undefined ? 1 : Number(values.fps);

@@ -1,5 +1,6 @@
-import { CaseStore, VestigeError } from '@vestige/evidence';
-import { probeVideo, type VideoProbe, type VideoStreamReport } from '@vestige/video';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { VideoProbe, VideoStreamReport } from '@vestige/video';
+import type { CaseStore as CaseStoreType } from '@vestige/evidence';
 import { ExitCode, type CliCommand } from '../command.ts';
 
 function formatRate(v: VideoStreamReport): string {
@@ -76,7 +77,8 @@ Options:
       throw new VestigeError('E_USAGE', 'probe takes exactly one file (or item id with --case).', { hint: this.usage.split('\n')[0] });
     }
     let path = target;
-    let store: CaseStore | undefined;
+    let store: CaseStoreType | undefined;
+    const { CaseStore } = await import('@vestige/evidence');
     if (typeof values.case === 'string') {
       store = CaseStore.open(values.case, { readOnly: true });
       try {
@@ -86,6 +88,7 @@ Options:
         throw err;
       }
     }
+    const { probeVideo } = await import('@vestige/video');
     try {
       const report = await probeVideo(path, { decode: !values.quick, frames: Boolean(values.frames) });
       const shown = store ? { ...report, file: target } : report;

@@ -1,8 +1,7 @@
-import { BullMqQueue, LocalQueue, redisConnection, type QueueBackend } from '@vestige/jobs';
-import { VestigeError } from '@vestige/evidence';
+import type { QueueBackend } from '@vestige/jobs';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
-import { jobRegistry, localCapabilities } from '../job-types.ts';
 
 export const command: CliCommand = {
   name: 'queue add',
@@ -29,7 +28,9 @@ reconstruct.dense {caseDir, reconstructionId, operator} (needs the cuda capabili
       if (err instanceof VestigeError) throw err;
       throw new VestigeError('E_USAGE', `--payload is not valid JSON: ${(err as Error).message}`, { hint: `e.g. --payload '{"caseDir":"./cases/op-heron"}'` });
     }
+    const { jobRegistry, localCapabilities } = await import('../job-types.ts');
     const registry = jobRegistry();
+    const { BullMqQueue, LocalQueue, redisConnection } = await import('@vestige/jobs');
     const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { capabilities: localCapabilities() });
     try {
       const id = await queue.enqueue(type, payload, { attempts: Number(values.attempts ?? 1) });

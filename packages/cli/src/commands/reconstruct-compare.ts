@@ -1,5 +1,4 @@
-import { compareReconstructions } from '@vestige/reconstruct';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 
@@ -15,6 +14,7 @@ the tolerances stated in every reconstruction's report. Exit code 1 when outside
   allowPositionals: true,
   async run({ values, positionals }, out) {
     if (positionals.length !== 2) throw new VestigeError('E_USAGE', 'reconstruct compare needs two reconstruction ids.', { hint: 'vestige reconstruct list --case DIR shows them.' });
+    const { compareReconstructions } = await import('@vestige/reconstruct');
     return withCase(values, { readOnly: true }, async (store) => {
       const c = compareReconstructions(store, positionals[0]!, positionals[1]!);
       if (out.json) out.stdout(JSON.stringify(c));

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { VestigeError } from '@vestige/evidence';
-import { LocalQueue, BullMqQueue, redisConnection, type QueueBackend } from '@vestige/jobs';
-import { reconstruct, summariseReport, type ReconstructionSettingsInput } from '@vestige/reconstruct';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { QueueBackend } from '@vestige/jobs';
+import type { ReconstructionSettingsInput } from '@vestige/reconstruct';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { jobRegistry, localCapabilities } from '../job-types.ts';
 import { resolveItemId } from '../option-parsers.ts';
 
 function readJson(path: string, what: string): unknown {
@@ -17,6 +16,7 @@ function readJson(path: string, what: string): unknown {
 
 /** Dense stereo goes through the queue, so it runs only where the `cuda` capability is. */
 async function queueDense(caseDir: string, reconstructionId: string, operator: string, redis: string | undefined): Promise<string> {
+  const [{ BullMqQueue, LocalQueue, redisConnection }, { jobRegistry, localCapabilities }] = await Promise.all([import('@vestige/jobs'), import('../job-types.ts')]);
   const registry = jobRegistry();
   const queue: QueueBackend = redis ? new BullMqQueue(registry, redisConnection(redis)) : new LocalQueue(registry, { capabilities: localCapabilities() });
   try {
@@ -57,6 +57,7 @@ the viewer like a laser scan, each photo placed where it was taken. If anything 
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const operator = requireOperator(values);
+    const { reconstruct, summariseReport } = await import('@vestige/reconstruct');
     if (positionals.length === 0 && typeof values.video !== 'string') throw new VestigeError('E_USAGE', 'reconstruct needs photo items or --video ITEM.', { hint: this.usage.split('\n')[0] });
     const knownDistances = typeof values.scale === 'string' ? (readJson(values.scale, 'The known-distance file') as never) : undefined;
     const settings = typeof values.settings === 'string' ? (readJson(values.settings, 'The settings file') as ReconstructionSettingsInput) : undefined;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VestigeError } from '@vestige/evidence';
-import { PROPOSAL_NOTICE, closeSharedVisionPool, formatRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets, type RedactionList } from '@vestige/vision';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { RedactionList } from '@vestige/vision';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { positiveInteger } from '../option-parsers.ts';
@@ -25,7 +25,7 @@ Propose (first form): faces are detected on every --sample-every-th frame (SSD M
 between, carried past the picture's edge where a face enters or leaves, every box widened by --margin.
 The redaction list (JSON: per-track keyframe boxes over frame ranges, manual boxes, audio mute ranges,
 style) is saved as case record vision.redaction-lists/ITEM and written to --out for editing; a review
-sheet of each track is stored as a derived image (and copied to --sheets DIR). ${PROPOSAL_NOTICE}
+sheet of each track is stored as a derived image (and copied to --sheets DIR).
 
 Edit the list: set "redact": false on a track that may be shown, move keyframes, add
   "manual": [{ "id": "M-001", "frames": [120, 180], "box": [x, y, width, height], "note": "…" }] and
@@ -36,6 +36,10 @@ Render (second form): --list saves the edited list over the case's (a custody ev
 without --list the case's list is rendered. ffmpeg covers each box on its frames and silences the mute
 ranges; the result is a new derived item (H.264/AAC MP4 for disclosure, or --format ffv1 lossless) whose
 provenance names every box; the original is only read. Images render to PNG.`,
+  async usageDetails() {
+    const { PROPOSAL_NOTICE } = await import('@vestige/vision');
+    return PROPOSAL_NOTICE;
+  },
   options: {
     ...caseOption,
     ...operatorOption,
@@ -54,10 +58,10 @@ provenance names every box; the original is only read. Images render to PNG.`,
   async run({ values, positionals }, out) {
     const itemId = positionals[0];
     if (!itemId || positionals.length > 1) {
-      out.stderr(`redact takes exactly one item id.\n\n${this.usage}`);
-      return ExitCode.usage;
+      throw new VestigeError('E_USAGE', 'redact takes exactly one item id.', { hint: this.usage.split('\n')[0] });
     }
     const operator = requireOperator(values);
+    const { PROPOSAL_NOTICE, closeSharedVisionPool, formatRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets } = await import('@vestige/vision');
     try {
       return await withCase(values, {}, async (store) => {
         if (values.render) {

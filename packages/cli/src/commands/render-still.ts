@@ -1,9 +1,7 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import type { StillResult } from '@vestige/render';
-import { getSceneRecord, loadScene } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { closeRenderNode } from '../render-host.ts';
 import { RENDER_OPTIONS_USAGE, recipeSettings, renderOptions, renderQueue } from '../render-options.ts';
 import { parsePoint } from '../option-parsers.ts';
 
@@ -23,6 +21,7 @@ ${RENDER_OPTIONS_USAGE}`,
     const sceneId = positionals[0];
     if (!sceneId) throw new VestigeError('E_USAGE', 'render still needs the scene id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
+    const { getSceneRecord, loadScene } = await import('@vestige/scene');
     const payload = await withCase(values, { readOnly: true }, async (store) => {
       loadScene(store, sceneId);
       let camera: { position: [number, number, number]; target: [number, number, number]; fov: number };
@@ -31,9 +30,10 @@ ${RENDER_OPTIONS_USAGE}`,
         if (!view) throw new VestigeError('E_INPUT_MISSING', `No saved view '${values.view}' in scene ${sceneId}.`);
         camera = { position: [...view.camera.position], target: [...view.camera.target], fov: view.camera.fov ?? 60 };
       } else camera = { position: parsePoint('camera', values.camera), target: parsePoint('target', values.target), fov: values.fov === undefined ? 60 : Number(values.fov) };
-      return { caseDir: store.dir, operator, recipe: { ...recipeSettings(store, sceneId, values), camera }, ...(typeof values.name === 'string' ? { name: values.name } : {}) };
+      return { caseDir: store.dir, operator, recipe: { ...(await recipeSettings(store, sceneId, values)), camera }, ...(typeof values.name === 'string' ? { name: values.name } : {}) };
     });
-    const queue = renderQueue(values);
+    const queue = await renderQueue(values);
+    const { closeRenderNode } = await import('../render-host.ts');
     try {
       const result = (await queue.waitFor(await queue.enqueue('render.still', payload))) as StillResult;
       out.stdout(out.json ? JSON.stringify(result) : `still ${result.itemId}  sha256 ${result.sha256}  ${result.size} bytes, render class ${result.renderClass}, provenance ${result.provenanceId}`);

@@ -1,17 +1,18 @@
-import { VestigeError } from '@vestige/evidence';
-import { formatEta, runRender, submitRender, type RenderProgressReport, type RenderSummary } from '@vestige/render';
-import { CameraPathSchema, getSceneRecord, loadScene, type CameraPath } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { RenderProgressReport, RenderSummary } from '@vestige/render';
+import type { CameraPath } from '@vestige/scene';
+import type { CaseStore } from '@vestige/evidence';
 import { readCameraPathFile } from '../camera-path-file.ts';
 import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { closeRenderNode } from '../render-host.ts';
 import { RENDER_OPTIONS_USAGE, recipeSettings, renderOptions, renderQueue } from '../render-options.ts';
 import { ProgressBar } from '../progress.ts';
 
 /** The camera path from the case (--path ID) or a file (--path-file, as the viewer exports it). */
-function cameraPath(store: Parameters<typeof getSceneRecord>[0], sceneId: string, values: Record<string, unknown>): CameraPath {
+async function cameraPath(store: CaseStore, sceneId: string, values: Record<string, unknown>): Promise<CameraPath> {
+  const { CameraPathSchema, getSceneRecord } = await import('@vestige/scene');
   if (typeof values['path-file'] === 'string') {
-    return CameraPathSchema.parse(readCameraPathFile(values['path-file']));
+    return CameraPathSchema.parse(await readCameraPathFile(values['path-file']));
   }
   if (typeof values.path !== 'string') throw new VestigeError('E_USAGE', 'render video needs --path ID (a camera path saved in the scene) or --path-file FILE.');
   const path = getSceneRecord(store, 'camera-paths', sceneId, values.path);
@@ -27,7 +28,7 @@ function frameRange(value: unknown): { from: number; to: number } | undefined {
 }
 
 /** A bar on a terminal; otherwise a line about every tenth of the render. */
-function progressPrinter(out: CommandOutput): (p: RenderProgressReport) => void {
+function progressPrinter(out: CommandOutput, formatEta: (seconds: number | null) => string): (p: RenderProgressReport) => void {
   const bar = new ProgressBar(out.interactive, 'frames');
   let lastTenth = -1;
   return (p) => {
@@ -90,6 +91,7 @@ ${RENDER_OPTIONS_USAGE}
     const sceneId = positionals[0];
     if (!sceneId) throw new VestigeError('E_USAGE', 'render video needs the scene id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
+    const { loadScene } = await import('@vestige/scene');
     const payload = await withCase(values, { readOnly: true }, async (store) => {
       loadScene(store, sceneId);
       const range = frameRange(values.frames);
@@ -97,21 +99,23 @@ ${RENDER_OPTIONS_USAGE}
       return {
         caseDir: store.dir,
         operator,
-        recipe: { ...recipeSettings(store, sceneId, values), cameraPath: cameraPath(store, sceneId, values), ...(range ? { frames: range } : {}) },
+        recipe: { ...(await recipeSettings(store, sceneId, values)), cameraPath: await cameraPath(store, sceneId, values), ...(range ? { frames: range } : {}) },
         ...(values.chunk ? { chunkSize: num('chunk') } : {}),
         ...(values.attempts ? { attempts: num('attempts') } : {}),
         farm: { ...(values['timeout-s'] ? { taskTimeoutS: num('timeout-s') } : {}), ...(values['min-frame-ms'] ? { minFrameMs: num('min-frame-ms') } : {}), ...(values['failures-per-worker'] ? { failuresPerWorker: num('failures-per-worker') } : {}) },
         video: { ...(values.master ? { master: true } : {}), ...(values.crf ? { crf: num('crf') } : {}), ...(typeof values.preset === 'string' ? { preset: values.preset } : {}) },
       };
     });
-    const queue = renderQueue(values);
+    const queue = await renderQueue(values);
+    const { formatEta, runRender, submitRender } = await import('@vestige/render');
+    const { closeRenderNode } = await import('../render-host.ts');
     try {
       if (queue.kind === 'bullmq' && values.detach) {
         const { jobId } = await submitRender(queue, payload as never);
         out.stdout(out.json ? JSON.stringify({ jobId, queued: true }) : `queued render job ${jobId}; follow it with \`vestige jobs list --redis …\``);
         return ExitCode.ok;
       }
-      printSummary(out, await runRender(queue, payload as never, progressPrinter(out)));
+      printSummary(out, await runRender(queue, payload as never, progressPrinter(out, formatEta)));
       return ExitCode.ok;
     } finally {
       await queue.close();

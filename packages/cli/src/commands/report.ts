@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { VestigeError } from '@vestige/evidence';
-import { buildEnhancementReport } from '@vestige/imaging';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, requireString, withCase } from '../case-options.ts';
 import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
@@ -45,6 +44,7 @@ The case is opened read-only.`,
     const ref = requireString(values, 'item', 'the enhanced item to report on');
     const outPath = requireString(values, 'out', 'where to write the HTML report');
     const pixelLimit = pixelLimitOf(values);
+    const { buildEnhancementReport } = await import('@vestige/imaging');
     return withCase(values, { readOnly: true }, async (store) => {
       const report = await buildEnhancementReport(store, resolveItemId(store, ref), pixelLimit ? { pixelLimit } : {});
       fs.mkdirSync(dirname(resolve(outPath)), { recursive: true });

@@ -1,5 +1,5 @@
-import { VestigeError } from '@vestige/evidence';
-import { buildScene, manifestSha256, type SceneManifest } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { SceneManifest } from '@vestige/scene';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -56,6 +56,7 @@ The inputs and every output file are stored in the case by SHA-256, the build is
     if (units !== undefined && !(UNITS as readonly string[]).includes(units)) throw new VestigeError('E_USAGE', `--units must be one of ${UNITS.join(', ')}.`);
     const sampling = values.sampling as string | undefined;
     if (sampling !== undefined && sampling !== 'grid' && sampling !== 'poisson') throw new VestigeError('E_USAGE', `--sampling must be grid or poisson, got '${sampling}'.`);
+    const { buildScene, manifestSha256 } = await import('@vestige/scene');
     return withCase(values, {}, async (store) => {
       const started = Date.now();
       const scale = num('scale');

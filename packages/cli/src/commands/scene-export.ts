@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { VestigeError } from '@vestige/evidence';
-import { exportPointsLas, loadScene, sceneExportRows, sceneExportText } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 
@@ -32,6 +31,7 @@ points: LAS 1.2 (format 2, with colour, intensity, classification) of every poin
       if (v.length !== 6 || v.some((x) => !Number.isFinite(x))) throw new VestigeError('E_USAGE', '--box needs six numbers: MINX,MINY,MINZ,MAXX,MAXY,MAXZ.');
       box = { min: [v[0]!, v[1]!, v[2]!], max: [v[3]!, v[4]!, v[5]!] };
     }
+    const { exportPointsLas, loadScene, sceneExportRows, sceneExportText } = await import('@vestige/scene');
     return withCase(values, { readOnly: true }, async (store) => {
       const m = loadScene(store, id);
       let summary: string;

@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { detectSceneFormat, listSceneRecords, loadScene, manifestSha256, sceneFormatById } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -17,6 +16,7 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
   async run({ values, positionals }, out) {
     if (values.case) {
       return withCase(values, { readOnly: true }, async (store) => {
+        const { listSceneRecords, loadScene, manifestSha256 } = await import('@vestige/scene');
         if (positionals.length === 0) {
           const scenes = store.listRecords('scenes');
           if (out.json) out.stdout(JSON.stringify(scenes.map((s) => ({ id: s.id, updatedAt: s.updatedAt }))));
@@ -50,6 +50,7 @@ With --case: the scenes in the case, or one scene's manifest in full.`,
       });
     }
     if (positionals.length === 0) throw new VestigeError('E_USAGE', 'scene info needs FILE… or --case DIR.', { hint: this.usage.split('\n')[0] });
+    const { detectSceneFormat, sceneFormatById } = await import('@vestige/scene');
     const results = [];
     for (const path of positionals) {
       const format = values.format ? sceneFormatById(String(values.format)) : await detectSceneFormat(path);

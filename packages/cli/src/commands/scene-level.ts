@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { levelScene } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { parsePoint } from '../option-parsers.ts';
@@ -22,6 +21,7 @@ height 0; points are not rewritten.`,
     const picked = (values.points as string[] | undefined) ?? [];
     if (picked.length > 0 && values.fit) throw new VestigeError('E_USAGE', 'choose --fit or --points, not both.');
     if (picked.length > 0 && picked.length !== 3) throw new VestigeError('E_USAGE', `--points must be given three times (got ${picked.length}).`);
+    const { levelScene } = await import('@vestige/scene');
     return withCase(values, {}, async (store) => {
       const now = new Date();
       const m =

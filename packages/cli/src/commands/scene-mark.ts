@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { addMarker, formatPoint, toDisplayed, loadScene, lengthUnit } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { parsePoint } from '../option-parsers.ts';
@@ -19,6 +18,7 @@ viewer numbers its markers. The marker is a case record with a custody event; th
     const operator = requireOperator(values);
     const position = parsePoint('at', values.at);
     const optional = (name: string, key: string) => (typeof values[name] === 'string' ? { [key]: values[name] as string } : {});
+    const { addMarker, formatPoint, toDisplayed, loadScene, lengthUnit } = await import('@vestige/scene');
     return withCase(values, {}, async (store) => {
       const marker = addMarker(store, sceneId, { position, ...optional('label', 'label'), ...optional('item', 'itemId'), ...optional('note', 'note'), ...optional('id', 'id') }, operator);
       const manifest = loadScene(store, sceneId);

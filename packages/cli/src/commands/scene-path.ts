@@ -1,16 +1,6 @@
 import * as fs from 'node:fs';
-import { VestigeError } from '@vestige/evidence';
-import {
-  cameraPathDuration,
-  cameraPathFile,
-  cameraPathFrameCount,
-  cameraPathFromViews,
-  getSceneRecord,
-  listSceneRecords,
-  loadScene,
-  saveSceneRecord,
-  type CameraPath,
-} from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
+import type { CameraPath } from '@vestige/scene';
 import { readCameraPathFile } from '../camera-path-file.ts';
 import { ExitCode, type CliCommand, type CommandOutput } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
@@ -20,12 +10,13 @@ function sceneIdOf(positionals: string[], usage: string): string {
   return positionals[0];
 }
 
-function describe(p: CameraPath): string {
+async function describe(p: CameraPath): Promise<string> {
+  const { cameraPathDuration, cameraPathFrameCount } = await import('@vestige/scene/core');
   return `${p.id}  '${p.name}'  ${p.keyframes.length} keyframes, ${cameraPathDuration(p).toFixed(2)} s at ${p.fps} fps = ${cameraPathFrameCount(p)} frames`;
 }
 
-function saved(out: CommandOutput, path: CameraPath): void {
-  out.stdout(out.json ? JSON.stringify(path) : `saved camera path ${describe(path)} (custody log: camera-path.saved)`);
+async function saved(out: CommandOutput, path: CameraPath): Promise<void> {
+  out.stdout(out.json ? JSON.stringify(path) : `saved camera path ${await describe(path)} (custody log: camera-path.saved)`);
 }
 
 export const commands: CliCommand[] = [
@@ -37,6 +28,7 @@ export const commands: CliCommand[] = [
     allowPositionals: true,
     async run({ values, positionals }, out) {
       const sceneId = sceneIdOf(positionals, this.usage);
+    const { listSceneRecords, loadScene } = await import('@vestige/scene');
       return withCase(values, { readOnly: true }, async (store) => {
         loadScene(store, sceneId);
         const paths = listSceneRecords(store, 'camera-paths', sceneId);
@@ -59,11 +51,12 @@ Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm 
       const operator = requireOperator(values);
       const ids = String(values.views ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.length === 0 || typeof values.id !== 'string') throw new VestigeError('E_USAGE', 'scene path from-views needs --views V1,V2,… and --id ID.');
+    const { cameraPathFromViews, getSceneRecord, loadScene, saveSceneRecord } = await import('@vestige/scene');
       return withCase(values, {}, async (store) => {
         const manifest = loadScene(store, sceneId);
         const views = ids.map((id) => getSceneRecord(store, 'views', sceneId, id) ?? (() => { throw new VestigeError('E_INPUT_MISSING', `No saved view '${id}' in scene ${sceneId}.`); })());
         const path = cameraPathFromViews(views, { id: values.id as string, name: typeof values.name === 'string' ? values.name : (values.id as string), fps: Number(values.fps ?? 24), secondsBetween: Number(values.seconds ?? 2) });
-        saved(out, saveSceneRecord(store, manifest, 'camera-paths', path, operator));
+        await saved(out, saveSceneRecord(store, manifest, 'camera-paths', path, operator));
         return ExitCode.ok;
       });
     },
@@ -79,9 +72,10 @@ Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm 
       const file = positionals[1];
       if (!file) throw new VestigeError('E_USAGE', 'scene path import needs the file.', { hint: this.usage });
       const operator = requireOperator(values);
-      const { schema: _s, version: _v, sceneId: _i, frame: _f, units: _u, interpolation: _n, ...path } = readCameraPathFile(file);
+      const { schema: _s, version: _v, sceneId: _i, frame: _f, units: _u, interpolation: _n, ...path } = await readCameraPathFile(file);
+    const { loadScene, saveSceneRecord } = await import('@vestige/scene');
       return withCase(values, {}, async (store) => {
-        saved(out, saveSceneRecord(store, loadScene(store, sceneId), 'camera-paths', path, operator));
+        await saved(out, saveSceneRecord(store, loadScene(store, sceneId), 'camera-paths', path, operator));
         return ExitCode.ok;
       });
     },
@@ -96,6 +90,7 @@ Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm 
       const sceneId = sceneIdOf(positionals, this.usage);
       const id = positionals[1];
       if (!id || typeof values.out !== 'string') throw new VestigeError('E_USAGE', 'scene path export needs the path id and --out FILE.');
+    const { cameraPathFile, getSceneRecord, loadScene } = await import('@vestige/scene');
       return withCase(values, { readOnly: true }, async (store) => {
         const manifest = loadScene(store, sceneId);
         const path = getSceneRecord(store, 'camera-paths', sceneId, id);

@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { scaleScene } from '@vestige/scene';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { parsePoint } from '../option-parsers.ts';
@@ -21,6 +20,7 @@ scaled uniformly so that their distance becomes DISTANCE (in the scene's units).
     const b = parsePoint('to', values.to);
     const known = Number(values.known);
     if (!(known > 0)) throw new VestigeError('E_USAGE', '--known needs the real distance, a positive number.');
+    const { scaleScene } = await import('@vestige/scene');
     return withCase(values, {}, async (store) => {
       const m = await scaleScene(store, id, { a, b, known, operator, now: new Date() });
       const adj = m.adjustments.at(-1)!;

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { CaseStore, VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import type { LocalUser } from '@vestige/server';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
 import { shown } from '../terminal-text.ts';
@@ -35,11 +35,10 @@ browser on this machine. Stop with Ctrl-C.
   },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    // The server package (and the scene package under it) loads when serving, not at the command's start-up.
-    const { DEFAULT_VIEWER_DIR, hashPassword, prepareViewer, startServer } = await import('@vestige/server');
     if (positionals[0] === 'hash-password') {
       const input = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (input === '') throw new VestigeError('E_USAGE', 'no password on stdin', { hint: 'echo -n "…" | vestige serve hash-password' });
+      const { hashPassword } = await import('@vestige/server');
       out.stdout(await hashPassword(input));
       return ExitCode.ok;
     }
@@ -50,6 +49,7 @@ browser on this machine. Stop with Ctrl-C.
     const readOnly = values['read-only'] === true;
     const operator = ((values.operator as string | undefined) ?? process.env.VESTIGE_OPERATOR)?.trim() || undefined;
     const users = typeof values.users === 'string' ? readUsers(values.users) : undefined;
+    const { DEFAULT_VIEWER_DIR, prepareViewer, startServer } = await import('@vestige/server');
     // `pnpm install` builds the viewer; rebuilt here only if its sources changed since.
     if ((await prepareViewer((line) => out.stderr(line))) === 'no sources' && !fs.existsSync(DEFAULT_VIEWER_DIR)) {
       out.stderr(`warning: the viewer is not built (${DEFAULT_VIEWER_DIR}). The API is served anyway.`);
@@ -63,7 +63,7 @@ browser on this machine. Stop with Ctrl-C.
       ...(users ? { users } : {}),
       log: (line) => out.stderr(line),
     });
-    const scenes = server.cases.flatMap((c) => listScenes(c.dir).map((sceneId) => ({ caseId: c.id, caseName: c.name, sceneId, url: server.sceneUrl(c.id, sceneId) })));
+    const scenes = (await Promise.all(server.cases.map(async (c) => (await listScenes(c.dir)).map((sceneId) => ({ caseId: c.id, caseName: c.name, sceneId, url: server.sceneUrl(c.id, sceneId) }))))).flat();
     if (out.json) out.stdout(JSON.stringify({ url: server.url, token: server.token ?? null, readOnly, scenes }));
     else {
       out.stdout(`Vestige viewer on ${server.url}${readOnly ? ' (read-only: court presentation)' : ''}`);
@@ -112,7 +112,8 @@ function readUsers(file: string): LocalUser[] {
 }
 
 /** Scene ids in a case (a short read-only open; the server keeps its own). */
-function listScenes(dir: string): string[] {
+async function listScenes(dir: string): Promise<string[]> {
+  const { CaseStore } = await import('@vestige/evidence');
   const store = CaseStore.open(dir, { readOnly: true });
   try {
     return store.listRecords('scenes').map((r) => r.id);

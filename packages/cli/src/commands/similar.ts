@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { similarItems } from '@vestige/vision';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, withCase } from '../case-options.ts';
 import { positiveInteger } from '../option-parsers.ts';
@@ -26,6 +25,7 @@ or person for review; it decides nothing. Read-only: the case is not changed.`,
     const top = positiveInteger(values.top, 'top');
     const radius = values['pdq-radius'] === undefined ? undefined : Number(values['pdq-radius']);
     if (radius !== undefined && !(Number.isInteger(radius) && radius >= 0 && radius <= 256)) throw new VestigeError('E_USAGE', `--pdq-radius must be a whole number of bits from 0 to 256, not '${String(values['pdq-radius'])}'`);
+    const { similarItems } = await import('@vestige/vision');
     return withCase(values, { readOnly: true }, async (store) => {
       const report = await similarItems(store, itemId, { ...(top ? { top } : {}), ...(radius !== undefined ? { pdqRadius: radius } : {}) });
       if (out.json) out.stdout(JSON.stringify(report));

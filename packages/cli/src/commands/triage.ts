@@ -1,9 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { BullMqQueue, LocalQueue, redisConnection, type QueueBackend } from '@vestige/jobs';
-import { PROPOSAL_NOTICE, closeSharedVisionPool, triageCase } from '@vestige/vision';
+import type { QueueBackend } from '@vestige/jobs';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
-import { jobRegistry } from '../job-types.ts';
 import { ProgressBar } from '../progress.ts';
 import { positiveInteger } from '../option-parsers.ts';
 
@@ -31,8 +29,11 @@ files with SHA-256, classes and review classes). Images that cannot be decoded a
     const batchSize = positiveInteger(values.batch, 'batch');
     const framesPerVideo = positiveInteger(values['video-frames'], 'video-frames');
     const top = positiveInteger(values.top, 'top') ?? 20;
+    const { jobRegistry } = await import('../job-types.ts');
     const registry = jobRegistry();
+    const { BullMqQueue, LocalQueue, redisConnection } = await import('@vestige/jobs');
     const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { concurrency: availableParallelism() });
+    const { PROPOSAL_NOTICE, closeSharedVisionPool, triageCase } = await import('@vestige/vision');
     try {
       return await withCase(values, {}, async (store) => {
         const bar = new ProgressBar(out.interactive, 'triage');

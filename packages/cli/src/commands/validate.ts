@@ -1,4 +1,3 @@
-import { validateItem } from '@vestige/imaging';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireString, withCase } from '../case-options.ts';
 import { pixelLimitOf, resolveItemId } from '../option-parsers.ts';
@@ -23,6 +22,7 @@ made with other library versions or on another platform may legitimately differ)
     const ref = requireString(values, 'item', 'the enhanced item to validate');
     const operator = typeof values.operator === 'string' && values.operator.trim() ? values.operator.trim() : undefined;
     const pixelLimit = pixelLimitOf(values);
+    const { validateItem } = await import('@vestige/imaging');
     return withCase(values, { readOnly: !operator }, async (store) => {
       const report = await validateItem(store, resolveItemId(store, ref), pixelLimit ? { pixelLimit } : {});
       if (operator) {

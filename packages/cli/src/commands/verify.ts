@@ -1,4 +1,6 @@
-import { CaseStore, asCaseError, isVestigeError, loadPublicKey, readHeadNote, verifyBundle, verifyCase, verifyDamagedCase, type BundleVerifyReport, type VerifyProblem, type VerifyReport } from '@vestige/evidence';
+import { isVestigeError } from '@vestige/evidence/errors';
+import type { BundleVerifyReport, VerifyProblem, VerifyReport } from '@vestige/evidence';
+import type { CaseStore as CaseStoreType } from '@vestige/evidence';
 import { ExitCode, type CliCommand, type CommandOutput, type ExitCodeValue } from '../command.ts';
 import { caseOption, requireString } from '../case-options.ts';
 import { ProgressBar, formatBytes } from '../progress.ts';
@@ -27,8 +29,9 @@ Exit codes: 0 verified; 1 problems found (listed); 64 usage.
   async run({ values }, out) {
     if (typeof values.bundle === 'string') return verifyBundleCommand(values.bundle, typeof values.key === 'string' ? values.key : undefined, out);
     const dir = requireString(values, 'case', 'the case folder');
+    const { CaseStore, asCaseError, readHeadNote, verifyCase, verifyDamagedCase } = await import('@vestige/evidence');
     const note = typeof values['expect-head'] === 'string' ? readHeadNote(values['expect-head']) : undefined;
-    let store: CaseStore;
+    let store: CaseStoreType;
     try {
       store = CaseStore.open(dir, { readOnly: true });
     } catch (err) {
@@ -69,6 +72,7 @@ function printCase(report: VerifyReport, out: CommandOutput): ExitCodeValue {
 }
 
 async function verifyBundleCommand(dir: string, keyPath: string | undefined, out: CommandOutput): Promise<ExitCodeValue> {
+  const { loadPublicKey, verifyBundle } = await import('@vestige/evidence');
   const report: BundleVerifyReport = await verifyBundle(dir, keyPath ? { publicKey: loadPublicKey(keyPath) } : {});
   if (out.json) out.stdout(JSON.stringify(report));
   else {

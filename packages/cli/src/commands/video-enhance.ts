@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { VestigeError } from '@vestige/evidence';
-import { enhanceVideo, videoSteps } from '@vestige/video';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -19,9 +18,13 @@ A video recipe is JSON:
                { "op": "imaging", "params": { "recipe": { "steps": [ { "op": "levels", "params": { … } } ] } } },
                { "op": "speed", "params": { "factor": 0.5 } } ],
     "output": { "format": "ffv1" } }
-Video steps: ${videoSteps.map((s) => s.id).join(', ')}; "imaging" runs an imaging recipe (see 'vestige help enhance')
+Video steps: listed below; "imaging" runs an imaging recipe (see 'vestige help enhance')
 on every frame (constant-frame-rate video only). Output is lossless FFV1/Matroska by default, H.264 MP4 for
 viewing. The result is a derived item whose provenance names every step, its parameters and the ffmpeg commands.`,
+  async usageDetails() {
+    const { videoSteps } = await import('@vestige/video');
+    return `Video steps: ${videoSteps.map((s) => s.id).join(', ')}.`;
+  },
   options: { ...caseOption, ...operatorOption, recipe: { type: 'string' }, format: { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, out) {
@@ -39,6 +42,7 @@ viewing. The result is a derived item whose provenance names every step, its par
       if (values.format !== 'ffv1' && values.format !== 'h264') throw new VestigeError('E_USAGE', `--format is ffv1 or h264, not '${String(values.format)}'.`);
       recipe = Array.isArray(recipe) ? { steps: recipe, output: { format: values.format } } : { ...recipe, output: { format: values.format } };
     }
+    const { enhanceVideo } = await import('@vestige/video');
     return withCase(values, {}, async (store) => {
       const report = await enhanceVideo(store, itemId, recipe, { operator });
       out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${shown(report.name)}  ${report.frames} frames  sha256 ${report.sha256}  (provenance ${report.provenanceId})`);

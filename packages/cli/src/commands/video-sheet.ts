@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { contactSheet } from '@vestige/video';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { selectionFromOptions, command as framesCommand } from './frames.ts';
@@ -29,6 +28,7 @@ SELECTOR as for 'vestige frames' (default --every 25). Sheets are stored as deri
     const explicit = Object.keys(values).some((k) => ['all', 'every', 'range', 'time-range', 'at', 'iframes', 'scene', 'sharpest', 'sharpest-seconds'].includes(k));
     const selection = explicit ? chosen : { selector: 'every', params: { every: 25 } };
     const num = (v: unknown, d: number) => (v === undefined ? d : Number(v));
+    const { contactSheet } = await import('@vestige/video');
     return withCase(values, {}, async (store) => {
       const report = await contactSheet(store, itemId, selection, { operator, columns: num(values.columns, 4), rows: num(values.rows, 4), thumbWidth: num(values.width, 320) });
       if (out.json) out.stdout(JSON.stringify(report));

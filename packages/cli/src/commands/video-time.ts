@@ -1,5 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
-import { frameClock, getClockCorrection, probeMediaSummary, setClockCorrection } from '@vestige/video';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -30,6 +29,7 @@ corrected time are shown side by side. Without those options, shows the recorded
     const itemId = positionals[0];
     if (!itemId || positionals.length > 1) throw new VestigeError('E_USAGE', 'video time takes exactly one video item id.', { hint: this.usage.split('\n')[0] });
     const setting = values['recorder-start'] !== undefined || values.offset !== undefined || values.zone !== undefined || values.basis !== undefined;
+    const { frameClock, getClockCorrection, probeMediaSummary, setClockCorrection } = await import('@vestige/video');
     return withCase(values, { readOnly: !setting }, async (store) => {
       if (setting) {
         const operator = requireOperator(values);

@@ -1,4 +1,4 @@
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
 import { requireString } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
@@ -10,8 +10,6 @@ export const command: CliCommand = {
 
 A render or batch node: takes jobs from the BullMQ queue in Redis and runs them with the same code as the
 CLI. Case folders named in jobs must be reachable at the same paths on every node (shared storage).
-Job types: evidence.ingest, evidence.verify, video.frames, hashing.perceptual, scene.build, reconstruct.*,
-vision.*, render.* (the worker lists them when it is ready).
 Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
 
   --capability NAME  also take jobs that need NAME (repeatable): cuda for dense stereo (reconstruct.dense),
@@ -22,13 +20,10 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
                      (default 30; the job log says so).`,
   options: { redis: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, capability: { type: 'string', multiple: true }, 'lock-seconds': { type: 'string' } },
   async run({ values }, out) {
-    // Loaded here, not at the top: every job type's package (and BullMQ) is the worker's work, not its start-up.
-    const [{ BullMqWorker, checkCapability, redisConnection }, { jobRegistry, localCapabilities }, { closeRenderNode, renderNode }] = await Promise.all([
-      import('@vestige/jobs'),
-      import('../job-types.ts'),
-      import('../render-host.ts'),
-    ]);
-    const connection = redisConnection(requireString(values, 'redis', 'the Redis URL of the queue'));
+    const redis = requireString(values, 'redis', 'the Redis URL of the queue');
+    const { BullMqWorker, checkCapability, redisConnection } = await import('@vestige/jobs');
+    const connection = redisConnection(redis);
+    const { jobRegistry, localCapabilities } = await import('../job-types.ts');
     const registry = jobRegistry();
     const capabilities = ((values.capability as string[] | undefined) ?? []).map(checkCapability);
     const lockSeconds = values['lock-seconds'] === undefined ? 30 : Number(values['lock-seconds']);
@@ -36,6 +31,7 @@ Stops cleanly on Ctrl-C / SIGTERM, finishing the jobs in hand.
     for (const c of capabilities) {
       if (c === 'cuda' && !localCapabilities().includes('cuda')) out.stderr('warning: --capability cuda, but this node\'s COLMAP was built without CUDA: dense jobs taken here will fail (vestige doctor).');
     }
+    const { closeRenderNode, renderNode } = await import('../render-host.ts');
     if (capabilities.includes('render')) {
       // The canary before any job: a node that cannot render says so at once, and its class is known.
       const me = await renderNode().identity();

@@ -26,11 +26,11 @@ export const step: DemoStep = {
     let recipe: Record<string, unknown>;
     try {
       saveSceneRecord(store, loadScene(store, sceneId), 'camera-paths', WALK_ROUND, ctx.operator);
-      recipe = { ...recipeSettings(store, sceneId, { size: '480x270', budget: '500000', overlay: 'case,frame,time,scale' }), cameraPath: WALK_ROUND };
+      recipe = { ...(await recipeSettings(store, sceneId, { size: '480x270', budget: '500000', overlay: 'case,frame,time,scale' })), cameraPath: WALK_ROUND };
     } finally {
       store.close();
     }
-    const queue = renderQueue({});
+    const queue = await renderQueue({});
     try {
       const started = Date.now();
       const s = await runRender(queue, { caseDir: ctx.caseDir, operator: ctx.operator, recipe: recipe as never, chunkSize: 12, video: { preset: 'fast' } });
