@@ -46,6 +46,8 @@ interface Slot {
   readonly held: Map<number, Job>;
   /** Requests only this worker may take (everyWorker, and kept requests replayed on a replacement). */
   readonly pinned: Job[];
+  /** Kept requests being run again on this replacement: shared requests wait until they are answered. */
+  replaying: number;
   /** Whether it ever answered successfully: a worker that fails before that fails a waiting request too. */
   answered: boolean;
   live: boolean;
@@ -173,7 +175,7 @@ export class WorkerPool<Request, Result> {
 
   private spawn(): Slot {
     const worker = this.script.pathname.endsWith('.ts') ? new Worker(TS_WORKER, { workerData: { script: this.script.href } }) : new Worker(this.script);
-    const slot: Slot = { worker, held: new Map(), pinned: [], answered: false, live: true };
+    const slot: Slot = { worker, held: new Map(), pinned: [], replaying: 0, answered: false, live: true };
     worker.unref();
     worker.on('message', (message: FromWorker) => this.answer(slot, message));
     worker.on('error', (err) => this.fail(slot, `failed: ${err.message}`, err));
@@ -194,6 +196,7 @@ export class WorkerPool<Request, Result> {
       return;
     }
     slot.held.delete(job.id);
+    if (job.replay) slot.replaying--;
     if (slot.held.size === 0) slot.worker.unref();
     if (message.ok) {
       slot.answered = true;
@@ -247,7 +250,7 @@ export class WorkerPool<Request, Result> {
       for (const slot of this.slots) {
         if (slot.held.size >= this.requestsPerWorker) continue;
         // A replacement runs its kept requests before anything else.
-        if (slot.pinned.length === 0 && (this.queue.length === 0 || [...slot.held.values()].some((j) => j.replay))) continue;
+        if (slot.pinned.length === 0 && (this.queue.length === 0 || slot.replaying > 0)) continue;
         if (!best || slot.held.size < best.held.size) best = slot;
       }
       if (!best) return;
@@ -258,6 +261,7 @@ export class WorkerPool<Request, Result> {
   private send(slot: Slot, job: Job): void {
     job.slot = slot;
     slot.held.set(job.id, job);
+    if (job.replay) slot.replaying++;
     // A busy worker keeps the process alive until its answer arrives.
     if (slot.held.size === 1) slot.worker.ref();
     slot.worker.postMessage({ id: job.id, request: job.request } satisfies ToWorker, job.transfer as Transferable[]);

@@ -54,19 +54,25 @@ export function workerFailure(err) {
 export function serveRequests(handle, transferOf) {
   const port = parentPort;
   if (!port) throw new Error('serveRequests runs inside a worker thread');
-  /** @type {Map<number, AbortController>} */
+  // Each request's AbortController is made only when its handler reads the signal or it is cancelled:
+  // small-file hashing answers thousands of requests a second and never looks.
+  /** @type {Map<number, { controller?: AbortController }>} */
   const running = new Map();
   port.on('message', async (/** @type {ToWorker} */ message) => {
     if ('cancel' in message) {
-      running.get(message.cancel)?.abort();
+      const entry = running.get(message.cancel);
+      if (entry) (entry.controller ??= new AbortController()).abort();
       return;
     }
     const { id } = message;
-    const controller = new AbortController();
-    running.set(id, controller);
+    /** @type {{ controller?: AbortController }} */
+    const entry = {};
+    running.set(id, entry);
     /** @type {RequestContext} */
     const context = {
-      signal: controller.signal,
+      get signal() {
+        return (entry.controller ??= new AbortController()).signal;
+      },
       partial: (partial, transfer = []) => port.postMessage(/** @type {FromWorker} */ ({ id, partial }), /** @type {import('node:worker_threads').Transferable[]} */ (transfer)),
     };
     try {
