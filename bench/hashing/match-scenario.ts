@@ -52,12 +52,12 @@ export async function matchScenario(o: ScenarioOptions) {
   let cursor = 0;
   t = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: cores }, async (_, wi) => {
+    Array.from({ length: cores }, async () => {
       while (cursor < sample.length) {
         const from = cursor;
         const to = Math.min(sample.length, from + chunk);
         cursor = to;
-        results.push({ from, ...(await pool.search(queries, from, to, o.radius, wi)) });
+        results.push({ from, ...(await pool.search(queries, from, to, o.radius)) });
       }
     }),
   );

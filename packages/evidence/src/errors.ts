@@ -85,7 +85,9 @@ export type ErrorCode =
   | 'E_MODEL_MISSING'
   | 'E_MODEL_ALTERED'
   | 'E_VISION_BACKEND'
-  | 'E_VISION_WORKER';
+  | 'E_VISION_WORKER'
+  /** A worker thread of a WorkerPool crashed or exited while it held requests (they are lost; the pool replaces it). */
+  | 'E_WORKER_FAILED';
 
 export interface VestigeErrorOptions {
   /** The file or path the problem is about, as the user gave it. */

@@ -34,7 +34,7 @@ describe('hashing worker pool', () => {
         queries.set(store.words.subarray((q * 37) * 8, (q * 37) * 8 + 8), q * 8);
         queries[q * 8 + 3]! ^= 0x0f0f; // 8 bits away from item q*37
       }
-      const [r0, r1] = await Promise.all([pool.search(queries, 0, 20, 31, 0), pool.search(queries, 20, 40, 31, 1)]);
+      const [r0, r1] = await Promise.all([pool.search(queries, 0, 20, 31), pool.search(queries, 20, 40, 31)]);
       const counts = [...r0.counts, ...r1.counts];
       const flat = [...r0.hits, ...r1.hits];
       let k = 0;

@@ -1,8 +1,22 @@
 import type { PdqIndexParts } from '../match/pdq-index.ts';
 
-export type WorkerRequest =
-  | { type: 'hash-file'; id: number; path: string }
-  | { type: 'load-index'; id: number; parts: PdqIndexParts }
-  | { type: 'search'; id: number; queries: Uint32Array; from: number; to: number; radius: number };
+/** What hashing-worker.ts is asked to do (one request at a time per worker). */
+export type HashingRequest =
+  | { type: 'hash-file'; path: string }
+  | { type: 'load-index'; parts: PdqIndexParts }
+  | { type: 'search'; queries: Uint32Array; from: number; to: number; radius: number };
 
-export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: string; message: string } };
+export interface FileHash {
+  hex: string;
+  quality: number;
+  width: number;
+  height: number;
+}
+
+/** Results come back flat: for each query its hit count, then (index, distance) pairs. */
+export interface SearchHits {
+  counts: Uint32Array;
+  hits: Uint32Array;
+}
+
+export type HashingResult = FileHash | number | SearchHits;

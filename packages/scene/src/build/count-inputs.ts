@@ -14,7 +14,7 @@ import { closeSync, openSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bounds } from '../manifest/schema.ts';
 import { lasRgbOffset } from '../formats/las-records.mjs';
-import type { TaskThreads } from '../io/task-threads.ts';
+import type { WorkerPool } from '@vestige/evidence/worker-pool';
 import { frameOverInts, lasIntegerGrid, statedIntBounds, tooFar, type OctreeFrame } from './frame.ts';
 import type { CountResult, LasSource, RecordSource } from './record-passes.mjs';
 
@@ -48,7 +48,7 @@ export interface CountedInput {
   spills: string[];
 }
 
-export type BuildPool = TaskThreads<Record<string, unknown>, { result: unknown }>;
+export type BuildPool = WorkerPool<Record<string, unknown>, { result: unknown }>;
 
 export function lasRecordLayout(path: string, dataOffset: number, recordLength: number, pointFormat: number, count: number): RecordSource {
   return { path, dataOffset, recordLength, count, rgbAt: lasRgbOffset(pointFormat), intensityAt: 12, classAt: pointFormat >= 6 ? 16 : 15, classMask: pointFormat >= 6 ? 0xff : 0x1f };

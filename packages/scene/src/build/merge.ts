@@ -27,7 +27,7 @@ export async function mergeUpperLevels(built: readonly BuiltChunk[], upper: read
       const roots = [...nodes].filter(([name]) => name.startsWith(octant)).map(([name, n]) => ({ name, ...n }));
       for (const r of roots) nodes.delete(r.name);
       const task = { type: 'merge', upper: bottomUp(list).map((n) => ({ name: n.name, cube: n.cube, childMask: n.childMask })), roots, layout, sampler };
-      const { result } = await pool.run(task, roots.map((r) => r.records.buffer as ArrayBuffer));
+      const { result } = await pool.run(task, { transfer: roots.map((r) => r.records.buffer as ArrayBuffer) });
       for (const n of (result as { nodes: ({ name: string } & NodeRecords)[] }).nodes) nodes.set(n.name, { count: n.count, childMask: n.childMask, records: n.records });
     }),
   );

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { Bounds, PointAttributeName } from '../manifest/schema.ts';
 import type { PointChunk } from '../points.ts';
 import { AttributeRanges, recordLayout, type PotreeMetadataJson, type RecordLayout } from '../core/potree/layout.ts';
-import { TaskThreads } from '../io/task-threads.ts';
+import { WorkerPool } from '@vestige/evidence/worker-pool';
 import { DEFAULT_SCALE } from '../potree/quantize.ts';
 import type { SamplerId } from '../potree/kernel.mjs';
 import { distributeChunks, planChunks, totalCounts } from './chunk-plan.ts';
@@ -157,7 +157,7 @@ export async function buildOctree(points: AsyncIterable<PointChunk>, options: Oc
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const sampler = options.sampling ?? 'grid';
   let pool: BuildPool | undefined;
-  const poolOf = (): BuildPool => (pool ??= new TaskThreads(new URL('./octree-worker.mjs', import.meta.url), workers));
+  const poolOf = (): BuildPool => (pool ??= new WorkerPool(new URL('./octree-worker.mjs', import.meta.url), { name: 'octree build', size: workers }));
   closeSync(openSync(join(options.workDir, 'octree.bin'), 'w'));
   let counted: CountedInput;
   let nodes: BuiltNodes;

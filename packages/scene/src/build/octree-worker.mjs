@@ -1,14 +1,27 @@
-// Worker thread of the octree build (plain JavaScript: worker threads start without the TypeScript
-// loader). One script for every task of the build, run by the generic pool (io/task-threads.ts):
+// @ts-check
+// Worker thread of the octree build (plain JavaScript: it starts without the TypeScript loader), on the
+// one WorkerPool (@vestige/evidence/worker-pool). One script for every task of the build:
 //   { type: 'count' | 'laz' | 'distribute' }  record passes (record-passes.mjs)
 //   { type: 'subtree' | 'merge' }              node work (node-tasks.mjs)
-// Answers { id, result } with the buffers it can hand over transferred, or { id, error: { message } };
-// a subtree task also reports { id, partial: { rootCount } } on its way.
-import { parentPort } from 'node:worker_threads';
+// Answers { result } with the buffers it can hand over transferred; a subtree task also reports
+// { rootCount } on its way. A thrown error fails its task only.
+import { serveRequests } from '@vestige/evidence/worker-thread';
 import { countSlice, distributeSlice, lazSlice } from './record-passes.mjs';
 import { mergeTask, subtreeTask } from './node-tasks.mjs';
 
-async function run(task) {
+/**
+ * @typedef {(import('./record-passes.mjs').SliceTask & { type: 'count' })
+ *   | (import('./record-passes.mjs').LazSliceTask & { type: 'laz' })
+ *   | (import('./record-passes.mjs').DistributeTask & { type: 'distribute' })
+ *   | (import('./node-tasks.mjs').SubtreeTask & { type: 'subtree' })
+ *   | (import('./node-tasks.mjs').MergeTask & { type: 'merge' })} OctreeTask
+ */
+
+/**
+ * @param {OctreeTask} task
+ * @param {(partial: { rootCount: number }) => void} report
+ */
+async function run(task, report) {
   switch (task.type) {
     case 'count':
       return countSlice(task);
@@ -17,15 +30,20 @@ async function run(task) {
     case 'distribute':
       return distributeSlice(task);
     case 'subtree':
-      return subtreeTask(task, (partial) => parentPort.postMessage({ id: task.id, partial }));
+      return subtreeTask(task, report);
     case 'merge':
       return mergeTask(task);
     default:
-      throw new Error(`unknown octree task ${task.type}`);
+      throw new Error(`unknown octree task ${/** @type {{ type: unknown }} */ (task).type}`);
   }
 }
 
-function transferables(result) {
+/**
+ * The result's own buffers (counts, records), handed over instead of copied.
+ * @param {{ result: Record<string, any> }} answer
+ * @returns {ArrayBuffer[]}
+ */
+function transferables({ result }) {
   const out = [];
   if (result.counts) out.push(result.counts.buffer);
   if (result.root) out.push(result.root.records.buffer);
@@ -33,11 +51,8 @@ function transferables(result) {
   return out;
 }
 
-parentPort.on('message', async (task) => {
-  try {
-    const result = await run(task);
-    parentPort.postMessage({ id: task.id, result }, transferables(result));
-  } catch (err) {
-    parentPort.postMessage({ id: task.id, error: { message: err && err.message ? err.message : String(err) } });
-  }
-});
+serveRequests(
+  /** @type {(task: OctreeTask, context: import('@vestige/evidence/worker-thread').RequestContext) => Promise<{ result: Record<string, any> }>} */
+  async (task, { partial }) => ({ result: await run(task, (p) => partial(p)) }),
+  transferables,
+);

@@ -75,7 +75,7 @@ export async function buildChunkSubtrees(chunks: readonly Chunk[], options: Inde
     const built = await Promise.all(
       chunks.map(async (chunk, slot) => {
         const task = { type: 'subtree', chunksPath: options.chunksPath, byteOffset: chunk.byteOffset, count: chunk.count, name: chunk.name, cube: chunk.cube, layout: options.layout, maxLeafPoints: options.maxLeafPoints, sampler: options.sampler, octreePath: options.octreePath, slot, shared: places.shared };
-        const { result } = await options.pool.run(task, [], (partial) => places.rootKnown(slot, (partial as { rootCount: number }).rootCount));
+        const { result } = await options.pool.run(task, { onPartial: (partial) => places.rootKnown(slot, (partial as { rootCount: number }).rootCount) });
         options.onChunk?.(++done, chunks.length);
         return { chunk, result: result as SubtreeResult };
       }),

@@ -8,9 +8,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { createLazPerf } from 'laz-perf';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, isVestigeError } from '@vestige/evidence';
 import { InputFile, corrupt, withInputFile } from '../io/input-file.ts';
-import { TaskThreads } from '../io/task-threads.ts';
+import { WorkerPool } from '@vestige/evidence/worker-pool';
 import type { PointChunk, SceneChunk } from '../points.ts';
 import type { SceneFormat, SceneReadOptions } from './format.ts';
 import type { LasHeader } from './las-header.ts';
@@ -98,7 +98,7 @@ function ownBuffer(bytes: Buffer): ArrayBuffer {
 
 async function* readLaz(path: string, options: SceneReadOptions): AsyncGenerator<PointChunk> {
   const file = await InputFile.open(path);
-  let threads: TaskThreads<ChunkTask, { chunk: PointChunk }> | undefined;
+  let threads: WorkerPool<ChunkTask, PointChunk> | undefined;
   const pending: Promise<PointChunk>[] = [];
   try {
     const { header, laz, plan } = await openLaz(file);
@@ -108,7 +108,7 @@ async function* readLaz(path: string, options: SceneReadOptions): AsyncGenerator
       yield* readPointwiseChunks(file, header, laz, table, options.signal);
       return;
     }
-    threads = new TaskThreads(new URL('./laz-worker.mjs', import.meta.url), Math.max(1, options.workers ?? availableParallelism()));
+    threads = new WorkerPool(new URL('./laz-worker.mjs', import.meta.url), { name: 'LAZ decoding', size: Math.max(1, options.workers ?? availableParallelism()) });
     // One chunk being read while each thread decodes one and one waits: enough to keep the threads busy.
     const depth = threads.size + 2;
     let index = 0;
@@ -122,9 +122,10 @@ async function* readLaz(path: string, options: SceneReadOptions): AsyncGenerator
       const bytes = await file.read(c.offset, c.bytes, 'compressed points');
       const at = index++;
       const task: ChunkTask = { ...plan, bytes: ownBuffer(bytes), points: c.points, scale: header.scale, offset: header.offset };
-      const decoded = threads.run(task, [task.bytes]).then(
-        (r) => r.chunk,
+      const decoded = threads.run(task, { transfer: [task.bytes] }).catch(
         (err: Error) => {
+          // A worker that crashed, or a closed pool, says nothing about the file.
+          if (isVestigeError(err, 'E_WORKER_FAILED') || isVestigeError(err, 'E_CANCELLED')) throw err;
           throw new VestigeError('E_INPUT_CORRUPT', `LAZ chunk ${at} (bytes ${c.offset}–${c.offset + c.bytes}) cannot be decoded: ${err.message}`, {
             file: path,
             hint: 'The file is damaged. Copy it again from the original and compare its hash.',

@@ -1,97 +1,48 @@
 import { availableParallelism } from 'node:os';
-import { Worker, type Transferable } from 'node:worker_threads';
-import { VestigeError, type ErrorCode } from '@vestige/evidence';
+import { WorkerPool } from '@vestige/evidence/worker-pool';
 import type { FaceThresholds } from '../models/face-analyser.ts';
 import type { ClassifierSpec } from '../models/keras-classifier.ts';
 import type { RgbImage } from '../models/vision-model.ts';
-import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFilesReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerMemory, WorkerReply, WorkerRequest } from './protocol.ts';
-
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
-
-interface Task {
-  readonly request: Request;
-  readonly transfer: Transferable[];
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-}
+import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFilesReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerMemory, WorkerRequest } from './protocol.ts';
 
 /**
- * One worker thread per core, each with its own tfjs engine and WebAssembly backend (tfjs runs
- * WebAssembly single-threaded in Node, so cores are used by running several engines). Tasks queue
- * and go to the next idle worker; pixels are copied once into buffers of their own and transferred
- * (buffers from sharp or a reused read buffer cannot be detached). Idle workers do not keep the
- * process alive.
+ * One worker thread per core (vision-worker.ts on the one WorkerPool), each with its own tfjs engine and
+ * WebAssembly backend (tfjs runs WebAssembly single-threaded in Node, so cores are used by running
+ * several engines). Pixels are copied once into buffers of their own and transferred (buffers from sharp
+ * or a reused read buffer cannot be detached). Models are loaded on every worker and kept: a worker that
+ * crashes is replaced and loads them again. Idle workers do not keep the process alive.
  */
 export class VisionWorkerPool {
-  readonly size: number;
-  private readonly idle: Worker[] = [];
-  private readonly queue: Task[] = [];
-  private readonly running = new Map<Worker, { id: number; task: Task }>();
-  private nextId = 1;
-  private broken: Error | undefined;
+  private readonly pool: WorkerPool<WorkerRequest, unknown>;
 
   constructor(size = availableParallelism()) {
-    this.size = Math.max(1, size);
-    for (let i = 0; i < this.size; i++) this.idle.push(this.spawn());
+    this.pool = new WorkerPool(new URL('./vision-worker.ts', import.meta.url), { name: 'vision', size: Math.max(1, size) });
   }
 
-  private spawn(): Worker {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
-    worker.unref();
-    worker.on('message', (reply: WorkerReply) => {
-      const current = this.running.get(worker);
-      if (!current || current.id !== reply.id) return;
-      this.running.delete(worker);
-      worker.unref();
-      if (reply.ok) current.task.resolve(reply.value);
-      else current.task.reject(new VestigeError(reply.error.code as ErrorCode, reply.error.message, { ...(reply.error.file ? { file: reply.error.file } : {}), ...(reply.error.hint ? { hint: reply.error.hint } : {}) }));
-      this.idle.push(worker);
-      this.pump();
-    });
-    worker.on('error', (err) => {
-      this.broken = err;
-      this.running.get(worker)?.task.reject(new VestigeError('E_VISION_WORKER', `a vision worker stopped: ${err.message}`, { cause: err }));
-      this.running.delete(worker);
-    });
-    return worker;
+  get size(): number {
+    return this.pool.size;
   }
 
-  private submit<T>(request: Request, transfer: Transferable[] = []): Promise<T> {
-    if (this.broken) return Promise.reject(new VestigeError('E_VISION_WORKER', `the vision workers stopped: ${this.broken.message}`));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ request, transfer, resolve: resolve as (v: unknown) => void, reject });
-      this.pump();
-    });
+  private submit<T>(request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<T> {
+    return this.pool.run(request, { transfer }) as Promise<T>;
   }
 
-  private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.shift()!;
-      const task = this.queue.shift()!;
-      const id = this.nextId++;
-      this.running.set(worker, { id, task });
-      // A busy worker keeps the process alive until its answer arrives.
-      worker.ref();
-      worker.postMessage({ ...task.request, id }, task.transfer);
-    }
-  }
-
-  /** Loads (and checks) a model on every worker; resolves with the backend and model report of the first. */
-  private async loadEverywhere(request: Request): Promise<LoadReply> {
-    const reports = await Promise.all(Array.from({ length: this.size }, () => this.submit<LoadReply>(request)));
+  /** Loads (and checks) a model on every worker, and on any replacement; resolves with the first worker's report. */
+  private async loadEverywhere(key: string, request: WorkerRequest): Promise<LoadReply> {
+    const reports = (await this.pool.everyWorker(request, { keep: key })) as LoadReply[];
     return reports[0]!;
   }
 
   loadClassifier(spec: ClassifierSpec, folder?: string): Promise<LoadReply> {
-    return this.loadEverywhere({ type: 'load-classifier', spec, ...(folder ? { folder } : {}) });
+    return this.loadEverywhere(`classifier ${spec.model.id}@${spec.model.version}`, { type: 'load-classifier', spec, ...(folder ? { folder } : {}) });
   }
 
   loadFaces(thresholds: FaceThresholds, folder?: string): Promise<LoadReply> {
-    return this.loadEverywhere({ type: 'load-faces', thresholds, ...(folder ? { folder } : {}) });
+    return this.loadEverywhere(`faces ${JSON.stringify(thresholds)}`, { type: 'load-faces', thresholds, ...(folder ? { folder } : {}) });
   }
 
   loadDetector(minScore: number, folder?: string): Promise<LoadReply> {
-    return this.loadEverywhere({ type: 'load-detector', minScore, ...(folder ? { folder } : {}) });
+    return this.loadEverywhere(`detector ${minScore}`, { type: 'load-detector', minScore, ...(folder ? { folder } : {}) });
   }
 
   classifyFiles(spec: ClassifierSpec, files: FileTask[]): Promise<ClassifyFilesReply> {
@@ -117,15 +68,13 @@ export class VisionWorkerPool {
     return this.submit({ type: 'detect-files', minScore, files });
   }
 
-  /** Each worker's memory (one request per worker, answered in turn). */
+  /** Each worker's memory (one request per worker). */
   memory(): Promise<WorkerMemory[]> {
-    return Promise.all(Array.from({ length: this.size }, () => this.submit<WorkerMemory>({ type: 'memory' })));
+    return this.pool.everyWorker({ type: 'memory' }) as Promise<WorkerMemory[]>;
   }
 
-  async close(): Promise<void> {
-    const all = [...this.idle, ...this.running.keys()];
-    this.idle.length = 0;
-    await Promise.all(all.map((w) => w.terminate()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 

@@ -53,17 +53,15 @@ export interface FrameForDetection {
 }
 
 export type WorkerRequest =
-  | { type: 'load-classifier'; id: number; spec: ClassifierSpec; folder?: string }
-  | { type: 'load-faces'; id: number; thresholds: FaceThresholds; folder?: string }
-  | { type: 'load-detector'; id: number; minScore: number; folder?: string }
-  | { type: 'classify-files'; id: number; spec: ClassifierSpec; files: FileTask[] }
-  | { type: 'classify-pixels'; id: number; spec: ClassifierSpec; images: RgbImage[] }
-  | { type: 'faces-files'; id: number; thresholds: FaceThresholds; files: FileTask[] }
-  | { type: 'detect-frames'; id: number; minScore: number; frames: FrameForDetection[] }
-  | { type: 'detect-files'; id: number; minScore: number; files: FileTask[] }
-  | { type: 'memory'; id: number };
-
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { code: string; message: string; file?: string; hint?: string } };
+  | { type: 'load-classifier'; spec: ClassifierSpec; folder?: string }
+  | { type: 'load-faces'; thresholds: FaceThresholds; folder?: string }
+  | { type: 'load-detector'; minScore: number; folder?: string }
+  | { type: 'classify-files'; spec: ClassifierSpec; files: FileTask[] }
+  | { type: 'classify-pixels'; spec: ClassifierSpec; images: RgbImage[] }
+  | { type: 'faces-files'; thresholds: FaceThresholds; files: FileTask[] }
+  | { type: 'detect-frames'; minScore: number; frames: FrameForDetection[] }
+  | { type: 'detect-files'; minScore: number; files: FileTask[] }
+  | { type: 'memory' };
 
 export type LoadReply = ModelLoadReport;
 export type ClassifyFilesReply = Array<ClassifiedImage | FileFailure>;

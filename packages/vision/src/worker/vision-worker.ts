@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { VestigeError, isVestigeError } from '@vestige/evidence';
+import { serveRequests } from '@vestige/evidence/worker-thread';
 import { decodeForModel, reshapeInput } from '../image/decode.ts';
 import { FaceAnalyser, type FaceThresholds } from '../models/face-analyser.ts';
 import { KerasClassifier, type Classification, type ClassifierSpec } from '../models/keras-classifier.ts';
 import { SSD_INPUT_SIZE, SsdFaceDetector, type ScoredBox } from '../models/ssd-face-detector.ts';
 import { tfjs } from '../runtime/tfjs.ts';
-import type { ClassifiedImage, ClassifyFilesReply, DetectFilesReply, WorkerMemory, FacesFilesReply, FacesInImage, FileFailure, FileTask, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { ClassifiedImage, ClassifyFilesReply, DetectFilesReply, WorkerMemory, FacesFilesReply, FacesInImage, FileFailure, FileTask, WorkerRequest } from './protocol.ts';
 
 // One libvips thread per worker: the pool, not libvips, decides how many cores are busy.
 sharp.concurrency(1);
@@ -151,12 +151,4 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
   }
 }
 
-parentPort!.on('message', (msg: WorkerRequest) => {
-  handle(msg).then(
-    (value) => parentPort!.postMessage({ id: msg.id, ok: true, value } satisfies WorkerReply),
-    (err: unknown) => {
-      const e = err as VestigeError;
-      parentPort!.postMessage({ id: msg.id, ok: false, error: { code: isVestigeError(err) ? e.code : 'E_VISION_WORKER', message: e.message ?? String(err), ...(e.file ? { file: e.file } : {}), ...(e.hint ? { hint: e.hint } : {}) } } satisfies WorkerReply);
-    },
-  );
-});
+serveRequests<WorkerRequest, unknown>(handle);
