@@ -114,5 +114,5 @@ describe('ingest crash safety', () => {
       }
       fs.rmSync(caseDir, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, 2_400_000); // a hang guard only: 20 kills, each a CLI start and a verify, took over 900 s at load average 40
 });
