@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureViewerBuilt as ensureBuilt } from '../../apps/viewer/build.mjs';
 import { makeTempDir, requireTool } from '../support.ts';
+import type { FrameBudget } from '@vestige/scene';
 
 export const CHROMIUM = process.env.VESTIGE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -80,4 +81,8 @@ export interface VestigeHook {
   setCamera(position: V3, target: V3): void;
   sight(eye: V3, target: V3): { visible: boolean; blocking: V3 | null };
   showScanPhoto(id: string): Promise<{ id: string; name: string; mode: 'projected' | 'picture'; drawn: boolean; note: string | null } | null>;
+  cameraPose(): { position: V3; quaternion: [number, number, number, number]; fov: number };
+  showPose(pose: { position: V3; quaternion: readonly [number, number, number, number]; fov: number; focusDistance: number }): void;
+  canvasSize(): { width: number; height: number };
+  budget(): Promise<FrameBudget>;
 }

@@ -1,5 +1,6 @@
-import type { Measurement, MeasurementKind, Vec3 } from '@vestige/scene/core';
+import type { CameraPose, FrameBudget, Measurement, MeasurementKind, Vec3 } from '@vestige/scene/core';
 import { Api, ApiError, IntegrityError } from './api.ts';
+import { frameBudget } from './frame-budget.ts';
 import { checkManifest } from './manifest-check.ts';
 import type { MeasureTool } from './tools/measure-tool.ts';
 import { renderSize, startRenderMode } from './render-mode.ts';
@@ -99,6 +100,14 @@ declare global {
       sight: (eye: Vec3, target: Vec3) => { visible: boolean; blocking: Vec3 | null };
       /** Steps to scanner photo `id` (scan-photos.ts) at full opacity; the state says how it is shown. */
       showScanPhoto: (id: string) => Promise<ScanPhotoState | null>;
+      /** The camera now, in the displayed frame (what a camera-path pose sets). */
+      cameraPose: () => { position: Vec3; quaternion: [number, number, number, number]; fov: number };
+      /** Sets a camera-path pose (displayed frame) as the preview does. */
+      showPose: (pose: Pick<CameraPose, 'position' | 'quaternion' | 'fov' | 'focusDistance'>) => void;
+      /** The canvas's drawing size in pixels. */
+      canvasSize: () => { width: number; height: number };
+      /** The point budget's selection for this camera against what is drawn (frame-budget.ts). */
+      budget: () => Promise<FrameBudget>;
     };
   }
 }
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
   }
   const photo = document.getElementById('photo-overlay') as HTMLImageElement;
   photo.style.opacity = '0.6';
-  panel = new Panel(panelEl, viewer, statusEl, photo);
+  panel = new Panel(panelEl, viewer, statusEl, photo, warnings);
   viewer.precompile();
   viewer.start();
   await viewer.load();
@@ -208,6 +217,16 @@ async function main(): Promise<void> {
       await viewer.showScanPhoto(entry);
       return viewer.scanPhotos.state && { ...viewer.scanPhotos.state };
     },
+    cameraPose: () => {
+      const c = viewer.navigation.perspective;
+      return { position: c.position.toArray(), quaternion: c.quaternion.toArray() as [number, number, number, number], fov: c.fov };
+    },
+    showPose: (p) => {
+      viewer.navigation.showPose(p.position, p.quaternion, p.fov, p.focusDistance);
+      viewer.invalidate();
+    },
+    canvasSize: () => ({ width: viewer.renderer.domElement.width, height: viewer.renderer.domElement.height }),
+    budget: () => frameBudget(viewer),
   };
 }
 

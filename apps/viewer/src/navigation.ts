@@ -24,6 +24,8 @@ export class NavigationControls extends Controls<NavigationEvents> {
   walk = false;
   private orbit: OrbitControls;
   private readonly held = new Set<string>();
+  /** A camera-path pose is shown: its rotation (which may roll a little between keyframes) is kept until the user moves. */
+  private posed = false;
   private initialView: { position: Vector3; target: Vector3 } | null = null;
   private readonly onBlur = () => this.held.clear();
   private readonly onKeyUp = (e: KeyboardEvent) => this.held.delete(e.key.toLowerCase());
@@ -75,6 +77,8 @@ export class NavigationControls extends Controls<NavigationEvents> {
       this.flyStep(Math.min(delta, 0.1));
       moved = true;
     }
+    // OrbitControls re-aims the camera at its target with +Z up on every update; a path pose keeps its own rotation.
+    if (this.posed) return moved;
     return this.orbit.update() || moved;
   }
 
@@ -84,6 +88,7 @@ export class NavigationControls extends Controls<NavigationEvents> {
     if (!FLY_KEYS.has(k)) return false;
     if (held) this.held.add(k);
     else this.held.delete(k);
+    this.posed = false;
     this.changed();
     return true;
   }
@@ -95,6 +100,7 @@ export class NavigationControls extends Controls<NavigationEvents> {
     c.zoomToCursor = true;
     c.keys = { LEFT: '', UP: '', RIGHT: '', BOTTOM: '' };
     c.addEventListener('change', () => this.changed());
+    c.addEventListener('start', () => (this.posed = false));
     return c;
   }
 
@@ -190,6 +196,7 @@ export class NavigationControls extends Controls<NavigationEvents> {
   }
 
   setCamera(position: Vec3, target: Vec3, projection: 'perspective' | 'orthographic' = 'perspective', zoom?: number): void {
+    this.posed = false;
     this.useCamera(projection === 'orthographic' ? this.ortho : this.perspective);
     this.object.position.set(...position);
     this.orbit.target.set(...target);
@@ -198,6 +205,24 @@ export class NavigationControls extends Controls<NavigationEvents> {
       this.ortho.updateProjectionMatrix();
     }
     this.orbit.update();
+    this.changed();
+  }
+
+  /**
+   * A camera-path pose exactly as the scene core samples it (position, rotation, field of view, displayed
+   * frame), the same camera render mode sets for a farm frame. The orbit target goes where the pose looks,
+   * at its focus distance, so orbiting afterwards turns about that point.
+   */
+  showPose(position: Vec3, quaternion: readonly [number, number, number, number], fov: number, focusDistance: number): void {
+    this.useCamera(this.perspective);
+    this.perspective.up.set(0, 0, 1);
+    this.perspective.position.set(...position);
+    this.perspective.quaternion.set(...quaternion);
+    this.perspective.fov = fov;
+    this.perspective.updateProjectionMatrix();
+    const forward = new Vector3(0, 0, -1).applyQuaternion(this.perspective.quaternion);
+    this.orbit.target.copy(this.perspective.position).addScaledVector(forward, focusDistance);
+    this.posed = true;
     this.changed();
   }
 

@@ -58,6 +58,16 @@ const MAX_CONCURRENT = 4;
 /** Render mode loads a level's missing nodes together (no frame is drawn meanwhile, so nothing competes with them). */
 const RENDER_CONCURRENT = 8;
 
+/** What `budgetCompleteness` finds: node names (the octree's r…), sorted. */
+export interface BudgetCompleteness {
+  selected: string[];
+  /** Selected by the budget but not drawn. */
+  missing: string[];
+  /** Drawn but not selected. */
+  extra: string[];
+  selectedPoints: number;
+}
+
 export class PotreeLayer {
   readonly group = new Group();
   metadata!: PotreeMetadataJson;
@@ -256,6 +266,42 @@ export class PotreeLayer {
    */
   private select(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): Array<{ node: PotreeNode; priority: number }> {
     this.frame++;
+    const { visible, wanted, points } = this.walk(camera, viewportHeight, pointBudget, maxScreenError, false);
+    for (const n of visible) n.lastUsed = this.frame;
+    for (const n of this.loadedNodes) if (n.object) n.object.visible = false;
+    const byName = visible.filter((n) => n.object).sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    byName.forEach((n, i) => {
+      n.object!.visible = true;
+      n.object!.renderOrder = i;
+    });
+    this.visibleNodes = visible;
+    this.visiblePoints = points;
+    return wanted.sort((a, b) => b.priority - a.priority);
+  }
+
+  /**
+   * Completeness of what is drawn now, as the render bench's criterion reads ("every budgeted node
+   * drawn"): the nodes the point budget selects for this camera when every node counts as loaded,
+   * against the nodes whose points three.js will draw. A node the budget reaches whose children are not
+   * known yet (an unloaded hierarchy proxy) is one missing node. Changes nothing.
+   */
+  budgetCompleteness(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): BudgetCompleteness {
+    const selected = this.walk(camera, viewportHeight, pointBudget, maxScreenError, true).visible.filter((n) => n.numPoints > 0);
+    const drawn = new Set([...this.loadedNodes].filter((n) => n.object?.visible === true && n.numPoints > 0));
+    const chosen = new Set(selected);
+    return {
+      selected: selected.map((n) => n.name).sort(),
+      missing: selected.filter((n) => !drawn.has(n)).map((n) => n.name).sort(),
+      extra: [...drawn].filter((n) => !chosen.has(n)).map((n) => n.name).sort(),
+      selectedPoints: selected.reduce((s, n) => s + n.numPoints, 0),
+    };
+  }
+
+  /**
+   * The budget walk itself. `assumeLoaded` false: nodes not loaded yet are skipped and returned as
+   * wanted (what a frame can draw now); true: they count as drawn (what a complete frame must draw).
+   */
+  private walk(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number, assumeLoaded: boolean): { visible: PotreeNode[]; wanted: Array<{ node: PotreeNode; priority: number }>; points: number } {
     const world = this.group.matrixWorld;
     const frustum = new Frustum().setFromProjectionMatrix(new Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).multiply(world));
     const camPos = new Vector3().setFromMatrixPosition(camera.matrixWorld).applyMatrix4(new Matrix4().copy(world).invert());
@@ -279,30 +325,21 @@ export class PotreeLayer {
       let best = 0;
       for (let i = 1; i < queue.length; i++) if (queue[i]!.priority > queue[best]!.priority) best = i;
       const { node, priority } = queue.splice(best, 1)[0]!;
-      if (node.failed) continue;
+      if (node.failed && !assumeLoaded) continue;
       if (!frustum.intersectsSphere(node.sphere)) continue;
       if (points + node.numPoints > pointBudget && visible.length > 0) break;
       if (!node.object && node.type !== NodeType.proxy && node.positions) {
         // empty node: descend
-      } else if (!node.object) {
+      } else if (!node.object && !assumeLoaded) {
         if (!node.loading) wanted.push({ node, priority });
         continue;
       }
       visible.push(node);
       points += node.numPoints;
-      node.lastUsed = this.frame;
       if (screenSize(node, node.spacing) <= maxScreenError) continue;
       for (const child of node.children) if (child) queue.push({ node: child, priority: priorityOf(child) });
     }
-    for (const n of this.loadedNodes) if (n.object) n.object.visible = false;
-    const byName = visible.filter((n) => n.object).sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    byName.forEach((n, i) => {
-      n.object!.visible = true;
-      n.object!.renderOrder = i;
-    });
-    this.visibleNodes = visible;
-    this.visiblePoints = points;
-    return wanted.sort((a, b) => b.priority - a.priority);
+    return { visible, wanted, points };
   }
 
   /** Frees the least recently drawn nodes once more than `limit` points are held. */

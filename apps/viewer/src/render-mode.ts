@@ -18,6 +18,7 @@ import { CameraPathSampler, type CameraPath, type FrameStats, type RenderInfo, t
 
 export type { FrameStats, RenderInfo };
 import { Api } from './api.ts';
+import { frameBudget } from './frame-budget.ts';
 import { COLOR_MODES, type ColorMode } from './point-material.ts';
 import { composeOverlay, wantsOverlay, type OverlayChoice } from './render-overlay.ts';
 import type { SceneResponse } from './types.ts';
@@ -140,6 +141,7 @@ class RenderSession {
     if (!res.ok) throw new Error(`frame ${n}: the renderer did not take the frame (${res.status})`);
     const t4 = performance.now();
     return {
+      budget: await frameBudget(v),
       frame: n,
       nodes: v.layers.reduce((sum, l) => sum + l.visibleNodes.length, 0),
       points: v.layers.reduce((sum, l) => sum + l.visiblePoints, 0),

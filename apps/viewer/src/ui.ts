@@ -1,5 +1,7 @@
 /** The side panel, keyboard shortcuts and warnings. Plain DOM: every control is a real, focusable element. */
 import { formatMeasurement, formatPoint, sceneExportFileName, sceneExportText, type SceneExportFormat } from '@vestige/scene/core';
+import { CameraPathEditor } from './camera-path-editor.ts';
+import { cameraPathSection } from './camera-path-panel.ts';
 import { COLOR_MODES, type ColorMode } from './point-material.ts';
 import type { ToolName, Viewer } from './viewer.ts';
 
@@ -76,8 +78,10 @@ const valueOf = (e: Event) => (e.target as HTMLInputElement).value;
 export class Panel {
   private helpOpen = false;
   private opacity = 0.6;
+  readonly cameraPaths: CameraPathEditor;
 
-  constructor(private readonly root: HTMLElement, private readonly viewer: Viewer, private readonly statusEl: HTMLElement, private readonly photo: HTMLImageElement) {
+  constructor(private readonly root: HTMLElement, private readonly viewer: Viewer, private readonly statusEl: HTMLElement, private readonly photo: HTMLImageElement, private readonly warnings: Warnings) {
+    this.cameraPaths = new CameraPathEditor(viewer, () => this.render());
     this.installKeys();
     this.render();
   }
@@ -99,6 +103,7 @@ export class Panel {
       this.photosSection(),
       this.scanPhotosSection(),
       this.viewsSection(),
+      cameraPathSection(this.viewer, this.cameraPaths, { download, warn: (m) => this.warnings.add(m), status: (m) => this.status(m) }),
       h('section', { id: 'help', hidden: !this.helpOpen }, h('h2', {}, 'Keyboard shortcuts'), h('dl', {}, ...SHORTCUTS.flatMap(([k, d]) => [h('dt', {}, k), h('dd', {}, d)]))),
       h('button', { type: 'button', class: 'help-toggle', 'aria-expanded': String(this.helpOpen), onclick: () => ((this.helpOpen = !this.helpOpen), this.render()) }, this.helpOpen ? 'Hide shortcuts' : 'Keyboard shortcuts ', h('kbd', {}, 'H')),
     ];

@@ -288,7 +288,26 @@ export function cameraPathFromViews(
   return { id: options.id, name: options.name, fps: options.fps, keyframes: views.map((v, i) => keyframeFromView(v, i * options.secondsBetween)) };
 }
 
-/** The file an export writes (and an import reads): the path with its schema name and version. */
+/**
+ * The file an export writes (and an import reads): the path with its schema name and version. Fields go
+ * in one fixed order (the record schema's), so the viewer's export of a path it edited and the CLI's
+ * export of the stored record are the same bytes.
+ */
 export function cameraPathFile(path: CameraPath, context: { sceneId: string; units: string }): Record<string, unknown> {
-  return { schema: CAMERA_PATH_SCHEMA, version: CAMERA_PATH_VERSION, sceneId: context.sceneId, frame: 'source', units: context.units, interpolation: CAMERA_PATH_INTERPOLATION, ...path };
+  const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+  const keyframes = path.keyframes.map((k) => ({ position: k.position, target: k.target, fov: k.fov, time: k.time, ...optional('viewId', k.viewId), ...optional('name', k.name) }));
+  return {
+    schema: CAMERA_PATH_SCHEMA,
+    version: CAMERA_PATH_VERSION,
+    sceneId: context.sceneId,
+    frame: 'source',
+    units: context.units,
+    interpolation: CAMERA_PATH_INTERPOLATION,
+    id: path.id,
+    name: path.name,
+    fps: path.fps,
+    ...optional('duration', path.duration),
+    keyframes,
+    ...optional('note', path.note),
+  };
 }

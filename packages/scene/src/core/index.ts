@@ -87,4 +87,4 @@ export { potreeNodes, decodePotreeRecords, decodePotreeNode } from './potree/dec
 export { expectedTileHash, type PotreeTileIndex } from './potree/tile-index.ts';
 export { TILE_HASH_BYTES, tileHashSection, chunkWithSection, sectionEntries } from './potree/tile-hashes.ts';
 export { photoPixelOf, intoPhotoFrame, unprojectableReason, type ScanPhotoProjectionRecord } from './photo-projection.ts';
-export type { FrameStats, RenderInfo } from './render-frame.ts';
+export type { FrameBudget, FrameStats, RenderInfo } from './render-frame.ts';

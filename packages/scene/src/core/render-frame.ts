@@ -14,6 +14,23 @@ export interface FrameStats {
   drawMs: number;
   encodeMs: number;
   postMs: number;
+  /** Every budgeted node drawn? The budget's selection for this camera against what was drawn (render bench). */
+  budget?: FrameBudget;
+}
+
+/**
+ * The point budget's selection for one camera and canvas (every node counted as loaded) against the
+ * nodes actually drawn, over all layers; names are `layer/node`, sorted.
+ */
+export interface FrameBudget {
+  selectedNodes: number;
+  selectedPoints: number;
+  /** Selected but not drawn: a complete frame has none. */
+  missing: string[];
+  /** Drawn but not selected. */
+  extra: string[];
+  /** SHA-256 of the selected names joined by newlines: equal across renderers that select the same nodes. */
+  selectionSha256: string;
 }
 
 export interface RenderInfo {
