@@ -10,7 +10,8 @@
  * its own process with the page cache warm (Vestige's Poisson build of the LAS too); the best of the rounds is the headline. Throughput is from
  * opening the input to the last byte written (Vestige: inside its process, excluding Node's start,
  * which is reported beside; PotreeConverter: its whole process). Peak memory is each process's maximum
- * resident set (VmHWM; GNU time for the peer).
+ * resident set (VmHWM; GNU time for the peer) and its process tree's, sampled (bench/scene/runs.ts).
+ * `pnpm bench scene-200m` runs the same builds at 10 M, 50 M and 200 M points.
  *
  * Options: --points N (default 10 000 000), --rounds N (default 3), --skip-peer.
  */
@@ -23,6 +24,7 @@ import { writeLas } from '@vestige/scene';
 import { syntheticRoom } from '../samples/scene/synthetic-room.ts';
 import { benchWorkDir, repoRoot, writeResult } from './support.ts';
 import { POTREE_CONVERTER_TAG, preparePeerTools } from './scene/potree-converter.ts';
+import { ensureLas, ensureLaz, mib, runPotree, runVestige, warm, type Run } from './scene/runs.ts';
 
 const { values } = parseArgs({ options: { points: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' }, generate: { type: 'string' }, 'skip-peer': { type: 'boolean', default: false } } });
 const points = Number(values.points);
@@ -36,76 +38,22 @@ if (values.generate) {
 }
 
 fs.mkdirSync(benchWorkDir, { recursive: true });
-const tools = values['skip-peer'] ? { problems: ['peer skipped (--skip-peer)'], source: 'none' } : preparePeerTools();
+const tools = values['skip-peer'] ? { problems: ['peer skipped (--skip-peer)'], source: 'none' } as ReturnType<typeof preparePeerTools> : preparePeerTools();
 for (const p of tools.problems) console.error(`peer: ${p}`);
 
-const las = join(benchWorkDir, `scene-room-${points}.las`);
-if (!fs.existsSync(las)) {
-  console.error(`generating ${las} …`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--points', String(points), '--generate', las + '.part'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('generation failed');
-  fs.renameSync(las + '.part', las);
-}
-const laz = join(benchWorkDir, `scene-room-${points}.laz`);
-if (!fs.existsSync(laz) && tools.las2laz) {
-  console.error(`compressing ${laz} with LASzip …`);
-  const r = spawnSync(tools.las2laz, [las, laz + '.part'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('LAZ compression failed');
-  fs.renameSync(laz + '.part', laz);
-}
-const haveLaz = fs.existsSync(laz);
+const las = ensureLas(points);
+const laz = ensureLaz(las, tools.las2laz);
 
-/** Reads a file once so every run finds it in the page cache. */
-function warm(path: string): void {
-  const fd = fs.openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(8 << 20);
-  try {
-    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-interface Run { tool: string; input: 'las' | 'laz'; seconds: number; processSeconds: number; pointsPerSecond: number; peakRssBytes: number | null; cpuSeconds?: number; phases?: unknown }
-
-const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
-function runVestige(input: 'las' | 'laz', sampling: 'grid' | 'poisson' = 'grid'): Run {
-  const workDir = fs.mkdtempSync(join(benchWorkDir, 'scene-build-'));
-  const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene', 'vestige-build.ts'), input === 'las' ? las : laz, workDir, sampling], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 16 << 20 });
-  const processSeconds = Number(process.hrtime.bigint() - t) / 1e9;
-  fs.rmSync(workDir, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`Vestige ${sampling} build of ${input} failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { points: number; seconds: number; cpuSeconds: number; peakRssBytes: number; phases: unknown };
-  if (out.points !== points) throw new Error(`Vestige built ${out.points} points of ${points}`);
-  return { tool: `vestige-${sampling}`, input, seconds: out.seconds, processSeconds, pointsPerSecond: Math.round(points / out.seconds), peakRssBytes: out.peakRssBytes, cpuSeconds: out.cpuSeconds, phases: out.phases };
-}
-
-function runPotree(method: 'random' | 'poisson', input: 'las' | 'laz'): Run {
-  const outDir = join(benchWorkDir, `potree-${method}-${input}`);
-  fs.rmSync(outDir, { recursive: true, force: true });
-  const args = [input === 'las' ? las : laz, '-o', outDir, '-m', method];
-  const t = process.hrtime.bigint();
-  const r = GNU_TIME ? spawnSync(GNU_TIME, ['-f', 'maxrss_kb=%M', tools.potreeConverter!, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }) : spawnSync(tools.potreeConverter!, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  if (r.status !== 0) throw new Error(`PotreeConverter -m ${method} failed: ${r.stdout}${r.stderr}`);
-  const rss = /maxrss_kb=(\d+)/.exec(r.stderr ?? '');
-  const written = fs.existsSync(join(outDir, 'octree.bin')) ? fs.statSync(join(outDir, 'octree.bin')).size : 0;
-  fs.rmSync(outDir, { recursive: true, force: true });
-  if (written === 0) throw new Error(`PotreeConverter -m ${method} wrote no octree.bin`);
-  return { tool: `potree-${method}`, input, seconds, processSeconds: seconds, pointsPerSecond: Math.round(points / seconds), peakRssBytes: rss ? Number(rss[1]) * 1024 : null };
-}
-
-const plan: (() => Run)[] = [() => runVestige('las'), () => runVestige('las', 'poisson')];
-if (haveLaz) plan.push(() => runVestige('laz'));
+const plan: (() => Promise<Run>)[] = [() => runVestige({ path: las, input: 'las', points }), () => runVestige({ path: las, input: 'las', points, sampling: 'poisson' })];
+if (laz) plan.push(() => runVestige({ path: laz, input: 'laz', points }));
 if (tools.potreeConverter) {
-  plan.push(() => runPotree('random', 'las'), () => runPotree('poisson', 'las'));
-  if (haveLaz) plan.push(() => runPotree('random', 'laz'));
+  const binary = tools.potreeConverter;
+  plan.push(() => runPotree({ binary, method: 'random', path: las, input: 'las', points }), () => runPotree({ binary, method: 'poisson', path: las, input: 'las', points }));
+  if (laz) plan.push(() => runPotree({ binary, method: 'random', path: laz, input: 'laz', points }));
 }
 
 warm(las);
-if (haveLaz) warm(laz);
+if (laz) warm(laz);
 /** Vestige's copy of the original into a case (hash + store), timed apart from the build. */
 function timeCopy(path: string): { seconds: number; bytes: number; megabytesPerSecond: number } {
   const workDir = fs.mkdtempSync(join(benchWorkDir, 'scene-copy-'));
@@ -118,15 +66,15 @@ function timeCopy(path: string): { seconds: number; bytes: number; megabytesPerS
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
-const copyIntoCase = { las: timeCopy(las), ...(haveLaz ? { laz: timeCopy(laz) } : {}) };
+const copyIntoCase = { las: timeCopy(las), ...(laz ? { laz: timeCopy(laz) } : {}) };
 const loadBefore = loadavg();
 const runs: (Run & { round: number })[] = [];
 for (let round = 0; round < rounds; round++) {
   // Rotate the order each round so no tool always runs first (or right after the heaviest one).
   for (let k = 0; k < plan.length; k++) {
-    const run = plan[(k + round) % plan.length]!();
+    const run = await plan[(k + round) % plan.length]!();
     runs.push({ ...run, round });
-    console.error(`round ${round + 1}: ${run.tool} ${run.input}: ${run.seconds.toFixed(2)} s = ${(run.pointsPerSecond / 1e6).toFixed(2)} M points/s, peak ${run.peakRssBytes === null ? '?' : (run.peakRssBytes / 2 ** 20).toFixed(0) + ' MiB'}`);
+    console.error(`round ${round + 1}: ${run.tool} ${run.input}: ${run.seconds.toFixed(2)} s = ${(run.pointsPerSecond / 1e6).toFixed(2)} M points/s, peak ${mib(run.peakRssBytes)} (process tree ${mib(run.treePeakRssBytes)})`);
   }
 }
 
@@ -156,7 +104,7 @@ function paired(peer: string, input: 'las' | 'laz' = 'las', ours = 'vestige-grid
 
 const path = writeResult('scene', {
   description: `Potree 2.0 octree of a generated ${points}-point LAS 1.2 (format 2) room scan and its LAZ (LASzip), on all cores, page cache warm, best of ${rounds} interleaved rounds: Vestige grid and Poisson builds vs PotreeConverter ${POTREE_CONVERTER_TAG} -m random and -m poisson`,
-  input: { las: { file: las, points, bytes: fs.statSync(las).size }, ...(haveLaz ? { laz: { file: laz, points, bytes: fs.statSync(laz).size, encoder: 'LASzip 3.4 (las2laz, default 50 000-point chunks)' } } : {}) },
+  input: { las: { file: las, points, bytes: fs.statSync(las).size }, ...(laz ? { laz: { file: laz, points, bytes: fs.statSync(laz).size, encoder: 'LASzip 3.4 (las2laz, default 50 000-point chunks)' } } : {}) },
   peer: { name: `PotreeConverter ${POTREE_CONVERTER_TAG}`, source: tools.source, binary: tools.potreeConverter ?? null, problems: tools.problems },
   // Not part of the build's time: the copy of the original into the case that precedes it.
   copyIntoCase,

@@ -46,6 +46,8 @@ export interface CountedInput {
   qMax: number[];
   /** Temp files to remove once distributed. */
   spills: string[];
+  /** LAZ chunks decoded by the count passes: each chunk once (a second count reads the spill). */
+  lazChunksDecoded?: number;
 }
 
 export type BuildPool = WorkerPool<Record<string, unknown>, { result: unknown }>;
@@ -148,7 +150,10 @@ export async function countLasInputs(inputs: readonly LasSource[], stated: Bound
     spills,
   };
   if (total === 0) return counted;
-  if (!adoptCounts(counted, await countSlices(counted, inputs, pool(), true)) || !statedFrame) {
+  const decoded = (results: CountResult[]): number => results.reduce((n, r) => n + (r.lazChunksDecoded ?? 0), 0);
+  const first = await countSlices(counted, inputs, pool(), true);
+  counted.lazChunksDecoded = decoded(first);
+  if (!adoptCounts(counted, first) || !statedFrame) {
     // Some point lay outside the stated bounds (real headers have such bounds): count again over the true extent.
     const min = counted.qMin.map((v, k) => v + counted.base[k]!);
     const max = counted.qMax.map((v, k) => v + counted.base[k]!);
@@ -156,7 +161,9 @@ export async function countLasInputs(inputs: readonly LasSource[], stated: Bound
     if (!tight) throw tooFar(grid.scale, { min, max });
     frame = tight;
     Object.assign(counted, { frame, base: min, qMin: [Infinity, Infinity, Infinity], qMax: [-Infinity, -Infinity, -Infinity] });
-    if (!adoptCounts(counted, await countSlices(counted, inputs, pool(), false))) throw new Error('octree count: points moved between passes');
+    const second = await countSlices(counted, inputs, pool(), false);
+    counted.lazChunksDecoded += decoded(second);
+    if (!adoptCounts(counted, second)) throw new Error('octree count: points moved between passes');
   }
   return counted;
 }

@@ -82,7 +82,7 @@ export interface OctreeBuildResult {
   spacing: number;
   sampling: SamplerId;
   /** Wall and CPU seconds per phase (CPU counts all threads of the process). */
-  stats: { chunks: number; workers: number; seconds: Record<string, number>; cpuSeconds: Record<string, number> };
+  stats: { chunks: number; workers: number; seconds: Record<string, number>; cpuSeconds: Record<string, number>; lazChunksDecoded: number };
 }
 
 /** Smallest automatic chunk size; chunks grow to about a sixteenth of the input, up to 2 M points. */
@@ -189,6 +189,6 @@ export async function buildOctree(points: AsyncIterable<PointChunk>, options: Oc
     scale: frame.scale,
     spacing: written.metadata.spacing,
     sampling: sampler,
-    stats: { chunks: nodes.chunks, workers, seconds: clock.seconds, cpuSeconds: clock.cpuSeconds },
+    stats: { chunks: nodes.chunks, workers, seconds: clock.seconds, cpuSeconds: clock.cpuSeconds, lazChunksDecoded: counted.lazChunksDecoded ?? 0 },
   };
 }

@@ -46,6 +46,8 @@ export interface CountResult {
   counts: Uint32Array | undefined;
   qMin: number[];
   qMax: number[];
+  /** LAZ slices: the chunks decoded (each chunk is decoded once, in the count pass, into the spill). */
+  lazChunksDecoded?: number;
 }
 
 export interface LazSliceTask {

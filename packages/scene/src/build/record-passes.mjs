@@ -114,11 +114,13 @@ export async function lazSlice(task) {
   const counter = new CellCounter(task.bits, task.countBits);
   const src = fs.openSync(task.path, 'r');
   const out = fs.openSync(task.spillPath, 'r+');
+  let decoded = 0;
   try {
     for (const c of task.chunks) {
       const bytes = new Uint8Array(c.bytes);
       readExact(src, bytes, c.offset);
       const raw = await decodeLazChunk({ ...task.plan, points: c.points }, bytes);
+      decoded++;
       writeAllAt(out, raw, c.firstPoint * task.plan.recordLength);
       counter.add(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), c.points, task.plan.recordLength, task.lo);
     }
@@ -126,7 +128,7 @@ export async function lazSlice(task) {
     fs.closeSync(src);
     fs.closeSync(out);
   }
-  return counter.result();
+  return { ...counter.result(), lazChunksDecoded: decoded };
 }
 
 /**
