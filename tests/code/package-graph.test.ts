@@ -16,9 +16,13 @@ const root = join(import.meta.dirname, '..', '..');
 /** The workspace name (`server`, `scene` …) of each folder with sources. */
 const UNITS: Record<string, string> = Object.fromEntries([
   ...fs.readdirSync(join(root, 'packages')).filter((p) => fs.existsSync(join(root, 'packages', p, 'src'))).map((p) => [`packages/${p}`, p]),
-  ['apps/viewer', 'viewer'],
+  ...fs.readdirSync(join(root, 'apps')).filter((a) => fs.existsSync(join(root, 'apps', a, 'src'))).map((a) => [`apps/${a}`, appName(a)]),
 ]);
-const APPS = new Set(['viewer']);
+/** An app's workspace name is its package name (`@vestige/server-app` → `server-app`), never a package's. */
+function appName(folder: string): string {
+  return (JSON.parse(fs.readFileSync(join(root, 'apps', folder, 'package.json'), 'utf8')) as { name: string }).name.replace('@vestige/', '');
+}
+const APPS = new Set(Object.entries(UNITS).filter(([folder]) => folder.startsWith('apps/')).map(([, name]) => name));
 
 /** `from → to` arrows that DESIGN does not draw but the code still has, each with why (none now). */
 const KNOWN = new Map<string, string>();
@@ -29,10 +33,11 @@ function designArrows(): Map<string, Set<string>> {
   const names = Object.values(UNITS);
   const arrows = new Map<string, Set<string>>();
   for (const line of section.split('\n')) {
-    const m = /^\| `(?:@vestige\/|apps\/)([a-z]+)` \|[^|]*\| (.*) \|$/.exec(line);
+    const m = /^\| `(@vestige\/|apps\/)([a-z]+)` \|[^|]*\| (.*) \|$/.exec(line);
     if (!m) continue;
-    const to = m[2] === 'all' ? [...names, 'samples'] : names.filter((n) => new RegExp(`(^|[^a-z-])(@vestige/)?${n}([^a-z-]|$)`).test(m[2]!.replace(/\(the core:[^)]*\)/, '')));
-    arrows.set(m[1]!, new Set([...to, 'evidence'].filter((n) => n !== m[1])));
+    const from = m[1] === 'apps/' ? appName(m[2]!) : m[2]!;
+    const to = m[3] === 'all' ? [...names, 'samples'] : names.filter((n) => new RegExp(`(^|[^a-z-])(@vestige/)?${n}([^a-z-]|$)`).test(m[3]!.replace(/\(the core:[^)]*\)/, '')));
+    arrows.set(from, new Set([...to, 'evidence'].filter((n) => n !== from)));
   }
   return arrows;
 }
@@ -57,7 +62,7 @@ function importsOf(): Import[] {
   for (const [folder, from] of Object.entries(UNITS)) {
     for (const file of sources(join(root, folder, 'src'))) {
       const text = fs.readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:from|import\()\s*'@vestige\/([a-z]+)(\/[a-z/.-]+)?'/g)) {
+      for (const m of text.matchAll(/(?:from|import\()\s*'@vestige\/([a-z-]+)(\/[a-z/.-]+)?'/g)) {
         if (m[1] !== from) found.push({ from, to: m[1]!, subpath: m[2] ?? '', file: relative(root, file) });
       }
     }
