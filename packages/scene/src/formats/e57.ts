@@ -16,6 +16,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { VestigeError } from '@vestige/evidence';
 import { InputFile, corrupt, withInputFile } from '../io/input-file.ts';
 import { crc32c } from '../io/crc32c.ts';
+import { matrixFromQuaternion } from '../core/rotation.ts';
 import type { PointChunk, SceneChunk, ViewpointChunk } from '../points.ts';
 import type { ScanPhoto, ScanPhotoImage } from '../photos.ts';
 import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneReadOptions } from './format.ts';
@@ -299,17 +300,6 @@ class FieldStream {
   }
 }
 
-function quatToMatrix(q: [number, number, number, number]): number[] {
-  const [w, x, y, z] = q;
-  const n = Math.hypot(w, x, y, z) || 1;
-  const a = w / n, b = x / n, c = y / n, d = z / n;
-  return [
-    1 - 2 * (c * c + d * d), 2 * (b * c - a * d), 2 * (b * d + a * c),
-    2 * (b * c + a * d), 1 - 2 * (b * b + d * d), 2 * (c * d - a * b),
-    2 * (b * d - a * c), 2 * (c * d + a * b), 1 - 2 * (b * b + c * c),
-  ];
-}
-
 /** Where a scan's fields sit in its prototype (-1: absent), and how its colours and intensities map to 16 bits. */
 function scanLayout(file: InputFile, scan: E57Scan) {
   const f = (name: string): number => scan.fields.findIndex((x) => x.name === name);
@@ -355,7 +345,7 @@ async function appendDataPacket(file: InputFile, pages: E57Pages, packetAt: { at
 async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: number, signal?: AbortSignal): AsyncGenerator<PointChunk> {
   if (scan.recordCount === 0) return;
   const { ix, cartesian, hasRgb, hasIntensity, colorMin, colorMax, iMinF, iSpan } = scanLayout(file, scan);
-  const R = scan.rotation ? quatToMatrix(scan.rotation) : undefined;
+  const R = scan.rotation ? matrixFromQuaternion(scan.rotation) : undefined;
   const [tx, ty, tz] = scan.translation;
   const { dataStart, sectionEnd } = await sectionExtent(file, pages, scan);
   let at = dataStart;
