@@ -148,7 +148,7 @@ describe('camera-path editor in Chromium', () => {
       const r = vestige('scene', 'path', 'export', 'scene-1', expected.id, '--case', caseDir, '--out', cliFile);
       expect(r.status, r.stderr).toBe(0);
       expect(fs.readFileSync(exported, 'utf8')).toBe(fs.readFileSync(cliFile, 'utf8'));
-      const read = readCameraPathFile(exported);
+      const read = await readCameraPathFile(exported);
       expect(read.keyframes.map((k) => k.viewId)).toEqual(order.map((v) => v.id));
       expect(new CameraPathSampler(read, (p) => toDisplayed(manifest, p)).frameCount).toBe(sampler.frameCount);
 

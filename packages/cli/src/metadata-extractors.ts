@@ -8,5 +8,7 @@ const mediaExtractor: MetadataExtractor = {
   extract: async (blobPath) => (await import('@vestige/video')).probeMediaSummary(blobPath),
 };
 
-/** The metadata read at ingest. The CLI wires them so that @vestige/evidence needs neither exifr-for-video nor ffprobe. */
+/**
+ * The metadata read at ingest. The CLI wires them so that @vestige/evidence needs neither exifr-for-video nor ffprobe.
+ */
 export const ingestExtractors: MetadataExtractor[] = [exifExtractor, mediaExtractor];

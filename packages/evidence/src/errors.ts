@@ -81,7 +81,8 @@ export type ErrorCode =
   | 'E_CONTENT_TYPE'
   /** A failure that is not the user's doing (a bug or the machine): reported without its stack trace. */
   | 'E_INTERNAL'
-  // vision: a model file missing or not the one its manifest pins; the tfjs backend did not start; a model worker stopped
+  // vision: a model file missing or not the one its manifest pins; the tfjs backend did not start;
+  // a model worker stopped
   | 'E_MODEL_MISSING'
   | 'E_MODEL_ALTERED'
   | 'E_VISION_BACKEND'

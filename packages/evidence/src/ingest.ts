@@ -114,109 +114,14 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
       elapsedMs: 0,
       custodyHead: undefined,
     };
-
-    const files: FileEntry[] = [];
-    for (const root of roots) {
-      for (const event of walk(root)) {
-        if (event.kind === 'file') files.push(event.entry);
-        else if (event.kind === 'symlink') {
-          report.symlinks.push({ path: event.path, target: event.target, resolvesInside: event.resolvesInside });
-          store.transaction(() => store.recordSymlink({ ingestId, path: event.path, target: event.target, resolvesInside: event.resolvesInside, operator: options.operator }));
-          if (event.loop) {
-            report.warnings.push({ path: event.path, code: 'E_SYMLINK_LOOP', message: `symbolic link loop (${event.path} → ${event.target}); recorded, not followed` });
-          }
-        } else {
-          report.rejected.push(event.problem);
-          store.transaction(() => store.recordReject({ ingestId, path: event.problem.path, code: event.problem.code, message: event.problem.message, operator: options.operator }));
-        }
-      }
-    }
+    const files = walkInputs(store, roots, options.operator, report);
     const bytesTotal = files.reduce((n, f) => n + f.size, 0);
     const progress: IngestProgress = { phase: 'storing', filesTotal: files.length, filesDone: 0, filesRecorded: 0, bytesTotal, bytesDone: 0 };
     options.onProgress?.({ ...progress });
-
-    // Files are hashed in parallel but recorded in walk order, so item ids are the same for the same tree.
-    const results: Array<StoreOutcome | undefined> = new Array(files.length);
-    let nextToRecord = 0;
-    let nextToStart = 0;
-    const inFlightLimit = pool.capacity * 2;
-    const pendingBatch: Array<{ entry: FileEntry; outcome: StoreOutcome }> = [];
-    let lastFlush = Date.now();
-    // Flushes run one after another: directory syncs, then one transaction for the whole batch.
-    let flushing: Promise<void> = Promise.resolve();
-    const flush = () => {
-      if (pendingBatch.length === 0) return flushing;
-      const batch = pendingBatch.splice(0);
-      lastFlush = Date.now();
-      flushing = flushing.then(async () => {
-        // The blobs these rows refer to must be durable and in place before the rows are.
-        await store.blobs.commitBatch(batch.flatMap(({ outcome }) => (outcome.ok && outcome.pending ? [outcome.pending] : [])));
-        store.transaction(() => {
-          for (const { entry, outcome } of batch) recordOutcome(store, ingestId, entry, outcome, options.operator, report);
-        });
-        progress.filesRecorded += batch.length;
-        options.onProgress?.({ ...progress });
-      });
-      return flushing;
-    };
-
-    await new Promise<void>((resolveAll, rejectAll) => {
-      let active = 0;
-      const startMore = () => {
-        while (active < inFlightLimit && nextToStart < files.length) {
-          const index = nextToStart++;
-          const entry = files[index]!;
-          active++;
-          storeFile(store, entry, options.extractors ?? [])
-            .then((outcome) => {
-              results[index] = outcome;
-              progress.filesDone++;
-              progress.bytesDone += entry.size;
-              progress.current = entry.display;
-              options.onProgress?.({ ...progress });
-              while (nextToRecord < files.length && results[nextToRecord] !== undefined) {
-                pendingBatch.push({ entry: files[nextToRecord]!, outcome: results[nextToRecord]! });
-                results[nextToRecord] = undefined;
-                nextToRecord++;
-              }
-              if (pendingBatch.length >= 256 || Date.now() - lastFlush > 250) flush().catch(rejectAll);
-              active--;
-              if (nextToRecord === files.length) flush().then(resolveAll, rejectAll);
-              else startMore();
-            })
-            .catch(rejectAll);
-        }
-        if (files.length === 0) resolveAll();
-      };
-      startMore();
-    });
-    await flush();
-
+    await storeInWalkOrder(store, files, { options, report, progress, inFlightLimit: pool.capacity * 2 });
     report.filesSeen = files.length;
     report.elapsedMs = Date.now() - started;
-    store.finishIngest(ingestId, options.operator, {
-      filesSeen: report.filesSeen,
-      itemsAdded: report.itemsAdded,
-      duplicates: report.duplicates,
-      alreadyRecorded: report.alreadyRecorded,
-      bytesRead: report.bytesRead,
-      rejected: report.rejected.length,
-      warnings: report.warnings.length,
-      symlinks: report.symlinks.length,
-    });
-    report.custodyHead = store.custody.head();
-    // The second anchor: outside the database, naming the head this ingest reached and what it stored.
-    const summaryItems = new Map(report.files.map((f) => [f.itemId, { id: f.itemId, sha256: f.sha256, size: f.size }]));
-    report.summaryPath = writeCaseSummary(store.dir, {
-      kind: 'ingest',
-      id: ingestId,
-      caseId: store.info.id,
-      operator: options.operator,
-      writtenAt: store.now().toISOString(),
-      custodyHead: report.custodyHead!,
-      items: [...summaryItems.values()],
-      details: { roots, filesSeen: report.filesSeen, itemsAdded: report.itemsAdded, duplicates: report.duplicates, rejected: report.rejected.length },
-    });
+    finishIngest(store, options.operator, report);
     options.onProgress?.({ ...progress, phase: 'done' });
     return report;
   } finally {
@@ -224,6 +129,126 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
     await pool.close();
     lock.release();
   }
+}
+
+/** Walks the inputs: the files to store, in walk order; symbolic links and unreadable entries recorded as met. */
+function walkInputs(store: CaseStore, roots: string[], operator: string, report: IngestReport): FileEntry[] {
+  const { ingestId } = report;
+  const files: FileEntry[] = [];
+  for (const root of roots) {
+    for (const event of walk(root)) {
+      if (event.kind === 'file') files.push(event.entry);
+      else if (event.kind === 'symlink') {
+        report.symlinks.push({ path: event.path, target: event.target, resolvesInside: event.resolvesInside });
+        store.transaction(() => store.recordSymlink({ ingestId, path: event.path, target: event.target, resolvesInside: event.resolvesInside, operator }));
+        if (event.loop) {
+          report.warnings.push({ path: event.path, code: 'E_SYMLINK_LOOP', message: `symbolic link loop (${event.path} → ${event.target}); recorded, not followed` });
+        }
+      } else {
+        report.rejected.push(event.problem);
+        store.transaction(() => store.recordReject({ ingestId, path: event.problem.path, code: event.problem.code, message: event.problem.message, operator }));
+      }
+    }
+  }
+  return files;
+}
+
+interface StoreRun {
+  options: IngestOptions;
+  report: IngestReport;
+  progress: IngestProgress;
+  /** Files being read and hashed at once: enough to keep every worker busy while the main thread records. */
+  inFlightLimit: number;
+}
+
+/**
+ * Stores the files, hashed in parallel but recorded in walk order, so item ids are the same for the same tree.
+ * Rows are committed in batches (256 files or a quarter second), each after its blobs are durable.
+ */
+async function storeInWalkOrder(store: CaseStore, files: FileEntry[], run: StoreRun): Promise<void> {
+  const { options, report, progress, inFlightLimit } = run;
+  const results: Array<StoreOutcome | undefined> = new Array(files.length);
+  let nextToRecord = 0;
+  let nextToStart = 0;
+  const pendingBatch: Array<{ entry: FileEntry; outcome: StoreOutcome }> = [];
+  let lastFlush = Date.now();
+  // Flushes run one after another: directory syncs, then one transaction for the whole batch.
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    if (pendingBatch.length === 0) return flushing;
+    const batch = pendingBatch.splice(0);
+    lastFlush = Date.now();
+    flushing = flushing.then(async () => {
+      // The blobs these rows refer to must be durable and in place before the rows are.
+      await store.blobs.commitBatch(batch.flatMap(({ outcome }) => (outcome.ok && outcome.pending ? [outcome.pending] : [])));
+      store.transaction(() => {
+        for (const { entry, outcome } of batch) recordOutcome(store, report.ingestId, entry, outcome, options.operator, report);
+      });
+      progress.filesRecorded += batch.length;
+      options.onProgress?.({ ...progress });
+    });
+    return flushing;
+  };
+
+  await new Promise<void>((resolveAll, rejectAll) => {
+    let active = 0;
+    const startMore = () => {
+      while (active < inFlightLimit && nextToStart < files.length) {
+        const index = nextToStart++;
+        const entry = files[index]!;
+        active++;
+        storeFile(store, entry, options.extractors ?? [])
+          .then((outcome) => {
+            results[index] = outcome;
+            progress.filesDone++;
+            progress.bytesDone += entry.size;
+            progress.current = entry.display;
+            options.onProgress?.({ ...progress });
+            while (nextToRecord < files.length && results[nextToRecord] !== undefined) {
+              pendingBatch.push({ entry: files[nextToRecord]!, outcome: results[nextToRecord]! });
+              results[nextToRecord] = undefined;
+              nextToRecord++;
+            }
+            if (pendingBatch.length >= 256 || Date.now() - lastFlush > 250) flush().catch(rejectAll);
+            active--;
+            if (nextToRecord === files.length) flush().then(resolveAll, rejectAll);
+            else startMore();
+          })
+          .catch(rejectAll);
+      }
+      if (files.length === 0) resolveAll();
+    };
+    startMore();
+  });
+  await flush();
+}
+
+/** Closes the ingest: its totals in the custody log, and the case summary, the second anchor of the custody head. */
+function finishIngest(store: CaseStore, operator: string, report: IngestReport): void {
+  store.finishIngest(report.ingestId, operator, {
+    filesSeen: report.filesSeen,
+    itemsAdded: report.itemsAdded,
+    duplicates: report.duplicates,
+    alreadyRecorded: report.alreadyRecorded,
+    bytesRead: report.bytesRead,
+    rejected: report.rejected.length,
+    warnings: report.warnings.length,
+    symlinks: report.symlinks.length,
+  });
+  const custodyHead = store.custody.head();
+  report.custodyHead = custodyHead;
+  // The second anchor: outside the database, naming the head this ingest reached and what it stored.
+  const summaryItems = new Map(report.files.map((f) => [f.itemId, { id: f.itemId, sha256: f.sha256, size: f.size }]));
+  report.summaryPath = writeCaseSummary(store.dir, {
+    kind: 'ingest',
+    id: report.ingestId,
+    caseId: store.info.id,
+    operator,
+    writtenAt: store.now().toISOString(),
+    custodyHead: custodyHead!,
+    items: [...summaryItems.values()],
+    details: { roots: report.roots, filesSeen: report.filesSeen, itemsAdded: report.itemsAdded, duplicates: report.duplicates, rejected: report.rejected.length },
+  });
 }
 
 type StoreOutcome =

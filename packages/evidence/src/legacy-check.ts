@@ -11,27 +11,7 @@ import type { VerifyProblem } from './verify.ts';
  */
 export function legacyProblems(store: CaseStore): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
-  const items = new Map<string, Record<string, unknown>>();
-  const sources = new Map<string, number>();
-  const annotations = new Map<string, unknown>();
-  const records = new Map<string, string | null>();
-  const provenance = new Map<string, string>();
-  for (const e of store.custody.events()) {
-    const d = (e.details ?? {}) as Record<string, unknown>;
-    if (e.action === 'item.added') items.set(e.subject, d);
-    else if (e.action === 'source.recorded') {
-      const k = canonicalJson([e.subject, d.path, d.size, d.mtime]);
-      sources.set(k, (sources.get(k) ?? 0) + 1);
-    } else if (e.action === 'annotation.set') annotations.set(`${e.subject}/${String(d.namespace)}`, d.value ?? null);
-    else if (e.action === 'derivation.recorded') {
-      if (typeof d.provenanceSha256 === 'string') provenance.set(e.subject, d.provenanceSha256);
-      for (const o of (d.outputs ?? []) as Array<{ itemId?: string; sha256?: string; name?: string }>) {
-        if (o.itemId && !items.has(o.itemId)) items.set(o.itemId, { sha256: o.sha256, name: o.name });
-      }
-    } else if (e.action === 'record.deleted') records.set(`${String(d.collection)}/${String(d.id)}`, null);
-    else if (typeof d.collection === 'string' && typeof d.id === 'string' && typeof d.sha256 === 'string') records.set(`${d.collection}/${d.id}`, d.sha256);
-  }
-
+  const { items, sources, annotations, records, provenance } = loggedState(store);
   for (const item of store.items()) {
     const recorded = items.get(item.id);
     items.delete(item.id);
@@ -78,4 +58,29 @@ export function legacyProblems(store: CaseStore): VerifyProblem[] {
     }
   }
   return problems;
+}
+
+/** What the custody log says the case holds: items, sources (counted), annotations, records and provenance hashes. */
+function loggedState(store: CaseStore) {
+  const items = new Map<string, Record<string, unknown>>();
+  const sources = new Map<string, number>();
+  const annotations = new Map<string, unknown>();
+  const records = new Map<string, string | null>();
+  const provenance = new Map<string, string>();
+  for (const e of store.custody.events()) {
+    const d = (e.details ?? {}) as Record<string, unknown>;
+    if (e.action === 'item.added') items.set(e.subject, d);
+    else if (e.action === 'source.recorded') {
+      const k = canonicalJson([e.subject, d.path, d.size, d.mtime]);
+      sources.set(k, (sources.get(k) ?? 0) + 1);
+    } else if (e.action === 'annotation.set') annotations.set(`${e.subject}/${String(d.namespace)}`, d.value ?? null);
+    else if (e.action === 'derivation.recorded') {
+      if (typeof d.provenanceSha256 === 'string') provenance.set(e.subject, d.provenanceSha256);
+      for (const o of (d.outputs ?? []) as Array<{ itemId?: string; sha256?: string; name?: string }>) {
+        if (o.itemId && !items.has(o.itemId)) items.set(o.itemId, { sha256: o.sha256, name: o.name });
+      }
+    } else if (e.action === 'record.deleted') records.set(`${String(d.collection)}/${String(d.id)}`, null);
+    else if (typeof d.collection === 'string' && typeof d.id === 'string' && typeof d.sha256 === 'string') records.set(`${d.collection}/${d.id}`, d.sha256);
+  }
+  return { items, sources, annotations, records, provenance };
 }

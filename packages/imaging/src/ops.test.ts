@@ -74,7 +74,8 @@ describe('geometry keeps 16-bit values where it only moves pixels', () => {
     const img = flat(41, 41, 0, 1);
     for (let y = 0; y < 41; y++) img.data[y * 41 + 35] = 65535; // a vertical line near the right edge
     const out = await run('lens-correct', img, { k1: -0.2, interpolation: 'bilinear' });
-    // With barrel distortion (k1 < 0 in this model) the corrected line lies further from the centre at its ends than the middle.
+    // With barrel distortion (k1 < 0 in this model) the corrected line lies further from the centre at
+    // its ends than the middle.
     const colOf = (y: number) => {
       let best = 0;
       for (let x = 0; x < 41; x++) if (out.data[y * 41 + x]! > out.data[y * 41 + best]!) best = x;

@@ -13,7 +13,8 @@ describe('near-duplicate grouping', () => {
     const members = [
       { id: 'I-1', pdq: hash(0x00), quality: 80, pixels: 100 },
       { id: 'I-2', pdq: hash(0x00, range(0, 20)), quality: 100, pixels: 50 }, // 20 from I-1
-      { id: 'I-3', pdq: hash(0x00, range(0, 45)), quality: 90, pixels: 900 }, // 25 from I-2, 45 from I-1: joined through I-2
+      // 25 from I-2, 45 from I-1: joined through I-2
+      { id: 'I-3', pdq: hash(0x00, range(0, 45)), quality: 90, pixels: 900 },
       { id: 'I-4', pdq: hash(0xff), quality: 100, pixels: 10 }, // alone
       { id: 'I-5', pdq: hash(0x0f), quality: 70, pixels: 10 },
       { id: 'I-6', pdq: hash(0x0f, [1]), quality: 70, pixels: 20 }, // tie on quality: more pixels wins

@@ -94,103 +94,139 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   if (options.videos !== false) await hashCaseVideos(store, { operator: options.operator });
 
   const items = store.items();
-  const byDigest = new Map<string, Item[]>();
-  const add = (key: string, item: Item) => {
-    const list = byDigest.get(key);
-    if (list) list.push(item);
-    else byDigest.set(key, [item]);
-  };
-  for (const item of items) {
-    add(`md5:${item.md5}`, item);
-    add(`sha1:${item.sha1}`, item);
-    add(`sha256:${item.sha256}`, item);
-  }
+  const byDigest = digestIndex(items);
   const { pdqItems, pdqIndex } = casePdqIndex(store, options.videos !== false, minQuality);
   const videoMatcher = options.videos === false ? undefined : new CaseVideoMatcher(store, options.operator, { ...(options.vpdqMatchPercent !== undefined ? { matchPercent: options.vpdqMatchPercent } : {}) });
 
-  const found = new Map<string, { item: Item; matches: Mutable<MatchAnnotationEntry>[] }>();
-  const knownGood = new Map<string, { item: Item; kind: 'md5' | 'sha1' | 'sha256' }>();
-  const record = (item: Item, m: Mutable<MatchAnnotationEntry>) => {
-    let slot = found.get(item.id);
-    if (!slot) found.set(item.id, (slot = { item, matches: [] }));
-    if (slot.matches.length < MAX_MATCHES_PER_ITEM_PER_SET) slot.matches.push(m);
-  };
-  let entriesRead = 0;
-  let entriesRejected = 0;
-  let fieldsDropped = 0;
-  let exactMatches = 0;
-  let pdqMatches = 0;
-  let vpdqMatches = 0;
-  let entriesOnlyForeignHashes = 0;
-  const issues: MatchCaseReport['issues'] = [];
-  let fatal: MatchCaseReport['fatal'];
+  const t = new SetMatches();
   const onDigest = (sha256: string) => (identity.version ||= setVersionOf(sha256));
   // The set's PDQs meet the case's index in batches (versions are filled in after the last entry).
   const pdqSearch = new BatchedPdqSearch<MatchAnnotationEntry['entry']>(pdqIndex, radius, (summary, index, distance) => {
     const { item, time } = pdqItems[index]!;
-    record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance, ...(time ? { time } : {}), entry: summary });
-    pdqMatches++;
+    t.record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance, ...(time ? { time } : {}), entry: summary });
+    t.pdqMatches++;
   });
   for await (const rec of readHashSetFile(options.setPath, format, onDigest) as AsyncGenerator<HashSetRecord>) {
     if (rec.kind === 'issue') {
-      if (rec.outcome === 'rejected') entriesRejected += rec.index >= 0 ? 1 : 0;
-      else fieldsDropped++;
-      if (rec.fatal) fatal = { code: rec.error.code, message: rec.error.message };
-      if (issues.length < MAX_REPORTED_ISSUES) issues.push({ entry: rec.index, code: rec.error.code, message: rec.error.message });
+      t.issue(rec);
       continue;
     }
-    entriesRead++;
-    if ((entriesRead & 0xffff) === 0) options.onProgress?.(entriesRead);
+    t.entriesRead++;
+    if ((t.entriesRead & 0xffff) === 0) options.onProgress?.(t.entriesRead);
     const e = rec.entry;
-    if (onlyForeignHashes(e)) entriesOnlyForeignHashes++;
+    if (onlyForeignHashes(e)) t.entriesOnlyForeignHashes++;
     const summary = entrySummary(e);
-    const seen = new Set<string>();
-    for (const kind of ['sha256', 'sha1', 'md5'] as const) {
-      const hex = e[kind];
-      if (!hex) continue;
-      for (const item of byDigest.get(`${kind}:${hex}`) ?? []) {
-        if (seen.has(item.id)) continue;
-        seen.add(item.id);
-        if (role === 'known-good') knownGood.set(item.id, { item, kind });
-        else {
-          record(item, { set: identity.name, version: identity.version, kind, entry: summary });
-          exactMatches++;
-        }
+    for (const { item, kind } of exactHits(e, byDigest)) {
+      if (role === 'known-good') t.knownGood.set(item.id, { item, kind });
+      else {
+        t.record(item, { set: identity.name, version: identity.version, kind, entry: summary });
+        t.exactMatches++;
       }
     }
     if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') pdqSearch.add(e.pdq, summary);
     if (e.vpdq && videoMatcher && role === 'known-bad') {
       for (const m of await videoMatcher.match(e.vpdq)) {
-        record(m.video, { set: identity.name, version: identity.version, kind: 'vpdq', queryMatchPercent: m.queryMatchPercent, comparedMatchPercent: m.comparedMatchPercent, entry: summary });
-        vpdqMatches++;
+        t.record(m.video, { set: identity.name, version: identity.version, kind: 'vpdq', queryMatchPercent: m.queryMatchPercent, comparedMatchPercent: m.comparedMatchPercent, entry: summary });
+        t.vpdqMatches++;
       }
     }
   }
   pdqSearch.flush();
-  options.onProgress?.(entriesRead);
-  for (const { matches } of found.values()) for (const m of matches) m.version = identity.version;
+  options.onProgress?.(t.entriesRead);
+  t.stampVersion(identity.version);
 
-  const run = { set: { ...identity, format: format.id }, pdqRadius: radius, minQuality, entriesRead, entriesRejected, fieldsDropped, fatal: fatal ?? null, role, matchedItems: found.size, knownGoodItems: knownGood.size, entriesOnlyForeignHashes, exactMatches, pdqMatches, vpdqMatches, vpdqMatchPercent: options.vpdqMatchPercent ?? VPDQ_MATCH_PERCENT };
-  recordResults(store, { identity, radius, found, knownGood, run, startedAt, operator: options.operator, ...(options.now ? { now: options.now } : {}) });
+  const run = { set: { ...identity, format: format.id }, pdqRadius: radius, minQuality, entriesRead: t.entriesRead, entriesRejected: t.entriesRejected, fieldsDropped: t.fieldsDropped, fatal: t.fatal ?? null, role, matchedItems: t.found.size, knownGoodItems: t.knownGood.size, entriesOnlyForeignHashes: t.entriesOnlyForeignHashes, exactMatches: t.exactMatches, pdqMatches: t.pdqMatches, vpdqMatches: t.vpdqMatches, vpdqMatchPercent: options.vpdqMatchPercent ?? VPDQ_MATCH_PERCENT };
+  recordResults(store, { identity, radius, found: t.found, knownGood: t.knownGood, run, startedAt, operator: options.operator, ...(options.now ? { now: options.now } : {}) });
 
   return {
     set: { ...identity, format: format.id, file: options.setPath },
     pdqRadius: radius,
-    entriesRead,
-    entriesRejected,
-    fieldsDropped,
-    issues,
-    ...(fatal ? { fatal } : {}),
+    entriesRead: t.entriesRead,
+    entriesRejected: t.entriesRejected,
+    fieldsDropped: t.fieldsDropped,
+    issues: t.issues,
+    ...(t.fatal ? { fatal: t.fatal } : {}),
     itemsChecked: items.length,
     itemsWithPdq: pdqItems.length,
-    matchedItems: [...found.values()].map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
-    exactMatches,
-    pdqMatches,
-    vpdqMatches,
+    matchedItems: t.matchedItems(),
+    exactMatches: t.exactMatches,
+    pdqMatches: t.pdqMatches,
+    vpdqMatches: t.vpdqMatches,
     role,
-    knownGoodItems: [...knownGood.values()].map(({ item, kind }) => ({ itemId: item.id, itemName: item.name, kind })).sort((a, b) => a.itemId.localeCompare(b.itemId)),
-    entriesOnlyForeignHashes,
+    knownGoodItems: t.knownGoodItems(),
+    entriesOnlyForeignHashes: t.entriesOnlyForeignHashes,
   };
+}
+
+type DigestKind = 'md5' | 'sha1' | 'sha256';
+
+/** What streaming one set through the case finds: the matches per item, known-good hits, counts and the first issues. */
+class SetMatches {
+  readonly found = new Map<string, { item: Item; matches: Mutable<MatchAnnotationEntry>[] }>();
+  readonly knownGood = new Map<string, { item: Item; kind: DigestKind }>();
+  readonly issues: Array<{ entry: number; code: string; message: string }> = [];
+  fatal: { code: string; message: string } | undefined;
+  entriesRead = 0;
+  entriesRejected = 0;
+  fieldsDropped = 0;
+  exactMatches = 0;
+  pdqMatches = 0;
+  vpdqMatches = 0;
+  entriesOnlyForeignHashes = 0;
+
+  /** One match of an item; an item keeps its first MAX_MATCHES_PER_ITEM_PER_SET per set. */
+  record(item: Item, m: Mutable<MatchAnnotationEntry>): void {
+    let slot = this.found.get(item.id);
+    if (!slot) this.found.set(item.id, (slot = { item, matches: [] }));
+    if (slot.matches.length < MAX_MATCHES_PER_ITEM_PER_SET) slot.matches.push(m);
+  }
+
+  /** A problem the reader met: always counted, kept for display while there are few. */
+  issue(rec: Extract<HashSetRecord, { kind: 'issue' }>): void {
+    if (rec.outcome === 'rejected') this.entriesRejected += rec.index >= 0 ? 1 : 0;
+    else this.fieldsDropped++;
+    if (rec.fatal) this.fatal = { code: rec.error.code, message: rec.error.message };
+    if (this.issues.length < MAX_REPORTED_ISSUES) this.issues.push({ entry: rec.index, code: rec.error.code, message: rec.error.message });
+  }
+
+  /** The set's version is known only after its last byte (its SHA-256 unless given): every match gets it then. */
+  stampVersion(version: string): void {
+    for (const { matches } of this.found.values()) for (const m of matches) m.version = version;
+  }
+
+  matchedItems(): ItemMatch[] {
+    return [...this.found.values()].map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches })).sort(byItemId);
+  }
+
+  knownGoodItems(): MatchCaseReport['knownGoodItems'] {
+    return [...this.knownGood.values()].map(({ item, kind }) => ({ itemId: item.id, itemName: item.name, kind })).sort(byItemId);
+  }
+}
+
+const byItemId = (a: { itemId: string }, b: { itemId: string }) => a.itemId.localeCompare(b.itemId);
+
+/** The case's items by each of their digests (`md5:…`, `sha1:…`, `sha256:…`). */
+function digestIndex(items: Item[]): Map<string, Item[]> {
+  const byDigest = new Map<string, Item[]>();
+  for (const item of items) {
+    for (const key of [`md5:${item.md5}`, `sha1:${item.sha1}`, `sha256:${item.sha256}`]) {
+      const list = byDigest.get(key);
+      if (list) list.push(item);
+      else byDigest.set(key, [item]);
+    }
+  }
+  return byDigest;
+}
+
+/** The items a set entry's digests name, each once, with the first digest that named it (SHA-256, SHA-1, MD5). */
+function exactHits(e: HashSetEntry, byDigest: ReadonlyMap<string, Item[]>): Array<{ item: Item; kind: DigestKind }> {
+  const hits = new Map<string, { item: Item; kind: DigestKind }>();
+  for (const kind of ['sha256', 'sha1', 'md5'] as const) {
+    const hex = e[kind];
+    if (!hex) continue;
+    for (const item of byDigest.get(`${kind}:${hex}`) ?? []) if (!hits.has(item.id)) hits.set(item.id, { item, kind });
+  }
+  return [...hits.values()];
 }
 
 /**

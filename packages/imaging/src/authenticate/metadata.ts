@@ -41,19 +41,7 @@ function text(v: unknown): string {
  * Each finding says what it is; none proves or disproves editing on its own.
  */
 export async function analyseMetadata(bytes: Buffer, image: Raster, sources: readonly Source[]): Promise<MetadataFindings> {
-  let tags: Record<string, unknown> = {};
-  try {
-    // A PNG's compressed chunks are inflated with a cap first (evidence/png-metadata.ts): no zlib bomb reaches exifr.
-    tags = ((await exifr.parse(isPng(bytes) ? pngMetadataInput(bytes).png : bytes, { tiff: true, exif: true, gps: true, ifd1: true, xmp: true, icc: false, iptc: true, translateValues: true, reviveValues: false, mergeOutput: true })) as Record<string, unknown> | undefined) ?? {};
-  } catch {
-    tags = {};
-  }
-  const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(tags)) {
-    if (v === undefined || v === null || k === 'thumbnail' || k.startsWith('MakerNote') || k === 'UserComment') continue;
-    const t = text(v);
-    if (t.length <= 200) fields[k] = t;
-  }
+  const tags = await readTags(bytes);
   const checks: MetadataCheck[] = [];
   // exifr also reports container facts (PNG IHDR, JFIF density); only capture metadata counts as "present".
   const hasCaptureMetadata = Object.keys(tags).some((k) => /^(Make|Model|Software|DateTime|DateTimeOriginal|ModifyDate|CreateDate|ExifImageWidth|PixelXDimension|GPS|Orientation|CreatorTool|ExposureTime|FNumber|ISO)/.test(k));
@@ -76,46 +64,86 @@ export async function analyseMetadata(bytes: Buffer, image: Raster, sources: rea
   } else if (hasCaptureMetadata) {
     checks.push({ check: 'software tag', result: 'not-available', detail: 'No software tag.' });
   }
+  const exifDates = exifDateCheck(tags);
+  if (exifDates) checks.push(exifDates);
+  else if (hasCaptureMetadata) checks.push({ check: 'EXIF dates', result: 'not-available', detail: 'Capture and/or modification date not recorded.' });
+  checks.push(...fileDateChecks(exifTime(tags.DateTimeOriginal), sources));
+  const dimensions = dimensionCheck(tags, image);
+  if (dimensions) checks.push(dimensions);
+  const thumbnail = await thumbnailCheck(bytes, image);
+  if (thumbnail) checks.push(thumbnail);
+  else if (hasCaptureMetadata) checks.push({ check: 'embedded thumbnail', result: 'not-available', detail: 'No embedded EXIF thumbnail.' });
+  return { fields: displayFields(tags), checks };
+}
+
+/** The EXIF, XMP and IPTC tags exifr reads (none when it cannot read the file). */
+async function readTags(bytes: Buffer): Promise<Record<string, unknown>> {
+  try {
+    // A PNG's compressed chunks are inflated with a cap first (evidence/png-metadata.ts): no zlib bomb reaches exifr.
+    return ((await exifr.parse(isPng(bytes) ? pngMetadataInput(bytes).png : bytes, { tiff: true, exif: true, gps: true, ifd1: true, xmp: true, icc: false, iptc: true, translateValues: true, reviveValues: false, mergeOutput: true })) as Record<string, unknown> | undefined) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** The tags shown in the report, as text: short ones only; maker notes, comments and the thumbnail left out. */
+function displayFields(tags: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) {
+    if (v === undefined || v === null || k === 'thumbnail' || k.startsWith('MakerNote') || k === 'UserComment') continue;
+    const t = text(v);
+    if (t.length <= 200) fields[k] = t;
+  }
+  return fields;
+}
+
+/** The capture date against the modification date; undefined when either is missing. */
+function exifDateCheck(tags: Record<string, unknown>): MetadataCheck | undefined {
   const original = exifTime(tags.DateTimeOriginal);
   const modified = exifTime(tags.ModifyDate ?? tags.DateTime);
-  if (original !== undefined && modified !== undefined) {
-    const d = (modified - original) / 1000;
-    checks.push(
-      Math.abs(d) <= 2
-        ? { check: 'EXIF dates', result: 'consistent', detail: `Capture and modification dates agree (${text(tags.DateTimeOriginal)}).` }
-        : { check: 'EXIF dates', result: d > 0 ? 'inconsistent' : 'inconsistent', detail: `The EXIF modification date (${text(tags.ModifyDate ?? tags.DateTime)}) is ${Math.abs(d) >= 86400 ? `${(Math.abs(d) / 86400).toFixed(1)} days` : `${Math.round(Math.abs(d))} s`} ${d > 0 ? 'after' : 'before'} the capture date (${text(tags.DateTimeOriginal)}): the file was re-written by software after capture${d < 0 ? ', or the dates were altered' : ''}.` },
-    );
-  } else if (hasCaptureMetadata) {
-    checks.push({ check: 'EXIF dates', result: 'not-available', detail: 'Capture and/or modification date not recorded.' });
+  if (original === undefined || modified === undefined) return undefined;
+  const d = (modified - original) / 1000;
+  return Math.abs(d) <= 2
+    ? { check: 'EXIF dates', result: 'consistent', detail: `Capture and modification dates agree (${text(tags.DateTimeOriginal)}).` }
+    : { check: 'EXIF dates', result: d > 0 ? 'inconsistent' : 'inconsistent', detail: `The EXIF modification date (${text(tags.ModifyDate ?? tags.DateTime)}) is ${Math.abs(d) >= 86400 ? `${(Math.abs(d) / 86400).toFixed(1)} days` : `${Math.round(Math.abs(d))} s`} ${d > 0 ? 'after' : 'before'} the capture date (${text(tags.DateTimeOriginal)}): the file was re-written by software after capture${d < 0 ? ', or the dates were altered' : ''}.` };
+}
+
+/** The file-system dates of the first five sources against the EXIF capture time (none without one). */
+function fileDateChecks(original: number | undefined, sources: readonly Source[]): MetadataCheck[] {
+  const checks: MetadataCheck[] = [];
+  if (original === undefined) return checks;
+  for (const s of sources.slice(0, 5)) {
+    const mtime = Date.parse(s.mtime);
+    if (Number.isNaN(mtime)) continue;
+    const hours = (mtime - original) / 3_600_000;
+    // EXIF times carry no time zone: within ±14 h the file date cannot contradict them.
+    const r: MetadataCheck =
+      hours < -14
+        ? { check: 'file date vs EXIF', result: 'inconsistent', detail: `${s.path}: the file system date ${s.mtime} is ${Math.abs(hours / 24).toFixed(1)} days BEFORE the EXIF capture time; a file cannot be written before it was captured unless a clock or a date was wrong or altered.` }
+        : { check: 'file date vs EXIF', result: 'consistent', detail: `${s.path}: file date ${s.mtime} is ${hours > 14 ? `${(hours / 24).toFixed(1)} days after` : 'within the time-zone uncertainty of'} the capture time (copying resets file dates, so a later date is normal).` };
+    checks.push(r);
   }
-  if (original !== undefined && sources.length > 0) {
-    for (const s of sources.slice(0, 5)) {
-      const mtime = Date.parse(s.mtime);
-      if (Number.isNaN(mtime)) continue;
-      const hours = (mtime - original) / 3_600_000;
-      // EXIF times carry no time zone: within ±14 h the file date cannot contradict them.
-      const r: MetadataCheck =
-        hours < -14
-          ? { check: 'file date vs EXIF', result: 'inconsistent', detail: `${s.path}: the file system date ${s.mtime} is ${Math.abs(hours / 24).toFixed(1)} days BEFORE the EXIF capture time; a file cannot be written before it was captured unless a clock or a date was wrong or altered.` }
-          : { check: 'file date vs EXIF', result: 'consistent', detail: `${s.path}: file date ${s.mtime} is ${hours > 14 ? `${(hours / 24).toFixed(1)} days after` : 'within the time-zone uncertainty of'} the capture time (copying resets file dates, so a later date is normal).` };
-      checks.push(r);
-    }
-  }
+  return checks;
+}
+
+/** The EXIF pixel dimensions against the picture's, either way round; undefined when EXIF records none. */
+function dimensionCheck(tags: Record<string, unknown>, image: Raster): MetadataCheck | undefined {
   const exifW = Number(tags.ExifImageWidth ?? tags.PixelXDimension ?? NaN);
   const exifH = Number(tags.ExifImageHeight ?? tags.PixelYDimension ?? NaN);
-  if (Number.isFinite(exifW) && Number.isFinite(exifH)) {
-    const match = (exifW === image.width && exifH === image.height) || (exifW === image.height && exifH === image.width);
-    checks.push(match ? { check: 'dimensions', result: 'consistent', detail: `EXIF dimensions ${exifW} × ${exifH} match the picture.` } : { check: 'dimensions', result: 'inconsistent', detail: `EXIF says ${exifW} × ${exifH} but the picture is ${image.width} × ${image.height}: it was resized or cropped by software that kept the old metadata.` });
-  }
+  if (!Number.isFinite(exifW) || !Number.isFinite(exifH)) return undefined;
+  const match = (exifW === image.width && exifH === image.height) || (exifW === image.height && exifH === image.width);
+  return match ? { check: 'dimensions', result: 'consistent', detail: `EXIF dimensions ${exifW} × ${exifH} match the picture.` } : { check: 'dimensions', result: 'inconsistent', detail: `EXIF says ${exifW} × ${exifH} but the picture is ${image.width} × ${image.height}: it was resized or cropped by software that kept the old metadata.` };
+}
+
+/** The embedded EXIF thumbnail against the picture; undefined when there is none. */
+async function thumbnailCheck(bytes: Buffer, image: Raster): Promise<MetadataCheck | undefined> {
   let thumb: Uint8Array | undefined;
   try {
     thumb = (await exifr.thumbnail(bytes)) as Uint8Array | undefined;
   } catch {
     thumb = undefined;
   }
-  if (thumb && thumb.byteLength > 0) checks.push(await compareThumbnail(Buffer.from(thumb), image));
-  else if (hasCaptureMetadata) checks.push({ check: 'embedded thumbnail', result: 'not-available', detail: 'No embedded EXIF thumbnail.' });
-  return { fields, checks };
+  return thumb && thumb.byteLength > 0 ? compareThumbnail(Buffer.from(thumb), image) : undefined;
 }
 
 /** Compares the EXIF thumbnail with the picture scaled to the same size (luma, mean absolute difference). */

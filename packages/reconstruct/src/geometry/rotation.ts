@@ -1,16 +1,9 @@
 /** Rotations as row-major 3×3 matrices and unit quaternions (w, x, y, z), COLMAP's convention. */
-export type Vec3 = [number, number, number];
-export type Mat3 = [number, number, number, number, number, number, number, number, number];
+import { matrixFromQuaternion, type Mat3 } from '@vestige/scene/core';
 
-export function matrixFromQuaternion(q: readonly [number, number, number, number]): Mat3 {
-  const n = Math.hypot(q[0], q[1], q[2], q[3]) || 1;
-  const w = q[0] / n, x = q[1] / n, y = q[2] / n, z = q[3] / n;
-  return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-    2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-    2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
-  ];
-}
+export type Vec3 = [number, number, number];
+/** The scene core holds the one quaternion → matrix conversion (COLMAP's and E57's convention). */
+export { matrixFromQuaternion, type Mat3 };
 
 /** Shepperd's method: stable for every rotation. Returns w ≥ 0. */
 export function quaternionFromMatrix(m: Mat3): [number, number, number, number] {

@@ -10,6 +10,7 @@ export { VestigeError, isVestigeError, type ErrorCode } from '@vestige/evidence/
 export { parseSceneManifest, manifestBlobs, manifestBytes, schemaProblems } from '../manifest/parse.ts';
 export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from '../points.ts';
 export { sub, dot, cross, length, distance, normalize, midpoint, type Vec3, type MutableVec3 } from './vector.ts';
+export { matrixFromQuaternion, type Mat3 } from './rotation.ts';
 export { multiply, applyToPoint, scaling, translation, rotationBetween, invertAffine, toDisplayed, toSource, type Mat4, type SceneFrame } from './frames.ts';
 export { SCENE_UNITS, ANGLE_UNIT, METRES_PER_UNIT, lengthUnit, areaUnit, decimalsFor, formatQuantity, formatLength, formatPoint, niceScaleLength, type SceneUnits } from './units.ts';
 export {

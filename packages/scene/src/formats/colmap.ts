@@ -13,6 +13,7 @@ import { VestigeError } from '@vestige/evidence';
 import { ByteReader } from '../io/byte-reader.ts';
 import { InputFile, corrupt } from '../io/input-file.ts';
 import { readLines } from '../io/lines.ts';
+import { matrixFromQuaternion } from '../core/rotation.ts';
 import type { PointChunk, SceneChunk, ViewpointChunk } from '../points.ts';
 import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneReadOptions } from './format.ts';
 
@@ -103,11 +104,7 @@ function viewpoint(id: number, q: number[], t: number[], cam: ColmapCamera | und
   const n = Math.hypot(qw, qx, qy, qz) || 1;
   const w = qw / n, x = qx / n, y = qy / n, z = qz / n;
   // R (world → camera) from q.
-  const R = [
-    1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-    2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-    2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
-  ];
+  const R = matrixFromQuaternion([qw, qx, qy, qz]);
   const [tx, ty, tz] = t as [number, number, number];
   const position: [number, number, number] = [
     -(R[0]! * tx + R[3]! * ty + R[6]! * tz),

@@ -16,6 +16,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { VestigeError } from '@vestige/evidence';
 import { InputFile, corrupt, withInputFile } from '../io/input-file.ts';
 import { crc32c } from '../io/crc32c.ts';
+import { matrixFromQuaternion } from '../core/rotation.ts';
 import type { PointChunk, SceneChunk, ViewpointChunk } from '../points.ts';
 import type { ScanPhoto, ScanPhotoImage } from '../photos.ts';
 import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneReadOptions } from './format.ts';
@@ -299,19 +300,8 @@ class FieldStream {
   }
 }
 
-function quatToMatrix(q: [number, number, number, number]): number[] {
-  const [w, x, y, z] = q;
-  const n = Math.hypot(w, x, y, z) || 1;
-  const a = w / n, b = x / n, c = y / n, d = z / n;
-  return [
-    1 - 2 * (c * c + d * d), 2 * (b * c - a * d), 2 * (b * d + a * c),
-    2 * (b * c + a * d), 1 - 2 * (b * b + d * d), 2 * (c * d - a * b),
-    2 * (b * d - a * c), 2 * (c * d + a * b), 1 - 2 * (b * b + c * c),
-  ];
-}
-
-async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: number, signal?: AbortSignal): AsyncGenerator<PointChunk> {
-  if (scan.recordCount === 0) return;
+/** Where a scan's fields sit in its prototype (-1: absent), and how its colours and intensities map to 16 bits. */
+function scanLayout(file: InputFile, scan: E57Scan) {
   const f = (name: string): number => scan.fields.findIndex((x) => x.name === name);
   const ix = { x: f('cartesianX'), y: f('cartesianY'), z: f('cartesianZ'), r: f('sphericalRange'), az: f('sphericalAzimuth'), el: f('sphericalElevation'), cinv: f('cartesianInvalidState'), sinv: f('sphericalInvalidState'), red: f('colorRed'), green: f('colorGreen'), blue: f('colorBlue'), intensity: f('intensity'), cls: f('classification') };
   const cartesian = ix.x >= 0 && ix.y >= 0 && ix.z >= 0;
@@ -319,23 +309,46 @@ async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: n
   if (!cartesian && !spherical) throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 scan '${scan.name}' has neither cartesian nor spherical coordinates.`, { file: file.path });
   const hasRgb = ix.red >= 0 && ix.green >= 0 && ix.blue >= 0;
   const hasIntensity = ix.intensity >= 0;
-  const R = scan.rotation ? quatToMatrix(scan.rotation) : undefined;
-  const [tx, ty, tz] = scan.translation;
   const colorMin = [0, 1, 2].map((k) => scan.colorLimits?.min[k] ?? scan.fields[[ix.red, ix.green, ix.blue][k]!]?.declaredMin ?? 0);
   const colorMax = [0, 1, 2].map((k) => scan.colorLimits?.max[k] ?? scan.fields[[ix.red, ix.green, ix.blue][k]!]?.declaredMax ?? 255);
   const iMin = scan.intensityLimits?.min ?? (hasIntensity ? scan.fields[ix.intensity]!.declaredMin : 0);
   const iMax = scan.intensityLimits?.max ?? (hasIntensity ? scan.fields[ix.intensity]!.declaredMax : 1);
   const iMinF = Number.isFinite(iMin) ? iMin : 0;
   const iSpan = Number.isFinite(iMax) && iMax > iMinF ? iMax - iMinF : 1;
+  return { ix, cartesian, hasRgb, hasIntensity, colorMin, colorMax, iMinF, iSpan };
+}
 
-  // Section header.
+/** A scan's CompressedVector section, from its header: where the first data packet starts and where the section ends (logical offsets). */
+async function sectionExtent(file: InputFile, pages: E57Pages, scan: E57Scan): Promise<{ dataStart: number; sectionEnd: number }> {
   const sectionLogical = E57Pages.physicalToLogical(scan.fileOffset);
   const sh = await pages.read(sectionLogical, 32);
   if (sh[0] !== 1) throw corrupt(file.path, `E57 scan '${scan.name}': the section at ${scan.fileOffset} is not a CompressedVector section.`);
   const sectionLength = Number(sh.readBigUInt64LE(8));
   const dataPhysical = Number(sh.readBigUInt64LE(16));
-  const sectionEnd = sectionLogical + sectionLength;
-  let at = E57Pages.physicalToLogical(dataPhysical);
+  return { dataStart: E57Pages.physicalToLogical(dataPhysical), sectionEnd: sectionLogical + sectionLength };
+}
+
+/** Appends the `count` byte streams of the data packet at `at` (one per prototype field) to the fields' streams. */
+async function appendDataPacket(file: InputFile, pages: E57Pages, packetAt: { at: number; length: number; count: number }, streams: FieldStream[]): Promise<void> {
+  const { at, length, count } = packetAt;
+  if (count !== streams.length) throw corrupt(file.path, `E57 data packet has ${count} byte streams, the prototype ${streams.length} fields.`);
+  const packet = Buffer.from(await pages.read(at, length));
+  let p = 6 + 2 * count;
+  for (let s = 0; s < count; s++) {
+    const len = packet.readUInt16LE(6 + 2 * s);
+    if (p + len > packet.length) throw corrupt(file.path, 'An E57 data packet is shorter than its byte streams.');
+    streams[s]!.append(packet.subarray(p, p + len));
+    p += len;
+  }
+}
+
+async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: number, signal?: AbortSignal): AsyncGenerator<PointChunk> {
+  if (scan.recordCount === 0) return;
+  const { ix, cartesian, hasRgb, hasIntensity, colorMin, colorMax, iMinF, iSpan } = scanLayout(file, scan);
+  const R = scan.rotation ? matrixFromQuaternion(scan.rotation) : undefined;
+  const [tx, ty, tz] = scan.translation;
+  const { dataStart, sectionEnd } = await sectionExtent(file, pages, scan);
+  let at = dataStart;
 
   const streams = scan.fields.map((c) => new FieldStream(c));
   const columns = scan.fields.map(() => new Float64Array(0));
@@ -349,16 +362,7 @@ async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: n
     const type = ph[0]!;
     const length = ph.readUInt16LE(2) + 1;
     if (type === 1) {
-      const count = ph.readUInt16LE(4);
-      if (count !== streams.length) throw corrupt(file.path, `E57 data packet has ${count} byte streams, the prototype ${streams.length} fields.`);
-      const packet = Buffer.from(await pages.read(at, length));
-      let p = 6 + 2 * count;
-      for (let s = 0; s < count; s++) {
-        const len = packet.readUInt16LE(6 + 2 * s);
-        if (p + len > packet.length) throw corrupt(file.path, 'An E57 data packet is shorter than its byte streams.');
-        streams[s]!.append(packet.subarray(p, p + len));
-        p += len;
-      }
+      await appendDataPacket(file, pages, { at, length, count: ph.readUInt16LE(4) }, streams);
       let n = Math.min(scan.recordCount - decoded, ...streams.map((s) => s.available()));
       while (n > 0) {
         const take = Math.min(n, per - chunk.n);

@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-/** A dependency's version from its package.json (found from its entry point: some packages do not export package.json). */
+/**
+ * A dependency's version from its package.json (found from its entry point: some packages do not export package.json).
+ */
 function versionOf(name: string): string {
   try {
     let dir = dirname(require.resolve(name));

@@ -16,7 +16,9 @@ export class FrameLog {
   private cursor = 0;
 
   constructor(
-    /** True when frames are selected: the output frames come from `showinfo@out`; otherwise every decoded frame is one. */
+    /**
+     * True when frames are selected: the output frames come from `showinfo@out`; otherwise every decoded frame is one.
+     */
     private readonly selecting: boolean,
     private readonly onOutputFrame: ((frame: FrameInfo, k: number) => void) | undefined,
     options: { levelPrefix: boolean },

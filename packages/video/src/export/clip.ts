@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { withCaseLock } from './case-lock-run.ts';
 import { VestigeError, type CaseStore, type Item, type ProvenanceStep, verifiedItemPath } from '@vestige/evidence';
 import { recordVideo } from './record-video.ts';
 import { ffmpegFeatures, resolveFfmpeg, videoTimingArgs, runTool, stderrTail } from '@vestige/ffmpeg';
@@ -38,9 +39,7 @@ export async function exportClip(store: CaseStore, itemId: string, selection: { 
   const now = options.now ?? (() => new Date());
   const { selector, params } = validateSelection(selection.selector, selection.params ?? {});
   const item: Item = store.item(itemId);
-  const lock = store.lock('export clip');
-  const tmpFiles: string[] = [];
-  try {
+  return withCaseLock(store, 'export clip', async (tmpFiles) => {
     const path = await verifiedItemPath(store, item);
     const startedAt = now();
     const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})` });
@@ -102,8 +101,5 @@ export async function exportClip(store: CaseStore, itemId: string, selection: { 
     ];
     const made = recordVideo(store, { activity: CLIP_ACTIVITY, source: item, steps, output: { digests, name, mediaType: format === 'h264' ? 'video/mp4' : 'video/x-matroska', metadata: { kind: 'video-clip', sourceItemId: item.id, sourceSha256: item.sha256, selector: selector.id, params, burnIn: burn, format } }, ffmpegVersion: ffmpeg.version, operator: options.operator, startedAt, finishedAt: now() });
     return { ...made, frames };
-  } finally {
-    for (const f of tmpFiles) rmSync(f, { force: true });
-    lock.release();
-  }
+  });
 }

@@ -24,7 +24,8 @@ export class UnitBlobs {
       write: (bytes) => blob.write(bytes),
       end: () => {
         const done = blob.end();
-        // Failures are reported by the sink (drain, backlog); this keeps the promise from counting as unhandled meanwhile.
+        // Failures are reported by the sink (drain, backlog); this keeps the promise from counting as
+        // unhandled meanwhile.
         done.catch(() => undefined);
         this.stored[k] = done;
         this.onStored?.(k);

@@ -167,6 +167,74 @@ function checkDecoded(
   return { warnings, damage, complete };
 }
 
+/** A decoded frame as stored: its PNG's digests and the hash of its decoded pixels. */
+interface StoredFrame {
+  info: FrameInfo;
+  digests: Digests;
+  pixelHash: string;
+  time: ReturnType<typeof ptsToRational> | null;
+}
+
+/** The frame items to record: a name from the video's and the frame's number, and what the frame is in the video. */
+function frameOutputs(frames: StoredFrame[], from: { item: Item; source: VideoSource; selectorId: string; plan: SelectionPlan; timeBase: readonly [number, number]; pngFormat: string }) {
+  const { item, source, plan, timeBase } = from;
+  const stem = item.name.replace(/\.[^./]+$/, '') || item.id;
+  const baseMetadata = {
+    kind: 'video-frame',
+    sourceItemId: item.id,
+    sourceSha256: item.sha256,
+    sourceName: item.name,
+    stream: source.index,
+    timeBase: `${timeBase[0]}/${timeBase[1]}`,
+    codec: source.codec,
+    sourcePixelFormat: source.pixFmt,
+    pngPixelFormat: from.pngFormat,
+    rotationApplied: source.rotation,
+    selector: from.selectorId,
+  };
+  return frames.map(({ info, digests, pixelHash, time }) => ({
+    digests,
+    name: `${stem}_f${String(info.index).padStart(6, '0')}.png`,
+    mediaType: 'image/png',
+    metadata: {
+      ...baseMetadata,
+      frameIndex: info.index,
+      pts: info.pts,
+      time: time ? rationalToString(time) : null,
+      seconds: time ? time.num / time.den : null,
+      pictType: info.pictType,
+      keyFrame: info.key,
+      fieldOrder: info.fieldOrder,
+      width: info.width,
+      height: info.height,
+      pixelHash: { algorithm: 'sha256', pixelFormat: info.pixFmt, value: pixelHash },
+      ...(plan.perFrame?.get(info.index) ?? {}),
+    },
+  }));
+}
+
+/** The decoding step of the provenance record: ffmpeg's arguments (the source path left out) and what it did, for the report. */
+function decodeToPngStep(source: VideoSource, plan: SelectionPlan, decoding: { pngFormat: string; upright: string[]; ffmpegArgs: string[] }) {
+  const { pngFormat, upright } = decoding;
+  return {
+    // Version 2: PNGs are encoded with PNG_ENCODER_ARGS (same pixels as version 1, different bytes).
+    operation: 'video.decode-to-png',
+    version: '2',
+    parameters: {
+      stream: source.index,
+      selectExpression: plan.expression,
+      pngPixelFormat: pngFormat,
+      pngEncoderArgs: PNG_ENCODER_ARGS,
+      upright: upright,
+      pixelHash: 'sha256 of each decoded frame in the source pixel format (ffmpeg -f framehash -hash sha256)',
+      ffmpegArgs: decoding.ffmpegArgs,
+    },
+    description:
+      `Decoded every frame of video stream #${source.index} (${source.codec}) with ffmpeg in presentation order, keeping the file's own timestamps ` +
+      `and adding or dropping no frame; each selected frame was saved losslessly as PNG (${pngFormat}${upright.length ? `, turned upright by ${source.rotation}°` : ''}).`,
+  };
+}
+
 async function extractFramesLocked(store: CaseStore, itemId: string, selection: { selector: string; params?: unknown }, options: ExtractFramesOptions): Promise<ExtractFramesReport> {
   const now = options.now ?? (() => new Date());
   const { selector, params } = validateSelection(selection.selector, selection.params ?? {});
@@ -208,43 +276,11 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
   }
   const { warnings, damage, complete } = checkDecoded(result, source, plan, item, Math.min(stored.length, pixelHashes.length));
 
-  const stem = item.name.replace(/\.[^./]+$/, '') || item.id;
   const frames = result.selected.slice(0, complete).map((f, k) => {
     const time = f.pts === null ? null : ptsToRational(f.pts, result.timeBase);
     return { info: f, digests: stored[k]!, pixelHash: pixelHashes[k]!, time };
   });
-  const baseMetadata = {
-    kind: 'video-frame',
-    sourceItemId: item.id,
-    sourceSha256: item.sha256,
-    sourceName: item.name,
-    stream: source.index,
-    timeBase: `${result.timeBase[0]}/${result.timeBase[1]}`,
-    codec: source.codec,
-    sourcePixelFormat: source.pixFmt,
-    pngPixelFormat: pngFormat,
-    rotationApplied: source.rotation,
-    selector: selector.id,
-  };
-  const outputs = frames.map(({ info, digests, pixelHash, time }) => ({
-    digests,
-    name: `${stem}_f${String(info.index).padStart(6, '0')}.png`,
-    mediaType: 'image/png',
-    metadata: {
-      ...baseMetadata,
-      frameIndex: info.index,
-      pts: info.pts,
-      time: time ? rationalToString(time) : null,
-      seconds: time ? time.num / time.den : null,
-      pictType: info.pictType,
-      keyFrame: info.key,
-      fieldOrder: info.fieldOrder,
-      width: info.width,
-      height: info.height,
-      pixelHash: { algorithm: 'sha256', pixelFormat: info.pixFmt, value: pixelHash },
-      ...(plan.perFrame?.get(info.index) ?? {}),
-    },
-  }));
+  const outputs = frameOutputs(frames, { item, source, selectorId: selector.id, plan, timeBase: result.timeBase, pngFormat });
 
   const description = selector.describe(params as never);
   let provenanceId: string | null = null;
@@ -255,23 +291,7 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
       inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
       steps: [
         { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description },
-        {
-          // Version 2: PNGs are encoded with PNG_ENCODER_ARGS (same pixels as version 1, different bytes).
-          operation: 'video.decode-to-png',
-          version: '2',
-          parameters: {
-            stream: source.index,
-            selectExpression: plan.expression,
-            pngPixelFormat: pngFormat,
-            pngEncoderArgs: PNG_ENCODER_ARGS,
-            upright: upright,
-            pixelHash: 'sha256 of each decoded frame in the source pixel format (ffmpeg -f framehash -hash sha256)',
-            ffmpegArgs: result.args.map((a) => (a === path ? '<source>' : a)),
-          },
-          description:
-            `Decoded every frame of video stream #${source.index} (${source.codec}) with ffmpeg in presentation order, keeping the file's own timestamps ` +
-            `and adding or dropping no frame; each selected frame was saved losslessly as PNG (${pngFormat}${upright.length ? `, turned upright by ${source.rotation}°` : ''}).`,
-        },
+        decodeToPngStep(source, plan, { pngFormat, upright, ffmpegArgs: result.args.map((a) => (a === path ? '<source>' : a)) }),
       ],
       outputs,
       libraries: { ffmpeg: result.ffmpeg.version, ffmpegSource: result.ffmpeg.source },

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { VestigeError, type CaseStore, type Item, type ProvenanceStep, verifiedItemPath } from '@vestige/evidence';
@@ -9,6 +8,7 @@ import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, videoTimingArgs, type F
 import { openVideoSource, type VideoSource } from '../extract/source.ts';
 import { analyseRate, scanPackets } from '../probe/packets.ts';
 import { recordVideo } from '../export/record-video.ts';
+import { withCaseLock } from '../export/case-lock-run.ts';
 import { videoStep, videoSteps, type VideoStep } from './video-steps.ts';
 
 export const VIDEO_ENHANCE_ACTIVITY = 'video.enhance';
@@ -114,14 +114,12 @@ export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput
   const now = options.now ?? (() => new Date());
   const recipe = await parseVideoRecipe(recipeInput);
   const item: Item = store.item(itemId);
-  const lock = store.lock('enhance video');
-  const tmpFiles: string[] = [];
-  const tmp = (suffix: string) => {
-    const p = store.blobs.newTempPath() + suffix;
-    tmpFiles.push(p);
-    return p;
-  };
-  try {
+  return withCaseLock(store, 'enhance video', async (tmpFiles) => {
+    const tmp = (suffix: string) => {
+      const p = store.blobs.newTempPath() + suffix;
+      tmpFiles.push(p);
+      return p;
+    };
     const path = await verifiedItemPath(store, item);
     const startedAt = now();
     const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})` });
@@ -182,10 +180,7 @@ export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput
     const output = { digests, name, mediaType: recipe.format === 'ffv1' ? 'video/x-matroska' : 'video/mp4', metadata: { kind: 'video-enhanced', sourceItemId: item.id, sourceSha256: item.sha256, recipe: recipeInput, frames } };
     const made = recordVideo(store, { activity: VIDEO_ENHANCE_ACTIVITY, source: item, steps, output, ffmpegVersion: ffmpeg.version, operator: options.operator, startedAt, finishedAt: now() });
     return { ...made, frames };
-  } finally {
-    for (const f of tmpFiles) rmSync(f, { force: true });
-    lock.release();
-  }
+  });
 }
 
 async function runImagingStage(
