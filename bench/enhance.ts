@@ -16,14 +16,21 @@ import { decodeImage, encodePng, imagingLibraries, parseRecipe, runRecipe } from
 import { addNoise8, syntheticScene8 } from '@vestige/imaging/synthetic';
 import { benchWorkDir, seconds, writeResult } from './support.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, megapixels: { type: 'string', default: '24' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '2' }, megapixels: { type: 'string', default: '24' } },
+});
 const rounds = Number(values.rounds);
 const mp = Number(values.megapixels);
 const W = Math.round(Math.sqrt((mp * 1e6 * 3) / 2));
 const H = Math.round((W * 2) / 3);
 const CONVERT = '/usr/bin/convert';
 
-const crop = { left: Math.round(W * 0.1), top: Math.round(H * 0.1), width: Math.round(W * 0.8), height: Math.round(H * 0.8) };
+const crop = {
+  left: Math.round(W * 0.1),
+  top: Math.round(H * 0.1),
+  width: Math.round(W * 0.8),
+  height: Math.round(H * 0.8),
+};
 const recipe = parseRecipe({
   name: 'bench',
   steps: [
@@ -39,15 +46,27 @@ const recipe = parseRecipe({
 // global histogram equalisation stands in: it is cheaper than CLAHE (one histogram instead of 64 and no
 // interpolation between tiles), so the comparison favours ImageMagick. (-local-contrast with a tile-sized
 // radius costs ImageMagick several times more and would flatter Vestige.)
-export const PEER_NOTE = 'Debian ImageMagick 6.9.11 has no -clahe; -equalize (global histogram equalisation, cheaper than CLAHE) stands in for the CLAHE step';
+export const PEER_NOTE =
+  'Debian ImageMagick 6.9.11 has no -clahe; -equalize (global histogram equalisation, cheaper than CLAHE) stands in for the CLAHE step';
 const imArgs = (input: string, output: string) => [
   input,
-  '-background', 'black', '-rotate', '3',
-  '-crop', `${crop.width}x${crop.height}+${crop.left}+${crop.top}`, '+repage',
-  '-level', '10%,90%,1.2',
+  '-background',
+  'black',
+  '-rotate',
+  '3',
+  '-crop',
+  `${crop.width}x${crop.height}+${crop.left}+${crop.top}`,
+  '+repage',
+  '-level',
+  '10%,90%,1.2',
   '-equalize',
-  '-unsharp', '0x1.5+1+0',
-  '-quality', '60', '-depth', '8', '-strip',
+  '-unsharp',
+  '0x1.5+1+0',
+  '-quality',
+  '60',
+  '-depth',
+  '8',
+  '-strip',
   output,
 ];
 
@@ -57,7 +76,12 @@ async function input(): Promise<string> {
   if (!fs.existsSync(path)) {
     console.error(`generating ${W}×${H} test JPEG …`);
     const pixels = addNoise8(syntheticScene8(W, H, 24), 6, 24);
-    fs.writeFileSync(path, await sharp(pixels, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    fs.writeFileSync(
+      path,
+      await sharp(pixels, { raw: { width: W, height: H, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
   }
   return path;
 }
@@ -103,7 +127,9 @@ const imRuns: Timing[] = [];
 for (let r = 0; r < rounds; r++) {
   vestigeRuns.push(await vestigeOnce(path, vestigeOut));
   imRuns.push(imageMagickOnce(path, imOut));
-  console.error(`round ${r + 1}: vestige ${vestigeRuns.at(-1)!.wall.toFixed(2)} s (cpu ${vestigeRuns.at(-1)!.cpu.toFixed(2)} s), imagemagick ${imRuns.at(-1)!.wall.toFixed(2)} s (cpu ${imRuns.at(-1)!.cpu.toFixed(2)} s)`);
+  console.error(
+    `round ${r + 1}: vestige ${vestigeRuns.at(-1)!.wall.toFixed(2)} s (cpu ${vestigeRuns.at(-1)!.cpu.toFixed(2)} s), imagemagick ${imRuns.at(-1)!.wall.toFixed(2)} s (cpu ${imRuns.at(-1)!.cpu.toFixed(2)} s)`,
+  );
 }
 const best = (a: number[]) => Math.min(...a);
 const vestigeTimes = vestigeRuns.map((r) => r.wall);
@@ -116,14 +142,33 @@ const outInfo = async (p: string) => {
   return { width: m.width, height: m.height, bytes: fs.statSync(p).size };
 };
 const file = writeResult('enhance', {
-  description: '5-step recipe (rotate 3°, crop 80%, levels 10%–90% γ1.2, CLAHE 8×8/256 bins/clip 3, unsharp σ1.5 ×1) on a JPEG, to an 8-bit PNG (zlib 6, no filter)',
+  description:
+    '5-step recipe (rotate 3°, crop 80%, levels 10%–90% γ1.2, CLAHE 8×8/256 bins/clip 3, unsharp σ1.5 ×1) on a JPEG, to an 8-bit PNG (zlib 6, no filter)',
   input: { path, width: W, height: H, megapixels: (W * H) / 1e6, bytes: fs.statSync(path).size },
   rounds,
-  vestige: { secondsPerRound: vestigeTimes, bestSeconds: best(vestigeTimes), cpuSecondsPerRound: vestigeRuns.map((r) => r.cpu), libraries: imagingLibraries(), sharpConcurrency: sharp.concurrency(), output: await outInfo(vestigeOut) },
-  peer: { tool: 'ImageMagick convert', version: imVersion, note: PEER_NOTE, command: ['convert', ...imArgs('IN.jpg', 'OUT.png')].join(' '), secondsPerRound: imTimes, bestSeconds: best(imTimes), cpuSecondsPerRound: imRuns.map((r) => r.cpu), output: await outInfo(imOut) },
+  vestige: {
+    secondsPerRound: vestigeTimes,
+    bestSeconds: best(vestigeTimes),
+    cpuSecondsPerRound: vestigeRuns.map((r) => r.cpu),
+    libraries: imagingLibraries(),
+    sharpConcurrency: sharp.concurrency(),
+    output: await outInfo(vestigeOut),
+  },
+  peer: {
+    tool: 'ImageMagick convert',
+    version: imVersion,
+    note: PEER_NOTE,
+    command: ['convert', ...imArgs('IN.jpg', 'OUT.png')].join(' '),
+    secondsPerRound: imTimes,
+    bestSeconds: best(imTimes),
+    cpuSecondsPerRound: imRuns.map((r) => r.cpu),
+    output: await outInfo(imOut),
+  },
   ratio: Number(ratio.toFixed(3)),
   cpuRatio: Number(cpuRatio.toFixed(3)),
   loadAverageAtEnd: loadavg(),
   target: { ratioAtMost: 0.5, met: ratio <= 0.5 },
 });
-console.log(`vestige ${best(vestigeTimes).toFixed(2)} s vs ImageMagick ${best(imTimes).toFixed(2)} s → ratio ${ratio.toFixed(3)} (target ≤ 0.5; CPU-time ratio ${cpuRatio.toFixed(3)}) — ${file}`);
+console.log(
+  `vestige ${best(vestigeTimes).toFixed(2)} s vs ImageMagick ${best(imTimes).toFixed(2)} s → ratio ${ratio.toFixed(3)} (target ≤ 0.5; CPU-time ratio ${cpuRatio.toFixed(3)}) — ${file}`,
+);

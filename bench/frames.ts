@@ -16,7 +16,9 @@ import { generateBenchClip } from '@vestige/samples/video/generate.ts';
 import { ffmpegFeatures, passthroughArgs, PNG_ENCODER_ARGS, resolveFfmpeg } from '@vestige/video';
 import { benchWorkDir, cliPath, seconds, writeResult } from './support.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rounds: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, rounds: { type: 'string', default: '1' } },
+});
 const clipSeconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const ffmpeg = resolveFfmpeg();
@@ -28,7 +30,22 @@ const t0 = process.hrtime.bigint();
 generateBenchClip(clip, clipSeconds, { ffmpegPath: ffmpeg.path });
 console.error(`clip ${clip} ready (${seconds(t0).toFixed(1)} s)`);
 const frameCount = Number(
-  execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', clip], { encoding: 'utf8' }).trim(),
+  execFileSync(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-count_packets',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_packets',
+      '-of',
+      'csv=p=0',
+      clip,
+    ],
+    { encoding: 'utf8' },
+  ).trim(),
 );
 // Warm the page cache for both sides alike.
 fs.readFileSync(clip);
@@ -36,7 +53,10 @@ fs.readFileSync(clip);
 // On a shared machine wall time swings with other load; CPU time (user + system of the whole process tree, from
 // GNU time) is measured too, so the two sides can be compared even when the machine is busy.
 const gnuTime = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-function timed(cmd: string, args: string[]): { wall: number; cpu: number | null; status: number | null; stdout: string; stderr: string } {
+function timed(
+  cmd: string,
+  args: string[],
+): { wall: number; cpu: number | null; status: number | null; stdout: string; stderr: string } {
   const cpuFile = join(benchWorkDir, 'frames-cpu.txt');
   const t = process.hrtime.bigint();
   const r = gnuTime
@@ -53,10 +73,23 @@ function timed(cmd: string, args: string[]): { wall: number; cpu: number | null;
 
 /** SHA-256 of a PNG's decoded pixels (rgb24), to show that differently encoded PNGs hold the same image. */
 function pngPixelHash(file: string): string {
-  return createHash('sha256').update(execFileSync(ffmpeg.path, ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 })).digest('hex');
+  return createHash('sha256')
+    .update(
+      execFileSync(ffmpeg.path, ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+        maxBuffer: 1 << 26,
+      }),
+    )
+    .digest('hex');
 }
 
-type BareRun = { seconds: number; cpuSeconds: number | null; frames: number; pngBytes: number; sample: string[]; samplePixels: string[] };
+type BareRun = {
+  seconds: number;
+  cpuSeconds: number | null;
+  frames: number;
+  pngBytes: number;
+  sample: string[];
+  samplePixels: string[];
+};
 /** Bare ffmpeg to numbered PNGs, with ffmpeg's default PNG encoding (`encoderArgs` empty) or the given one. */
 function bare(encoderArgs: readonly string[]): BareRun {
   const dir = join(benchWorkDir, 'frames-bare');
@@ -73,14 +106,36 @@ function bare(encoderArgs: readonly string[]): BareRun {
   return { seconds: r.wall, cpuSeconds: r.cpu, frames: files.length, pngBytes, sample, samplePixels };
 }
 
-type VestigeRun = { seconds: number; cpuSeconds: number | null; frames: number; pngBytes: number; sample: string[]; samplePixels: string[]; provenanceId: string };
+type VestigeRun = {
+  seconds: number;
+  cpuSeconds: number | null;
+  frames: number;
+  pngBytes: number;
+  sample: string[];
+  samplePixels: string[];
+  provenanceId: string;
+};
 function vestige(round: number): VestigeRun {
   const caseDir = join(benchWorkDir, `frames-case-${round}`);
   fs.rmSync(caseDir, { recursive: true, force: true });
   execFileSync(process.execPath, [cliPath, 'case', 'init', caseDir, '--operator', 'bench']);
-  const ingest = JSON.parse(execFileSync(process.execPath, [cliPath, 'ingest', clip, '--case', caseDir, '--operator', 'bench', '--json'], { encoding: 'utf8' })) as { files: Array<{ itemId: string }> };
+  const ingest = JSON.parse(
+    execFileSync(process.execPath, [cliPath, 'ingest', clip, '--case', caseDir, '--operator', 'bench', '--json'], {
+      encoding: 'utf8',
+    }),
+  ) as { files: Array<{ itemId: string }> };
   const itemId = ingest.files[0]!.itemId;
-  const r = timed(process.execPath, [cliPath, 'frames', itemId, '--all', '--case', caseDir, '--operator', 'bench', '--json']);
+  const r = timed(process.execPath, [
+    cliPath,
+    'frames',
+    itemId,
+    '--all',
+    '--case',
+    caseDir,
+    '--operator',
+    'bench',
+    '--json',
+  ]);
   if (r.status !== 0) throw new Error(`vestige frames failed: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as { frames: Array<{ sha256: string }>; provenanceId: string };
   const f = report.frames;
@@ -89,7 +144,15 @@ function vestige(round: number): VestigeRun {
   const samplePixels = sample.map((sha) => pngPixelHash(blobPath(sha)));
   const pngBytes = f.reduce((n, x) => n + fs.statSync(blobPath(x.sha256)).size, 0);
   fs.rmSync(caseDir, { recursive: true, force: true });
-  return { seconds: r.wall, cpuSeconds: r.cpu, frames: f.length, pngBytes, sample, samplePixels, provenanceId: report.provenanceId };
+  return {
+    seconds: r.wall,
+    cpuSeconds: r.cpu,
+    frames: f.length,
+    pngBytes,
+    sample,
+    samplePixels,
+    provenanceId: report.provenanceId,
+  };
 }
 
 type Round = { bare: BareRun; bareSameEncoding: BareRun; vestige: VestigeRun };
@@ -97,11 +160,18 @@ const runs: Round[] = [];
 for (let round = 0; round < rounds; round++) {
   // Rotate the order so that no side always runs on a cooler machine.
   const r: Partial<Round> = {};
-  const sides = [() => (r.bare = bare([])), () => (r.vestige = vestige(round)), () => (r.bareSameEncoding = bare(PNG_ENCODER_ARGS))];
+  const sides = [
+    () => (r.bare = bare([])),
+    () => (r.vestige = vestige(round)),
+    () => (r.bareSameEncoding = bare(PNG_ENCODER_ARGS)),
+  ];
   for (let i = 0; i < sides.length; i++) sides[(i + round) % sides.length]!();
   runs.push(r as Round);
-  const fmt = (x: { seconds: number; cpuSeconds: number | null }) => `${x.seconds.toFixed(2)} s wall / ${x.cpuSeconds?.toFixed(2) ?? '?'} s CPU`;
-  console.error(`round ${round + 1}: bare ffmpeg ${fmt(r.bare!)}, bare ffmpeg with Vestige's PNG encoding ${fmt(r.bareSameEncoding!)}, vestige ${fmt(r.vestige!)} (${r.vestige!.frames} frame items)`);
+  const fmt = (x: { seconds: number; cpuSeconds: number | null }) =>
+    `${x.seconds.toFixed(2)} s wall / ${x.cpuSeconds?.toFixed(2) ?? '?'} s CPU`;
+  console.error(
+    `round ${round + 1}: bare ffmpeg ${fmt(r.bare!)}, bare ffmpeg with Vestige's PNG encoding ${fmt(r.bareSameEncoding!)}, vestige ${fmt(r.vestige!)} (${r.vestige!.frames} frame items)`,
+  );
 }
 const best = (xs: number[]) => Math.min(...xs);
 const cpuBest = (xs: Array<number | null>) => (xs.every((x) => x !== null) ? Math.min(...(xs as number[])) : null);
@@ -118,7 +188,9 @@ function against(peer: (r: Round) => BareRun) {
   const peerCpu = cpuBest(runs.map((r) => peer(r).cpuSeconds));
   const vestigeCpu = cpuBest(runs.map((r) => r.vestige.cpuSeconds));
   const wall = runs.map((r) => r.vestige.seconds / peer(r).seconds);
-  const cpu = runs.every((r) => peer(r).cpuSeconds && r.vestige.cpuSeconds) ? runs.map((r) => r.vestige.cpuSeconds! / peer(r).cpuSeconds!) : null;
+  const cpu = runs.every((r) => peer(r).cpuSeconds && r.vestige.cpuSeconds)
+    ? runs.map((r) => r.vestige.cpuSeconds! / peer(r).cpuSeconds!)
+    : null;
   return {
     bestSeconds: { bare: peerBest, vestige: vestigeBest },
     framesPerSecond: { bare: frameCount / peerBest, vestige: frameCount / vestigeBest },
@@ -127,7 +199,14 @@ function against(peer: (r: Round) => BareRun) {
     cpuSeconds: { bare: peerCpu, vestige: vestigeCpu },
     cpuRatio: peerCpu && vestigeCpu ? vestigeCpu / peerCpu : null,
     // What each frame costs in CPU on either side, and what Vestige adds per frame (its fixed start-up cost included).
-    cpuMsPerFrame: peerCpu && vestigeCpu ? { bare: (peerCpu * 1000) / frameCount, vestige: (vestigeCpu * 1000) / frameCount, added: ((vestigeCpu - peerCpu) * 1000) / frameCount } : null,
+    cpuMsPerFrame:
+      peerCpu && vestigeCpu
+        ? {
+            bare: (peerCpu * 1000) / frameCount,
+            vestige: (vestigeCpu * 1000) / frameCount,
+            added: ((vestigeCpu - peerCpu) * 1000) / frameCount,
+          }
+        : null,
   };
 }
 const headline = against((r) => r.bare);
@@ -135,12 +214,14 @@ const overhead = against((r) => r.bareSameEncoding);
 const load = fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').trim() : null;
 const path = writeResult('frames', {
   description:
-    'vestige frames ITEM --all (one ffmpeg decode; PNGs and raw decoded frames each streamed through a socket pair into one reused buffer; each PNG hashed (MD5/SHA-1/SHA-256) and written to the case as its bytes arrive, fsynced in the background, then moved to its content address; each raw frame hashed with SHA-256 as it arrives; one provenance record, one item per frame) vs bare ffmpeg -i clip.mp4 -fps_mode passthrough out%06d.png (the headline), and vs the same bare command with Vestige\'s PNG encoder arguments (Vestige\'s own overhead); same ffmpeg, page cache warm',
+    "vestige frames ITEM --all (one ffmpeg decode; PNGs and raw decoded frames each streamed through a socket pair into one reused buffer; each PNG hashed (MD5/SHA-1/SHA-256) and written to the case as its bytes arrive, fsynced in the background, then moved to its content address; each raw frame hashed with SHA-256 as it arrives; one provenance record, one item per frame) vs bare ffmpeg -i clip.mp4 -fps_mode passthrough out%06d.png (the headline), and vs the same bare command with Vestige's PNG encoder arguments (Vestige's own overhead); same ffmpeg, page cache warm",
   clip: { path: clip, seconds: clipSeconds, width: 1920, height: 1080, codec: 'h264', frames: frameCount },
   ffmpeg: { path: ffmpeg.path, version: ffmpeg.version },
   pngEncoderArgs: PNG_ENCODER_ARGS,
   rounds: runs,
-  framesEqual: runs.every((r) => r.bare.frames === frameCount && r.bareSameEncoding.frames === frameCount && r.vestige.frames === frameCount),
+  framesEqual: runs.every(
+    (r) => r.bare.frames === frameCount && r.bareSameEncoding.frames === frameCount && r.vestige.frames === frameCount,
+  ),
   // The PNGs hold the same pixels as bare ffmpeg's, and are the same bytes as bare ffmpeg's with the same encoding.
   identicalPngPixels: runs.every((r) => r.bare.samplePixels.join() === r.vestige.samplePixels.join()),
   identicalPngBytesWithSameEncoding: runs.every((r) => r.bareSameEncoding.sample.join() === r.vestige.sample.join()),

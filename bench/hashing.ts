@@ -28,7 +28,16 @@ import { loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string' }, small: { type: 'string' }, queries: { type: 'string' }, measured: { type: 'string' }, 'plain-sample': { type: 'string' }, vics: { type: 'string' }, jpegs: { type: 'string' }, radius: { type: 'string' } },
+  options: {
+    n: { type: 'string' },
+    small: { type: 'string' },
+    queries: { type: 'string' },
+    measured: { type: 'string' },
+    'plain-sample': { type: 'string' },
+    vics: { type: 'string' },
+    jpegs: { type: 'string' },
+    radius: { type: 'string' },
+  },
 });
 const N = Number(values.n ?? 10_000_000);
 const SMALL = Number(values.small ?? 100_000);
@@ -39,7 +48,6 @@ const VICS_ENTRIES = Number(values.vics ?? 1_000_000);
 const JPEGS = Number(values.jpegs ?? 8);
 const RADIUS = Number(values.radius ?? 31);
 const cores = availableParallelism();
-
 
 // ---- (a) PDQ throughput on 12 MP JPEGs ------------------------------------------------------
 
@@ -59,14 +67,19 @@ async function makeJpegs(dir: string): Promise<string[]> {
       for (let x = 0; x < width; x++) {
         const u = x / width;
         const v = y / height;
-        const base = 110 + 60 * Math.sin(u * (7 + i) + v * 3) * Math.cos(v * (5 + i) - u * 2) + 40 * Math.sin(u * 53 + i) * Math.sin(v * 41);
+        const base =
+          110 +
+          60 * Math.sin(u * (7 + i) + v * 3) * Math.cos(v * (5 + i) - u * 2) +
+          40 * Math.sin(u * 53 + i) * Math.sin(v * 41);
         const noise = (next() & 31) - 16;
         raw[o++] = Math.max(0, Math.min(255, base + noise + 20 * Math.sin(u * 9)));
         raw[o++] = Math.max(0, Math.min(255, base + noise));
         raw[o++] = Math.max(0, Math.min(255, base + noise - 25 * Math.cos(v * 7)));
       }
     }
-    await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(path);
   }
   return paths;
 }
@@ -93,9 +106,14 @@ async function benchPdqThroughput() {
     megapixelsEach: 12,
     averageJpegBytes: Math.round(bytes / paths.length),
     singleThread: { seconds: single, hashesPerSecond: paths.length / single },
-    workerPool: { workers: cores, hashes: paths.length * rounds, seconds: pooled, hashesPerSecond: (paths.length * rounds) / pooled },
+    workerPool: {
+      workers: cores,
+      hashes: paths.length * rounds,
+      seconds: pooled,
+      hashesPerSecond: (paths.length * rounds) / pooled,
+    },
     speedupFromWorkers: (paths.length * rounds) / pooled / (paths.length / single),
-    note: 'Decode (libvips/libjpeg-turbo, no shrink-on-load so the pixels are the reference\'s) dominates; PDQ itself works on the 512×512 pre-resize the reference uses.',
+    note: "Decode (libvips/libjpeg-turbo, no shrink-on-load so the pixels are the reference's) dominates; PDQ itself works on the 512×512 pre-resize the reference uses.",
   };
 }
 
@@ -108,28 +126,53 @@ const loadBefore = loadavg();
 const uptimeBefore = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
 console.log(`hashing bench: PDQ throughput on ${JPEGS} × 12 MP JPEGs …`);
 const pdq = await benchPdqThroughput();
-console.log(`  ${pdq.singleThread.hashesPerSecond.toFixed(2)} hashes/s on one thread, ${pdq.workerPool.hashesPerSecond.toFixed(2)} with ${cores} workers`);
+console.log(
+  `  ${pdq.singleThread.hashesPerSecond.toFixed(2)} hashes/s on one thread, ${pdq.workerPool.hashesPerSecond.toFixed(2)} with ${cores} workers`,
+);
 console.log(`hashing bench: VICS parsing, ${VICS_ENTRIES} entries …`);
 const vics = await benchVicsParsing(benchWorkDir, VICS_ENTRIES);
-console.log(`  ${(vics.bytes / 1e6).toFixed(0)} MB in ${vics.wallSeconds.toFixed(1)} s: ${vics.megabytesPerSecond.toFixed(1)} MB/s wall, ${vics.megabytesPerCpuSecond.toFixed(1)} MB per CPU second (target 60 MB/s)`);
+console.log(
+  `  ${(vics.bytes / 1e6).toFixed(0)} MB in ${vics.wallSeconds.toFixed(1)} s: ${vics.megabytesPerSecond.toFixed(1)} MB/s wall, ${vics.megabytesPerCpuSecond.toFixed(1)} MB per CPU second (target 60 MB/s)`,
+);
 const peer = buildNativePeer(workDir);
 const vpopcntq = peerUsesVpopcntq(workDir);
 const plainPeer = buildNativePeer(workDir, 'plain');
 const scenarios = [];
-for (const [n, target] of [[N, 10], [SMALL, 2]] as const) {
+for (const [n, target] of [
+  [N, 10],
+  [SMALL, 2],
+] as const) {
   for (const population of ['uniform', 'clustered'] as const) {
     const measured = n >= 1_000_000 ? Math.min(MEASURED, Q) : Q;
-    console.log(`hashing bench: ${population} ${n} hashes, ${measured} of ${Q} queries, radius ${RADIUS}, index vs native scan …`);
-    const r = await matchScenario({ n, queries: Q, measured, radius: RADIUS, population, workDir, target, plainSample: n >= 1_000_000 ? PLAIN_SAMPLE : Q });
-    console.log(`  index ${r.index.seconds.toFixed(2)} s, native ${r.nativeScan.seconds.toFixed(2)} s → ${r.ratio.toFixed(2)}× (target ${target}×), identical: ${r.identicalResults}, memory ${r.memory.ratio.toFixed(2)}× raw; plain-loop peer ${r.plainLoopPeer.queriesPerSecond.toFixed(1)} q/s → ${r.plainLoopPeer.ratioPerQuery?.toFixed(2)}× per query`);
+    console.log(
+      `hashing bench: ${population} ${n} hashes, ${measured} of ${Q} queries, radius ${RADIUS}, index vs native scan …`,
+    );
+    const r = await matchScenario({
+      n,
+      queries: Q,
+      measured,
+      radius: RADIUS,
+      population,
+      workDir,
+      target,
+      plainSample: n >= 1_000_000 ? PLAIN_SAMPLE : Q,
+    });
+    console.log(
+      `  index ${r.index.seconds.toFixed(2)} s, native ${r.nativeScan.seconds.toFixed(2)} s → ${r.ratio.toFixed(2)}× (target ${target}×), identical: ${r.identicalResults}, memory ${r.memory.ratio.toFixed(2)}× raw; plain-loop peer ${r.plainLoopPeer.queriesPerSecond.toFixed(1)} q/s → ${r.plainLoopPeer.ratioPerQuery?.toFixed(2)}× per query`,
+    );
     scenarios.push(r);
     global.gc?.();
   }
 }
 const path = writeResult('hashing', {
-  description: 'PDQ hashing throughput; VICS parsing speed (one pass with the version hash); PDQ radius matching with Vestige\'s index against a native batched brute-force scan on the same queries, same run',
+  description:
+    "PDQ hashing throughput; VICS parsing speed (one pass with the version hash); PDQ radius matching with Vestige's index against a native batched brute-force scan on the same queries, same run",
   totalSeconds: seconds(started),
-  loadAverage: { before: loadBefore, after: loadavg(), note: 'The machine is shared; both sides of each ratio ran under the same load, one after the other.' },
+  loadAverage: {
+    before: loadBefore,
+    after: loadavg(),
+    note: 'The machine is shared; both sides of each ratio ran under the same load, one after the other.',
+  },
   pdqThroughput: pdq,
   vicsParsing: vics,
   nativePeer: {
@@ -137,9 +180,15 @@ const path = writeResult('hashing', {
     compiler: peer.compiler,
     flags: peer.flags,
     threads: cores,
-    algorithm: 'batched brute force: blocks of 64 queries × 2048 hashes laid out word-major, distances to a byte array, then hits collected; gcc vectorises the distance loop',
+    algorithm:
+      'batched brute force: blocks of 64 queries × 2048 hashes laid out word-major, distances to a byte array, then hits collected; gcc vectorises the distance loop',
     usesVpopcntq: vpopcntq,
-    plainLoop: { flags: plainPeer.flags, algorithm: 'the same blocks over 32-byte hashes with the hit test inside the loop: 4 scalar POPCNT per pair (the peer of earlier runs)', note: 'run on an evenly spaced part of the measured queries (plainLoopPeer in each scenario); its hits must equal the vectorised build\'s' },
+    plainLoop: {
+      flags: plainPeer.flags,
+      algorithm:
+        'the same blocks over 32-byte hashes with the hit test inside the loop: 4 scalar POPCNT per pair (the peer of earlier runs)',
+      note: "run on an evenly spaced part of the measured queries (plainLoopPeer in each scenario); its hits must equal the vectorised build's",
+    },
   },
   uptime: { before: uptimeBefore, after: spawnSync('uptime', { encoding: 'utf8' }).stdout.trim() },
   matching: scenarios,

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchWorkDir, cliPath, seconds, writeResult } from './support.ts';
 
-const { values } = parseArgs({ options: { gb: { type: 'string', default: '2' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { gb: { type: 'string', default: '2' }, rounds: { type: 'string', default: '2' } },
+});
 const totalBytes = Math.round(Number(values.gb) * 1e9);
 const rounds = Number(values.rounds);
 const dataDir = join(benchWorkDir, `ingest-data-${values.gb}gb`);
@@ -90,7 +92,11 @@ function vestige(round: number): { seconds: number; itemsAdded: number } {
   fs.rmSync(caseDir, { recursive: true, force: true });
   execFileSync(process.execPath, [cliPath, 'case', 'init', caseDir, '--operator', 'bench']);
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [cliPath, 'ingest', dataDir, '--case', caseDir, '--operator', 'bench', '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(
+    process.execPath,
+    [cliPath, 'ingest', dataDir, '--case', caseDir, '--operator', 'bench', '--json'],
+    { encoding: 'utf8', maxBuffer: 1 << 30 },
+  );
   const elapsed = seconds(t);
   if (r.status !== 0) throw new Error(`vestige ingest failed: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as { itemsAdded: number };
@@ -106,14 +112,17 @@ for (let round = 0; round < rounds; round++) {
     const v = vestige(round);
     runs.push({ coreutils: coreutils(), vestige: v });
   }
-  console.error(`round ${round + 1}: coreutils ${runs.at(-1)!.coreutils.total!.toFixed(2)} s, vestige ${runs.at(-1)!.vestige.seconds.toFixed(2)} s`);
+  console.error(
+    `round ${round + 1}: coreutils ${runs.at(-1)!.coreutils.total!.toFixed(2)} s, vestige ${runs.at(-1)!.vestige.seconds.toFixed(2)} s`,
+  );
 }
 const best = (xs: number[]) => Math.min(...xs);
 const coreTotal = best(runs.map((r) => r.coreutils.total!));
 const vestigeTotal = best(runs.map((r) => r.vestige.seconds));
 const ratio = vestigeTotal / coreTotal;
 const path = writeResult('ingest', {
-  description: 'vestige ingest (MD5+SHA-1+SHA-256 in one read, copy to content-addressed store with fsync, SQLite + custody log) vs md5sum, sha1sum, sha256sum run one after another, page cache warm',
+  description:
+    'vestige ingest (MD5+SHA-1+SHA-256 in one read, copy to content-addressed store with fsync, SQLite + custody log) vs md5sum, sha1sum, sha256sum run one after another, page cache warm',
   files: files.length,
   bytes,
   rounds: runs,
@@ -123,4 +132,6 @@ const path = writeResult('ingest', {
   target: { ratioAtMost: 0.6 },
   pass: ratio <= 0.6,
 });
-console.log(`ingest: ${files.length} files, ${(bytes / 1e9).toFixed(2)} GB — vestige ${vestigeTotal.toFixed(2)} s vs coreutils ${coreTotal.toFixed(2)} s → ratio ${ratio.toFixed(3)} (target ≤ 0.6). ${path}`);
+console.log(
+  `ingest: ${files.length} files, ${(bytes / 1e9).toFixed(2)} GB — vestige ${vestigeTotal.toFixed(2)} s vs coreutils ${coreTotal.toFixed(2)} s → ratio ${ratio.toFixed(3)} (target ≤ 0.6). ${path}`,
+);

@@ -40,7 +40,14 @@ import { benchWorkDir, seconds, writeResult } from './support.ts';
 declare const window: { __vestige?: VestigeHook };
 declare const document: { getElementById(id: string): unknown };
 
-const { values } = parseArgs({ options: { points: { type: 'string', default: '10000000' }, frames: { type: 'string', default: '48' }, size: { type: 'string', default: '1920x1080' }, 'peer-frames': { type: 'string', default: '6' } } });
+const { values } = parseArgs({
+  options: {
+    points: { type: 'string', default: '10000000' },
+    frames: { type: 'string', default: '48' },
+    size: { type: 'string', default: '1920x1080' },
+    'peer-frames': { type: 'string', default: '6' },
+  },
+});
 const points = Number(values.points);
 const frameCount = Number(values.frames);
 const [width, height] = String(values.size).split('x').map(Number) as [number, number];
@@ -94,12 +101,21 @@ if (!(fs.existsSync(marker) && fs.existsSync(join(caseDir, 'case.json')))) {
   fs.rmSync(caseDir, { recursive: true, force: true });
   fs.mkdirSync(benchWorkDir, { recursive: true });
   const t0 = process.hrtime.bigint();
-  const { caseId } = await makeSceneCase(caseDir, { points: hallPoints(points), withMesh: false, name: `Hall, ${points} points` });
+  const { caseId } = await makeSceneCase(caseDir, {
+    points: hallPoints(points),
+    withMesh: false,
+    name: `Hall, ${points} points`,
+  });
   fs.writeFileSync(marker, JSON.stringify({ caseId }));
   console.error(`generated ${points} points into ${caseDir} in ${seconds(t0).toFixed(1)} s`);
 } else console.error(`reusing ${caseDir}`);
 const store = CaseStore.open(caseDir, { readOnly: true });
-const recipe: RenderRecipe = RenderRecipeSchema.parse({ sceneId: 'scene-1', manifestSha256: manifestSha256(store, 'scene-1'), resolution: { width, height }, cameraPath: path });
+const recipe: RenderRecipe = RenderRecipeSchema.parse({
+  sceneId: 'scene-1',
+  manifestSha256: manifestSha256(store, 'scene-1'),
+  resolution: { width, height },
+  cameraPath: path,
+});
 const manifest: SceneManifest = loadScene(store, 'scene-1');
 store.close();
 const all = Array.from({ length: frameCount }, (_, i) => i);
@@ -117,7 +133,13 @@ interface Completeness {
 
 function completenessOf(b: FrameBudget | undefined): Completeness {
   if (!b) throw new Error('the page reported no budget completeness: is the viewer build current?');
-  return { selectedNodes: b.selectedNodes, missingNodes: b.missing.length, extraNodes: b.extra.length, drawnShare: (b.selectedNodes - b.missing.length) / Math.max(1, b.selectedNodes), selectionSha256: b.selectionSha256 };
+  return {
+    selectedNodes: b.selectedNodes,
+    missingNodes: b.missing.length,
+    extraNodes: b.extra.length,
+    drawnShare: (b.selectedNodes - b.missing.length) / Math.max(1, b.selectedNodes),
+    selectionSha256: b.selectionSha256,
+  };
 }
 
 interface Drawn {
@@ -129,7 +151,9 @@ interface Drawn {
 }
 
 /** Draws `frames` on a fresh node; the canary and browser start are timed apart from the frames. */
-async function farmRun(frames: number[]): Promise<{ frames: Drawn[]; seconds: number; cpuSeconds: number; startSeconds: number; renderClass: string }> {
+async function farmRun(
+  frames: number[],
+): Promise<{ frames: Drawn[]; seconds: number; cpuSeconds: number; startSeconds: number; renderClass: string }> {
   const node = new RenderNode(serverViewerHost());
   try {
     const s0 = process.hrtime.bigint();
@@ -141,24 +165,44 @@ async function farmRun(frames: number[]): Promise<{ frames: Drawn[]; seconds: nu
     await node.renderFrames(caseDir, recipe, frames, new AbortController().signal, async (n, png, stats) => {
       const c = completenessOf(stats.budget);
       out.push({ n, sha256: sha(png), points: stats.points, nodes: stats.nodes, completeness: c });
-      console.error(`  farm frame ${n}: ${stats.points} points in ${stats.nodes} nodes (${c.missingNodes} of ${c.selectedNodes} budgeted missing), load ${stats.loadMs.toFixed(0)} ms, draw ${stats.drawMs.toFixed(0)} ms, encode ${stats.encodeMs.toFixed(0)} ms`);
+      console.error(
+        `  farm frame ${n}: ${stats.points} points in ${stats.nodes} nodes (${c.missingNodes} of ${c.selectedNodes} budgeted missing), load ${stats.loadMs.toFixed(0)} ms, draw ${stats.drawMs.toFixed(0)} ms, encode ${stats.encodeMs.toFixed(0)} ms`,
+      );
     });
-    return { frames: out, seconds: seconds(t0), cpuSeconds: treeCpuSeconds() - cpu0, startSeconds, renderClass: me.renderClass };
+    return {
+      frames: out,
+      seconds: seconds(t0),
+      cpuSeconds: treeCpuSeconds() - cpu0,
+      startSeconds,
+      renderClass: me.renderClass,
+    };
   } finally {
     await node.close();
   }
 }
 
-/** The peer's canvas is the farm's: the side panel and status bar hidden, the view fills the viewport (through the CSSOM: the page's CSP refuses inline style sheets). */
+/**
+ * The peer's canvas is the farm's: the side panel and status bar hidden, the view fills the viewport (through the
+ * CSSOM: the page's CSP refuses inline style sheets).
+ */
 function fillViewport(): void {
   // No inner named functions: tsx would wrap them in a helper the page does not have.
-  const [app, panel, status] = ['app', 'panel', 'status'].map((id) => (document.getElementById(id) as { style: Record<string, string> }).style);
+  const [app, panel, status] = ['app', 'panel', 'status'].map(
+    (id) => (document.getElementById(id) as { style: Record<string, string> }).style,
+  );
   Object.assign(app!, { gridTemplateColumns: '1fr 0', gridTemplateRows: '1fr 0' });
   panel!.display = 'none';
   status!.display = 'none';
 }
 
-type PeerFrame = { n: number; sha256: string; points: number; seconds: number; canvas: { width: number; height: number }; completeness: Completeness };
+type PeerFrame = {
+  n: number;
+  sha256: string;
+  points: number;
+  seconds: number;
+  canvas: { width: number; height: number };
+  completeness: Completeness;
+};
 
 /** The naive peer: fresh page per frame, camera set, the viewer's idle hook, then a page screenshot. */
 async function peerRun(frames: number[]): Promise<{ frames: PeerFrame[]; seconds: number; cpuSeconds: number }> {
@@ -177,17 +221,32 @@ async function peerRun(frames: number[]): Promise<{ frames: PeerFrame[]; seconds
       await page.goto(site.sceneUrl('scene-1', {}));
       await page.waitForFunction(() => window.__vestige?.ready === true, undefined, { timeout: 600_000 });
       await page.evaluate(fillViewport);
-      await page.waitForFunction(([w, h]) => { const c = window.__vestige!.canvasSize(); return c.width === w && c.height === h; }, [width, height] as const);
-      await page.evaluate(([budget, error]) => Object.assign(window.__vestige!.viewer, { pointBudget: budget, maxScreenError: error }), [recipe.pointBudget, recipe.maxScreenError] as const);
+      await page.waitForFunction(
+        ([w, h]) => {
+          const c = window.__vestige!.canvasSize();
+          return c.width === w && c.height === h;
+        },
+        [width, height] as const,
+      );
+      await page.evaluate(
+        ([budget, error]) => Object.assign(window.__vestige!.viewer, { pointBudget: budget, maxScreenError: error }),
+        [recipe.pointBudget, recipe.maxScreenError] as const,
+      );
       const pose = sampler.frame(n);
       await page.evaluate((p) => window.__vestige!.showPose(p), pose);
       await page.evaluate(() => window.__vestige!.idle());
       const png = await page.screenshot();
-      const { visible, canvas, budget } = await page.evaluate(async () => ({ visible: window.__vestige!.state().visiblePoints, canvas: window.__vestige!.canvasSize(), budget: await window.__vestige!.budget() }));
+      const { visible, canvas, budget } = await page.evaluate(async () => ({
+        visible: window.__vestige!.state().visiblePoints,
+        canvas: window.__vestige!.canvasSize(),
+        budget: await window.__vestige!.budget(),
+      }));
       await context.close();
       const c = completenessOf(budget);
       out.push({ n, sha256: sha(png), points: visible, seconds: seconds(f0), canvas, completeness: c });
-      console.error(`  peer frame ${n}: ${visible} points (${c.missingNodes} of ${c.selectedNodes} budgeted missing) on ${canvas.width}×${canvas.height} in ${seconds(f0).toFixed(1)} s`);
+      console.error(
+        `  peer frame ${n}: ${visible} points (${c.missingNodes} of ${c.selectedNodes} budgeted missing) on ${canvas.width}×${canvas.height} in ${seconds(f0).toFixed(1)} s`,
+      );
     }
     return { frames: out, seconds: seconds(t0), cpuSeconds: treeCpuSeconds() - cpu0 };
   } finally {
@@ -223,7 +282,7 @@ const completeness = peer.frames.map((p) => {
 });
 const result = writeResult('render', {
   description:
-    'Render farm node vs the naive peer, same run, same server and Chromium (SwiftShader WebGL 2, no GPU). Farm: one browser kept alive, the viewer\'s render mode (load every budgeted node, draw once, toBlob PNG). Peer: a fresh page per frame on the same canvas size (panel hidden), the same point budget and the path\'s exact pose (showPose), its idle hook awaited, page.screenshot. Completeness: per frame, the nodes the point budget selects for that camera and canvas (every node counted as loaded) against the nodes drawn, by the viewer\'s frame-budget.ts for both. CPU: this process and its browsers, from /proc.',
+    "Render farm node vs the naive peer, same run, same server and Chromium (SwiftShader WebGL 2, no GPU). Farm: one browser kept alive, the viewer's render mode (load every budgeted node, draw once, toBlob PNG). Peer: a fresh page per frame on the same canvas size (panel hidden), the same point budget and the path's exact pose (showPose), its idle hook awaited, page.screenshot. Completeness: per frame, the nodes the point budget selects for that camera and canvas (every node counted as loaded) against the nodes drawn, by the viewer's frame-budget.ts for both. CPU: this process and its browsers, from /proc.",
   points,
   frames: frameCount,
   resolution: { width, height },
@@ -242,7 +301,11 @@ const result = writeResult('render', {
     nodesPerFrame: one.frames.map((f) => f.nodes),
     frameSha256: one.frames.map((f) => f.sha256),
   },
-  twoChunks: { chunks: [a.frames.length, b.frames.length], hashesEqualToOneChunk: hashesEqual, secondsPerFrame: (a.seconds + b.seconds) / frameCount },
+  twoChunks: {
+    chunks: [a.frames.length, b.frames.length],
+    hashesEqualToOneChunk: hashesEqual,
+    secondsPerFrame: (a.seconds + b.seconds) / frameCount,
+  },
   peer: {
     framesDrawn: peer.frames.length,
     frames: peerSet,
@@ -253,8 +316,17 @@ const result = writeResult('render', {
     perFrame: peer.frames,
   },
   completeness,
-  ratio: { framesPerSecondVsPeer: peerSpf / farmSpf, cpuPerFrameVsPeer: one.cpuSeconds / frameCount / (peer.cpuSeconds / peer.frames.length) },
+  ratio: {
+    framesPerSecondVsPeer: peerSpf / farmSpf,
+    cpuPerFrameVsPeer: one.cpuSeconds / frameCount / (peer.cpuSeconds / peer.frames.length),
+  },
   target: { framesPerSecondVsPeer: TARGET_RATIO },
-  met: { speed: peerSpf / farmSpf >= TARGET_RATIO, completeness: farmComplete && completeness.every((c) => c.farm.drawnShare >= c.peer.drawnShare), hashesAcrossChunks: hashesEqual },
+  met: {
+    speed: peerSpf / farmSpf >= TARGET_RATIO,
+    completeness: farmComplete && completeness.every((c) => c.farm.drawnShare >= c.peer.drawnShare),
+    hashesAcrossChunks: hashesEqual,
+  },
 });
-console.error(`farm ${farmSpf.toFixed(2)} s/frame, peer ${peerSpf.toFixed(2)} s/frame → ${(peerSpf / farmSpf).toFixed(1)}× (target ≥ ${TARGET_RATIO}); 1 vs 2 chunks identical: ${hashesEqual} → ${result}`);
+console.error(
+  `farm ${farmSpf.toFixed(2)} s/frame, peer ${peerSpf.toFixed(2)} s/frame → ${(peerSpf / farmSpf).toFixed(1)}× (target ≥ ${TARGET_RATIO}); 1 vs 2 chunks identical: ${hashesEqual} → ${result}`,
+);

@@ -9,14 +9,28 @@ export const cliPath = join(repoRoot, 'packages', 'cli', 'bin', 'vestige.mjs');
 
 /** Facts about the machine, written into every result so numbers are read in context. */
 export function machineInfo() {
-  return { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem() };
+  return {
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+  };
 }
 
 export function writeResult(name: string, result: Record<string, unknown>): string {
   const dir = join(repoRoot, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
-  fs.writeFileSync(path, JSON.stringify({ benchmark: name, measuredAt: new Date().toISOString(), machine: machineInfo(), ...result }, null, 2) + '\n');
+  fs.writeFileSync(
+    path,
+    JSON.stringify(
+      { benchmark: name, measuredAt: new Date().toISOString(), machine: machineInfo(), ...result },
+      null,
+      2,
+    ) + '\n',
+  );
   return path;
 }
 

@@ -21,9 +21,15 @@ import { hallPoints, makeSceneCase } from '../tests/viewer/scene-fixture.ts';
 import { benchWorkDir, seconds, writeResult } from './support.ts';
 
 declare const window: { __vestige?: VestigeHook };
-declare const performance: { getEntriesByType(type: string): Array<{ name: string; transferSize: number; encodedBodySize: number; responseEnd: number; startTime: number }> };
+declare const performance: {
+  getEntriesByType(
+    type: string,
+  ): Array<{ name: string; transferSize: number; encodedBodySize: number; responseEnd: number; startTime: number }>;
+};
 
-const { values } = parseArgs({ options: { points: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { points: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } },
+});
 const points = Number(values.points);
 const rounds = Number(values.rounds);
 const TARGET_MS = 1500;
@@ -40,7 +46,9 @@ if (fs.existsSync(marker) && fs.existsSync(join(caseDir, 'case.json'))) {
   fs.rmSync(caseDir, { recursive: true, force: true });
   fs.mkdirSync(benchWorkDir, { recursive: true });
   const t0 = process.hrtime.bigint();
-  caseId = (await makeSceneCase(caseDir, { points: hallPoints(points), withMesh: false, name: `Hall, ${points} points` })).caseId;
+  caseId = (
+    await makeSceneCase(caseDir, { points: hallPoints(points), withMesh: false, name: `Hall, ${points} points` })
+  ).caseId;
   fs.writeFileSync(marker, JSON.stringify({ caseId }));
   console.error(`generated ${points} points into ${caseDir} in ${seconds(t0).toFixed(1)} s`);
 }
@@ -50,21 +58,38 @@ const chrome = await launchChromium();
 try {
   // The server hashes each layer's tiles once at start; wait for that, as a warm server would be.
   const t0 = process.hrtime.bigint();
-  const idx = await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/layers/scan/index`, { headers: { Authorization: `Bearer ${server.token}` } });
+  const idx = await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/layers/scan/index`, {
+    headers: { Authorization: `Bearer ${server.token}` },
+  });
   if (!idx.ok) throw new Error(`index: ${idx.status}`);
   const index = (await idx.json()) as { nodes: Record<string, unknown> };
   const indexSeconds = seconds(t0);
-  const manifest = (await (await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1`, { headers: { Authorization: `Bearer ${server.token}` } })).json()) as {
+  const manifest = (await (
+    await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1`, {
+      headers: { Authorization: `Bearer ${server.token}` },
+    })
+  ).json()) as {
     manifest: { layers: Array<{ files: { octree: { sha256: string; size: number }; hierarchy: { size: number } } }> };
   };
   const octree = manifest.manifest.layers[0]!.files.octree;
 
-  const results: Array<{ firstFrameMs: number; bytesBeforeFirstFrame: number; requestsBeforeFirstFrame: number; pointsAtFirstFrame: number; marks: Record<string, number>; peerFullDownloadMs: number; peerBytes: number }> = [];
+  const results: Array<{
+    firstFrameMs: number;
+    bytesBeforeFirstFrame: number;
+    requestsBeforeFirstFrame: number;
+    pointsAtFirstFrame: number;
+    marks: Record<string, number>;
+    peerFullDownloadMs: number;
+    peerBytes: number;
+  }> = [];
   for (let r = 0; r < rounds; r++) {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     await page.goto(server.sceneUrl(caseId, 'scene-1'));
-    await page.waitForFunction(() => window.__vestige?.firstFrameAt() != null, undefined, { timeout: 60_000, polling: 20 });
+    await page.waitForFunction(() => window.__vestige?.firstFrameAt() != null, undefined, {
+      timeout: 60_000,
+      polling: 20,
+    });
     const m = await page.evaluate(() => {
       const first = window.__vestige!.firstFrameAt()!;
       const nav = performance.getEntriesByType('navigation');
@@ -87,7 +112,9 @@ try {
       return { ms: Date.now() - start, bytes: buf.byteLength };
     }, `/api/cases/${caseId}/blobs/${octree.sha256}`);
     results.push({ ...m, peerFullDownloadMs: peer.ms, peerBytes: peer.bytes });
-    console.error(`round ${r + 1}: first frame ${m.firstFrameMs.toFixed(0)} ms ${JSON.stringify(m.marks)}, ${(m.bytesBeforeFirstFrame / 1e6).toFixed(2)} MB in ${m.requestsBeforeFirstFrame} requests, ${m.pointsAtFirstFrame} points; peer full octree ${peer.ms} ms, ${(peer.bytes / 1e6).toFixed(1)} MB`);
+    console.error(
+      `round ${r + 1}: first frame ${m.firstFrameMs.toFixed(0)} ms ${JSON.stringify(m.marks)}, ${(m.bytesBeforeFirstFrame / 1e6).toFixed(2)} MB in ${m.requestsBeforeFirstFrame} requests, ${m.pointsAtFirstFrame} points; peer full octree ${peer.ms} ms, ${(peer.bytes / 1e6).toFixed(1)} MB`,
+    );
     await context.close();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -110,7 +137,9 @@ try {
     target: { firstFrameMs: TARGET_MS, bytesBeforeFirstFrame: TARGET_BYTES },
     met: { firstFrame: firstFrameMs <= TARGET_MS, bytes: bytes < TARGET_BYTES },
   });
-  console.error(`first frame ${firstFrameMs.toFixed(0)} ms (target ≤ ${TARGET_MS}), ${(bytes / 1e6).toFixed(2)} MB before it (target < 5 MB) → ${path}`);
+  console.error(
+    `first frame ${firstFrameMs.toFixed(0)} ms (target ≤ ${TARGET_MS}), ${(bytes / 1e6).toFixed(2)} MB before it (target < 5 MB) → ${path}`,
+  );
 } finally {
   await chrome.close();
   await server.close();

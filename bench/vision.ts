@@ -17,10 +17,25 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { KerasClassifier, NSFW_CLASSIFIER, SSD_INPUT_SIZE, SsdFaceDetector, VisionWorkerPool, decodeForModel, readVerifiedModelFiles, selectBackend, tfjs, NSFW_MOBILENET_V2, SSD_MOBILENET_V1_FACES, type Tfjs } from '@vestige/vision';
+import {
+  KerasClassifier,
+  NSFW_CLASSIFIER,
+  SSD_INPUT_SIZE,
+  SsdFaceDetector,
+  VisionWorkerPool,
+  decodeForModel,
+  readVerifiedModelFiles,
+  selectBackend,
+  tfjs,
+  NSFW_MOBILENET_V2,
+  SSD_MOBILENET_V1_FACES,
+  type Tfjs,
+} from '@vestige/vision';
 import { benchWorkDir, repoRoot, seconds, writeResult } from './support.ts';
 
-const { values } = parseArgs({ options: { triage: { type: 'string', default: '192' }, faces: { type: 'string', default: '48' } } });
+const { values } = parseArgs({
+  options: { triage: { type: 'string', default: '192' }, faces: { type: 'string', default: '48' } },
+});
 const TRIAGE_IMAGES = Number(values.triage);
 const FACE_IMAGES = Number(values.faces);
 const fixtures = join(repoRoot, 'tests', 'fixtures', 'vision');
@@ -40,12 +55,16 @@ async function makeInputs(dir: string, n: number, width: number, height: number)
     if (!fs.existsSync(path)) {
       const src = join(fixtures, photos[i % photos.length]!);
       const meta = await sharp(src).metadata();
-      const f = 0.7 + 0.3 * ((i * 7) % 10) / 10;
+      const f = 0.7 + (0.3 * ((i * 7) % 10)) / 10;
       const w = Math.round(meta.width! * f);
       const h = Math.round(meta.height! * f);
       const left = Math.round((meta.width! - w) * (((i * 3) % 5) / 4));
       const top = Math.round((meta.height! - h) * (((i * 2) % 3) / 2));
-      await sharp(src).extract({ left, top, width: w, height: h }).resize(width, height, { fit: height === width ? 'fill' : 'inside' }).jpeg({ quality: 85 }).toFile(path);
+      await sharp(src)
+        .extract({ left, top, width: w, height: h })
+        .resize(width, height, { fit: height === width ? 'fill' : 'inside' })
+        .jpeg({ quality: 85 })
+        .toFile(path);
     }
     files.push(path);
   }
@@ -64,7 +83,11 @@ async function bestOf(rounds: number, run: () => Promise<unknown>): Promise<numb
   return best;
 }
 
-const task = (path: string) => ({ path, sha256: createHash('sha256').update(fs.readFileSync(path)).digest('hex'), label: path });
+const task = (path: string) => ({
+  path,
+  sha256: createHash('sha256').update(fs.readFileSync(path)).digest('hex'),
+  label: path,
+});
 
 /**
  * One core's multiply-add rate on the backend in use: a 1024×1024 by 1024×1024 float32 product, best of 5, by
@@ -95,12 +118,27 @@ async function nsfwjsPeer(tf: ReturnType<typeof tfjs>, images: Uint8Array[]): Pr
   const evaluate = (b: Buffer) => {
     const module = { exports: {} as unknown };
     runInNewContext(b.toString('utf8'), { module, exports: module.exports });
-    return JSON.parse(JSON.stringify(module.exports)) as { modelTopology: unknown; weightsManifest: Array<{ weights: unknown[] }> };
+    return JSON.parse(JSON.stringify(module.exports)) as {
+      modelTopology: unknown;
+      weightsManifest: Array<{ weights: unknown[] }>;
+    };
   };
   const json = evaluate(files.bytes.get('topology')!);
   const data = Buffer.from(evaluate(files.bytes.get('weights')!) as unknown as string, 'base64');
-  const model = await tf.loadLayersModel({ load: async () => ({ modelTopology: json.modelTopology as object, weightSpecs: json.weightsManifest[0]!.weights as Tfjs.io.WeightsManifestEntry[], weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer }) });
-  const x = tf.tensor4d(Float32Array.from(images.flatMap((i) => [...i]), (v) => v / 255), [images.length, 224, 224, 3]);
+  const model = await tf.loadLayersModel({
+    load: async () => ({
+      modelTopology: json.modelTopology as object,
+      weightSpecs: json.weightsManifest[0]!.weights as Tfjs.io.WeightsManifestEntry[],
+      weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+    }),
+  });
+  const x = tf.tensor4d(
+    Float32Array.from(
+      images.flatMap((i) => [...i]),
+      (v) => v / 255,
+    ),
+    [images.length, 224, 224, 3],
+  );
   const ms = await bestOf(3, async () => {
     const out = model.predict(x) as Tfjs.Tensor;
     await out.data();
@@ -112,8 +150,13 @@ async function nsfwjsPeer(tf: ReturnType<typeof tfjs>, images: Uint8Array[]): Pr
 }
 
 /** face-api's own SSD pipeline on the same pixels (its node-wasm build, weights from the same package). */
-async function faceApiPeer(tf: ReturnType<typeof tfjs>, pictures: Array<{ data: Buffer; width: number; height: number }>): Promise<number> {
-  const faceapi = createRequire(join(repoRoot, 'packages', 'vision', 'package.json'))('@vladmandic/face-api/dist/face-api.node-wasm.js') as {
+async function faceApiPeer(
+  tf: ReturnType<typeof tfjs>,
+  pictures: Array<{ data: Buffer; width: number; height: number }>,
+): Promise<number> {
+  const faceapi = createRequire(join(repoRoot, 'packages', 'vision', 'package.json'))(
+    '@vladmandic/face-api/dist/face-api.node-wasm.js',
+  ) as {
     nets: { ssdMobilenetv1: { loadFromDisk(dir: string): Promise<void> } };
     detectAllFaces(input: unknown, options: unknown): Promise<unknown[]>;
     SsdMobilenetv1Options: new (o: { minConfidence: number }) => unknown;
@@ -139,20 +182,36 @@ async function main(): Promise<void> {
   // One core, in this thread: Vestige's fused runners against the libraries' own paths, same inputs, same backend.
   const classifier = new KerasClassifier(NSFW_CLASSIFIER);
   const triageModel = await classifier.load();
-  const sample = await Promise.all(triageFiles.slice(0, 16).map(async (f) => (await decodeForModel(fs.readFileSync(f), { kind: 'fill', width: 224, height: 224 }, f)).pixels));
+  const sample = await Promise.all(
+    triageFiles
+      .slice(0, 16)
+      .map(
+        async (f) => (await decodeForModel(fs.readFileSync(f), { kind: 'fill', width: 224, height: 224 }, f)).pixels,
+      ),
+  );
   const oursTriageMs = (await bestOf(3, () => classifier.run(sample))) / sample.length;
-  const peerTriageMs = await nsfwjsPeer(tf, sample.map((s) => s.data));
+  const peerTriageMs = await nsfwjsPeer(
+    tf,
+    sample.map((s) => s.data),
+  );
   classifier.dispose();
   const detector = new SsdFaceDetector({ minScore: 0.5 });
   const faceModel = await detector.load();
-  const pictures = await Promise.all(faceFiles.slice(0, 6).map(async (f) => {
-    const { data, info } = await sharp(f).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  }));
-  const letterboxed = await Promise.all(faceFiles.slice(0, 6).map((f) => decodeForModel(fs.readFileSync(f), { kind: 'letterbox', side: SSD_INPUT_SIZE }, f)));
-  const oursFaceMs = (await bestOf(3, async () => {
-    for (const d of letterboxed) await detector.run([{ pixels: d.pixels, width: d.width, height: d.height }]);
-  })) / letterboxed.length;
+  const pictures = await Promise.all(
+    faceFiles.slice(0, 6).map(async (f) => {
+      const { data, info } = await sharp(f).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height };
+    }),
+  );
+  const letterboxed = await Promise.all(
+    faceFiles
+      .slice(0, 6)
+      .map((f) => decodeForModel(fs.readFileSync(f), { kind: 'letterbox', side: SSD_INPUT_SIZE }, f)),
+  );
+  const oursFaceMs =
+    (await bestOf(3, async () => {
+      for (const d of letterboxed) await detector.run([{ pixels: d.pixels, width: d.width, height: d.height }]);
+    })) / letterboxed.length;
   const peerFaceMs = await faceApiPeer(tf, pictures);
   detector.dispose();
 
@@ -164,7 +223,8 @@ async function main(): Promise<void> {
   let c = cpuMs();
   let t = process.hrtime.bigint();
   const batches: Promise<unknown>[] = [];
-  for (let i = 0; i < triageTasks.length; i += 32) batches.push(pool.classifyFiles(NSFW_CLASSIFIER, triageTasks.slice(i, i + 32)));
+  for (let i = 0; i < triageTasks.length; i += 32)
+    batches.push(pool.classifyFiles(NSFW_CLASSIFIER, triageTasks.slice(i, i + 32)));
   await Promise.all(batches);
   const triageSeconds = seconds(t);
   const triageCpu = cpuMs() - c;
@@ -181,7 +241,16 @@ async function main(): Promise<void> {
   const loadAfter = load();
 
   const cores = availableParallelism();
-  const block = (model: { multiplyAdds: number }, images: number, wall: number, cpu: number, ours: number, peer: number, target: number, peerName: string) => ({
+  const block = (
+    model: { multiplyAdds: number },
+    images: number,
+    wall: number,
+    cpu: number,
+    ours: number,
+    peer: number,
+    target: number,
+    peerName: string,
+  ) => ({
     images,
     workers: cores,
     imagesPerSecond: Math.round((images / wall) * 100) / 100,
@@ -195,22 +264,57 @@ async function main(): Promise<void> {
     achievedGmacPerSecond: Math.round((model.multiplyAdds * images) / wall / 1e7) / 100,
     achievedGmacPerCpuSecond: Math.round((model.multiplyAdds * images) / (cpu / 1000) / 1e7) / 100,
     limitImagesPerSecond: Math.round(((mac.gmacPerCpuSecond * 1e9 * cores) / model.multiplyAdds) * 100) / 100,
-    oneCore: { vestigeCpuMsPerImage: Math.round(ours * 10) / 10, peer: peerName, peerCpuMsPerImage: Math.round(peer * 10) / 10, ratio: Math.round((ours / peer) * 1000) / 1000 },
+    oneCore: {
+      vestigeCpuMsPerImage: Math.round(ours * 10) / 10,
+      peer: peerName,
+      peerCpuMsPerImage: Math.round(peer * 10) / 10,
+      ratio: Math.round((ours / peer) * 1000) / 1000,
+    },
   });
   const path = writeResult('vision', {
-    description: 'Triage: NSFWJS MobileNetV2 on 224×224 JPEGs (read, SHA-256 checked, decoded by sharp, batches of 32); faces: SSD MobileNet v1 on 640 px JPEGs (letterboxed to 512, batches of 4); one worker thread per core.',
-    backend: { backend: backend.backend, simd: backend.simd, tfjs: backend.tfjs, binary: backend.binary, nodeBackendUnavailable: backend.nodeBackendUnavailable },
+    description:
+      'Triage: NSFWJS MobileNetV2 on 224×224 JPEGs (read, SHA-256 checked, decoded by sharp, batches of 32); faces: SSD MobileNet v1 on 640 px JPEGs (letterboxed to 512, batches of 4); one worker thread per core.',
+    backend: {
+      backend: backend.backend,
+      simd: backend.simd,
+      tfjs: backend.tfjs,
+      binary: backend.binary,
+      nodeBackendUnavailable: backend.nodeBackendUnavailable,
+    },
     machineMultiplyAdds: {
       gmacPerSecondPerCore: Math.round(mac.gmacPerSecond * 100) / 100,
       gmacPerCpuSecondPerCore: Math.round(mac.gmacPerCpuSecond * 100) / 100,
       cores,
       gmacPerCpuSecondAllCores: Math.round(mac.gmacPerCpuSecond * cores * 100) / 100,
-      measuredWith: '1024×1024 × 1024×1024 float32 matMul on the same backend (XNNPACK), best of 5, elapsed and CPU time; limitImagesPerSecond = all cores at this CPU-time rate ÷ the model’s multiply-adds',
+      measuredWith:
+        '1024×1024 × 1024×1024 float32 matMul on the same backend (XNNPACK), best of 5, elapsed and CPU time; limitImagesPerSecond = all cores at this CPU-time rate ÷ the model’s multiply-adds',
     },
-    triage: block(triageModel, TRIAGE_IMAGES, triageSeconds, triageCpu, oursTriageMs, peerTriageMs, 20, 'NSFWJS model through tfjs-layers predict (batch 16)'),
-    faces: block(faceModel, FACE_IMAGES, faceSeconds, faceCpu, oursFaceMs, peerFaceMs, 6, 'face-api detectAllFaces (SSD MobileNet v1)'),
+    triage: block(
+      triageModel,
+      TRIAGE_IMAGES,
+      triageSeconds,
+      triageCpu,
+      oursTriageMs,
+      peerTriageMs,
+      20,
+      'NSFWJS model through tfjs-layers predict (batch 16)',
+    ),
+    faces: block(
+      faceModel,
+      FACE_IMAGES,
+      faceSeconds,
+      faceCpu,
+      oursFaceMs,
+      peerFaceMs,
+      6,
+      'face-api detectAllFaces (SSD MobileNet v1)',
+    ),
     memoryPerWorker: memory,
-    loadAverage: { before: loadBefore, after: loadAfter, note: 'load average (1, 5, 15 min) of this shared 2-core machine; above 2 the benchmark shares its cores' },
+    loadAverage: {
+      before: loadBefore,
+      after: loadAfter,
+      note: 'load average (1, 5, 15 min) of this shared 2-core machine; above 2 the benchmark shares its cores',
+    },
   });
   console.log(fs.readFileSync(path, 'utf8'));
 }

@@ -22,7 +22,9 @@ function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'dist' ? [] : sourceFiles(path);
-    return /\.(ts|mts|mjs|js)$/.test(e.name) && !/\.(test|e2e\.test)\.ts$/.test(e.name) && !e.name.endsWith('.d.ts') ? [path] : [];
+    return /\.(ts|mts|mjs|js)$/.test(e.name) && !/\.(test|e2e\.test)\.ts$/.test(e.name) && !e.name.endsWith('.d.ts')
+      ? [path]
+      : [];
   });
 }
 
@@ -37,7 +39,9 @@ function nameOf(node) {
 
 export function longFunctions() {
   const found = [];
-  const dirs = ['packages', 'apps'].flatMap((top) => fs.readdirSync(join(root, top)).map((p) => join(root, top, p, 'src')));
+  const dirs = ['packages', 'apps'].flatMap((top) =>
+    fs.readdirSync(join(root, top)).map((p) => join(root, top, p, 'src')),
+  );
   for (const file of dirs.flatMap(sourceFiles)) {
     const text = fs.readFileSync(file, 'utf8');
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
@@ -63,7 +67,8 @@ export function offenders(found = longFunctions()) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const found = longFunctions();
   const failing = offenders(found);
-  for (const f of found) console.log(`${failing.includes(f) ? 'over' : 'known'}: ${f.id} ${f.lines} lines (limit ${LIMIT})`);
+  for (const f of found)
+    console.log(`${failing.includes(f) ? 'over' : 'known'}: ${f.id} ${f.lines} lines (limit ${LIMIT})`);
   if (failing.length > 0) {
     console.error(`${failing.length} function(s) over ${LIMIT} lines: split them into named parts.`);
     process.exit(1);

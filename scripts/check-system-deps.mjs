@@ -10,7 +10,11 @@ import { existsSync } from 'node:fs';
 const required = [
   { pkg: 'chromium', check: () => existsSync('/usr/bin/chromium') },
   { pkg: 'ffmpeg', check: () => onPath('ffmpeg') && onPath('ffprobe') },
-  { pkg: 'imagemagick', check: () => onPath('convert') && spawnSync('convert', ['-version'], { encoding: 'utf8' }).stdout?.includes('ImageMagick') },
+  {
+    pkg: 'imagemagick',
+    check: () =>
+      onPath('convert') && spawnSync('convert', ['-version'], { encoding: 'utf8' }).stdout?.includes('ImageMagick'),
+  },
   { pkg: 'redis-server', check: () => onPath('redis-server') },
   { pkg: 'fonts-dejavu-core', check: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf') },
   { pkg: 'colmap', check: () => onPath('colmap') },
@@ -29,12 +33,17 @@ if (isRoot && onPath('apt-get')) {
   console.error(`Installing Debian packages the tests need: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
   const still = required.filter((r) => !r.check()).map((r) => r.pkg);
   if (still.length === 0) process.exit(0);
   console.error(`Still missing after install: ${still.join(' ')}`);
   process.exit(1);
 }
 
-console.error(`Missing system packages: ${missing.join(' ')}\n  Install them with: sudo apt-get install ${missing.join(' ')}`);
+console.error(
+  `Missing system packages: ${missing.join(' ')}\n  Install them with: sudo apt-get install ${missing.join(' ')}`,
+);
 process.exit(process.env.CI === 'true' ? 1 : 0);

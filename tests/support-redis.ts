@@ -24,7 +24,26 @@ async function freePort(): Promise<number> {
 }
 
 async function launch(redisPath: string, port: number, dir: string): Promise<ChildProcess> {
-  const child: ChildProcess = spawn('timeout', ['900', redisPath, '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'timeout',
+    [
+      '900',
+      redisPath,
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--protected-mode',
+      'yes',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('redis-server did not start within 60 s')), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -51,7 +70,10 @@ async function stopped(child: ChildProcess): Promise<void> {
  */
 export async function startRedis(): Promise<RedisForTest> {
   const redisPath = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
-  if (!redisPath) throw new Error('redis-server is required for this test (Debian package redis-server; `pnpm test` installs it when run as root).');
+  if (!redisPath)
+    throw new Error(
+      'redis-server is required for this test (Debian package redis-server; `pnpm test` installs it when run as root).',
+    );
   const port = await freePort();
   const dir = makeTempDir('vestige-redis-');
   let child = await launch(redisPath, port, dir);

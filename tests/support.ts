@@ -11,11 +11,12 @@ export function makeTempDir(prefix = 'vestige-test-'): string {
   return fs.mkdtempSync(join(tmpdir(), prefix));
 }
 
-
 /** In CI a missing system tool is a failure; on a developer machine the test says what to install. */
 export function requireTool(path: string, what: string): void {
   if (!fs.existsSync(path)) {
-    throw new Error(`${what} is required for this test but ${path} does not exist. Install it (see README, "Set-up") — CI installs it in .ci/run.`);
+    throw new Error(
+      `${what} is required for this test but ${path} does not exist. Install it (see README, "Set-up") — CI installs it in .ci/run.`,
+    );
   }
 }
 

@@ -51,12 +51,20 @@ export function viewerSourcesHash() {
     .map((f) => relative(repoRoot, f).split('\\').join('/'))
     .sort();
   const hash = createHash('sha256');
-  for (const f of files) hash.update(`${f}\0`).update(fs.readFileSync(join(repoRoot, f))).update('\0');
+  for (const f of files)
+    hash
+      .update(`${f}\0`)
+      .update(fs.readFileSync(join(repoRoot, f)))
+      .update('\0');
   return hash.digest('hex');
 }
 
 export function viewerIsFresh() {
-  return fs.existsSync(join(distDir, 'index.html')) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8').trim() === viewerSourcesHash();
+  return (
+    fs.existsSync(join(distDir, 'index.html')) &&
+    fs.existsSync(STAMP) &&
+    fs.readFileSync(STAMP, 'utf8').trim() === viewerSourcesHash()
+  );
 }
 
 /**
@@ -70,9 +78,14 @@ export function ensureViewerBuilt({ log = () => {} } = {}) {
     const started = Date.now();
     const hash = viewerSourcesHash();
     const vite = join(viewerDir, 'node_modules', 'vite', 'bin', 'vite.js');
-    execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: viewerDir, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+      cwd: viewerDir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     fs.writeFileSync(STAMP, `${hash}\n`);
-    log(`viewer built into ${relative(process.cwd(), distDir) || distDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `viewer built into ${relative(process.cwd(), distDir) || distDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return 'built';
   });
 }

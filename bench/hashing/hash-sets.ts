@@ -31,7 +31,12 @@ function flip(words: Uint32Array, offset: number, bits: number, next: () => numb
 }
 
 /** Queries: a third planted within `radius` of a member, a third 10–40 bits from one, a third random. */
-export function generateQueries(store: PdqHashArray, q: number, radius: number, next: () => number): { queries: Uint32Array; plantedFrom: Int32Array } {
+export function generateQueries(
+  store: PdqHashArray,
+  q: number,
+  radius: number,
+  next: () => number,
+): { queries: Uint32Array; plantedFrom: Int32Array } {
   const queries = new Uint32Array(new SharedArrayBuffer(q * 32));
   const plantedFrom = new Int32Array(q).fill(-1);
   for (let i = 0; i < q; i++) {

@@ -78,7 +78,11 @@ export async function matchScenario(o: ScenarioOptions) {
       mine.sort((a, b) => a[0] - b[0]);
       const theirs = native.hits[q]!;
       hits += mine.length;
-      if (theirs.length !== mine.length * 2 || mine.some(([idx, d], j) => theirs[2 * j] !== idx || theirs[2 * j + 1] !== d)) identical = false;
+      if (
+        theirs.length !== mine.length * 2 ||
+        mine.some(([idx, d], j) => theirs[2 * j] !== idx || theirs[2 * j + 1] !== d)
+      )
+        identical = false;
       const src = plantedFrom[sample[q]!]!;
       if (src >= 0) {
         planted++;
@@ -98,19 +102,47 @@ export async function matchScenario(o: ScenarioOptions) {
     plantedFound,
     generateSeconds,
     buildSeconds,
-    index: { layout: index.layout, algorithm: index.describe(), workers: cores, seconds: indexSeconds, queriesPerSecond: sample.length / indexSeconds },
-    nativeScan: { build: 'vectorised (AVX-512 VPOPCNTQ)', threads: cores, seconds: native.seconds, queriesPerSecond: sample.length / native.seconds },
+    index: {
+      layout: index.layout,
+      algorithm: index.describe(),
+      workers: cores,
+      seconds: indexSeconds,
+      queriesPerSecond: sample.length / indexSeconds,
+    },
+    nativeScan: {
+      build: 'vectorised (AVX-512 VPOPCNTQ)',
+      threads: cores,
+      seconds: native.seconds,
+      queriesPerSecond: sample.length / native.seconds,
+    },
     ratio,
-    plainLoopPeer: { ...plain, ratioPerQuery: plain.queriesPerSecond ? sample.length / indexSeconds / plain.queriesPerSecond : null },
+    plainLoopPeer: {
+      ...plain,
+      ratioPerQuery: plain.queriesPerSecond ? sample.length / indexSeconds / plain.queriesPerSecond : null,
+    },
     target: o.target,
     meetsTarget: identical && ratio >= o.target,
     identicalResults: identical && plantedFound === planted,
-    memory: { indexBytes: memoryBytes, rawHashBytes: o.n * 32, ratio: memoryBytes / (o.n * 32), target: 1.5, meetsTarget: memoryBytes / (o.n * 32) <= 1.5 },
+    memory: {
+      indexBytes: memoryBytes,
+      rawHashBytes: o.n * 32,
+      ratio: memoryBytes / (o.n * 32),
+      target: 1.5,
+      meetsTarget: memoryBytes / (o.n * 32) <= 1.5,
+    },
   };
 }
 
-/** The plain-loop build of the peer on an evenly spaced part of the queries; its hits must equal the vectorised build's. */
-function plainLoopRun(o: ScenarioOptions, setPath: string, queries: Uint32Array, vectorisedHits: Uint32Array[], cores: number) {
+/**
+ * The plain-loop build of the peer on an evenly spaced part of the queries; its hits must equal the vectorised build's.
+ */
+function plainLoopRun(
+  o: ScenarioOptions,
+  setPath: string,
+  queries: Uint32Array,
+  vectorisedHits: Uint32Array[],
+  cores: number,
+) {
   const total = queries.length / 8;
   const count = Math.min(o.plainSample, total);
   if (count === 0) return { queries: 0, seconds: 0, queriesPerSecond: 0, identicalToVectorised: true };
@@ -118,6 +150,9 @@ function plainLoopRun(o: ScenarioOptions, setPath: string, queries: Uint32Array,
   const part = new Uint32Array(count * 8);
   picked.forEach((q, k) => part.set(queries.subarray(q * 8, q * 8 + 8), k * 8));
   const run = runNativePeer(o.workDir, setPath, part, o.radius, cores, 'plain');
-  const same = picked.every((q, k) => run.hits[k]!.length === vectorisedHits[q]!.length && run.hits[k]!.every((v, i) => v === vectorisedHits[q]![i]));
+  const same = picked.every(
+    (q, k) =>
+      run.hits[k]!.length === vectorisedHits[q]!.length && run.hits[k]!.every((v, i) => v === vectorisedHits[q]![i]),
+  );
   return { queries: count, seconds: run.seconds, queriesPerSecond: count / run.seconds, identicalToVectorised: same };
 }

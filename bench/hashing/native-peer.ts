@@ -20,7 +20,10 @@ export interface NativeScan {
 
 const binaries = new Map<PeerVariant, string>();
 
-export function buildNativePeer(workDir: string, variant: PeerVariant = 'vectorised'): { path: string; compiler: string; flags: string[] } {
+export function buildNativePeer(
+  workDir: string,
+  variant: PeerVariant = 'vectorised',
+): { path: string; compiler: string; flags: string[] } {
   const flags = ['-O3', '-march=native', '-pthread', ...(variant === 'plain' ? ['-DPLAIN_LOOP'] : [])];
   const path = join(workDir, `pdq-scan-${variant}`);
   if (!binaries.has(variant)) {
@@ -43,12 +46,24 @@ export function writeHashes(path: string, words: Uint32Array, count: number): vo
   fs.writeFileSync(path, new Uint8Array(words.buffer, words.byteOffset, count * 32));
 }
 
-export function runNativePeer(workDir: string, setPath: string, queries: Uint32Array, radius: number, threads: number, variant: PeerVariant = 'vectorised'): NativeScan {
+export function runNativePeer(
+  workDir: string,
+  setPath: string,
+  queries: Uint32Array,
+  radius: number,
+  threads: number,
+  variant: PeerVariant = 'vectorised',
+): NativeScan {
   const peer = buildNativePeer(workDir, variant);
   const qPath = join(workDir, 'queries.bin');
   const outPath = join(workDir, 'native-hits.bin');
   writeHashes(qPath, queries, queries.length / 8);
-  const seconds = Number(execFileSync(peer.path, [setPath, qPath, String(radius), String(threads), outPath], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim());
+  const seconds = Number(
+    execFileSync(peer.path, [setPath, qPath, String(radius), String(threads), outPath], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    }).trim(),
+  );
   const raw = fs.readFileSync(outPath);
   const u = new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
   const hits: Uint32Array[] = [];

@@ -14,7 +14,10 @@ function hex(n: number, len: number): string {
 
 function writeSet(path: string, entries: number): void {
   const fd = fs.openSync(path, 'w');
-  fs.writeSync(fd, '{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Media","value":[');
+  fs.writeSync(
+    fd,
+    '{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Media","value":[',
+  );
   let batch = '';
   for (let i = 0; i < entries; i++) {
     const md5 = hex(i, 32).toUpperCase();
@@ -58,6 +61,6 @@ export async function benchVicsParsing(workDir: string, entries: number) {
     versionHash: `sha256:${digest.slice(0, 16)}`,
     onePass: true,
     peakRssGrowthBytes: peakRss - rssBefore,
-    note: 'One read of the file: the bytes feed SHA-256 (the set version) and the streaming parser in the same pass. CPU seconds include V8\'s garbage-collector threads.',
+    note: "One read of the file: the bytes feed SHA-256 (the set version) and the streaming parser in the same pass. CPU seconds include V8's garbage-collector threads.",
   };
 }

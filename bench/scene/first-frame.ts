@@ -17,21 +17,43 @@ import { chunkWithSection, tileHashSection, type PotreeMetadataJson } from '@ves
 import { repoRoot, writeResult } from '../support.ts';
 
 // The viewer's modules resolve three.js from apps/viewer; loaded by path so the bench does not depend on it.
-interface Vec { x: number; y: number; z: number }
-interface Camera { position: { set(x: number, y: number, z: number): void }; near: number; far: number; lookAt(x: number, y: number, z: number): void; updateProjectionMatrix(): void; updateMatrixWorld(): void }
+interface Vec {
+  x: number;
+  y: number;
+  z: number;
+}
+interface Camera {
+  position: { set(x: number, y: number, z: number): void };
+  near: number;
+  far: number;
+  lookAt(x: number, y: number, z: number): void;
+  updateProjectionMatrix(): void;
+  updateMatrixWorld(): void;
+}
 interface Layer {
   open(): Promise<void>;
   update(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): boolean;
-  loadSelection(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): Promise<unknown[]>;
+  loadSelection(
+    camera: Camera,
+    viewportHeight: number,
+    pointBudget: number,
+    maxScreenError: number,
+  ): Promise<unknown[]>;
   readonly pending: number;
   root: { box: { min: Vec; max: Vec }; numPoints: number; byteSize: number };
   visibleNodes: { name: string; numPoints: number }[];
   visiblePoints: number;
   loadedPoints: number;
 }
-const three = (await import(join(repoRoot, 'apps', 'viewer', 'node_modules', 'three', 'build', 'three.module.js'))) as { PerspectiveCamera: new (fov: number, aspect: number, near: number, far: number) => Camera };
-const { PotreeLayer } = (await import(join(repoRoot, 'apps', 'viewer', 'src', 'potree.ts'))) as { PotreeLayer: new (...args: unknown[]) => Layer };
-const { sharedPointUniforms } = (await import(join(repoRoot, 'apps', 'viewer', 'src', 'point-material.ts'))) as { sharedPointUniforms: () => unknown };
+const three = (await import(join(repoRoot, 'apps', 'viewer', 'node_modules', 'three', 'build', 'three.module.js'))) as {
+  PerspectiveCamera: new (fov: number, aspect: number, near: number, far: number) => Camera;
+};
+const { PotreeLayer } = (await import(join(repoRoot, 'apps', 'viewer', 'src', 'potree.ts'))) as {
+  PotreeLayer: new (...args: unknown[]) => Layer;
+};
+const { sharedPointUniforms } = (await import(join(repoRoot, 'apps', 'viewer', 'src', 'point-material.ts'))) as {
+  sharedPointUniforms: () => unknown;
+};
 
 const VIEWPORT = { width: 1280, height: 720 };
 const POINT_BUDGET = 2_000_000;
@@ -69,11 +91,23 @@ async function firstFrame(dir: string): Promise<Record<string, unknown>> {
   const hierarchy = fs.readFileSync(join(dir, 'hierarchy.bin')).subarray(0, first.size);
   const tiles = fs.readFileSync(join(dir, 'tile-hashes.bin')).subarray(section.offset, section.offset + section.size);
   const root = createHash('sha256').update(chunkWithSection(hierarchy, tiles)).digest('hex');
-  const ref = { id: 'points', name: 'points', files: { metadata: { sha256: 'metadata.json' }, hierarchy: { sha256: 'hierarchy.bin' }, octree: { sha256: 'octree.bin' } }, tileHashes: { sha256: 'tile-hashes.bin', root, firstChunkSize: first.size } };
+  const ref = {
+    id: 'points',
+    name: 'points',
+    files: {
+      metadata: { sha256: 'metadata.json' },
+      hierarchy: { sha256: 'hierarchy.bin' },
+      octree: { sha256: 'octree.bin' },
+    },
+    tileHashes: { sha256: 'tile-hashes.bin', root, firstChunkSize: first.size },
+  };
   const api = new FolderApi(dir);
   const warnings: string[] = [];
   const origin = metadata.boundingBox.min.map(Math.floor) as [number, number, number];
-  const layer = new PotreeLayer(ref, api, 'scene', origin, sharedPointUniforms(), { onWarning: (m: string) => warnings.push(m), onNodeLoaded: () => undefined });
+  const layer = new PotreeLayer(ref, api, 'scene', origin, sharedPointUniforms(), {
+    onWarning: (m: string) => warnings.push(m),
+    onNodeLoaded: () => undefined,
+  });
   const t0 = performance.now();
   await layer.open();
   const openBytes = api.bytesReceived;
@@ -82,7 +116,12 @@ async function firstFrame(dir: string): Promise<Record<string, unknown>> {
   const c = [(min.x + max.x) / 2, (min.y + max.y) / 2, (min.z + max.z) / 2] as const;
   const radius = Math.max(Math.hypot(max.x - min.x, max.y - min.y, max.z - min.z) / 2, 0.5);
   const dist = radius / Math.sin((60 * Math.PI) / 360);
-  const camera = new three.PerspectiveCamera(60, VIEWPORT.width / VIEWPORT.height, Math.max(radius / 2000, 0.01), dist * 20 + radius * 4);
+  const camera = new three.PerspectiveCamera(
+    60,
+    VIEWPORT.width / VIEWPORT.height,
+    Math.max(radius / 2000, 0.01),
+    dist * 20 + radius * 4,
+  );
   camera.position.set(c[0], c[1] - dist * 0.75, c[2] + dist * 0.65);
   camera.lookAt(c[0], c[1], c[2]);
   camera.updateMatrixWorld();
@@ -97,8 +136,22 @@ async function firstFrame(dir: string): Promise<Record<string, unknown>> {
   return {
     octree: dir,
     points: metadata.points,
-    firstFrame: { bytes: firstFrameBytes, indexBytes: openBytes, rootPoints: layer.root.numPoints, rootBytes: layer.root.byteSize, visiblePoints: firstFramePoints },
-    homeView: { nodes: layer.visibleNodes.length, visiblePoints: layer.visiblePoints, loadedPoints: layer.loadedPoints, bytes: api.bytesReceived, deepestLevel: Math.max(...layer.visibleNodes.map((n) => n.name.length - 1)), failed: failed.length, seconds: +((performance.now() - t0) / 1000).toFixed(2) },
+    firstFrame: {
+      bytes: firstFrameBytes,
+      indexBytes: openBytes,
+      rootPoints: layer.root.numPoints,
+      rootBytes: layer.root.byteSize,
+      visiblePoints: firstFramePoints,
+    },
+    homeView: {
+      nodes: layer.visibleNodes.length,
+      visiblePoints: layer.visiblePoints,
+      loadedPoints: layer.loadedPoints,
+      bytes: api.bytesReceived,
+      deepestLevel: Math.max(...layer.visibleNodes.map((n) => n.name.length - 1)),
+      failed: failed.length,
+      seconds: +((performance.now() - t0) / 1000).toFixed(2),
+    },
     warnings,
   };
 }
@@ -111,4 +164,6 @@ for (const dir of dirs) {
   console.error(JSON.stringify(r));
   results.push(r);
 }
-console.error(`results: ${writeResult('scene-first-frame', { description: `The viewer's layer code (apps/viewer/src/potree.ts) on each octree: home view, ${VIEWPORT.width}×${VIEWPORT.height}, point budget ${POINT_BUDGET}, screen error ${MAX_SCREEN_ERROR} px; firstFrame is what is fetched until the root is drawn, homeView what the finished view loads`, pointBudget: POINT_BUDGET, results })}`);
+console.error(
+  `results: ${writeResult('scene-first-frame', { description: `The viewer's layer code (apps/viewer/src/potree.ts) on each octree: home view, ${VIEWPORT.width}×${VIEWPORT.height}, point budget ${POINT_BUDGET}, screen error ${MAX_SCREEN_ERROR} px; firstFrame is what is fetched until the root is drawn, homeView what the finished view loads`, pointBudget: POINT_BUDGET, results })}`,
+);

@@ -35,7 +35,9 @@ function run(cmd: string, args: string[], cwd: string, log: string): boolean {
 
 /** Builds (once; later runs reuse the build) or finds PotreeConverter and las2laz. */
 export function preparePeerTools(): PeerTools {
-  const dir = process.env['VESTIGE_BENCH_TOOLS'] ?? join(homedir(), '.cache', 'vestige-bench', `potree-converter-${POTREE_CONVERTER_TAG}`);
+  const dir =
+    process.env['VESTIGE_BENCH_TOOLS'] ??
+    join(homedir(), '.cache', 'vestige-bench', `potree-converter-${POTREE_CONVERTER_TAG}`);
   const src = join(dir, 'src');
   const build = join(dir, 'build');
   const log = join(dir, 'build.log');
@@ -47,14 +49,24 @@ export function preparePeerTools(): PeerTools {
   const given = process.env['POTREE_CONVERTER'];
   if (!fs.existsSync(join(src, 'CMakeLists.txt'))) {
     if (!fs.existsSync(git)) {
-      if (given) return { potreeConverter: given, problems: [`no LAZ encoder: no LASzip source at ${git}`], source: given };
-      problems.push(`no PotreeConverter source to build from: ${git} does not exist (set POTREE_CONVERTER to a binary, or POTREE_CONVERTER_GIT to a git snapshot of potree/PotreeConverter)`);
+      if (given)
+        return { potreeConverter: given, problems: [`no LAZ encoder: no LASzip source at ${git}`], source: given };
+      problems.push(
+        `no PotreeConverter source to build from: ${git} does not exist (set POTREE_CONVERTER to a binary, or POTREE_CONVERTER_GIT to a git snapshot of potree/PotreeConverter)`,
+      );
       return { problems, source: git };
     }
     fs.mkdirSync(src, { recursive: true });
     // Only the build inputs: the snapshot may lack the big web-page template files, which the converter
     // only copies next to its binary (an empty folder stands in).
-    const archive = spawnSync('sh', ['-c', `git --git-dir="${git}" archive ${POTREE_CONVERTER_TAG} CMakeLists.txt LICENSE README.md Converter | tar -x -C "${src}"`], { encoding: 'utf8' });
+    const archive = spawnSync(
+      'sh',
+      [
+        '-c',
+        `git --git-dir="${git}" archive ${POTREE_CONVERTER_TAG} CMakeLists.txt LICENSE README.md Converter | tar -x -C "${src}"`,
+      ],
+      { encoding: 'utf8' },
+    );
     fs.mkdirSync(join(src, 'resources', 'page_template'), { recursive: true });
     if (archive.status !== 0) {
       problems.push(`cannot export tag ${POTREE_CONVERTER_TAG} from ${git}: ${archive.stderr}`);
@@ -65,7 +77,9 @@ export function preparePeerTools(): PeerTools {
   let potreeConverter = given ?? have(join(build, 'PotreeConverter'));
   if (!potreeConverter) {
     console.error(`building PotreeConverter ${POTREE_CONVERTER_TAG} (log: ${log}) …`);
-    const ok = run('cmake', ['-S', src, '-B', build, '-DCMAKE_BUILD_TYPE=Release'], dir, log) && run('cmake', ['--build', build, '-j', '2'], dir, log);
+    const ok =
+      run('cmake', ['-S', src, '-B', build, '-DCMAKE_BUILD_TYPE=Release'], dir, log) &&
+      run('cmake', ['--build', build, '-j', '2'], dir, log);
     potreeConverter = ok ? have(join(build, 'PotreeConverter')) : undefined;
     if (!potreeConverter) problems.push(`PotreeConverter did not build (needs cmake, g++ and libtbb-dev; see ${log})`);
   }
@@ -73,12 +87,28 @@ export function preparePeerTools(): PeerTools {
   const lib = build; // LASzip's CMakeLists puts its library at the top of the build folder
   if (!las2laz && fs.existsSync(join(lib, 'liblaszip.so'))) {
     const laszip = join(src, 'Converter', 'libs', 'laszip');
-    fs.writeFileSync(join(laszip, 'laszip_api_version.h'), '#define LASZIP_API_VERSION_MAJOR 3\n#define LASZIP_API_VERSION_MINOR 4\n#define LASZIP_API_VERSION_PATCH 1\n');
+    fs.writeFileSync(
+      join(laszip, 'laszip_api_version.h'),
+      '#define LASZIP_API_VERSION_MAJOR 3\n#define LASZIP_API_VERSION_MINOR 4\n#define LASZIP_API_VERSION_PATCH 1\n',
+    );
     fs.mkdirSync(join(src, 'Converter', 'libs', 'laszip-include', 'laszip'), { recursive: true });
-    fs.copyFileSync(join(laszip, 'laszip_api_version.h'), join(src, 'Converter', 'libs', 'laszip-include', 'laszip', 'laszip_api_version.h'));
+    fs.copyFileSync(
+      join(laszip, 'laszip_api_version.h'),
+      join(src, 'Converter', 'libs', 'laszip-include', 'laszip', 'laszip_api_version.h'),
+    );
     const ok = run(
       'g++',
-      ['-O2', '-o', join(build, 'las2laz'), join(repoRoot, 'bench', 'scene', 'las2laz.cpp'), `-I${laszip}`, `-I${join(src, 'Converter', 'libs', 'laszip-include')}`, `-L${lib}`, '-llaszip', `-Wl,-rpath,${lib}`],
+      [
+        '-O2',
+        '-o',
+        join(build, 'las2laz'),
+        join(repoRoot, 'bench', 'scene', 'las2laz.cpp'),
+        `-I${laszip}`,
+        `-I${join(src, 'Converter', 'libs', 'laszip-include')}`,
+        `-L${lib}`,
+        '-llaszip',
+        `-Wl,-rpath,${lib}`,
+      ],
       dir,
       log,
     );

@@ -29,7 +29,11 @@ export interface Run {
   nodes?: number;
 }
 
-interface VestigePhases { wallSeconds: Record<string, number>; cpuSeconds: Record<string, number>; chunks: number }
+interface VestigePhases {
+  wallSeconds: Record<string, number>;
+  cpuSeconds: Record<string, number>;
+  chunks: number;
+}
 
 export const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
@@ -52,7 +56,11 @@ export function ensureLas(points: number): string {
   awaitOtherWriter(las);
   if (fs.existsSync(las)) return las;
   console.error(`generating ${las} …`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene.ts'), '--points', String(points), '--generate', las + '.part'], { stdio: 'inherit', cwd: repoRoot });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'bench', 'scene.ts'), '--points', String(points), '--generate', las + '.part'],
+    { stdio: 'inherit', cwd: repoRoot },
+  );
   if (r.status !== 0) throw new Error('generation failed');
   fs.renameSync(las + '.part', las);
   return las;
@@ -102,7 +110,8 @@ function descendants(pid: number): number[] {
     }
     for (const t of tasks) {
       try {
-        for (const c of fs.readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
+        for (const c of fs.readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim().split(/\s+/))
+          if (c) out.push(Number(c));
       } catch {
         // the task ended
       }
@@ -111,7 +120,14 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-interface Finished { status: number | null; stdout: string; stderr: string; seconds: number; peak: number; samples: { at: number; rss: number }[] }
+interface Finished {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  peak: number;
+  samples: { at: number; rss: number }[];
+}
 
 /** Runs a command, sampling its process tree's resident set every 200 ms. */
 function runSampled(cmd: string, args: string[]): Promise<Finished> {
@@ -143,7 +159,11 @@ function runSampled(cmd: string, args: string[]): Promise<Finished> {
 }
 
 /** Each phase's peak of the sampled resident set: phases follow one another from `startedAtMs`. */
-function phasePeaks(samples: { at: number; rss: number }[], startedAtMs: number, wallSeconds: Record<string, number>): Record<string, number> {
+function phasePeaks(
+  samples: { at: number; rss: number }[],
+  startedAtMs: number,
+  wallSeconds: Record<string, number>,
+): Record<string, number> {
   const peaks: Record<string, number> = {};
   let from = startedAtMs;
   for (const [phase, s] of Object.entries(wallSeconds)) {
@@ -154,14 +174,27 @@ function phasePeaks(samples: { at: number; rss: number }[], startedAtMs: number,
   return peaks;
 }
 
-export interface VestigeRunOptions { path: string; input: 'las' | 'laz'; points: number; sampling?: 'grid' | 'poisson'; /** Keep the octree here (for the viewer check) instead of removing it. */ keepDir?: string }
+export interface VestigeRunOptions {
+  path: string;
+  input: 'las' | 'laz';
+  points: number;
+  sampling?: 'grid' | 'poisson' /** Keep the octree here (for the viewer check) instead of removing it. */;
+  keepDir?: string;
+}
 
 export async function runVestige(o: VestigeRunOptions): Promise<Run> {
   const sampling = o.sampling ?? 'grid';
   const workDir = fs.mkdtempSync(join(benchWorkDir, 'scene-build-'));
   let r: Finished;
   try {
-    r = await runSampled(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench', 'scene', 'vestige-build.ts'), o.path, workDir, sampling]);
+    r = await runSampled(process.execPath, [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench', 'scene', 'vestige-build.ts'),
+      o.path,
+      workDir,
+      sampling,
+    ]);
     if (r.status === 0 && o.keepDir) {
       fs.rmSync(o.keepDir, { recursive: true, force: true });
       fs.renameSync(workDir, o.keepDir);
@@ -170,7 +203,16 @@ export async function runVestige(o: VestigeRunOptions): Promise<Run> {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   if (r.status !== 0) throw new Error(`Vestige ${sampling} build of ${o.path} failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { points: number; nodes: number; seconds: number; cpuSeconds: number; peakRssBytes: number; startedAtMs: number; phases: VestigePhases; lazChunksDecoded?: number };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    points: number;
+    nodes: number;
+    seconds: number;
+    cpuSeconds: number;
+    peakRssBytes: number;
+    startedAtMs: number;
+    phases: VestigePhases;
+    lazChunksDecoded?: number;
+  };
   if (out.points !== o.points) throw new Error(`Vestige built ${out.points} points of ${o.points}`);
   return {
     tool: `vestige-${sampling}`,
@@ -189,17 +231,34 @@ export async function runVestige(o: VestigeRunOptions): Promise<Run> {
   };
 }
 
-export async function runPotree(o: { binary: string; method: 'random' | 'poisson'; path: string; input: 'las' | 'laz'; points: number }): Promise<Run> {
+export async function runPotree(o: {
+  binary: string;
+  method: 'random' | 'poisson';
+  path: string;
+  input: 'las' | 'laz';
+  points: number;
+}): Promise<Run> {
   const outDir = join(benchWorkDir, `potree-${o.method}-${o.input}`);
   fs.rmSync(outDir, { recursive: true, force: true });
   const args = [o.path, '-o', outDir, '-m', o.method];
   try {
-    const r = GNU_TIME ? await runSampled(GNU_TIME, ['-f', 'maxrss_kb=%M', o.binary, ...args]) : await runSampled(o.binary, args);
+    const r = GNU_TIME
+      ? await runSampled(GNU_TIME, ['-f', 'maxrss_kb=%M', o.binary, ...args])
+      : await runSampled(o.binary, args);
     if (r.status !== 0) throw new Error(`PotreeConverter -m ${o.method} failed: ${r.stdout.slice(-4000)}${r.stderr}`);
     const rss = /maxrss_kb=(\d+)/.exec(r.stderr);
     const written = fs.existsSync(join(outDir, 'octree.bin')) ? fs.statSync(join(outDir, 'octree.bin')).size : 0;
     if (written === 0) throw new Error(`PotreeConverter -m ${o.method} wrote no octree.bin`);
-    return { tool: `potree-${o.method}`, input: o.input, points: o.points, seconds: r.seconds, processSeconds: r.seconds, pointsPerSecond: Math.round(o.points / r.seconds), peakRssBytes: rss ? Number(rss[1]) * 1024 : null, treePeakRssBytes: r.peak };
+    return {
+      tool: `potree-${o.method}`,
+      input: o.input,
+      points: o.points,
+      seconds: r.seconds,
+      processSeconds: r.seconds,
+      pointsPerSecond: Math.round(o.points / r.seconds),
+      peakRssBytes: rss ? Number(rss[1]) * 1024 : null,
+      treePeakRssBytes: r.peak,
+    };
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }

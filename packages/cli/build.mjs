@@ -37,7 +37,10 @@ const ENTRY_FOLDERS = ['commands', 'demo/steps'];
 function entryFiles() {
   const entries = ['main.ts'];
   for (const folder of ENTRY_FOLDERS) {
-    const names = fs.readdirSync(join(srcDir, folder)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+    const names = fs
+      .readdirSync(join(srcDir, folder))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .sort();
     entries.push(...names.map((f) => `${folder}/${f}`));
   }
   return entries;
@@ -84,9 +87,16 @@ function externalPackages() {
     name: 'vestige-externals',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData?.inner || args.path.startsWith('@vestige/') || args.path.startsWith('node:')) return undefined;
-        const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { inner: true } });
-        if (resolved.errors.length > 0 || !resolved.path || resolved.external) return { path: args.path, external: true };
+        if (args.pluginData?.inner || args.path.startsWith('@vestige/') || args.path.startsWith('node:'))
+          return undefined;
+        const resolved = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: { inner: true },
+        });
+        if (resolved.errors.length > 0 || !resolved.path || resolved.external)
+          return { path: args.path, external: true };
         if (resolved.path.includes(`${join('/', 'node_modules', '')}`) || !resolved.path.startsWith(repoRoot)) {
           return { path: pathToFileURL(resolved.path).href, external: true };
         }
@@ -126,7 +136,12 @@ async function compile() {
     logLevel: 'warning',
     plugins: [externalPackages()],
   });
-  return { tmpDir, entries, inputs: Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')), startUpPackages: startUpPackages(result.metafile, tmpDir, entries) };
+  return {
+    tmpDir,
+    entries,
+    inputs: Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')),
+    startUpPackages: startUpPackages(result.metafile, tmpDir, entries),
+  };
 }
 
 /**
@@ -137,7 +152,12 @@ async function compile() {
  */
 function startUpPackages(metafile, tmpDir, entries) {
   const outputs = metafile.outputs;
-  const packageOf = (url) => url.replace(/^.*\/node_modules\/(?!\.pnpm\/)/, '').split('/').slice(0, url.includes('/node_modules/@') ? 2 : 1).join('/');
+  const packageOf = (url) =>
+    url
+      .replace(/^.*\/node_modules\/(?!\.pnpm\/)/, '')
+      .split('/')
+      .slice(0, url.includes('/node_modules/@') ? 2 : 1)
+      .join('/');
   const result = {};
   for (const entry of entries) {
     const start = relative(repoRoot, compiledPath(entry).replace(distDir, tmpDir));
@@ -167,7 +187,13 @@ async function describeCommands(dir, entries) {
     for (const c of [mod.command, ...(mod.commands ?? [])].filter(Boolean)) {
       // usageDetails lists what a package holds; it is read here so that loading the command never loads the package.
       const usage = c.usageDetails ? `${c.usage}\n${await c.usageDetails()}` : c.usage;
-      commands.push({ name: c.name, summary: c.summary, usage, ...(c.aliases ? { aliases: c.aliases } : {}), file: entry });
+      commands.push({
+        name: c.name,
+        summary: c.summary,
+        usage,
+        ...(c.aliases ? { aliases: c.aliases } : {}),
+        file: entry,
+      });
     }
   }
   return commands.sort((a, b) => a.name.localeCompare(b.name));
@@ -189,14 +215,23 @@ export async function ensureCliBuilt({ log = () => {} } = {}) {
       const stat = fs.statSync(join(repoRoot, f));
       recorded[f] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256: contentHash(join(repoRoot, f)) };
     }
-    const manifest = { root: repoRoot, node: process.versions.node, entries, commands, startUpPackages, inputs: recorded };
+    const manifest = {
+      root: repoRoot,
+      node: process.versions.node,
+      entries,
+      commands,
+      startUpPackages,
+      inputs: recorded,
+    };
     fs.writeFileSync(join(tmpDir, 'commands.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     // Swap in whole: a process starting meanwhile sees the old bundle or the new one, never half of each.
     const old = `${distDir}.old-${process.pid}`;
     if (fs.existsSync(distDir)) fs.renameSync(distDir, old);
     fs.renameSync(tmpDir, distDir);
     fs.rmSync(old, { recursive: true, force: true });
-    log(`vestige command compiled into ${relative(process.cwd(), distDir) || distDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `vestige command compiled into ${relative(process.cwd(), distDir) || distDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return manifest;
   });
 }

@@ -28,13 +28,22 @@ export async function generateSeizedSample(dir: string): Promise<SeizedSample> {
   for (const p of photos) {
     const buf = await syntheticScene(640, 480, p.hue)
       .jpeg({ quality: 88 })
-      .withExif({ IFD0: { Make: 'Vestige', Model: 'Sample Camera', Software: 'vestige-samples' }, IFD2: { DateTimeOriginal: p.taken } } as never)
+      .withExif({
+        IFD0: { Make: 'Vestige', Model: 'Sample Camera', Software: 'vestige-samples' },
+        IFD2: { DateTimeOriginal: p.taken },
+      } as never)
       .toBuffer();
     fs.writeFileSync(join(dir, 'DCIM', '100PHONE', p.name), buf);
   }
   // The same photo forwarded through a messaging app: identical bytes, another name and folder.
-  fs.copyFileSync(join(dir, 'DCIM', '100PHONE', 'IMG_0002.jpg'), join(dir, 'Downloads', 'shared', 'forwarded-photo.jpg'));
-  fs.writeFileSync(join(dir, 'Downloads', 'plate-closeup.png'), await syntheticScene(320, 160, 50).png({ compressionLevel: 9 }).toBuffer());
+  fs.copyFileSync(
+    join(dir, 'DCIM', '100PHONE', 'IMG_0002.jpg'),
+    join(dir, 'Downloads', 'shared', 'forwarded-photo.jpg'),
+  );
+  fs.writeFileSync(
+    join(dir, 'Downloads', 'plate-closeup.png'),
+    await syntheticScene(320, 160, 50).png({ compressionLevel: 9 }).toBuffer(),
+  );
   fs.writeFileSync(join(dir, 'notes.txt'), 'Exhibit ABC/1 — phone handset, downloaded 2026-03-16.\n');
   const link = join(dir, 'Downloads', 'latest.jpg');
   if (!fs.existsSync(link)) fs.symlinkSync('../DCIM/100PHONE/IMG_0003.jpg', link);
@@ -43,10 +52,31 @@ export async function generateSeizedSample(dir: string): Promise<SeizedSample> {
   if (!fs.existsSync(clip)) {
     const ffmpeg = resolveFfmpeg();
     execFileSync(ffmpeg.path, [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=2',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', '12', '-bf', '2', '-threads', '1',
-      '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', clip,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25:duration=2',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '12',
+      '-bf',
+      '2',
+      '-threads',
+      '1',
+      '-map_metadata',
+      '-1',
+      '-fflags',
+      '+bitexact',
+      '-flags:v',
+      '+bitexact',
+      clip,
     ]);
   }
   const files: string[] = [];

@@ -14,7 +14,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { bytesToHex, csvFormat, decodeImage, pdqHash, vicsFormat, writeHashSetFile, type HashSetEntry } from '@vestige/hashing';
+import {
+  bytesToHex,
+  csvFormat,
+  decodeImage,
+  pdqHash,
+  vicsFormat,
+  writeHashSetFile,
+  type HashSetEntry,
+} from '@vestige/hashing';
 
 export interface SampleHashSet {
   readonly vicsPath: string;
@@ -30,7 +38,10 @@ function decoyHex(seed: string, length: number): string {
   return out.slice(0, length);
 }
 
-export async function generateSampleHashSet(outDir: string, images: ReadonlyArray<{ name: string; bytes: Buffer }>): Promise<SampleHashSet> {
+export async function generateSampleHashSet(
+  outDir: string,
+  images: ReadonlyArray<{ name: string; bytes: Buffer }>,
+): Promise<SampleHashSet> {
   if (images.length < 2) throw new Error('generateSampleHashSet needs at least two images');
   mkdirSync(outDir, { recursive: true });
   const [exact, perceptual] = images as [{ name: string; bytes: Buffer }, { name: string; bytes: Buffer }];
@@ -42,22 +53,47 @@ export async function generateSampleHashSet(outDir: string, images: ReadonlyArra
   const v = pdqHash(await decodeImage(variant, 'variant'));
 
   const entries: HashSetEntry[] = [
-    { mediaId: '1', md5, sha1, size: exact.bytes.length, name: exact.name, vicsCategory: 0, series: 'sample-ignorable', tags: ['sample'] },
-    { mediaId: '2', pdq: bytesToHex(v.hash), pdqQuality: v.quality, name: `${perceptual.name} (re-encoded copy)`, vicsCategory: 1, ukCategory: 'C', series: 'sample-series-1', victimIdentified: false, tags: ['sample'] },
-    ...Array.from({ length: 6 }, (_, i): HashSetEntry => ({
-      mediaId: String(3 + i),
-      md5: decoyHex(`md5-${i}`, 32),
-      sha1: decoyHex(`sha1-${i}`, 40),
-      pdq: decoyHex(`pdq-${i}`, 64),
-      name: `decoy-${i + 1}.jpg`,
+    {
+      mediaId: '1',
+      md5,
+      sha1,
+      size: exact.bytes.length,
+      name: exact.name,
       vicsCategory: 0,
-      series: 'sample-decoys',
-    })),
+      series: 'sample-ignorable',
+      tags: ['sample'],
+    },
+    {
+      mediaId: '2',
+      pdq: bytesToHex(v.hash),
+      pdqQuality: v.quality,
+      name: `${perceptual.name} (re-encoded copy)`,
+      vicsCategory: 1,
+      ukCategory: 'C',
+      series: 'sample-series-1',
+      victimIdentified: false,
+      tags: ['sample'],
+    },
+    ...Array.from(
+      { length: 6 },
+      (_, i): HashSetEntry => ({
+        mediaId: String(3 + i),
+        md5: decoyHex(`md5-${i}`, 32),
+        sha1: decoyHex(`sha1-${i}`, 40),
+        pdq: decoyHex(`pdq-${i}`, 64),
+        name: `decoy-${i + 1}.jpg`,
+        vicsCategory: 0,
+        series: 'sample-decoys',
+      }),
+    ),
   ];
   const vicsPath = join(outDir, 'sample-known-images.vics.json');
   const csvPath = join(outDir, 'sample-known-images.csv');
   await writeHashSetFile(csvPath, csvFormat, entries);
   // The VICS copy also carries one damaged entry, as real exchanged sets sometimes do.
-  await writeHashSetFile(vicsPath, vicsFormat, [...entries, { mediaId: '99', md5: 'deadbeef', name: 'damaged entry' } as HashSetEntry]);
+  await writeHashSetFile(vicsPath, vicsFormat, [
+    ...entries,
+    { mediaId: '99', md5: 'deadbeef', name: 'damaged entry' } as HashSetEntry,
+  ]);
   return { vicsPath, csvPath, entries: entries.length, exactName: exact.name, perceptualName: perceptual.name };
 }

@@ -70,14 +70,15 @@ export function renderStill(): Uint8Array {
     for (let x = 300; x < 530; x++) {
       const acc = [0, 0, 0];
       let n = 0;
-      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) {
-        applyHomography(toPlate, x - 0.375 + sx * 0.25, y - 0.375 + sy * 0.25, xy);
-        const u = Math.floor(xy[0]! * plate.ppm);
-        const v = Math.floor(xy[1]! * plate.ppm);
-        if (u < 0 || v < 0 || u >= plate.w || v >= plate.h) continue;
-        for (let c = 0; c < 3; c++) acc[c]! += plate.data[(v * plate.w + u) * 3 + c]!;
-        n++;
-      }
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++) {
+          applyHomography(toPlate, x - 0.375 + sx * 0.25, y - 0.375 + sy * 0.25, xy);
+          const u = Math.floor(xy[0]! * plate.ppm);
+          const v = Math.floor(xy[1]! * plate.ppm);
+          if (u < 0 || v < 0 || u >= plate.w || v >= plate.h) continue;
+          for (let c = 0; c < 3; c++) acc[c]! += plate.data[(v * plate.w + u) * 3 + c]!;
+          n++;
+        }
       if (n === 0) continue;
       const i = (y * w + x) * 3;
       for (let c = 0; c < 3; c++) img[i + c] = Math.round((img[i + c]! * (16 - n) + acc[c]!) / 16);
@@ -97,11 +98,34 @@ export const SAMPLE_RECIPE = {
   description: 'Rectify and enhance the number plate in the CCTV still.',
   steps: [
     { op: 'white-balance', params: { method: 'grey-world' }, note: 'remove the blue cast of the street lighting' },
-    { op: 'levels', params: { black: 20, white: 110, gamma: 1.2 }, note: 'the still uses only the lower part of the range' },
-    { op: 'perspective', params: { points: PLATE_CORNERS, widthMm: PLATE_MM.width, heightMm: PLATE_MM.height, pxPerMm: 0.8, marginMm: 30, interpolation: 'bicubic' }, note: 'view the plate square-on at its real size' },
+    {
+      op: 'levels',
+      params: { black: 20, white: 110, gamma: 1.2 },
+      note: 'the still uses only the lower part of the range',
+    },
+    {
+      op: 'perspective',
+      params: {
+        points: PLATE_CORNERS,
+        widthMm: PLATE_MM.width,
+        heightMm: PLATE_MM.height,
+        pxPerMm: 0.8,
+        marginMm: 30,
+        interpolation: 'bicubic',
+      },
+      note: 'view the plate square-on at its real size',
+    },
     { op: 'clahe', params: { tilesX: 4, tilesY: 2, clipLimit: 2.5 } },
     { op: 'unsharp', params: { radius: 1.2, amount: 0.8 } },
-    { op: 'annotate', params: { marks: [{ type: 'scale-bar', at: [10, 120], lengthMm: 100 }, { type: 'text', at: [250, 18], text: 'rectified plate', size: 14 }] } },
+    {
+      op: 'annotate',
+      params: {
+        marks: [
+          { type: 'scale-bar', at: [10, 120], lengthMm: 100 },
+          { type: 'text', at: [250, 18], text: 'rectified plate', size: 14 },
+        ],
+      },
+    },
   ],
   output: { bitDepth: 8 },
 };
@@ -109,7 +133,11 @@ export const SAMPLE_RECIPE = {
 export const FRAME_RECIPE = {
   name: 'integrated',
   steps: [
-    { op: 'frame-average', params: { method: 'mean', register: true }, note: 'eight consecutive frames of a parked car' },
+    {
+      op: 'frame-average',
+      params: { method: 'mean', register: true },
+      note: 'eight consecutive frames of a parked car',
+    },
     { op: 'crop', params: { left: 280, top: 330, width: 260, height: 110 } },
     { op: 'levels', params: { black: 15, white: 120 } },
     { op: 'resize', params: { scale: 2, interpolation: 'lanczos3' } },
@@ -121,22 +149,33 @@ export async function generateImagingSample(outDir: string): Promise<ImagingSamp
   const still = renderStill();
   const raw = { raw: { width: SAMPLE_WIDTH, height: SAMPLE_HEIGHT, channels: 3 as const } };
   const image = join(outDir, 'cctv-still.jpg');
-  fs.writeFileSync(image, await sharp(addNoise8(still, 4, 1), raw).jpeg({ quality: 70, chromaSubsampling: '4:2:0' }).toBuffer());
+  fs.writeFileSync(
+    image,
+    await sharp(addNoise8(still, 4, 1), raw)
+      .jpeg({ quality: 70, chromaSubsampling: '4:2:0' })
+      .toBuffer(),
+  );
   const recipe = join(outDir, 'plate.recipe.json');
   fs.writeFileSync(recipe, JSON.stringify(SAMPLE_RECIPE, null, 2) + '\n');
   // Eight noisy frames, each shifted by a few pixels (camera shake), for frame integration.
   const frames: string[] = [];
   for (let k = 0; k < 8; k++) {
-    const dx = (k * 3) % 5 - 2;
-    const dy = (k * 2) % 5 - 2;
+    const dx = ((k * 3) % 5) - 2;
+    const dy = ((k * 2) % 5) - 2;
     const shifted = new Uint8Array(still.length);
-    for (let y = 0; y < SAMPLE_HEIGHT; y++) for (let x = 0; x < SAMPLE_WIDTH; x++) {
-      const sx = Math.min(SAMPLE_WIDTH - 1, Math.max(0, x + dx));
-      const sy = Math.min(SAMPLE_HEIGHT - 1, Math.max(0, y + dy));
-      for (let c = 0; c < 3; c++) shifted[(y * SAMPLE_WIDTH + x) * 3 + c] = still[(sy * SAMPLE_WIDTH + sx) * 3 + c]!;
-    }
+    for (let y = 0; y < SAMPLE_HEIGHT; y++)
+      for (let x = 0; x < SAMPLE_WIDTH; x++) {
+        const sx = Math.min(SAMPLE_WIDTH - 1, Math.max(0, x + dx));
+        const sy = Math.min(SAMPLE_HEIGHT - 1, Math.max(0, y + dy));
+        for (let c = 0; c < 3; c++) shifted[(y * SAMPLE_WIDTH + x) * 3 + c] = still[(sy * SAMPLE_WIDTH + sx) * 3 + c]!;
+      }
     const f = join(outDir, 'frames', `frame-${String(k + 1).padStart(2, '0')}.png`);
-    fs.writeFileSync(f, await sharp(addNoise8(shifted, 14, 50 + k), raw).png({ compressionLevel: 6 }).toBuffer());
+    fs.writeFileSync(
+      f,
+      await sharp(addNoise8(shifted, 14, 50 + k), raw)
+        .png({ compressionLevel: 6 })
+        .toBuffer(),
+    );
     frames.push(f);
   }
   const frameRecipe = join(outDir, 'integrate.recipe.json');

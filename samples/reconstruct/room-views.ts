@@ -20,7 +20,10 @@ export interface RoomPhotos {
 /** Focal-plane resolution written to EXIF: 1250 pixels per centimetre (8 µm pixels). */
 const PIXELS_PER_CM = 1250;
 
-export async function writeRoomPhotos(dir: string, options: { count?: number; width?: number; height?: number; focal?: number; samples?: number } = {}): Promise<RoomPhotos> {
+export async function writeRoomPhotos(
+  dir: string,
+  options: { count?: number; width?: number; height?: number; focal?: number; samples?: number } = {},
+): Promise<RoomPhotos> {
   const size = { width: options.width ?? 640, height: options.height ?? 480, focal: options.focal ?? 560 };
   const cameras = ringOfCameras(options.count ?? 16, size);
   mkdirSync(dir, { recursive: true });
@@ -28,10 +31,17 @@ export async function writeRoomPhotos(dir: string, options: { count?: number; wi
   const focalMm = (size.focal / PIXELS_PER_CM) * 10;
   for (const [i, camera] of cameras.entries()) {
     const file = join(dir, `room-${String(i + 1).padStart(2, '0')}.jpg`);
-    await sharp(renderView(camera, options.samples ?? 2), { raw: { width: size.width, height: size.height, channels: 3 } })
+    await sharp(renderView(camera, options.samples ?? 2), {
+      raw: { width: size.width, height: size.height, channels: 3 },
+    })
       .withExif({
         IFD0: { Make: 'Vestige', Model: 'Synthetic room camera' },
-        IFD2: { FocalLength: `${Math.round(focalMm * 1000)}/1000`, FocalPlaneXResolution: `${PIXELS_PER_CM}/1`, FocalPlaneYResolution: `${PIXELS_PER_CM}/1`, FocalPlaneResolutionUnit: '3' },
+        IFD2: {
+          FocalLength: `${Math.round(focalMm * 1000)}/1000`,
+          FocalPlaneXResolution: `${PIXELS_PER_CM}/1`,
+          FocalPlaneYResolution: `${PIXELS_PER_CM}/1`,
+          FocalPlaneResolutionUnit: '3',
+        },
       })
       .jpeg({ quality: 92 })
       .toFile(file);
@@ -48,7 +58,17 @@ export interface RoomVideo {
 }
 
 /** A walk along an arc of the ring, `frames` frames at 25 fps, every `blurEvery`th frame blurred. */
-export async function writeRoomVideo(file: string, options: { frames?: number; width?: number; height?: number; focal?: number; arcDegrees?: number; blurEvery?: number } = {}): Promise<RoomVideo> {
+export async function writeRoomVideo(
+  file: string,
+  options: {
+    frames?: number;
+    width?: number;
+    height?: number;
+    focal?: number;
+    arcDegrees?: number;
+    blurEvery?: number;
+  } = {},
+): Promise<RoomVideo> {
   const frames = options.frames ?? 60;
   const size = { width: options.width ?? 480, height: options.height ?? 360, focal: options.focal ?? 420 };
   const arc = ((options.arcDegrees ?? 150) * Math.PI) / 180;
@@ -61,13 +81,50 @@ export async function writeRoomVideo(file: string, options: { frames?: number; w
   }
   const blurEvery = options.blurEvery ?? 7;
   const blurred = cameras.map((_, i) => i).filter((i) => i % blurEvery === 3);
-  const ffmpeg = spawn(resolveFfmpeg().path, ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${size.width}x${size.height}`, '-r', '25', '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'fast', '-crf', '16', '-pix_fmt', 'yuv420p', '-threads', '1', file], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const ffmpeg = spawn(
+    resolveFfmpeg().path,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${size.width}x${size.height}`,
+      '-r',
+      '25',
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '16',
+      '-pix_fmt',
+      'yuv420p',
+      '-threads',
+      '1',
+      file,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   ffmpeg.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<void>((resolve, reject) => ffmpeg.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed writing ${file}: ${stderr}`)))));
+  const done = new Promise<void>((resolve, reject) =>
+    ffmpeg.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg failed writing ${file}: ${stderr}`)),
+    ),
+  );
   for (const [i, camera] of cameras.entries()) {
     let rgb = renderView(camera, 1);
-    if (blurred.includes(i)) rgb = await sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } }).blur(3).raw().toBuffer();
+    if (blurred.includes(i))
+      rgb = await sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } })
+        .blur(3)
+        .raw()
+        .toBuffer();
     if (!ffmpeg.stdin.write(rgb)) await new Promise((r) => ffmpeg.stdin.once('drain', r));
   }
   ffmpeg.stdin.end();

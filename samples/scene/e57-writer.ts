@@ -16,7 +16,11 @@ export type E57Field =
 export interface E57ImageSpec {
   name: string;
   guid: string;
-  representation: 'pinholeRepresentation' | 'sphericalRepresentation' | 'cylindricalRepresentation' | 'visualReferenceRepresentation';
+  representation:
+    | 'pinholeRepresentation'
+    | 'sphericalRepresentation'
+    | 'cylindricalRepresentation'
+    | 'visualReferenceRepresentation';
   encoding: 'jpegImage' | 'pngImage';
   bytes: Uint8Array;
   mask?: Uint8Array;
@@ -98,11 +102,17 @@ function imageXml(image: E57ImageSpec, blob: string, mask: string): string {
   const params = Object.entries(image.parameters)
     .map(([k, v]) => `<${k} type="Float">${v}</${k}>`)
     .join('');
-  const scan = image.scanGuid ? `<associatedData3DGuid type="String"><![CDATA[${image.scanGuid}]]></associatedData3DGuid>` : '';
+  const scan = image.scanGuid
+    ? `<associatedData3DGuid type="String"><![CDATA[${image.scanGuid}]]></associatedData3DGuid>`
+    : '';
   return `<vectorChild type="Structure"><guid type="String"><![CDATA[${image.guid}]]></guid><name type="String"><![CDATA[${image.name}]]></name>${scan}${poseXml(image.pose)}<${image.representation} type="Structure">${blob}${mask}<imageWidth type="Integer">${image.width}</imageWidth><imageHeight type="Integer">${image.height}</imageHeight>${params}</${image.representation}></vectorChild>`;
 }
 
-export function writeE57(path: string, scans: E57ScanSpec[], options: { bytesPerPacketStream?: number; images?: E57ImageSpec[] } = {}): void {
+export function writeE57(
+  path: string,
+  scans: E57ScanSpec[],
+  options: { bytesPerPacketStream?: number; images?: E57ImageSpec[] } = {},
+): void {
   const step = options.bytesPerPacketStream ?? 37;
   const logical: Buffer[] = [Buffer.alloc(48)]; // header, filled last
   let at = 48;
@@ -155,14 +165,18 @@ export function writeE57(path: string, scans: E57ScanSpec[], options: { bytesPer
     .map((s, i) => {
       const count = s.columns[0]?.length ?? 0;
       const pose = poseXml(s.pose);
-      const il = s.intensityLimits ? `<intensityLimits type="Structure"><intensityMinimum type="Float">${s.intensityLimits[0]}</intensityMinimum><intensityMaximum type="Float">${s.intensityLimits[1]}</intensityMaximum></intensityLimits>` : '';
+      const il = s.intensityLimits
+        ? `<intensityLimits type="Structure"><intensityMinimum type="Float">${s.intensityLimits[0]}</intensityMinimum><intensityMaximum type="Float">${s.intensityLimits[1]}</intensityMaximum></intensityLimits>`
+        : '';
       const cl = s.colorLimits
         ? `<colorLimits type="Structure">${['Red', 'Green', 'Blue'].map((c) => `<color${c}Minimum type="Integer">${s.colorLimits![0]}</color${c}Minimum><color${c}Maximum type="Integer">${s.colorLimits![1]}</color${c}Maximum>`).join('')}</colorLimits>`
         : '';
       return `<vectorChild type="Structure"><guid type="String"><![CDATA[scan-${i}]]></guid><name type="String"><![CDATA[${s.name}]]></name>${pose}${il}${cl}<points type="CompressedVector" fileOffset="${offsets[i]}" recordCount="${count}"><prototype type="Structure">${s.fields.map(fieldXml).join('')}</prototype><codecs type="Vector" allowHeterogeneousChildren="1"></codecs></points></vectorChild>`;
     })
     .join('');
-  const imagesXml = (options.images ?? []).map((image) => imageXml(image, blob(image.encoding, image.bytes), image.mask ? blob('imageMask', image.mask) : '')).join('');
+  const imagesXml = (options.images ?? [])
+    .map((image) => imageXml(image, blob(image.encoding, image.bytes), image.mask ? blob('imageMask', image.mask) : ''))
+    .join('');
   const xml = Buffer.from(
     `<?xml version="1.0" encoding="UTF-8"?>\n<e57Root type="Structure" xmlns="http://www.astm.org/COMMIT/E57/2010-e57-v1.0"><formatName type="String"><![CDATA[ASTM E57 3D Imaging Data File]]></formatName><guid type="String"><![CDATA[vestige-sample]]></guid><versionMajor type="Integer">1</versionMajor><versionMinor type="Integer"/><data3D type="Vector" allowHeterogeneousChildren="1">${scanXml}</data3D><images2D type="Vector" allowHeterogeneousChildren="1">${imagesXml}</images2D></e57Root>\n`,
     'utf8',

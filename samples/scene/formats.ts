@@ -14,7 +14,15 @@ export interface SamplePoints {
   normals?: ArrayLike<number>;
 }
 
-export function writePly(path: string, pts: SamplePoints, options: { encoding: 'ascii' | 'binary_little_endian' | 'binary_big_endian'; faces?: number[][]; claimVertices?: number }): void {
+export function writePly(
+  path: string,
+  pts: SamplePoints,
+  options: {
+    encoding: 'ascii' | 'binary_little_endian' | 'binary_big_endian';
+    faces?: number[][];
+    claimVertices?: number;
+  },
+): void {
   const n = pts.positions.length / 3;
   const header = [
     'ply',
@@ -80,7 +88,16 @@ export function writeXyz(path: string, pts: SamplePoints): void {
   const n = pts.positions.length / 3;
   const lines = ['// x y z r g b'];
   for (let i = 0; i < n; i++) {
-    lines.push([pts.positions[i * 3], pts.positions[i * 3 + 1], pts.positions[i * 3 + 2], pts.rgb?.[i * 3] ?? 0, pts.rgb?.[i * 3 + 1] ?? 0, pts.rgb?.[i * 3 + 2] ?? 0].join(' '));
+    lines.push(
+      [
+        pts.positions[i * 3],
+        pts.positions[i * 3 + 1],
+        pts.positions[i * 3 + 2],
+        pts.rgb?.[i * 3] ?? 0,
+        pts.rgb?.[i * 3 + 1] ?? 0,
+        pts.rgb?.[i * 3 + 2] ?? 0,
+      ].join(' '),
+    );
   }
   writeFileSync(path, lines.join('\n') + '\n');
 }
@@ -93,10 +110,28 @@ export function writeObj(path: string, positions: number[], faces: number[][]): 
 }
 
 export interface ColmapSample {
-  cameras: { id: number; model: 'PINHOLE' | 'SIMPLE_RADIAL' | 'OPENCV'; width: number; height: number; params: number[] }[];
+  cameras: {
+    id: number;
+    model: 'PINHOLE' | 'SIMPLE_RADIAL' | 'OPENCV';
+    width: number;
+    height: number;
+    params: number[];
+  }[];
   /** World-to-camera quaternion (w, x, y, z) and translation, as COLMAP stores them. */
-  images: { id: number; q: [number, number, number, number]; t: [number, number, number]; cameraId: number; name: string }[];
-  points: { id: number; xyz: [number, number, number]; rgb: [number, number, number]; error: number; track: [number, number][] }[];
+  images: {
+    id: number;
+    q: [number, number, number, number];
+    t: [number, number, number];
+    cameraId: number;
+    name: string;
+  }[];
+  points: {
+    id: number;
+    xyz: [number, number, number];
+    rgb: [number, number, number];
+    error: number;
+    track: [number, number][];
+  }[];
 }
 
 const MODEL_IDS = { SIMPLE_RADIAL: 2, PINHOLE: 1, OPENCV: 4 } as const;
@@ -104,28 +139,70 @@ const MODEL_IDS = { SIMPLE_RADIAL: 2, PINHOLE: 1, OPENCV: 4 } as const;
 export function writeColmap(dir: string, model: ColmapSample, binary: boolean): void {
   mkdirSync(dir, { recursive: true });
   if (!binary) {
-    writeFileSync(join(dir, 'cameras.txt'), ['# Camera list', ...model.cameras.map((c) => [c.id, c.model, c.width, c.height, ...c.params].join(' '))].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'cameras.txt'),
+      ['# Camera list', ...model.cameras.map((c) => [c.id, c.model, c.width, c.height, ...c.params].join(' '))].join(
+        '\n',
+      ) + '\n',
+    );
     writeFileSync(
       join(dir, 'images.txt'),
-      ['# Image list', ...model.images.flatMap((im) => [[im.id, ...im.q, ...im.t, im.cameraId, im.name].join(' '), ''])].join('\n') + '\n',
+      [
+        '# Image list',
+        ...model.images.flatMap((im) => [[im.id, ...im.q, ...im.t, im.cameraId, im.name].join(' '), '']),
+      ].join('\n') + '\n',
     );
-    writeFileSync(join(dir, 'points3D.txt'), ['# 3D points', ...model.points.map((p) => [p.id, ...p.xyz, ...p.rgb, p.error, ...p.track.flat()].join(' '))].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'points3D.txt'),
+      [
+        '# 3D points',
+        ...model.points.map((p) => [p.id, ...p.xyz, ...p.rgb, p.error, ...p.track.flat()].join(' ')),
+      ].join('\n') + '\n',
+    );
     return;
   }
   const parts: Buffer[] = [];
-  const u64 = (v: number): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); return b; };
-  const i32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
-  const f64 = (v: number): Buffer => { const b = Buffer.alloc(8); b.writeDoubleLE(v); return b; };
+  const u64 = (v: number): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    return b;
+  };
+  const i32 = (v: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(v);
+    return b;
+  };
+  const f64 = (v: number): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(v);
+    return b;
+  };
   parts.push(u64(model.cameras.length));
-  for (const c of model.cameras) parts.push(i32(c.id), i32(MODEL_IDS[c.model]), u64(c.width), u64(c.height), ...c.params.map(f64));
+  for (const c of model.cameras)
+    parts.push(i32(c.id), i32(MODEL_IDS[c.model]), u64(c.width), u64(c.height), ...c.params.map(f64));
   writeFileSync(join(dir, 'cameras.bin'), Buffer.concat(parts.splice(0)));
   parts.push(u64(model.images.length));
-  for (const im of model.images) parts.push(i32(im.id), ...im.q.map(f64), ...im.t.map(f64), i32(im.cameraId), Buffer.from(im.name + '\0', 'utf8'), u64(0));
+  for (const im of model.images)
+    parts.push(
+      i32(im.id),
+      ...im.q.map(f64),
+      ...im.t.map(f64),
+      i32(im.cameraId),
+      Buffer.from(im.name + '\0', 'utf8'),
+      u64(0),
+    );
   writeFileSync(join(dir, 'images.bin'), Buffer.concat(parts.splice(0)));
   parts.push(u64(model.points.length));
   for (const p of model.points) {
     const rgb = Buffer.from(p.rgb);
-    parts.push(u64(p.id), ...p.xyz.map(f64), rgb, f64(p.error), u64(p.track.length), ...p.track.flatMap(([a, b]) => [i32(a), i32(b)]));
+    parts.push(
+      u64(p.id),
+      ...p.xyz.map(f64),
+      rgb,
+      f64(p.error),
+      u64(p.track.length),
+      ...p.track.flatMap(([a, b]) => [i32(a), i32(b)]),
+    );
   }
   writeFileSync(join(dir, 'points3D.bin'), Buffer.concat(parts.splice(0)));
 }
@@ -133,7 +210,17 @@ export function writeColmap(dir: string, model: ColmapSample, binary: boolean): 
 /** A small COLMAP model: 50 points on a plane and two cameras looking at it. */
 export function sampleColmapModel(): ColmapSample {
   const points: ColmapSample['points'] = [];
-  for (let i = 0; i < 50; i++) points.push({ id: i + 1, xyz: [(i % 10) * 0.1, Math.floor(i / 10) * 0.1, 2], rgb: [i * 5, 100, 200], error: 0.5, track: [[1, i], [2, i]] });
+  for (let i = 0; i < 50; i++)
+    points.push({
+      id: i + 1,
+      xyz: [(i % 10) * 0.1, Math.floor(i / 10) * 0.1, 2],
+      rgb: [i * 5, 100, 200],
+      error: 0.5,
+      track: [
+        [1, i],
+        [2, i],
+      ],
+    });
   return {
     cameras: [
       { id: 1, model: 'PINHOLE', width: 640, height: 480, params: [500, 500, 320, 240] },

@@ -34,6 +34,8 @@ export function generateSceneSamples(dir: string, options: { points?: number } =
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const out = generateSceneSamples(process.argv[2] ?? join(import.meta.dirname, '..', 'generated', 'scene'), { points: Number(process.argv[3] ?? 200_000) });
+  const out = generateSceneSamples(process.argv[2] ?? join(import.meta.dirname, '..', 'generated', 'scene'), {
+    points: Number(process.argv[3] ?? 200_000),
+  });
   console.log(`scene samples in ${out.dir}: room.ply (${out.points} points), colmap/`);
 }

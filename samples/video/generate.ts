@@ -66,7 +66,8 @@ const bitexact = ['-fflags', '+bitexact', '-flags:v', '+bitexact', '-map_metadat
 
 function ffmpeg(args: string[], ffmpegPath: string): void {
   const result = spawnSync(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr || result.error?.message}\nargs: ${args.join(' ')}`);
+  if (result.status !== 0)
+    throw new Error(`ffmpeg failed: ${result.stderr || result.error?.message}\nargs: ${args.join(' ')}`);
 }
 
 function writeAtomically(path: string, make: (tmp: string) => void): void {
@@ -106,7 +107,10 @@ export const DEMO_CLIP = 'cfr-bframes-opengop.mp4';
  * Builds the samples into `dir` (skipping files that exist unless `force`; only the named files with `only`), and
  * returns what each was built to be.
  */
-export function generateVideoSamples(dir: string, options: { ffmpegPath?: string; ffprobePath?: string; force?: boolean; only?: readonly string[] } = {}): VideoSamples {
+export function generateVideoSamples(
+  dir: string,
+  options: { ffmpegPath?: string; ffprobePath?: string; force?: boolean; only?: readonly string[] } = {},
+): VideoSamples {
   const bin = options.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
   mkdirSync(dir, { recursive: true });
   const make = (name: string, build: (tmp: string) => void): string => {
@@ -120,7 +124,8 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
   const cfr = make(DEMO_CLIP, (tmp) =>
     ffmpeg(
       [
-        '-f', 'lavfi',
+        '-f',
+        'lavfi',
         '-i',
         // Three scenes of very different brightness (cuts at frames 30 and 55), every frame blurred except those with
         // n mod 10 = 7, and the code band on top.
@@ -128,13 +133,18 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
           `[a0]lutyuv=y=val*0.5[a];[b0]hflip,lutyuv=y=255-val*0.6[b];[c0]vflip,lutyuv=y=60+val*0.4,drawgrid=w=40:h=40:t=3:c=white[c];` +
           `[a][b]overlay=enable='between(n,30,54)'[ab];[ab][c]overlay=enable='gte(n,55)',` +
           `gblur=sigma=5:enable='not(eq(mod(n,10),7))',${codeFilter}`,
-        '-frames:v', String(cfrFrames),
+        '-frames:v',
+        String(cfrFrames),
         ...x264,
-        '-bf', '3',
-        '-x264-params', 'keyint=24:min-keyint=24:scenecut=0:open-gop=1',
-        '-force_key_frames', 'expr:eq(mod(n,24),0)',
+        '-bf',
+        '3',
+        '-x264-params',
+        'keyint=24:min-keyint=24:scenecut=0:open-gop=1',
+        '-force_key_frames',
+        'expr:eq(mod(n,24),0)',
         ...bitexact,
-        '-movflags', '+faststart',
+        '-movflags',
+        '+faststart',
         tmp,
       ],
       bin,
@@ -144,13 +154,19 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
   const vfr = make('vfr.mp4', (tmp) =>
     ffmpeg(
       [
-        '-f', 'lavfi',
-        '-i', `testsrc2=size=320x240:rate=25,format=yuv420p,${codeFilter},settb=1/1000,setpts='(N*40+floor(N/7)*60)'`,
-        '-frames:v', '60',
-        '-fps_mode', 'passthrough',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=320x240:rate=25,format=yuv420p,${codeFilter},settb=1/1000,setpts='(N*40+floor(N/7)*60)'`,
+        '-frames:v',
+        '60',
+        '-fps_mode',
+        'passthrough',
         ...x264,
-        '-bf', '2',
-        '-video_track_timescale', '1000',
+        '-bf',
+        '2',
+        '-video_track_timescale',
+        '1000',
         ...bitexact,
         tmp,
       ],
@@ -159,13 +175,44 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
   );
 
   const lyingCount = make('lying-frame-count.avi', (tmp) => {
-    ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25,format=yuvj420p,${codeFilter}`, '-frames:v', '50', '-c:v', 'mjpeg', '-q:v', '2', ...bitexact, tmp], bin);
+    ffmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=320x240:rate=25,format=yuvj420p,${codeFilter}`,
+        '-frames:v',
+        '50',
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '2',
+        ...bitexact,
+        tmp,
+      ],
+      bin,
+    );
     patchAviFrameCount(tmp, 500);
   });
 
   const tenBit = make('ffv1-10bit.mkv', (tmp) =>
     ffmpeg(
-      ['-f', 'lavfi', '-i', `testsrc2=size=160x120:rate=25,format=yuv420p,${codeFilter},format=yuv420p10le`, '-frames:v', '12', '-c:v', 'ffv1', '-level', '3', '-threads', '1', ...bitexact, tmp],
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=160x120:rate=25,format=yuv420p,${codeFilter},format=yuv420p10le`,
+        '-frames:v',
+        '12',
+        '-c:v',
+        'ffv1',
+        '-level',
+        '3',
+        '-threads',
+        '1',
+        ...bitexact,
+        tmp,
+      ],
       bin,
     ),
   );
@@ -173,10 +220,18 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
   const duplicates = make('duplicates.avi', (tmp) =>
     ffmpeg(
       [
-        '-f', 'lavfi',
+        '-f',
+        'lavfi',
         '-i',
         `testsrc2=size=160x120:rate=25,format=yuvj420p,${codeFilter},split[a][b];[a][b]freezeframes=first=11:last=14:replace=10,split[c][d];[c][d]freezeframes=first=21:last=22:replace=20`,
-        '-frames:v', '30', '-c:v', 'mjpeg', '-q:v', '3', ...bitexact, tmp,
+        '-frames:v',
+        '30',
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '3',
+        ...bitexact,
+        tmp,
       ],
       bin,
     ),
@@ -189,7 +244,26 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
   });
 
   const audioOnly = make('audio-only.m4a', (tmp) =>
-    ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000:duration=1', '-c:a', 'aac', '-b:a', '32k', '-fflags', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1', tmp], bin),
+    ffmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=16000:duration=1',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '32k',
+        '-fflags',
+        '+bitexact',
+        '-flags:a',
+        '+bitexact',
+        '-map_metadata',
+        '-1',
+        tmp,
+      ],
+      bin,
+    ),
   );
 
   const noVideo = make('subtitles-only.mkv', (tmp) => {
@@ -203,16 +277,36 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
   });
 
   const unknownCodec = make('unknown-codec.avi', (tmp) => {
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25,format=yuvj420p', '-frames:v', '10', '-c:v', 'mjpeg', ...bitexact, tmp], bin);
+    ffmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=160x120:rate=25,format=yuvj420p',
+        '-frames:v',
+        '10',
+        '-c:v',
+        'mjpeg',
+        ...bitexact,
+        tmp,
+      ],
+      bin,
+    );
     patchAviFourcc(tmp, 'VSTG');
   });
 
-  const notVideo = make('not-a-video.mp4', (tmp) => writeFileSync(tmp, 'Statement of witness, page 1.\nThis is a text file with a video extension.\n'));
+  const notVideo = make('not-a-video.mp4', (tmp) =>
+    writeFileSync(tmp, 'Statement of witness, page 1.\nThis is a text file with a video extension.\n'),
+  );
 
   const fraction = (num: number, den: number) => ({ num, den });
   // Where an open-GOP encoder puts its intra frames depends on the encoder build; ask an independent reader.
   const probeBin = options.ffprobePath ?? process.env.FFPROBE_PATH ?? 'ffprobe';
-  const types = spawnSync(probeBin, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pict_type', '-of', 'csv=p=0', cfr], { encoding: 'utf8' });
+  const types = spawnSync(
+    probeBin,
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pict_type', '-of', 'csv=p=0', cfr],
+    { encoding: 'utf8' },
+  );
   if (types.status !== 0) throw new Error(`ffprobe failed: ${types.stderr}`);
   const iFrames = types.stdout
     .split('\n')
@@ -232,7 +326,14 @@ export function generateVideoSamples(dir: string, options: { ffmpegPath?: string
       sharpFrames: Array.from({ length: 7 }, (_, i) => i * 10 + 7),
     },
     vfr: { file: vfr, frames: 60, width: 320, height: 240, ptsOf: (n) => fraction(vfrMs(n), 1000) },
-    lyingCount: { file: lyingCount, frames: 50, width: 320, height: 240, ptsOf: (n) => fraction(n, 25), declaredFrames: 500 },
+    lyingCount: {
+      file: lyingCount,
+      frames: 50,
+      width: 320,
+      height: 240,
+      ptsOf: (n) => fraction(n, 25),
+      declaredFrames: 500,
+    },
     tenBit: { file: tenBit, frames: 12, width: 160, height: 120, ptsOf: (n) => fraction(n, 25), bitDepth: 10 },
     duplicates: {
       file: duplicates,
@@ -270,7 +371,25 @@ export function generateBenchClip(path: string, seconds: number, options: { ffmp
   if (existsSync(path)) return path;
   mkdirSync(dirname(path), { recursive: true });
   writeAtomically(path, (tmp) =>
-    ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=25:duration=${seconds},format=yuv420p`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-bf', '2', ...bitexact, tmp], bin),
+    ffmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=1920x1080:rate=25:duration=${seconds},format=yuv420p`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '20',
+        '-bf',
+        '2',
+        ...bitexact,
+        tmp,
+      ],
+      bin,
+    ),
   );
   return path;
 }

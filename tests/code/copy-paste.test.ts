@@ -13,7 +13,11 @@ const root = join(import.meta.dirname, '..', '..');
 const KNOWN = new Set<string>([]);
 
 interface JscpdReport {
-  duplicates: Array<{ lines: number; firstFile: { name: string; start: number }; secondFile: { name: string; start: number } }>;
+  duplicates: Array<{
+    lines: number;
+    firstFile: { name: string; start: number };
+    secondFile: { name: string; start: number };
+  }>;
 }
 
 describe('copy-paste check (jscpd)', () => {
@@ -21,7 +25,28 @@ describe('copy-paste check (jscpd)', () => {
     const out = fs.mkdtempSync(join(tmpdir(), 'vestige-jscpd-'));
     try {
       const bin = join(root, 'node_modules', 'jscpd', 'bin', 'jscpd');
-      const r = spawnSync(process.execPath, [bin, '--min-lines', '11', '--format', 'typescript,javascript', '--ignore', '**/node_modules/**,**/dist/**,**/*.test.ts,**/*.e2e.test.ts,**/generated/**', '--reporters', 'json', '--output', out, '--silent', 'packages', 'apps', 'scripts', 'samples'], { cwd: root, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [
+          bin,
+          '--min-lines',
+          '11',
+          '--format',
+          'typescript,javascript',
+          '--ignore',
+          '**/node_modules/**,**/dist/**,**/*.test.ts,**/*.e2e.test.ts,**/generated/**',
+          '--reporters',
+          'json',
+          '--output',
+          out,
+          '--silent',
+          'packages',
+          'apps',
+          'scripts',
+          'samples',
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
       expect(r.status, r.stderr).toBe(0);
       const report = JSON.parse(fs.readFileSync(join(out, 'jscpd-report.json'), 'utf8')) as JscpdReport;
       const pairs = report.duplicates.map((d) => [d.firstFile.name, d.secondFile.name].sort().join(' ~ '));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formattedSources, unformatted, WIDTH, wideLines, widthOffenders } from '../../scripts/check-format.mjs';
 
-const WHOLE_TREE_FORMATTED = false;
+const WHOLE_TREE_FORMATTED = true;
 
 describe(`the house format (Biome, ${WIDTH} columns)`, () => {
   const files = formattedSources();

@@ -15,14 +15,26 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 /** The workspace name (`server`, `scene` …) of each folder with sources. */
 const UNITS: Record<string, string> = Object.fromEntries([
-  ...fs.readdirSync(join(root, 'packages')).filter((p) => fs.existsSync(join(root, 'packages', p, 'src'))).map((p) => [`packages/${p}`, p]),
-  ...fs.readdirSync(join(root, 'apps')).filter((a) => fs.existsSync(join(root, 'apps', a, 'src'))).map((a) => [`apps/${a}`, appName(a)]),
+  ...fs
+    .readdirSync(join(root, 'packages'))
+    .filter((p) => fs.existsSync(join(root, 'packages', p, 'src')))
+    .map((p) => [`packages/${p}`, p]),
+  ...fs
+    .readdirSync(join(root, 'apps'))
+    .filter((a) => fs.existsSync(join(root, 'apps', a, 'src')))
+    .map((a) => [`apps/${a}`, appName(a)]),
 ]);
 /** An app's workspace name is its package name (`@vestige/server-app` → `server-app`), never a package's. */
 function appName(folder: string): string {
-  return (JSON.parse(fs.readFileSync(join(root, 'apps', folder, 'package.json'), 'utf8')) as { name: string }).name.replace('@vestige/', '');
+  return (
+    JSON.parse(fs.readFileSync(join(root, 'apps', folder, 'package.json'), 'utf8')) as { name: string }
+  ).name.replace('@vestige/', '');
 }
-const APPS = new Set(Object.entries(UNITS).filter(([folder]) => folder.startsWith('apps/')).map(([, name]) => name));
+const APPS = new Set(
+  Object.entries(UNITS)
+    .filter(([folder]) => folder.startsWith('apps/'))
+    .map(([, name]) => name),
+);
 
 /** `from → to` arrows that DESIGN does not draw but the code still has, each with why (none now). */
 const KNOWN = new Map<string, string>();
@@ -36,7 +48,12 @@ function designArrows(): Map<string, Set<string>> {
     const m = /^\| `(@vestige\/|apps\/)([a-z]+)` \|[^|]*\| (.*) \|$/.exec(line);
     if (!m) continue;
     const from = m[1] === 'apps/' ? appName(m[2]!) : m[2]!;
-    const to = m[3] === 'all' ? [...names, 'samples'] : names.filter((n) => new RegExp(`(^|[^a-z-])(@vestige/)?${n}([^a-z-]|$)`).test(m[3]!.replace(/\(the core:[^)]*\)/, '')));
+    const to =
+      m[3] === 'all'
+        ? [...names, 'samples']
+        : names.filter((n) =>
+            new RegExp(`(^|[^a-z-])(@vestige/)?${n}([^a-z-]|$)`).test(m[3]!.replace(/\(the core:[^)]*\)/, '')),
+          );
     arrows.set(from, new Set([...to, 'evidence'].filter((n) => n !== from)));
   }
   return arrows;
@@ -75,7 +92,9 @@ const KNOWN_DEEP = new Map<string, string>();
 
 function exportsOf(name: string): Set<string> {
   const folder = Object.entries(UNITS).find(([, n]) => n === name)?.[0] ?? name;
-  const pkg = JSON.parse(fs.readFileSync(join(root, folder, 'package.json'), 'utf8')) as { exports?: Record<string, string> | string };
+  const pkg = JSON.parse(fs.readFileSync(join(root, folder, 'package.json'), 'utf8')) as {
+    exports?: Record<string, string> | string;
+  };
   // A pattern such as `./*` (the samples' fixture writers, for tests and benches) is not a subpath a package may
   // import: only the subpaths named one by one are.
   return new Set(typeof pkg.exports === 'object' ? Object.keys(pkg.exports).map((k) => k.slice(1)) : ['']);
@@ -90,9 +109,15 @@ function wrongArrows(imports: readonly Import[], arrows: Map<string, Set<string>
   return [...wrong];
 }
 
-const appImports = (imports: readonly Import[]) => imports.filter((i) => APPS.has(i.to) && !APPS.has(i.from) && !KNOWN.has(`${i.from} → ${i.to}`)).map((i) => `${i.from} → ${i.to} (${i.file})`);
+const appImports = (imports: readonly Import[]) =>
+  imports
+    .filter((i) => APPS.has(i.to) && !APPS.has(i.from) && !KNOWN.has(`${i.from} → ${i.to}`))
+    .map((i) => `${i.from} → ${i.to} (${i.file})`);
 
-const deepImports = (imports: readonly Import[]) => imports.filter((i) => !KNOWN_DEEP.has(i.to) && !exportsOf(i.to).has(i.subpath)).map((i) => `@vestige/${i.to}${i.subpath} (${i.file})`);
+const deepImports = (imports: readonly Import[]) =>
+  imports
+    .filter((i) => !KNOWN_DEEP.has(i.to) && !exportsOf(i.to).has(i.subpath))
+    .map((i) => `@vestige/${i.to}${i.subpath} (${i.file})`);
 
 describe('the package graph (docs/DESIGN.md §2)', () => {
   const arrows = designArrows();

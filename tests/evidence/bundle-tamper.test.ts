@@ -55,12 +55,23 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function verifyBundle(dir: string, ...extra: string[]): { code: number | null; report: { ok: boolean; problems: Problem[]; signature: { status: string } } } {
+function verifyBundle(
+  dir: string,
+  ...extra: string[]
+): { code: number | null; report: { ok: boolean; problems: Problem[]; signature: { status: string } } } {
   const r = vestige('verify', '--bundle', dir, '--json', ...extra);
   return { code: r.code, report: JSON.parse(r.stdout) };
 }
 
-function editManifest(dir: string, edit: (m: { items: Array<Record<string, unknown> & { sources: Array<Record<string, unknown>>; annotations: Record<string, unknown> }>; provenance: Array<{ record: Record<string, unknown>; sha256: string }> }) => void): void {
+function editManifest(
+  dir: string,
+  edit: (m: {
+    items: Array<
+      Record<string, unknown> & { sources: Array<Record<string, unknown>>; annotations: Record<string, unknown> }
+    >;
+    provenance: Array<{ record: Record<string, unknown>; sha256: string }>;
+  }) => void,
+): void {
   const path = join(dir, 'manifest.json');
   const m = JSON.parse(fs.readFileSync(path, 'utf8'));
   edit(m);
@@ -77,7 +88,10 @@ describe('verify --bundle', () => {
   });
 
   it('a clean signed bundle verifies against the lab key, and only against it', () => {
-    expect(verifyBundle(signed, '--key', `${key}.pub`)).toMatchObject({ code: 0, report: { ok: true, signature: { status: 'valid' } } });
+    expect(verifyBundle(signed, '--key', `${key}.pub`)).toMatchObject({
+      code: 0,
+      report: { ok: true, signature: { status: 'valid' } },
+    });
     expect(vestige('verify', '--bundle', signed).stdout).toMatch(/signed by key [0-9a-f]{64}, not checked/);
     const other = join(root, 'keys', 'other.key');
     expect(vestige('key', 'create', other).code).toBe(0);
@@ -95,11 +109,20 @@ describe('verify --bundle', () => {
     editManifest(b, (m) => (m.items.find((i) => i.id === ids['receipt.txt'])!.name = 'invoice.txt'));
     const { code, report } = verifyBundle(b);
     expect(code).toBe(1);
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'item-modified', subject: ids['receipt.txt'], message: expect.stringMatching(/name is "invoice.txt", the custody log recorded "receipt.txt"/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        kind: 'item-modified',
+        subject: ids['receipt.txt'],
+        message: expect.stringMatching(/name is "invoice.txt", the custody log recorded "receipt.txt"/),
+      }),
+    ]);
   });
 
   it('an original swapped for another file, manifest and SHA256SUMS regenerated', () => {
-    for (const [name, base] of [['b-swap', unsigned], ['b-swap-signed', signed]] as const) {
+    for (const [name, base] of [
+      ['b-swap', unsigned],
+      ['b-swap-signed', signed],
+    ] as const) {
       const b = copyOf(base, join(root, name));
       const forged = Buffer.from('receipt 0043\n');
       const d = (alg: string) => createHash(alg).update(forged).digest('hex');
@@ -110,7 +133,9 @@ describe('verify --bundle', () => {
         fs.writeFileSync(join(b, 'blobs', d('sha256')), forged);
       });
       const { report } = verifyBundle(b, ...(base === signed ? ['--key', `${key}.pub`] : []));
-      expect(kinds(report.problems)).toEqual(base === signed ? ['bundle-signature-invalid', 'item-modified'] : ['item-modified']);
+      expect(kinds(report.problems)).toEqual(
+        base === signed ? ['bundle-signature-invalid', 'item-modified'] : ['item-modified'],
+      );
     }
   });
 
@@ -123,7 +148,11 @@ describe('verify --bundle', () => {
       (p.record.steps as Array<{ parameters: unknown }>)[0]!.parameters = { locale: 'fr-FR' };
       p.sha256 = createHash('sha256').update(canonicalJson(p.record)).digest('hex');
     });
-    expect(kinds(verifyBundle(b).report.problems)).toEqual(['annotation-modified', 'provenance-modified', 'source-modified']);
+    expect(kinds(verifyBundle(b).report.problems)).toEqual([
+      'annotation-modified',
+      'provenance-modified',
+      'source-modified',
+    ]);
   });
 });
 
@@ -134,7 +163,14 @@ describe('export', () => {
       const before = store.custody.head();
       // A key that cannot sign makes the export fail after SHA256SUMS, at the last step before the event.
       const { publicKey } = generateKeyPairSync('ed25519');
-      await expect(exportBundle(store, { itemIds: [ids['receipt.txt']!], out: join(root, 'failed-export'), operator: OPERATOR, signingKey: publicKey })).rejects.toThrow();
+      await expect(
+        exportBundle(store, {
+          itemIds: [ids['receipt.txt']!],
+          out: join(root, 'failed-export'),
+          operator: OPERATOR,
+          signingKey: publicKey,
+        }),
+      ).rejects.toThrow();
       expect(fs.existsSync(join(root, 'failed-export', 'SHA256SUMS'))).toBe(true);
       expect(store.custody.head()).toEqual(before); // no bundle.exported for a bundle that was not finished
     } finally {
@@ -160,10 +196,16 @@ describe('export', () => {
   it('records the head it reached in a summary kept in the case', () => {
     const summaries = fs.readdirSync(join(caseDir, 'summaries')).filter((n) => n.includes('-export-'));
     expect(summaries.length).toBeGreaterThanOrEqual(2);
-    const report = json<{ ok: boolean; anchors: Array<{ source: string; status: string }> }>(vestige('verify', '--case', caseDir, '--json'));
+    const report = json<{ ok: boolean; anchors: Array<{ source: string; status: string }> }>(
+      vestige('verify', '--case', caseDir, '--json'),
+    );
     expect(report.ok).toBe(true);
     expect(report.anchors.filter((a) => a.source.includes('-export-')).every((a) => a.status === 'ok')).toBe(true);
     // The bundle itself is a head noted outside the case: --expect-head takes it.
-    expect(json<{ ok: boolean; anchors: Array<{ source: string }> }>(vestige('verify', '--case', caseDir, '--expect-head', signed, '--json')).anchors).toContainEqual(expect.objectContaining({ source: join(signed, 'manifest.json') }));
+    expect(
+      json<{ ok: boolean; anchors: Array<{ source: string }> }>(
+        vestige('verify', '--case', caseDir, '--expect-head', signed, '--json'),
+      ).anchors,
+    ).toContainEqual(expect.objectContaining({ source: join(signed, 'manifest.json') }));
   });
 });

@@ -24,7 +24,10 @@ interface LoggedEvent {
 }
 
 function events(caseDir: string): LoggedEvent[] {
-  return vestige('log', '--case', caseDir, '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as LoggedEvent);
+  return vestige('log', '--case', caseDir, '--json')
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as LoggedEvent);
 }
 
 describe('a case written by format 1', () => {
@@ -45,10 +48,14 @@ describe('a case written by format 1', () => {
     expect(report.rows).toBeGreaterThan(5);
     const after = events(c);
     expect(after.slice(0, before.length)).toEqual(before);
-    expect(after.slice(before.length).map((e) => e.action)).toEqual(['case.migration.started', ...Array(after.length - before.length - 2).fill('case.rows.adopted'), 'case.migrated']);
+    expect(after.slice(before.length).map((e) => e.action)).toEqual([
+      'case.migration.started',
+      ...Array(after.length - before.length - 2).fill('case.rows.adopted'),
+      'case.migrated',
+    ]);
     expect(verifyProblems(c)).toEqual([]);
     // From now on every row is bound: an edit made after the migration is found like any other.
-    sql(c, (db) => db.prepare("UPDATE annotations SET value = '{\"category\":\"A\",\"previous\":null}'").run());
+    sql(c, (db) => db.prepare('UPDATE annotations SET value = \'{"category":"A","previous":null}\'').run());
     expect(kinds(verifyProblems(c))).toEqual(['annotation-modified']);
     // Running it again changes nothing.
     expect(json<{ rows: number }>(vestige('case', 'migrate', '--case', join(root, 'migrated'), '--json')).rows).toBe(0);
@@ -56,13 +63,17 @@ describe('a case written by format 1', () => {
 
   it('refuses to bind rows that already differ from their events, unless the operator accepts and records that', () => {
     const c = copyOf(FORMAT_1, join(root, 'tampered-old'));
-    sql(c, (db) => db.prepare("UPDATE annotations SET value = '{\"category\":\"A\",\"previous\":null}'").run());
+    sql(c, (db) => db.prepare('UPDATE annotations SET value = \'{"category":"A","previous":null}\'').run());
     const refused = vestige('case', 'migrate', '--case', c);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('E_CASE_TAMPERED');
     expect(refused.stderr).toContain('annotation-modified');
-    expect(json<{ accepted: unknown[] }>(vestige('case', 'migrate', '--case', c, '--accept-problems', '--json')).accepted).toHaveLength(1);
-    expect(events(c).find((e) => e.action === 'case.migration.started')!.details.acceptedProblems).toEqual([expect.objectContaining({ kind: 'annotation-modified' })]);
+    expect(
+      json<{ accepted: unknown[] }>(vestige('case', 'migrate', '--case', c, '--accept-problems', '--json')).accepted,
+    ).toHaveLength(1);
+    expect(events(c).find((e) => e.action === 'case.migration.started')!.details.acceptedProblems).toEqual([
+      expect.objectContaining({ kind: 'annotation-modified' }),
+    ]);
   });
 });
 
@@ -79,7 +90,10 @@ describe('a damaged case.sqlite', () => {
   it('is E_CASE_CORRUPT naming the file, with what to do and no stack trace', () => {
     const c = copyOf(good, join(root, 'garbage'));
     rewriteFile(join(c, 'case.sqlite'), Buffer.alloc(64 * 1024, 0x5a));
-    for (const args of [['items', '--case', c], ['ingest', join(root, 'exhibit'), '--case', c]]) {
+    for (const args of [
+      ['items', '--case', c],
+      ['ingest', join(root, 'exhibit'), '--case', c],
+    ]) {
       const r = vestige(...args);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('E_CASE_CORRUPT');
@@ -92,7 +106,9 @@ describe('a damaged case.sqlite', () => {
   it('still lets verify check the stored files against the ingest summary', () => {
     const c = copyOf(good, join(root, 'garbage-verify'));
     rewriteFile(join(c, 'case.sqlite'), Buffer.alloc(64 * 1024, 0x5a));
-    const sha = (JSON.parse(vestige('items', '--case', good, '--json').stdout) as Array<{ id: string; sha256: string }>)[1]!;
+    const sha = (
+      JSON.parse(vestige('items', '--case', good, '--json').stdout) as Array<{ id: string; sha256: string }>
+    )[1]!;
     rewriteFile(blobPath(c, sha.sha256), 'changed');
     const r = vestige('verify', '--case', c, '--json');
     expect(r.code).toBe(1);
@@ -114,6 +130,8 @@ describe('a damaged case.sqlite', () => {
     const r = vestige('verify', '--case', c, '--json');
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(kinds((JSON.parse(r.stdout) as { problems: Array<{ kind: string; subject: string; message: string }> }).problems)).toContain('case-database-corrupt');
+    expect(
+      kinds((JSON.parse(r.stdout) as { problems: Array<{ kind: string; subject: string; message: string }> }).problems),
+    ).toContain('case-database-corrupt');
   });
 });

@@ -9,7 +9,11 @@ let dir: string;
 let caseDir: string;
 
 function vestige(args: string[], options: { uid?: number; gid?: number } = {}) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', ...options, env: { ...process.env, VESTIGE_OPERATOR: '' } });
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    ...options,
+    env: { ...process.env, VESTIGE_OPERATOR: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,25 +35,48 @@ describe('vestige CLI', () => {
     expect(ingest.code).toBe(2); // partial: the empty file was rejected
     const report = JSON.parse(ingest.stdout);
     expect(report).toMatchObject({ filesSeen: 3, itemsAdded: 1, duplicates: 1 });
-    expect(report.rejected).toEqual([expect.objectContaining({ code: 'E_INPUT_EMPTY', path: join(dir, 'seized', 'empty.txt') })]);
+    expect(report.rejected).toEqual([
+      expect.objectContaining({ code: 'E_INPUT_EMPTY', path: join(dir, 'seized', 'empty.txt') }),
+    ]);
     expect(report.custodyHead.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(ingest.stderr).toContain('E_INPUT_EMPTY');
 
     const log = vestige(['log', '--case', caseDir, '--json']);
     expect(log.code).toBe(0);
-    const events = log.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = log.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ seq: 1, action: 'case.created', operator: 'PC 1234' });
     expect(events.map((e: { action: string }) => e.action)).toContain('item.added');
     expect(events.at(-1).hash).toBe(report.custodyHead.hash);
 
-    const verify = vestige(['verify', '--case', caseDir, '--json', '--expect-head', `${report.custodyHead.seq}:${report.custodyHead.hash}`]);
+    const verify = vestige([
+      'verify',
+      '--case',
+      caseDir,
+      '--json',
+      '--expect-head',
+      `${report.custodyHead.seq}:${report.custodyHead.hash}`,
+    ]);
     expect(verify.code).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, problems: [], itemsChecked: 1 });
   });
 
   it('export and verify --bundle', () => {
     const out = join(dir, 'bundle');
-    const exp = vestige(['export', '--case', caseDir, '--out', out, '--items', 'I-000001', '--operator', 'PC 1234', '--json']);
+    const exp = vestige([
+      'export',
+      '--case',
+      caseDir,
+      '--out',
+      out,
+      '--items',
+      'I-000001',
+      '--operator',
+      'PC 1234',
+      '--json',
+    ]);
     expect(exp.code).toBe(0);
     expect(JSON.parse(exp.stdout)).toMatchObject({ items: 1 });
     const check = vestige(['verify', '--bundle', out, '--json']);
@@ -81,11 +108,16 @@ describe('vestige CLI', () => {
     fs.chmodSync(work, 0o777);
     const nobody = { uid: 65534, gid: 65534 };
     expect(vestige(['case', 'init', join(work, 'case'), '--operator', 'PC 5'], nobody).code).toBe(0);
-    const r = vestige(['ingest', join(work, 'seized'), '--case', join(work, 'case'), '--operator', 'PC 5', '--json'], nobody);
+    const r = vestige(
+      ['ingest', join(work, 'seized'), '--case', join(work, 'case'), '--operator', 'PC 5', '--json'],
+      nobody,
+    );
     expect(r.code).toBe(2);
     const report = JSON.parse(r.stdout);
     expect(report.itemsAdded).toBe(1);
-    expect(report.rejected).toEqual([expect.objectContaining({ code: 'E_INPUT_UNREADABLE', path: join(work, 'seized', 'locked.txt') })]);
+    expect(report.rejected).toEqual([
+      expect.objectContaining({ code: 'E_INPUT_UNREADABLE', path: join(work, 'seized', 'locked.txt') }),
+    ]);
   });
 
   it('refuses a second ingest while another holds the case, and takes over once that process is killed', async () => {
@@ -95,10 +127,17 @@ describe('vestige CLI', () => {
     // A long-running ingest, frozen while it holds the lock: the same library call the CLI makes.
     const holder = spawn(
       process.execPath,
-      ['--import', 'tsx', '-e', `import { CaseStore } from '@vestige/evidence'; const s = CaseStore.open(${JSON.stringify(lockCase)}); s.lock('ingest'); console.log('locked'); setInterval(() => {}, 1000);`],
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import { CaseStore } from '@vestige/evidence'; const s = CaseStore.open(${JSON.stringify(lockCase)}); s.lock('ingest'); console.log('locked'); setInterval(() => {}, 1000);`,
+      ],
       { cwd: join(cliPath, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+    await new Promise<void>((resolve) =>
+      holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()),
+    );
     const second = vestige(['ingest', join(dir, 'seized'), '--case', lockCase, '--operator', 'PC 2']);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('E_CASE_LOCKED');

@@ -59,7 +59,11 @@ interface KillPoint {
 
 /** Runs `vestige ingest --progress`; with a kill point, SIGKILLs it as soon as its progress passes that point. */
 function runIngest(caseDir: string, kill?: KillPoint): Promise<RunEnd> {
-  const child = spawn(process.execPath, [cliPath, 'ingest', src, '--case', caseDir, '--operator', 'PC crash-test', '--json', '--progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [cliPath, 'ingest', src, '--case', caseDir, '--operator', 'PC crash-test', '--json', '--progress'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   let killedAfter: string | undefined;
   let partial = '';
@@ -77,7 +81,9 @@ function runIngest(caseDir: string, kill?: KillPoint): Promise<RunEnd> {
       }
     }
   });
-  return new Promise<RunEnd>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, ...(killedAfter ? { killedAfter } : {}) })));
+  return new Promise<RunEnd>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr, ...(killedAfter ? { killedAfter } : {}) })),
+  );
 }
 
 describe('ingest crash safety', () => {
@@ -90,7 +96,10 @@ describe('ingest crash safety', () => {
       // Stop short of the last files so the kill always lands before the ingest could finish.
       const kill: KillPoint = { stored: 1 + Math.floor(random() * (files - 12)) };
       const first = await runIngest(caseDir, kill);
-      expect(first.signal, `round ${round}: not killed at ${JSON.stringify(kill)} (exit ${first.code}):\n${first.stderr.slice(-2000)}`).toBe('SIGKILL');
+      expect(
+        first.signal,
+        `round ${round}: not killed at ${JSON.stringify(kill)} (exit ${first.code}):\n${first.stderr.slice(-2000)}`,
+      ).toBe('SIGKILL');
 
       // No partial blob visible after the kill: every file under blobs/ hashes to its own name.
       const store = CaseStore.open(caseDir, { readOnly: true });

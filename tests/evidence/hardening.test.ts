@@ -42,7 +42,10 @@ describe('ingest', () => {
   it('names the exhibit in a warning, never the temp copy an extractor read', () => {
     const dir = join(root, 'fake-video');
     fs.mkdirSync(dir);
-    fs.writeFileSync(join(dir, 'not-really.mp4'), Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(64, 0x41)]));
+    fs.writeFileSync(
+      join(dir, 'not-really.mp4'),
+      Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(64, 0x41)]),
+    );
     const r = vestige('ingest', dir, '--case', caseDir, '--json');
     expect(r.code).toBe(2);
     const warnings = (JSON.parse(r.stdout) as { warnings: Array<{ path: string; message: string }> }).warnings;
@@ -65,12 +68,20 @@ describe('ingest', () => {
       expect(input.refused.map((r) => r.chunk)).toEqual([chunk]);
     }
     // Unbounded, exifr took over a minute and 2.8 GB on the 4 GiB iCCP bomb; the guard below only stops a hang.
-    const r = spawnSync(process.execPath, ['--max-old-space-size=160', cliPath, 'ingest', dir, '--case', caseDir, '--operator', 'PC 1', '--json'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=160', cliPath, 'ingest', dir, '--case', caseDir, '--operator', 'PC 1', '--json'],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     const files = (JSON.parse(r.stdout) as { files: Array<{ path: string; itemId: string }> }).files;
     const ztxt = files.find((f) => f.path.endsWith('ztxt.png'))!;
-    const item = json<{ metadata: { exif: { chunksNotRead?: Array<{ chunk: string; reason: string }> } } }>(vestige('show', ztxt.itemId, '--case', caseDir, '--json'));
-    expect(item.metadata.exif.chunksNotRead).toEqual([{ chunk: 'zTXt', reason: expect.stringMatching(/inflates to more than 16777216 bytes/) }]);
+    const item = json<{ metadata: { exif: { chunksNotRead?: Array<{ chunk: string; reason: string }> } } }>(
+      vestige('show', ztxt.itemId, '--case', caseDir, '--json'),
+    );
+    expect(item.metadata.exif.chunksNotRead).toEqual([
+      { chunk: 'zTXt', reason: expect.stringMatching(/inflates to more than 16777216 bytes/) },
+    ]);
     // Decoding refuses the oversized profile as a limit of ours, not as damage.
     const iccp = files.find((f) => f.path.endsWith('iccp.png'))!;
     const recipe = join(root, 'levels.json');
@@ -88,7 +99,12 @@ describe('human output', () => {
     const evil = 'red\u001b[31mALERT\u001b[0m\nI-999999  original  forged line.txt';
     fs.writeFileSync(join(dir, evil), 'odd');
     fs.writeFileSync(join(dir, 'bidi\u202etxt.exe'), 'odd too');
-    const outputs = [vestige('ingest', dir, '--case', caseDir), vestige('items', '--case', caseDir), vestige('log', '--case', caseDir), vestige('verify', '--case', caseDir)];
+    const outputs = [
+      vestige('ingest', dir, '--case', caseDir),
+      vestige('items', '--case', caseDir),
+      vestige('log', '--case', caseDir),
+      vestige('verify', '--case', caseDir),
+    ];
     for (const r of outputs) {
       expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\u001b\u202e]/);
       expect(r.stdout).not.toMatch(/^I-999999/m);
@@ -103,13 +119,29 @@ describe('recipes', () => {
   it('check every output size against the pixel limit before allocating it', async () => {
     const dir = join(root, 'photo');
     fs.mkdirSync(dir);
-    await sharp({ create: { width: 200, height: 100, channels: 3, background: '#446688' } }).png().toFile(join(dir, 'small.png'));
-    const id = json<{ files: Array<{ itemId: string }> }>(vestige('ingest', dir, '--case', caseDir, '--json')).files[0]!.itemId;
+    await sharp({ create: { width: 200, height: 100, channels: 3, background: '#446688' } })
+      .png()
+      .toFile(join(dir, 'small.png'));
+    const id = json<{ files: Array<{ itemId: string }> }>(vestige('ingest', dir, '--case', caseDir, '--json')).files[0]!
+      .itemId;
     const before = eventCount(caseDir);
     for (const [op, params] of [
       ['resize', { scale: 16, interpolation: 'bicubic' }],
       ['rotate', { angle: 45, interpolation: 'bicubic' }],
-      ['perspective', { points: [[10, 10], [190, 10], [190, 90], [10, 90]], widthMm: 500, heightMm: 250, pxPerMm: 2 }],
+      [
+        'perspective',
+        {
+          points: [
+            [10, 10],
+            [190, 10],
+            [190, 90],
+            [10, 90],
+          ],
+          widthMm: 500,
+          heightMm: 250,
+          pxPerMm: 2,
+        },
+      ],
     ] as const) {
       const recipe = join(root, `${op}.json`);
       fs.writeFileSync(recipe, JSON.stringify({ steps: [{ op, params }] }));
@@ -125,20 +157,44 @@ describe('video and hashing commands', () => {
   let clip: string;
   beforeAll(() => {
     clip = join(root, 'ten-frames.mp4');
-    const ff = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-frames:v', '10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip]);
+    const ff = spawnSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=25',
+      '-frames:v',
+      '10',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
     expect(ff.status).toBe(0);
   });
 
   it('phash --video hashes a valid 10-frame clip (shorter than one sampling interval)', () => {
-    const r = json<{ videos: Array<{ sampledFrames: number; segments: unknown[] }> }>(vestige('phash', '--video', clip, '--json'));
-    expect(r.videos[0]).toMatchObject({ sampledFrames: 1, segments: [expect.objectContaining({ start: 0, frames: 1 })] });
+    const r = json<{ videos: Array<{ sampledFrames: number; segments: unknown[] }> }>(
+      vestige('phash', '--video', clip, '--json'),
+    );
+    expect(r.videos[0]).toMatchObject({
+      sampledFrames: 1,
+      segments: [expect.objectContaining({ start: 0, frames: 1 })],
+    });
   });
 
   it('frames on a still image is refused as unsupported, naming the item', async () => {
     const dir = join(root, 'still');
     fs.mkdirSync(dir);
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#204060' } }).jpeg().toFile(join(dir, 'still.jpg'));
-    const id = json<{ files: Array<{ itemId: string }> }>(vestige('ingest', dir, '--case', caseDir, '--json')).files[0]!.itemId;
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#204060' } })
+      .jpeg()
+      .toFile(join(dir, 'still.jpg'));
+    const id = json<{ files: Array<{ itemId: string }> }>(vestige('ingest', dir, '--case', caseDir, '--json')).files[0]!
+      .itemId;
     const r = vestige('frames', id, '--case', caseDir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`E_INPUT_UNSUPPORTED: ${id} \\(still.jpg\\) is a still image`));
@@ -146,7 +202,12 @@ describe('video and hashing commands', () => {
 
   it('a file that is not there is E_INPUT_NOT_FOUND, never E_INPUT_CORRUPT', () => {
     const missing = join(root, 'no-such-file');
-    for (const args of [['phash', `${missing}.jpg`], ['phash', '--video', `${missing}.mp4`], ['probe', `${missing}.mp4`], ['scene', 'info', `${missing}.las`]]) {
+    for (const args of [
+      ['phash', `${missing}.jpg`],
+      ['phash', '--video', `${missing}.mp4`],
+      ['probe', `${missing}.mp4`],
+      ['scene', 'info', `${missing}.las`],
+    ]) {
       const r = vestige(...args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(`${r.stdout}${r.stderr}`).toContain('E_INPUT_NOT_FOUND');
@@ -157,11 +218,19 @@ describe('video and hashing commands', () => {
   it('match records an undecodable image once, not again on every run', () => {
     const dir = join(root, 'broken');
     fs.mkdirSync(dir);
-    fs.writeFileSync(join(dir, 'broken.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600, 7)]));
-    const id = json<{ files: Array<{ itemId: string }> }>(vestige('ingest', dir, '--case', caseDir, '--json')).files[0]!.itemId;
+    fs.writeFileSync(
+      join(dir, 'broken.jpg'),
+      Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600, 7)]),
+    );
+    const id = json<{ files: Array<{ itemId: string }> }>(vestige('ingest', dir, '--case', caseDir, '--json')).files[0]!
+      .itemId;
     const set = join(root, 'set.md5');
     fs.writeFileSync(set, `${'0'.repeat(32)}  known.jpg\n`);
-    const errorEvents = () => vestige('log', '--case', caseDir, '--subject', id, '--json').stdout.trim().split('\n').filter((l) => l.includes('"hashing.error"')).length;
+    const errorEvents = () =>
+      vestige('log', '--case', caseDir, '--subject', id, '--json')
+        .stdout.trim()
+        .split('\n')
+        .filter((l) => l.includes('"hashing.error"')).length;
     for (let run = 0; run < 3; run++) expect(vestige('match', '--case', caseDir, '--hashset', set).code).not.toBe(1);
     expect(errorEvents()).toBe(1);
   });

@@ -15,7 +15,10 @@ beforeAll(async () => {
   dir = makeTempDir('vestige-meta-');
   const sample = await generateSeizedSample(join(dir, 'exhibit'));
   // A file that claims to be a video but is not one: stored as found, with a warning.
-  fs.writeFileSync(join(sample.dir, 'CCTV', 'not-really.mp4'), Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(64, 0x41)]));
+  fs.writeFileSync(
+    join(sample.dir, 'CCTV', 'not-really.mp4'),
+    Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(64, 0x41)]),
+  );
   store = CaseStore.init(join(dir, 'case'), { operator: 'PC 1' });
   report = await ingest(store, [sample.dir], { operator: 'PC 1', extractors: ingestExtractors });
 });
@@ -28,13 +31,21 @@ describe('ingest metadata', () => {
   it('keeps the EXIF of photos', () => {
     const photo = store.items().find((i) => i.name === 'IMG_0001.jpg')!;
     expect(photo.mediaType).toBe('image/jpeg');
-    expect(photo.metadata.exif).toMatchObject({ present: true, Make: 'Vestige', Model: 'Sample Camera', DateTimeOriginal: '2026-03-14T21:04:11.000Z' });
+    expect(photo.metadata.exif).toMatchObject({
+      present: true,
+      Make: 'Vestige',
+      Model: 'Sample Camera',
+      DateTimeOriginal: '2026-03-14T21:04:11.000Z',
+    });
   });
 
   it('keeps a stream summary of videos from ffprobe', () => {
     const clip = store.items().find((i) => i.name.startsWith('cam1-'))!;
     expect(clip.mediaType).toBe('video/mp4');
-    const media = clip.metadata.media as { duration: number; streams: Array<{ codec: string; width: number; height: number }> };
+    const media = clip.metadata.media as {
+      duration: number;
+      streams: Array<{ codec: string; width: number; height: number }>;
+    };
     expect(media.duration).toBeCloseTo(2, 1);
     expect(media.streams[0]).toMatchObject({ codec: 'h264', width: 320, height: 240 });
   });
@@ -48,6 +59,8 @@ describe('ingest metadata', () => {
 
   it('stores the duplicate once and records the symlink', () => {
     expect(report.duplicates).toBe(1);
-    expect(report.symlinks).toEqual([expect.objectContaining({ target: '../DCIM/100PHONE/IMG_0003.jpg', resolvesInside: true })]);
+    expect(report.symlinks).toEqual([
+      expect.objectContaining({ target: '../DCIM/100PHONE/IMG_0003.jpg', resolvesInside: true }),
+    ]);
   });
 });

@@ -9,7 +9,11 @@ import { cliPath } from '../support.ts';
 export const OPERATOR = 'PC 4711 Tamper';
 
 export function vestige(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, VESTIGE_OPERATOR: OPERATOR }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VESTIGE_OPERATOR: OPERATOR },
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,7 +43,10 @@ export function sql(caseDir: string, edit: (db: Database.Database) => void): voi
   const db = new Database(join(caseDir, 'case.sqlite'));
   db.pragma('foreign_keys = OFF'); // as the sqlite3 tool has it
   try {
-    const triggers = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'custody_events'").pluck().all() as string[];
+    const triggers = db
+      .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'custody_events'")
+      .pluck()
+      .all() as string[];
     db.exec('DROP TRIGGER IF EXISTS custody_no_update; DROP TRIGGER IF EXISTS custody_no_delete;');
     edit(db);
     for (const t of triggers) db.exec(t);

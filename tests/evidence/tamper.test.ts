@@ -11,7 +11,17 @@ import { CaseStore } from '@vestige/evidence';
 import { addMarker, addMeasurement } from '@vestige/scene';
 import { generateImagingSample } from '@vestige/samples/imaging/generate.ts';
 import { makeTempDir, repoRoot } from '../support.ts';
-import { OPERATOR, blobPath, copyOf, json, kinds, rewriteFile, sql, verifyProblems, vestige } from './tamper-support.ts';
+import {
+  OPERATOR,
+  blobPath,
+  copyOf,
+  json,
+  kinds,
+  rewriteFile,
+  sql,
+  verifyProblems,
+  vestige,
+} from './tamper-support.ts';
 
 let root: string;
 let clean: string;
@@ -36,22 +46,42 @@ beforeAll(async () => {
 
   clean = join(root, 'clean');
   expect(vestige('case', 'init', clean, '--reference', 'OP TAMPER').code).toBe(0);
-  const ingest = json<{ files: Array<{ path: string; itemId: string }> }>(vestige('ingest', exhibits, '--case', clean, '--json'));
+  const ingest = json<{ files: Array<{ path: string; itemId: string }> }>(
+    vestige('ingest', exhibits, '--case', clean, '--json'),
+  );
   ids = Object.fromEntries(ingest.files.map((f) => [f.path.split('/').pop()!, f.itemId]));
   expect(vestige('categorise', ids['photo.jpg']!, '--category', 'C', '--case', clean).code).toBe(0);
-  provenanceId = json<{ provenanceId: string }>(vestige('enhance', ids['cctv-still.jpg']!, '--recipe', sample.recipe, '--case', clean, '--json')).provenanceId;
-  const scene = json<{ id: string; manifest: { inputs: Array<{ sha256: string }> } }>(vestige('scene', 'build', join(repoRoot, 'tests/fixtures/3d/las/simple.las'), '--case', clean, '--json'));
+  provenanceId = json<{ provenanceId: string }>(
+    vestige('enhance', ids['cctv-still.jpg']!, '--recipe', sample.recipe, '--case', clean, '--json'),
+  ).provenanceId;
+  const scene = json<{ id: string; manifest: { inputs: Array<{ sha256: string }> } }>(
+    vestige('scene', 'build', join(repoRoot, 'tests/fixtures/3d/las/simple.las'), '--case', clean, '--json'),
+  );
   sceneId = scene.id;
   scanSha = scene.manifest.inputs[0]!.sha256;
   const store = CaseStore.open(clean);
   try {
     addMarker(store, sceneId, { label: 'A', position: [637_000, 851_000, 420], itemId: ids['photo.jpg']! }, OPERATOR);
-    addMeasurement(store, sceneId, { label: 'door to marker', kind: 'distance', points: [[637_000, 851_000, 420], [637_010, 851_000, 420]] }, OPERATOR);
+    addMeasurement(
+      store,
+      sceneId,
+      {
+        label: 'door to marker',
+        kind: 'distance',
+        points: [
+          [637_000, 851_000, 420],
+          [637_010, 851_000, 420],
+        ],
+      },
+      OPERATOR,
+    );
   } finally {
     store.close();
   }
   // The last thing done to the case is an export: its summary in the case is a second anchor.
-  expect(vestige('export', '--case', clean, '--items', ids['photo.jpg']!, '--out', join(root, 'bundle'), '--json').code).toBe(0);
+  expect(
+    vestige('export', '--case', clean, '--items', ids['photo.jpg']!, '--out', join(root, 'bundle'), '--json').code,
+  ).toBe(0);
 }, 300_000);
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -59,7 +89,9 @@ const copy = (name: string) => copyOf(clean, join(root, name));
 
 describe('verify on a case tampered with raw SQL and file edits', () => {
   it('verifies the untouched case, every row compared with the chain', () => {
-    const r = json<{ ok: boolean; rowsChecked: number; anchors: Array<{ status: string }> }>(vestige('verify', '--case', clean, '--json'));
+    const r = json<{ ok: boolean; rowsChecked: number; anchors: Array<{ status: string }> }>(
+      vestige('verify', '--case', clean, '--json'),
+    );
     expect(r.ok).toBe(true);
     expect(r.rowsChecked).toBeGreaterThan(20);
     expect(r.anchors.length).toBeGreaterThanOrEqual(3); // custody.head, the ingest summary, the export summary
@@ -68,7 +100,13 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
 
   it('a category changed from C to A', () => {
     const c = copy('category');
-    sql(c, (db) => db.prepare("UPDATE annotations SET value = replace(value, '\"C\"', '\"A\"') WHERE item_id = ? AND namespace = 'category'").run(ids['photo.jpg']));
+    sql(c, (db) =>
+      db
+        .prepare(
+          "UPDATE annotations SET value = replace(value, '\"C\"', '\"A\"') WHERE item_id = ? AND namespace = 'category'",
+        )
+        .run(ids['photo.jpg']),
+    );
     const problems = verifyProblems(c);
     expect(kinds(problems)).toEqual(['annotation-modified']);
     expect(problems[0]!.subject).toBe(`${ids['photo.jpg']}/category`);
@@ -100,17 +138,25 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
     const [named, dated] = [ids['cctv-still.jpg']!, ids['photo.jpg']!];
     sql(c, (db) => {
       db.prepare("UPDATE items SET name = 'holiday.jpg' WHERE id = ?").run(named);
-      const changed = db.prepare("UPDATE items SET metadata = replace(metadata, '2026-03-14', '2025-03-14') WHERE id = ?").run(dated);
+      const changed = db
+        .prepare("UPDATE items SET metadata = replace(metadata, '2026-03-14', '2025-03-14') WHERE id = ?")
+        .run(dated);
       expect(changed.changes).toBe(1);
-      db.prepare("UPDATE sources SET path = replace(path, 'notes.txt', 'other.txt') WHERE item_id = ?").run(ids['notes.txt']);
+      db.prepare("UPDATE sources SET path = replace(path, 'notes.txt', 'other.txt') WHERE item_id = ?").run(
+        ids['notes.txt'],
+      );
     });
     const problems = verifyProblems(c);
-    expect(problems.map((p) => [p.kind, p.subject]).sort()).toEqual([
-      ['item-modified', named],
-      ['item-modified', dated],
-      ['source-modified', expect.stringMatching(/^#\d+$/)],
-    ].sort());
-    expect(problems.find((p) => p.subject === named)!.message).toMatch(/name is "holiday.jpg", the log recorded "cctv-still.jpg"/);
+    expect(problems.map((p) => [p.kind, p.subject]).sort()).toEqual(
+      [
+        ['item-modified', named],
+        ['item-modified', dated],
+        ['source-modified', expect.stringMatching(/^#\d+$/)],
+      ].sort(),
+    );
+    expect(problems.find((p) => p.subject === named)!.message).toMatch(
+      /name is "holiday.jpg", the log recorded "cctv-still.jpg"/,
+    );
   });
 
   it("two items' hash fields swapped", () => {
@@ -127,16 +173,33 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
       db.exec('CREATE UNIQUE INDEX items_by_sha256 ON items (sha256)');
     });
     const problems = verifyProblems(c);
-    expect(problems.filter((p) => p.kind === 'item-modified').map((p) => p.subject).sort()).toEqual([a, b].sort());
+    expect(
+      problems
+        .filter((p) => p.kind === 'item-modified')
+        .map((p) => p.subject)
+        .sort(),
+    ).toEqual([a, b].sort());
   });
 
   it('scene markers, or the scene manifest, edited', () => {
     const markers = copy('markers');
     // Markers are case records of their own beside the scene's manifest (collection "markers").
-    sql(markers, (db) => expect(db.prepare(`UPDATE records SET value = replace(value, '"label":"A"', '"label":"B"') WHERE collection = 'markers'`).run().changes).toBe(1));
-    expect(verifyProblems(markers).map((p) => [p.kind, p.subject])).toEqual([['record-modified', expect.stringMatching(new RegExp(`^markers/${sceneId}/`))]]);
+    sql(markers, (db) =>
+      expect(
+        db
+          .prepare(
+            `UPDATE records SET value = replace(value, '"label":"A"', '"label":"B"') WHERE collection = 'markers'`,
+          )
+          .run().changes,
+      ).toBe(1),
+    );
+    expect(verifyProblems(markers).map((p) => [p.kind, p.subject])).toEqual([
+      ['record-modified', expect.stringMatching(new RegExp(`^markers/${sceneId}/`))],
+    ]);
     const manifest = copy('manifest');
-    sql(manifest, (db) => db.prepare(`UPDATE records SET value = json_set(value, '$.units', 'ft') WHERE collection = 'scenes'`).run());
+    sql(manifest, (db) =>
+      db.prepare(`UPDATE records SET value = json_set(value, '$.units', 'ft') WHERE collection = 'scenes'`).run(),
+    );
     expect(kinds(verifyProblems(manifest))).toEqual(['record-modified']);
   });
 
@@ -166,7 +229,9 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
     });
     fs.writeFileSync(join(c, 'custody.head'), JSON.stringify(earlier));
     const problems = verifyProblems(c);
-    expect(problems).toContainEqual(expect.objectContaining({ kind: 'custody-rolled-back', subject: expect.stringMatching(/summaries\/.*-export-/) }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ kind: 'custody-rolled-back', subject: expect.stringMatching(/summaries\/.*-export-/) }),
+    );
     // With every summary removed too, the head the officer noted still catches it.
     fs.rmSync(join(c, 'summaries'), { recursive: true });
     expect(kinds(verifyProblems(c, '--expect-head', `${noted.seq}:${noted.hash}`))).toContain('custody-truncated');
@@ -181,7 +246,9 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
   it('a row added that no event recorded, and a table no descriptor binds', () => {
     const c = copy('extra');
     sql(c, (db) => {
-      db.prepare("INSERT INTO annotations (item_id, namespace, value, updated_at) VALUES (?, 'note', '\"planted\"', '2026-01-01T00:00:00.000Z')").run(ids['notes.txt']);
+      db.prepare(
+        "INSERT INTO annotations (item_id, namespace, value, updated_at) VALUES (?, 'note', '\"planted\"', '2026-01-01T00:00:00.000Z')",
+      ).run(ids['notes.txt']);
       db.exec("CREATE TABLE side_notes (id TEXT); INSERT INTO side_notes VALUES ('x');");
     });
     expect(kinds(verifyProblems(c))).toEqual(['annotation-unrecorded', 'table-unbound']);
@@ -196,7 +263,8 @@ describe('verify on a case tampered with raw SQL and file edits', () => {
 
   it('a changed blob byte', () => {
     const c = copy('blob');
-    const sha = (JSON.parse(vestige('show', ids['notes.txt']!, '--case', c, '--json').stdout) as { sha256: string }).sha256;
+    const sha = (JSON.parse(vestige('show', ids['notes.txt']!, '--case', c, '--json').stdout) as { sha256: string })
+      .sha256;
     rewriteFile(blobPath(c, sha), 'officer notez\n');
     expect(verifyProblems(c)).toEqual([expect.objectContaining({ kind: 'blob-modified', subject: ids['notes.txt'] })]);
   });

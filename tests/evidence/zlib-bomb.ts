@@ -16,7 +16,12 @@ async function zerosZlib(mib: number): Promise<Buffer> {
   const total = mib * (1 << 20);
   const adler = Buffer.alloc(4);
   adler.writeUInt32BE((((total % 65521) << 16) | 1) >>> 0); // all zeros: a stays 1, b counts the bytes
-  return Buffer.concat([flushed.subarray(0, 2), ...Array<Buffer>(mib).fill(flushed.subarray(2)), Buffer.from([0x03, 0x00]), adler]);
+  return Buffer.concat([
+    flushed.subarray(0, 2),
+    ...Array<Buffer>(mib).fill(flushed.subarray(2)),
+    Buffer.from([0x03, 0x00]),
+    adler,
+  ]);
 }
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -36,6 +41,15 @@ export async function pngWithBomb(kind: 'iCCP' | 'zTXt', mib: number): Promise<B
   ihdr.writeUInt32BE(8, 4);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  const meta = kind === 'iCCP' ? chunk('iCCP', Buffer.concat([Buffer.from('ICC\0\0', 'latin1'), z])) : chunk('zTXt', Buffer.concat([Buffer.from('Raw profile type exif\0\0', 'latin1'), z]));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), meta, chunk('IDAT', deflateSync(Buffer.alloc(8 * 25))), chunk('IEND', Buffer.alloc(0))]);
+  const meta =
+    kind === 'iCCP'
+      ? chunk('iCCP', Buffer.concat([Buffer.from('ICC\0\0', 'latin1'), z]))
+      : chunk('zTXt', Buffer.concat([Buffer.from('Raw profile type exif\0\0', 'latin1'), z]));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    meta,
+    chunk('IDAT', deflateSync(Buffer.alloc(8 * 25))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PDQ_DIHEDRAL_ORDER, decodeImage, hammingDistanceHex, pdqDihedralHashes, pdqHash, pdqHex } from '@vestige/hashing';
+import {
+  PDQ_DIHEDRAL_ORDER,
+  decodeImage,
+  hammingDistanceHex,
+  pdqDihedralHashes,
+  pdqHash,
+  pdqHex,
+} from '@vestige/hashing';
 import { syntheticCases } from './pdq-synthetic.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/pdq/', import.meta.url));
@@ -40,8 +47,14 @@ describe('PDQ conformance with the reference implementation (lossless images)', 
 });
 
 describe('PDQ conformance on synthetic edge cases (reference tool output)', () => {
-  const rows = new Map(tsv('synthetic-expected.tsv').map(([name, hex, quality, dih]) => [name!, { hex: hex!, quality: Number(quality), dih: dih!.split(',') }]));
-  it('covers every synthetic case', () => expect([...rows.keys()].sort()).toEqual(syntheticCases.map((c) => c.name).sort()));
+  const rows = new Map(
+    tsv('synthetic-expected.tsv').map(([name, hex, quality, dih]) => [
+      name!,
+      { hex: hex!, quality: Number(quality), dih: dih!.split(',') },
+    ]),
+  );
+  it('covers every synthetic case', () =>
+    expect([...rows.keys()].sort()).toEqual(syntheticCases.map((c) => c.name).sort()));
   for (const c of syntheticCases) {
     it(`${c.name} — ${c.what}`, () => {
       const want = rows.get(c.name)!;

@@ -30,7 +30,13 @@ function snapshot(caseDir: string) {
   walk(join(caseDir, 'blobs'));
   const store = CaseStore.open(caseDir, { readOnly: true });
   try {
-    return { blobs, items: store.items(), events: [...store.custody.events()].length, provenance: store.provenanceRecords().length, head: fs.readFileSync(join(caseDir, 'custody.head'), 'utf8') };
+    return {
+      blobs,
+      items: store.items(),
+      events: [...store.custody.events()].length,
+      provenance: store.provenanceRecords().length,
+      head: fs.readFileSync(join(caseDir, 'custody.head'), 'utf8'),
+    };
   } finally {
     store.close();
   }
@@ -51,22 +57,32 @@ beforeAll(async () => {
   fs.writeFileSync(join(bad, 'statement.txt'), 'not an image\n');
   caseDir = join(root, 'case');
   expect(vestige('case', 'init', caseDir).code).toBe(0);
-  const report = json<{ files: Array<{ path: string; itemId: string }> }>(vestige('ingest', sample.image, ...sample.frames, bad, '--case', caseDir, '--json'));
+  const report = json<{ files: Array<{ path: string; itemId: string }> }>(
+    vestige('ingest', sample.image, ...sample.frames, bad, '--case', caseDir, '--json'),
+  );
   ids = Object.fromEntries(report.files.map((f) => [f.path.split('/').pop()!, f.itemId]));
 });
 
 describe('vestige enhance / validate', () => {
   it('enhances an item into derived items with provenance, repeatably, and validates them', () => {
-    const first = json<{ provenanceId: string; items: Array<{ id: string; sha256: string; name: string }>; limits: string[] }>(vestige('enhance', ids['cctv-still.jpg']!, '--recipe', sample.recipe, '--case', caseDir, '--json'));
+    const first = json<{
+      provenanceId: string;
+      items: Array<{ id: string; sha256: string; name: string }>;
+      limits: string[];
+    }>(vestige('enhance', ids['cctv-still.jpg']!, '--recipe', sample.recipe, '--case', caseDir, '--json'));
     expect(first.items).toHaveLength(2);
     expect(first.items[1]!.name).toMatch(/annotated/);
     expect(first.limits.join(' ')).toMatch(/IJG quality 70/);
     expect(first.limits.join(' ')).toMatch(/rectified rectangle/);
     // Same original + recipe + versions ⇒ the same bytes ⇒ the same items.
-    const again = json<typeof first>(vestige('enhance', ids['cctv-still.jpg']!, '--recipe', sample.recipe, '--case', caseDir, '--json'));
+    const again = json<typeof first>(
+      vestige('enhance', ids['cctv-still.jpg']!, '--recipe', sample.recipe, '--case', caseDir, '--json'),
+    );
     expect(again.items.map((i) => i.sha256)).toEqual(first.items.map((i) => i.sha256));
     expect(again.items.map((i) => i.id)).toEqual(first.items.map((i) => i.id));
-    const v = json<{ ok: boolean; outputs: Array<{ match: boolean }>; sameLibraries: boolean }>(vestige('validate', '--case', caseDir, '--item', first.items[0]!.id, '--json'));
+    const v = json<{ ok: boolean; outputs: Array<{ match: boolean }>; sameLibraries: boolean }>(
+      vestige('validate', '--case', caseDir, '--item', first.items[0]!.id, '--json'),
+    );
     expect(v.ok).toBe(true);
     expect(v.outputs.every((o) => o.match)).toBe(true);
     expect(v.sameLibraries).toBe(true);
@@ -78,7 +94,14 @@ describe('vestige enhance / validate', () => {
       const p = store.provenance(first.provenanceId);
       expect(p.activity).toBe('imaging.enhance');
       expect(p.inputs[0]!.itemId).toBe(ids['cctv-still.jpg']);
-      expect(p.steps.map((s) => s.operation)).toEqual(['imaging.white-balance', 'imaging.levels', 'imaging.perspective', 'imaging.clahe', 'imaging.unsharp', 'imaging.annotate']);
+      expect(p.steps.map((s) => s.operation)).toEqual([
+        'imaging.white-balance',
+        'imaging.levels',
+        'imaging.perspective',
+        'imaging.clahe',
+        'imaging.unsharp',
+        'imaging.annotate',
+      ]);
       expect(p.steps.every((s) => s.description && s.reference && s.version)).toBe(true);
       expect(p.software).toMatchObject({ platform: process.platform, arch: process.arch });
       expect(Object.keys(p.software.libraries)).toEqual(expect.arrayContaining(['sharp', 'libvips']));
@@ -90,7 +113,13 @@ describe('vestige enhance / validate', () => {
 
   it('runs the authentication checks through the CLI (read-only for the original)', async () => {
     const still = ids['cctv-still.jpg']!;
-    const f = json<{ itemId: string; quantisation: { estimatedQuality: number; exactIjgMatch: boolean }; ela: { itemId: string }; noise: { itemId: string }; metadata: { checks: Array<{ check: string }> } }>(vestige('authenticate', '--case', caseDir, '--item', still, '--json'));
+    const f = json<{
+      itemId: string;
+      quantisation: { estimatedQuality: number; exactIjgMatch: boolean };
+      ela: { itemId: string };
+      noise: { itemId: string };
+      metadata: { checks: Array<{ check: string }> };
+    }>(vestige('authenticate', '--case', caseDir, '--item', still, '--json'));
     expect(f.itemId).toBe(still);
     expect(f.quantisation).toMatchObject({ estimatedQuality: 70, exactIjgMatch: true });
     expect(f.ela.itemId).not.toBe(f.noise.itemId);
@@ -106,13 +135,32 @@ describe('vestige enhance / validate', () => {
   });
 
   it('integrates several frames with registration', async () => {
-    const r = json<{ items: Array<{ id: string }>; steps: Array<{ notes: string[] }> }>(vestige('enhance', ...sample.frames.map((f) => ids[f.split('/').pop()!]!), '--recipe', sample.frameRecipe, '--case', caseDir, '--json'));
+    const r = json<{ items: Array<{ id: string }>; steps: Array<{ notes: string[] }> }>(
+      vestige(
+        'enhance',
+        ...sample.frames.map((f) => ids[f.split('/').pop()!]!),
+        '--recipe',
+        sample.frameRecipe,
+        '--case',
+        caseDir,
+        '--json',
+      ),
+    );
     expect(r.items).toHaveLength(1);
     expect(r.steps[0]!.notes[0]).toBe('8 frames combined');
     const store = CaseStore.open(caseDir, { readOnly: true });
     try {
       expect((await validateItem(store, r.items[0]!.id)).ok).toBe(true);
-      expect(store.provenance(store.item(r.items[0]!.id).provenanceId!).inputs.map((i) => i.role)).toEqual(['source', 'frame-2', 'frame-3', 'frame-4', 'frame-5', 'frame-6', 'frame-7', 'frame-8']);
+      expect(store.provenance(store.item(r.items[0]!.id).provenanceId!).inputs.map((i) => i.role)).toEqual([
+        'source',
+        'frame-2',
+        'frame-3',
+        'frame-4',
+        'frame-5',
+        'frame-6',
+        'frame-7',
+        'frame-8',
+      ]);
     } finally {
       store.close();
     }
@@ -128,9 +176,24 @@ describe('vestige enhance / validate', () => {
     };
     const still = ids['cctv-still.jpg']!;
     const cases: Array<{ items: string[]; recipe: string; pixelLimit?: number; code: string; match: RegExp }> = [
-      { items: [still], recipe: write('range.json', { steps: [{ op: 'levels', params: { gamma: 99 } }] }), code: 'E_RECIPE_INVALID', match: /step 1 \(levels\): gamma/ },
-      { items: [still], recipe: write('syntax.json', '{ "steps": [ '), code: 'E_RECIPE_INVALID', match: /not valid JSON/ },
-      { items: [still], recipe: write('crop.json', { steps: [{ op: 'crop', params: { left: 700, top: 0, width: 200, height: 10 } }] }), code: 'E_PARAM_INVALID', match: /step 1 \(crop\)/ },
+      {
+        items: [still],
+        recipe: write('range.json', { steps: [{ op: 'levels', params: { gamma: 99 } }] }),
+        code: 'E_RECIPE_INVALID',
+        match: /step 1 \(levels\): gamma/,
+      },
+      {
+        items: [still],
+        recipe: write('syntax.json', '{ "steps": [ '),
+        code: 'E_RECIPE_INVALID',
+        match: /not valid JSON/,
+      },
+      {
+        items: [still],
+        recipe: write('crop.json', { steps: [{ op: 'crop', params: { left: 700, top: 0, width: 200, height: 10 } }] }),
+        code: 'E_PARAM_INVALID',
+        match: /step 1 \(crop\)/,
+      },
       { items: [ids['statement.txt']!], recipe: sample.recipe, code: 'E_INPUT_UNSUPPORTED', match: /not an image/ },
       { items: [still], recipe: sample.recipe, pixelLimit: 10_000, code: 'E_INPUT_TOO_LARGE', match: /over the limit/ },
       { items: ['I-999999'], recipe: sample.recipe, code: 'E_ITEM_NOT_FOUND', match: /I-999999/ },
@@ -140,7 +203,11 @@ describe('vestige enhance / validate', () => {
     for (const c of cases) {
       const store = CaseStore.open(caseDir);
       try {
-        const err = await (async () => enhanceItems(store, c.items, loadRecipeFile(c.recipe), { operator: 'PC 4711 Test', ...(c.pixelLimit ? { pixelLimit: c.pixelLimit } : {}) }))().then(
+        const err = await (async () =>
+          enhanceItems(store, c.items, loadRecipeFile(c.recipe), {
+            operator: 'PC 4711 Test',
+            ...(c.pixelLimit ? { pixelLimit: c.pixelLimit } : {}),
+          }))().then(
           () => undefined,
           (e: unknown) => e,
         );
@@ -153,7 +220,11 @@ describe('vestige enhance / validate', () => {
     }
     // And through the CLI: exit code 1, the code and message on stderr, no stack trace.
     for (const [args, code, match] of [
-      [[still, '--recipe', write('unknown.json', { steps: [{ op: 'levels' }, { op: 'magic-zoom' }] })], 'E_RECIPE_INVALID', /step 2: unknown operation "magic-zoom"/],
+      [
+        [still, '--recipe', write('unknown.json', { steps: [{ op: 'levels' }, { op: 'magic-zoom' }] })],
+        'E_RECIPE_INVALID',
+        /step 2: unknown operation "magic-zoom"/,
+      ],
       [[ids['truncated.jpg']!, '--recipe', sample.recipe], 'E_INPUT_CORRUPT', /truncated/],
     ] as const) {
       const r = vestige('enhance', ...args, '--case', caseDir);

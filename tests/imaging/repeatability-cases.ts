@@ -14,10 +14,28 @@ export const OPERATION_PARAMS: Record<string, unknown> = {
   rotate: { angle: 7.5, interpolation: 'bicubic', background: 128 },
   flip: { axis: 'both' },
   resize: { scale: 1.7, interpolation: 'lanczos3' },
-  perspective: { points: [[20.5, 15.2], [100.1, 20.3], [95.4, 80.7], [25.3, 70.9]], widthMm: 60, heightMm: 40, pxPerMm: 1.5, marginMm: 4 },
+  perspective: {
+    points: [
+      [20.5, 15.2],
+      [100.1, 20.3],
+      [95.4, 80.7],
+      [25.3, 70.9],
+    ],
+    widthMm: 60,
+    heightMm: 40,
+    pxPerMm: 1.5,
+    marginMm: 4,
+  },
   'lens-correct': { k1: -0.12, k2: 0.02, p1: 0.001, p2: -0.002 },
   levels: { black: 12, white: 230, gamma: 1.3 },
-  curves: { points: [[0, 0], [70, 40], [180, 210], [255, 255]] },
+  curves: {
+    points: [
+      [0, 0],
+      [70, 40],
+      [180, 210],
+      [255, 255],
+    ],
+  },
   'brightness-contrast': { brightness: 8, contrast: 25 },
   'white-balance': { method: 'neutral-point', x: 60, y: 40, radius: 4 },
   equalize: {},
@@ -31,7 +49,14 @@ export const OPERATION_PARAMS: Record<string, unknown> = {
   'deblur-wiener': { psf: { type: 'motion', length: 7, angle: 20 }, nsr: 0.01 },
   'deblur-richardson-lucy': { psf: { type: 'defocus', radius: 2 }, iterations: 5 },
   'frame-average': { method: 'median', register: true },
-  annotate: { marks: [{ type: 'arrow', from: [10, 10], to: [50, 40] }, { type: 'text', at: [5, 90], text: 'Exhibit 1', size: 12 }, { type: 'inset', region: { left: 40, top: 30, width: 16, height: 12 }, at: [80, 5], scale: 2 }, { type: 'scale-bar', at: [60, 80], lengthMm: 10, pxPerMm: 2 }] },
+  annotate: {
+    marks: [
+      { type: 'arrow', from: [10, 10], to: [50, 40] },
+      { type: 'text', at: [5, 90], text: 'Exhibit 1', size: 12 },
+      { type: 'inset', region: { left: 40, top: 30, width: 16, height: 12 }, at: [80, 5], scale: 2 },
+      { type: 'scale-bar', at: [60, 80], lengthMm: 10, pxPerMm: 2 },
+    ],
+  },
 };
 
 export const TEN_STEP_RECIPE = {
@@ -42,7 +67,16 @@ export const TEN_STEP_RECIPE = {
     { op: 'crop', params: { left: 6, top: 6, width: 110, height: 80 } },
     { op: 'lens-correct', params: { k1: -0.05 } },
     { op: 'levels', params: { black: 10, white: 240, gamma: 1.1 } },
-    { op: 'curves', params: { points: [[0, 0], [128, 140], [255, 255]] } },
+    {
+      op: 'curves',
+      params: {
+        points: [
+          [0, 0],
+          [128, 140],
+          [255, 255],
+        ],
+      },
+    },
     { op: 'clahe', params: { tilesX: 4, tilesY: 4 } },
     { op: 'bilateral', params: { spatialSigma: 1, rangeSigma: 20 } },
     { op: 'unsharp', params: { radius: 1, amount: 0.7 } },

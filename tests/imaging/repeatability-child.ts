@@ -4,5 +4,6 @@ import { computeHashes } from './repeatability-cases.ts';
 import sharp from 'sharp';
 
 const hashes = await computeHashes();
-if (process.env.VESTIGE_THREADS && sharp.concurrency() !== Number(process.env.VESTIGE_THREADS)) throw new Error('VESTIGE_THREADS was not applied');
+if (process.env.VESTIGE_THREADS && sharp.concurrency() !== Number(process.env.VESTIGE_THREADS))
+  throw new Error('VESTIGE_THREADS was not applied');
 process.stdout.write(JSON.stringify(hashes));

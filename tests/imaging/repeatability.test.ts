@@ -10,12 +10,16 @@ describe('repeatable outputs', () => {
     const second = await computeHashes();
     expect(second).toEqual(first);
     // A fresh process, and libvips on one thread instead of one per core.
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'tests', 'imaging', 'repeatability-child.ts')], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      maxBuffer: 16 << 20,
-      env: { ...process.env, VESTIGE_THREADS: '1' },
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'tests', 'imaging', 'repeatability-child.ts')],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        maxBuffer: 16 << 20,
+        env: { ...process.env, VESTIGE_THREADS: '1' },
+      },
+    );
     expect(child.status, child.stderr).toBe(0);
     const fromChild = JSON.parse(child.stdout) as Record<string, string>;
     expect(fromChild).toEqual(first);

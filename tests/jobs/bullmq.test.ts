@@ -34,13 +34,20 @@ afterAll(async () => {
 describe('BullMQ backend', () => {
   it('runs ingest and verify jobs on two workers and gives the same results as the local queue', async () => {
     const connection = redisConnection(redis.url);
-    const workers = [new BullMqWorker(registry(), connection, { concurrency: 1 }), new BullMqWorker(registry(), connection, { concurrency: 1 })];
+    const workers = [
+      new BullMqWorker(registry(), connection, { concurrency: 1 }),
+      new BullMqWorker(registry(), connection, { concurrency: 1 }),
+    ];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     const queue = new BullMqQueue(registry(), connection);
     try {
       const remoteCase = join(dir, 'remote-case');
       CaseStore.init(remoteCase, { operator: 'PC 1' }).close();
-      const ingestId = await queue.enqueue('evidence.ingest', { caseDir: remoteCase, paths: [join(dir, 'exhibit')], operator: 'PC 1' });
+      const ingestId = await queue.enqueue('evidence.ingest', {
+        caseDir: remoteCase,
+        paths: [join(dir, 'exhibit')],
+        operator: 'PC 1',
+      });
       const ingested = (await queue.waitFor(ingestId)) as { itemsAdded: number };
       expect(ingested.itemsAdded).toBe(5);
       const verifyId = await queue.enqueue('evidence.verify', { caseDir: remoteCase });
@@ -52,7 +59,9 @@ describe('BullMQ backend', () => {
       const localCase = join(dir, 'local-case');
       CaseStore.init(localCase, { operator: 'PC 1' }).close();
       const local = new LocalQueue(registry());
-      const localIngest = (await local.waitFor(await local.enqueue('evidence.ingest', { caseDir: localCase, paths: [join(dir, 'exhibit')], operator: 'PC 1' }))) as { itemsAdded: number };
+      const localIngest = (await local.waitFor(
+        await local.enqueue('evidence.ingest', { caseDir: localCase, paths: [join(dir, 'exhibit')], operator: 'PC 1' }),
+      )) as { itemsAdded: number };
       expect(localIngest.itemsAdded).toBe(ingested.itemsAdded);
       const a = CaseStore.open(remoteCase, { readOnly: true });
       const b = CaseStore.open(localCase, { readOnly: true });
@@ -75,7 +84,9 @@ describe('BullMQ backend', () => {
       const id = await queue.enqueue('test.fails', {}, { attempts: 4, backoffMs: 10 });
       await expect(queue.waitFor(id)).rejects.toMatchObject({ code: 'E_INPUT_CORRUPT' });
       expect(await queue.get(id)).toMatchObject({ state: 'failed', attempts: 1 });
-      await expect(queue.enqueue('evidence.verify', { caseDir: 42 })).rejects.toMatchObject({ code: 'E_PARAM_INVALID' });
+      await expect(queue.enqueue('evidence.verify', { caseDir: 42 })).rejects.toMatchObject({
+        code: 'E_PARAM_INVALID',
+      });
     } finally {
       await queue.close();
       await worker.close();
@@ -86,7 +97,9 @@ describe('BullMQ backend', () => {
     const { spawn, spawnSync } = await import('node:child_process');
     const caseDir = join(dir, 'cli-case');
     CaseStore.init(caseDir, { operator: 'PC 1' }).close();
-    const worker = spawn(process.execPath, [cliPath, 'worker', '--redis', redis.url, '--queue', 'cli-test'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const worker = spawn(process.execPath, [cliPath, 'worker', '--redis', redis.url, '--queue', 'cli-test'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         worker.stderr!.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve());
@@ -97,7 +110,11 @@ describe('BullMQ backend', () => {
       const id = await queue.enqueue('evidence.ingest', { caseDir, paths: [join(dir, 'exhibit')], operator: 'PC 7' });
       expect(await queue.waitFor(id)).toMatchObject({ itemsAdded: 5 });
       await queue.close();
-      const r = spawnSync(process.execPath, [cliPath, 'queue', 'add', 'evidence.verify', '--payload', JSON.stringify({ caseDir }), '--json'], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [cliPath, 'queue', 'add', 'evidence.verify', '--payload', JSON.stringify({ caseDir }), '--json'],
+        { encoding: 'utf8' },
+      );
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout).result).toMatchObject({ ok: true, blobsChecked: 5 });
     } finally {

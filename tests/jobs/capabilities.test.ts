@@ -4,7 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, capabilityQueueName, defineJobType, redisConnection } from '@vestige/jobs';
+import {
+  BullMqQueue,
+  BullMqWorker,
+  JobRegistry,
+  LocalQueue,
+  capabilityQueueName,
+  defineJobType,
+  redisConnection,
+} from '@vestige/jobs';
 import { startRedis, type RedisForTest } from '../support-redis.ts';
 
 let redis: RedisForTest;
@@ -31,7 +39,10 @@ describe('capability routing', () => {
 
   it('the embedded queue refuses a job whose capability it lacks, and runs it when it has it', async () => {
     const without = new LocalQueue(registry('here'));
-    await expect(without.enqueue('test.gpu', {})).rejects.toMatchObject({ code: 'E_CAPABILITY_MISSING', hint: expect.stringContaining('vestige worker --redis redis://HOST:PORT --capability cuda') });
+    await expect(without.enqueue('test.gpu', {})).rejects.toMatchObject({
+      code: 'E_CAPABILITY_MISSING',
+      hint: expect.stringContaining('vestige worker --redis redis://HOST:PORT --capability cuda'),
+    });
     await without.close();
     const withCuda = new LocalQueue(registry('here'), { capabilities: ['cuda'] });
     expect(await withCuda.waitFor(await withCuda.enqueue('test.gpu', {}))).toBe('here');

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { VestigeError } from '@vestige/evidence';
-import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, defineJobType, redisConnection, type QueueBackend } from '@vestige/jobs';
+import {
+  BullMqQueue,
+  BullMqWorker,
+  JobRegistry,
+  LocalQueue,
+  defineJobType,
+  redisConnection,
+  type QueueBackend,
+} from '@vestige/jobs';
 import { startRedis, type RedisForTest } from '../support-redis.ts';
 
 /** Fails the first `failUntil` attempts of each job on the workers named in `on` (or everywhere). */
@@ -16,7 +24,8 @@ const flaky = defineJobType({
   schema: z.object({ n: z.number(), failOn: z.array(z.string()).optional(), cap: z.number().optional() }),
   failuresPerWorker: (p) => p.cap,
   async run(p, ctx) {
-    if (!p.failOn || p.failOn.includes(ctx.worker)) throw new VestigeError('E_JOB_FAILED', `simulated crash on ${ctx.worker}`);
+    if (!p.failOn || p.failOn.includes(ctx.worker))
+      throw new VestigeError('E_JOB_FAILED', `simulated crash on ${ctx.worker}`);
     return { n: p.n, by: ctx.worker };
   },
 });
@@ -24,7 +33,10 @@ const picky = defineJobType({
   id: 'test.picky',
   schema: z.object({ only: z.string() }),
   async run(p, ctx) {
-    if (ctx.worker !== p.only) throw new VestigeError('E_RENDER_CLASS_MISMATCH', `needs ${p.only}, this is ${ctx.worker}`, { details: { declineWorker: true } });
+    if (ctx.worker !== p.only)
+      throw new VestigeError('E_RENDER_CLASS_MISMATCH', `needs ${p.only}, this is ${ctx.worker}`, {
+        details: { declineWorker: true },
+      });
     return ctx.worker;
   },
 });
@@ -41,7 +53,11 @@ const slow = defineJobType({
   },
 });
 let squaresRun = 0;
-const square = defineJobType({ id: 'test.square', schema: z.object({ n: z.number() }), run: async ({ n }) => (squaresRun++, n * n) });
+const square = defineJobType({
+  id: 'test.square',
+  schema: z.object({ n: z.number() }),
+  run: async ({ n }) => (squaresRun++, n * n),
+});
 /** Fails until the test mends it: what an operator's retry is for. */
 let mended = false;
 const fragile = defineJobType({
@@ -57,7 +73,13 @@ const sum = defineJobType({
   schema: z.object({ upTo: z.number(), poison: z.number().optional() }),
   async run(p, ctx) {
     ctx.log('planning');
-    const squares = (await ctx.children('squares', Array.from({ length: p.upTo }, (_, i) => ({ type: i === p.poison ? 'test.fragile' : 'test.square', payload: { n: i + 1 } })))) as number[];
+    const squares = (await ctx.children(
+      'squares',
+      Array.from({ length: p.upTo }, (_, i) => ({
+        type: i === p.poison ? 'test.fragile' : 'test.square',
+        payload: { n: i + 1 },
+      })),
+    )) as number[];
     const total = squares.reduce((a, b) => a + b, 0);
     const [check] = (await ctx.children('check', [{ type: 'test.square', payload: { n: total } }])) as number[];
     return { total, check, history: (await ctx.history()).filter((l) => l === 'planning').length };
@@ -73,7 +95,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function onBothQueues(name: string, body: (queue: QueueBackend, workers: string[]) => Promise<void>): Promise<void> {
+async function onBothQueues(
+  name: string,
+  body: (queue: QueueBackend, workers: string[]) => Promise<void>,
+): Promise<void> {
   const local = new LocalQueue(registry(), { concurrency: 1 });
   try {
     await body(local, [(await import('@vestige/jobs')).workerName()]);
@@ -81,7 +106,9 @@ async function onBothQueues(name: string, body: (queue: QueueBackend, workers: s
     await local.close();
   }
   const connection = redisConnection(redis.url);
-  const workers = ['node-a', 'node-b'].map((workerId) => new BullMqWorker(registry(), connection, { name: name, workerId, concurrency: 2 }));
+  const workers = ['node-a', 'node-b'].map(
+    (workerId) => new BullMqWorker(registry(), connection, { name: name, workerId, concurrency: 2 }),
+  );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   const queue = new BullMqQueue(registry(), connection, name);
   try {
@@ -93,7 +120,7 @@ async function onBothQueues(name: string, body: (queue: QueueBackend, workers: s
 }
 
 describe('farm behaviour on the local queue and on BullMQ', () => {
-  it('runs a flow: the parent gets its children\'s results in order, stage after stage', async () => {
+  it("runs a flow: the parent gets its children's results in order, stage after stage", async () => {
     await onBothQueues('flow', async (queue) => {
       const id = await queue.enqueue('test.sum', { upTo: 6 });
       const result = (await queue.waitFor(id)) as { total: number; check: number };
@@ -104,11 +131,14 @@ describe('farm behaviour on the local queue and on BullMQ', () => {
     });
   });
 
-  it('fails a parent with its child\'s reason when a child fails for good (the others still finish); a retry re-runs only the failed child', async () => {
+  it("fails a parent with its child's reason when a child fails for good (the others still finish); a retry re-runs only the failed child", async () => {
     await onBothQueues('flow-fail', async (queue) => {
       mended = false;
       const id = await queue.enqueue('test.sum', { upTo: 4, poison: 2 });
-      await expect(queue.waitFor(id)).rejects.toMatchObject({ code: 'E_JOB_FAILED', message: expect.stringMatching(/shared disk was not mounted/) });
+      await expect(queue.waitFor(id)).rejects.toMatchObject({
+        code: 'E_JOB_FAILED',
+        message: expect.stringMatching(/shared disk was not mounted/),
+      });
       const children = (await queue.list()).filter((j) => j.parentId === id);
       expect(children.filter((c) => c.state === 'completed')).toHaveLength(3);
       mended = true;
@@ -131,25 +161,34 @@ describe('farm behaviour on the local queue and on BullMQ', () => {
   it('block-lists a worker after its failure cap for a job and lets another finish it; with every worker blocked the job fails naming them', async () => {
     await onBothQueues('cap', async (queue, workers) => {
       const all = await queue.enqueue('test.flaky', { n: 1, failOn: workers, cap: 1 }, { attempts: 5, backoffMs: 10 });
-      await expect(queue.waitFor(all)).rejects.toMatchObject({ code: 'E_WORKERS_EXHAUSTED', message: expect.stringContaining(workers.at(-1)!) });
+      await expect(queue.waitFor(all)).rejects.toMatchObject({
+        code: 'E_WORKERS_EXHAUSTED',
+        message: expect.stringContaining(workers.at(-1)!),
+      });
       const log = await queue.logs(all);
       for (const w of workers) {
         expect(log.filter((l) => l.startsWith(`worker ${w} block-listed for this job: 1 failures`))).toHaveLength(1);
         expect(log.filter((l) => l.startsWith('attempt') && l.includes(`started on worker ${w}`))).toHaveLength(1);
       }
       if (workers.length === 1) return;
-      const one = await queue.enqueue('test.flaky', { n: 2, failOn: ['node-a'], cap: 1 }, { attempts: 5, backoffMs: 10 });
+      const one = await queue.enqueue(
+        'test.flaky',
+        { n: 2, failOn: ['node-a'], cap: 1 },
+        { attempts: 5, backoffMs: 10 },
+      );
       expect(await queue.waitFor(one)).toMatchObject({ n: 2, by: 'node-b' });
       expect((await queue.logs(one)).filter((l) => /started on worker node-a/.test(l)).length).toBeLessThanOrEqual(1);
     });
   });
 
-  it('hands a job its worker declines to another worker; with none left the job fails with the worker\'s reason', async () => {
+  it("hands a job its worker declines to another worker; with none left the job fails with the worker's reason", async () => {
     await onBothQueues('decline', async (queue, workers) => {
       const fits = await queue.enqueue('test.picky', { only: workers.at(-1)! }, { attempts: 1 });
       expect(await queue.waitFor(fits)).toBe(workers.at(-1));
       const none = await queue.enqueue('test.picky', { only: 'node-z' }, { attempts: 3 });
-      await expect(queue.waitFor(none)).rejects.toMatchObject({ code: expect.stringMatching(/^E_(RENDER_CLASS_MISMATCH|WORKERS_EXHAUSTED)$/) });
+      await expect(queue.waitFor(none)).rejects.toMatchObject({
+        code: expect.stringMatching(/^E_(RENDER_CLASS_MISMATCH|WORKERS_EXHAUSTED)$/),
+      });
       const other = await queue.enqueue('test.square', { n: 3 });
       expect(await queue.waitFor(other)).toBe(9);
     });

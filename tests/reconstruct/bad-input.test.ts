@@ -18,10 +18,16 @@ let store: CaseStore;
 const ids: Record<string, string> = {};
 const now = () => new Date('2026-03-02T09:00:00Z');
 
-async function photo(name: string, position: [number, number, number], target: [number, number, number]): Promise<string> {
+async function photo(
+  name: string,
+  position: [number, number, number],
+  target: [number, number, number],
+): Promise<string> {
   const camera = lookAt(position, target, { width: 480, height: 360, focal: 420 });
   const file = join(dir, 'photos', name);
-  await sharp(renderView(camera, 1), { raw: { width: 480, height: 360, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+  await sharp(renderView(camera, 1), { raw: { width: 480, height: 360, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(file);
   return file;
 }
 
@@ -52,19 +58,31 @@ function expectNothingBuilt(): void {
 
 describe('reconstruct refuses bad input with typed errors and leaves no half-built scene', () => {
   it('one photo', async () => {
-    await expect(reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!] })).rejects.toMatchObject({ code: 'E_INPUT_INSUFFICIENT', message: expect.stringContaining('Only one usable photo') });
+    await expect(reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!] })).rejects.toMatchObject({
+      code: 'E_INPUT_INSUFFICIENT',
+      message: expect.stringContaining('Only one usable photo'),
+    });
     expectNothingBuilt();
   });
 
   it('a corrupt photo is named with its reason, and one good photo is not enough', async () => {
-    const err = await reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['cut.jpg']!] }).catch((e: unknown) => e);
+    const err = await reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['cut.jpg']!] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'E_INPUT_INSUFFICIENT', message: expect.stringContaining('cut.jpg') });
-    expect((err as { details: { rejected: Array<{ code: string }> } }).details.rejected).toEqual([expect.objectContaining({ code: 'E_INPUT_CORRUPT' })]);
+    expect((err as { details: { rejected: Array<{ code: string }> } }).details.rejected).toEqual([
+      expect.objectContaining({ code: 'E_INPUT_CORRUPT' }),
+    ]);
     expectNothingBuilt();
   });
 
   it('photos with no overlap: COLMAP makes no model, and its own message and the per-photo facts are reported', async () => {
-    const err = await reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['west.jpg']!], settings: { maxFeatures: 1024 } }).catch((e: unknown) => e);
+    const err = await reconstruct(store, {
+      operator: 'PC 1',
+      now,
+      photos: [ids['east.jpg']!, ids['west.jpg']!],
+      settings: { maxFeatures: 1024 },
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('COLMAP made no model');
     expect(err).toMatchObject({ code: 'E_RECONSTRUCTION_FAILED' });
     const images = (err as { details: { images: Record<string, { verifiedPairs: number }> } }).details.images;
@@ -76,7 +94,9 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
     const saved = process.env.COLMAP_PATH;
     process.env.COLMAP_PATH = join(dir, 'no-such-colmap');
     try {
-      await expect(reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['west.jpg']!] })).rejects.toMatchObject({ code: 'E_TOOL_MISSING', hint: expect.stringContaining('apt-get install colmap') });
+      await expect(
+        reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['west.jpg']!] }),
+      ).rejects.toMatchObject({ code: 'E_TOOL_MISSING', hint: expect.stringContaining('apt-get install colmap') });
     } finally {
       if (saved === undefined) delete process.env.COLMAP_PATH;
       else process.env.COLMAP_PATH = saved;
@@ -87,12 +107,17 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
   it('COLMAP failing: its exit status and its own last words come back', async () => {
     // A stand-in that answers -h like COLMAP and then fails the way a crashing COLMAP does (glog fatal line, abort).
     const fake = join(dir, 'failing-colmap');
-    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "-h" ]; then echo "COLMAP 3.8 -- Structure-from-Motion and Multi-View Stereo"; echo "              (Commit Unknown on Unknown without CUDA)"; exit 0; fi\necho "F0302 10:00:00.000000 1 feature_extraction.cc:250] Check failed: ReadImage(image_path) out of memory" >&2\nexit 134\n`);
+    writeFileSync(
+      fake,
+      `#!/bin/sh\nif [ "$1" = "-h" ]; then echo "COLMAP 3.8 -- Structure-from-Motion and Multi-View Stereo"; echo "              (Commit Unknown on Unknown without CUDA)"; exit 0; fi\necho "F0302 10:00:00.000000 1 feature_extraction.cc:250] Check failed: ReadImage(image_path) out of memory" >&2\nexit 134\n`,
+    );
     chmodSync(fake, 0o755);
     const saved = process.env.COLMAP_PATH;
     process.env.COLMAP_PATH = fake;
     try {
-      await expect(reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['west.jpg']!] })).rejects.toMatchObject({
+      await expect(
+        reconstruct(store, { operator: 'PC 1', now, photos: [ids['east.jpg']!, ids['west.jpg']!] }),
+      ).rejects.toMatchObject({
         code: 'E_TOOL_FAILED',
         message: expect.stringMatching(/feature_extractor exited with code 134: .*Check failed: ReadImage/),
       });
@@ -104,7 +129,11 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
   });
 
   it('through the CLI: exit code 1 and the typed error with its hint, nothing built', () => {
-    const r = spawnSync(process.execPath, [cliPath, 'reconstruct', ids['east.jpg']!, '--case', store.dir, '--operator', 'PC 1'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cliPath, 'reconstruct', ids['east.jpg']!, '--case', store.dir, '--operator', 'PC 1'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('E_INPUT_INSUFFICIENT');
     expect(r.stderr).toContain('at least three photos');
@@ -113,10 +142,15 @@ describe('reconstruct refuses bad input with typed errors and leaves no half-bui
 
   it('vestige doctor says whether COLMAP is there and whether it can do dense stereo', () => {
     const r = spawnSync(process.execPath, [cliPath, 'doctor', '--json'], { encoding: 'utf8' });
-    const report = JSON.parse(r.stdout) as { colmap: { available: boolean; dense: boolean; identity: { version: string; build: string } }; checks: Array<{ name: string }> };
+    const report = JSON.parse(r.stdout) as {
+      colmap: { available: boolean; dense: boolean; identity: { version: string; build: string } };
+      checks: Array<{ name: string }>;
+    };
     expect(report.colmap.available).toBe(true);
     expect(report.colmap.identity.version).toMatch(/^\d+\.\d+/);
     expect(report.colmap.dense).toBe(/with CUDA/.test(report.colmap.identity.build));
-    expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['COLMAP (photogrammetry)', 'dense stereo (COLMAP CUDA)']));
+    expect(report.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['COLMAP (photogrammetry)', 'dense stereo (COLMAP CUDA)']),
+    );
   });
 });

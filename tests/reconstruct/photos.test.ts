@@ -8,7 +8,14 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, verifyCase } from '@vestige/evidence';
 import { JobRegistry, LocalQueue } from '@vestige/jobs';
-import { compareRuns, denseReconstruction, reconstruct, reconstructDenseJob, RECONSTRUCTIONS_COLLECTION, type ReconstructionResult } from '@vestige/reconstruct';
+import {
+  compareRuns,
+  denseReconstruction,
+  reconstruct,
+  reconstructDenseJob,
+  RECONSTRUCTIONS_COLLECTION,
+  type ReconstructionResult,
+} from '@vestige/reconstruct';
 import { toDisplayed } from '@vestige/scene';
 import { writeRoomPhotos, type RoomPhotos } from '../../samples/reconstruct/room-views.ts';
 import { makeTempDir } from '../support.ts';
@@ -57,16 +64,23 @@ describe('reconstruct from photos of a room with known geometry', () => {
 
   it('places the cameras within 0.5 % of the path length after scaling by one known distance, and levels to the floor', () => {
     const viewpoints = result.manifest.layers.flatMap((l) => (l.type === 'viewpoints' ? l.viewpoints : []));
-    const byName = new Map(viewpoints.map((v) => [store.item(v.image!.itemId!).name, toDisplayed(result.manifest, v.pose.position)]));
+    const byName = new Map(
+      viewpoints.map((v) => [store.item(v.image!.itemId!).name, toDisplayed(result.manifest, v.pose.position)]),
+    );
     const measured = names.map((n) => byName.get(n)!);
     const truth = photos.cameras.map((c) => c.position);
     // Scale from the known distance only (never fitted to the truth); the best rigid alignment, then the worst camera.
-    const rigid = compareRuns({ positions: new Map(names.map((n, i) => [n, measured[i]!])), scaleFactor: undefined, given: 16 }, { positions: new Map(names.map((n, i) => [n, truth[i]!])), scaleFactor: undefined, given: 16 });
+    const rigid = compareRuns(
+      { positions: new Map(names.map((n, i) => [n, measured[i]!])), scaleFactor: undefined, given: 16 },
+      { positions: new Map(names.map((n, i) => [n, truth[i]!])), scaleFactor: undefined, given: 16 },
+    );
     expect(rigid.worstPositionFraction).toBeLessThan(0.005);
     // Levelled: the floor is at height 0, so the cameras stand at their true height (1.5 m) and the room is upright.
     expect(result.report.level.levelled).toBe(true);
     for (const p of measured) expect(Math.abs(p[2] - 1.5)).toBeLessThan(0.1);
-    console.log(`cameras within ${(rigid.worstPositionFraction * 100).toFixed(3)} % of the path after rigid alignment; levelled worst ${(worstPositionError(measured, truth) / pathLength(truth) * 100).toFixed(3)} %; focal ${result.report.cameras[0]!.focalPx.toFixed(2)} px; mean reprojection ${result.report.reprojection.meanPx.toFixed(3)} px; check ${(result.report.scale!.checks[0]!.relativeError * 100).toFixed(3)} %; uncertainty ${JSON.stringify(result.manifest.measurementUncertainty)}`);
+    console.log(
+      `cameras within ${(rigid.worstPositionFraction * 100).toFixed(3)} % of the path after rigid alignment; levelled worst ${((worstPositionError(measured, truth) / pathLength(truth)) * 100).toFixed(3)} %; focal ${result.report.cameras[0]!.focalPx.toFixed(2)} px; mean reprojection ${result.report.reprojection.meanPx.toFixed(3)} px; check ${(result.report.scale!.checks[0]!.relativeError * 100).toFixed(3)} %; uncertainty ${JSON.stringify(result.manifest.measurementUncertainty)}`,
+    );
   });
 
   it('reproduces a second known distance within 1 % and states the uncertainty in the manifest', () => {
@@ -85,7 +99,10 @@ describe('reconstruct from photos of a room with known geometry', () => {
     expect(viewpoints).toHaveLength(16);
     for (const v of viewpoints) expect(store.item(v.image!.itemId!).sha256).toBe(v.image!.sha256);
     expect(result.manifest.adjustments.map((a) => a.kind)).toEqual(['scale', 'level']);
-    const record = store.getRecord<{ sceneId: string; photos: Array<{ sha256: string; position: number[] }> }>(RECONSTRUCTIONS_COLLECTION, result.id)!;
+    const record = store.getRecord<{ sceneId: string; photos: Array<{ sha256: string; position: number[] }> }>(
+      RECONSTRUCTIONS_COLLECTION,
+      result.id,
+    )!;
     expect(record.sceneId).toBe(result.sceneId);
     expect(record.photos.every((p) => p.sha256 && p.position)).toBe(true);
     const provenance = store.provenance(result.provenanceId);
@@ -93,14 +110,25 @@ describe('reconstruct from photos of a room with known geometry', () => {
     expect(JSON.stringify(provenance.steps)).toContain('exhaustive_matcher');
     expect(provenance.software.libraries.colmap).toBe(result.report.engine.version);
     const actions = [...store.custody.events()].map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['derivation.recorded', 'scene.built', 'scene.scale', 'scene.level', 'scene.uncertainty-stated', 'reconstruction.recorded']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'derivation.recorded',
+        'scene.built',
+        'scene.scale',
+        'scene.level',
+        'scene.uncertainty-stated',
+        'reconstruction.recorded',
+      ]),
+    );
     expect((await verifyCase(store)).ok).toBe(true);
     expect(result.report.reproducibility.statement).toMatch(/never by its hash/);
   });
 
   it('refuses dense stereo on the embedded queue without CUDA, saying where it can run', async () => {
     const queue = new LocalQueue(new JobRegistry().register(reconstructDenseJob), { capabilities: [] });
-    await expect(queue.enqueue('reconstruct.dense', { caseDir: store.dir, reconstructionId: result.id, operator: 'PC 1' })).rejects.toMatchObject({
+    await expect(
+      queue.enqueue('reconstruct.dense', { caseDir: store.dir, reconstructionId: result.id, operator: 'PC 1' }),
+    ).rejects.toMatchObject({
       code: 'E_CAPABILITY_MISSING',
       hint: expect.stringContaining('--capability cuda'),
     });
@@ -109,8 +137,15 @@ describe('reconstruct from photos of a room with known geometry', () => {
 
   it('judges dense stereo by its output files: a COLMAP without CUDA writes no depth maps, and no dense scene is made', async () => {
     const scenesBefore = store.listRecords('scenes').length;
-    const err = await denseReconstruction(store, result.id, { operator: 'PC 1', now: () => new Date('2026-03-01T11:00:00Z') }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'E_TOOL_FAILED', message: expect.stringContaining('no depth maps'), hint: expect.stringContaining('without CUDA') });
+    const err = await denseReconstruction(store, result.id, {
+      operator: 'PC 1',
+      now: () => new Date('2026-03-01T11:00:00Z'),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'E_TOOL_FAILED',
+      message: expect.stringContaining('no depth maps'),
+      hint: expect.stringContaining('without CUDA'),
+    });
     expect(store.listRecords('scenes')).toHaveLength(scenesBefore);
   });
 });

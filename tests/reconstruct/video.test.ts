@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest } from '@vestige/evidence';
-import { reconstruct, RECONSTRUCTIONS_COLLECTION, type ReconstructionRecord, type ReconstructionResult } from '@vestige/reconstruct';
+import {
+  reconstruct,
+  RECONSTRUCTIONS_COLLECTION,
+  type ReconstructionRecord,
+  type ReconstructionResult,
+} from '@vestige/reconstruct';
 import { writeRoomVideo, type RoomVideo } from '../../samples/reconstruct/room-views.ts';
 import { makeTempDir } from '../support.ts';
 
@@ -22,7 +27,12 @@ beforeAll(async () => {
   store = CaseStore.init(join(dir, 'case'), { operator: 'PC 1' });
   await ingest(store, [video.file], { operator: 'PC 1' });
   const item = store.items()[0]!;
-  result = await reconstruct(store, { operator: 'PC 1', now: () => new Date('2026-03-03T12:00:00Z'), video: { itemId: item.id }, settings: { maxFeatures: 1024 } });
+  result = await reconstruct(store, {
+    operator: 'PC 1',
+    now: () => new Date('2026-03-03T12:00:00Z'),
+    video: { itemId: item.id },
+    settings: { maxFeatures: 1024 },
+  });
 }, 600_000);
 
 afterAll(() => {
@@ -35,7 +45,9 @@ describe('reconstruct from a video of the room', () => {
     const record = store.getRecord<ReconstructionRecord>(RECONSTRUCTIONS_COLLECTION, result.id)!;
     const frames = record.video!.frames.map((f) => f.index);
     expect(frames.length).toBeGreaterThanOrEqual(6);
-    console.log(`keyframes ${frames.join(', ')} of ${video.cameras.length}; registered ${result.report.photos.registered}`);
+    console.log(
+      `keyframes ${frames.join(', ')} of ${video.cameras.length}; registered ${result.report.photos.registered}`,
+    );
     expect(frames.length).toBeLessThan(video.cameras.length / 2);
     for (const f of frames) expect(video.blurred).not.toContain(f);
     expect(result.report.photos.registered / frames.length).toBeGreaterThanOrEqual(0.8);

@@ -18,7 +18,14 @@ describe('demo step 55-render', () => {
     const caseDir = join(dir, 'case');
     CaseStore.init(caseDir, { operator: 'demo', reference: 'DEMO/0001' }).close();
     const lines: string[] = [];
-    const ctx = { caseDir, samplesDir: join(dir, 'samples'), operator: 'demo', out: { json: false, interactive: false, stdout: () => undefined, stderr: () => undefined }, shared: new Map<string, unknown>(), summary: (l: string) => lines.push(l) };
+    const ctx = {
+      caseDir,
+      samplesDir: join(dir, 'samples'),
+      operator: 'demo',
+      out: { json: false, interactive: false, stdout: () => undefined, stderr: () => undefined },
+      shared: new Map<string, unknown>(),
+      summary: (l: string) => lines.push(l),
+    };
     await sceneStep.run(ctx);
     await renderStep.run(ctx);
     const sceneId = ctx.shared.get('sceneId') as string;

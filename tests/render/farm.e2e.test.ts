@@ -22,20 +22,33 @@ const OPERATOR = 'PC 1234 Test';
 
 /** BullMQ itself (a dependency of @vestige/jobs): to put in Redis what no Vestige client would queue. */
 type RawQueue = { add(name: string, data: unknown): Promise<{ id?: string }>; close(): Promise<void> };
-const { Queue } = createRequire(join(repoRoot, 'packages', 'jobs', 'package.json'))('bullmq') as { Queue: new (name: string, opts: unknown) => RawQueue };
+const { Queue } = createRequire(join(repoRoot, 'packages', 'jobs', 'package.json'))('bullmq') as {
+  Queue: new (name: string, opts: unknown) => RawQueue;
+};
 
 function localQueue(node: RenderNode): LocalQueue {
   return new LocalQueue(new JobRegistry().register(...renderJobTypes(() => node)), { capabilities: ['render'] });
 }
 
 /** Renders one still in a browser launched for it alone. */
-async function stillInFreshBrowser(caseDir: string, recipe: Awaited<ReturnType<typeof walkCase>>['recipe']): Promise<StillResult> {
+async function stillInFreshBrowser(
+  caseDir: string,
+  recipe: Awaited<ReturnType<typeof walkCase>>['recipe'],
+): Promise<StillResult> {
   const node = testRenderNode();
   const queue = localQueue(node);
   try {
     const { cameraPath: _path, ...settings } = recipe;
     const k = WALK.keyframes[1]!;
-    const id = await queue.enqueue('render.still', { caseDir, operator: OPERATOR, recipe: { ...settings, resolution: { width: 320, height: 200 }, camera: { position: k.position, target: k.target, fov: k.fov } } });
+    const id = await queue.enqueue('render.still', {
+      caseDir,
+      operator: OPERATOR,
+      recipe: {
+        ...settings,
+        resolution: { width: 320, height: 200 },
+        camera: { position: k.position, target: k.target, fov: k.fov },
+      },
+    });
     return (await queue.waitFor(id)) as StillResult;
   } finally {
     await queue.close();
@@ -51,7 +64,11 @@ class WorkerProcess {
   name = '';
 
   constructor(url: string, queueName: string) {
-    this.child = spawn(process.execPath, [cliPath, 'worker', '--redis', url, '--queue', queueName, '--capability', 'render', '--lock-seconds', '4'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(
+      process.execPath,
+      [cliPath, 'worker', '--redis', url, '--queue', queueName, '--capability', 'render', '--lock-seconds', '4'],
+      { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.lines.push(line);
       for (const w of [...this.waiters]) {
@@ -112,7 +129,13 @@ describe('render farm', () => {
     const node = testRenderNode();
     const queue = localQueue(node);
     try {
-      const { jobId } = await submitRender(queue, { caseDir: dir, operator: OPERATOR, recipe, chunkSize: 12, video: { preset: 'ultrafast', master: true } });
+      const { jobId } = await submitRender(queue, {
+        caseDir: dir,
+        operator: OPERATOR,
+        recipe,
+        chunkSize: 12,
+        video: { preset: 'ultrafast', master: true },
+      });
       reference = (await queue.waitFor(jobId)) as RenderSummary;
     } finally {
       await queue.close();
@@ -137,22 +160,37 @@ describe('render farm', () => {
     redis = await startRedis();
     const { dir, recipe } = await walkCase(makeTempDir('vestige-render-redis-'));
     const name = `render-${process.pid}`;
-    const registry = new JobRegistry().register(...renderJobTypes(() => {
-      throw new Error('the test process only queues');
-    }));
+    const registry = new JobRegistry().register(
+      ...renderJobTypes(() => {
+        throw new Error('the test process only queues');
+      }),
+    );
     let queue = new BullMqQueue(registry, redisConnection(redis.url), name);
     const base = { caseDir: dir, operator: OPERATOR };
     // What another client (or another version) could put in Redis: payloads the schema refuses.
     const raw = new Queue(capabilityQueueName(name, undefined), { connection: redisConnection(redis.url) });
     const notARecipe = (await raw.add('render.video', { ...base, recipe: 'walk.json' })).id!;
-    const noKeyframes = (await raw.add('render.video', { ...base, recipe: { ...recipe, cameraPath: { ...WALK, keyframes: [] } } })).id!;
+    const noKeyframes = (
+      await raw.add('render.video', { ...base, recipe: { ...recipe, cameraPath: { ...WALK, keyframes: [] } } })
+    ).id!;
     await raw.close();
-    const wrongManifest = await queue.enqueue('render.video', { ...base, recipe: { ...recipe, manifestSha256: '0'.repeat(64) } });
+    const wrongManifest = await queue.enqueue('render.video', {
+      ...base,
+      recipe: { ...recipe, manifestSha256: '0'.repeat(64) },
+    });
     const noScene = await queue.enqueue('render.video', { ...base, recipe: { ...recipe, sceneId: 'scene-404' } });
     const { cameraPath: _p, ...settings } = recipe;
     const camera = { position: WALK.keyframes[0]!.position, target: WALK.keyframes[0]!.target };
-    const otherClass = await queue.enqueue('render.still', { ...base, recipe: { ...settings, camera, renderClass: 'rc-000000000000' } });
-    const { jobId: video } = await submitRender(queue, { ...base, recipe, chunkSize: 16, video: { preset: 'ultrafast' } });
+    const otherClass = await queue.enqueue('render.still', {
+      ...base,
+      recipe: { ...settings, camera, renderClass: 'rc-000000000000' },
+    });
+    const { jobId: video } = await submitRender(queue, {
+      ...base,
+      recipe,
+      chunkSize: 16,
+      video: { preset: 'ultrafast' },
+    });
     const queued = [notARecipe, noKeyframes, wrongManifest, noScene, otherClass, video];
 
     await queue.close();
@@ -176,7 +214,9 @@ describe('render farm', () => {
       expect(summary.framePixels).toEqual(reference.framePixels);
       expect(summary.renderClasses).toEqual(reference.renderClasses);
 
-      const chunks = (await queue.list({ limit: 1000 })).filter((j) => j.parentId === video && j.type === 'render.frames');
+      const chunks = (await queue.list({ limit: 1000 })).filter(
+        (j) => j.parentId === video && j.type === 'render.frames',
+      );
       expect(chunks).toHaveLength(3);
       const logs = (await Promise.all(chunks.map((c) => queue.logs(c.id)))).flat();
       expect(logs.some((l) => l.includes(`worker ${survivor.name} takes over from worker ${victim.name}`))).toBe(true);
@@ -186,11 +226,22 @@ describe('render farm', () => {
       const failure = async (id: string) => (await queue.get(id))?.error;
       await expect(queue.waitFor(notARecipe)).rejects.toMatchObject({ code: 'E_PARAM_INVALID' });
       expect((await failure(notARecipe))?.message).toMatch(/recipe/);
-      await expect(queue.waitFor(noKeyframes)).rejects.toMatchObject({ code: expect.stringMatching(/^E_(RECIPE|PARAM)_INVALID$/) });
+      await expect(queue.waitFor(noKeyframes)).rejects.toMatchObject({
+        code: expect.stringMatching(/^E_(RECIPE|PARAM)_INVALID$/),
+      });
       expect((await failure(noKeyframes))?.message).toMatch(/keyframe/);
-      await expect(queue.waitFor(wrongManifest)).rejects.toMatchObject({ code: 'E_INPUT_CHANGED', message: expect.stringMatching(/manifest SHA-256/) });
-      await expect(queue.waitFor(noScene)).rejects.toMatchObject({ code: 'E_INPUT_MISSING', message: expect.stringMatching(/scene-404/) });
-      await expect(queue.waitFor(otherClass)).rejects.toMatchObject({ code: expect.stringMatching(/^E_(RENDER_CLASS_MISMATCH|WORKERS_EXHAUSTED)$/), message: expect.stringMatching(/rc-000000000000/) });
+      await expect(queue.waitFor(wrongManifest)).rejects.toMatchObject({
+        code: 'E_INPUT_CHANGED',
+        message: expect.stringMatching(/manifest SHA-256/),
+      });
+      await expect(queue.waitFor(noScene)).rejects.toMatchObject({
+        code: 'E_INPUT_MISSING',
+        message: expect.stringMatching(/scene-404/),
+      });
+      await expect(queue.waitFor(otherClass)).rejects.toMatchObject({
+        code: expect.stringMatching(/^E_(RENDER_CLASS_MISMATCH|WORKERS_EXHAUSTED)$/),
+        message: expect.stringMatching(/rc-000000000000/),
+      });
     } finally {
       await queue.close();
     }

@@ -15,7 +15,8 @@ import { ensureViewerBuilt } from '../viewer/browser.ts';
 import { WALK, walkCase } from './render-fixture.ts';
 
 const run = promisify(execFile);
-const vestige = (args: string[]) => run(process.execPath, [cliPath, ...args, '--operator', 'PC 1234 Test'], { maxBuffer: 16 << 20 });
+const vestige = (args: string[]) =>
+  run(process.execPath, [cliPath, ...args, '--operator', 'PC 1234 Test'], { maxBuffer: 16 << 20 });
 
 describe('vestige render', () => {
   it('imports a camera path file, renders frames of it into a video with a report, and draws a still', async () => {
@@ -26,13 +27,54 @@ describe('vestige render', () => {
     fs.writeFileSync(file, JSON.stringify(cameraPathFile(WALK, { sceneId: 'scene-1', units: 'm' })));
     await vestige(['scene', 'path', 'import', 'scene-1', file, '--case', caseDir]);
 
-    const video = await vestige(['render', 'video', 'scene-1', '--case', caseDir, '--path', 'walk', '--frames', '0-5', '--chunk', '3', '--size', '64x48', '--budget', '100000', '--preset', 'ultrafast', '--json']);
-    const summary = JSON.parse(video.stdout) as { frames: number; frameHashes: string[]; report: { itemId: string } | null; renderClasses: string[] };
+    const video = await vestige([
+      'render',
+      'video',
+      'scene-1',
+      '--case',
+      caseDir,
+      '--path',
+      'walk',
+      '--frames',
+      '0-5',
+      '--chunk',
+      '3',
+      '--size',
+      '64x48',
+      '--budget',
+      '100000',
+      '--preset',
+      'ultrafast',
+      '--json',
+    ]);
+    const summary = JSON.parse(video.stdout) as {
+      frames: number;
+      frameHashes: string[];
+      report: { itemId: string } | null;
+      renderClasses: string[];
+    };
     expect(summary.frames).toBe(6);
     expect(summary.frameHashes).toHaveLength(6);
     expect(summary.report).not.toBeNull();
 
-    const still = JSON.parse((await vestige(['render', 'still', 'scene-1', '--case', caseDir, '--camera', WALK.keyframes[0]!.position.join(','), '--target', WALK.keyframes[0]!.target.join(','), '--size', '200x100', '--json'])).stdout) as { itemId: string; renderClass: string };
+    const still = JSON.parse(
+      (
+        await vestige([
+          'render',
+          'still',
+          'scene-1',
+          '--case',
+          caseDir,
+          '--camera',
+          WALK.keyframes[0]!.position.join(','),
+          '--target',
+          WALK.keyframes[0]!.target.join(','),
+          '--size',
+          '200x100',
+          '--json',
+        ])
+      ).stdout,
+    ) as { itemId: string; renderClass: string };
     expect(still.renderClass).toBe(summary.renderClasses[0]);
     const store = CaseStore.open(caseDir, { readOnly: true });
     try {
@@ -42,7 +84,10 @@ describe('vestige render', () => {
     }
 
     fs.writeFileSync(file, JSON.stringify({ keyframes: 'none' }));
-    const bad = await vestige(['render', 'video', 'scene-1', '--case', caseDir, '--path-file', file]).then(() => null, (e: { code: number; stderr: string }) => e);
+    const bad = await vestige(['render', 'video', 'scene-1', '--case', caseDir, '--path-file', file]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad?.code).not.toBe(0);
     expect(bad?.stderr).toMatch(/E_RECIPE_INVALID/);
     expect(bad?.stderr).toContain(file);

@@ -22,7 +22,11 @@ export const WALK = {
 };
 
 /** A case with the generated scene, and the recipe of the 48-frame walk at `width` × `height`. */
-export async function walkCase(dir: string, width = 96, height = 64): Promise<{ dir: string; recipe: RenderRecipeInput }> {
+export async function walkCase(
+  dir: string,
+  width = 96,
+  height = 64,
+): Promise<{ dir: string; recipe: RenderRecipeInput }> {
   await makeSceneCase(dir);
   const store = CaseStore.open(dir, { readOnly: true });
   try {

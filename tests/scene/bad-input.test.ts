@@ -18,7 +18,12 @@ async function expectNoPartialScene(inputs: string[], code: string, message?: Re
   try {
     const heapBefore = process.memoryUsage().rss;
     const eventsBefore = [...store.custody.events()].length;
-    const err = await buildScene(store, { inputs, operator: 'tester', now: new Date('2026-01-01T00:00:00Z'), workers: 1 }).catch((e: unknown) => e);
+    const err = await buildScene(store, {
+      inputs,
+      operator: 'tester',
+      now: new Date('2026-01-01T00:00:00Z'),
+      workers: 1,
+    }).catch((e: unknown) => e);
     expect(isVestigeError(err), String(err)).toBe(true);
     expect((err as { code: string }).code).toBe(code);
     if (message) expect((err as Error).message).toMatch(message);
@@ -66,7 +71,11 @@ describe('bad input gives typed errors and no partial scene', () => {
   });
 
   it('an E57 page with a bad checksum (bad-crc.e57), also second in a list of good inputs', async () => {
-    await expectNoPartialScene([join(FIXTURES, 'las/simple.las'), join(FIXTURES, 'e57/bad-crc.e57')], 'E_INPUT_CORRUPT', /checksum/);
+    await expectNoPartialScene(
+      [join(FIXTURES, 'las/simple.las'), join(FIXTURES, 'e57/bad-crc.e57')],
+      'E_INPUT_CORRUPT',
+      /checksum/,
+    );
   });
 
   it('a COLMAP folder missing a file', async () => {

@@ -25,7 +25,7 @@ async function bytesOf(image: ScanPhotoImage): Promise<Buffer> {
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('E57 scanner photos with their pixels', () => {
-  it('reads the three pinhole JPEGs of libE57Format\'s distortion fixture, with the distortion coefficients', async () => {
+  it("reads the three pinhole JPEGs of libE57Format's distortion fixture, with the distortion coefficients", async () => {
     const path = join(FIXTURES, 'e57', 'PinholeImageWithDistortionParameters.e57');
     const photos = await photosOf(path);
     expect(photos.map((p) => p.name)).toEqual(['JPEG Image Test 1', 'JPEG Image Test 2', 'JPEG Image Test 3']);
@@ -39,7 +39,13 @@ describe('E57 scanner photos with their pixels', () => {
       expect(await sharp(bytes).metadata()).toMatchObject({ format: 'jpeg', width: 1, height: 1 });
     }
     const first = photos[0]!.projection;
-    expect(first.kind === 'pinhole' && first.distortion).toMatchObject({ CameraNumber: 1, Type: 'Testing type', CV_K1: 1.00999999046325684, CV_P2: 12.119999885559082, CV_WIDTH: 1 });
+    expect(first.kind === 'pinhole' && first.distortion).toMatchObject({
+      CameraNumber: 1,
+      Type: 'Testing type',
+      CV_K1: 1.00999999046325684,
+      CV_P2: 12.119999885559082,
+      CV_WIDTH: 1,
+    });
     const third = photos[2]!.projection;
     expect(third.kind === 'pinhole' && third.distortion).toBeUndefined();
     expect(photos[0]!.id).toBe('Pinhole Image 1 - JPEG Image GUID');
@@ -47,21 +53,92 @@ describe('E57 scanner photos with their pixels', () => {
 
   it('reads spherical, cylindrical and pinhole photos of a generated scan, byte for byte, with pose, projection and mask', async () => {
     // Noise, so the PNG is big (about 1.5 MB: some 1 500 E57 pages, each checked against its CRC).
-    const panorama = await sharp({ create: { width: 1024, height: 512, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
-    const strip = await sharp({ create: { width: 360, height: 90, channels: 3, background: { r: 10, g: 200, b: 40 } } }).jpeg().toBuffer();
-    const closeUp = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 10, g: 40, b: 200 } } }).jpeg().toBuffer();
-    const mask = await sharp({ create: { width: 1024, height: 512, channels: 3, background: { r: 255, g: 255, b: 255 } } }).greyscale().png().toBuffer();
-    const pose = { rotation: [Math.cos(Math.PI / 8), 0, 0, Math.sin(Math.PI / 8)] as [number, number, number, number], translation: [2, 3, 1.5] as [number, number, number] };
+    const panorama = await sharp({
+      create: {
+        width: 1024,
+        height: 512,
+        channels: 3,
+        background: { r: 0, g: 0, b: 0 },
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
+      .png()
+      .toBuffer();
+    const strip = await sharp({ create: { width: 360, height: 90, channels: 3, background: { r: 10, g: 200, b: 40 } } })
+      .jpeg()
+      .toBuffer();
+    const closeUp = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: { r: 10, g: 40, b: 200 } },
+    })
+      .jpeg()
+      .toBuffer();
+    const mask = await sharp({
+      create: { width: 1024, height: 512, channels: 3, background: { r: 255, g: 255, b: 255 } },
+    })
+      .greyscale()
+      .png()
+      .toBuffer();
+    const pose = {
+      rotation: [Math.cos(Math.PI / 8), 0, 0, Math.sin(Math.PI / 8)] as [number, number, number, number],
+      translation: [2, 3, 1.5] as [number, number, number],
+    };
     const path = join(tmp.dir, 'spherical.e57');
     const n = 100;
     writeE57(
       path,
-      [{ name: 'station 1', fields: ['cartesianX', 'cartesianY', 'cartesianZ'].map((name) => ({ name, type: 'Float' as const, precision: 'double' as const })), columns: [0, 1, 2].map((k) => Array.from({ length: n }, (_, i) => i * 0.01 + k)) }],
+      [
+        {
+          name: 'station 1',
+          fields: ['cartesianX', 'cartesianY', 'cartesianZ'].map((name) => ({
+            name,
+            type: 'Float' as const,
+            precision: 'double' as const,
+          })),
+          columns: [0, 1, 2].map((k) => Array.from({ length: n }, (_, i) => i * 0.01 + k)),
+        },
+      ],
       {
         images: [
-          { name: 'panorama', guid: 'pano-1', representation: 'sphericalRepresentation', encoding: 'pngImage', bytes: panorama, mask, width: 1024, height: 512, parameters: { pixelWidth: (2 * Math.PI) / 1024, pixelHeight: Math.PI / 512 }, pose, scanGuid: 'scan-0' },
-          { name: 'strip', guid: 'cyl-1', representation: 'cylindricalRepresentation', encoding: 'jpegImage', bytes: strip, width: 360, height: 90, parameters: { pixelWidth: Math.PI / 180, pixelHeight: 0.01, radius: 1.5, principalPointY: 45 }, pose },
-          { name: 'close-up', guid: 'pin-1', representation: 'pinholeRepresentation', encoding: 'jpegImage', bytes: closeUp, width: 64, height: 48, parameters: { focalLength: 0.004, pixelWidth: 0.00001, pixelHeight: 0.00001, principalPointX: 32, principalPointY: 24 } },
+          {
+            name: 'panorama',
+            guid: 'pano-1',
+            representation: 'sphericalRepresentation',
+            encoding: 'pngImage',
+            bytes: panorama,
+            mask,
+            width: 1024,
+            height: 512,
+            parameters: { pixelWidth: (2 * Math.PI) / 1024, pixelHeight: Math.PI / 512 },
+            pose,
+            scanGuid: 'scan-0',
+          },
+          {
+            name: 'strip',
+            guid: 'cyl-1',
+            representation: 'cylindricalRepresentation',
+            encoding: 'jpegImage',
+            bytes: strip,
+            width: 360,
+            height: 90,
+            parameters: { pixelWidth: Math.PI / 180, pixelHeight: 0.01, radius: 1.5, principalPointY: 45 },
+            pose,
+          },
+          {
+            name: 'close-up',
+            guid: 'pin-1',
+            representation: 'pinholeRepresentation',
+            encoding: 'jpegImage',
+            bytes: closeUp,
+            width: 64,
+            height: 48,
+            parameters: {
+              focalLength: 0.004,
+              pixelWidth: 0.00001,
+              pixelHeight: 0.00001,
+              principalPointX: 32,
+              principalPointY: 24,
+            },
+          },
         ],
       },
     );
@@ -77,15 +154,31 @@ describe('E57 scanner photos with their pixels', () => {
     expect(sha(await bytesOf(pano.mask!))).toBe(sha(mask));
     expect(sha(await bytesOf(cyl.image))).toBe(sha(strip));
     expect(sha(await bytesOf(pin.image))).toBe(sha(closeUp));
-    expect(pano.projection).toEqual({ kind: 'spherical', width: 1024, height: 512, pixelWidth: (2 * Math.PI) / 1024, pixelHeight: Math.PI / 512 });
-    expect(cyl.projection).toEqual({ kind: 'cylindrical', width: 360, height: 90, pixelWidth: Math.PI / 180, pixelHeight: 0.01, radius: 1.5, principalPointY: 45 });
+    expect(pano.projection).toEqual({
+      kind: 'spherical',
+      width: 1024,
+      height: 512,
+      pixelWidth: (2 * Math.PI) / 1024,
+      pixelHeight: Math.PI / 512,
+    });
+    expect(cyl.projection).toEqual({
+      kind: 'cylindrical',
+      width: 360,
+      height: 90,
+      pixelWidth: Math.PI / 180,
+      pixelHeight: 0.01,
+      radius: 1.5,
+      principalPointY: 45,
+    });
     expect(pano.pose).toEqual(pose);
     expect(pano.scanGuid).toBe('scan-0');
     expect(pin.pose).toBeUndefined();
     // The points and the pinhole viewpoint still come through read(); the header lists every photo.
     const all = await importAll(path);
     expect(all.points).toBe(n);
-    expect(all.chunks.filter((c) => c.kind === 'viewpoint').map((c) => (c.kind === 'viewpoint' ? c.id : ''))).toEqual(['pin-1']);
+    expect(all.chunks.filter((c) => c.kind === 'viewpoint').map((c) => (c.kind === 'viewpoint' ? c.id : ''))).toEqual([
+      'pin-1',
+    ]);
     const header = await (await detectSceneFormat(path)).header(path);
     expect(header.details['photos']).toEqual([
       { name: 'panorama', projection: 'spherical', width: 1024, height: 512, encoding: 'image/png' },

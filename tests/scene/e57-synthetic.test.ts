@@ -10,8 +10,8 @@ afterAll(() => tmp.cleanup());
 describe('E57 reader: bit packing, spherical coordinates, intensity, several posed scans', () => {
   it('reads 13-bit scaled integers across packets, applies the pose, skips invalid spherical points', async () => {
     const n = 500;
-    const xs = Array.from({ length: n }, (_, i) => (i * 37) % 8001 - 4000); // raw, scale 0.001 → ±4 m
-    const ys = Array.from({ length: n }, (_, i) => (i * 91) % 8001 - 4000);
+    const xs = Array.from({ length: n }, (_, i) => ((i * 37) % 8001) - 4000); // raw, scale 0.001 → ±4 m
+    const ys = Array.from({ length: n }, (_, i) => ((i * 91) % 8001) - 4000);
     const zs = Array.from({ length: n }, (_, i) => (i * 13) % 3001);
     const inten = Array.from({ length: n }, (_, i) => (i * 7) % 2048);
     const red = Array.from({ length: n }, (_, i) => i % 256);

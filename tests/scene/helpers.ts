@@ -30,7 +30,17 @@ export interface Summary {
 /** Reads a whole file through its importer (small files only) and summarises it. */
 export async function importAll(path: string, chunkPoints?: number): Promise<Summary> {
   const format = await detectSceneFormat(path);
-  const s: Summary = { format: format.id, points: 0, min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity], rgb: false, intensity: false, classification: false, normals: false, chunks: [] };
+  const s: Summary = {
+    format: format.id,
+    points: 0,
+    min: [Infinity, Infinity, Infinity],
+    max: [-Infinity, -Infinity, -Infinity],
+    rgb: false,
+    intensity: false,
+    classification: false,
+    normals: false,
+    chunks: [],
+  };
   for await (const chunk of format.read(path, chunkPoints ? { chunkPoints } : {})) {
     s.chunks.push(chunk);
     if (chunk.kind !== 'points') continue;

@@ -18,7 +18,10 @@ interface Expected {
 // Bounds come from the files' own headers (LAS), XML cartesianBounds (E57 bunny), the prototype
 // limits (E57 cubes) or the text itself (PTS) — not from our reader.
 const LAS_SIMPLE = { min: [635619.85, 848899.7, 406.59], max: [638982.55, 853535.43, 586.38] };
-const LAS_14 = { min: [1694038.4456374517, 1816492.7062700584, 5592.7499174683535], max: [1694539.677014474, 1816497.9762624602, 5599.069686751426] };
+const LAS_14 = {
+  min: [1694038.4456374517, 1816492.7062700584, 5592.7499174683535],
+  max: [1694539.677014474, 1816497.9762624602, 5599.069686751426],
+};
 const BUNNY = { min: [-0.094689, 0.040011, -0.061873], max: [0.061009, 0.187321, 0.058799] };
 const CUBE = { min: [-0.5, -0.5, -0.5], max: [0.5, 0.5, 0.5] };
 const all3 = { rgb: true, intensity: true, classification: true };
@@ -27,22 +30,67 @@ const none = { rgb: false, intensity: false, classification: false };
 const TABLE: Expected[] = [
   { file: 'las/simple.las', format: 'las', points: 1065, ...LAS_SIMPLE, attrs: all3 },
   { file: 'las/extrabytes.las', format: 'las', points: 1065, ...LAS_SIMPLE, attrs: all3 },
-  { file: 'las/test1_4.las', format: 'las', points: 1000, ...LAS_14, attrs: { rgb: false, intensity: true, classification: true } },
+  {
+    file: 'las/test1_4.las',
+    format: 'las',
+    points: 1000,
+    ...LAS_14,
+    attrs: { rgb: false, intensity: true, classification: true },
+  },
   { file: 'las/simple.laz', format: 'laz', points: 1065, ...LAS_SIMPLE, attrs: all3 },
-  { file: 'las/1_4_w_evlr.laz', format: 'laz', points: 1000, ...LAS_14, attrs: { rgb: false, intensity: true, classification: true } },
-  { file: 'las/plane.laz', format: 'laz', points: 28185, min: [1423214.52, 4189096.63, 67.86], max: [1423216.76, 4189098.6, 67.9], attrs: all3 },
+  {
+    file: 'las/1_4_w_evlr.laz',
+    format: 'laz',
+    points: 1000,
+    ...LAS_14,
+    attrs: { rgb: false, intensity: true, classification: true },
+  },
+  {
+    file: 'las/plane.laz',
+    format: 'laz',
+    points: 28185,
+    min: [1423214.52, 4189096.63, 67.86],
+    max: [1423216.76, 4189098.6, 67.9],
+    attrs: all3,
+  },
   { file: 'las/simple.copc.laz', format: 'copc', points: 1065, ...LAS_SIMPLE, attrs: all3 },
   { file: 'las/simple_with_page.copc.laz', format: 'copc', points: 1065, ...LAS_SIMPLE, attrs: all3 },
   { file: 'e57/bunnyDouble.e57', format: 'e57', points: 30571, ...BUNNY, attrs: none, tol: 1e-6 },
   { file: 'e57/bunnyInt32.e57', format: 'e57', points: 30571, ...BUNNY, attrs: none, tol: 1e-6 },
-  { file: 'e57/ColouredCubeDouble.e57', format: 'e57', points: 7680, ...CUBE, attrs: { rgb: true, intensity: false, classification: false } },
-  { file: 'e57/ColouredCubeFloat.e57', format: 'e57', points: 7680, ...CUBE, attrs: { rgb: true, intensity: false, classification: false } },
+  {
+    file: 'e57/ColouredCubeDouble.e57',
+    format: 'e57',
+    points: 7680,
+    ...CUBE,
+    attrs: { rgb: true, intensity: false, classification: false },
+  },
+  {
+    file: 'e57/ColouredCubeFloat.e57',
+    format: 'e57',
+    points: 7680,
+    ...CUBE,
+    attrs: { rgb: true, intensity: false, classification: false },
+  },
   { file: 'e57/empty.e57', format: 'e57', points: 0, attrs: none },
   { file: 'e57/ZeroPoints.e57', format: 'e57', points: 0, attrs: none },
   { file: 'e57/PinholeImageWithDistortionParameters.e57', format: 'e57', points: 0, attrs: none },
-  { file: 'pts/test.pts', format: 'pts', points: 19, min: [-25.050461, -24.533554, -2.000961], max: [3.980972, -2.006119, -0.010086], attrs: { rgb: true, intensity: true, classification: false } },
+  {
+    file: 'pts/test.pts',
+    format: 'pts',
+    points: 19,
+    min: [-25.050461, -24.533554, -2.000961],
+    max: [3.980972, -2.006119, -0.010086],
+    attrs: { rgb: true, intensity: true, classification: false },
+  },
   // The header says 8; the file holds 9 points, and all 9 are real.
-  { file: 'pts/bunny_8.pts', format: 'pts', points: 9, min: [-0.068009, 0.112568, 0.001795], max: [0.033213, 0.151244, 0.037195], attrs: none },
+  {
+    file: 'pts/bunny_8.pts',
+    format: 'pts',
+    points: 9,
+    min: [-0.068009, 0.112568, 0.001795],
+    max: [0.033213, 0.151244, 0.037195],
+    attrs: none,
+  },
 ];
 
 describe('importers read every shared 3D fixture', () => {
@@ -72,7 +120,9 @@ describe('importers read every shared 3D fixture', () => {
       const header = await fmt.header(path);
       expect(header.points).toBe((await importAll(path)).points);
     }
-    const pts = await (await detectSceneFormat(join(FIXTURES, 'pts/bunny_8.pts'))).header(join(FIXTURES, 'pts/bunny_8.pts'));
+    const pts = await (await detectSceneFormat(join(FIXTURES, 'pts/bunny_8.pts'))).header(
+      join(FIXTURES, 'pts/bunny_8.pts'),
+    );
     expect(pts.points).toBe(8);
   });
 

@@ -29,7 +29,12 @@ export function formatPoints(format: number) {
 }
 
 export async function writeFormatLas(path: string, format: number): Promise<void> {
-  await writeLas(path, formatPoints(format), { pointFormat: format, minorVersion: FORMAT_MINOR[format]!, scale: 0.001, created: { dayOfYear: 1, year: 2025 } });
+  await writeLas(path, formatPoints(format), {
+    pointFormat: format,
+    minorVersion: FORMAT_MINOR[format]!,
+    scale: 0.001,
+    created: { dayOfYear: 1, year: 2025 },
+  });
 }
 
 /**
@@ -61,11 +66,22 @@ if (process.argv[1] === import.meta.filename) {
     for (let format = 0; format <= 10; format++) {
       const las = join(tmp, `${formatFixtureName(format)}.las`);
       await writeFormatLas(las, format);
-      execFileSync(tools.las2laz, [las, join(LAS_FORMATS_DIR, `${formatFixtureName(format)}.laz`), String(FORMAT_CHUNK)], { stdio: 'inherit' });
+      execFileSync(
+        tools.las2laz,
+        [las, join(LAS_FORMATS_DIR, `${formatFixtureName(format)}.laz`), String(FORMAT_CHUNK)],
+        { stdio: 'inherit' },
+      );
     }
     const stream = join(tmp, 'stream-chunk-pf0.las');
-    await writeLas(stream, streamChunkPoints(), { pointFormat: 0, minorVersion: 2, scale: 0.001, created: { dayOfYear: 1, year: 2025 } });
-    execFileSync(tools.las2laz, [stream, join(LAS_FORMATS_DIR, 'stream-chunk-pf0.laz'), String(STREAM_CHUNK_POINTS)], { stdio: 'inherit' });
+    await writeLas(stream, streamChunkPoints(), {
+      pointFormat: 0,
+      minorVersion: 2,
+      scale: 0.001,
+      created: { dayOfYear: 1, year: 2025 },
+    });
+    execFileSync(tools.las2laz, [stream, join(LAS_FORMATS_DIR, 'stream-chunk-pf0.laz'), String(STREAM_CHUNK_POINTS)], {
+      stdio: 'inherit',
+    });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,7 +4,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { VestigeError } from '@vestige/evidence';
 import { detectSceneFormat, type PointChunk } from '@vestige/scene';
 import { decodeChunkTable, encodeChunkTable } from '../../packages/scene/src/formats/laz-chunks.ts';
-import { FORMAT_CHUNK, FORMAT_MINOR, FORMAT_POINTS, LAS_FORMATS_DIR, formatFixtureName, formatPoints, writeFormatLas } from './las-format-fixtures.ts';
+import {
+  FORMAT_CHUNK,
+  FORMAT_MINOR,
+  FORMAT_POINTS,
+  LAS_FORMATS_DIR,
+  formatFixtureName,
+  formatPoints,
+  writeFormatLas,
+} from './las-format-fixtures.ts';
 import { importAll, tempDir } from './helpers.ts';
 
 const tmp = tempDir();
@@ -44,23 +52,26 @@ function flat(chunks: PointChunk[], key: 'positions' | 'intensity' | 'classifica
 const FORMATS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 describe('LAS 1.0–1.4, every point format 0–10, written by the LAS writer', () => {
-  it.each(FORMATS)('point format %i in its first LAS version reads back with the exact count and bounds', async (format) => {
-    const path = join(tmp.dir, `${formatFixtureName(format)}.las`);
-    await writeFormatLas(path, format);
-    const want = expected(format);
-    const header = await (await detectSceneFormat(path)).header(path);
-    expect(header.details).toMatchObject({ version: `1.${FORMAT_MINOR[format]}`, pointFormat: format });
-    expect(header.points).toBe(FORMAT_POINTS);
-    const got = await importAll(path);
-    expect(got.points).toBe(want.points);
-    for (let k = 0; k < 3; k++) {
-      expect(got.min[k]).toBeCloseTo(want.min[k]!, 9);
-      expect(got.max[k]).toBeCloseTo(want.max[k]!, 9);
-      expect(header.bounds!.min[k]).toBeCloseTo(want.min[k]!, 9);
-      expect(header.bounds!.max[k]).toBeCloseTo(want.max[k]!, 9);
-    }
-    expect(got.rgb).toBe([2, 3, 5, 7, 8, 10].includes(format));
-  });
+  it.each(FORMATS)(
+    'point format %i in its first LAS version reads back with the exact count and bounds',
+    async (format) => {
+      const path = join(tmp.dir, `${formatFixtureName(format)}.las`);
+      await writeFormatLas(path, format);
+      const want = expected(format);
+      const header = await (await detectSceneFormat(path)).header(path);
+      expect(header.details).toMatchObject({ version: `1.${FORMAT_MINOR[format]}`, pointFormat: format });
+      expect(header.points).toBe(FORMAT_POINTS);
+      const got = await importAll(path);
+      expect(got.points).toBe(want.points);
+      for (let k = 0; k < 3; k++) {
+        expect(got.min[k]).toBeCloseTo(want.min[k]!, 9);
+        expect(got.max[k]).toBeCloseTo(want.max[k]!, 9);
+        expect(header.bounds!.min[k]).toBeCloseTo(want.min[k]!, 9);
+        expect(header.bounds!.max[k]).toBeCloseTo(want.max[k]!, 9);
+      }
+      expect(got.rgb).toBe([2, 3, 5, 7, 8, 10].includes(format));
+    },
+  );
 
   it.each([4, 5, 9, 10])('wave-packet format %i says its waveform samples were not imported', async (format) => {
     const path = join(tmp.dir, `wave-${format}.las`);
@@ -84,7 +95,8 @@ describe('LAZ compressed by LASzip 3.4 (the reference encoder), every point form
       expect(got.min[k]).toBeCloseTo(want.min[k]!, 9);
       expect(got.max[k]).toBeCloseTo(want.max[k]!, 9);
     }
-    for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const) expect(flat(b, key)).toEqual(flat(a, key));
+    for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const)
+      expect(flat(b, key)).toEqual(flat(a, key));
   });
 
   it('a compressed wave-packet file still says its waveform samples were not imported', async () => {
@@ -118,7 +130,11 @@ describe('LAZ chunk table', () => {
   });
 
   /** Writes a changed copy of a format fixture and returns both paths. */
-  function variant(format: number, name: string, change: (file: Buffer, tableAt: number) => Buffer): { source: string; path: string } {
+  function variant(
+    format: number,
+    name: string,
+    change: (file: Buffer, tableAt: number) => Buffer,
+  ): { source: string; path: string } {
     const source = join(LAS_FORMATS_DIR, `${formatFixtureName(format)}.laz`);
     const { at, file } = tableOf(source);
     const path = join(tmp.dir, name);
@@ -142,22 +158,30 @@ describe('LAZ chunk table', () => {
     expect(flat(await points(path), 'positions')).toEqual(flat(await points(source), 'positions'));
   });
 
-  it.each([2, 5])('is not needed for point-wise chunks (format %i): each chunk\'s end is found by decoding it', async (format) => {
-    const { source, path } = variant(format, `no-table-pointwise-${format}.laz`, (file, at) => file.subarray(0, at));
-    const [a, b] = [await points(source), await points(path)];
-    expect(b.length).toBe(4);
-    for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const) expect(flat(b, key)).toEqual(flat(a, key));
-  });
+  it.each([2, 5])(
+    "is not needed for point-wise chunks (format %i): each chunk's end is found by decoding it",
+    async (format) => {
+      const { source, path } = variant(format, `no-table-pointwise-${format}.laz`, (file, at) => file.subarray(0, at));
+      const [a, b] = [await points(source), await points(path)];
+      expect(b.length).toBe(4);
+      for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const)
+        expect(flat(b, key)).toEqual(flat(a, key));
+    },
+  );
 
-  it.each(['simple.laz', 'plane.laz'])('without its table, laspy\'s %s decodes the same through Vestige\'s point-wise decoder as through laz-perf', async (name) => {
-    const source = join(import.meta.dirname, '..', 'fixtures', '3d', 'las', name);
-    const { at, file } = tableOf(source);
-    const path = join(tmp.dir, `no-table-${name}`);
-    writeFileSync(path, file.subarray(0, at));
-    const [a, b] = [await points(source), await points(path)];
-    expect(b.reduce((n, c) => n + c.count, 0)).toBe(a.reduce((n, c) => n + c.count, 0));
-    for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const) expect(flat(b, key)).toEqual(flat(a, key));
-  });
+  it.each(['simple.laz', 'plane.laz'])(
+    "without its table, laspy's %s decodes the same through Vestige's point-wise decoder as through laz-perf",
+    async (name) => {
+      const source = join(import.meta.dirname, '..', 'fixtures', '3d', 'las', name);
+      const { at, file } = tableOf(source);
+      const path = join(tmp.dir, `no-table-${name}`);
+      writeFileSync(path, file.subarray(0, at));
+      const [a, b] = [await points(source), await points(path)];
+      expect(b.reduce((n, c) => n + c.count, 0)).toBe(a.reduce((n, c) => n + c.count, 0));
+      for (const key of ['positions', 'intensity', 'classification', 'rgb'] as const)
+        expect(flat(b, key)).toEqual(flat(a, key));
+    },
+  );
 
   it('cut short, a point-wise chunk without a table is corrupt (truncated), not unsupported', async () => {
     const { path } = variant(3, 'truncated-pointwise.laz', (file, at) => file.subarray(0, at - 3000));

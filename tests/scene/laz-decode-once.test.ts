@@ -18,10 +18,19 @@ describe('octree build from LAZ', () => {
     await repeatLazChunk(join(LAS_FORMATS_DIR, 'stream-chunk-pf0.laz'), laz, 4);
     const source = (await lazRecordSource(laz))!;
     expect(source.laz!.chunks).toHaveLength(4);
-    const build = async (name: string, statedBounds?: { min: [number, number, number]; max: [number, number, number] }) => {
+    const build = async (
+      name: string,
+      statedBounds?: { min: [number, number, number]; max: [number, number, number] },
+    ) => {
       const workDir = join(tmp.dir, name);
       mkdirSync(workDir);
-      return buildOctree((async function* () {})(), { workDir, lasSources: [(await lazRecordSource(laz))!], workers: 2, maxLeafPoints: 5_000, ...(statedBounds ? { statedBounds } : {}) });
+      return buildOctree((async function* () {})(), {
+        workDir,
+        lasSources: [(await lazRecordSource(laz))!],
+        workers: 2,
+        maxLeafPoints: 5_000,
+        ...(statedBounds ? { statedBounds } : {}),
+      });
     };
     const plain = await build('plain');
     expect(plain.points).toBe(4 * STREAM_CHUNK_POINTS);
@@ -29,7 +38,10 @@ describe('octree build from LAZ', () => {
     // Bounds of a centimetre where the points span metres: the stated cube is dropped and the points
     // counted again over their true extent (from the spill).
     const { min } = plain.bounds;
-    const short = await build('short', { min: [min[0], min[1], min[2]], max: [min[0] + 0.01, min[1] + 0.01, min[2] + 0.01] });
+    const short = await build('short', {
+      min: [min[0], min[1], min[2]],
+      max: [min[0] + 0.01, min[1] + 0.01, min[2] + 0.01],
+    });
     expect(short.points).toBe(4 * STREAM_CHUNK_POINTS);
     expect(short.bounds).toEqual(plain.bounds);
     expect(short.stats.lazChunksDecoded).toBe(4);

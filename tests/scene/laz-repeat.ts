@@ -9,14 +9,19 @@ import { InputFile } from '../../packages/scene/src/io/input-file.ts';
 import { readLasHeader } from '../../packages/scene/src/formats/las-header.ts';
 import { encodeChunkTable, readChunkTable, readLaszipVlr } from '../../packages/scene/src/formats/laz-chunks.ts';
 
-export async function repeatLazChunk(template: string, out: string, copies: number): Promise<{ points: number; bytes: number }> {
+export async function repeatLazChunk(
+  template: string,
+  out: string,
+  copies: number,
+): Promise<{ points: number; bytes: number }> {
   const file = await InputFile.open(template);
   try {
     const { header, vlrs } = await readLasHeader(file);
     const laz = await readLaszipVlr(file, vlrs);
     const table = (await readChunkTable(file, header, laz))!;
     const first = table[0]!;
-    if (header.versionMinor >= 4 || laz.chunkSize !== first.points) throw new Error('template must be LAS 1.0–1.3 with one full chunk first');
+    if (header.versionMinor >= 4 || laz.chunkSize !== first.points)
+      throw new Error('template must be LAS 1.0–1.3 with one full chunk first');
     const head = await file.read(0, header.pointDataOffset, 'header');
     const chunk = await file.read(first.offset, first.bytes, 'chunk');
     const points = copies * first.points;
@@ -34,7 +39,12 @@ export async function repeatLazChunk(template: string, out: string, copies: numb
       const tableHead = Buffer.alloc(8);
       tableHead.writeUInt32LE(copies, 4);
       put(tableHead);
-      put(encodeChunkTable(Array.from({ length: copies }, () => ({ bytes: first.bytes })), false));
+      put(
+        encodeChunkTable(
+          Array.from({ length: copies }, () => ({ bytes: first.bytes })),
+          false,
+        ),
+      );
       return { points, bytes: at };
     } finally {
       closeSync(fd);

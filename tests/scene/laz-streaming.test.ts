@@ -8,11 +8,20 @@ import { tempDir } from './helpers.ts';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-interface PeakReport { points: number; min: number[]; max: number[]; peakRssBytes: number }
+interface PeakReport {
+  points: number;
+  min: number[];
+  max: number[];
+  peakRssBytes: number;
+}
 
 /** Reads a LAZ file in a fresh process (collecting garbage after each chunk, so the peak is what the reader keeps). */
 function readInChild(path: string): PeakReport {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'laz-peak-memory.ts'), path], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'laz-peak-memory.ts'), path],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(out) as PeakReport;
 }
 

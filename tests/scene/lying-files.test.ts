@@ -42,7 +42,12 @@ describe('files that lie', () => {
       writePly(path, { positions: five }, { encoding, claimVertices: 3 });
       const { points, warnings } = await readAll(path);
       expect(points).toBe(3);
-      expect(warnings).toEqual([expect.objectContaining({ file: path, details: expect.objectContaining({ declared: { vertex: 3 }, extraRecords: 2 }) })]);
+      expect(warnings).toEqual([
+        expect.objectContaining({
+          file: path,
+          details: expect.objectContaining({ declared: { vertex: 3 }, extraRecords: 2 }),
+        }),
+      ]);
       expect(warnings[0]!.message).toMatch(/declares 3 vertex records, but the file holds 2 more/);
     });
   }
@@ -52,7 +57,11 @@ describe('files that lie', () => {
     const las = fs.readFileSync(join(FIXTURES, 'las', 'simple.las'));
     las.writeDoubleLE(0, 139); // Y scale
     fs.writeFileSync(path, las);
-    expect(await failure(path)).toMatchObject({ code: 'E_INPUT_CORRUPT', file: path, message: expect.stringMatching(/Y scale factor is 0/) });
+    expect(await failure(path)).toMatchObject({
+      code: 'E_INPUT_CORRUPT',
+      file: path,
+      message: expect.stringMatching(/Y scale factor is 0/),
+    });
   });
 
   it('a glTF whose accessor reaches beyond its buffer view', async () => {
@@ -69,18 +78,27 @@ describe('files that lie', () => {
     });
     const jsonChunk = Buffer.from(json.padEnd(Math.ceil(json.length / 4) * 4, ' '));
     const bin = Buffer.from(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]).buffer);
-    const chunk = (type: number, data: Buffer) => Buffer.concat([Buffer.from(new Uint32Array([data.length, type]).buffer), data]);
+    const chunk = (type: number, data: Buffer) =>
+      Buffer.concat([Buffer.from(new Uint32Array([data.length, type]).buffer), data]);
     const body = Buffer.concat([chunk(0x4e4f534a, jsonChunk), chunk(0x004e4942, bin)]);
     const out = Buffer.concat([Buffer.from(new Uint32Array([0x46546c67, 2, 12 + body.length]).buffer), body]);
     const path = join(tmp.dir, 'lying.glb');
     fs.writeFileSync(path, out);
-    expect(await failure(path)).toMatchObject({ code: 'E_INPUT_CORRUPT', file: path, message: expect.stringMatching(/accessor 0 \(3000 × VEC3\) needs 36000 bytes of buffer view 0, which has 36/) });
+    expect(await failure(path)).toMatchObject({
+      code: 'E_INPUT_CORRUPT',
+      file: path,
+      message: expect.stringMatching(/accessor 0 \(3000 × VEC3\) needs 36000 bytes of buffer view 0, which has 36/),
+    });
   });
 
   it('NaN coordinates, named with the file and the point', async () => {
     const ply = join(tmp.dir, 'nan.ply');
     writePly(ply, { positions: [0, 0, 0, 1, Number.NaN, 0, 2, 2, 2] }, { encoding: 'binary_little_endian' });
-    expect(await failure(ply)).toMatchObject({ code: 'E_INPUT_CORRUPT', file: ply, message: expect.stringMatching(/point 2 has a coordinate that is not a number/) });
+    expect(await failure(ply)).toMatchObject({
+      code: 'E_INPUT_CORRUPT',
+      file: ply,
+      message: expect.stringMatching(/point 2 has a coordinate that is not a number/),
+    });
     const xyz = join(tmp.dir, 'inf.xyz');
     writeXyz(xyz, { positions: [0, 0, 0, 1, 1, Number.POSITIVE_INFINITY] });
     expect(await failure(xyz)).toMatchObject({ code: 'E_INPUT_CORRUPT', file: xyz });

@@ -27,7 +27,8 @@ async function readFully(path: string): Promise<unknown> {
     const format = await detectSceneFormat(path);
     await format.header(path);
     for await (const chunk of format.read(path)) void chunk;
-    if (format.photos) for await (const photo of format.photos(path)) for await (const part of photo.image.bytes()) void part;
+    if (format.photos)
+      for await (const photo of format.photos(path)) for await (const part of photo.image.bytes()) void part;
     return undefined;
   } catch (err) {
     return err;
@@ -42,11 +43,45 @@ beforeAll(async () => {
     generated.push(path);
   }
   const e57 = join(tmp.dir, 'spherical-photo.e57');
-  const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360f8cf000000030101' + '00d5b2b6a50000000049454e44ae426082', 'hex');
-  const xyz = ['cartesianX', 'cartesianY', 'cartesianZ'].map((name) => ({ name, type: 'Float' as const, precision: 'single' as const }));
-  writeE57(e57, [{ name: 'scan', fields: xyz, columns: [[0, 1], [0, 1], [0, 1]] }], {
-    images: [{ name: 'pano', guid: 'pano', representation: 'sphericalRepresentation', encoding: 'pngImage', bytes: png, width: 1, height: 1, parameters: { pixelWidth: 6.28, pixelHeight: 3.14 } }],
-  });
+  const png = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6360f8cf000000030101' +
+      '00d5b2b6a50000000049454e44ae426082',
+    'hex',
+  );
+  const xyz = ['cartesianX', 'cartesianY', 'cartesianZ'].map((name) => ({
+    name,
+    type: 'Float' as const,
+    precision: 'single' as const,
+  }));
+  writeE57(
+    e57,
+    [
+      {
+        name: 'scan',
+        fields: xyz,
+        columns: [
+          [0, 1],
+          [0, 1],
+          [0, 1],
+        ],
+      },
+    ],
+    {
+      images: [
+        {
+          name: 'pano',
+          guid: 'pano',
+          representation: 'sphericalRepresentation',
+          encoding: 'pngImage',
+          bytes: png,
+          width: 1,
+          height: 1,
+          parameters: { pixelWidth: 6.28, pixelHeight: 3.14 },
+        },
+      ],
+    },
+  );
   generated.push(e57);
 });
 
@@ -66,6 +101,6 @@ describe('no valid file is ever called corrupt', () => {
   });
 
   it.each([...DAMAGED])('the damaged fixture %s is still called corrupt (the check can tell)', async (file) => {
-    expect((await readFully(join(FIXTURES, file)) as VestigeError).code).toBe('E_INPUT_CORRUPT');
+    expect(((await readFully(join(FIXTURES, file))) as VestigeError).code).toBe('E_INPUT_CORRUPT');
   });
 });

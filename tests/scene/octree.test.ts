@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildOctree, decodePotreeNode, detectSceneFormat, lasRecordSource, potreeNodes, writeLas, type OctreeBuildResult, type PointChunk } from '@vestige/scene';
+import {
+  buildOctree,
+  decodePotreeNode,
+  detectSceneFormat,
+  lasRecordSource,
+  potreeNodes,
+  writeLas,
+  type OctreeBuildResult,
+  type PointChunk,
+} from '@vestige/scene';
 import { syntheticRoom } from '../../samples/scene/synthetic-room.ts';
 import { FIXTURES, tempDir } from './helpers.ts';
 
@@ -14,7 +23,10 @@ async function* room(points: number, seed = 7): AsyncGenerator<PointChunk> {
   yield* syntheticRoom({ points, seed, chunkPoints: 50_000, origin: [512000, 5400000, 31] });
 }
 
-async function build(points: AsyncIterable<PointChunk>, options: Partial<Parameters<typeof buildOctree>[1]> = {}): Promise<OctreeBuildResult> {
+async function build(
+  points: AsyncIterable<PointChunk>,
+  options: Partial<Parameters<typeof buildOctree>[1]> = {},
+): Promise<OctreeBuildResult> {
   const workDir = join(tmp.dir, `build-${n++}`);
   mkdirSync(workDir);
   return buildOctree(points, { workDir, ...options });
@@ -59,7 +71,10 @@ describe('streaming octree builder', () => {
   });
 
   it('builds fixtures straight from their importers (LAZ, E57) with exact counts', async () => {
-    for (const [file, count] of [['las/plane.laz', 28185], ['e57/bunnyInt32.e57', 30571]] as const) {
+    for (const [file, count] of [
+      ['las/plane.laz', 28185],
+      ['e57/bunnyInt32.e57', 30571],
+    ] as const) {
       const path = join(FIXTURES, file);
       const fmt = await detectSceneFormat(path);
       const points = (async function* () {
@@ -72,7 +87,11 @@ describe('streaming octree builder', () => {
 
   it('parallel LAS reading on workers gives the same bytes as the importer stream', async () => {
     const las = join(tmp.dir, 'room.las');
-    await writeLas(las, syntheticRoom({ points: 80_000, seed: 5, chunkPoints: 20_000, origin: [512000, 5400000, 31] }), { scale: 0.001 });
+    await writeLas(
+      las,
+      syntheticRoom({ points: 80_000, seed: 5, chunkPoints: 20_000, origin: [512000, 5400000, 31] }),
+      { scale: 0.001 },
+    );
     const fmt = await detectSceneFormat(las);
     const header = await fmt.header(las);
     const source = await lasRecordSource(las);
@@ -80,9 +99,19 @@ describe('streaming octree builder', () => {
       (async function* () {
         for await (const c of fmt.read(las, { chunkPoints: 7_000 })) if (c.kind === 'points') yield c;
       })(),
-      { statedBounds: header.bounds!, integerGrid: { scale: source.scale[0], offset: source.offset }, maxLeafPoints: 3_000, workers: 2 },
+      {
+        statedBounds: header.bounds!,
+        integerGrid: { scale: source.scale[0], offset: source.offset },
+        maxLeafPoints: 3_000,
+        workers: 2,
+      },
     );
-    const parallel = await build((async function* () {})(), { statedBounds: header.bounds!, lasSources: [await lasRecordSource(las)], maxLeafPoints: 3_000, workers: 2 });
+    const parallel = await build((async function* () {})(), {
+      statedBounds: header.bounds!,
+      lasSources: [await lasRecordSource(las)],
+      maxLeafPoints: 3_000,
+      workers: 2,
+    });
     expect(parallel.points).toBe(80_000);
     expect(sha(parallel.octreePath)).toBe(sha(serial.octreePath));
     expect(sha(parallel.hierarchyPath)).toBe(sha(serial.hierarchyPath));
@@ -96,8 +125,15 @@ describe('streaming octree builder', () => {
     bytes.writeDoubleLE(bytes.readDoubleLE(179) - 2, 179); // max x two metres short
     write(lying, bytes);
     const stated = (await (await detectSceneFormat(lying)).header(lying)).bounds!;
-    const fallback = await build((async function* () {})(), { statedBounds: stated, lasSources: [await lasRecordSource(lying)], maxLeafPoints: 3_000, workers: 2 });
-    expect(potreeNodes(fallback.metadata, readFileSync(fallback.hierarchyPath)).reduce((n, x) => n + x.numPoints, 0)).toBe(80_000);
+    const fallback = await build((async function* () {})(), {
+      statedBounds: stated,
+      lasSources: [await lasRecordSource(lying)],
+      maxLeafPoints: 3_000,
+      workers: 2,
+    });
+    expect(
+      potreeNodes(fallback.metadata, readFileSync(fallback.hierarchyPath)).reduce((n, x) => n + x.numPoints, 0),
+    ).toBe(80_000);
     expect(fallback.metadata.boundingBox.max[0]).toBeGreaterThanOrEqual(fallback.bounds.max[0]);
   });
 
@@ -115,18 +151,37 @@ describe('streaming octree builder', () => {
       const las = join(tmp.dir, `multiset-${sampling}.las`);
       // Duplicates included: the room's generator never repeats a point, so every 97th point is written twice.
       async function* withDuplicates(): AsyncGenerator<PointChunk> {
-        for (const c of syntheticRoom({ points: 60_000, seed: 11, chunkPoints: 10_000, origin: [512000, 5400000, 31] })) {
+        for (const c of syntheticRoom({
+          points: 60_000,
+          seed: 11,
+          chunkPoints: 10_000,
+          origin: [512000, 5400000, 31],
+        })) {
           yield c;
           const pick = Array.from({ length: Math.floor(c.count / 97) }, (_, j) => j * 97);
-          yield { kind: 'points', count: pick.length, positions: Float64Array.from(pick.flatMap((i) => [0, 1, 2].map((k) => c.positions[i * 3 + k]!))), rgb: Uint16Array.from(pick.flatMap((i) => [0, 1, 2].map((k) => c.rgb[i * 3 + k]!))), intensity: Uint16Array.from(pick.map((i) => c.intensity[i]!)), classification: Uint8Array.from(pick.map((i) => c.classification[i]!)) };
+          yield {
+            kind: 'points',
+            count: pick.length,
+            positions: Float64Array.from(pick.flatMap((i) => [0, 1, 2].map((k) => c.positions[i * 3 + k]!))),
+            rgb: Uint16Array.from(pick.flatMap((i) => [0, 1, 2].map((k) => c.rgb[i * 3 + k]!))),
+            intensity: Uint16Array.from(pick.map((i) => c.intensity[i]!)),
+            classification: Uint8Array.from(pick.map((i) => c.classification[i]!)),
+          };
         }
       }
       await writeLas(las, withDuplicates(), { scale: 0.001 });
       const fmt = await detectSceneFormat(las);
       const input = new Map<string, number>();
       let count = 0;
-      for await (const c of fmt.read(las)) if (c.kind === 'points') (pointKeys(c, 0.001, input), (count += c.count));
-      const r = await build((async function* () {})(), { statedBounds: (await fmt.header(las)).bounds!, lasSources: [await lasRecordSource(las)], maxLeafPoints: 1_500, maxChunkPoints: 12_000, sampling, workers: 2 });
+      for await (const c of fmt.read(las)) if (c.kind === 'points') pointKeys(c, 0.001, input), (count += c.count);
+      const r = await build((async function* () {})(), {
+        statedBounds: (await fmt.header(las)).bounds!,
+        lasSources: [await lasRecordSource(las)],
+        maxLeafPoints: 1_500,
+        maxChunkPoints: 12_000,
+        sampling,
+        workers: 2,
+      });
       expect(r.sampling).toBe(sampling);
       expect(r.stats.chunks).toBeGreaterThan(3);
       const octree = readFileSync(r.octreePath);
@@ -140,11 +195,26 @@ describe('streaming octree builder', () => {
   }
 
   it('Poisson sampling: no two points of a node lie closer than its spacing, and the bytes do not depend on the thread count', async () => {
-    const a = await build(room(50_000, 4), { maxChunkPoints: 12_000, maxLeafPoints: 1_000, sampling: 'poisson', workers: 2 });
-    const b = await build(room(50_000, 4), { maxChunkPoints: 12_000, maxLeafPoints: 1_000, sampling: 'poisson', workers: 1 });
+    const a = await build(room(50_000, 4), {
+      maxChunkPoints: 12_000,
+      maxLeafPoints: 1_000,
+      sampling: 'poisson',
+      workers: 2,
+    });
+    const b = await build(room(50_000, 4), {
+      maxChunkPoints: 12_000,
+      maxLeafPoints: 1_000,
+      sampling: 'poisson',
+      workers: 1,
+    });
     expect(sha(a.octreePath)).toBe(sha(b.octreePath));
     expect(sha(a.hierarchyPath)).toBe(sha(b.hierarchyPath));
-    const g = await build(room(50_000, 4), { maxChunkPoints: 12_000, maxLeafPoints: 1_000, sampling: 'grid', workers: 2 });
+    const g = await build(room(50_000, 4), {
+      maxChunkPoints: 12_000,
+      maxLeafPoints: 1_000,
+      sampling: 'grid',
+      workers: 2,
+    });
     expect(sha(g.octreePath)).not.toBe(sha(a.octreePath));
     const octree = readFileSync(a.octreePath);
     const nodes = potreeNodes(a.metadata, readFileSync(a.hierarchyPath));
@@ -156,12 +226,14 @@ describe('streaming octree builder', () => {
       const cells = new Map<string, number[]>();
       for (let i = 0; i < pts.count; i++) {
         const c = [0, 1, 2].map((k) => Math.floor(pts.positions[i * 3 + k]! / spacing));
-        for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) for (let dz = -1; dz <= 1; dz++) {
-          for (const j of cells.get(`${c[0]! + dx},${c[1]! + dy},${c[2]! + dz}`) ?? []) {
-            const d = Math.hypot(...[0, 1, 2].map((k) => pts.positions[i * 3 + k]! - pts.positions[j * 3 + k]!));
-            expect(d).toBeGreaterThanOrEqual(spacing * (1 - 1e-9));
-          }
-        }
+        for (let dx = -1; dx <= 1; dx++)
+          for (let dy = -1; dy <= 1; dy++)
+            for (let dz = -1; dz <= 1; dz++) {
+              for (const j of cells.get(`${c[0]! + dx},${c[1]! + dy},${c[2]! + dz}`) ?? []) {
+                const d = Math.hypot(...[0, 1, 2].map((k) => pts.positions[i * 3 + k]! - pts.positions[j * 3 + k]!));
+                expect(d).toBeGreaterThanOrEqual(spacing * (1 - 1e-9));
+              }
+            }
         const key = c.join(',');
         cells.set(key, [...(cells.get(key) ?? []), i]);
         checked++;
@@ -173,6 +245,8 @@ describe('streaming octree builder', () => {
   it('writes an empty octree for no points', async () => {
     const r = await build((async function* () {})());
     expect(r.points).toBe(0);
-    expect(potreeNodes(r.metadata, readFileSync(r.hierarchyPath))).toEqual([{ name: 'r', numPoints: 0, byteOffset: 0, byteSize: 0, childMask: 0 }]);
+    expect(potreeNodes(r.metadata, readFileSync(r.hierarchyPath))).toEqual([
+      { name: 'r', numPoints: 0, byteOffset: 0, byteSize: 0, childMask: 0 },
+    ]);
   });
 });

@@ -42,7 +42,12 @@ describe('scene build into a case', () => {
     const colmap = join(tmp.dir, 'colmap');
     writeColmap(colmap, sampleColmapModel(), true);
     const { manifest, provenanceId } = await buildScene(store, {
-      inputs: [join(FIXTURES, 'e57/bunnyInt32.e57'), join(FIXTURES, 'e57/ColouredCubeFloat.e57'), join(FIXTURES, 'gltf/house1-1.glb'), colmap],
+      inputs: [
+        join(FIXTURES, 'e57/bunnyInt32.e57'),
+        join(FIXTURES, 'e57/ColouredCubeFloat.e57'),
+        join(FIXTURES, 'gltf/house1-1.glb'),
+        colmap,
+      ],
       operator: 'DC Test',
       now,
       name: 'bunny and cube',
@@ -84,7 +89,12 @@ describe('scene build into a case', () => {
   });
 
   it('empty.e57 and ZeroPoints.e57 give an empty point layer, not a crash', async () => {
-    const { manifest } = await buildScene(store, { inputs: [join(FIXTURES, 'e57/empty.e57'), join(FIXTURES, 'e57/ZeroPoints.e57')], operator: 'DC Test', now, workers: 1 });
+    const { manifest } = await buildScene(store, {
+      inputs: [join(FIXTURES, 'e57/empty.e57'), join(FIXTURES, 'e57/ZeroPoints.e57')],
+      operator: 'DC Test',
+      now,
+      workers: 1,
+    });
     const cloud = manifest.layers.find((l) => l.type === 'pointcloud');
     expect(cloud?.type === 'pointcloud' && cloud.points).toBe(0);
   });
@@ -95,7 +105,8 @@ describe('scene build into a case', () => {
     const las = join(tmp.dir, 'room.las');
     const chunks = [...syntheticRoom({ points: 60_000, seed: 11 })].map((c) => {
       for (let i = 0; i < c.count; i++) {
-        const x = c.positions[i * 3]!, z = c.positions[i * 3 + 2]!;
+        const x = c.positions[i * 3]!,
+          z = c.positions[i * 3 + 2]!;
         c.positions[i * 3] = 1.25 * (x * Math.cos(tilt) - z * Math.sin(tilt)) + 1000;
         c.positions[i * 3 + 1] = 1.25 * c.positions[i * 3 + 1]! + 2000;
         c.positions[i * 3 + 2] = 1.25 * (x * Math.sin(tilt) + z * Math.cos(tilt)) + 50;
@@ -119,15 +130,22 @@ describe('scene build into a case', () => {
     expect(Math.hypot(...corner.map((v, k) => v - toDisplayed(levelled, a)[k]!))).toBeCloseTo(6, 6);
     expect(Math.abs(corner[2])).toBeLessThan(0.01);
     // the table top (0.75 m in the unscaled, untilted room) now measures 0.75 m above the floor
-    const tableSrc: [number, number, number] = [1.25 * (1.5 * Math.cos(tilt) - 0.75 * Math.sin(tilt)) + 1000, 2000 + 1.25 * 1.2, 1.25 * (1.5 * Math.sin(tilt) + 0.75 * Math.cos(tilt)) + 50];
+    const tableSrc: [number, number, number] = [
+      1.25 * (1.5 * Math.cos(tilt) - 0.75 * Math.sin(tilt)) + 1000,
+      2000 + 1.25 * 1.2,
+      1.25 * (1.5 * Math.sin(tilt) + 0.75 * Math.cos(tilt)) + 50,
+    ];
     expect(toDisplayed(levelled, tableSrc)[2]).toBeCloseTo(0.75, 2);
-    for (const p of ['scene.scale', 'scene.level']) expect(store.provenanceRecords().some((r) => r.record.activity === p)).toBe(true);
+    for (const p of ['scene.scale', 'scene.level'])
+      expect(store.provenanceRecords().some((r) => r.record.activity === p)).toBe(true);
 
     addMarker(store, 'room', { label: 'A', position: tableSrc, note: 'knife, "on table"' }, 'DC Test');
     const wall = addMeasurement(store, 'room', { label: 'wall', kind: 'distance', points: [a, b] }, 'DC Test');
     expect(wall.value).toBeCloseTo(6, 6);
     expect(wall).toMatchObject({ id: 'D-1', unit: 'm', operator: 'DC Test' });
-    expect([...store.custody.events()].filter((e) => e.action === 'measurement.saved' || e.action === 'marker.saved')).toHaveLength(2);
+    expect(
+      [...store.custody.events()].filter((e) => e.action === 'measurement.saved' || e.action === 'marker.saved'),
+    ).toHaveLength(2);
     const ctx = { caseReference: store.info.reference, manifest: loadScene(store, 'room') };
     const rows = sceneExportRows(store, ctx.manifest);
     const csv = markersCsv(ctx, rows.markers).split('\r\n');
@@ -139,7 +157,10 @@ describe('scene build into a case', () => {
 
     // a point subset back to LAS, read again by our own LAS reader
     const out = join(tmp.dir, 'subset.las');
-    const box = { min: [1000, 2000, 40] as [number, number, number], max: [1003, 2003, 60] as [number, number, number] };
+    const box = {
+      min: [1000, 2000, 40] as [number, number, number],
+      max: [1003, 2003, 60] as [number, number, number],
+    };
     const written = await exportPointsLas(store, loadScene(store, 'room'), out, { box });
     expect(written.points).toBeGreaterThan(1000);
     const back = await importAll(out);
@@ -161,35 +182,131 @@ describe('scene build into a case', () => {
     const captured: string[] = [];
     process.stdout.write = ((s: string) => (captured.push(String(s)), true)) as typeof process.stdout.write;
     try {
-      expect(await run('scene', 'build', join(FIXTURES, 'las/simple.las'), '--case', dir, '--operator', 'PC 1', '--id', 'cli', '--json', '--workers', '1')).toBe(0);
+      expect(
+        await run(
+          'scene',
+          'build',
+          join(FIXTURES, 'las/simple.las'),
+          '--case',
+          dir,
+          '--operator',
+          'PC 1',
+          '--id',
+          'cli',
+          '--json',
+          '--workers',
+          '1',
+        ),
+      ).toBe(0);
       const built = JSON.parse(captured.pop()!);
       expect(built.id).toBe('cli');
       expect(await run('scene', 'info', '--case', dir, 'cli', '--json')).toBe(0);
       expect(JSON.parse(captured.pop()!).layers[0].points).toBe(1065);
       expect(await run('scene', 'info', join(FIXTURES, 'las/simple.copc.laz'), '--json')).toBe(0);
       expect(JSON.parse(captured.pop()!)[0].points).toBe(1065);
-      expect(await run('scene', 'scale', 'cli', '--case', dir, '--operator', 'PC 1', '--from', '635619.85,848899.7,406.59', '--to', '635620.85,848899.7,406.59', '--known', '2')).toBe(0);
-      expect(await run('scene', 'level', 'cli', '--case', dir, '--operator', 'PC 1', '--points', '0,0,0', '--points', '1,0,0', '--points', '0,1,0.01')).toBe(0);
+      expect(
+        await run(
+          'scene',
+          'scale',
+          'cli',
+          '--case',
+          dir,
+          '--operator',
+          'PC 1',
+          '--from',
+          '635619.85,848899.7,406.59',
+          '--to',
+          '635620.85,848899.7,406.59',
+          '--known',
+          '2',
+        ),
+      ).toBe(0);
+      expect(
+        await run(
+          'scene',
+          'level',
+          'cli',
+          '--case',
+          dir,
+          '--operator',
+          'PC 1',
+          '--points',
+          '0,0,0',
+          '--points',
+          '1,0,0',
+          '--points',
+          '0,1,0.01',
+        ),
+      ).toBe(0);
       // Measure and mark from the CLI: scene records, shown by `scene info` and exported.
-      expect(await run('scene', 'measure', 'cli', '--case', dir, '--operator', 'PC 1', '--kind', 'height', '--point', '635619.85,848899.7,406.59', '--point', '635619.85,848899.7,405.59', '--json')).toBe(0);
+      expect(
+        await run(
+          'scene',
+          'measure',
+          'cli',
+          '--case',
+          dir,
+          '--operator',
+          'PC 1',
+          '--kind',
+          'height',
+          '--point',
+          '635619.85,848899.7,406.59',
+          '--point',
+          '635619.85,848899.7,405.59',
+          '--json',
+        ),
+      ).toBe(0);
       const measured = JSON.parse(captured.pop()!);
       expect(measured.measurement).toMatchObject({ id: 'D-1', kind: 'height', unit: 'm', operator: 'PC 1' });
       expect(measured.measurement.value).toBeLessThan(0);
       expect(measured.text).toMatch(/^-\d+\.\d{3} m$/);
-      expect(await run('scene', 'mark', 'cli', '--case', dir, '--operator', 'PC 1', '--at', '635619.85,848899.7,406.59', '--note', 'casing')).toBe(0);
+      expect(
+        await run(
+          'scene',
+          'mark',
+          'cli',
+          '--case',
+          dir,
+          '--operator',
+          'PC 1',
+          '--at',
+          '635619.85,848899.7,406.59',
+          '--note',
+          'casing',
+        ),
+      ).toBe(0);
       expect(captured.pop()).toMatch(/^marker 1 \(M-1\) at \(/);
-      expect(await run('scene', 'measure', 'cli', '--case', dir, '--operator', 'PC 1', '--kind', 'volume', '--point', '0,0,0')).not.toBe(0); // usage (64 once usage errors exit 64, issue 14 point 4)
+      expect(
+        await run(
+          'scene',
+          'measure',
+          'cli',
+          '--case',
+          dir,
+          '--operator',
+          'PC 1',
+          '--kind',
+          'volume',
+          '--point',
+          '0,0,0',
+        ),
+      ).not.toBe(0); // usage (64 once usage errors exit 64, issue 14 point 4)
       expect(await run('scene', 'info', '--case', dir, 'cli')).toBe(0);
       expect(captured.join('')).toContain('saved since the build: 1 measurements, 1 markers, 0 annotations, 0 views');
       const csvOut = join(tmp.dir, 'm.geojson');
-      expect(await run('scene', 'export', 'cli', '--case', dir, '--what', 'markers', '--format', 'geojson', '--out', csvOut)).toBe(0);
+      expect(
+        await run('scene', 'export', 'cli', '--case', dir, '--what', 'markers', '--format', 'geojson', '--out', csvOut),
+      ).toBe(0);
       expect(JSON.parse(readFileSync(csvOut, 'utf8')).type).toBe('FeatureCollection');
       const lasOut = join(tmp.dir, 'cli.las');
       expect(await run('scene', 'export', 'cli', '--case', dir, '--what', 'points', '--out', lasOut)).toBe(0);
       expect((await importAll(lasOut)).points).toBe(1065);
       // bad input through the CLI: exit 1, no scene
       const before = store.listRecords('scenes').length;
-      expect(await run('scene', 'build', join(FIXTURES, 'e57/bad-crc.e57'), '--case', dir, '--operator', 'PC 1')).toBe(1);
+      expect(await run('scene', 'build', join(FIXTURES, 'e57/bad-crc.e57'), '--case', dir, '--operator', 'PC 1')).toBe(
+        1,
+      );
       expect(store.listRecords('scenes').length).toBe(before);
     } finally {
       process.stdout.write = write;

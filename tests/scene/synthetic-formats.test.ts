@@ -37,7 +37,17 @@ describe('PLY', () => {
 
   it('faces make a mesh (polygons fanned into triangles)', async () => {
     const path = join(tmp.dir, 'quad.ply');
-    writePly(path, { positions: [0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0.5, 0.5, 1] }, { encoding: 'binary_little_endian', faces: [[0, 1, 2, 3], [0, 1, 4]] });
+    writePly(
+      path,
+      { positions: [0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0.5, 0.5, 1] },
+      {
+        encoding: 'binary_little_endian',
+        faces: [
+          [0, 1, 2, 3],
+          [0, 1, 4],
+        ],
+      },
+    );
     const s = await importAll(path);
     const mesh = s.chunks.find((c): c is MeshChunk => c.kind === 'mesh')!;
     expect(mesh.positions.length).toBe(15);

@@ -18,7 +18,11 @@ describe('vestige serve and the demo step', () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('prints the scene URL with its sign-in token, serves it, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [cliPath, 'serve', '--case', caseDir, '--port', '0', '--read-only', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'serve', '--case', caseDir, '--port', '0', '--read-only', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -29,10 +33,22 @@ describe('vestige serve and the demo step', () => {
       });
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
     });
-    const info = JSON.parse(line) as { url: string; token: string; readOnly: boolean; scenes: { caseId: string; sceneId: string; url: string }[] };
+    const info = JSON.parse(line) as {
+      url: string;
+      token: string;
+      readOnly: boolean;
+      scenes: { caseId: string; sceneId: string; url: string }[];
+    };
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.readOnly).toBe(true);
-    expect(info.scenes).toEqual([{ caseId, caseName: 'Test case', sceneId: 'scene-1', url: `${info.url}/login?token=${info.token}&next=${encodeURIComponent(`/view?case=${caseId}&scene=scene-1`)}` }]);
+    expect(info.scenes).toEqual([
+      {
+        caseId,
+        caseName: 'Test case',
+        sceneId: 'scene-1',
+        url: `${info.url}/login?token=${info.token}&next=${encodeURIComponent(`/view?case=${caseId}&scene=scene-1`)}`,
+      },
+    ]);
     const signIn = await fetch(info.scenes[0]!.url, { redirect: 'manual' });
     expect(signIn.status).toBe(303);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
@@ -45,7 +61,10 @@ describe('vestige serve and the demo step', () => {
   });
 
   it('refuses to serve for changes without an operator', async () => {
-    const child = spawn(process.execPath, [cliPath, 'serve', '--case', caseDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VESTIGE_OPERATOR: '' } });
+    const child = spawn(process.execPath, [cliPath, 'serve', '--case', caseDir, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, VESTIGE_OPERATOR: '' },
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -9,7 +9,10 @@ import { makeSceneCase } from '../viewer/scene-fixture.ts';
 const serverApp = fileURLToPath(new URL('../../apps/server/bin/vestige-server.mjs', import.meta.url));
 
 function startApp(env: Record<string, string>) {
-  const child = spawn(process.execPath, [serverApp], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VESTIGE_OPERATOR: '', ...env } });
+  const child = spawn(process.execPath, [serverApp], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VESTIGE_OPERATOR: '', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -45,7 +48,9 @@ describe('apps/server: the viewer server as a program of its own', () => {
     const signIn = await fetch(`${info.url}/login?token=${info.token}`, { redirect: 'manual' });
     expect(signIn.status).toBe(303);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-    expect((await fetch(`${info.url}/api/cases/${caseId}/scenes/scene-1`, { headers: { Cookie: cookie } })).status).toBe(200);
+    expect(
+      (await fetch(`${info.url}/api/cases/${caseId}/scenes/scene-1`, { headers: { Cookie: cookie } })).status,
+    ).toBe(200);
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
   });

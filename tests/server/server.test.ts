@@ -16,14 +16,21 @@ interface Reply {
 }
 
 /** Raw HTTP (fetch would normalise `..` away before it reached the server). */
-function raw(url: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function raw(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   const u = new URL(url);
   return new Promise((ok, fail) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path, method: options.method ?? 'GET', headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', fail);
     if (options.body !== undefined) req.write(options.body);
     req.end();
@@ -49,10 +56,21 @@ describe('vestige server', () => {
     // One photo in the case, for the items and thumbnail API.
     const store = CaseStore.open(caseDir);
     try {
-      const png = await sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 200, g: 40, b: 40 } } }).png().toBuffer();
+      const png = await sharp({
+        create: { width: 800, height: 600, channels: 3, background: { r: 200, g: 40, b: 40 } },
+      })
+        .png()
+        .toBuffer();
       const digests = await store.blobs.putBuffer(png);
       const ingestId = store.beginIngest({ operator: 'PC 1234 Test', roots: [] });
-      photoId = store.upsertOriginal({ digests, name: 'scene-photo.png', mediaType: 'image/png', metadata: {}, operator: 'PC 1234 Test', ingestId }).item.id;
+      photoId = store.upsertOriginal({
+        digests,
+        name: 'scene-photo.png',
+        mediaType: 'image/png',
+        metadata: {},
+        operator: 'PC 1234 Test',
+        ingestId,
+      }).item.id;
     } finally {
       store.close();
     }
@@ -70,7 +88,11 @@ describe('vestige server', () => {
   });
 
   it('refuses unauthenticated API requests with 401', async () => {
-    for (const path of ['/api/session', `/api/cases/${caseId}/scenes/scene-1`, `/api/cases/${caseId}/blobs/${octree}`]) {
+    for (const path of [
+      '/api/session',
+      `/api/cases/${caseId}/scenes/scene-1`,
+      `/api/cases/${caseId}/blobs/${octree}`,
+    ]) {
       const r = await raw(server.url, path);
       expect(r.status, path).toBe(401);
       expect(JSON.parse(r.body.toString()).error.code).toBe('E_AUTH');
@@ -87,9 +109,13 @@ describe('vestige server', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     // The scene page of a signed-in user carries preload links for the manifest, index and metadata.
-    const pageReply = await raw(server.url, `/view?case=${caseId}&scene=scene-1`, { headers: { Cookie: cookie.split(';')[0]! } });
+    const pageReply = await raw(server.url, `/view?case=${caseId}&scene=scene-1`, {
+      headers: { Cookie: cookie.split(';')[0]! },
+    });
     if (pageReply.status === 200) {
-      expect(String(pageReply.headers.link)).toContain(`</api/cases/${caseId}/scenes/scene-1>; rel=preload; as=fetch; crossorigin`);
+      expect(String(pageReply.headers.link)).toContain(
+        `</api/cases/${caseId}/scenes/scene-1>; rel=preload; as=fetch; crossorigin`,
+      );
       expect(String(pageReply.headers.link)).toContain('/layers/scan/index>');
     }
     expect((await raw(server.url, `/view?case=${caseId}&scene=scene-1`)).headers.link).toBeUndefined();
@@ -99,7 +125,18 @@ describe('vestige server', () => {
   });
 
   it('sends the browser after sign-in only to a path on this server: //, backslash, tab, CR/LF and absolute URLs are refused with 400, never 500', async () => {
-    const refused = ['//evil.example/', '/\\evil.example/', '\\\\evil.example', '/\t/evil.example/', '/\r\nSet-Cookie: a=b', '/view\nLocation: http://evil.example', 'https://evil.example/', 'javascript:alert(1)', 'view', '/\u0000'];
+    const refused = [
+      '//evil.example/',
+      '/\\evil.example/',
+      '\\\\evil.example',
+      '/\t/evil.example/',
+      '/\r\nSet-Cookie: a=b',
+      '/view\nLocation: http://evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'view',
+      '/\u0000',
+    ];
     for (const next of refused) {
       const r = await raw(server.url, `/login?token=${server.token}&next=${encodeURIComponent(next)}`);
       expect(r.status, JSON.stringify(next)).toBe(400);
@@ -157,18 +194,26 @@ describe('vestige server', () => {
     expect(whole.headers.etag).toBe(`"${octree}"`);
     expect(whole.headers['cache-control']).toContain('immutable');
 
-    const part = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, { headers: { ...auth, Range: 'bytes=100-199' } });
+    const part = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, {
+      headers: { ...auth, Range: 'bytes=100-199' },
+    });
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 100-199/${whole.body.length}`);
     expect(part.body.equals(whole.body.subarray(100, 200))).toBe(true);
 
-    const tail = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, { headers: { ...auth, Range: 'bytes=-10' } });
+    const tail = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, {
+      headers: { ...auth, Range: 'bytes=-10' },
+    });
     expect(tail.body.equals(whole.body.subarray(whole.body.length - 10))).toBe(true);
 
-    const beyond = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, { headers: { ...auth, Range: `bytes=${whole.body.length + 5}-` } });
+    const beyond = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, {
+      headers: { ...auth, Range: `bytes=${whole.body.length + 5}-` },
+    });
     expect(beyond.status).toBe(416);
 
-    const cached = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, { headers: { ...auth, 'If-None-Match': `"${octree}"` } });
+    const cached = await raw(server.url, `/api/cases/${caseId}/blobs/${octree}`, {
+      headers: { ...auth, 'If-None-Match': `"${octree}"` },
+    });
     expect(cached.status).toBe(304);
   });
 
@@ -200,13 +245,22 @@ describe('vestige server', () => {
     expect(thumb.headers['content-type']).toBe('image/jpeg');
     const meta = await sharp(thumb.body).metadata();
     expect(Math.max(meta.width!, meta.height!)).toBe(320);
-    expect((await raw(server.url, `/api/cases/${caseId}/items/I-999999/thumbnail`, { headers: auth })).status).toBe(404);
+    expect((await raw(server.url, `/api/cases/${caseId}/items/I-999999/thumbnail`, { headers: auth })).status).toBe(
+      404,
+    );
   });
 
   it('keeps per-case access: a token for another case cannot see this one', async () => {
-    const other = await startServer({ cases: [caseDir], tokens: [{ token: 'only-other-case', operator: 'x', cases: ['another-case-id'], readOnly: false }], warmUp: false, readOnly: true });
+    const other = await startServer({
+      cases: [caseDir],
+      tokens: [{ token: 'only-other-case', operator: 'x', cases: ['another-case-id'], readOnly: false }],
+      warmUp: false,
+      readOnly: true,
+    });
     try {
-      const r = await raw(other.url, `/api/cases/${caseId}/scenes/scene-1`, { headers: { Authorization: 'Bearer only-other-case' } });
+      const r = await raw(other.url, `/api/cases/${caseId}/scenes/scene-1`, {
+        headers: { Authorization: 'Bearer only-other-case' },
+      });
       expect(r.status).toBe(404);
       const list = await raw(other.url, '/api/cases', { headers: { Authorization: 'Bearer only-other-case' } });
       expect(JSON.parse(list.body.toString()).cases).toEqual([]);
@@ -222,25 +276,64 @@ describe('vestige server', () => {
     expect(index.octree).toBe(octree);
     const whole = fs.readFileSync(blobPath(caseDir, octree));
     for (const [offset, [size, sha]] of Object.entries(index.nodes as Record<string, [number, string]>)) {
-      expect(createHash('sha256').update(whole.subarray(Number(offset), Number(offset) + size)).digest('hex')).toBe(sha);
+      expect(
+        createHash('sha256')
+          .update(whole.subarray(Number(offset), Number(offset) + size))
+          .digest('hex'),
+      ).toBe(sha);
     }
   });
 
   it('saves measurements, markers and views as case records with custody events, and they survive a restart', async () => {
-    const measurement = { id: 'm1', label: 'A–B', kind: 'distance', points: [KNOWN_A, [KNOWN_A[0] + 3, KNOWN_A[1] + 4, KNOWN_A[2]]], value: 5, unit: 'm' };
-    const put = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(measurement) });
+    const measurement = {
+      id: 'm1',
+      label: 'A–B',
+      kind: 'distance',
+      points: [KNOWN_A, [KNOWN_A[0] + 3, KNOWN_A[1] + 4, KNOWN_A[2]]],
+      value: 5,
+      unit: 'm',
+    };
+    const put = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify(measurement),
+    });
     expect(put.status).toBe(200);
-    const bad = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m2`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ id: 'm2', kind: 'nonsense' }) });
+    const bad = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m2`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'm2', kind: 'nonsense' }),
+    });
     expect(bad.status).toBe(400);
-    const lying = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m3`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ ...measurement, id: 'm3', value: 4.9 }) });
+    const lying = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m3`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...measurement, id: 'm3', value: 4.9 }),
+    });
     expect(lying.status).toBe(400);
     expect(JSON.parse(lying.body.toString()).error.message).toMatch(/does not match its points/);
-    const form = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'text/plain' }, body: JSON.stringify(measurement) });
+    const form = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'text/plain' },
+      body: JSON.stringify(measurement),
+    });
     expect(form.status).toBe(415);
-    const crossSite = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json', Origin: 'http://evil.example' }, body: JSON.stringify(measurement) });
+    const crossSite = await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json', Origin: 'http://evil.example' },
+      body: JSON.stringify(measurement),
+    });
     expect(crossSite.status).toBe(403);
     const marker = { id: 'k1', label: '7', position: KNOWN_A, note: 'blood stain' };
-    expect((await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/markers/k1`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(marker) })).status).toBe(200);
+    expect(
+      (
+        await raw(server.url, `/api/cases/${caseId}/scenes/scene-1/markers/k1`, {
+          method: 'PUT',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify(marker),
+        })
+      ).status,
+    ).toBe(200);
 
     await server.close();
     server = await startServer({ cases: [caseDir], operator: 'PC 1234 Test', warmUp: false });
@@ -252,7 +345,9 @@ describe('vestige server', () => {
 
     const store = CaseStore.open(caseDir, { readOnly: true });
     try {
-      const events = [...store.custody.events()].filter((e) => e.subject.startsWith('measurements/') || e.subject.startsWith('markers/'));
+      const events = [...store.custody.events()].filter(
+        (e) => e.subject.startsWith('measurements/') || e.subject.startsWith('markers/'),
+      );
       expect(events.map((e) => e.action)).toEqual(['measurement.saved', 'marker.saved']);
       expect(events[0]!.operator).toBe('PC 1234 Test');
     } finally {
@@ -264,9 +359,20 @@ describe('vestige server', () => {
     const ro = await startServer({ cases: [caseDir], readOnly: true, warmUp: false });
     try {
       const h = { Authorization: `Bearer ${ro.token}`, 'Content-Type': 'application/json' };
-      const r = await raw(ro.url, `/api/cases/${caseId}/scenes/scene-1/views/v1`, { method: 'PUT', headers: h, body: JSON.stringify({ id: 'v1', name: 'x', camera: { projection: 'perspective', position: [0, 0, 0], target: [1, 1, 1] } }) });
+      const r = await raw(ro.url, `/api/cases/${caseId}/scenes/scene-1/views/v1`, {
+        method: 'PUT',
+        headers: h,
+        body: JSON.stringify({
+          id: 'v1',
+          name: 'x',
+          camera: { projection: 'perspective', position: [0, 0, 0], target: [1, 1, 1] },
+        }),
+      });
       expect(r.status).toBe(403);
-      const del = await raw(ro.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, { method: 'DELETE', headers: h });
+      const del = await raw(ro.url, `/api/cases/${caseId}/scenes/scene-1/measurements/m1`, {
+        method: 'DELETE',
+        headers: h,
+      });
       expect(del.status).toBe(403);
       const session = JSON.parse((await raw(ro.url, '/api/session', { headers: h })).body.toString());
       expect(session.readOnly).toBe(true);
@@ -280,12 +386,24 @@ describe('vestige server', () => {
     expect(hash).toMatch(/^scrypt\$/);
     expect(await verifyPassword('correct horse', hash)).toBe(true);
     expect(await verifyPassword('wrong', hash)).toBe(false);
-    const s = await startServer({ cases: [caseDir], users: [{ name: 'dc.smith', passwordHash: hash, operator: 'DC Smith', cases: '*', readOnly: false }], warmUp: false });
+    const s = await startServer({
+      cases: [caseDir],
+      users: [{ name: 'dc.smith', passwordHash: hash, operator: 'DC Smith', cases: '*', readOnly: false }],
+      warmUp: false,
+    });
     try {
       expect(s.token).toBeUndefined();
-      const bad = await raw(s.url, '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'dc.smith', password: 'nope' }) });
+      const bad = await raw(s.url, '/api/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user: 'dc.smith', password: 'nope' }),
+      });
       expect(bad.status).toBe(401);
-      const ok = await raw(s.url, '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'dc.smith', password: 'correct horse' }) });
+      const ok = await raw(s.url, '/api/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user: 'dc.smith', password: 'correct horse' }),
+      });
       expect(ok.status).toBe(200);
       const cookie = String(ok.headers['set-cookie']).split(';')[0]!;
       const session = JSON.parse((await raw(s.url, '/api/session', { headers: { Cookie: cookie } })).body.toString());
@@ -305,7 +423,9 @@ describe('vestige server', () => {
     fs.writeFileSync(path, bytes);
     const s = await startServer({ cases: [dir], operator: 't', warmUp: false });
     try {
-      const r = await raw(s.url, `/api/cases/${made.caseId}/scenes/scene-1/layers/scan/index`, { headers: { Authorization: `Bearer ${s.token}` } });
+      const r = await raw(s.url, `/api/cases/${made.caseId}/scenes/scene-1/layers/scan/index`, {
+        headers: { Authorization: `Bearer ${s.token}` },
+      });
       expect(r.status).toBe(409);
       expect(JSON.parse(r.body.toString()).error.code).toBe('E_BLOB_CORRUPT');
     } finally {

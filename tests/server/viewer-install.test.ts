@@ -16,13 +16,17 @@ const run = promisify(execFile);
 /** The pnpm that runs this suite (`pnpm test` names itself in npm_execpath), else the one on PATH. */
 function pnpmCommand(): [string, string[]] {
   const execpath = process.env.npm_execpath;
-  if (execpath && /pnpm/.test(execpath)) return execpath.endsWith('.cjs') || execpath.endsWith('.js') ? [process.execPath, [execpath]] : [execpath, []];
+  if (execpath && /pnpm/.test(execpath))
+    return execpath.endsWith('.cjs') || execpath.endsWith('.js') ? [process.execPath, [execpath]] : [execpath, []];
   return ['pnpm', []];
 }
 
 /** The files a clone would hold: tracked ones and new ones not ignored, as they are in the working tree. */
 async function copyAsClone(to: string): Promise<void> {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repoRoot,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   for (const file of new Set(stdout.split('\0').filter((f) => f !== ''))) {
     const from = join(repoRoot, file);
     if (!fs.existsSync(from) || fs.lstatSync(from).isDirectory()) continue;
@@ -45,13 +49,32 @@ describe('install builds the viewer', () => {
     expect(fs.existsSync(join(clone, 'apps', 'viewer', 'dist'))).toBe(false);
     const [cmd, pre] = pnpmCommand();
     // Offline: the suite's own install has filled the store; nothing may be fetched from anywhere else.
-    await run(cmd, [...pre, 'install', '--offline', '--frozen-lockfile'], { cwd: clone, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: 'true' } });
+    await run(cmd, [...pre, 'install', '--offline', '--frozen-lockfile'], {
+      cwd: clone,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, CI: 'true' },
+    });
     expect(fs.existsSync(join(clone, 'apps', 'viewer', 'dist', 'index.html'))).toBe(true);
-    expect(fs.readFileSync(join(clone, 'apps', 'viewer', 'dist', '.sources-sha256'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(fs.readFileSync(join(clone, 'apps', 'viewer', 'dist', '.sources-sha256'), 'utf8')).toMatch(
+      /^[0-9a-f]{64}\n$/,
+    );
 
     const caseDir = join(root, 'case');
     CaseStore.init(caseDir, { operator: 'PC 1234 Test', name: 'Install test' }).close();
-    const child = spawn(process.execPath, [join(clone, 'packages', 'cli', 'bin', 'vestige.mjs'), 'serve', '--case', caseDir, '--port', '0', '--read-only', '--json'], { cwd: clone, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(clone, 'packages', 'cli', 'bin', 'vestige.mjs'),
+        'serve',
+        '--case',
+        caseDir,
+        '--port',
+        '0',
+        '--read-only',
+        '--json',
+      ],
+      { cwd: clone, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

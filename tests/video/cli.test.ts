@@ -12,7 +12,10 @@ let dir: string;
 const ids: Record<string, string> = {};
 
 function vestige(args: string[]) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, VESTIGE_OPERATOR: 'PC 99 Cli' } });
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VESTIGE_OPERATOR: 'PC 99 Cli' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -53,9 +56,28 @@ describe('vestige frames / clip / video-time / video-enhance / doctor', () => {
   });
 
   it('video-time records a correction and shows both times; clip burns it in', () => {
-    const set = vestige(['video-time', ids.vfr!, '--case', caseDir, '--recorder-start', '2026-03-14T20:59:30', '--offset', '93.5', '--zone', 'Europe/London', '--basis', 'speaking clock', '--at', '1.5', '--json']);
+    const set = vestige([
+      'video-time',
+      ids.vfr!,
+      '--case',
+      caseDir,
+      '--recorder-start',
+      '2026-03-14T20:59:30',
+      '--offset',
+      '93.5',
+      '--zone',
+      'Europe/London',
+      '--basis',
+      'speaking clock',
+      '--at',
+      '1.5',
+      '--json',
+    ]);
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout).times[0]).toMatchObject({ recorderTime: '2026-03-14T20:59:31.500', correctedLocal: '2026-03-14T21:01:05.000+00:00' });
+    expect(JSON.parse(set.stdout).times[0]).toMatchObject({
+      recorderTime: '2026-03-14T20:59:31.500',
+      correctedLocal: '2026-03-14T21:01:05.000+00:00',
+    });
     const clip = vestige(['clip', ids.vfr!, '--case', caseDir, '--time-range', '0.2..0.8', '--json']);
     expect(clip.code).toBe(0);
     expect(JSON.parse(clip.stdout)).toMatchObject({ frames: 13 }); // frames 5–17: 200 … 800 ms

@@ -34,7 +34,15 @@ describe('video recipes', () => {
     const r = await enhanceVideo(
       store,
       ids.vfr!,
-      { name: 'cleaned', steps: [{ op: 'deinterlace' }, { op: 'denoise', params: { strength: 3 } }, { op: 'average', params: { frames: 3 } }, { op: 'speed', params: { factor: 2 } }] },
+      {
+        name: 'cleaned',
+        steps: [
+          { op: 'deinterlace' },
+          { op: 'denoise', params: { strength: 3 } },
+          { op: 'average', params: { frames: 3 } },
+          { op: 'speed', params: { factor: 2 } },
+        ],
+      },
       { operator },
     );
     expect(r.frames).toBe(60);
@@ -43,19 +51,35 @@ describe('video recipes', () => {
     expect(frames.map((f) => Math.round(f.seconds! * 1000))).toEqual(Array.from({ length: 60 }, (_, n) => t(n)));
     const prov = store.provenance(r.provenanceId);
     expect(prov.activity).toBe('video.enhance');
-    expect(prov.steps.map((s) => s.operation)).toEqual(['video.deinterlace', 'video.denoise', 'video.average', 'video.speed', 'video.encode']);
+    expect(prov.steps.map((s) => s.operation)).toEqual([
+      'video.deinterlace',
+      'video.denoise',
+      'video.average',
+      'video.speed',
+      'video.encode',
+    ]);
     expect(prov.steps[3]!.description).toMatch(/no frame is dropped/);
     expect(store.item(r.itemId).mediaType).toBe('video/x-matroska');
   });
 
   it('stabilisation runs (vid.stab two-pass when built in) and keeps the frame count', async () => {
-    const r = await enhanceVideo(store, ids.cfr!, { steps: [{ op: 'stabilise', params: { smoothing: 5 } }], output: { format: 'h264' } }, { operator });
+    const r = await enhanceVideo(
+      store,
+      ids.cfr!,
+      { steps: [{ op: 'stabilise', params: { smoothing: 5 } }], output: { format: 'h264' } },
+      { operator },
+    );
     expect(r.frames).toBe(30);
     expect(store.provenance(r.provenanceId).steps[0]!.description).toMatch(/Stabilised/);
   });
 
   it('an imaging recipe runs on every frame, in order, losslessly', async () => {
-    const r = await enhanceVideo(store, ids.cfr!, { name: 'negative', steps: [{ op: 'imaging', params: { recipe: { steps: [{ op: 'invert' }] } } }] }, { operator });
+    const r = await enhanceVideo(
+      store,
+      ids.cfr!,
+      { name: 'negative', steps: [{ op: 'imaging', params: { recipe: { steps: [{ op: 'invert' }] } } }] },
+      { operator },
+    );
     expect(r.frames).toBe(30);
     const path = join(dir, 'negative.mkv');
     copyFileSync(store.blobs.pathOf(r.sha256), path);
@@ -63,7 +87,9 @@ describe('video recipes', () => {
     await decodeFrames({
       input: path,
       stream: { index: 0, width: 160, height: 120, pixFmt: 'gray' },
-      outputs: [{ kind: 'raw', pixFmt: 'gray', filters: ['negate'], onUnit: (u) => void seen.push(decodeFrameIndex(u, 160)) }],
+      outputs: [
+        { kind: 'raw', pixFmt: 'gray', filters: ['negate'], onUnit: (u) => void seen.push(decodeFrameIndex(u, 160)) },
+      ],
     });
     // Frames 11–14 and 21–22 of the sample repeat 10 and 20.
     expect(seen).toEqual(Array.from({ length: 30 }, (_, n) => (n >= 11 && n <= 14 ? 10 : n >= 21 && n <= 22 ? 20 : n)));
@@ -72,7 +98,14 @@ describe('video recipes', () => {
 
   it('refuses imaging steps on variable-rate video (timing would be lost) and bad recipes, leaving the case unchanged', async () => {
     const items = store.itemCount();
-    await expect(enhanceVideo(store, ids.vfr!, { steps: [{ op: 'imaging', params: { recipe: { steps: [{ op: 'invert' }] } } }] }, { operator })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_INPUT_UNSUPPORTED'));
+    await expect(
+      enhanceVideo(
+        store,
+        ids.vfr!,
+        { steps: [{ op: 'imaging', params: { recipe: { steps: [{ op: 'invert' }] } } }] },
+        { operator },
+      ),
+    ).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_INPUT_UNSUPPORTED'));
     await expect(parseVideoRecipe({ steps: [{ op: 'warp-drive' }] })).rejects.toThrow(/unknown video step/);
     await expect(parseVideoRecipe({ steps: [{ op: 'average', params: { frames: 1 } }] })).rejects.toThrow(/average/);
     expect(store.itemCount()).toBe(items);

@@ -3,7 +3,15 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, isVestigeError } from '@vestige/evidence';
-import { contactSheet, exportClip, frameClock, getClockCorrection, localToUtcMs, probeVideo, setClockCorrection } from '@vestige/video';
+import {
+  contactSheet,
+  exportClip,
+  frameClock,
+  getClockCorrection,
+  localToUtcMs,
+  probeVideo,
+  setClockCorrection,
+} from '@vestige/video';
 import { makeTempDir } from '../support.ts';
 import { readPng } from './png.ts';
 import { videoSamples } from './samples.ts';
@@ -36,15 +44,34 @@ describe('recorder clock correction', () => {
   it('is recorded beside the item with a custody event; the item itself is unchanged', () => {
     const before = store.item(vfr);
     const events = [...store.custody.events()].length;
-    setClockCorrection(store, vfr, { recorderStart: '2026-03-14T20:59:30', offsetSeconds: 93.5, timeZone: 'Europe/London', basis: 'speaking clock' }, operator);
+    setClockCorrection(
+      store,
+      vfr,
+      { recorderStart: '2026-03-14T20:59:30', offsetSeconds: 93.5, timeZone: 'Europe/London', basis: 'speaking clock' },
+      operator,
+    );
     expect(getClockCorrection(store, vfr)).toMatchObject({ offsetSeconds: 93.5, timeZone: 'Europe/London' });
     expect([...store.custody.events()].length).toBe(events + 1);
     expect(store.item(vfr)).toEqual(before);
   });
 
   it('rejects an unknown zone and a malformed recorder time', () => {
-    expect(() => setClockCorrection(store, vfr, { recorderStart: '2026-03-14T20:59:30', offsetSeconds: 1, timeZone: 'Mars/Olympus', basis: 'x' }, operator)).toThrow(/unknown time zone/);
-    expect(() => setClockCorrection(store, vfr, { recorderStart: '14/03/2026 20:59', offsetSeconds: 1, timeZone: 'UTC', basis: 'x' }, operator)).toThrowError(/YYYY-MM-DD/);
+    expect(() =>
+      setClockCorrection(
+        store,
+        vfr,
+        { recorderStart: '2026-03-14T20:59:30', offsetSeconds: 1, timeZone: 'Mars/Olympus', basis: 'x' },
+        operator,
+      ),
+    ).toThrow(/unknown time zone/);
+    expect(() =>
+      setClockCorrection(
+        store,
+        vfr,
+        { recorderStart: '14/03/2026 20:59', offsetSeconds: 1, timeZone: 'UTC', basis: 'x' },
+        operator,
+      ),
+    ).toThrowError(/YYYY-MM-DD/);
   });
 });
 
@@ -56,7 +83,9 @@ describe('exportClip', () => {
     copyFileSync(store.blobs.pathOf(r.sha256), out);
     const frames = (await probeVideo(out, { frames: true })).video[0]!.frames!;
     const t = (n: number) => (40 * n + 60 * Math.floor(n / 7)) / 1000;
-    expect(frames.map((f) => Math.round(f.seconds! * 1000))).toEqual(Array.from({ length: 16 }, (_, i) => Math.round((t(i + 5) - t(5)) * 1000)));
+    expect(frames.map((f) => Math.round(f.seconds! * 1000))).toEqual(
+      Array.from({ length: 16 }, (_, i) => Math.round((t(i + 5) - t(5)) * 1000)),
+    );
     const prov = store.provenance(r.provenanceId);
     expect(prov.activity).toBe('video.export-clip');
     expect(prov.steps[1]!.description).toMatch(/burned into the picture, and the corrected recorder time/);
@@ -64,7 +93,12 @@ describe('exportClip', () => {
   });
 
   it('lossless FFV1 without burn-in gives back exactly the decoded pixels of the source frames', async () => {
-    const r = await exportClip(store, vfr, { selector: 'range', params: { from: 5, to: 20 } }, { operator, format: 'ffv1', burnIn: false });
+    const r = await exportClip(
+      store,
+      vfr,
+      { selector: 'range', params: { from: 5, to: 20 } },
+      { operator, format: 'ffv1', burnIn: false },
+    );
     const out = join(dir, 'clip.mkv');
     copyFileSync(store.blobs.pathOf(r.sha256), out);
     const clip = (await probeVideo(out, { frames: true })).video[0]!.frames!;
@@ -74,14 +108,21 @@ describe('exportClip', () => {
 
   it('an empty selection is an error and records nothing', async () => {
     const items = store.itemCount();
-    await expect(exportClip(store, vfr, { selector: 'range', params: { from: 500, to: 600 } }, { operator })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_PARAM_INVALID'));
+    await expect(
+      exportClip(store, vfr, { selector: 'range', params: { from: 500, to: 600 } }, { operator }),
+    ).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_PARAM_INVALID'));
     expect(store.itemCount()).toBe(items);
   });
 });
 
 describe('contactSheet', () => {
   it('tiles the selected frames, labelled, as PNG items', async () => {
-    const r = await contactSheet(store, vfr, { selector: 'every', params: { every: 5 } }, { operator, columns: 4, rows: 2, thumbWidth: 160 });
+    const r = await contactSheet(
+      store,
+      vfr,
+      { selector: 'every', params: { every: 5 } },
+      { operator, columns: 4, rows: 2, thumbWidth: 160 },
+    );
     expect(r.frames).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55]);
     expect(r.sheets).toHaveLength(2);
     const png = readPng(await store.blobs.read(r.sheets[0]!.sha256));

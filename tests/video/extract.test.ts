@@ -7,7 +7,15 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore, ingest, isVestigeError, type ErrorCode } from '@vestige/evidence';
-import { extractFrames, ffmpegFeatures, passthroughArgs, PNG_ENCODER_ARGS, probeVideo, resolveFfmpeg, type ExtractFramesReport } from '@vestige/video';
+import {
+  extractFrames,
+  ffmpegFeatures,
+  passthroughArgs,
+  PNG_ENCODER_ARGS,
+  probeVideo,
+  resolveFfmpeg,
+  type ExtractFramesReport,
+} from '@vestige/video';
 import { makeTempDir } from '../support.ts';
 import { pngFrameIndex, readPng } from './png.ts';
 import { videoSamples } from './samples.ts';
@@ -19,16 +27,32 @@ const operator = 'DC 4711 Test';
 beforeAll(async () => {
   const s = videoSamples();
   store = CaseStore.init(join(makeTempDir('vestige-frames-'), 'case'), { operator, reference: 'OP-TEST' });
-  const files = { cfr: s.cfr.file, vfr: s.vfr.file, lying: s.lyingCount.file, tenBit: s.tenBit.file, truncated: s.truncated, audio: s.audioOnly, noVideo: s.noVideo, unknown: s.unknownCodec, notVideo: s.notVideo, dups: s.duplicates.file };
+  const files = {
+    cfr: s.cfr.file,
+    vfr: s.vfr.file,
+    lying: s.lyingCount.file,
+    tenBit: s.tenBit.file,
+    truncated: s.truncated,
+    audio: s.audioOnly,
+    noVideo: s.noVideo,
+    unknown: s.unknownCodec,
+    notVideo: s.notVideo,
+    dups: s.duplicates.file,
+  };
   const report = await ingest(store, Object.values(files), { operator, workers: 1 });
   for (const [key, path] of Object.entries(files)) ids[key] = report.files.find((f) => f.path === path)!.itemId;
 });
 
 afterAll(() => store?.close());
 
-const seq = (from: number, to: number, step = 1) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+const seq = (from: number, to: number, step = 1) =>
+  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 
-async function check(report: ExtractFramesReport, expected: number[], timeOf: (n: number) => { num: number; den: number }) {
+async function check(
+  report: ExtractFramesReport,
+  expected: number[],
+  timeOf: (n: number) => { num: number; den: number },
+) {
   expect(report.frames.map((f) => f.index)).toEqual(expected);
   for (const f of report.frames) {
     const t = timeOf(f.index);
@@ -40,13 +64,21 @@ async function check(report: ExtractFramesReport, expected: number[], timeOf: (n
     const item = store.item(f.itemId);
     expect(item.kind).toBe('derived');
     expect(item.mediaType).toBe('image/png');
-    expect(item.metadata).toMatchObject({ kind: 'video-frame', frameIndex: f.index, sourceSha256: store.item(report.source.itemId).sha256, pictType: f.pictType, time: f.time, seconds: f.seconds });
+    expect(item.metadata).toMatchObject({
+      kind: 'video-frame',
+      frameIndex: f.index,
+      sourceSha256: store.item(report.source.itemId).sha256,
+      pictType: f.pictType,
+      time: f.time,
+      seconds: f.seconds,
+    });
   }
 }
 
 describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
   const cfr = () => videoSamples().cfr;
-  const run = (selector: string, params: unknown = {}) => extractFrames(store, ids.cfr!, { selector, params }, { operator });
+  const run = (selector: string, params: unknown = {}) =>
+    extractFrames(store, ids.cfr!, { selector, params }, { operator });
 
   it('all', async () => {
     const r = await run('all');
@@ -63,7 +95,8 @@ describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
 
   it('every Nth', async () => await check(await run('every', { every: 10, start: 3 }), seq(3, 63, 10), cfr().ptsOf));
   it('frame index range', async () => await check(await run('range', { from: 20, to: 29 }), seq(20, 29), cfr().ptsOf));
-  it('time range (bounds exact, inclusive)', async () => await check(await run('time-range', { from: '0.4', to: '0.8' }), seq(10, 20), cfr().ptsOf));
+  it('time range (bounds exact, inclusive)', async () =>
+    await check(await run('time-range', { from: '0.4', to: '0.8' }), seq(10, 20), cfr().ptsOf));
 
   it('list of instants: the frame on screen at each', async () => {
     const r = await run('at-times', { times: ['0', '0.05', '1', '00:00:02.879'] });
@@ -71,7 +104,8 @@ describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
   });
 
   it('I-frames only', async () => await check(await run('iframes'), [...cfr().iFrames!], cfr().ptsOf));
-  it('scene changes', async () => await check(await run('scene', { threshold: 0.3 }), [0, ...cfr().sceneCuts!], cfr().ptsOf));
+  it('scene changes', async () =>
+    await check(await run('scene', { threshold: 0.3 }), [0, ...cfr().sceneCuts!], cfr().ptsOf));
 
   it('sharpest frame per window', async () => {
     const r = await run('sharpest', { frames: 10 });
@@ -85,15 +119,38 @@ describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
   it('repeatable: the same frames twice give the same bytes, pixel hashes and items', async () => {
     const a = await run('range', { from: 40, to: 44 });
     const b = await run('range', { from: 40, to: 44 });
-    expect(b.frames.map((f) => [f.sha256, f.pixelHash, f.itemId])).toEqual(a.frames.map((f) => [f.sha256, f.pixelHash, f.itemId]));
+    expect(b.frames.map((f) => [f.sha256, f.pixelHash, f.itemId])).toEqual(
+      a.frames.map((f) => [f.sha256, f.pixelHash, f.itemId]),
+    );
   });
 
   it('each PNG holds exactly the pixels ffmpeg decodes for its frame (lossless, whatever filter and level encode it)', async () => {
     const r = await run('range', { from: 10, to: 12 });
-    expect(store.provenance(r.provenanceId!).steps[1]!.parameters).toMatchObject({ pngEncoderArgs: [...PNG_ENCODER_ARGS] });
+    expect(store.provenance(r.provenanceId!).steps[1]!.parameters).toMatchObject({
+      pngEncoderArgs: [...PNG_ENCODER_ARGS],
+    });
     const ffmpeg = resolveFfmpeg();
     for (const f of r.frames) {
-      const reference = execFileSync(ffmpeg.path, ['-v', 'error', '-i', cfr().file, '-vf', `select=eq(n\\,${f.index})`, ...passthroughArgs(ffmpegFeatures(ffmpeg)), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 });
+      const reference = execFileSync(
+        ffmpeg.path,
+        [
+          '-v',
+          'error',
+          '-i',
+          cfr().file,
+          '-vf',
+          `select=eq(n\\,${f.index})`,
+          ...passthroughArgs(ffmpegFeatures(ffmpeg)),
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-',
+        ],
+        { maxBuffer: 1 << 26 },
+      );
       const png = readPng(await store.blobs.read(f.sha256));
       expect(png.channels * png.bitDepth).toBe(24);
       expect(png.data.equals(reference)).toBe(true);
@@ -109,18 +166,25 @@ describe('extractFrames on CFR H.264 with B-frames and open GOP', () => {
   it('rejects bad selector parameters with E_PARAM_INVALID before touching the case', async () => {
     await expect(run('every', { every: 0 })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_PARAM_INVALID'));
     await expect(run('nonsense')).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_PARAM_INVALID'));
-    await expect(run('time-range', { from: '2', to: '1' })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_PARAM_INVALID'));
+    await expect(run('time-range', { from: '2', to: '1' })).rejects.toSatisfy((e: unknown) =>
+      isVestigeError(e, 'E_PARAM_INVALID'),
+    );
   });
 });
 
 describe('extractFrames on variable frame rate video', () => {
   const vfr = () => videoSamples().vfr;
-  const run = (selector: string, params: unknown = {}) => extractFrames(store, ids.vfr!, { selector, params }, { operator });
+  const run = (selector: string, params: unknown = {}) =>
+    extractFrames(store, ids.vfr!, { selector, params }, { operator });
 
-  it('all frames, each once, with the irregular timestamps', async () => await check(await run('all'), seq(0, 59), vfr().ptsOf));
-  it('time range', async () => await check(await run('time-range', { from: '0.3', to: '0.7' }), seq(7, 14), vfr().ptsOf));
-  it('instants fall in the gaps correctly', async () => await check(await run('at-times', { times: ['0.3', '0.68', '0.679'] }), [6, 13, 14], vfr().ptsOf));
-  it('every Nth counts frames, not time', async () => await check(await run('every', { every: 7 }), seq(0, 56, 7), vfr().ptsOf));
+  it('all frames, each once, with the irregular timestamps', async () =>
+    await check(await run('all'), seq(0, 59), vfr().ptsOf));
+  it('time range', async () =>
+    await check(await run('time-range', { from: '0.3', to: '0.7' }), seq(7, 14), vfr().ptsOf));
+  it('instants fall in the gaps correctly', async () =>
+    await check(await run('at-times', { times: ['0.3', '0.68', '0.679'] }), [6, 13, 14], vfr().ptsOf));
+  it('every Nth counts frames, not time', async () =>
+    await check(await run('every', { every: 7 }), seq(0, 56, 7), vfr().ptsOf));
   it('sharpest per window in seconds', async () => {
     const r = await run('sharpest', { seconds: 1 });
     // Windows [0,1), [1,2), [2,3) s of presentation time: one frame from each.
@@ -169,7 +233,9 @@ describe('extractFrames on awkward files', () => {
       bytes[bytes.length >> 1]! ^= 0x01;
       fs.writeFileSync(blob, bytes);
       const items = own.itemCount();
-      await expect(extractFrames(own, file!.itemId!, { selector: 'all' }, { operator })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_BLOB_CORRUPT'));
+      await expect(extractFrames(own, file!.itemId!, { selector: 'all' }, { operator })).rejects.toSatisfy(
+        (e: unknown) => isVestigeError(e, 'E_BLOB_CORRUPT'),
+      );
       expect(own.itemCount()).toBe(items);
     } finally {
       own.close();
@@ -182,7 +248,11 @@ describe('extractFrames on awkward files', () => {
     ['unknown', 'E_INPUT_UNSUPPORTED', /cannot be decoded/],
     ['notVideo', 'E_INPUT_UNSUPPORTED', /not a video/],
   ])('%s: typed error %s and the case is unchanged', async (key, code, message) => {
-    const before = { items: store.itemCount(), events: [...store.custody.events()].length, blobs: [...store.blobs.list()].length };
+    const before = {
+      items: store.itemCount(),
+      events: [...store.custody.events()].length,
+      blobs: [...store.blobs.list()].length,
+    };
     let caught: unknown;
     try {
       await extractFrames(store, ids[key]!, { selector: 'all' }, { operator });
@@ -191,6 +261,10 @@ describe('extractFrames on awkward files', () => {
     }
     expect(isVestigeError(caught, code as ErrorCode)).toBe(true);
     expect((caught as Error).message).toMatch(message);
-    expect({ items: store.itemCount(), events: [...store.custody.events()].length, blobs: [...store.blobs.list()].length }).toEqual(before);
+    expect({
+      items: store.itemCount(),
+      events: [...store.custody.events()].length,
+      blobs: [...store.blobs.list()].length,
+    }).toEqual(before);
   });
 });

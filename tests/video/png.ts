@@ -1,7 +1,13 @@
 import { inflateSync } from 'node:zlib';
 
 /** A minimal PNG reader for tests: enough to read back what ffmpeg wrote (8/16-bit grey, RGB, RGBA; no interlace). */
-export function readPng(png: Buffer): { width: number; height: number; bitDepth: number; channels: number; data: Buffer } {
+export function readPng(png: Buffer): {
+  width: number;
+  height: number;
+  bitDepth: number;
+  channels: number;
+  data: Buffer;
+} {
   let offset = 8;
   let width = 0;
   let height = 0;

@@ -12,7 +12,14 @@ describe('probeVideo', () => {
     const s = videoSamples().cfr;
     const report = await probeVideo(s.file, { frames: true });
     const v = report.video[0]!;
-    expect(v).toMatchObject({ codec: 'h264', declaredFrames: 72, countedFrames: 72, decodedFrames: 72, frameCountMismatch: false, keyframes: 3 });
+    expect(v).toMatchObject({
+      codec: 'h264',
+      declaredFrames: 72,
+      countedFrames: 72,
+      decodedFrames: 72,
+      frameCountMismatch: false,
+      keyframes: 3,
+    });
     expect(s.iFrames).toHaveLength(3);
     expect(v.rate.mode).toBe('constant');
     expect(v.rate.meanFps).toBeCloseTo(25, 9);
@@ -33,13 +40,20 @@ describe('probeVideo', () => {
     expect(v.rate.mode).toBe('variable');
     expect(v.rate.gapCount).toBe(8);
     expect(v.rate.gaps.map((g) => g.afterFrame)).toEqual([6, 13, 20, 27, 34, 41, 48, 55]);
-    expect(v.frames!.map((f) => f.seconds)).toEqual(Array.from({ length: 60 }, (_, n) => s.ptsOf(n).num / s.ptsOf(n).den));
+    expect(v.frames!.map((f) => f.seconds)).toEqual(
+      Array.from({ length: 60 }, (_, n) => s.ptsOf(n).num / s.ptsOf(n).den),
+    );
   });
 
   it('a header that lies about the frame count is caught by counting packets', async () => {
     const s = videoSamples().lyingCount;
     const report = await probeVideo(s.file, { decode: false });
-    expect(report.video[0]).toMatchObject({ declaredFrames: 500, countedFrames: 50, frameCountMismatch: true, decodedFrames: null });
+    expect(report.video[0]).toMatchObject({
+      declaredFrames: 500,
+      countedFrames: 50,
+      frameCountMismatch: true,
+      decodedFrames: null,
+    });
     expect(report.warnings.join(' ')).toMatch(/declares 500 frames but the file holds 50/);
   });
 
@@ -53,11 +67,35 @@ describe('probeVideo', () => {
   it('per-frame pixel hashes equal ffmpeg framehash (sha256), so anyone can re-check them', async () => {
     const s = videoSamples().cfr;
     const v = (await probeVideo(s.file, { frames: true })).video[0]!;
-    const r = spawnSync(resolveFfmpeg().path, ['-v', 'error', '-i', s.file, '-map', '0:v:0', '-fps_mode', 'passthrough', '-f', 'framehash', '-hash', 'sha256', '-'], { encoding: 'utf8' });
+    const r = spawnSync(
+      resolveFfmpeg().path,
+      [
+        '-v',
+        'error',
+        '-i',
+        s.file,
+        '-map',
+        '0:v:0',
+        '-fps_mode',
+        'passthrough',
+        '-f',
+        'framehash',
+        '-hash',
+        'sha256',
+        '-',
+      ],
+      { encoding: 'utf8' },
+    );
     const hashes = r.stdout
       .split('\n')
       .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split(',').pop()!.trim().replace(/^SHA256=/i, ''));
+      .map((l) =>
+        l
+          .split(',')
+          .pop()!
+          .trim()
+          .replace(/^SHA256=/i, ''),
+      );
     expect(hashes).toHaveLength(72);
     expect(v.frames!.map((f) => f.pixelHash)).toEqual(hashes);
   });
@@ -71,7 +109,7 @@ describe('probeVideo', () => {
         outputs: [{ kind: 'raw', pixFmt: 'gray', onUnit: (unit) => void seen.push(decodeFrameIndex(unit, s.width)) }],
       });
       expect(seen).toEqual(Array.from({ length: s.frames }, (_, i) => i));
-      expect(result.decoded.map((f) => f.pts! * result.timeBase[0] * 1e6 / result.timeBase[1])).toEqual(
+      expect(result.decoded.map((f) => (f.pts! * result.timeBase[0] * 1e6) / result.timeBase[1])).toEqual(
         Array.from({ length: s.frames }, (_, n) => Math.round((s.ptsOf(n).num / s.ptsOf(n).den) * 1e6)),
       );
     }
@@ -153,7 +191,9 @@ describe('probeVideo', () => {
 describe('vestige probe', () => {
   it('prints JSON with --json and a plain typed error for a non-video', () => {
     const s = videoSamples();
-    const ok = spawnSync(process.execPath, [cliPath, 'probe', s.lyingCount.file, '--quick', '--json'], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [cliPath, 'probe', s.lyingCount.file, '--quick', '--json'], {
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout).video[0].countedFrames).toBe(50);
     const text = spawnSync(process.execPath, [cliPath, 'probe', s.vfr.file, '--quick'], { encoding: 'utf8' });

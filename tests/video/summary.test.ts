@@ -21,7 +21,16 @@ describe('probeMediaSummary (ingest metadata)', () => {
     expect(summary.duration).toBeCloseTo(72 / 25, 2);
     const streams = summary.streams as Array<Record<string, unknown>>;
     expect(streams).toHaveLength(1);
-    expect(streams[0]).toMatchObject({ type: 'video', codec: 'h264', width: 320, height: 240, pixFmt: 'yuv420p', frameRate: '25/1', rotation: 0, declaredFrames: 72 });
+    expect(streams[0]).toMatchObject({
+      type: 'video',
+      codec: 'h264',
+      width: 320,
+      height: 240,
+      pixFmt: 'yuv420p',
+      frameRate: '25/1',
+      rotation: 0,
+      declaredFrames: 72,
+    });
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
   });
 
@@ -29,7 +38,12 @@ describe('probeMediaSummary (ingest metadata)', () => {
     const summary = await probeMediaSummary(videoSamples().audioOnly);
     expect(summary.video).toBe(0);
     expect(summary.audio).toBe(1);
-    expect((summary.streams as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'audio', codec: 'aac', sampleRate: 16000, channels: 1 });
+    expect((summary.streams as Array<Record<string, unknown>>)[0]).toMatchObject({
+      type: 'audio',
+      codec: 'aac',
+      sampleRate: 16000,
+      channels: 1,
+    });
   });
 
   it('reports 10-bit sources', async () => {

@@ -61,7 +61,8 @@ export function watchPage(page: Page, origin: string): PageWatch {
   page.on('request', (r) => {
     const url = r.url();
     w.requests.push(url);
-    if (!url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:')) w.foreignRequests.push(url);
+    if (!url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'))
+      w.foreignRequests.push(url);
   });
   return w;
 }
@@ -70,19 +71,42 @@ type V3 = [number, number, number];
 /** The viewer's test hook (apps/viewer/src/main.ts), as seen from Node type-checking. */
 export interface VestigeHook {
   ready: boolean;
-  viewer: { maxScreenError: number; pointBudget: number; invalidate(): void; lastPick: { world: V3 } | null; toSource(world: V3): V3 };
+  viewer: {
+    maxScreenError: number;
+    pointBudget: number;
+    invalidate(): void;
+    lastPick: { world: V3 } | null;
+    toSource(world: V3): V3;
+  };
   firstFrameAt(): number | null;
   project(source: V3): { x: number; y: number } | null;
   idle(): Promise<void>;
   selectTool(tool: string | null): void;
-  state(): { visiblePoints: number; loadedPoints: number; bytes: number; warnings: string[]; measurements: { id: string; kind: string; value: number; unit: string; plusMinus: number | null }[] };
-  measure(kind: string, points: V3[], named?: { id?: string; label?: string }): Promise<{ id: string; value: number; unit: string } | null>;
+  state(): {
+    visiblePoints: number;
+    loadedPoints: number;
+    bytes: number;
+    warnings: string[];
+    measurements: { id: string; kind: string; value: number; unit: string; plusMinus: number | null }[];
+  };
+  measure(
+    kind: string,
+    points: V3[],
+    named?: { id?: string; label?: string },
+  ): Promise<{ id: string; value: number; unit: string } | null>;
   screenshot(): string;
   setCamera(position: V3, target: V3): void;
   sight(eye: V3, target: V3): { visible: boolean; blocking: V3 | null };
-  showScanPhoto(id: string): Promise<{ id: string; name: string; mode: 'projected' | 'picture'; drawn: boolean; note: string | null } | null>;
+  showScanPhoto(
+    id: string,
+  ): Promise<{ id: string; name: string; mode: 'projected' | 'picture'; drawn: boolean; note: string | null } | null>;
   cameraPose(): { position: V3; quaternion: [number, number, number, number]; fov: number };
-  showPose(pose: { position: V3; quaternion: readonly [number, number, number, number]; fov: number; focusDistance: number }): void;
+  showPose(pose: {
+    position: V3;
+    quaternion: readonly [number, number, number, number];
+    fov: number;
+    focusDistance: number;
+  }): void;
   canvasSize(): { width: number; height: number };
   budget(): Promise<FrameBudget>;
 }

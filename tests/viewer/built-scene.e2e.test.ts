@@ -29,13 +29,25 @@ describe('viewer opens an octree from the scene builder', () => {
     const store = CaseStore.init(caseDir, { operator: 'PC 1', reference: 'OP-BUILT' });
     try {
       // laspy's simple.las (BSD-2, see tests/fixtures/3d/las/LICENSE-laspy-BSD2.txt): 1,065 points with colour.
-      const result = await buildScene(store, { inputs: [join(repoRoot, 'tests/fixtures/3d/las/simple.las')], operator: 'PC 1', now: new Date('2026-01-01T00:00:00Z'), maxLeafPoints: 200 });
+      const result = await buildScene(store, {
+        inputs: [join(repoRoot, 'tests/fixtures/3d/las/simple.las')],
+        operator: 'PC 1',
+        now: new Date('2026-01-01T00:00:00Z'),
+        maxLeafPoints: 200,
+      });
       caseId = store.info.id;
       sceneId = result.manifest.id;
       inputPoints = result.octree!.points;
-      const layer = result.manifest.layers.find((l) => l.type === 'pointcloud') as unknown as { files: Record<'metadata' | 'hierarchy', { sha256: string }> };
-      const metadata = JSON.parse((await store.blobs.read(layer.files.metadata.sha256)).toString('utf8')) as { hierarchy: { firstChunkSize: number } };
-      const hierarchy = readHierarchy(await store.blobs.read(layer.files.hierarchy.sha256), metadata.hierarchy.firstChunkSize);
+      const layer = result.manifest.layers.find((l) => l.type === 'pointcloud') as unknown as {
+        files: Record<'metadata' | 'hierarchy', { sha256: string }>;
+      };
+      const metadata = JSON.parse((await store.blobs.read(layer.files.metadata.sha256)).toString('utf8')) as {
+        hierarchy: { firstChunkSize: number };
+      };
+      const hierarchy = readHierarchy(
+        await store.blobs.read(layer.files.hierarchy.sha256),
+        metadata.hierarchy.firstChunkSize,
+      );
       hierarchySum = hierarchy.reduce((n: number, node: { numPoints: number }) => n + node.numPoints, 0);
     } finally {
       store.close();

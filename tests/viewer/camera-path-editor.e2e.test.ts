@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CaseStore } from '@vestige/evidence';
-import { CameraPathSampler, keyframeFromView, listSceneRecords, loadScene, sceneRecordAction, toDisplayed, type CameraPath, type SavedView } from '@vestige/scene';
+import {
+  CameraPathSampler,
+  keyframeFromView,
+  listSceneRecords,
+  loadScene,
+  sceneRecordAction,
+  toDisplayed,
+  type CameraPath,
+  type SavedView,
+} from '@vestige/scene';
 import { startServer, type RunningServer } from '@vestige/server';
 import { readCameraPathFile } from '../../packages/cli/src/camera-path-file.ts';
 import { cliPath, makeTempDir } from '../support.ts';
@@ -29,7 +38,9 @@ function vestige(...args: string[]): { status: number | null; stdout: string; st
 }
 
 async function keyframeViewIds(page: Page): Promise<string[]> {
-  return page.locator('#camera-path-keyframes li').evaluateAll((items) => items.map((li) => (li as unknown as { dataset: { viewId: string } }).dataset.viewId));
+  return page
+    .locator('#camera-path-keyframes li')
+    .evaluateAll((items) => items.map((li) => (li as unknown as { dataset: { viewId: string } }).dataset.viewId));
 }
 
 describe('camera-path editor in Chromium', () => {
@@ -94,7 +105,12 @@ describe('camera-path editor in Chromium', () => {
       await page.press('#camera-path-name', 'Tab');
 
       // The path the panel holds is the core's path through those views, 2 s apart (times stay in place).
-      const expected: CameraPath = { id: '', name: 'Door to table', fps: 24, keyframes: order.map((v, i) => keyframeFromView(v, i * 2)) };
+      const expected: CameraPath = {
+        id: '',
+        name: 'Door to table',
+        fps: 24,
+        keyframes: order.map((v, i) => keyframeFromView(v, i * 2)),
+      };
       const manifestStore = CaseStore.open(caseDir, { readOnly: true });
       const manifest = loadScene(manifestStore, 'scene-1');
       manifestStore.close();
@@ -131,7 +147,9 @@ describe('camera-path editor in Chromium', () => {
         expect(saved.keyframes.map((k) => [k.viewId, k.time])).toEqual(order.map((v, i) => [v.id, i * 2]));
         expect(saved.keyframes[1]!.position).toEqual(views[2]!.camera.position);
         expected.id = saved.id;
-        const events = [...check.custody.events()].filter((e) => e.action === sceneRecordAction('camera-paths', 'saved'));
+        const events = [...check.custody.events()].filter(
+          (e) => e.action === sceneRecordAction('camera-paths', 'saved'),
+        );
         expect(events).toHaveLength(1);
         expect(events[0]!.operator).toBe('PC 1234 Test');
       } finally {

@@ -11,7 +11,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
-import { formatMeasurement, multiply, normalize, rotationBetween, scaling, type Measurement, type MeasurementKind, type SceneManifest } from '@vestige/scene';
+import {
+  formatMeasurement,
+  multiply,
+  normalize,
+  rotationBetween,
+  scaling,
+  type Measurement,
+  type MeasurementKind,
+  type SceneManifest,
+} from '@vestige/scene';
 import { startServer, type RunningServer } from '@vestige/server';
 import { cliPath, makeTempDir } from '../support.ts';
 import { ensureViewerBuilt, launchChromium, type VestigeHook } from './browser.ts';
@@ -29,9 +38,19 @@ const TABLE: { id: string; label: string; kind: MeasurementKind; points: [number
   { id: 'D-1', label: 'door to table', kind: 'distance', points: [p(2.05, 3.1, 0), p(7.5, 5.25, 1.2)] },
   { id: 'D-2', label: 'table top above floor', kind: 'height', points: [p(7.5, 5.25, 0), p(7.5, 5.25, 1.2)] },
   { id: 'D-3', label: 'window sill to floor, downwards', kind: 'height', points: [p(1, 8, 2.25), p(1, 7.9, 0.003)] },
-  { id: 'D-4', label: '=walk route', kind: 'polyline', points: [p(0.5, 0.5, 0), p(4, 0.5, 0), p(4, 6, 0), p(6.75, 6.1, 1.2)] },
+  {
+    id: 'D-4',
+    label: '=walk route',
+    kind: 'polyline',
+    points: [p(0.5, 0.5, 0), p(4, 0.5, 0), p(4, 6, 0), p(6.75, 6.1, 1.2)],
+  },
   { id: 'D-5', label: 'corner', kind: 'angle', points: [p(0, 8, 0), p(0, 0, 0), p(10, 0.31, 0)] },
-  { id: 'D-6', label: 'table top, "stained"', kind: 'area', points: [p(6.75, 4.75, 1.2), p(8.25, 4.75, 1.2), p(8.25, 5.75, 1.2), p(6.75, 5.75, 1.2)] },
+  {
+    id: 'D-6',
+    label: 'table top, "stained"',
+    kind: 'area',
+    points: [p(6.75, 4.75, 1.2), p(8.25, 4.75, 1.2), p(8.25, 5.75, 1.2), p(6.75, 5.75, 1.2)],
+  },
 ];
 
 /** A scene levelled (a 2° tilt taken out) and scaled (×1.25), stating its measurement uncertainty. */
@@ -41,7 +60,13 @@ async function makeCase(dir: string): Promise<string> {
   const store = CaseStore.open(dir);
   try {
     const manifest = store.getRecord<SceneManifest>('scenes', 'scene-1')!;
-    store.putRecord('scenes', 'scene-1', { ...manifest, measurementUncertainty: UNCERTAINTY }, OPERATOR, 'scene.uncertainty.stated');
+    store.putRecord(
+      'scenes',
+      'scene-1',
+      { ...manifest, measurementUncertainty: UNCERTAINTY },
+      OPERATOR,
+      'scene.uncertainty.stated',
+    );
   } finally {
     store.close();
   }
@@ -53,19 +78,54 @@ interface Entry {
   csv: Buffer;
 }
 
-const rowOf = (m: Pick<Measurement, 'id' | 'kind' | 'value' | 'unit' | 'uncertainty'>) => ({ id: m.id, value: m.value, unit: m.unit, plusMinus: m.uncertainty?.plusMinus, text: formatMeasurement(m) });
+const rowOf = (m: Pick<Measurement, 'id' | 'kind' | 'value' | 'unit' | 'uncertainty'>) => ({
+  id: m.id,
+  value: m.value,
+  unit: m.unit,
+  plusMinus: m.uncertainty?.plusMinus,
+  text: formatMeasurement(m),
+});
 
 async function throughCli(dir: string, root: string): Promise<Entry> {
   const values: Entry['values'] = [];
   for (const row of TABLE) {
-    const args = [cliPath, 'scene', 'measure', 'scene-1', '--case', dir, '--operator', OPERATOR, '--kind', row.kind, '--id', row.id, '--label', row.label, ...row.points.flatMap((q) => ['--point', q.join(',')])];
+    const args = [
+      cliPath,
+      'scene',
+      'measure',
+      'scene-1',
+      '--case',
+      dir,
+      '--operator',
+      OPERATOR,
+      '--kind',
+      row.kind,
+      '--id',
+      row.id,
+      '--label',
+      row.label,
+      ...row.points.flatMap((q) => ['--point', q.join(',')]),
+    ];
     const { stdout } = await run(process.execPath, [...args, '--json']);
     const out = JSON.parse(stdout) as { measurement: Measurement; text: string };
     expect(out.text).toBe(formatMeasurement(out.measurement));
     values.push(rowOf(out.measurement));
   }
   const file = join(root, 'cli-measurements.csv');
-  await run(process.execPath, [cliPath, 'scene', 'export', 'scene-1', '--case', dir, '--what', 'measurements', '--format', 'csv', '--out', file]);
+  await run(process.execPath, [
+    cliPath,
+    'scene',
+    'export',
+    'scene-1',
+    '--case',
+    dir,
+    '--what',
+    'measurements',
+    '--format',
+    'csv',
+    '--out',
+    file,
+  ]);
   return { values, csv: fs.readFileSync(file) };
 }
 
@@ -75,16 +135,26 @@ async function throughServer(server: RunningServer, caseId: string): Promise<Ent
   for (const row of TABLE) {
     // Only the points: the server measures them.
     const body = { id: row.id, label: row.label, kind: row.kind, points: row.points };
-    const res = await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/measurements/${row.id}`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/measurements/${row.id}`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     values.push(rowOf(((await res.json()) as { value: Measurement }).value));
   }
-  const csv = await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/reports/measurements.csv`, { headers: auth });
+  const csv = await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/reports/measurements.csv`, {
+    headers: auth,
+  });
   expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
   return { values, csv: Buffer.from(await csv.arrayBuffer()) };
 }
 
-async function throughViewer(chrome: Awaited<ReturnType<typeof launchChromium>>, server: RunningServer, caseId: string): Promise<Entry> {
+async function throughViewer(
+  chrome: Awaited<ReturnType<typeof launchChromium>>,
+  server: RunningServer,
+  caseId: string,
+): Promise<Entry> {
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
   try {
     const page = await context.newPage();
@@ -92,7 +162,10 @@ async function throughViewer(chrome: Awaited<ReturnType<typeof launchChromium>>,
     await page.waitForFunction(() => window.__vestige?.ready === true, undefined, { timeout: 60_000 });
     for (const row of TABLE) {
       // The measure tool's own code from the picked points on (source frame), as finishing a pick runs it.
-      const made = await page.evaluate(([r]) => window.__vestige!.measure(r.kind, r.points, { id: r.id, label: r.label }), [row] as const);
+      const made = await page.evaluate(
+        ([r]) => window.__vestige!.measure(r.kind, r.points, { id: r.id, label: r.label }),
+        [row] as const,
+      );
       expect(made, row.id).not.toBeNull();
     }
     const rows = page.locator('#measurements tbody tr');
@@ -101,7 +174,13 @@ async function throughViewer(chrome: Awaited<ReturnType<typeof launchChromium>>,
     for (let i = 0; i < TABLE.length; i++) {
       const tr = rows.nth(i);
       const plusMinus = await tr.getAttribute('data-plus-minus');
-      values.push({ id: (await tr.getAttribute('data-id'))!, value: Number(await tr.getAttribute('data-value')), unit: (await tr.getAttribute('data-unit'))!, plusMinus: plusMinus ? Number(plusMinus) : undefined, text: (await tr.locator('td.num').textContent())! });
+      values.push({
+        id: (await tr.getAttribute('data-id'))!,
+        value: Number(await tr.getAttribute('data-value')),
+        unit: (await tr.getAttribute('data-unit'))!,
+        plusMinus: plusMinus ? Number(plusMinus) : undefined,
+        text: (await tr.locator('td.num').textContent())!,
+      });
     }
     // The Export CSV button, and the file the browser downloads.
     const download = page.waitForEvent('download');
@@ -150,7 +229,9 @@ describe('one measurement table through the CLI, the server and the viewer', () 
     expect(viewer.values).toEqual(cli.values);
 
     const csv = cli.csv.toString('utf8');
-    expect(csv).toContain('# uncertainty,"± (0.2 % of the measured length + 4 mm), added linearly; basis: scale bar check distances, RMS 2.1 mm"');
+    expect(csv).toContain(
+      '# uncertainty,"± (0.2 % of the measured length + 4 mm), added linearly; basis: scale bar check distances, RMS 2.1 mm"',
+    );
     expect(csv).toContain('# height,"Height: the vertical difference from the first picked point to the second');
     expect(csv).toContain(`\r\nD-4,"'=walk route",polyline,`);
     expect(http.csv.toString('utf8')).toBe(csv);

@@ -2,8 +2,9 @@
  * Scanner photos in the viewer (issue 19): a generated E57 with a spherical panorama and a pinhole photo,
  * each with red dots painted where known points of the scan fall (by the scene core's `photoPixelOf`).
  * Standing at each photo's position, the dots the viewer draws must lie within 2 px of where the viewer
- * draws those points, and a click on a dot still picks the point. The libE57Format fixture `PinholeImageWithDistortionParameters.e57`, whose
- * pinholes state focal length and pixel size 0, shows its photos as pictures beside the view.
+ * draws those points, and a click on a dot still picks the point. The libE57Format fixture
+ * `PinholeImageWithDistortionParameters.e57`, whose pinholes state focal length and pixel size 0, shows its photos as
+ * pictures beside the view.
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -44,7 +45,14 @@ async function paint(plan: PhotoPlan): Promise<Buffer> {
   const { width, height } = plan.projection;
   const rgb = Buffer.alloc(width * height * 3, 70);
   for (const k of plan.known) {
-    const px = photoPixelOf(plan.projection, intoPhotoFrame(plan.pose.rotation, [k[0] - plan.pose.translation[0], k[1] - plan.pose.translation[1], k[2] - plan.pose.translation[2]]));
+    const px = photoPixelOf(
+      plan.projection,
+      intoPhotoFrame(plan.pose.rotation, [
+        k[0] - plan.pose.translation[0],
+        k[1] - plan.pose.translation[1],
+        k[2] - plan.pose.translation[2],
+      ]),
+    );
     if (!px) throw new Error('a known point misses its photo');
     for (let j = Math.floor(px.y - 4); j <= Math.ceil(px.y + 4); j++) {
       for (let i = Math.floor(px.x - 4); i <= Math.ceil(px.x + 4); i++) {
@@ -53,7 +61,9 @@ async function paint(plan: PhotoPlan): Promise<Buffer> {
       }
     }
   }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 const station: V3 = [4, 3, 1.5];
@@ -61,26 +71,64 @@ const turn = Math.PI / 6;
 const spherical: PhotoPlan = {
   guid: 'pano-station-1',
   pose: { rotation: [Math.cos(turn / 2), 0, 0, Math.sin(turn / 2)], translation: station },
-  projection: { kind: 'spherical', width: 2048, height: 1024, pixelWidth: (2 * Math.PI) / 2048, pixelHeight: Math.PI / 1024 },
+  projection: {
+    kind: 'spherical',
+    width: 2048,
+    height: 1024,
+    pixelWidth: (2 * Math.PI) / 2048,
+    pixelHeight: Math.PI / 1024,
+  },
   known: [],
 };
 // Known points around azimuth 0 of the panorama, 3–4 m away: in view when standing at the station.
-for (const [az, el, r] of [[0, 0, 3], [20, 10, 3.5], [-22, -12, 4], [15, -18, 3.2], [-18, 16, 3.8]] as const) {
+for (const [az, el, r] of [
+  [0, 0, 3],
+  [20, 10, 3.5],
+  [-22, -12, 4],
+  [15, -18, 3.2],
+  [-18, 16, 3.8],
+] as const) {
   const a = (az * Math.PI) / 180;
   const e = (el * Math.PI) / 180;
-  spherical.known.push(add(station, fromPhotoFrame(spherical.pose.rotation, [r * Math.cos(e) * Math.cos(a), r * Math.cos(e) * Math.sin(a), r * Math.sin(e)])));
+  spherical.known.push(
+    add(
+      station,
+      fromPhotoFrame(spherical.pose.rotation, [
+        r * Math.cos(e) * Math.cos(a),
+        r * Math.cos(e) * Math.sin(a),
+        r * Math.sin(e),
+      ]),
+    ),
+  );
 }
 const camera: V3 = [5, 2.5, 1.4];
 // Optical axis along scene +Y, image right along +X, image down along −Z.
 const pinhole: PhotoPlan = {
   guid: 'pinhole-station-2',
   pose: { rotation: quatFromAxes([1, 0, 0], [0, 0, -1], [0, 1, 0]), translation: camera },
-  projection: { kind: 'pinhole', width: 640, height: 480, focalLength: 0.004, pixelWidth: 0.00001, pixelHeight: 0.00001, principalPointX: 331.5, principalPointY: 228.25 },
+  projection: {
+    kind: 'pinhole',
+    width: 640,
+    height: 480,
+    focalLength: 0.004,
+    pixelWidth: 0.00001,
+    pixelHeight: 0.00001,
+    principalPointX: 331.5,
+    principalPointY: 228.25,
+  },
   known: [],
 };
-for (const [u, v, z] of [[331.5, 228.25, 3], [150, 100, 2.5], [500, 380, 3.5], [470, 90, 2.8], [180, 400, 3.1]] as const) {
+for (const [u, v, z] of [
+  [331.5, 228.25, 3],
+  [150, 100, 2.5],
+  [500, 380, 3.5],
+  [470, 90, 2.8],
+  [180, 400, 3.1],
+] as const) {
   const f = 400;
-  pinhole.known.push(add(camera, fromPhotoFrame(pinhole.pose.rotation, [((u - 331.5) / f) * z, ((v - 228.25) / f) * z, z])));
+  pinhole.known.push(
+    add(camera, fromPhotoFrame(pinhole.pose.rotation, [((u - 331.5) / f) * z, ((v - 228.25) / f) * z, z])),
+  );
 }
 
 /** A room of 30 000 points around the stations, plus the known points. */
@@ -100,12 +148,35 @@ function scanColumns(): number[][] {
 
 async function imageSpec(plan: PhotoPlan, name: string): Promise<E57ImageSpec> {
   const p = plan.projection;
-  const parameters: Record<string, number> = p.kind === 'pinhole' ? { focalLength: p.focalLength, pixelWidth: p.pixelWidth, pixelHeight: p.pixelHeight, principalPointX: p.principalPointX, principalPointY: p.principalPointY } : { pixelWidth: p.pixelWidth, pixelHeight: p.pixelHeight };
-  return { name, guid: plan.guid, representation: p.kind === 'pinhole' ? 'pinholeRepresentation' : 'sphericalRepresentation', encoding: 'pngImage', bytes: await paint(plan), width: p.width, height: p.height, parameters, pose: plan.pose };
+  const parameters: Record<string, number> =
+    p.kind === 'pinhole'
+      ? {
+          focalLength: p.focalLength,
+          pixelWidth: p.pixelWidth,
+          pixelHeight: p.pixelHeight,
+          principalPointX: p.principalPointX,
+          principalPointY: p.principalPointY,
+        }
+      : { pixelWidth: p.pixelWidth, pixelHeight: p.pixelHeight };
+  return {
+    name,
+    guid: plan.guid,
+    representation: p.kind === 'pinhole' ? 'pinholeRepresentation' : 'sphericalRepresentation',
+    encoding: 'pngImage',
+    bytes: await paint(plan),
+    width: p.width,
+    height: p.height,
+    parameters,
+    pose: plan.pose,
+  };
 }
 
 /** Centroid of the red pixels within 20 px of (x, y) in an RGBA screenshot. */
-function redCentroid(img: { data: Buffer; width: number; height: number }, x: number, y: number): { x: number; y: number; pixels: number } {
+function redCentroid(
+  img: { data: Buffer; width: number; height: number },
+  x: number,
+  y: number,
+): { x: number; y: number; pixels: number } {
   let sx = 0;
   let sy = 0;
   let n = 0;
@@ -136,15 +207,36 @@ describe('scanner photos over the points', () => {
     root = makeTempDir('vestige-scan-photos-');
     const e57 = join(root, 'stations.e57');
     const cols = scanColumns();
-    writeE57(e57, [{ name: 'room', fields: ['cartesianX', 'cartesianY', 'cartesianZ'].map((name) => ({ name, type: 'Float' as const, precision: 'double' as const })), columns: cols }], {
-      images: [await imageSpec(spherical, 'station 1 panorama'), await imageSpec(pinhole, 'station 2 camera')],
-    });
+    writeE57(
+      e57,
+      [
+        {
+          name: 'room',
+          fields: ['cartesianX', 'cartesianY', 'cartesianZ'].map((name) => ({
+            name,
+            type: 'Float' as const,
+            precision: 'double' as const,
+          })),
+          columns: cols,
+        },
+      ],
+      {
+        images: [await imageSpec(spherical, 'station 1 panorama'), await imageSpec(pinhole, 'station 2 camera')],
+      },
+    );
     const fixture = join(repoRoot, 'tests/fixtures/3d/e57/PinholeImageWithDistortionParameters.e57');
     // The fixture has photos but no points: it is built beside a small LAS.
-    for (const [reference, inputs] of [['OP-PANO', [e57]], ['OP-PINHOLE', [join(repoRoot, 'tests/fixtures/3d/las/simple.las'), fixture]]] as const) {
+    for (const [reference, inputs] of [
+      ['OP-PANO', [e57]],
+      ['OP-PINHOLE', [join(repoRoot, 'tests/fixtures/3d/las/simple.las'), fixture]],
+    ] as const) {
       const store = CaseStore.init(join(root, reference), { operator: 'PC 1', reference });
       try {
-        const result = await buildScene(store, { inputs: [...inputs], operator: 'PC 1', now: new Date('2026-01-01T00:00:00Z') });
+        const result = await buildScene(store, {
+          inputs: [...inputs],
+          operator: 'PC 1',
+          now: new Date('2026-01-01T00:00:00Z'),
+        });
         scenes.push({ caseId: store.info.id, manifest: result.manifest });
       } finally {
         store.close();
@@ -164,7 +256,9 @@ describe('scanner photos over the points', () => {
     const page = await context.newPage();
     await page.goto(server.sceneUrl(caseId));
     await page.locator('.manifest-hash').first().waitFor({ timeout: 30_000 });
-    await page.goto(`${server.url}/view?case=${encodeURIComponent(caseId)}&scene=${encodeURIComponent(manifest.id)}&manifest=${manifestSha256(manifest)}`);
+    await page.goto(
+      `${server.url}/view?case=${encodeURIComponent(caseId)}&scene=${encodeURIComponent(manifest.id)}&manifest=${manifestSha256(manifest)}`,
+    );
     await page.waitForFunction(() => window.__vestige?.ready === true, undefined, { timeout: 60_000 });
     await page.evaluate(() => window.__vestige!.idle());
     return page;
@@ -175,12 +269,18 @@ describe('scanner photos over the points', () => {
       const context = await chrome.browser.newContext({ viewport: { width: 1200, height: 700 } });
       try {
         const page = await open(0, context);
-        expect(await page.locator('#scan-photos button').allTextContents()).toEqual(['station 1 panorama (spherical)', 'station 2 camera (pinhole)']);
+        expect(await page.locator('#scan-photos button').allTextContents()).toEqual([
+          'station 1 panorama (spherical)',
+          'station 2 camera (pinhole)',
+        ]);
         const state = await page.evaluate((id) => window.__vestige!.showScanPhoto(id), plan.guid);
         expect(state).toMatchObject({ id: plan.guid, mode: 'projected', drawn: true, note: null });
         await page.evaluate(() => window.__vestige!.idle());
         const expected = await page.evaluate((pts) => pts.map((p) => window.__vestige!.project(p)), plan.known);
-        const shot = await sharp(await page.screenshot()).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+        const shot = await sharp(await page.screenshot())
+          .ensureAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         const img = { data: shot.data, width: shot.info.width, height: shot.info.height };
         const offsets = expected.map((e) => {
           expect(e).not.toBeNull();
@@ -188,7 +288,9 @@ describe('scanner photos over the points', () => {
           expect(c.pixels).toBeGreaterThan(8);
           return Math.hypot(c.x - e!.x, c.y - e!.y);
         });
-        process.stderr.write(`${plan.projection.kind}: dot-to-point offsets ${offsets.map((d) => d.toFixed(2)).join(', ')} px\n`);
+        process.stderr.write(
+          `${plan.projection.kind}: dot-to-point offsets ${offsets.map((d) => d.toFixed(2)).join(', ')} px\n`,
+        );
         for (const d of offsets) expect(d).toBeLessThanOrEqual(2);
         // Measuring still snaps to points: a click on the first dot picks the known point under it.
         await page.mouse.click(expected[0]!.x, expected[0]!.y);
@@ -197,7 +299,9 @@ describe('scanner photos over the points', () => {
           return v.lastPick ? v.toSource(v.lastPick.world) : null;
         });
         expect(picked).not.toBeNull();
-        expect(Math.hypot(picked![0] - plan.known[0]![0], picked![1] - plan.known[0]![1], picked![2] - plan.known[0]![2])).toBeLessThan(0.005);
+        expect(
+          Math.hypot(picked![0] - plan.known[0]![0], picked![1] - plan.known[0]![1], picked![2] - plan.known[0]![2]),
+        ).toBeLessThan(0.005);
         expect((await page.evaluate(() => window.__vestige!.state())).warnings).toEqual([]);
       } finally {
         await context.close();
@@ -205,19 +309,28 @@ describe('scanner photos over the points', () => {
     });
   }
 
-  it('shows the libE57Format fixture\'s pinhole photos (no focal length stated) as pictures beside the view, never placed', async () => {
+  it("shows the libE57Format fixture's pinhole photos (no focal length stated) as pictures beside the view, never placed", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1200, height: 700 } });
     try {
       const page = await open(1, context);
-      expect(await page.locator('#scan-photos button').allTextContents()).toEqual(['JPEG Image Test 1 (pinhole)', 'JPEG Image Test 2 (pinhole)', 'JPEG Image Test 3 (pinhole)']);
+      expect(await page.locator('#scan-photos button').allTextContents()).toEqual([
+        'JPEG Image Test 1 (pinhole)',
+        'JPEG Image Test 2 (pinhole)',
+        'JPEG Image Test 3 (pinhole)',
+      ]);
       for (const n of [1, 2, 3]) {
-        const state = await page.evaluate((id) => window.__vestige!.showScanPhoto(id), `Pinhole Image ${n} - JPEG Image GUID`);
+        const state = await page.evaluate(
+          (id) => window.__vestige!.showScanPhoto(id),
+          `Pinhole Image ${n} - JPEG Image GUID`,
+        );
         expect(state).toMatchObject({ mode: 'picture', drawn: true });
         expect(state!.note).toContain('states no focal length or pixel size');
         const picture = page.locator('#scan-photo-picture');
         await expect(picture.isVisible()).resolves.toBe(true);
         // The JPEG (1 × 1 px, copied from the file and checked against its SHA-256) decoded in the page.
-        await expect.poll(() => picture.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBe(1);
+        await expect
+          .poll(() => picture.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth))
+          .toBe(1);
         expect(await picture.getAttribute('data-photo')).toBe(`Pinhole Image ${n} - JPEG Image GUID`);
       }
       expect((await page.evaluate(() => window.__vestige!.state())).warnings).toEqual([]);

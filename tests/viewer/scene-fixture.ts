@@ -8,15 +8,34 @@
  */
 import sharp from 'sharp';
 import { CaseStore, seededRandom } from '@vestige/evidence';
-import { IDENTITY_TRANSFORM, SCENE_MANIFEST_SCHEMA, SCENE_MANIFEST_VERSION, writePotreeInMemory, type SceneLayer, type SceneManifest } from '@vestige/scene';
+import {
+  IDENTITY_TRANSFORM,
+  SCENE_MANIFEST_SCHEMA,
+  SCENE_MANIFEST_VERSION,
+  writePotreeInMemory,
+  type SceneLayer,
+  type SceneManifest,
+} from '@vestige/scene';
 
 export const ORIGIN: [number, number, number] = [500000, 5700000, 50];
 /** On the floor, and on the box top (local metres, add ORIGIN for source coordinates). */
 export const KNOWN_A_LOCAL: [number, number, number] = [2.05, 3.1, 0];
 export const KNOWN_B_LOCAL: [number, number, number] = [7.5, 5.25, 1.2];
-export const KNOWN_A: [number, number, number] = [ORIGIN[0] + KNOWN_A_LOCAL[0], ORIGIN[1] + KNOWN_A_LOCAL[1], ORIGIN[2] + KNOWN_A_LOCAL[2]];
-export const KNOWN_B: [number, number, number] = [ORIGIN[0] + KNOWN_B_LOCAL[0], ORIGIN[1] + KNOWN_B_LOCAL[1], ORIGIN[2] + KNOWN_B_LOCAL[2]];
-export const knownDistance = Math.hypot(KNOWN_B_LOCAL[0] - KNOWN_A_LOCAL[0], KNOWN_B_LOCAL[1] - KNOWN_A_LOCAL[1], KNOWN_B_LOCAL[2] - KNOWN_A_LOCAL[2]);
+export const KNOWN_A: [number, number, number] = [
+  ORIGIN[0] + KNOWN_A_LOCAL[0],
+  ORIGIN[1] + KNOWN_A_LOCAL[1],
+  ORIGIN[2] + KNOWN_A_LOCAL[2],
+];
+export const KNOWN_B: [number, number, number] = [
+  ORIGIN[0] + KNOWN_B_LOCAL[0],
+  ORIGIN[1] + KNOWN_B_LOCAL[1],
+  ORIGIN[2] + KNOWN_B_LOCAL[2],
+];
+export const knownDistance = Math.hypot(
+  KNOWN_B_LOCAL[0] - KNOWN_A_LOCAL[0],
+  KNOWN_B_LOCAL[1] - KNOWN_A_LOCAL[1],
+  KNOWN_B_LOCAL[2] - KNOWN_A_LOCAL[2],
+);
 
 export interface GeneratedPoints {
   positions: Float64Array;
@@ -45,8 +64,13 @@ export function crimeScenePoints(step = 0.05): GeneratedPoints {
     }
   }
   // Box 1.5 × 1 × 1.2 m: top and four sides.
-  const bx0 = 6.75, bx1 = 8.25, by0 = 4.75, by1 = 5.75, bz = 1.2;
-  for (let i = 0; i <= n(bx0, bx1); i++) for (let j = 0; j <= n(by0, by1); j++) add(bx0 + i * step, by0 + j * step, bz, 180, 40, 40);
+  const bx0 = 6.75,
+    bx1 = 8.25,
+    by0 = 4.75,
+    by1 = 5.75,
+    bz = 1.2;
+  for (let i = 0; i <= n(bx0, bx1); i++)
+    for (let j = 0; j <= n(by0, by1); j++) add(bx0 + i * step, by0 + j * step, bz, 180, 40, 40);
   for (let k = 0; k < n(0, bz); k++) {
     const z = k * step;
     for (let i = 0; i <= n(bx0, bx1); i++) {
@@ -70,7 +94,9 @@ export function boxGlb(min: [number, number, number], max: [number, number, numb
   const [x1, y1, z1] = max;
   // glTF is Y-up, but Vestige glb layers are in the scene's own (source) frame, Z-up; the viewer does not rotate them.
   const v = [x0, y0, z0, x1, y0, z0, x1, y1, z0, x0, y1, z0, x0, y0, z1, x1, y0, z1, x1, y1, z1, x0, y1, z1];
-  const idx = [0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7];
+  const idx = [
+    0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7,
+  ];
   // Vertices relative to `min` in float32; the layer's `offset` (= min) puts them back in the source
   // frame, so survey-sized coordinates keep their precision.
   const local = new Float32Array(v.length);
@@ -89,7 +115,9 @@ export function boxGlb(min: [number, number, number], max: [number, number, numb
     scenes: [{ nodes: [0] }],
     nodes: [{ mesh: 0 }],
     meshes: [{ primitives: [{ attributes: { POSITION: 0 }, indices: 1, material: 0 }] }],
-    materials: [{ pbrMetallicRoughness: { baseColorFactor: [0.85, 0.75, 0.2, 1], metallicFactor: 0, roughnessFactor: 1 } }],
+    materials: [
+      { pbrMetallicRoughness: { baseColorFactor: [0.85, 0.75, 0.2, 1], metallicFactor: 0, roughnessFactor: 1 } },
+    ],
     buffers: [{ byteLength: bin.length }],
     bufferViews: [
       { buffer: 0, byteOffset: 0, byteLength: posBytes.length, target: 34962 },
@@ -130,11 +158,22 @@ export interface StoredScene {
  */
 export async function storeScene(
   store: CaseStore,
-  options: { id?: string; name?: string; operator?: string; points?: GeneratedPoints; withMesh?: boolean; maxLeafPoints?: number; /** Column-major 4×4 (a levelled or scaled scene). */ transform?: number[] } = {},
+  options: {
+    id?: string;
+    name?: string;
+    operator?: string;
+    points?: GeneratedPoints;
+    withMesh?: boolean;
+    maxLeafPoints?: number /** Column-major 4×4 (a levelled or scaled scene). */;
+    transform?: number[];
+  } = {},
 ): Promise<StoredScene> {
   const operator = options.operator ?? 'PC 1234 Test';
   const points = options.points ?? crimeScenePoints();
-  const files = writePotreeInMemory({ positions: points.positions, rgb: points.rgb, intensity: points.intensity }, { name: options.name ?? 'scan', ...(options.maxLeafPoints ? { maxLeafPoints: options.maxLeafPoints } : {}) });
+  const files = writePotreeInMemory(
+    { positions: points.positions, rgb: points.rgb, intensity: points.intensity },
+    { name: options.name ?? 'scan', ...(options.maxLeafPoints ? { maxLeafPoints: options.maxLeafPoints } : {}) },
+  );
   const metadata = await store.blobs.putBuffer(Buffer.from(files.metadata));
   const hierarchy = await store.blobs.putBuffer(Buffer.from(files.hierarchy));
   const octree = await store.blobs.putBuffer(Buffer.from(files.octree));
@@ -173,12 +212,31 @@ export async function storeScene(
     const bmax: [number, number, number] = [ORIGIN[0] + 1.6, ORIGIN[1] + 6.6, ORIGIN[2] + 0.9];
     const glb = await store.blobs.putBuffer(Buffer.from(boxGlb(bmin, bmax)));
     // The photograph of the viewpoint: a small generated image stored in the case like any photo.
-    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 60, g: 90, b: 140 } } })
-      .composite([{ input: { create: { width: 200, height: 120, channels: 3, background: { r: 220, g: 60, b: 40 } } }, left: 220, top: 260 }])
+    const photo = await sharp({
+      create: { width: 640, height: 480, channels: 3, background: { r: 60, g: 90, b: 140 } },
+    })
+      .composite([
+        {
+          input: { create: { width: 200, height: 120, channels: 3, background: { r: 220, g: 60, b: 40 } } },
+          left: 220,
+          top: 260,
+        },
+      ])
       .png()
       .toBuffer();
     const photoBlob = await store.blobs.putBuffer(photo);
-    layers.push({ type: 'mesh', id: 'cabinet', name: 'Cabinet (mesh)', format: 'glb', file: { sha256: glb.sha256, size: glb.size }, offset: bmin, bounds: { min: bmin, max: bmax }, vertices: 8, triangles: 12, inputs: [] });
+    layers.push({
+      type: 'mesh',
+      id: 'cabinet',
+      name: 'Cabinet (mesh)',
+      format: 'glb',
+      file: { sha256: glb.sha256, size: glb.size },
+      offset: bmin,
+      bounds: { min: bmin, max: bmax },
+      vertices: 8,
+      triangles: 12,
+      inputs: [],
+    });
     layers.push({
       type: 'viewpoints',
       id: 'photos',
@@ -189,14 +247,22 @@ export async function storeScene(
           id: 'P1',
           name: 'Photo 1 (doorway)',
           // Standing at the front, 1.6 m high, looking along +Y (camera −Z → world +Y: rotate +90° about X).
-          pose: { position: [ORIGIN[0] + 5, ORIGIN[1] - 2, ORIGIN[2] + 1.6], quaternion: [Math.SQRT1_2, 0, 0, Math.SQRT1_2] },
+          pose: {
+            position: [ORIGIN[0] + 5, ORIGIN[1] - 2, ORIGIN[2] + 1.6],
+            quaternion: [Math.SQRT1_2, 0, 0, Math.SQRT1_2],
+          },
           intrinsics: { model: 'PINHOLE', width: 640, height: 480, fx: 500, fy: 500, cx: 320, cy: 240, distortion: [] },
           image: { sha256: photoBlob.sha256, name: 'photo-1.png' },
         },
       ],
     });
   }
-  layers.push({ type: 'markers', id: 'markers', name: 'Evidence markers (scene build)', markers: [{ id: 'M1', label: '1', position: KNOWN_A, note: 'Shell casing' }] });
+  layers.push({
+    type: 'markers',
+    id: 'markers',
+    name: 'Evidence markers (scene build)',
+    markers: [{ id: 'M1', label: '1', position: KNOWN_A, note: 'Shell casing' }],
+  });
   const id = options.id ?? 'scene-1';
   const manifest: SceneManifest = {
     schema: SCENE_MANIFEST_SCHEMA,
@@ -217,7 +283,10 @@ export async function storeScene(
 }
 
 /** A fresh case holding the generated scene. */
-export async function makeSceneCase(dir: string, options: Parameters<typeof storeScene>[1] = {}): Promise<StoredScene & { caseId: string }> {
+export async function makeSceneCase(
+  dir: string,
+  options: Parameters<typeof storeScene>[1] = {},
+): Promise<StoredScene & { caseId: string }> {
   const store = CaseStore.init(dir, { operator: 'PC 1234 Test', name: 'Test case', reference: 'OP-TEST/2026/0042' });
   try {
     const scene = await storeScene(store, options);
@@ -234,7 +303,9 @@ export async function makeSceneCase(dir: string, options: Parameters<typeof stor
  */
 export function hallPoints(count: number, seed = 1): GeneratedPoints {
   const rnd = seededRandom(seed);
-  const W = 40, D = 30, H = 4;
+  const W = 40,
+    D = 30,
+    H = 4;
   // Surfaces as [x0, y0, z0, ux, uy, uz, vx, vy, vz, r, g, b] (origin plus two edge vectors).
   const surfaces: number[][] = [
     [0, 0, 0, W, 0, 0, 0, D, 0, 150, 150, 155],
@@ -244,11 +315,14 @@ export function hallPoints(count: number, seed = 1): GeneratedPoints {
     [W, 0, 0, 0, D, 0, 0, 0, H, 180, 185, 200],
   ];
   for (let i = 0; i < 12; i++) {
-    const x = 3 + (i % 4) * 9, y = 4 + Math.floor(i / 4) * 9;
+    const x = 3 + (i % 4) * 9,
+      y = 4 + Math.floor(i / 4) * 9;
     surfaces.push([x, y, 0.9, 2, 0, 0, 0, 1, 0, 120 + i * 8, 60, 40]);
     surfaces.push([x, y, 0, 2, 0, 0, 0, 0, 0.9, 100 + i * 8, 50, 30]);
   }
-  const areas = surfaces.map((s) => Math.hypot(s[4]! * s[8]! - s[5]! * s[7]!, s[5]! * s[6]! - s[3]! * s[8]!, s[3]! * s[7]! - s[4]! * s[6]!));
+  const areas = surfaces.map((s) =>
+    Math.hypot(s[4]! * s[8]! - s[5]! * s[7]!, s[5]! * s[6]! - s[3]! * s[8]!, s[3]! * s[7]! - s[4]! * s[6]!),
+  );
   const total = areas.reduce((x, y) => x + y, 0);
   const positions = new Float64Array(count * 3);
   const rgb = new Uint8Array(count * 3);
@@ -258,7 +332,8 @@ export function hallPoints(count: number, seed = 1): GeneratedPoints {
     const n = s === surfaces.length - 1 ? count - at : Math.round((areas[s]! / total) * count);
     const f = surfaces[s]!;
     for (let i = 0; i < n && at < count; i++, at++) {
-      const u = rnd(), v = rnd();
+      const u = rnd(),
+        v = rnd();
       positions[at * 3] = ORIGIN[0] + f[0]! + u * f[3]! + v * f[6]!;
       positions[at * 3 + 1] = ORIGIN[1] + f[1]! + u * f[4]! + v * f[7]!;
       positions[at * 3 + 2] = ORIGIN[2] + f[2]! + u * f[5]! + v * f[8]!;

@@ -9,7 +9,14 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
-import { buildScene, manifestSha256, readHierarchy, walkHierarchy, type PointCloudLayer, type SceneManifest } from '@vestige/scene';
+import {
+  buildScene,
+  manifestSha256,
+  readHierarchy,
+  walkHierarchy,
+  type PointCloudLayer,
+  type SceneManifest,
+} from '@vestige/scene';
 import { startServer, type RunningServer } from '@vestige/server';
 import { makeTempDir, repoRoot } from '../support.ts';
 import { ensureViewerBuilt, launchChromium, watchPage, type VestigeHook } from './browser.ts';
@@ -38,14 +45,21 @@ describe('tile hashes in the manifest', () => {
     const caseDir = join(root, 'case');
     const store = CaseStore.init(caseDir, { operator: 'PC 1', reference: 'OP-TILES' });
     try {
-      const result = await buildScene(store, { inputs: [join(repoRoot, 'tests/fixtures/3d/las/simple.las')], operator: 'PC 1', now: new Date('2026-01-01T00:00:00Z'), maxLeafPoints: 200 });
+      const result = await buildScene(store, {
+        inputs: [join(repoRoot, 'tests/fixtures/3d/las/simple.las')],
+        operator: 'PC 1',
+        now: new Date('2026-01-01T00:00:00Z'),
+        maxLeafPoints: 200,
+      });
       caseId = store.info.id;
       manifest = result.manifest;
       layer = manifest.layers.find((l): l is PointCloudLayer => l.type === 'pointcloud')!;
       octreePath = store.blobs.pathOf(layer.files.octree.sha256);
       firstChunkSize = result.octree!.metadata.hierarchy.firstChunkSize;
       hierarchy = await store.blobs.read(layer.files.hierarchy.sha256);
-      leaf = readHierarchy(hierarchy, firstChunkSize).filter((n) => n.childMask === 0).sort((a, b) => b.numPoints - a.numPoints)[0]!;
+      leaf = readHierarchy(hierarchy, firstChunkSize)
+        .filter((n) => n.childMask === 0)
+        .sort((a, b) => b.numPoints - a.numPoints)[0]!;
     } finally {
       store.close();
     }
@@ -59,7 +73,8 @@ describe('tile hashes in the manifest', () => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  const link = (sceneHash: string) => `${server.url}/view?case=${encodeURIComponent(caseId)}&scene=${encodeURIComponent(manifest.id)}&manifest=${sceneHash}`;
+  const link = (sceneHash: string) =>
+    `${server.url}/view?case=${encodeURIComponent(caseId)}&scene=${encodeURIComponent(manifest.id)}&manifest=${sceneHash}`;
   /** A signed-in page: the sign-in link `vestige serve` prints lands on the case's scene list. */
   async function signedIn(context: Awaited<ReturnType<typeof chrome.browser.newContext>>) {
     const page = await context.newPage();
@@ -68,7 +83,7 @@ describe('tile hashes in the manifest', () => {
     return page;
   }
 
-  it('shows each scene\'s manifest SHA-256 on the sign-in page, the hash `vestige scene build` prints, and links with it', async () => {
+  it("shows each scene's manifest SHA-256 on the sign-in page, the hash `vestige scene build` prints, and links with it", async () => {
     const context = await chrome.browser.newContext();
     try {
       const page = await signedIn(context);
@@ -94,11 +109,30 @@ describe('tile hashes in the manifest', () => {
       const watch = watchPage(page, server.url);
       // The server's own index, recomputed over the changed file: it agrees with the tampered tile.
       const walked = walkHierarchy(hierarchy, firstChunkSize);
-      const nodes = Object.fromEntries(walked.nodes.filter((n) => n.byteSize > 0).map((n) => [String(n.byteOffset), [n.byteSize, sha(tampered.subarray(n.byteOffset, n.byteOffset + n.byteSize))]]));
-      const chunks = Object.fromEntries(walked.chunks.map((c) => [String(c.offset), [c.size, sha(hierarchy.subarray(c.offset, c.offset + c.size))]]));
-      const recomputed = { hierarchy: layer.files.hierarchy.sha256, octree: layer.files.octree.sha256, firstChunkSize, chunks, nodes };
-      expect(recomputed.nodes[String(leaf.byteOffset)]![1]).toBe(sha(tampered.subarray(leaf.byteOffset, leaf.byteOffset + leaf.byteSize)));
-      await page.route('**/layers/*/index', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(recomputed) }));
+      const nodes = Object.fromEntries(
+        walked.nodes
+          .filter((n) => n.byteSize > 0)
+          .map((n) => [
+            String(n.byteOffset),
+            [n.byteSize, sha(tampered.subarray(n.byteOffset, n.byteOffset + n.byteSize))],
+          ]),
+      );
+      const chunks = Object.fromEntries(
+        walked.chunks.map((c) => [String(c.offset), [c.size, sha(hierarchy.subarray(c.offset, c.offset + c.size))]]),
+      );
+      const recomputed = {
+        hierarchy: layer.files.hierarchy.sha256,
+        octree: layer.files.octree.sha256,
+        firstChunkSize,
+        chunks,
+        nodes,
+      };
+      expect(recomputed.nodes[String(leaf.byteOffset)]![1]).toBe(
+        sha(tampered.subarray(leaf.byteOffset, leaf.byteOffset + leaf.byteSize)),
+      );
+      await page.route('**/layers/*/index', (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(recomputed) }),
+      );
       await page.goto(link(manifestSha256(manifest)));
       await page.waitForFunction(() => window.__vestige?.ready === true, undefined, { timeout: 60_000 });
       await page.evaluate(() => window.__vestige!.idle());

@@ -100,7 +100,16 @@ describe('scene viewer in Chromium', () => {
       await row.waitFor({ timeout: 10_000 });
       const measured = Number(await row.getAttribute('data-value'));
       expect(Math.abs(measured - knownDistance)).toBeLessThan(0.001);
-      await expect.poll(async () => ((await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/measurements`, { headers: { Authorization: `Bearer ${server.token}` } }).then((r) => r.json())) as { measurements: unknown[] }).measurements.length).toBe(1);
+      await expect
+        .poll(
+          async () =>
+            (
+              (await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/measurements`, {
+                headers: { Authorization: `Bearer ${server.token}` },
+              }).then((r) => r.json())) as { measurements: unknown[] }
+            ).measurements.length,
+        )
+        .toBe(1);
     } finally {
       await context.close();
     }
@@ -128,10 +137,29 @@ describe('scene viewer in Chromium', () => {
 
   it('measures in the displayed frame of a levelled and scaled scene, and keeps the picked points in the source frame', async () => {
     // Levelling turns the scene (here 30° about Z and a 2° tilt about X); scaling multiplies lengths (here 1.25).
-    const k = 1.25, a = Math.PI / 6, b = (2 * Math.PI) / 180;
+    const k = 1.25,
+      a = Math.PI / 6,
+      b = (2 * Math.PI) / 180;
     const [ca, sa, cb, sb] = [Math.cos(a), Math.sin(a), Math.cos(b), Math.sin(b)];
     // R = Rz(a) · Rx(b), times k; column-major.
-    const transform = [k * ca, k * sa, 0, 0, -k * sa * cb, k * ca * cb, k * sb, 0, k * sa * sb, -k * ca * sb, k * cb, 0, 0.3, -0.2, 0.1, 1];
+    const transform = [
+      k * ca,
+      k * sa,
+      0,
+      0,
+      -k * sa * cb,
+      k * ca * cb,
+      k * sb,
+      0,
+      k * sa * sb,
+      -k * ca * sb,
+      k * cb,
+      0,
+      0.3,
+      -0.2,
+      0.1,
+      1,
+    ];
     const dir = join(root, 'levelled');
     const made = await makeSceneCase(dir, { withMesh: false, transform });
     const s = await startServer({ cases: [dir], operator: 'PC 1234 Test' });
@@ -153,7 +181,11 @@ describe('scene viewer in Chromium', () => {
       await row.waitFor({ timeout: 10_000 });
       expect(Math.abs(Number(await row.getAttribute('data-value')) - k * knownDistance)).toBeLessThan(0.001);
       const listSaved = async () =>
-        ((await fetch(`${s.url}/api/cases/${made.caseId}/scenes/scene-1/measurements`, { headers: { Authorization: `Bearer ${s.token}` } }).then((r) => r.json())) as { measurements: { points: number[][] }[] }).measurements;
+        (
+          (await fetch(`${s.url}/api/cases/${made.caseId}/scenes/scene-1/measurements`, {
+            headers: { Authorization: `Bearer ${s.token}` },
+          }).then((r) => r.json())) as { measurements: { points: number[][] }[] }
+        ).measurements;
       await expect.poll(async () => (await listSaved()).length).toBe(1);
       const list = await listSaved();
       const [pa, pb] = list[0]!.points;
@@ -169,14 +201,21 @@ describe('scene viewer in Chromium', () => {
 
   it('picks the front-most point by keyboard alone, never a clipped one, and finds what blocks a line of sight', async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const at = (x: number, y: number, z: number): [number, number, number] => [ORIGIN[0] + x, ORIGIN[1] + y, ORIGIN[2] + z];
+    const at = (x: number, y: number, z: number): [number, number, number] => [
+      ORIGIN[0] + x,
+      ORIGIN[1] + y,
+      ORIGIN[2] + z,
+    ];
     try {
       const page = await openScene(context, server, caseId);
       await page.evaluate(() => {
         window.__vestige!.viewer.maxScreenError = 0;
       });
       // Standing in front of the box (front face at y = 4.75), the back wall (y = 8) right behind it.
-      await page.evaluate(([eye, target]) => window.__vestige!.setCamera(eye, target), [at(7.5, 1.5, 0.6), at(7.5, 4.75, 0.6)] as const);
+      await page.evaluate(([eye, target]) => window.__vestige!.setCamera(eye, target), [
+        at(7.5, 1.5, 0.6),
+        at(7.5, 4.75, 0.6),
+      ] as const);
       await idle(page);
       await page.locator('#view canvas').focus();
       await page.keyboard.press('Space');
@@ -190,7 +229,14 @@ describe('scene viewer in Chromium', () => {
 
       // Clip the box away (keep x ≤ 6.5): nothing may be picked where it was.
       await page.keyboard.press('c');
-      for (const [id, value] of [['clip-min-x', '-1'], ['clip-max-x', '6.5'], ['clip-min-y', '-1'], ['clip-max-y', '9'], ['clip-min-z', '-1'], ['clip-max-z', '3']] as const) {
+      for (const [id, value] of [
+        ['clip-min-x', '-1'],
+        ['clip-max-x', '6.5'],
+        ['clip-min-y', '-1'],
+        ['clip-max-y', '9'],
+        ['clip-min-z', '-1'],
+        ['clip-max-z', '3'],
+      ] as const) {
         await page.fill(`#${id}`, value);
         await page.press(`#${id}`, 'Enter');
       }
@@ -199,10 +245,16 @@ describe('scene viewer in Chromium', () => {
       await expect.poll(() => page.locator('#status').textContent()).toMatch(/No point under the cursor/);
       await page.keyboard.press('c');
 
-      const blocked = await page.evaluate(([e, t]) => window.__vestige!.sight(e, t), [at(7.5, 2, 0.6), at(7.5, 7.9, 0.6)] as const);
+      const blocked = await page.evaluate(([e, t]) => window.__vestige!.sight(e, t), [
+        at(7.5, 2, 0.6),
+        at(7.5, 7.9, 0.6),
+      ] as const);
       expect(blocked.visible).toBe(false);
       expect(Math.abs(blocked.blocking![1] - (ORIGIN[1] + 4.75))).toBeLessThan(0.06);
-      const clear = await page.evaluate(([e, t]) => window.__vestige!.sight(e, t), [at(3, 2, 0.6), at(3, 7.9, 0.6)] as const);
+      const clear = await page.evaluate(([e, t]) => window.__vestige!.sight(e, t), [
+        at(3, 2, 0.6),
+        at(3, 7.9, 0.6),
+      ] as const);
       expect(clear).toEqual({ visible: true, blocking: null });
       expect(await page.locator('#sight-lines li').count()).toBe(2);
     } finally {
@@ -226,7 +278,11 @@ describe('scene viewer in Chromium', () => {
       expect(await page.locator('#help').textContent()).toMatch(/line of sight/);
       const noGl = await context.newPage();
       await noGl.addInitScript(() => {
-        const proto = (globalThis as unknown as { HTMLCanvasElement: { prototype: { getContext: (type: string, ...rest: unknown[]) => unknown } } }).HTMLCanvasElement.prototype;
+        const proto = (
+          globalThis as unknown as {
+            HTMLCanvasElement: { prototype: { getContext: (type: string, ...rest: unknown[]) => unknown } };
+          }
+        ).HTMLCanvasElement.prototype;
         const original = proto.getContext;
         proto.getContext = function (this: unknown, type: string, ...rest: unknown[]) {
           return /webgl/i.test(type) ? null : original.call(this, type, ...rest);
@@ -255,8 +311,13 @@ describe('scene viewer in Chromium', () => {
       await page.fill('input[name="view-name"]', 'Overview for court');
       await page.click('button:has-text("Save view")');
       await page.locator('#views button', { hasText: 'Overview for court' }).waitFor({ timeout: 10_000 });
-      const get = async (what: string) => (await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/${what}`, { headers: { Authorization: `Bearer ${server.token}` } }).then((r) => r.json())) as Record<string, Array<Record<string, unknown>>>;
-      await expect.poll(async () => (await get('markers')).markers?.map((m) => [m.label, m.note])).toEqual([['2', 'footprint']]);
+      const get = async (what: string) =>
+        (await fetch(`${server.url}/api/cases/${caseId}/scenes/scene-1/${what}`, {
+          headers: { Authorization: `Bearer ${server.token}` },
+        }).then((r) => r.json())) as Record<string, Array<Record<string, unknown>>>;
+      await expect
+        .poll(async () => (await get('markers')).markers?.map((m) => [m.label, m.note]))
+        .toEqual([['2', 'footprint']]);
       await expect.poll(async () => (await get('views')).views?.map((v) => v.name)).toEqual(['Overview for court']);
     } finally {
       await context.close();
@@ -286,11 +347,19 @@ describe('scene viewer in Chromium', () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 720 } });
     try {
       // The server proves the whole octree against its address and issues the node hashes first …
-      const index = await fetch(`${s.url}/api/cases/${made.caseId}/scenes/scene-1/layers/scan/index`, { headers: { Authorization: `Bearer ${s.token}` } });
+      const index = await fetch(`${s.url}/api/cases/${made.caseId}/scenes/scene-1/layers/scan/index`, {
+        headers: { Authorization: `Bearer ${s.token}` },
+      });
       expect(index.status).toBe(200);
       // … then a byte of the root node changes on disk (or on the way).
       const store = CaseStore.open(dir, { readOnly: true });
-      const metadata = JSON.parse((await store.blobs.read(made.manifest.layers[0]!.type === 'pointcloud' ? made.manifest.layers[0]!.files.metadata.sha256 : '')).toString());
+      const metadata = JSON.parse(
+        (
+          await store.blobs.read(
+            made.manifest.layers[0]!.type === 'pointcloud' ? made.manifest.layers[0]!.files.metadata.sha256 : '',
+          )
+        ).toString(),
+      );
       const hierarchy = await store.blobs.read(made.hierarchySha256);
       const rootNode = readHierarchy(hierarchy, metadata.hierarchy.firstChunkSize).find((n) => n.name === 'r')!;
       const path = store.blobs.pathOf(made.octreeSha256);
@@ -308,7 +377,9 @@ describe('scene viewer in Chromium', () => {
       await page.waitForFunction(() => window.__vestige?.ready === true, undefined, { timeout: 60_000 });
       const warning = page.locator('#warnings .warning');
       await warning.first().waitFor({ state: 'visible', timeout: 20_000 });
-      expect(await warning.first().textContent()).toMatch(/tile r: the bytes received do not match their SHA-256.*Refused/);
+      expect(await warning.first().textContent()).toMatch(
+        /tile r: the bytes received do not match their SHA-256.*Refused/,
+      );
       await idle(page);
       // Nothing of the refused tile is drawn.
       expect((await page.evaluate(() => window.__vestige!.state())).visiblePoints).toBe(0);

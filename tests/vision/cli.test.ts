@@ -13,17 +13,23 @@ const caseDir = join(dir, 'case');
 const ids = new Map<string, string>();
 
 function vestige(args: string[]) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, VESTIGE_OPERATOR: 'PC 77 Cli' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VESTIGE_OPERATOR: 'PC 77 Cli' },
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 beforeAll(async () => {
   const exhibit = join(dir, 'exhibit');
   fs.mkdirSync(exhibit);
-  for (const f of ['astronaut.jpg', 'coffee.jpg', 'grace_hopper.jpg']) fs.copyFileSync(join(visionFixtures, f), join(exhibit, f));
+  for (const f of ['astronaut.jpg', 'coffee.jpg', 'grace_hopper.jpg'])
+    fs.copyFileSync(join(visionFixtures, f), join(exhibit, f));
   fs.writeFileSync(join(exhibit, 'damaged.jpg'), fs.readFileSync(join(visionFixtures, 'camera.jpg')).subarray(0, 2000));
   const store = CaseStore.init(caseDir, { operator: 'PC 77 Cli' });
-  for (const f of (await ingest(store, [exhibit], { operator: 'PC 77 Cli' })).files) ids.set(f.path.split('/').pop()!, f.itemId);
+  for (const f of (await ingest(store, [exhibit], { operator: 'PC 77 Cli' })).files)
+    ids.set(f.path.split('/').pop()!, f.itemId);
   store.close();
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +39,10 @@ describe('vestige triage / similar / redact / faces', () => {
     const r = vestige(['triage', '--case', caseDir, '--json']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`not scored ${ids.get('damaged.jpg')}: E_INPUT_CORRUPT`));
-    const report = JSON.parse(r.stdout) as { scored: number; order: { notice: string; order: Array<{ itemId: string }> } };
+    const report = JSON.parse(r.stdout) as {
+      scored: number;
+      order: { notice: string; order: Array<{ itemId: string }> };
+    };
     expect(report.scored).toBe(3);
     expect(report.order.notice).toMatch(/^The tool proposes; a person decides\./);
     const text = vestige(['triage', '--case', caseDir]);

@@ -9,11 +9,15 @@ import { visionFixtures } from './fixtures.ts';
 const run = promisify(execFile);
 
 async function analyse(workers: number): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'tests', 'vision', 'determinism-child.ts'), visionFixtures], {
-    cwd: repoRoot,
-    env: { ...process.env, VESTIGE_VISION_WORKERS: String(workers) },
-    maxBuffer: 64 << 20,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'tests', 'vision', 'determinism-child.ts'), visionFixtures],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, VESTIGE_VISION_WORKERS: String(workers) },
+      maxBuffer: 64 << 20,
+    },
+  );
   return stdout;
 }
 
@@ -24,7 +28,13 @@ describe('determinism', () => {
     expect(one.length).toBeGreaterThan(10_000);
     expect(two).toBe(one);
     const parsed = JSON.parse(one) as Array<{ file: string; faces: Array<{ descriptor: number[] | null }> }>;
-    expect(parsed.map((p) => p.file)).toEqual(['astronaut.jpg', 'camera.jpg', 'chelsea.jpg', 'coffee.jpg', 'grace_hopper.jpg']);
+    expect(parsed.map((p) => p.file)).toEqual([
+      'astronaut.jpg',
+      'camera.jpg',
+      'chelsea.jpg',
+      'coffee.jpg',
+      'grace_hopper.jpg',
+    ]);
     expect(parsed.find((p) => p.file === 'astronaut.jpg')!.faces[0]!.descriptor).toHaveLength(128);
   }, 600_000);
 });

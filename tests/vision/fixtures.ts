@@ -15,7 +15,10 @@ export const LABELLED_FACES: Record<string, readonly [number, number, number, nu
   'chelsea.jpg': null,
 };
 
-export function boxIou(a: readonly [number, number, number, number], b: readonly [number, number, number, number]): number {
+export function boxIou(
+  a: readonly [number, number, number, number],
+  b: readonly [number, number, number, number],
+): number {
   const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
   const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
   const inter = ix * iy;

@@ -36,14 +36,21 @@ describe('model files', () => {
     const bytes = fs.readFileSync(weights);
     bytes[1000] = bytes[1000]! ^ 0x01;
     fs.writeFileSync(weights, bytes);
-    expect(() => readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, { folder: dir })).toThrow(expect.objectContaining({ code: 'E_MODEL_ALTERED', file: weights }));
-    await expect(new SsdFaceDetector({ minScore: 0.5, folder: dir }).load()).rejects.toMatchObject({ code: 'E_MODEL_ALTERED', file: weights });
+    expect(() => readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, { folder: dir })).toThrow(
+      expect.objectContaining({ code: 'E_MODEL_ALTERED', file: weights }),
+    );
+    await expect(new SsdFaceDetector({ minScore: 0.5, folder: dir }).load()).rejects.toMatchObject({
+      code: 'E_MODEL_ALTERED',
+      file: weights,
+    });
   });
 
   it('refuse to load when a file is missing (E_MODEL_MISSING naming the file)', () => {
     const dir = ssdCopy('missing');
     const manifest = join(dir, SSD_MOBILENET_V1_FACES.files.manifest!.path);
     fs.rmSync(manifest);
-    expect(() => readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, { folder: dir })).toThrow(expect.objectContaining({ code: 'E_MODEL_MISSING', file: manifest }));
+    expect(() => readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, { folder: dir })).toThrow(
+      expect.objectContaining({ code: 'E_MODEL_MISSING', file: manifest }),
+    );
   });
 });

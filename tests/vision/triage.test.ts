@@ -1,4 +1,7 @@
-/** Triage as jobs on the local queue and on BullMQ: scores recorded per item, a review order, bad input named, similar images found. */
+/**
+ * Triage as jobs on the local queue and on BullMQ: scores recorded per item, a review order, bad input named, similar
+ * images found.
+ */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +10,18 @@ import { CaseStore, ingest, verifyCase, type Item } from '@vestige/evidence';
 import { hashCaseImages } from '@vestige/hashing';
 import { BullMqQueue, BullMqWorker, JobRegistry, LocalQueue, redisConnection } from '@vestige/jobs';
 import { resolveFfmpeg } from '@vestige/video';
-import { VISION_ANNOTATION, VISION_RECORDS, decodeForModel, decodeVectorFile, similarItems, triageCase, triageJob, type ReviewOrder, type TriageAnnotation, type TriageCaseReport } from '@vestige/vision';
+import {
+  VISION_ANNOTATION,
+  VISION_RECORDS,
+  decodeForModel,
+  decodeVectorFile,
+  similarItems,
+  triageCase,
+  triageJob,
+  type ReviewOrder,
+  type TriageAnnotation,
+  type TriageCaseReport,
+} from '@vestige/vision';
 import { generateFaceClip } from '@vestige/samples/vision/generate.ts';
 import { makeTempDir } from '../support.ts';
 import { startRedis, type RedisForTest } from '../support-redis.ts';
@@ -28,11 +42,29 @@ beforeAll(async () => {
   await generateFaceClip(exhibit, { frames: 25 });
   // A recording cut off after its header: the track is declared, no frame was written.
   const ffmpeg = resolveFfmpeg().path;
-  execFileSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x64:rate=25', '-frames:v', '5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-y', join(dir, 'five.mp4')]);
+  execFileSync(ffmpeg, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=64x64:rate=25',
+    '-frames:v',
+    '5',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    '-y',
+    join(dir, 'five.mp4'),
+  ]);
   const five = fs.readFileSync(join(dir, 'five.mp4'));
   fs.writeFileSync(join(exhibit, 'no-frames.mp4'), five.subarray(0, five.indexOf('mdat') + 4));
   store = CaseStore.init(join(dir, 'case'), { operator: 'PC 1' });
-  for (const f of (await ingest(store, [exhibit], { operator: 'PC 1' })).files) ids.set(f.path.split('/').pop()!, f.itemId);
+  for (const f of (await ingest(store, [exhibit], { operator: 'PC 1' })).files)
+    ids.set(f.path.split('/').pop()!, f.itemId);
   const queue = new LocalQueue(registry(), { concurrency: 2 });
   report = await triageCase(store, { operator: 'PC 1', queue, batchSize: 3, framesPerVideo: 4 });
   await queue.close();
@@ -46,14 +78,22 @@ describe('triage', () => {
   it('scores every image and video as jobs and records scores, model, backend and the input pixels’ hash per item', async () => {
     expect(report).toMatchObject({ items: 8, scored: 6, cached: 0 });
     const a = triageOf('astronaut.jpg');
-    expect(a.model).toMatchObject({ id: 'nsfwjs-mobilenet-v2', version: '4.4.0+vestige.1', files: { topology: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(a.model).toMatchObject({
+      id: 'nsfwjs-mobilenet-v2',
+      version: '4.4.0+vestige.1',
+      files: { topology: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     expect(a.backend).toMatchObject({ backend: 'wasm', simd: true, tfjs: '4.22.0' });
     expect(Object.keys(a.scores!)).toEqual(['drawing', 'hentai', 'neutral', 'porn', 'sexy']);
     expect(a.priority).toBeCloseTo(a.scores!.hentai! + a.scores!.porn! + a.scores!.sexy!, 5);
     expect(a.notice).toMatch(/proposes; a person decides/);
     // The recorded hash is of exactly the pixels the model saw: decode the stored file the same way and compare.
     const item = store.item(ids.get('astronaut.jpg')!);
-    const again = await decodeForModel(await store.blobs.read(item.sha256), { kind: 'fill', width: 224, height: 224 }, item.id);
+    const again = await decodeForModel(
+      await store.blobs.read(item.sha256),
+      { kind: 'fill', width: 224, height: 224 },
+      item.id,
+    );
     expect(a.input).toEqual({ width: 512, height: 512, format: 'jpeg', pixelsSha256: again.pixelsSha256 });
     const video = triageOf('moving-face.mp4');
     expect(video.frames).toHaveLength(4);
@@ -62,7 +102,10 @@ describe('triage', () => {
     const vectors = store.item(a.embeddings!.itemId);
     expect(vectors).toMatchObject({ kind: 'derived', mediaType: 'application/x-vestige-vectors' });
     const steps = store.provenance(vectors.provenanceId!).steps;
-    expect(steps.at(-1)).toMatchObject({ operation: 'vision.classify', parameters: { backend: { backend: 'wasm', simd: true } } });
+    expect(steps.at(-1)).toMatchObject({
+      operation: 'vision.classify',
+      parameters: { backend: { backend: 'wasm', simd: true } },
+    });
     expect(decodeVectorFile(await store.blobs.read(vectors.sha256), vectors.id).header.dims).toBe(1280);
     expect((await verifyCase(store)).ok).toBe(true);
   });
@@ -70,8 +113,18 @@ describe('triage', () => {
   it('names the damaged image and the video with no frames with typed errors, and scores the rest', () => {
     expect(report.failed).toEqual(
       expect.arrayContaining([
-        { itemId: ids.get('damaged.jpg'), code: 'E_INPUT_CORRUPT', message: expect.stringContaining(`${ids.get('damaged.jpg')} (damaged.jpg)`) },
-        { itemId: ids.get('no-frames.mp4'), code: 'E_INPUT_EMPTY', message: expect.stringContaining(`${ids.get('no-frames.mp4')} (no-frames.mp4) has a h264 video stream but no frame`) },
+        {
+          itemId: ids.get('damaged.jpg'),
+          code: 'E_INPUT_CORRUPT',
+          message: expect.stringContaining(`${ids.get('damaged.jpg')} (damaged.jpg)`),
+        },
+        {
+          itemId: ids.get('no-frames.mp4'),
+          code: 'E_INPUT_EMPTY',
+          message: expect.stringContaining(
+            `${ids.get('no-frames.mp4')} (no-frames.mp4) has a h264 video stream but no frame`,
+          ),
+        },
       ]),
     );
     expect(report.failed).toHaveLength(2);
@@ -81,7 +134,9 @@ describe('triage', () => {
     const order = store.getRecord<ReviewOrder>(VISION_RECORDS.triage, 'review-order')!;
     expect(order.order).toHaveLength(6);
     expect(order.order.map((o) => o.priority)).toEqual([...order.order.map((o) => o.priority)].sort((a, b) => b - a));
-    expect(order.notScored.map((n) => n.itemId).sort()).toEqual([ids.get('damaged.jpg'), ids.get('no-frames.mp4')].sort());
+    expect(order.notScored.map((n) => n.itemId).sort()).toEqual(
+      [ids.get('damaged.jpg'), ids.get('no-frames.mp4')].sort(),
+    );
     expect(store.annotated('hashing.category')).toEqual([]);
     expect([...store.custody.events()].some((e) => e.action === 'vision.review-order')).toBe(true);
   });
@@ -111,7 +166,9 @@ describe('triage', () => {
     const [q] = await vectorOf(ids.get('astronaut.jpg')!);
     const best = r.visual[0]!;
     const candidates = await vectorOf(best.itemId);
-    const cos = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0) / Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
+    const cos = (x: Float32Array, y: Float32Array) =>
+      x.reduce((s, v, i) => s + v * y[i]!, 0) /
+      Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
     expect(best.similarity).toBeCloseTo(Math.max(...candidates.map((c) => cos(q!, c))), 5);
   });
 });
@@ -132,13 +189,24 @@ describe('triage on BullMQ', () => {
     const queue = new BullMqQueue(registry(), connection);
     const remote = CaseStore.init(join(dir, 'remote'), { operator: 'PC 1' });
     try {
-      await ingest(remote, [join(exhibit, 'astronaut.jpg'), join(exhibit, 'chelsea.jpg'), join(exhibit, 'coffee.jpg')], { operator: 'PC 1' });
+      await ingest(
+        remote,
+        [join(exhibit, 'astronaut.jpg'), join(exhibit, 'chelsea.jpg'), join(exhibit, 'coffee.jpg')],
+        { operator: 'PC 1' },
+      );
       const r = await triageCase(remote, { operator: 'PC 2', queue, batchSize: 2 });
       expect(r).toMatchObject({ items: 3, scored: 3, failed: [] });
-      for (const { item, value } of remote.annotated(VISION_ANNOTATION.triage) as Array<{ item: Item; value: TriageAnnotation }>) {
+      for (const { item, value } of remote.annotated(VISION_ANNOTATION.triage) as Array<{
+        item: Item;
+        value: TriageAnnotation;
+      }>) {
         const local = store.itemsBySha256(item.sha256)[0]!;
         const mine = store.annotations(local.id)[VISION_ANNOTATION.triage] as TriageAnnotation;
-        expect({ scores: value.scores, cacheKey: value.cacheKey, input: value.input }).toEqual({ scores: mine.scores, cacheKey: mine.cacheKey, input: mine.input });
+        expect({ scores: value.scores, cacheKey: value.cacheKey, input: value.input }).toEqual({
+          scores: mine.scores,
+          cacheKey: mine.cacheKey,
+          input: mine.input,
+        });
       }
     } finally {
       remote.close();

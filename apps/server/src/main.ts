@@ -26,20 +26,33 @@ export function optionsFromEnv(env: Env): ServerOptions {
   const cases = (env.VESTIGE_CASES ?? '').split(path.delimiter).filter((c) => c.trim() !== '');
   if (cases.length === 0) throw usage('VESTIGE_CASES is not set: name the case folder(s) to serve');
   const port = env.VESTIGE_PORT === undefined || env.VESTIGE_PORT === '' ? 8750 : Number(env.VESTIGE_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`VESTIGE_PORT=${env.VESTIGE_PORT} is not a port number (0–65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw usage(`VESTIGE_PORT=${env.VESTIGE_PORT} is not a port number (0–65535)`);
   const readOnly = env.VESTIGE_READ_ONLY === '1';
   const operator = env.VESTIGE_OPERATOR?.trim() || undefined;
   const users = env.VESTIGE_USERS ? (JSON.parse(fs.readFileSync(env.VESTIGE_USERS, 'utf8')) as LocalUser[]) : undefined;
-  if (!readOnly && !operator && !users) throw usage('VESTIGE_OPERATOR is required unless VESTIGE_READ_ONLY=1: changes are logged under a name');
-  return { cases, port, readOnly, ...(env.VESTIGE_HOST ? { host: env.VESTIGE_HOST } : {}), ...(operator ? { operator } : {}), ...(users ? { users } : {}) };
+  if (!readOnly && !operator && !users)
+    throw usage('VESTIGE_OPERATOR is required unless VESTIGE_READ_ONLY=1: changes are logged under a name');
+  return {
+    cases,
+    port,
+    readOnly,
+    ...(env.VESTIGE_HOST ? { host: env.VESTIGE_HOST } : {}),
+    ...(operator ? { operator } : {}),
+    ...(users ? { users } : {}),
+  };
 }
 
 function usage(message: string): VestigeError {
-  const hint = Object.entries(SETTINGS).map(([k, v]) => `${k}: ${v}`).join('; ');
+  const hint = Object.entries(SETTINGS)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
   return new VestigeError('E_USAGE', message, { hint });
 }
 
-/** Starts the server, prints `{ url, token, readOnly }` once listening, and resolves with the exit code when stopped. */
+/**
+ * Starts the server, prints `{ url, token, readOnly }` once listening, and resolves with the exit code when stopped.
+ */
 export async function main(env: Env): Promise<number> {
   let options: ServerOptions;
   try {
@@ -50,7 +63,9 @@ export async function main(env: Env): Promise<number> {
     return 64;
   }
   const server = await startServer({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
-  process.stdout.write(`${JSON.stringify({ url: server.url, token: server.token ?? null, readOnly: options.readOnly === true })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: server.url, token: server.token ?? null, readOnly: options.readOnly === true })}\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

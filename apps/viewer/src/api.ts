@@ -3,7 +3,12 @@ import { VestigeError, type ErrorCode } from '@vestige/scene/core';
 
 /** What the server answered with an error status: its code (the server's one table gives the status). */
 export class ApiError extends VestigeError {
-  constructor(readonly status: number, code: ErrorCode, message: string, hint?: string) {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+    hint?: string,
+  ) {
     super(code, message, hint === undefined ? {} : { hint });
   }
 }
@@ -16,10 +21,14 @@ function codeOfStatus(status: number): ErrorCode {
 /** A piece of a blob whose bytes do not hash to what the case says they must. */
 export class IntegrityError extends VestigeError {
   constructor(what: string, expected: string, actual: string) {
-    super('E_BLOB_CORRUPT', `${what}: the bytes received do not match their SHA-256 (expected ${expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…). Refused.`, {
-      hint: 'Run `vestige verify` on the case: the copy on the server or the network between altered these bytes.',
-      details: { expected, actual },
-    });
+    super(
+      'E_BLOB_CORRUPT',
+      `${what}: the bytes received do not match their SHA-256 (expected ${expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…). Refused.`,
+      {
+        hint: 'Run `vestige verify` on the case: the copy on the server or the network between altered these bytes.',
+        details: { expected, actual },
+      },
+    );
   }
 }
 
@@ -51,7 +60,12 @@ export class Api {
     }
     if (!res.ok) {
       const err = (body as { error?: { code?: string; message?: string; hint?: string } } | undefined)?.error;
-      throw new ApiError(res.status, (err?.code as ErrorCode | undefined) ?? codeOfStatus(res.status), err?.message ?? `${res.status} ${res.statusText}`, err?.hint);
+      throw new ApiError(
+        res.status,
+        (err?.code as ErrorCode | undefined) ?? codeOfStatus(res.status),
+        err?.message ?? `${res.status} ${res.statusText}`,
+        err?.hint,
+      );
     }
     return body as T;
   }
@@ -65,7 +79,11 @@ export class Api {
   }
 
   async putJson<T>(rest: string, value: unknown): Promise<T> {
-    return Api.json<T>(this.casePath(rest), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+    return Api.json<T>(this.casePath(rest), {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(value),
+    });
   }
 
   async delete(rest: string): Promise<void> {
@@ -78,11 +96,20 @@ export class Api {
     const headers: Record<string, string> = {};
     if (range) headers.Range = `bytes=${range.start}-${range.end - 1}`;
     const res = await fetch(this.casePath(`blobs/${sha256}`), { credentials: 'same-origin', headers });
-    if (!res.ok) throw new ApiError(res.status, codeOfStatus(res.status), `blob ${sha256.slice(0, 12)}…: ${res.status} ${res.statusText}`);
+    if (!res.ok)
+      throw new ApiError(
+        res.status,
+        codeOfStatus(res.status),
+        `blob ${sha256.slice(0, 12)}…: ${res.status} ${res.statusText}`,
+      );
     const buf = await res.arrayBuffer();
     this.bytesReceived += buf.byteLength;
     if (range && (res.status !== 206 || buf.byteLength !== range.end - range.start)) {
-      throw new ApiError(res.status, 'E_BLOB_CORRUPT', `blob ${sha256.slice(0, 12)}…: expected ${range.end - range.start} bytes, got ${buf.byteLength}`);
+      throw new ApiError(
+        res.status,
+        'E_BLOB_CORRUPT',
+        `blob ${sha256.slice(0, 12)}…: expected ${range.end - range.start} bytes, got ${buf.byteLength}`,
+      );
     }
     return buf;
   }

@@ -37,12 +37,20 @@ export class CameraPathEditor {
   time = 0;
   private playing: number | null = null;
 
-  constructor(private readonly viewer: Viewer, private readonly changed: () => void) {
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly changed: () => void,
+  ) {
     this.draft = this.blank();
   }
 
   private blank(): CameraPath {
-    return { id: newRecordId('path'), name: `Path ${this.viewer.records.cameraPaths.length + 1}`, fps: 24, keyframes: [] };
+    return {
+      id: newRecordId('path'),
+      name: `Path ${this.viewer.records.cameraPaths.length + 1}`,
+      fps: 24,
+      keyframes: [],
+    };
   }
 
   get duration(): number {
@@ -94,7 +102,13 @@ export class CameraPathEditor {
     const v = this.viewer;
     const nav = v.navigation;
     const n = this.draft.keyframes.length + 1;
-    this.push({ position: v.toSource(v.camera.position.toArray()), target: v.toSource(nav.target.toArray()), fov: nav.perspective.fov, time: this.nextTime(), name: `Keyframe ${n}` });
+    this.push({
+      position: v.toSource(v.camera.position.toArray()),
+      target: v.toSource(nav.target.toArray()),
+      fov: nav.perspective.fov,
+      time: this.nextTime(),
+      name: `Keyframe ${n}`,
+    });
   }
 
   addSavedView(viewId: string): void {
@@ -224,7 +238,9 @@ export class CameraPathEditor {
       throw new Error(`${fileName} is not readable JSON: ${(err as Error).message}`);
     }
     if (json?.schema !== CAMERA_PATH_SCHEMA || json.version !== CAMERA_PATH_VERSION || !Array.isArray(json.keyframes)) {
-      throw new Error(`${fileName} is not a Vestige camera path (schema ${CAMERA_PATH_SCHEMA}, version ${CAMERA_PATH_VERSION}). Export one from the viewer or with \`vestige scene path export\`.`);
+      throw new Error(
+        `${fileName} is not a Vestige camera path (schema ${CAMERA_PATH_SCHEMA}, version ${CAMERA_PATH_VERSION}). Export one from the viewer or with \`vestige scene path export\`.`,
+      );
     }
     const { schema: _s, version: _v, sceneId: _i, frame: _f, units: _u, interpolation: _n, ...path } = json;
     this.stop();

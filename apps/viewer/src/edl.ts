@@ -3,7 +3,21 @@
  * shape of a point cloud without colour reads like a lit surface, with no normals needed
  * (Boucheny, "Interactive scientific visualization of large datasets", 2009).
  */
-import { Camera, Color, DepthTexture, LinearSRGBColorSpace, Mesh, OrthographicCamera, PlaneGeometry, Scene, ShaderMaterial, UnsignedIntType, Vector2, WebGLRenderTarget, type WebGLRenderer } from 'three';
+import {
+  Camera,
+  Color,
+  DepthTexture,
+  LinearSRGBColorSpace,
+  Mesh,
+  OrthographicCamera,
+  PlaneGeometry,
+  Scene,
+  ShaderMaterial,
+  UnsignedIntType,
+  Vector2,
+  WebGLRenderTarget,
+  type WebGLRenderer,
+} from 'three';
 
 /** The viewer's background, #14181d. */
 export const BACKGROUND = 0x14181d;
@@ -14,7 +28,12 @@ export const BACKGROUND = 0x14181d;
  * background came out nearly black ((1, 2, 3) instead of (20, 24, 29)) whenever EDL was on.
  */
 function displayValues(hex: number): Color {
-  return new Color().setRGB(((hex >> 16) & 255) / 255, ((hex >> 8) & 255) / 255, (hex & 255) / 255, LinearSRGBColorSpace);
+  return new Color().setRGB(
+    ((hex >> 16) & 255) / 255,
+    ((hex >> 8) & 255) / 255,
+    (hex & 255) / 255,
+    LinearSRGBColorSpace,
+  );
 }
 
 export class EyeDomeLighting {

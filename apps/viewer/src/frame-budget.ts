@@ -23,5 +23,11 @@ export async function frameBudget(viewer: Viewer): Promise<FrameBudget> {
     extra.push(...named(c.extra));
     selectedPoints += c.selectedPoints;
   }
-  return { selectedNodes: selected.length, selectedPoints, missing, extra, selectionSha256: await sha256Hex(new TextEncoder().encode(selected.join('\n'))) };
+  return {
+    selectedNodes: selected.length,
+    selectedPoints,
+    missing,
+    extra,
+    selectionSha256: await sha256Hex(new TextEncoder().encode(selected.join('\n'))),
+  };
 }

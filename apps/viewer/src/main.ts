@@ -17,11 +17,20 @@ const warnings = new Warnings(document.getElementById('warnings')!);
 
 /** A message in place of the view: never a blank page. */
 function showMessage(title: string, ...body: (Node | string)[]): void {
-  view.replaceChildren(h('div', { class: 'message', role: 'alert' }, h('h1', {}, title), ...body.map((b) => (typeof b === 'string' ? h('p', {}, b) : b))));
+  view.replaceChildren(
+    h(
+      'div',
+      { class: 'message', role: 'alert' },
+      h('h1', {}, title),
+      ...body.map((b) => (typeof b === 'string' ? h('p', {}, b) : b)),
+    ),
+  );
 }
 
 window.addEventListener('error', (e) => warnings.add(`Unexpected error: ${e.message}`));
-window.addEventListener('unhandledrejection', (e) => warnings.add(`Unexpected error: ${(e.reason as Error)?.message ?? String(e.reason)}`));
+window.addEventListener('unhandledrejection', (e) =>
+  warnings.add(`Unexpected error: ${(e.reason as Error)?.message ?? String(e.reason)}`),
+);
 
 function webglAvailable(): string | null {
   try {
@@ -45,14 +54,23 @@ function signInForm(): void {
         const get = (n: string) => (f.elements.namedItem(n) as HTMLInputElement).value;
         const body = get('token') ? { token: get('token') } : { user: get('user'), password: get('password') };
         try {
-          await Api.json('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+          await Api.json('/api/login', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          });
           location.reload();
         } catch (err) {
           error.textContent = (err as Error).message;
         }
       },
     },
-    h('label', {}, 'Token (printed by vestige serve) ', h('input', { type: 'password', name: 'token', autocomplete: 'off' })),
+    h(
+      'label',
+      {},
+      'Token (printed by vestige serve) ',
+      h('input', { type: 'password', name: 'token', autocomplete: 'off' }),
+    ),
     h('p', {}, 'or'),
     h('label', {}, 'User ', h('input', { type: 'text', name: 'user', autocomplete: 'username' })),
     h('label', {}, 'Password ', h('input', { type: 'password', name: 'password', autocomplete: 'current-password' })),
@@ -67,18 +85,37 @@ async function chooseScene(caseId: string | null): Promise<void> {
   const cases = caseId ? session.cases.filter((c) => c.id === caseId) : session.cases;
   const lists: Node[] = [];
   for (const c of cases) {
-    const { scenes } = await Api.json<{ scenes: { id: string; name: string; manifestSha256: string }[] }>(`/api/cases/${encodeURIComponent(c.id)}/scenes`);
+    const { scenes } = await Api.json<{ scenes: { id: string; name: string; manifestSha256: string }[] }>(
+      `/api/cases/${encodeURIComponent(c.id)}/scenes`,
+    );
     // The manifest's SHA-256 beside each scene: compare it with the one `vestige scene build` printed. The
     // link carries it, so the viewer refuses a manifest that differs and then checks every tile against it.
-    const link = (s: { id: string; manifestSha256: string }) => `/view?case=${encodeURIComponent(c.id)}&scene=${encodeURIComponent(s.id)}&manifest=${s.manifestSha256}`;
+    const link = (s: { id: string; manifestSha256: string }) =>
+      `/view?case=${encodeURIComponent(c.id)}&scene=${encodeURIComponent(s.id)}&manifest=${s.manifestSha256}`;
     lists.push(
       h('h2', {}, `${c.name}${c.reference ? ` (${c.reference})` : ''}`),
       scenes.length === 0
         ? h('p', {}, 'No scenes in this case yet. Build one with `vestige scene build`.')
-        : h('ul', {}, ...scenes.map((s) => h('li', {}, h('a', { href: link(s) }, s.name), h('br'), h('small', { class: 'manifest-hash' }, `manifest SHA-256 ${s.manifestSha256}`)))),
+        : h(
+            'ul',
+            {},
+            ...scenes.map((s) =>
+              h(
+                'li',
+                {},
+                h('a', { href: link(s) }, s.name),
+                h('br'),
+                h('small', { class: 'manifest-hash' }, `manifest SHA-256 ${s.manifestSha256}`),
+              ),
+            ),
+          ),
     );
   }
-  showMessage('Choose a scene', 'Check each scene\'s manifest SHA-256 against your notes before opening it: the viewer trusts the server for that hash only.', ...lists);
+  showMessage(
+    'Choose a scene',
+    "Check each scene's manifest SHA-256 against your notes before opening it: the viewer trusts the server for that hash only.",
+    ...lists,
+  );
 }
 
 declare global {
@@ -91,9 +128,21 @@ declare global {
       project: (source: Vec3) => { x: number; y: number } | null;
       idle: () => Promise<void>;
       selectTool: (tool: ToolName | null) => void;
-      state: () => { visiblePoints: number; loadedPoints: number; bytes: number; warnings: string[]; measurements: { id: string; kind: string; value: number; unit: string; plusMinus: number | null }[] };
-      /** Measures source-frame points with the measure tool's own code (as finishing a pick does) and keeps the result. */
-      measure: (kind: MeasurementKind, points: Vec3[], named?: { id?: string; label?: string }) => Promise<Measurement | null>;
+      state: () => {
+        visiblePoints: number;
+        loadedPoints: number;
+        bytes: number;
+        warnings: string[];
+        measurements: { id: string; kind: string; value: number; unit: string; plusMinus: number | null }[];
+      };
+      /**
+       * Measures source-frame points with the measure tool's own code (as finishing a pick does) and keeps the result.
+       */
+      measure: (
+        kind: MeasurementKind,
+        points: Vec3[],
+        named?: { id?: string; label?: string },
+      ) => Promise<Measurement | null>;
       screenshot: () => string;
       setCamera: (position: Vec3, target: Vec3) => void;
       /** Line of sight between two source-frame points (the viewer's own code); blocking point in the source frame. */
@@ -131,7 +180,11 @@ async function main(): Promise<void> {
   scenePromise.catch(() => {});
   const problem = webglAvailable();
   if (problem) {
-    showMessage('3D view unavailable', problem, 'The scene cannot be drawn on this computer. Try another browser, or enable hardware acceleration. Measurements and markers saved in the case are not affected.');
+    showMessage(
+      '3D view unavailable',
+      problem,
+      'The scene cannot be drawn on this computer. Try another browser, or enable hardware acceleration. Measurements and markers saved in the case are not affected.',
+    );
     return;
   }
   let scene: SceneResponse;
@@ -146,7 +199,11 @@ async function main(): Promise<void> {
     manifestCheck = await checkManifest(scene.manifest, params.get('manifest'));
   } catch (err) {
     if (!(err instanceof IntegrityError)) throw err;
-    showMessage('The scene was refused', err.message, 'The manifest the server sent is not the one this link names. Do not rely on this server; compare the hash with the one `vestige scene build` printed.');
+    showMessage(
+      'The scene was refused',
+      err.message,
+      'The manifest the server sent is not the one this link names. Do not rely on this server; compare the hash with the one `vestige scene build` printed.',
+    );
     return;
   }
   performance.mark('vestige:manifest');
@@ -156,13 +213,29 @@ async function main(): Promise<void> {
   let viewer: Viewer;
   let panel: Panel | undefined;
   try {
-    viewer = new Viewer(view, scene.manifest, api, { caseReference: scene.case.reference, caseName: scene.case.name, readOnly: scene.readOnly, operator: scene.operator, manifest: manifestCheck }, {
-      warn: (m) => warnings.add(m),
-      status: (m) => panel?.status(m),
-      changed: () => panel?.render(),
-    });
+    viewer = new Viewer(
+      view,
+      scene.manifest,
+      api,
+      {
+        caseReference: scene.case.reference,
+        caseName: scene.case.name,
+        readOnly: scene.readOnly,
+        operator: scene.operator,
+        manifest: manifestCheck,
+      },
+      {
+        warn: (m) => warnings.add(m),
+        status: (m) => panel?.status(m),
+        changed: () => panel?.render(),
+      },
+    );
   } catch (err) {
-    showMessage('3D view unavailable', `WebGL could not start: ${(err as Error).message}`, 'Try another browser, or enable hardware acceleration.');
+    showMessage(
+      '3D view unavailable',
+      `WebGL could not start: ${(err as Error).message}`,
+      'Try another browser, or enable hardware acceleration.',
+    );
     return;
   }
   const photo = document.getElementById('photo-overlay') as HTMLImageElement;
@@ -173,7 +246,12 @@ async function main(): Promise<void> {
   await viewer.load();
   panel.render();
   app.dataset.ready = 'true';
-  window.__vestige = {
+  window.__vestige = testHook(viewer, api);
+}
+
+/** The page's hook for end-to-end tests and the render bench's peer (read-only views of the viewer, and the tools). */
+function testHook(viewer: Viewer, api: Api): NonNullable<typeof window.__vestige> {
+  return {
     viewer,
     ready: true,
     firstFrameAt: () => viewer.firstFrameAt,
@@ -201,7 +279,13 @@ async function main(): Promise<void> {
       loadedPoints: viewer.layers.reduce((s, l) => s + l.loadedPoints, 0),
       bytes: api.bytesReceived,
       warnings: [...warnings.messages],
-      measurements: viewer.records.measurements.map((m) => ({ id: m.id, kind: m.kind, value: m.value, unit: m.unit, plusMinus: m.uncertainty?.plusMinus ?? null })),
+      measurements: viewer.records.measurements.map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        value: m.value,
+        unit: m.unit,
+        plusMinus: m.uncertainty?.plusMinus ?? null,
+      })),
     }),
     measure: (kind, points, named) => (viewer.tools[kind] as MeasureTool).complete(points, named),
     screenshot: () => viewer.screenshot(),
@@ -219,7 +303,11 @@ async function main(): Promise<void> {
     },
     cameraPose: () => {
       const c = viewer.navigation.perspective;
-      return { position: c.position.toArray(), quaternion: c.quaternion.toArray() as [number, number, number, number], fov: c.fov };
+      return {
+        position: c.position.toArray(),
+        quaternion: c.quaternion.toArray() as [number, number, number, number],
+        fov: c.fov,
+      };
     },
     showPose: (p) => {
       viewer.navigation.showPose(p.position, p.quaternion, p.fov, p.focusDistance);
@@ -231,5 +319,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  showMessage('The scene could not be opened', (err as Error).message, err instanceof ApiError && err.hint ? err.hint : 'Check that `vestige serve` is still running, then reload.');
+  showMessage(
+    'The scene could not be opened',
+    (err as Error).message,
+    err instanceof ApiError && err.hint ? err.hint : 'Check that `vestige serve` is still running, then reload.',
+  );
 });

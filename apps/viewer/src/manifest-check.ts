@@ -15,6 +15,7 @@ export interface ManifestCheck {
 
 export async function checkManifest(manifest: SceneManifest, expected: string | null): Promise<ManifestCheck> {
   const sha256 = await sha256Hex(manifestBytes(manifest));
-  if (expected !== null && expected !== sha256) throw new IntegrityError(`the scene manifest of ${manifest.id}`, expected, sha256);
+  if (expected !== null && expected !== sha256)
+    throw new IntegrityError(`the scene manifest of ${manifest.id}`, expected, sha256);
   return { sha256, pinned: expected !== null };
 }

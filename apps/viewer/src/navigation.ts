@@ -15,7 +15,22 @@ interface NavigationEvents {
 }
 
 /** Keys that move the camera while held. */
-const FLY_KEYS = new Set(['w', 'a', 's', 'd', 'q', 'e', 'arrowleft', 'arrowright', 'arrowup', 'arrowdown', '+', '=', '-', 'shift']);
+const FLY_KEYS = new Set([
+  'w',
+  'a',
+  's',
+  'd',
+  'q',
+  'e',
+  'arrowleft',
+  'arrowright',
+  'arrowup',
+  'arrowdown',
+  '+',
+  '=',
+  '-',
+  'shift',
+]);
 const DEFAULT_FOV = 60;
 
 export class NavigationControls extends Controls<NavigationEvents> {
@@ -24,7 +39,9 @@ export class NavigationControls extends Controls<NavigationEvents> {
   walk = false;
   private orbit: OrbitControls;
   private readonly held = new Set<string>();
-  /** A camera-path pose is shown: its rotation (which may roll a little between keyframes) is kept until the user moves. */
+  /**
+   * A camera-path pose is shown: its rotation (which may roll a little between keyframes) is kept until the user moves.
+   */
   private posed = false;
   private initialView: { position: Vector3; target: Vector3 } | null = null;
   private readonly onBlur = () => this.held.clear();
@@ -119,7 +136,14 @@ export class NavigationControls extends Controls<NavigationEvents> {
 
   updateOrthoFrustum(aspect: number): void {
     const size = this.bounds.isEmpty() ? 10 : this.bounds.getSize(new Vector3()).length() * 0.6;
-    Object.assign(this.ortho, { top: size, bottom: -size, left: -size * aspect, right: size * aspect, near: -size * 20, far: size * 20 });
+    Object.assign(this.ortho, {
+      top: size,
+      bottom: -size,
+      left: -size * aspect,
+      right: size * aspect,
+      near: -size * 20,
+      far: size * 20,
+    });
     this.ortho.updateProjectionMatrix();
   }
 
@@ -157,7 +181,8 @@ export class NavigationControls extends Controls<NavigationEvents> {
     this.useCamera(this.ortho);
     const center = this.bounds.getCenter(new Vector3());
     const dist = this.bounds.getSize(new Vector3()).length() * 2 + 1;
-    const dir = which === 'top' ? new Vector3(0, 0, 1) : which === 'front' ? new Vector3(0, -1, 0) : new Vector3(1, 0, 0);
+    const dir =
+      which === 'top' ? new Vector3(0, 0, 1) : which === 'front' ? new Vector3(0, -1, 0) : new Vector3(1, 0, 0);
     this.ortho.up.set(0, which === 'top' ? 1 : 0, which === 'top' ? 0 : 1);
     this.ortho.position.copy(center).addScaledVector(dir, dist);
     this.ortho.zoom = 1;
@@ -195,7 +220,12 @@ export class NavigationControls extends Controls<NavigationEvents> {
     this.changed();
   }
 
-  setCamera(position: Vec3, target: Vec3, projection: 'perspective' | 'orthographic' = 'perspective', zoom?: number): void {
+  setCamera(
+    position: Vec3,
+    target: Vec3,
+    projection: 'perspective' | 'orthographic' = 'perspective',
+    zoom?: number,
+  ): void {
     this.posed = false;
     this.useCamera(projection === 'orthographic' ? this.ortho : this.perspective);
     this.object.position.set(...position);
@@ -213,7 +243,12 @@ export class NavigationControls extends Controls<NavigationEvents> {
    * frame), the same camera render mode sets for a farm frame. The orbit target goes where the pose looks,
    * at its focus distance, so orbiting afterwards turns about that point.
    */
-  showPose(position: Vec3, quaternion: readonly [number, number, number, number], fov: number, focusDistance: number): void {
+  showPose(
+    position: Vec3,
+    quaternion: readonly [number, number, number, number],
+    fov: number,
+    focusDistance: number,
+  ): void {
     this.useCamera(this.perspective);
     this.perspective.up.set(0, 0, 1);
     this.perspective.position.set(...position);

@@ -3,7 +3,22 @@
  * markers, notes, lines of sight, the points a tool has picked so far and the neighbourhood of the last
  * pick; and the HTML labels that follow them on screen (and that a screenshot burns in).
  */
-import { BufferGeometry, Float32BufferAttribute, Group, Line, LineBasicMaterial, Mesh, MeshBasicMaterial, Points, PointsMaterial, SphereGeometry, Vector3, type Camera, type Object3D, type Scene } from 'three';
+import {
+  BufferGeometry,
+  Float32BufferAttribute,
+  Group,
+  Line,
+  LineBasicMaterial,
+  Mesh,
+  MeshBasicMaterial,
+  Points,
+  PointsMaterial,
+  SphereGeometry,
+  Vector3,
+  type Camera,
+  type Object3D,
+  type Scene,
+} from 'three';
 import { formatMeasurement, midpoint, type Vec3 } from '@vestige/scene/core';
 import type { SightLineRecord } from './tools/sight-tool.ts';
 import type { AnnotationRecord, MarkerRecord, MeasurementRecord } from './types.ts';
@@ -26,7 +41,15 @@ export interface OverlayContent {
   markerSize: number;
 }
 
-const COLOURS = { measure: 0xffd54a, marker: 0xff5c5c, note: 0x9be37a, sightOk: 0x4cff8a, sightBlocked: 0xff4040, pending: 0x7fd3ff, pick: 0x00e5ff };
+const COLOURS = {
+  measure: 0xffd54a,
+  marker: 0xff5c5c,
+  note: 0x9be37a,
+  sightOk: 0x4cff8a,
+  sightBlocked: 0xff4040,
+  pending: 0x7fd3ff,
+  pick: 0x00e5ff,
+};
 
 export function polyline(points: readonly Vec3[], closed: boolean, color: number): Line {
   const pts = closed ? [...points, points[0]!] : points;
@@ -58,7 +81,10 @@ export class Overlay {
   private pendingObject: Object3D | null = null;
   private pickObject: Object3D | null = null;
 
-  constructor(private readonly scene: Scene, private readonly labelLayer: HTMLElement | null) {
+  constructor(
+    private readonly scene: Scene,
+    private readonly labelLayer: HTMLElement | null,
+  ) {
     scene.add(this.group);
   }
 
@@ -101,7 +127,11 @@ export class Overlay {
       this.addLabel('visible', s.target, 'sight-ok');
       return;
     }
-    this.group.add(polyline([s.eye, blocking], false, COLOURS.sightOk), polyline([blocking, s.target], false, COLOURS.sightBlocked), ball(blocking, markerSize, COLOURS.sightBlocked));
+    this.group.add(
+      polyline([s.eye, blocking], false, COLOURS.sightOk),
+      polyline([blocking, s.target], false, COLOURS.sightBlocked),
+      ball(blocking, markerSize, COLOURS.sightBlocked),
+    );
     this.addLabel('blocked', blocking, 'sight-blocked');
   }
 
@@ -122,7 +152,10 @@ export class Overlay {
     if (this.pickObject) this.scene.remove(this.pickObject);
     const g = new BufferGeometry();
     g.setAttribute('position', new Float32BufferAttribute(neighbourhood.flat(), 3));
-    const p = new Points(g, new PointsMaterial({ color: COLOURS.pick, size: 3, sizeAttenuation: false, depthTest: false }));
+    const p = new Points(
+      g,
+      new PointsMaterial({ color: COLOURS.pick, size: 3, sizeAttenuation: false, depthTest: false }),
+    );
     p.renderOrder = 10;
     this.pickObject = p;
     this.scene.add(p);
@@ -134,7 +167,8 @@ export class Overlay {
       const v = new Vector3(...l.at).project(camera);
       const inside = v.z > -1 && v.z < 1 && Math.abs(v.x) <= 1.05 && Math.abs(v.y) <= 1.05;
       l.el.hidden = !inside;
-      if (inside) l.el.style.transform = `translate(${Math.round(((v.x + 1) / 2) * width)}px, ${Math.round(((1 - v.y) / 2) * height)}px)`;
+      if (inside)
+        l.el.style.transform = `translate(${Math.round(((v.x + 1) / 2) * width)}px, ${Math.round(((1 - v.y) / 2) * height)}px)`;
     }
   }
 }

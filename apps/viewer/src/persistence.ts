@@ -5,9 +5,23 @@
  * there); in a read-only presentation nothing is sent. Built-in entries come from the manifest's layers
  * and cannot be deleted.
  */
-import { byRecordId, sceneMarkers, sceneMeasurements, type SceneManifest, type SceneRecordCollection, type SceneRecordValues } from '@vestige/scene/core';
+import {
+  byRecordId,
+  sceneMarkers,
+  sceneMeasurements,
+  type SceneManifest,
+  type SceneRecordCollection,
+  type SceneRecordValues,
+} from '@vestige/scene/core';
 import type { Api } from './api.ts';
-import type { AnnotationRecord, CameraPathRecord, MarkerRecord, MeasurementRecord, Shown, ViewRecord } from './types.ts';
+import type {
+  AnnotationRecord,
+  CameraPathRecord,
+  MarkerRecord,
+  MeasurementRecord,
+  Shown,
+  ViewRecord,
+} from './types.ts';
 
 export interface RecordEvents {
   warn(message: string): void;
@@ -26,7 +40,11 @@ export function bare<T extends object>(record: Shown<T>): T {
 
 export class SceneRecordStore {
   private readonly saved: Held = { measurements: [], markers: [], annotations: [], views: [], 'camera-paths': [] };
-  private readonly builtIn: { measurements: MeasurementRecord[]; markers: MarkerRecord[]; annotations: AnnotationRecord[] };
+  private readonly builtIn: {
+    measurements: MeasurementRecord[];
+    markers: MarkerRecord[];
+    annotations: AnnotationRecord[];
+  };
 
   constructor(
     private readonly api: Api,
@@ -37,9 +55,13 @@ export class SceneRecordStore {
   ) {
     const layers = manifest.layers;
     this.builtIn = {
-      measurements: layers.flatMap((l) => (l.type === 'measurements' ? l.measurements : [])).map((m) => ({ ...m, builtIn: true })),
+      measurements: layers
+        .flatMap((l) => (l.type === 'measurements' ? l.measurements : []))
+        .map((m) => ({ ...m, builtIn: true })),
       markers: layers.flatMap((l) => (l.type === 'markers' ? l.markers : [])).map((m) => ({ ...m, builtIn: true })),
-      annotations: layers.flatMap((l) => (l.type === 'annotations' ? l.annotations : [])).map((a) => ({ ...a, builtIn: true })),
+      annotations: layers
+        .flatMap((l) => (l.type === 'annotations' ? l.annotations : []))
+        .map((a) => ({ ...a, builtIn: true })),
     };
   }
 
@@ -66,7 +88,10 @@ export class SceneRecordStore {
 
   /** The rows an export writes, exactly as the server and the CLI would write them. */
   exportRows(): { measurements: SceneRecordValues['measurements'][]; markers: SceneRecordValues['markers'][] } {
-    return { measurements: sceneMeasurements(this.manifest, this.saved.measurements.map(bare)), markers: sceneMarkers(this.manifest, this.saved.markers.map(bare)) };
+    return {
+      measurements: sceneMeasurements(this.manifest, this.saved.measurements.map(bare)),
+      markers: sceneMarkers(this.manifest, this.saved.markers.map(bare)),
+    };
   }
 
   private path(collection: SceneRecordCollection, id?: string): string {
@@ -75,7 +100,11 @@ export class SceneRecordStore {
 
   async load(): Promise<void> {
     try {
-      const lists = await Promise.all((Object.keys(this.saved) as SceneRecordCollection[]).map((c) => this.api.getJson<Record<string, never[]>>(this.path(c)).then((body) => [c, body[c] ?? []] as const)));
+      const lists = await Promise.all(
+        (Object.keys(this.saved) as SceneRecordCollection[]).map((c) =>
+          this.api.getJson<Record<string, never[]>>(this.path(c)).then((body) => [c, body[c] ?? []] as const),
+        ),
+      );
       for (const [c, list] of lists) (this.saved[c] as unknown[]) = list;
     } catch (err) {
       this.events.warn(`Saved measurements, markers and views could not be read: ${(err as Error).message}`);

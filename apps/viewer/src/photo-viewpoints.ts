@@ -3,7 +3,17 @@
  * camera set from the photo's pose and intrinsics (through the scene's transform) with the photograph
  * laid over the view at a chosen opacity.
  */
-import { BufferGeometry, Float32BufferAttribute, LineBasicMaterial, LineSegments, Matrix4, Quaternion, Vector3, type Box3, type Group } from 'three';
+import {
+  BufferGeometry,
+  Float32BufferAttribute,
+  LineBasicMaterial,
+  LineSegments,
+  Matrix4,
+  Quaternion,
+  Vector3,
+  type Box3,
+  type Group,
+} from 'three';
 import type { PhotoViewpoint, Vec3 } from '@vestige/scene/core';
 import { IntegrityError, type Api } from './api.ts';
 import type { NavigationControls } from './navigation.ts';
@@ -33,7 +43,12 @@ export class PhotoViewpoints {
     for (const v of this.viewpoints) {
       const hw = (s * v.intrinsics.width) / 2 / v.intrinsics.fx;
       const hh = (s * v.intrinsics.height) / 2 / v.intrinsics.fy;
-      const c = [[-hw, -hh, -s], [hw, -hh, -s], [hw, hh, -s], [-hw, hh, -s]] as const;
+      const c = [
+        [-hw, -hh, -s],
+        [hw, -hh, -s],
+        [hw, hh, -s],
+        [-hw, hh, -s],
+      ] as const;
       const pts: number[] = [];
       for (const p of c) pts.push(0, 0, 0, ...p);
       for (let i = 0; i < 4; i++) pts.push(...c[i]!, ...c[(i + 1) % 4]!);
@@ -50,9 +65,16 @@ export class PhotoViewpoints {
   async lookThrough(v: PhotoViewpoint, overlay: HTMLImageElement): Promise<void> {
     const [qx, qy, qz, qw] = v.pose.quaternion;
     // The pose is in the source frame; carry its rotation through the scene transform.
-    const q = new Quaternion(qx, qy, qz, qw).premultiply(new Quaternion().setFromRotationMatrix(new Matrix4().extractRotation(this.deps.transform)));
+    const q = new Quaternion(qx, qy, qz, qw).premultiply(
+      new Quaternion().setFromRotationMatrix(new Matrix4().extractRotation(this.deps.transform)),
+    );
     const fovY = (2 * Math.atan(v.intrinsics.height / 2 / v.intrinsics.fy) * 180) / Math.PI;
-    this.deps.navigation.lookFrom(this.deps.toWorld(v.pose.position), new Vector3(0, 0, -1).applyQuaternion(q), new Vector3(0, 1, 0).applyQuaternion(q), fovY);
+    this.deps.navigation.lookFrom(
+      this.deps.toWorld(v.pose.position),
+      new Vector3(0, 0, -1).applyQuaternion(q),
+      new Vector3(0, 1, 0).applyQuaternion(q),
+      fovY,
+    );
     this.active = v;
     overlay.hidden = true;
     if (!v.image?.sha256) return;

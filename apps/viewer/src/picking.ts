@@ -40,7 +40,12 @@ interface Candidate {
  * front-most surface wins (a point behind that surface is hidden in the image, so it cannot be picked),
  * and on that surface the point closest to the cursor is taken.
  */
-export function pickPoint(camera: Camera, layers: readonly PotreeLayer[], meshes: readonly Object3D[], o: PickOptions): PickResult | null {
+export function pickPoint(
+  camera: Camera,
+  layers: readonly PotreeLayer[],
+  meshes: readonly Object3D[],
+  o: PickOptions,
+): PickResult | null {
   const vp = new Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse);
   const candidates: Candidate[] = [];
   const r2 = o.radiusPx * o.radiusPx;
@@ -52,21 +57,33 @@ export function pickPoint(camera: Camera, layers: readonly PotreeLayer[], meshes
       const p = node.positions;
       if (!p || !node.object?.visible) continue;
       for (let i = 0; i < p.length; i += 3) {
-        const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
+        const x = p[i]!,
+          y = p[i + 1]!,
+          z = p[i + 2]!;
         const cw = m[3]! * x + m[7]! * y + m[11]! * z + m[15]!;
         if (cw <= 0) continue;
         const cx = (m[0]! * x + m[4]! * y + m[8]! * z + m[12]!) / cw;
         const cy = (m[1]! * x + m[5]! * y + m[9]! * z + m[13]!) / cw;
         const sx = ((cx + 1) / 2) * o.width;
         const sy = ((1 - cy) / 2) * o.height;
-        const dx = sx - o.x, dy = sy - o.y;
+        const dx = sx - o.x,
+          dy = sy - o.y;
         if (dx * dx + dy * dy > r2) continue;
         const cz = (m[2]! * x + m[6]! * y + m[10]! * z + m[14]!) / cw;
         if (cz < -1 || cz > 1) continue;
         const wx = w[0]! * x + w[4]! * y + w[8]! * z + w[12]!;
         const wy = w[1]! * x + w[5]! * y + w[9]! * z + w[13]!;
         const wz = w[2]! * x + w[6]! * y + w[10]! * z + w[14]!;
-        if (clip && (wx < clip.min.x || wy < clip.min.y || wz < clip.min.z || wx > clip.max.x || wy > clip.max.y || wz > clip.max.z)) continue;
+        if (
+          clip &&
+          (wx < clip.min.x ||
+            wy < clip.min.y ||
+            wz < clip.min.z ||
+            wx > clip.max.x ||
+            wy > clip.max.y ||
+            wz > clip.max.z)
+        )
+          continue;
         candidates.push({ world: [wx, wy, wz], sx, sy, depth: cw, source: `${layer.ref.name} ${node.name}` });
       }
     }
@@ -79,7 +96,13 @@ export function pickPoint(camera: Camera, layers: readonly PotreeLayer[], meshes
     const hit = hits[0];
     if (hit) {
       const v = hit.point.clone().applyMatrix4(camera.matrixWorldInverse);
-      candidates.push({ world: [hit.point.x, hit.point.y, hit.point.z], sx: o.x, sy: o.y, depth: -v.z, source: hit.object.name || 'mesh' });
+      candidates.push({
+        world: [hit.point.x, hit.point.y, hit.point.z],
+        sx: o.x,
+        sy: o.y,
+        depth: -v.z,
+        source: hit.object.name || 'mesh',
+      });
     }
   }
   if (candidates.length === 0) return null;
@@ -102,11 +125,22 @@ export function pickPoint(camera: Camera, layers: readonly PotreeLayer[], meshes
     }
   }
   if (!best) return null;
-  return { world: best.world, source: best.source, screenDistance: Math.sqrt(bestD), neighbourhood: surface.slice(0, 200).map((c) => c.world) };
+  return {
+    world: best.world,
+    source: best.source,
+    screenDistance: Math.sqrt(bestD),
+    neighbourhood: surface.slice(0, 200).map((c) => c.world),
+  };
 }
 
 export function worldPerPixelAt(camera: Camera, depth: number, viewportHeight: number): number {
-  const anyCam = camera as Camera & { isOrthographicCamera?: boolean; top?: number; bottom?: number; zoom?: number; fov?: number };
+  const anyCam = camera as Camera & {
+    isOrthographicCamera?: boolean;
+    top?: number;
+    bottom?: number;
+    zoom?: number;
+    fov?: number;
+  };
   if (anyCam.isOrthographicCamera) return (anyCam.top! - anyCam.bottom!) / anyCam.zoom! / viewportHeight;
   return (2 * depth * Math.tan(((anyCam.fov ?? 60) * Math.PI) / 360)) / viewportHeight;
 }
@@ -116,7 +150,14 @@ export function worldPerPixelAt(camera: Camera, depth: number, viewportHeight: n
  * meshes: the scene core's `SightLine` tests each drawn, unclipped point; a mesh hit along the ray counts
  * the same way.
  */
-export function lineOfSight(eye: Vec3, target: Vec3, layers: readonly PotreeLayer[], meshes: readonly Object3D[], radius: number, clipBox: ClipBox | null): SightResult {
+export function lineOfSight(
+  eye: Vec3,
+  target: Vec3,
+  layers: readonly PotreeLayer[],
+  meshes: readonly Object3D[],
+  radius: number,
+  clipBox: ClipBox | null,
+): SightResult {
   const line = new SightLine(eye, target, radius, clipBox);
   if (line.length === 0) return line.result();
   for (const layer of layers) {
@@ -125,8 +166,14 @@ export function lineOfSight(eye: Vec3, target: Vec3, layers: readonly PotreeLaye
       const p = node.positions;
       if (!p || !node.object?.visible) continue;
       for (let i = 0; i < p.length; i += 3) {
-        const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
-        line.test(w[0]! * x + w[4]! * y + w[8]! * z + w[12]!, w[1]! * x + w[5]! * y + w[9]! * z + w[13]!, w[2]! * x + w[6]! * y + w[10]! * z + w[14]!);
+        const x = p[i]!,
+          y = p[i + 1]!,
+          z = p[i + 2]!;
+        line.test(
+          w[0]! * x + w[4]! * y + w[8]! * z + w[12]!,
+          w[1]! * x + w[5]! * y + w[9]! * z + w[13]!,
+          w[2]! * x + w[6]! * y + w[10]! * z + w[14]!,
+        );
       }
     }
   }

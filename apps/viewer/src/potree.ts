@@ -11,7 +11,20 @@
  * frustum until the point budget is spent, and refines a node only while its point spacing covers more
  * than `maxScreenError` pixels (screen-space error).
  */
-import { Box3, BufferAttribute, BufferGeometry, Frustum, Group, Matrix4, Points, Sphere, Vector3, type Camera, type OrthographicCamera, type PerspectiveCamera } from 'three';
+import {
+  Box3,
+  BufferAttribute,
+  BufferGeometry,
+  Frustum,
+  Group,
+  Matrix4,
+  Points,
+  Sphere,
+  Vector3,
+  type Camera,
+  type OrthographicCamera,
+  type PerspectiveCamera,
+} from 'three';
 import {
   NodeType,
   decodePotreeRecords,
@@ -44,7 +57,12 @@ export class PotreeNode {
   failed = false;
   lastUsed = 0;
   readonly sphere = new Sphere();
-  constructor(readonly name: string, readonly level: number, readonly box: Box3, readonly spacing: number) {
+  constructor(
+    readonly name: string,
+    readonly level: number,
+    readonly box: Box3,
+    readonly spacing: number,
+  ) {
     box.getBoundingSphere(this.sphere);
   }
 }
@@ -103,7 +121,10 @@ export class PotreeLayer {
     // The first hierarchy chunk can be fetched as soon as the check says where it is, beside metadata.json.
     const firstChunk = tilesPromise.then((tiles) => tiles.chunk('r', { offset: 0, size: tiles.firstChunkSize }));
     firstChunk.catch(() => {});
-    const [metaBytes, tiles] = await Promise.all([this.api.verifiedBlob(this.ref.files.metadata.sha256, `${this.ref.name}: metadata.json`), tilesPromise]);
+    const [metaBytes, tiles] = await Promise.all([
+      this.api.verifiedBlob(this.ref.files.metadata.sha256, `${this.ref.name}: metadata.json`),
+      tilesPromise,
+    ]);
     this.tiles = tiles;
     performance.mark('vestige:layer-index');
     this.metadata = JSON.parse(new TextDecoder().decode(metaBytes)) as PotreeMetadataJson;
@@ -122,7 +143,8 @@ export class PotreeLayer {
     this.root.type = NodeType.proxy;
     this.root.hierarchyOffset = 0;
     this.root.hierarchySize = this.metadata.hierarchy.firstChunkSize;
-    if (tiles.firstChunkSize !== this.metadata.hierarchy.firstChunkSize) throw new Error(`${this.ref.name}: the tile hashes do not describe this hierarchy`);
+    if (tiles.firstChunkSize !== this.metadata.hierarchy.firstChunkSize)
+      throw new Error(`${this.ref.name}: the tile hashes do not describe this hierarchy`);
     this.parseHierarchy(this.root, await firstChunk);
   }
 
@@ -136,7 +158,10 @@ export class PotreeLayer {
   }
 
   private async loadHierarchy(node: PotreeNode): Promise<void> {
-    this.parseHierarchy(node, await this.tiles.chunk(node.name, { offset: node.hierarchyOffset, size: node.hierarchySize }));
+    this.parseHierarchy(
+      node,
+      await this.tiles.chunk(node.name, { offset: node.hierarchyOffset, size: node.hierarchySize }),
+    );
   }
 
   /** Fills in `node` and its descendants from its hierarchy chunk (read by the scene core). */
@@ -156,7 +181,12 @@ export class PotreeLayer {
       current.byteSize = record.byteSize;
       for (let c = 0; c < 8; c++) {
         if (!(record.childMask & (1 << c))) continue;
-        const child = new PotreeNode(current.name + c, current.level + 1, childBox(current.box, c), current.spacing / 2);
+        const child = new PotreeNode(
+          current.name + c,
+          current.level + 1,
+          childBox(current.box, c),
+          current.spacing / 2,
+        );
         current.children[c] = child;
         byName.set(child.name, child);
       }
@@ -179,13 +209,29 @@ export class PotreeLayer {
         return;
       }
       const expected = this.tiles.expectedNode(node.name, { offset: node.byteOffset, size: node.byteSize });
-      if (!expected) throw new IntegrityError(`${this.ref.name}: node ${node.name}`, 'a listed node', 'a node the tile hashes do not list');
-      const bytes = await verified(`${this.ref.name}: tile ${node.name}`, await this.api.blob(this.ref.files.octree.sha256, { start: node.byteOffset, end: node.byteOffset + node.byteSize }), expected);
+      if (!expected)
+        throw new IntegrityError(
+          `${this.ref.name}: node ${node.name}`,
+          'a listed node',
+          'a node the tile hashes do not list',
+        );
+      const bytes = await verified(
+        `${this.ref.name}: tile ${node.name}`,
+        await this.api.blob(this.ref.files.octree.sha256, {
+          start: node.byteOffset,
+          end: node.byteOffset + node.byteSize,
+        }),
+        expected,
+      );
       this.decode(node, bytes);
       this.events.onNodeLoaded();
     } catch (err) {
       node.failed = true;
-      this.events.onWarning(err instanceof IntegrityError ? err.message : `${this.ref.name}: node ${node.name} could not be loaded: ${(err as Error).message}`);
+      this.events.onWarning(
+        err instanceof IntegrityError
+          ? err.message
+          : `${this.ref.name}: node ${node.name} could not be loaded: ${(err as Error).message}`,
+      );
     } finally {
       node.loading = false;
       this.inFlight--;
@@ -195,7 +241,11 @@ export class PotreeLayer {
   /** Decodes a node's records (scene core) relative to the scene origin, then to what the GPU takes. */
   private decode(node: PotreeNode, bytes: ArrayBuffer): void {
     const n = node.numPoints;
-    const chunk = decodePotreeRecords(this.metadata, new Uint8Array(bytes), n, { origin: this.origin, layout: this.layout, what: `${this.ref.name}: node ${node.name}` });
+    const chunk = decodePotreeRecords(this.metadata, new Uint8Array(bytes), n, {
+      origin: this.origin,
+      layout: this.layout,
+      what: `${this.ref.name}: node ${node.name}`,
+    });
     // Origin-relative in double precision first (the core), so only a small remainder becomes float32.
     const positions = Float32Array.from(chunk.positions);
     const colors = new Uint8Array(n * 3);
@@ -240,7 +290,12 @@ export class PotreeLayer {
    * loaded. What is drawn then depends only on the camera, the budget and the octree, never on the order
    * or timing in which nodes arrived. Returns the nodes that failed to load (their warnings went out).
    */
-  async loadSelection(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): Promise<PotreeNode[]> {
+  async loadSelection(
+    camera: Camera,
+    viewportHeight: number,
+    pointBudget: number,
+    maxScreenError: number,
+  ): Promise<PotreeNode[]> {
     const failed: PotreeNode[] = [];
     for (;;) {
       const wanted = this.select(camera, viewportHeight, pointBudget, maxScreenError);
@@ -250,7 +305,8 @@ export class PotreeLayer {
         await Promise.all(this.loads);
         continue;
       }
-      for (let i = 0; i < wanted.length; i += RENDER_CONCURRENT) await Promise.all(wanted.slice(i, i + RENDER_CONCURRENT).map(({ node }) => this.loadNode(node)));
+      for (let i = 0; i < wanted.length; i += RENDER_CONCURRENT)
+        await Promise.all(wanted.slice(i, i + RENDER_CONCURRENT).map(({ node }) => this.loadNode(node)));
       failed.push(...wanted.filter(({ node }) => node.failed).map(({ node }) => node));
     }
     this.evict(pointBudget * 2);
@@ -264,12 +320,19 @@ export class PotreeLayer {
    * equal render order by material id, and each node's material is made when it arrives, so without this
    * two runs could draw coincident points in different orders (measured: up to 18 % of pixels differed).
    */
-  private select(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): Array<{ node: PotreeNode; priority: number }> {
+  private select(
+    camera: Camera,
+    viewportHeight: number,
+    pointBudget: number,
+    maxScreenError: number,
+  ): Array<{ node: PotreeNode; priority: number }> {
     this.frame++;
     const { visible, wanted, points } = this.walk(camera, viewportHeight, pointBudget, maxScreenError, false);
     for (const n of visible) n.lastUsed = this.frame;
     for (const n of this.loadedNodes) if (n.object) n.object.visible = false;
-    const byName = visible.filter((n) => n.object).sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const byName = visible
+      .filter((n) => n.object)
+      .sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     byName.forEach((n, i) => {
       n.object!.visible = true;
       n.object!.renderOrder = i;
@@ -285,14 +348,27 @@ export class PotreeLayer {
    * against the nodes whose points three.js will draw. A node the budget reaches whose children are not
    * known yet (an unloaded hierarchy proxy) is one missing node. Changes nothing.
    */
-  budgetCompleteness(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number): BudgetCompleteness {
-    const selected = this.walk(camera, viewportHeight, pointBudget, maxScreenError, true).visible.filter((n) => n.numPoints > 0);
+  budgetCompleteness(
+    camera: Camera,
+    viewportHeight: number,
+    pointBudget: number,
+    maxScreenError: number,
+  ): BudgetCompleteness {
+    const selected = this.walk(camera, viewportHeight, pointBudget, maxScreenError, true).visible.filter(
+      (n) => n.numPoints > 0,
+    );
     const drawn = new Set([...this.loadedNodes].filter((n) => n.object?.visible === true && n.numPoints > 0));
     const chosen = new Set(selected);
     return {
       selected: selected.map((n) => n.name).sort(),
-      missing: selected.filter((n) => !drawn.has(n)).map((n) => n.name).sort(),
-      extra: [...drawn].filter((n) => !chosen.has(n)).map((n) => n.name).sort(),
+      missing: selected
+        .filter((n) => !drawn.has(n))
+        .map((n) => n.name)
+        .sort(),
+      extra: [...drawn]
+        .filter((n) => !chosen.has(n))
+        .map((n) => n.name)
+        .sort(),
       selectedPoints: selected.reduce((s, n) => s + n.numPoints, 0),
     };
   }
@@ -301,14 +377,25 @@ export class PotreeLayer {
    * The budget walk itself. `assumeLoaded` false: nodes not loaded yet are skipped and returned as
    * wanted (what a frame can draw now); true: they count as drawn (what a complete frame must draw).
    */
-  private walk(camera: Camera, viewportHeight: number, pointBudget: number, maxScreenError: number, assumeLoaded: boolean): { visible: PotreeNode[]; wanted: Array<{ node: PotreeNode; priority: number }>; points: number } {
+  private walk(
+    camera: Camera,
+    viewportHeight: number,
+    pointBudget: number,
+    maxScreenError: number,
+    assumeLoaded: boolean,
+  ): { visible: PotreeNode[]; wanted: Array<{ node: PotreeNode; priority: number }>; points: number } {
     const world = this.group.matrixWorld;
-    const frustum = new Frustum().setFromProjectionMatrix(new Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).multiply(world));
-    const camPos = new Vector3().setFromMatrixPosition(camera.matrixWorld).applyMatrix4(new Matrix4().copy(world).invert());
+    const frustum = new Frustum().setFromProjectionMatrix(
+      new Matrix4().multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse).multiply(world),
+    );
+    const camPos = new Vector3()
+      .setFromMatrixPosition(camera.matrixWorld)
+      .applyMatrix4(new Matrix4().copy(world).invert());
     const scale = world.getMaxScaleOnAxis();
     const ortho = (camera as OrthographicCamera).isOrthographicCamera === true;
     const pxPerUnit = ortho
-      ? (viewportHeight * (camera as OrthographicCamera).zoom) / ((camera as OrthographicCamera).top - (camera as OrthographicCamera).bottom)
+      ? (viewportHeight * (camera as OrthographicCamera).zoom) /
+        ((camera as OrthographicCamera).top - (camera as OrthographicCamera).bottom)
       : viewportHeight / (2 * Math.tan(((camera as PerspectiveCamera).fov * Math.PI) / 360));
     const screenSize = (node: PotreeNode, spacing: number): number => {
       if (ortho) return spacing * scale * pxPerUnit;
@@ -345,7 +432,9 @@ export class PotreeLayer {
   /** Frees the least recently drawn nodes once more than `limit` points are held. */
   private evict(limit: number): void {
     if (this.loadedPoints <= limit) return;
-    const old = [...this.loadedNodes].filter((n) => n.lastUsed < this.frame && n !== this.root).sort((a, b) => a.lastUsed - b.lastUsed);
+    const old = [...this.loadedNodes]
+      .filter((n) => n.lastUsed < this.frame && n !== this.root)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const n of old) {
       if (this.loadedPoints <= limit) break;
       n.object!.geometry.dispose();

@@ -78,7 +78,9 @@ function webglInfo(viewer: Viewer, width: number, height: number): RenderInfo {
 }
 
 function toPng(canvas: HTMLCanvasElement): Promise<Blob> {
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the frame could not be encoded as PNG'))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the frame could not be encoded as PNG'))), 'image/png'),
+  );
 }
 
 class RenderSession {
@@ -86,7 +88,11 @@ class RenderSession {
   private sampler: CameraPathSampler | null = null;
   private readonly warned: string[];
 
-  constructor(private readonly viewer: Viewer, private readonly caseReference: string, warnings: string[]) {
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly caseReference: string,
+    warnings: string[],
+  ) {
     this.warned = warnings;
   }
 
@@ -124,20 +130,35 @@ class RenderSession {
     const failed: string[] = [];
     for (const layer of v.layers) {
       if (!layer.root) continue;
-      for (const node of await layer.loadSelection(camera, h, s.pointBudget, s.maxScreenError)) failed.push(`${layer.ref.name}: node ${node.name}`);
+      for (const node of await layer.loadSelection(camera, h, s.pointBudget, s.maxScreenError))
+        failed.push(`${layer.ref.name}: node ${node.name}`);
     }
     if (failed.length > 0 || this.warned.length > warningsBefore) {
-      throw new Error(`frame ${n} is incomplete, so it was not drawn: ${[...failed, ...this.warned.slice(warningsBefore)].join('; ')}`);
+      throw new Error(
+        `frame ${n} is incomplete, so it was not drawn: ${[...failed, ...this.warned.slice(warningsBefore)].join('; ')}`,
+      );
     }
     const t1 = performance.now();
     v.draw();
     const canvas = wantsOverlay(s.overlays)
-      ? composeOverlay(v.renderer.domElement, s.overlays, { caseReference: this.caseReference, frame: n, frames: s.frames, time: pose.time, camera, focusDistance: pose.focusDistance, units: v.units })
+      ? composeOverlay(v.renderer.domElement, s.overlays, {
+          caseReference: this.caseReference,
+          frame: n,
+          frames: s.frames,
+          time: pose.time,
+          camera,
+          focusDistance: pose.focusDistance,
+          units: v.units,
+        })
       : v.renderer.domElement;
     const t2 = performance.now();
     const png = await toPng(canvas);
     const t3 = performance.now();
-    const res = await fetch(captureUrl, { method: 'POST', body: png, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await fetch(captureUrl, {
+      method: 'POST',
+      body: png,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     if (!res.ok) throw new Error(`frame ${n}: the renderer did not take the frame (${res.status})`);
     const t4 = performance.now();
     return {

@@ -88,6 +88,10 @@ function drawScaleBar(ctx: CanvasRenderingContext2D, f: OverlayFrame, x: number,
   ctx.textAlign = 'left';
   const font = ctx.font;
   ctx.font = `${Math.round(12 * k)}px "DejaVu Sans", sans-serif`;
-  ctx.fillText(`${formatLength(length, f.units)} at ${formatLength(f.focusDistance, f.units)}`, x, y - Math.round(7 * k));
+  ctx.fillText(
+    `${formatLength(length, f.units)} at ${formatLength(f.focusDistance, f.units)}`,
+    x,
+    y - Math.round(7 * k),
+  );
   ctx.font = font;
 }

@@ -13,7 +13,17 @@
  * A photo whose file states no usable projection (the libE57Format fixture's pinholes have focal length
  * and pixel size 0) is shown as a picture beside the view, never placed where it cannot be placed.
  */
-import { BackSide, Matrix4, Mesh, Quaternion, ShaderMaterial, SphereGeometry, Texture, Vector3, type Group } from 'three';
+import {
+  BackSide,
+  Matrix4,
+  Mesh,
+  Quaternion,
+  ShaderMaterial,
+  SphereGeometry,
+  Texture,
+  Vector3,
+  type Group,
+} from 'three';
 import { unprojectableReason, type ScanPhotoRecord, type Vec3 } from '@vestige/scene/core';
 import { IntegrityError, type Api } from './api.ts';
 import type { NavigationControls } from './navigation.ts';
@@ -97,7 +107,9 @@ export class ScanPhotos {
       changed(): void;
     },
   ) {
-    this.entries = layers.flatMap((l) => (l.type === 'photos' && l.photos ? l.photos.map((photo) => ({ layer: l.id, photo })) : []));
+    this.entries = layers.flatMap((l) =>
+      l.type === 'photos' && l.photos ? l.photos.map((photo) => ({ layer: l.id, photo })) : [],
+    );
   }
 
   get active(): boolean {
@@ -115,8 +127,17 @@ export class ScanPhotos {
     this.leave();
     const { photo } = entry;
     const reason = unprojectableReason(photo.projection);
-    const distortion = photo.projection.kind === 'pinhole' && photo.projection.distortion ? 'The file gives lens distortion coefficients; they are not applied, so the photo may be off near its edges.' : null;
-    this.state = { id: photo.id, name: photo.name, mode: reason ? 'picture' : 'projected', drawn: false, note: reason ? `Shown beside the view, not over the points: ${reason}.` : distortion };
+    const distortion =
+      photo.projection.kind === 'pinhole' && photo.projection.distortion
+        ? 'The file gives lens distortion coefficients; they are not applied, so the photo may be off near its edges.'
+        : null;
+    this.state = {
+      id: photo.id,
+      name: photo.name,
+      mode: reason ? 'picture' : 'projected',
+      drawn: false,
+      note: reason ? `Shown beside the view, not over the points: ${reason}.` : distortion,
+    };
     let bytes: ArrayBuffer;
     try {
       bytes = await this.deps.api.verifiedBlob(photo.image.sha256, `photo ${photo.name}`);
@@ -137,8 +158,16 @@ export class ScanPhotos {
     el.src = this.pictureUrl;
     // A picture with no geometry: a fixed box in the corner, at its own aspect, over the view.
     const size = Math.min(240, this.deps.container.clientWidth / 3);
-    const aspect = photo.projection.width > 0 && photo.projection.height > 0 ? photo.projection.width / photo.projection.height : 1;
-    Object.assign(el.style, { width: `${size}px`, height: `${size / aspect}px`, left: '10px', top: 'auto', bottom: '10px', opacity: '1' });
+    const aspect =
+      photo.projection.width > 0 && photo.projection.height > 0 ? photo.projection.width / photo.projection.height : 1;
+    Object.assign(el.style, {
+      width: `${size}px`,
+      height: `${size / aspect}px`,
+      left: '10px',
+      top: 'auto',
+      bottom: '10px',
+      opacity: '1',
+    });
     el.dataset.photo = photo.id;
     el.hidden = false;
   }
@@ -150,7 +179,12 @@ export class ScanPhotos {
     const texture = new Texture(bitmap);
     texture.flipY = false;
     texture.needsUpdate = true;
-    const lens = p.kind === 'pinhole' ? new Vector3(p.focalLength, p.principalPointX, p.principalPointY) : p.kind === 'cylindrical' ? new Vector3(p.radius, p.principalPointY, 0) : new Vector3();
+    const lens =
+      p.kind === 'pinhole'
+        ? new Vector3(p.focalLength, p.principalPointX, p.principalPointY)
+        : p.kind === 'cylindrical'
+          ? new Vector3(p.radius, p.principalPointY, 0)
+          : new Vector3();
     const material = new ShaderMaterial({
       vertexShader: VERTEX,
       fragmentShader: FRAGMENT,
@@ -188,13 +222,19 @@ export class ScanPhotos {
     const { width, height } = photo.projection;
     if (width <= max && height <= max) return createImageBitmap(blob);
     const s = max / Math.max(width, height);
-    return createImageBitmap(blob, { resizeWidth: Math.floor(width * s), resizeHeight: Math.floor(height * s), resizeQuality: 'high' });
+    return createImageBitmap(blob, {
+      resizeWidth: Math.floor(width * s),
+      resizeHeight: Math.floor(height * s),
+      resizeQuality: 'high',
+    });
   }
 
   /** The camera at the photo's centre: looking along its optical axis (pinhole) or its azimuth 0, level. */
   private stepInto(photo: ScanPhotoRecord): void {
     const [w, x, y, z] = photo.pose.rotation;
-    const q = new Quaternion(x, y, z, w).premultiply(new Quaternion().setFromRotationMatrix(new Matrix4().extractRotation(this.deps.transform)));
+    const q = new Quaternion(x, y, z, w).premultiply(
+      new Quaternion().setFromRotationMatrix(new Matrix4().extractRotation(this.deps.transform)),
+    );
     const p = photo.projection;
     const pinhole = p.kind === 'pinhole';
     const forward = (pinhole ? new Vector3(0, 0, 1) : new Vector3(1, 0, 0)).applyQuaternion(q);

@@ -59,8 +59,15 @@ export class ManifestTileCheck implements TileCheck {
       this.api.blob(this.layer.files.hierarchy.sha256, { start: span.offset, end: span.offset + span.size }),
       this.api.blob(this.layer.tileHashes.sha256, { start: section.offset, end: section.offset + section.size }),
     ]);
-    await verified(what, chunkWithSection(new Uint8Array(bytes), new Uint8Array(hashes)).buffer as ArrayBuffer, expected);
-    const entries = sectionEntries(readHierarchyChunk(new Uint8Array(bytes), name, `${this.layer.name}: hierarchy.bin`), new Uint8Array(hashes));
+    await verified(
+      what,
+      chunkWithSection(new Uint8Array(bytes), new Uint8Array(hashes)).buffer as ArrayBuffer,
+      expected,
+    );
+    const entries = sectionEntries(
+      readHierarchyChunk(new Uint8Array(bytes), name, `${this.layer.name}: hierarchy.bin`),
+      new Uint8Array(hashes),
+    );
     for (const [n, h] of entries.nodes) this.nodes.set(n, h);
     for (const [n, h] of entries.chunks) this.chunks.set(n, h);
     return bytes;
@@ -72,7 +79,8 @@ export class ManifestTileCheck implements TileCheck {
 }
 
 export class ServerTileCheck implements TileCheck {
-  readonly describe = 'tiles checked against the index the server issued after re-hashing the whole files (this scene was built before tile hashes)';
+  readonly describe =
+    'tiles checked against the index the server issued after re-hashing the whole files (this scene was built before tile hashes)';
 
   private constructor(
     private readonly api: Api,
@@ -81,7 +89,9 @@ export class ServerTileCheck implements TileCheck {
   ) {}
 
   static async open(api: Api, layer: PointCloudLayer, sceneId: string): Promise<ServerTileCheck> {
-    const index = await api.getJson<PotreeTileIndex>(`scenes/${encodeURIComponent(sceneId)}/layers/${encodeURIComponent(layer.id)}/index`);
+    const index = await api.getJson<PotreeTileIndex>(
+      `scenes/${encodeURIComponent(sceneId)}/layers/${encodeURIComponent(layer.id)}/index`,
+    );
     return new ServerTileCheck(api, layer, index);
   }
 
@@ -91,8 +101,17 @@ export class ServerTileCheck implements TileCheck {
 
   async chunk(name: string, span: ByteSpan): Promise<ArrayBuffer> {
     const expected = expectedTileHash(this.index, 'chunks', span);
-    if (!expected) throw new IntegrityError(`${this.layer.name}: hierarchy chunk ${name}`, 'a listed chunk', 'a chunk the index does not list');
-    return verified(`${this.layer.name}: hierarchy of node ${name}`, await this.api.blob(this.layer.files.hierarchy.sha256, { start: span.offset, end: span.offset + span.size }), expected);
+    if (!expected)
+      throw new IntegrityError(
+        `${this.layer.name}: hierarchy chunk ${name}`,
+        'a listed chunk',
+        'a chunk the index does not list',
+      );
+    return verified(
+      `${this.layer.name}: hierarchy of node ${name}`,
+      await this.api.blob(this.layer.files.hierarchy.sha256, { start: span.offset, end: span.offset + span.size }),
+      expected,
+    );
   }
 
   expectedNode(_name: string, span: ByteSpan): string | null {
@@ -102,5 +121,7 @@ export class ServerTileCheck implements TileCheck {
 
 /** The manifest's tile hashes when the layer has them, else the server's index. */
 export async function tileCheckFor(api: Api, layer: PointCloudLayer, sceneId: string): Promise<TileCheck> {
-  return layer.tileHashes ? new ManifestTileCheck(api, { ...layer, tileHashes: layer.tileHashes }) : ServerTileCheck.open(api, layer, sceneId);
+  return layer.tileHashes
+    ? new ManifestTileCheck(api, { ...layer, tileHashes: layer.tileHashes })
+    : ServerTileCheck.open(api, layer, sceneId);
 }

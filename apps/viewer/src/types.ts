@@ -3,7 +3,14 @@
  * (`@vestige/scene/core`, the one definition the server validates with); the viewer only marks which
  * entries came with the scene build (read-only) and when a saved one last changed.
  */
-import type { Annotation, CameraPath, EvidenceMarker, Measurement, SavedView, SceneManifest } from '@vestige/scene/core';
+import type {
+  Annotation,
+  CameraPath,
+  EvidenceMarker,
+  Measurement,
+  SavedView,
+  SceneManifest,
+} from '@vestige/scene/core';
 
 /** A record as the viewer holds it: `builtIn` when it came in the manifest (not deletable). */
 export type Shown<T> = T & { builtIn?: boolean; updatedAt?: string };

@@ -8,8 +8,35 @@
  * measurements and overlays live in the displayed ("world") frame. Conversions between the frames are
  * the scene core's (`toDisplayed`, `toSource`), the same the CLI and the server use.
  */
-import { AmbientLight, Box3, BufferGeometry, Color, DirectionalLight, Float32BufferAttribute, Group, Matrix4, OrthographicCamera, PerspectiveCamera, Points, Scene, Vector3, WebGLRenderer, type Object3D } from 'three';
-import { MEASUREMENT_KINDS, formatPoint, invertAffine, toDisplayed, toSource, type MutableVec3, type SavedView, type SceneManifest, type SightResult, type Vec3 } from '@vestige/scene/core';
+import {
+  AmbientLight,
+  Box3,
+  BufferGeometry,
+  Color,
+  DirectionalLight,
+  Float32BufferAttribute,
+  Group,
+  Matrix4,
+  OrthographicCamera,
+  PerspectiveCamera,
+  Points,
+  Scene,
+  Vector3,
+  WebGLRenderer,
+  type Object3D,
+} from 'three';
+import {
+  MEASUREMENT_KINDS,
+  formatPoint,
+  invertAffine,
+  toDisplayed,
+  toSource,
+  type MutableVec3,
+  type SavedView,
+  type SceneManifest,
+  type SightResult,
+  type Vec3,
+} from '@vestige/scene/core';
 import { Api, IntegrityError } from './api.ts';
 import { BACKGROUND, EyeDomeLighting } from './edl.ts';
 import { NavigationControls } from './navigation.ts';
@@ -98,13 +125,19 @@ export class Viewer implements ToolHost {
   ) {
     // Render mode keeps the drawing buffer so that it can be read after the frame (toBlob), and never
     // scales it by the screen's pixel ratio: a frame's pixels must not depend on the machine's display.
-    this.renderer = new WebGLRenderer({ antialias: false, powerPreference: 'high-performance', preserveDrawingBuffer: options.render !== undefined });
+    this.renderer = new WebGLRenderer({
+      antialias: false,
+      powerPreference: 'high-performance',
+      preserveDrawingBuffer: options.render !== undefined,
+    });
     this.renderer.setPixelRatio(options.render ? 1 : Math.min(window.devicePixelRatio, 2));
     this.renderer.setClearColor(new Color(BACKGROUND));
     container.appendChild(this.renderer.domElement);
     this.renderer.domElement.addEventListener('webglcontextlost', (e) => {
       e.preventDefault();
-      this.cb.warn('The graphics context was lost (the GPU was reset or ran out of memory). Reload the page to continue; saved work is kept in the case.');
+      this.cb.warn(
+        'The graphics context was lost (the GPU was reset or ran out of memory). Reload the page to continue; saved work is kept in the case.',
+      );
     });
     this.transform.fromArray(manifest.transform);
     this.inverse = invertAffine(manifest.transform);
@@ -122,11 +155,23 @@ export class Viewer implements ToolHost {
     this.navigation = new NavigationControls(perspective, ortho, this.renderer.domElement, this.bounds);
     this.navigation.addEventListener('change', () => this.invalidate());
     this.edl = new EyeDomeLighting(w, h);
-    this.records = new SceneRecordStore(api, manifest, info.readOnly, info.operator, { warn: (m) => cb.warn(m), status: (m) => cb.status(m), changed: () => this.changed() });
+    this.records = new SceneRecordStore(api, manifest, info.readOnly, info.operator, {
+      warn: (m) => cb.warn(m),
+      status: (m) => cb.status(m),
+      changed: () => this.changed(),
+    });
     this.overlay = new Overlay(this.scene, document.getElementById('overlay-labels'));
     this.clipping = new ClippingBox(this.scene, this.uniforms, this.bounds);
     const viewpoints = manifest.layers.flatMap((l) => (l.type === 'viewpoints' ? l.viewpoints : []));
-    this.photos = new PhotoViewpoints(viewpoints, { api, navigation: this.navigation, transform: this.transform, origin: manifest.origin.offset, toWorld: (p) => this.toWorld(p), container, warn: (m) => cb.warn(m) });
+    this.photos = new PhotoViewpoints(viewpoints, {
+      api,
+      navigation: this.navigation,
+      transform: this.transform,
+      origin: manifest.origin.offset,
+      toWorld: (p) => this.toWorld(p),
+      container,
+      warn: (m) => cb.warn(m),
+    });
     const picture = Object.assign(document.createElement('img'), { id: 'scan-photo-picture', alt: '', hidden: true });
     container.appendChild(picture);
     this.scanPhotos = new ScanPhotos(manifest.layers, {
@@ -142,10 +187,17 @@ export class Viewer implements ToolHost {
       warn: (m) => cb.warn(m),
       changed: () => (this.invalidate(), cb.changed()),
     });
-    this.sight = new SightTool(this, (eye, target) => this.testSight(eye, target), () => this.changed());
+    this.sight = new SightTool(
+      this,
+      (eye, target) => this.testSight(eye, target),
+      () => this.changed(),
+    );
     this.tools = {
       point: new CoordinatesTool(this),
-      ...(Object.fromEntries(MEASUREMENT_KINDS.map((k) => [k, new MeasureTool(k, this)])) as Record<(typeof MEASUREMENT_KINDS)[number], MeasureTool>),
+      ...(Object.fromEntries(MEASUREMENT_KINDS.map((k) => [k, new MeasureTool(k, this)])) as Record<
+        (typeof MEASUREMENT_KINDS)[number],
+        MeasureTool
+      >),
       marker: new MarkerTool(this),
       annotation: new NoteTool(this),
       sight: this.sight,
@@ -171,7 +223,8 @@ export class Viewer implements ToolHost {
     const tasks: Promise<void>[] = [];
     this.manifest.layers.forEach((layer, order) => {
       if (layer.type === 'pointcloud') tasks.push(this.openPointCloud(layer, order));
-      else if (layer.type === 'mesh') tasks.push(this.loadMesh(layer.id, layer.name, layer.file.sha256, layer.bounds, layer.offset, order));
+      else if (layer.type === 'mesh')
+        tasks.push(this.loadMesh(layer.id, layer.name, layer.file.sha256, layer.bounds, layer.offset, order));
     });
     await Promise.all(tasks);
     if (!this.layers.some((l) => l.hasRgb)) {
@@ -191,8 +244,14 @@ export class Viewer implements ToolHost {
   }
 
   /** `order`: the layer's place in the manifest, which fixes its draw order (groups are drawn by render order). */
-  private async openPointCloud(layer: Extract<SceneManifest['layers'][number], { type: 'pointcloud' }>, order: number): Promise<void> {
-    const pl = new PotreeLayer(layer, this.api, this.manifest.id, this.manifest.origin.offset, this.uniforms, { onWarning: (m) => this.cb.warn(m), onNodeLoaded: () => this.invalidate() });
+  private async openPointCloud(
+    layer: Extract<SceneManifest['layers'][number], { type: 'pointcloud' }>,
+    order: number,
+  ): Promise<void> {
+    const pl = new PotreeLayer(layer, this.api, this.manifest.id, this.manifest.origin.offset, this.uniforms, {
+      onWarning: (m) => this.cb.warn(m),
+      onNodeLoaded: () => this.invalidate(),
+    });
     pl.group.renderOrder = order;
     this.layers.push(pl);
     this.frame.add(pl.group);
@@ -201,13 +260,24 @@ export class Viewer implements ToolHost {
       // The manifest's tight bounds, not the octree's cube: the builder's cube is a power of two from the
       // points' minimum corner, up to twice their extent, and the first view would centre on empty space.
       const o = new Vector3(...this.manifest.origin.offset);
-      this.bounds.union(new Box3(new Vector3(...layer.bounds.min).sub(o), new Vector3(...layer.bounds.max).sub(o)).applyMatrix4(this.transform));
+      this.bounds.union(
+        new Box3(new Vector3(...layer.bounds.min).sub(o), new Vector3(...layer.bounds.max).sub(o)).applyMatrix4(
+          this.transform,
+        ),
+      );
     } catch (err) {
       this.cb.warn(err instanceof IntegrityError ? err.message : `${layer.name}: ${(err as Error).message}`);
     }
   }
 
-  private async loadMesh(id: string, name: string, sha256: string, bounds: { min: Vec3; max: Vec3 }, offset: Vec3, order: number): Promise<void> {
+  private async loadMesh(
+    id: string,
+    name: string,
+    sha256: string,
+    bounds: { min: Vec3; max: Vec3 },
+    offset: Vec3,
+    order: number,
+  ): Promise<void> {
     try {
       const bytes = await this.api.verifiedBlob(sha256, `${name}: mesh`);
       // Loaded on demand: most scenes have no mesh, and the first frame should not wait for this code.
@@ -225,9 +295,18 @@ export class Viewer implements ToolHost {
       });
       this.frame.add(g);
       this.meshes.push(g);
-      this.bounds.union(new Box3(new Vector3(...bounds.min).sub(new Vector3(...o)), new Vector3(...bounds.max).sub(new Vector3(...o))).applyMatrix4(this.transform));
+      this.bounds.union(
+        new Box3(
+          new Vector3(...bounds.min).sub(new Vector3(...o)),
+          new Vector3(...bounds.max).sub(new Vector3(...o)),
+        ).applyMatrix4(this.transform),
+      );
     } catch (err) {
-      this.cb.warn(err instanceof IntegrityError ? err.message : `${name}: the mesh could not be loaded: ${(err as Error).message}`);
+      this.cb.warn(
+        err instanceof IntegrityError
+          ? err.message
+          : `${name}: the mesh could not be loaded: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -295,7 +374,9 @@ export class Viewer implements ToolHost {
     }
     this.overlay.placeLabels(camera, this.renderer.domElement.clientWidth, this.renderer.domElement.clientHeight);
     const loaded = this.layers.reduce((s, l) => s + l.loadedPoints, 0);
-    this.cb.status(`${formatCount(drawn)} points drawn · ${formatCount(loaded)} loaded · ${(this.api.bytesReceived / 1e6).toFixed(1)} MB received${loading ? ' · loading…' : ''}`);
+    this.cb.status(
+      `${formatCount(drawn)} points drawn · ${formatCount(loaded)} loaded · ${(this.api.bytesReceived / 1e6).toFixed(1)} MB received${loading ? ' · loading…' : ''}`,
+    );
   }
 
   /** Brings matrices and the size uniforms up to date for the camera; returns the drawing height in CSS px. */
@@ -307,7 +388,9 @@ export class Viewer implements ToolHost {
     const ortho = this.navigation.isOrthographic;
     const { perspective, ortho: oc } = this.navigation;
     this.uniforms.uOrtho.value = ortho;
-    this.uniforms.uScreenScale.value = ortho ? (h * oc.zoom) / (oc.top - oc.bottom) : h / (2 * Math.tan((perspective.fov * Math.PI) / 360));
+    this.uniforms.uScreenScale.value = ortho
+      ? (h * oc.zoom) / (oc.top - oc.bottom)
+      : h / (2 * Math.tan((perspective.fov * Math.PI) / 360));
     return h;
   }
 
@@ -368,7 +451,14 @@ export class Viewer implements ToolHost {
   pick(x: number, y: number): PickResult | null {
     const el = this.renderer.domElement;
     this.camera.updateMatrixWorld();
-    return pickPoint(this.camera, this.layers, this.meshes, { x, y, width: el.clientWidth, height: el.clientHeight, radiusPx: PICK_RADIUS_PX, clipBox: this.clipping.box });
+    return pickPoint(this.camera, this.layers, this.meshes, {
+      x,
+      y,
+      width: el.clientWidth,
+      height: el.clientHeight,
+      radiusPx: PICK_RADIUS_PX,
+      clipBox: this.clipping.box,
+    });
   }
 
   /** Keyboard picking: the point under the crosshair in the middle of the view. */
@@ -426,7 +516,9 @@ export class Viewer implements ToolHost {
   /** Tube radius: about the point spacing of the finest level drawn, so a surface has no gaps to see through. */
   private testSight(eye: Vec3, target: Vec3): SightResult {
     const finest = Math.max(0, ...this.layers.flatMap((l) => l.visibleNodes.map((n) => n.level)));
-    const spacing = Math.min(...this.layers.filter((l) => l.root).map((l) => l.root.spacing / 2 ** finest), 0.05) * this.transform.getMaxScaleOnAxis();
+    const spacing =
+      Math.min(...this.layers.filter((l) => l.root).map((l) => l.root.spacing / 2 ** finest), 0.05) *
+      this.transform.getMaxScaleOnAxis();
     return lineOfSight(eye, target, this.layers, this.meshes, Math.max(spacing, 0.01), this.clipping.core);
   }
 
@@ -483,7 +575,9 @@ export class Viewer implements ToolHost {
         fov: nav.perspective.fov,
         zoom: nav.isOrthographic ? nav.ortho.zoom : 1,
       },
-      clipBox: this.clipping.box ? { min: this.toSource(this.clipping.box.min.toArray()), max: this.toSource(this.clipping.box.max.toArray()) } : null,
+      clipBox: this.clipping.box
+        ? { min: this.toSource(this.clipping.box.min.toArray()), max: this.toSource(this.clipping.box.max.toArray()) }
+        : null,
       colorMode: this.colorMode,
       pointBudget: this.pointBudget,
     };
@@ -492,8 +586,14 @@ export class Viewer implements ToolHost {
 
   applyView(v: SavedView): void {
     this.leavePhoto();
-    this.navigation.setCamera(this.toWorld(v.camera.position), this.toWorld(v.camera.target), v.camera.projection, v.camera.zoom);
-    if (v.colorMode && (COLOR_MODES as readonly string[]).includes(v.colorMode)) this.setColorMode(v.colorMode as ColorMode);
+    this.navigation.setCamera(
+      this.toWorld(v.camera.position),
+      this.toWorld(v.camera.target),
+      v.camera.projection,
+      v.camera.zoom,
+    );
+    if (v.colorMode && (COLOR_MODES as readonly string[]).includes(v.colorMode))
+      this.setColorMode(v.colorMode as ColorMode);
     if (v.clipBox) {
       const a = new Vector3(...this.toWorld(v.clipBox.min));
       const b = new Vector3(...this.toWorld(v.clipBox.max));
@@ -515,7 +615,10 @@ export class Viewer implements ToolHost {
     this.photos.leave();
     await this.scanPhotos.show(entry);
     const s = this.scanPhotos.state;
-    if (s) this.cb.status(`${s.mode === 'projected' ? 'Standing at' : 'Showing'} ${s.name}. Esc to leave; measuring still picks points.${s.note ? ` ${s.note}` : ''}`);
+    if (s)
+      this.cb.status(
+        `${s.mode === 'projected' ? 'Standing at' : 'Showing'} ${s.name}. Esc to leave; measuring still picks points.${s.note ? ` ${s.note}` : ''}`,
+      );
     this.invalidate();
     this.cb.changed();
   }

@@ -20,8 +20,11 @@ if (process.env.VESTIGE_FROM_SOURCE === '1') {
   const { relative } = await import('node:path');
   const srcDir = fileURLToPath(new URL('../src/', import.meta.url));
   // Said only on a terminal: scripts and tests read stderr.
-  const manifest = await ensureCliBuilt({ log: (line) => process.stderr.isTTY && process.stderr.write(`vestige: sources changed; ${line}\n`) });
-  globalThis[Symbol.for('vestige.compiledModule')] = (sourceUrl) => pathToFileURL(compiledPath(relative(srcDir, fileURLToPath(sourceUrl)))).href;
+  const manifest = await ensureCliBuilt({
+    log: (line) => process.stderr.isTTY && process.stderr.write(`vestige: sources changed; ${line}\n`),
+  });
+  globalThis[Symbol.for('vestige.compiledModule')] = (sourceUrl) =>
+    pathToFileURL(compiledPath(relative(srcDir, fileURLToPath(sourceUrl)))).href;
   const { main, manifestCatalog } = await import(pathToFileURL(compiledPath('main.ts')).href);
   process.exitCode = await main(process.argv.slice(2), manifestCatalog(manifest.commands));
 }

@@ -12,15 +12,23 @@ export async function readCameraPathFile(file: string): Promise<ReturnType<typeo
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new VestigeError(missing ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE', missing ? `${file} does not exist` : `${file} is not readable JSON: ${(err as Error).message}`, { file });
+    throw new VestigeError(
+      missing ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE',
+      missing ? `${file} does not exist` : `${file} is not readable JSON: ${(err as Error).message}`,
+      { file },
+    );
   }
   const { CameraPathFileSchema } = await import('@vestige/scene/core');
   const parsed = CameraPathFileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new VestigeError('E_RECIPE_INVALID', `${file} is not a Vestige camera path: ${schemaProblems(parsed.error.issues, 3)}.`, {
-      file,
-      hint: 'Export one from the viewer (Camera paths → Export) or with `vestige scene path export`.',
-    });
+    throw new VestigeError(
+      'E_RECIPE_INVALID',
+      `${file} is not a Vestige camera path: ${schemaProblems(parsed.error.issues, 3)}.`,
+      {
+        file,
+        hint: 'Export one from the viewer (Camera paths → Export) or with `vestige scene path export`.',
+      },
+    );
   }
   return parsed.data;
 }

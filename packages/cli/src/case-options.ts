@@ -10,7 +10,9 @@ export const operatorOption = { operator: { type: 'string' as const, short: 'o' 
 export function requireString(values: ParsedValues, name: string, what: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new VestigeError('E_USAGE', `--${name} is required: ${what}`, { hint: `Add --${name} …; see \`vestige help\`.` });
+    throw new VestigeError('E_USAGE', `--${name} is required: ${what}`, {
+      hint: `Add --${name} …; see \`vestige help\`.`,
+    });
   }
   return value;
 }
@@ -36,7 +38,11 @@ export async function openCase(values: ParsedValues, options: { readOnly?: boole
   return CaseStore.open(dir, options);
 }
 
-export async function withCase<T>(values: ParsedValues, options: { readOnly?: boolean }, fn: (store: CaseStore) => Promise<T>): Promise<T> {
+export async function withCase<T>(
+  values: ParsedValues,
+  options: { readOnly?: boolean },
+  fn: (store: CaseStore) => Promise<T>,
+): Promise<T> {
   const store = await openCase(values, options);
   const { asCaseError } = await import('@vestige/evidence');
   try {

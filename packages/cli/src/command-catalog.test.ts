@@ -44,10 +44,14 @@ describe('the command catalog', () => {
 
   it('loading the command line or any command imports no installed package: heavy libraries load inside run (pnpm bench cli)', () => {
     expect(run('help').status).toBe(0); // rebuilds the bundle when a source changed
-    const manifest = JSON.parse(readFileSync(join(cliDir, 'dist', 'commands.json'), 'utf8')) as { startUpPackages: Record<string, string[]> };
+    const manifest = JSON.parse(readFileSync(join(cliDir, 'dist', 'commands.json'), 'utf8')) as {
+      startUpPackages: Record<string, string[]>;
+    };
     const files = Object.keys(manifest.startUpPackages).filter((f) => f === 'main.ts' || f.startsWith('commands/'));
     expect(files).toEqual(expect.arrayContaining(['main.ts', ...commandFiles()]));
-    const loaded = files.filter((f) => manifest.startUpPackages[f]!.length > 0).map((f) => `${f} imports ${manifest.startUpPackages[f]!.join(', ')}`);
+    const loaded = files
+      .filter((f) => manifest.startUpPackages[f]!.length > 0)
+      .map((f) => `${f} imports ${manifest.startUpPackages[f]!.join(', ')}`);
     expect(loaded).toEqual([]);
     // The check sees packages where they are imported: a demo step does its work on import.
     expect(manifest.startUpPackages['demo/steps/10-ingest.ts']).toContain('better-sqlite3');

@@ -40,7 +40,8 @@ export function commandFiles(): string[] {
 /**
  * The words a command file is named by (`commands/scene-build.ts` → `scene build`). A file holds the
  * command its words name, or a group of commands under them (`case.ts` → `case init`, `case info`;
- * `scene-path.ts` → `scene path import`, `scene path list`). The lazy loader relies on this; command-catalog.test.ts holds every file to it.
+ * `scene-path.ts` → `scene path import`, `scene path list`). The lazy loader relies on this; command-catalog.test.ts
+ * holds every file to it.
  */
 export function fileWords(file: string): string[] {
   return file.slice(file.lastIndexOf('/') + 1, -'.ts'.length).split('-');
@@ -60,7 +61,9 @@ type CommandModule = { command?: CliCommand; commands?: CliCommand[] };
  * each source's compiled file lies; from source the file itself is imported.
  */
 export async function importCliModule<T>(sourceUrl: string): Promise<T> {
-  const compiled = (globalThis as { [key: symbol]: ((url: string) => string) | undefined })[Symbol.for('vestige.compiledModule')];
+  const compiled = (globalThis as { [key: symbol]: ((url: string) => string) | undefined })[
+    Symbol.for('vestige.compiledModule')
+  ];
   return (await import(compiled ? compiled(sourceUrl) : sourceUrl)) as T;
 }
 
@@ -70,7 +73,13 @@ async function commandsIn(file: string): Promise<CliCommand[]> {
 }
 
 async function entryOf(command: CliCommand, file: string): Promise<CommandEntry> {
-  return { name: command.name, summary: command.summary, usage: await fullUsage(command), aliases: command.aliases, file };
+  return {
+    name: command.name,
+    summary: command.summary,
+    usage: await fullUsage(command),
+    aliases: command.aliases,
+    file,
+  };
 }
 
 async function entriesIn(files: string[]): Promise<CommandEntry[]> {
@@ -84,7 +93,9 @@ export const sourceCatalog: CommandCatalog = {
   all: () => entriesIn(commandFiles()),
   async forWords(argv) {
     const words = argv.filter((a) => !a.startsWith('-'));
-    const named = commandFiles().filter((file) => fileWords(file).every((w, i) => words[i] === w) || fileWords(file)[0] === words[0]);
+    const named = commandFiles().filter(
+      (file) => fileWords(file).every((w, i) => words[i] === w) || fileWords(file)[0] === words[0],
+    );
     // An alias (`video-time`) names no file: then every file is read.
     return entriesIn(named.length > 0 ? named : commandFiles());
   },

@@ -49,7 +49,8 @@ function matchCommand(commands: CommandEntry[], argv: string[]): { entry: Comman
   for (const entry of commands) {
     for (const name of [entry.name, ...(entry.aliases ?? [])]) {
       const words = name.split(' ');
-      if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.length)) best = { entry, rest: argv.slice(words.length), length: words.length };
+      if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.length))
+        best = { entry, rest: argv.slice(words.length), length: words.length };
     }
   }
   return best && { entry: best.entry, rest: best.rest };
@@ -105,10 +106,14 @@ export async function main(argv: string[], catalog: CommandCatalog = sourceCatal
 export function reportError(err: unknown, commandName: string, out: CommandOutput): ExitCodeValue {
   if (err instanceof VestigeError) {
     if (out.json) out.stdout(JSON.stringify({ error: err.toJSON() }));
-    out.stderr(`vestige ${commandName}: ${err.code}: ${shownMessage(err.message)}${err.file ? `\n  file: ${shown(err.file)}` : ''}${err.hint ? `\n  what to do: ${err.hint}` : ''}`);
+    out.stderr(
+      `vestige ${commandName}: ${err.code}: ${shownMessage(err.message)}${err.file ? `\n  file: ${shown(err.file)}` : ''}${err.hint ? `\n  what to do: ${err.hint}` : ''}`,
+    );
     // A usage error is the command line's fault, as the README's exit codes say.
     return err.code === 'E_USAGE' ? ExitCode.usage : ExitCode.failed;
   }
-  out.stderr(`vestige ${commandName}: internal error — please report this with the case log.\n${(err as Error)?.stack ?? String(err)}`);
+  out.stderr(
+    `vestige ${commandName}: internal error — please report this with the case log.\n${(err as Error)?.stack ?? String(err)}`,
+  );
   return ExitCode.failed;
 }

@@ -8,13 +8,20 @@ import type { ParsedValues } from './command.ts';
 export function positiveInteger(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new VestigeError('E_USAGE', `--${name} must be a whole number of at least 1, not '${String(value)}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new VestigeError('E_USAGE', `--${name} must be a whole number of at least 1, not '${String(value)}'`);
   return n;
 }
 
 export function parsePoint(name: string, value: unknown): [number, number, number] {
-  const parts = String(value ?? '').split(',').map((s) => Number(s.trim()));
-  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) throw new VestigeError('E_USAGE', `--${name} needs X,Y,Z (three numbers, source coordinates), got '${String(value)}'.`);
+  const parts = String(value ?? '')
+    .split(',')
+    .map((s) => Number(s.trim()));
+  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v)))
+    throw new VestigeError(
+      'E_USAGE',
+      `--${name} needs X,Y,Z (three numbers, source coordinates), got '${String(value)}'.`,
+    );
   return parts as [number, number, number];
 }
 
@@ -22,7 +29,11 @@ export function pixelLimitOf(values: ParsedValues): number | undefined {
   const v = values['pixel-limit'];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new VestigeError('E_USAGE', `--pixel-limit must be a positive whole number of pixels, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new VestigeError(
+      'E_USAGE',
+      `--pixel-limit must be a positive whole number of pixels, got ${JSON.stringify(v)}`,
+    );
   return n;
 }
 

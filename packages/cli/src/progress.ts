@@ -20,7 +20,9 @@ export class ProgressBar {
     const seconds = (now - this.started) / 1000;
     const rate = bytesDone !== undefined && seconds > 0 ? ` ${formatBytes(bytesDone / seconds)}/s` : '';
     const bytes = bytesTotal !== undefined ? ` ${formatBytes(bytesDone ?? 0)}/${formatBytes(bytesTotal)}` : '';
-    process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${bytes}${rate}   `);
+    process.stderr.write(
+      `\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${bytes}${rate}   `,
+    );
     this.drawn = true;
   }
 

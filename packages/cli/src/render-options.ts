@@ -41,23 +41,43 @@ function size(value: unknown): { width: number; height: number } {
 function number(values: ParsedValues, name: string): number | undefined {
   if (values[name] === undefined) return undefined;
   const n = Number(values[name]);
-  if (!Number.isFinite(n) || n <= 0) throw new VestigeError('E_USAGE', `--${name} must be a positive number, not '${String(values[name])}'.`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new VestigeError('E_USAGE', `--${name} must be a positive number, not '${String(values[name])}'.`);
   return n;
 }
 
 const OVERLAYS = { case: 'caseReference', frame: 'frameNumber', time: 'time', scale: 'scaleBar' } as const;
 
 /** The recipe fields the options give (the schema fills in the rest and checks them all). */
-export async function recipeSettings(store: CaseStore, sceneId: string, values: ParsedValues): Promise<Record<string, unknown>> {
+export async function recipeSettings(
+  store: CaseStore,
+  sceneId: string,
+  values: ParsedValues,
+): Promise<Record<string, unknown>> {
   // The render and server packages load here, with the work, never when the command starts.
-  const [{ manifestSha256, viewerBundleHash }, { DEFAULT_VIEWER_DIR }] = await Promise.all([import('@vestige/render'), import('@vestige/server')]);
+  const [{ manifestSha256, viewerBundleHash }, { DEFAULT_VIEWER_DIR }] = await Promise.all([
+    import('@vestige/render'),
+    import('@vestige/server'),
+  ]);
   const overlays: Record<string, boolean> = {};
-  for (const word of String(values.overlay ?? '').split(',').map((w) => w.trim()).filter(Boolean)) {
+  for (const word of String(values.overlay ?? '')
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean)) {
     const key = OVERLAYS[word as keyof typeof OVERLAYS];
     if (!key) throw new VestigeError('E_USAGE', `--overlay knows case, frame, time and scale, not '${word}'.`);
     overlays[key] = true;
   }
-  const edl = values.edl === undefined ? undefined : values.edl === 'on' ? true : values.edl === 'off' ? false : values.edl === 'auto' ? 'auto' : null;
+  const edl =
+    values.edl === undefined
+      ? undefined
+      : values.edl === 'on'
+        ? true
+        : values.edl === 'off'
+          ? false
+          : values.edl === 'auto'
+            ? 'auto'
+            : null;
   if (edl === null) throw new VestigeError('E_USAGE', `--edl is on, off or auto, not '${String(values.edl)}'.`);
   const pointSize = number(values, 'point-size');
   const budget = number(values, 'budget');
@@ -77,7 +97,12 @@ export async function recipeSettings(store: CaseStore, sceneId: string, values: 
 
 /** Redis when --redis is given, else the embedded queue with this machine's capabilities. */
 export async function renderQueue(values: ParsedValues): Promise<QueueBackend> {
-  const [{ BullMqQueue, LocalQueue, redisConnection }, { jobRegistry, localCapabilities }] = await Promise.all([import('@vestige/jobs'), import('./job-types.ts')]);
+  const [{ BullMqQueue, LocalQueue, redisConnection }, { jobRegistry, localCapabilities }] = await Promise.all([
+    import('@vestige/jobs'),
+    import('./job-types.ts'),
+  ]);
   const registry = jobRegistry();
-  return typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { capabilities: localCapabilities() });
+  return typeof values.redis === 'string'
+    ? new BullMqQueue(registry, redisConnection(values.redis))
+    : new LocalQueue(registry, { capabilities: localCapabilities() });
 }

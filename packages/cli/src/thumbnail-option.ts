@@ -5,6 +5,10 @@ import { VestigeError } from '@vestige/evidence/errors';
 export async function parseView(value: unknown): Promise<ThumbnailView> {
   const { THUMBNAIL_VIEWS } = await import('@vestige/hashing');
   if (value === undefined) return 'protected';
-  if (typeof value === 'string' && (THUMBNAIL_VIEWS as readonly string[]).includes(value)) return value as ThumbnailView;
-  throw new VestigeError('E_USAGE', `--thumbnails must be one of ${THUMBNAIL_VIEWS.join(', ')}, not '${String(value)}'`);
+  if (typeof value === 'string' && (THUMBNAIL_VIEWS as readonly string[]).includes(value))
+    return value as ThumbnailView;
+  throw new VestigeError(
+    'E_USAGE',
+    `--thumbnails must be one of ${THUMBNAIL_VIEWS.join(', ')}, not '${String(value)}'`,
+  );
 }

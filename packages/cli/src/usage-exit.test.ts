@@ -18,7 +18,11 @@ function exitOf(args: string[], loadLog?: string): Promise<{ status: number | nu
   const env: NodeJS.ProcessEnv = { ...process.env, ...(loadLog ? { VESTIGE_PACKAGE_LOAD_LOG: loadLog } : {}) };
   delete env.VESTIGE_OPERATOR;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(loadLog ? ['--import', packageLoadLog] : []), bin, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...(loadLog ? ['--import', packageLoadLog] : []), bin, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -30,7 +34,9 @@ describe('usage errors exit 64, as the README says', () => {
   it('every command given none of its required options exits 64, says what it needs (the missing option, or the usage) and loads no installed package first', async () => {
     // The compiled catalog lists every command (command-catalog.test.ts holds it equal to the sources).
     expect((await exitOf(['help'])).status).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'dist', 'commands.json'), 'utf8')) as { commands: Array<{ name: string }> };
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'dist', 'commands.json'), 'utf8')) as {
+      commands: Array<{ name: string }>;
+    };
     const names = manifest.commands.map((e) => e.name).filter((n) => !NOTHING_REQUIRED.has(n));
     expect(names.length).toBeGreaterThan(30);
     const wrong: string[] = [];
@@ -41,7 +47,8 @@ describe('usage errors exit 64, as the README says', () => {
       const logs = batch.map((n) => join(cwd, `loaded-${n.replaceAll(' ', '-')}.txt`));
       const results = await Promise.all(batch.map((n, k) => exitOf(n.split(' '), logs[k])));
       results.forEach((r, k) => {
-        if (r.status !== 64 || !/E_USAGE|required|vestige /.test(r.stderr)) wrong.push(`${batch[k]} → ${r.status}: ${r.stderr.split('\n')[0]}`);
+        if (r.status !== 64 || !/E_USAGE|required|vestige /.test(r.stderr))
+          wrong.push(`${batch[k]} → ${r.status}: ${r.stderr.split('\n')[0]}`);
         if (existsSync(logs[k]!)) loaded.push(`${batch[k]} loaded ${readFileSync(logs[k]!, 'utf8').split('\n')[0]}`);
       });
     }

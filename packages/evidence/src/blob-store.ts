@@ -19,7 +19,10 @@ export class BlobStore {
   readonly tmpDir: string;
   private pool: FileWorkerPool | undefined;
 
-  constructor(caseDir: string, private readonly readOnly = false) {
+  constructor(
+    caseDir: string,
+    private readonly readOnly = false,
+  ) {
     this.root = join(caseDir, 'blobs', 'sha256');
     this.tmpDir = join(caseDir, 'tmp');
   }
@@ -117,18 +120,35 @@ export class BlobStore {
     const tmpPath = this.newTempPath();
     if (this.pool) {
       const syncNow = !options.batch || (expectedSize ?? 0) >= BATCH_SYNC_LIMIT;
-      const result = await this.pool.run({ path, tmpPath, syncNow, ...(expectedSize === undefined ? {} : { expectedSize }) });
+      const result = await this.pool.run({
+        path,
+        tmpPath,
+        syncNow,
+        ...(expectedSize === undefined ? {} : { expectedSize }),
+      });
       if (result.error) {
-        throw new VestigeError(result.error.code as ErrorCode, `cannot store ${displayPath(path)}: ${result.error.message}`, { file: displayPath(path) });
+        throw new VestigeError(
+          result.error.code as ErrorCode,
+          `cannot store ${displayPath(path)}: ${result.error.message}`,
+          { file: displayPath(path) },
+        );
       }
       const head = result.head ?? new Uint8Array();
       if (result.synced === false) {
-        return { digests: result.digests, head, readablePath: tmpPath, pending: { tmpPath, sha256: result.digests.sha256 } };
+        return {
+          digests: result.digests,
+          head,
+          readablePath: tmpPath,
+          pending: { tmpPath, sha256: result.digests.sha256 },
+        };
       }
       this.commitTemp(tmpPath, result.digests.sha256);
       return { digests: result.digests, head, readablePath: this.pathOf(result.digests.sha256) };
     }
-    const digests = await this.writeStream(createReadStream(typeof path === 'string' ? path : Buffer.from(path)), tmpPath);
+    const digests = await this.writeStream(
+      createReadStream(typeof path === 'string' ? path : Buffer.from(path)),
+      tmpPath,
+    );
     this.commitTemp(tmpPath, digests.sha256);
     const fd = fs.openSync(this.pathOf(digests.sha256), 'r');
     try {
@@ -225,7 +245,8 @@ export class BlobStore {
     if (!fs.existsSync(path)) return null;
     if (this.pool) {
       const result = await this.pool.run({ path });
-      if (result.error) throw new VestigeError('E_BLOB_CORRUPT', `cannot read blob ${sha256}: ${result.error.message}`, { file: path });
+      if (result.error)
+        throw new VestigeError('E_BLOB_CORRUPT', `cannot read blob ${sha256}: ${result.error.message}`, { file: path });
       return result.digests;
     }
     const hasher = new MultiHasher();

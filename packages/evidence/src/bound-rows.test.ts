@@ -33,13 +33,23 @@ describe('bound rows', () => {
     store.putRecord('notes', 'N-1', { text: 'first' }, 'PC 1');
     store.deleteRecord('notes', 'N-1', 'PC 1');
     const events = [...store.custody.events()].slice(-2);
-    const bound = events.map((e) => (e.details as { bound: Array<{ table: string; key: unknown[]; sha256: string | null }> }).bound);
-    expect(bound[0]).toEqual([{ table: 'records', key: ['notes', 'N-1'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    const bound = events.map(
+      (e) => (e.details as { bound: Array<{ table: string; key: unknown[]; sha256: string | null }> }).bound,
+    );
+    expect(bound[0]).toEqual([
+      { table: 'records', key: ['notes', 'N-1'], sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
     expect(bound[1]).toEqual([{ table: 'records', key: ['notes', 'N-1'], sha256: null }]);
   });
 
   it('refuses a transaction that changes rows without a custody event recording them', () => {
-    expect(() => store.transaction(() => store.database.prepare("INSERT INTO records (collection, id, value, updated_at) VALUES ('x', 'y', '1', 't')").run())).toThrow(/without a custody event/);
+    expect(() =>
+      store.transaction(() =>
+        store.database
+          .prepare("INSERT INTO records (collection, id, value, updated_at) VALUES ('x', 'y', '1', 't')")
+          .run(),
+      ),
+    ).toThrow(/without a custody event/);
     expect(store.listRecords('x')).toEqual([]);
   });
 
@@ -48,8 +58,16 @@ describe('bound rows', () => {
     store.putRecord('meshes', 'M-1', { name: 'room', file: { sha256: digests.sha256, size: digests.size } }, 'PC 1');
     fs.chmodSync(store.blobs.pathOf(digests.sha256), 0o644);
     fs.rmSync(store.blobs.pathOf(digests.sha256));
-    expect((await verifyCase(store)).problems).toEqual([expect.objectContaining({ kind: 'blob-missing', subject: digests.sha256, message: expect.stringContaining('records/meshes/M-1') })]);
-    expect(jsonBlobRefs({ a: [{ sha256: digests.sha256, size: 6 }], b: { sha256: digests.sha256 } })).toEqual([digests.sha256]);
+    expect((await verifyCase(store)).problems).toEqual([
+      expect.objectContaining({
+        kind: 'blob-missing',
+        subject: digests.sha256,
+        message: expect.stringContaining('records/meshes/M-1'),
+      }),
+    ]);
+    expect(jsonBlobRefs({ a: [{ sha256: digests.sha256, size: 6 }], b: { sha256: digests.sha256 } })).toEqual([
+      digests.sha256,
+    ]);
   });
 
   it('reads one top-level member of canonical JSON without parsing the rest', () => {

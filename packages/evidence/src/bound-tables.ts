@@ -51,7 +51,9 @@ function parsedJson(text: unknown): unknown {
 
 /** A provenance record names its inputs and outputs by blob address (scene scans included). */
 function provenanceBlobRefs(row: Readonly<Record<string, unknown>>): string[] {
-  const record = parsedJson(row.record) as { inputs?: Array<{ sha256?: unknown }>; outputs?: Array<{ sha256?: unknown }> } | undefined;
+  const record = parsedJson(row.record) as
+    | { inputs?: Array<{ sha256?: unknown }>; outputs?: Array<{ sha256?: unknown }> }
+    | undefined;
   const refs: string[] = [];
   for (const ref of [...(record?.inputs ?? []), ...(record?.outputs ?? [])]) {
     if (typeof ref?.sha256 === 'string' && SHA256.test(ref.sha256)) refs.push(ref.sha256);
@@ -65,16 +67,60 @@ export const BOUND_TABLES: readonly BoundTable[] = [
     table: 'items',
     entity: 'item',
     key: ['id'],
-    columns: ['id', 'seq', 'kind', 'sha256', 'md5', 'sha1', 'size', 'name', 'media_type', 'metadata', 'provenance_id', 'created_at'],
+    columns: [
+      'id',
+      'seq',
+      'kind',
+      'sha256',
+      'md5',
+      'sha1',
+      'size',
+      'name',
+      'media_type',
+      'metadata',
+      'provenance_id',
+      'created_at',
+    ],
     blobRefs: (row) => (typeof row.sha256 === 'string' ? [row.sha256] : []),
   },
-  { table: 'ingests', entity: 'ingest', key: ['id'], columns: ['id', 'operator', 'started_at', 'finished_at', 'roots', 'summary'] },
-  { table: 'sources', entity: 'source', key: ['id'], columns: ['id', 'item_id', 'path', 'path_bytes_hex', 'size', 'mtime', 'kind', 'link_target', 'ingest_id'] },
-  { table: 'symlinks', entity: 'symlink', key: ['id'], columns: ['id', 'ingest_id', 'path', 'target', 'resolves_inside'] },
+  {
+    table: 'ingests',
+    entity: 'ingest',
+    key: ['id'],
+    columns: ['id', 'operator', 'started_at', 'finished_at', 'roots', 'summary'],
+  },
+  {
+    table: 'sources',
+    entity: 'source',
+    key: ['id'],
+    columns: ['id', 'item_id', 'path', 'path_bytes_hex', 'size', 'mtime', 'kind', 'link_target', 'ingest_id'],
+  },
+  {
+    table: 'symlinks',
+    entity: 'symlink',
+    key: ['id'],
+    columns: ['id', 'ingest_id', 'path', 'target', 'resolves_inside'],
+  },
   { table: 'rejects', entity: 'reject', key: ['id'], columns: ['id', 'ingest_id', 'path', 'code', 'message'] },
-  { table: 'provenance', entity: 'provenance', key: ['id'], columns: ['id', 'activity', 'record', 'hash'], blobRefs: provenanceBlobRefs },
-  { table: 'provenance_outputs', entity: 'provenance-output', key: ['provenance_id', 'item_id'], columns: ['provenance_id', 'item_id'] },
-  { table: 'annotations', entity: 'annotation', key: ['item_id', 'namespace'], columns: ['item_id', 'namespace', 'value', 'updated_at'] },
+  {
+    table: 'provenance',
+    entity: 'provenance',
+    key: ['id'],
+    columns: ['id', 'activity', 'record', 'hash'],
+    blobRefs: provenanceBlobRefs,
+  },
+  {
+    table: 'provenance_outputs',
+    entity: 'provenance-output',
+    key: ['provenance_id', 'item_id'],
+    columns: ['provenance_id', 'item_id'],
+  },
+  {
+    table: 'annotations',
+    entity: 'annotation',
+    key: ['item_id', 'namespace'],
+    columns: ['item_id', 'namespace', 'value', 'updated_at'],
+  },
   {
     table: 'records',
     entity: 'record',

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { canonicalJson } from './canonical-json.ts';
@@ -45,7 +53,9 @@ export function caseContaining(path: string): string | undefined {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /**
@@ -56,11 +66,19 @@ export function createSigningKey(pathArg: string): { privateKey: string; publicK
   const path = resolve(pathArg);
   const inCase = caseContaining(dirname(path));
   if (inCase) {
-    throw new VestigeError('E_USAGE', `${pathArg} is inside the case at ${inCase}; a signing key must never be stored in a case`, { file: pathArg, hint: 'Keep lab keys in a protected folder outside every case (e.g. ~/.vestige/keys).' });
+    throw new VestigeError(
+      'E_USAGE',
+      `${pathArg} is inside the case at ${inCase}; a signing key must never be stored in a case`,
+      { file: pathArg, hint: 'Keep lab keys in a protected folder outside every case (e.g. ~/.vestige/keys).' },
+    );
   }
   const pubPath = `${path}.pub`;
   for (const p of [path, pubPath]) {
-    if (fs.existsSync(p)) throw new VestigeError('E_USAGE', `${p} already exists; a key is never overwritten`, { file: p, hint: 'Choose another file name.' });
+    if (fs.existsSync(p))
+      throw new VestigeError('E_USAGE', `${p} already exists; a key is never overwritten`, {
+        file: p,
+        hint: 'Choose another file name.',
+      });
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   fs.mkdirSync(dirname(path), { recursive: true });
@@ -80,17 +98,29 @@ function readKeyFile(path: string, what: string): string {
   try {
     return fs.readFileSync(path, 'utf8');
   } catch (err) {
-    throw new VestigeError('E_INPUT_NOT_FOUND', `cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: path, hint: 'Create a key with `vestige key create FILE`.' });
+    throw new VestigeError(
+      'E_INPUT_NOT_FOUND',
+      `cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { file: path, hint: 'Create a key with `vestige key create FILE`.' },
+    );
   }
 }
 
 /** Loads a private key for signing: refused when others can read it or when it sits inside a case. */
 export function loadSigningKey(path: string): KeyObject {
   const inCase = caseContaining(dirname(resolve(path)));
-  if (inCase) throw new VestigeError('E_USAGE', `the signing key ${path} is inside the case at ${inCase}`, { file: path, hint: 'Move the key out of the case folder and keep it only where the lab keeps keys.' });
+  if (inCase)
+    throw new VestigeError('E_USAGE', `the signing key ${path} is inside the case at ${inCase}`, {
+      file: path,
+      hint: 'Move the key out of the case folder and keep it only where the lab keeps keys.',
+    });
   const mode = fs.existsSync(path) ? fs.statSync(path).mode & 0o777 : 0;
   if (mode & 0o077) {
-    throw new VestigeError('E_KEY_INVALID', `the signing key ${path} can be read by other users (mode ${mode.toString(8)})`, { file: path, hint: `Run \`chmod 600 ${path}\`; if others may have copied it, make a new key.` });
+    throw new VestigeError(
+      'E_KEY_INVALID',
+      `the signing key ${path} can be read by other users (mode ${mode.toString(8)})`,
+      { file: path, hint: `Run \`chmod 600 ${path}\`; if others may have copied it, make a new key.` },
+    );
   }
   try {
     const key = createPrivateKey(readKeyFile(path, 'signing key'));
@@ -98,7 +128,10 @@ export function loadSigningKey(path: string): KeyObject {
     return key;
   } catch (err) {
     if (err instanceof VestigeError) throw err;
-    throw new VestigeError('E_KEY_INVALID', `${path} is not an Ed25519 private key (${(err as Error).message})`, { file: path, hint: 'Use a key made by `vestige key create`.' });
+    throw new VestigeError('E_KEY_INVALID', `${path} is not an Ed25519 private key (${(err as Error).message})`, {
+      file: path,
+      hint: 'Use a key made by `vestige key create`.',
+    });
   }
 }
 
@@ -109,7 +142,10 @@ export function loadPublicKey(path: string): KeyObject {
     return key;
   } catch (err) {
     if (err instanceof VestigeError) throw err;
-    throw new VestigeError('E_KEY_INVALID', `${path} is not an Ed25519 public key (${(err as Error).message})`, { file: path, hint: 'Pass the `.pub` file written by `vestige key create`.' });
+    throw new VestigeError('E_KEY_INVALID', `${path} is not an Ed25519 public key (${(err as Error).message})`, {
+      file: path,
+      hint: 'Pass the `.pub` file written by `vestige key create`.',
+    });
   }
 }
 
@@ -133,7 +169,10 @@ export function signBundle(dir: string, key: KeyObject, custodyHead: CustodyHead
 }
 
 /** Checks a bundle's signature (if any) against a lab public key (if given). */
-export function checkBundleSignature(dir: string, publicKey: KeyObject | undefined): { status: SignatureStatus; keyId?: string; reason?: string } {
+export function checkBundleSignature(
+  dir: string,
+  publicKey: KeyObject | undefined,
+): { status: SignatureStatus; keyId?: string; reason?: string } {
   const path = join(dir, SIGNATURE_FILE);
   if (!fs.existsSync(path)) return { status: 'unsigned' };
   let sig: BundleSignature;
@@ -144,17 +183,29 @@ export function checkBundleSignature(dir: string, publicKey: KeyObject | undefin
   }
   if (!publicKey) return { status: 'not-checked', keyId: sig.keyId };
   const keyId = keyIdOf(publicKey);
-  if (sig.keyId !== keyId) return { status: 'invalid', keyId: sig.keyId, reason: `signed by key ${String(sig.keyId).slice(0, 16)}…, not by the key given (${keyId.slice(0, 16)}…)` };
+  if (sig.keyId !== keyId)
+    return {
+      status: 'invalid',
+      keyId: sig.keyId,
+      reason: `signed by key ${String(sig.keyId).slice(0, 16)}…, not by the key given (${keyId.slice(0, 16)}…)`,
+    };
   let good = false;
   try {
-    good = verify(null, Buffer.from(canonicalJson(sig.signed)), publicKey, Buffer.from(String(sig.signature), 'base64'));
+    good = verify(
+      null,
+      Buffer.from(canonicalJson(sig.signed)),
+      publicKey,
+      Buffer.from(String(sig.signature), 'base64'),
+    );
   } catch {
     good = false;
   }
   if (!good) return { status: 'invalid', keyId, reason: 'the signature does not match what it claims to sign' };
   const manifestSha256 = sha256Hex(fs.readFileSync(join(dir, 'manifest.json')));
   const sumsSha256 = fs.existsSync(join(dir, 'SHA256SUMS')) ? sha256Hex(fs.readFileSync(join(dir, 'SHA256SUMS'))) : '';
-  if (sig.signed.manifestSha256 !== manifestSha256) return { status: 'invalid', keyId, reason: 'manifest.json changed after it was signed' };
-  if (sig.signed.sha256sumsSha256 !== sumsSha256) return { status: 'invalid', keyId, reason: 'SHA256SUMS changed after it was signed' };
+  if (sig.signed.manifestSha256 !== manifestSha256)
+    return { status: 'invalid', keyId, reason: 'manifest.json changed after it was signed' };
+  if (sig.signed.sha256sumsSha256 !== sumsSha256)
+    return { status: 'invalid', keyId, reason: 'SHA256SUMS changed after it was signed' };
   return { status: 'valid', keyId };
 }

@@ -25,7 +25,13 @@ export class CaseLock {
   static acquire(caseDir: string, purpose: string): CaseLock {
     const path = join(caseDir, 'case.lock');
     const start = processStart(process.pid);
-    const info: LockInfo = { pid: process.pid, host: hostname(), purpose, since: new Date().toISOString(), ...(start ? { processStart: start } : {}) };
+    const info: LockInfo = {
+      pid: process.pid,
+      host: hostname(),
+      purpose,
+      since: new Date().toISOString(),
+      ...(start ? { processStart: start } : {}),
+    };
     for (let attempt = 0; attempt < 2; attempt++) {
       if (createWithContent(path, JSON.stringify(info) + '\n')) {
         removeDeadDrafts(caseDir);
@@ -48,10 +54,16 @@ export class CaseLock {
       throw new VestigeError(
         'E_CASE_LOCKED',
         `the case is busy: ${holder ? `${holder.purpose} by process ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process holds its lock'}`,
-        { file: path, hint: 'Wait for the other job to finish and run the command again. If that process no longer exists on another machine, remove case.lock.' },
+        {
+          file: path,
+          hint: 'Wait for the other job to finish and run the command again. If that process no longer exists on another machine, remove case.lock.',
+        },
       );
     }
-    throw new VestigeError('E_CASE_LOCKED', 'the case is busy: could not take its lock', { file: path, hint: 'Try again in a moment.' });
+    throw new VestigeError('E_CASE_LOCKED', 'the case is busy: could not take its lock', {
+      file: path,
+      hint: 'Try again in a moment.',
+    });
   }
 
   release(): void {

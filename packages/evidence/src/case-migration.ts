@@ -32,7 +32,10 @@ const ROWS_PER_EVENT = 1000;
  * fails its checks is refused unless the operator accepts the listed problems, which the migration
  * event then records.
  */
-export function migrateCase(dir: string, options: { operator: string; acceptProblems?: boolean; now?: () => Date }): MigrationReport {
+export function migrateCase(
+  dir: string,
+  options: { operator: string; acceptProblems?: boolean; now?: () => Date },
+): MigrationReport {
   const store = CaseStore.open(dir, { migrating: true, ...(options.now ? { now: options.now } : {}) });
   const lock = store.lock('migrate');
   try {
@@ -42,35 +45,72 @@ export function migrateCase(dir: string, options: { operator: string; acceptProb
       return { from, to: from, rows: 0, events: 0, accepted: [], custodyHead: store.custody.head() };
     }
     const anchor = store.custody.readAnchor();
-    const chain = verifyEventChain(store.custody.events(), anchor.status === 'ok' ? anchor.head : undefined).map((p) => ({ kind: `custody-${p.kind}`, subject: `event ${p.seq}`, message: p.message }));
+    const chain = verifyEventChain(store.custody.events(), anchor.status === 'ok' ? anchor.head : undefined).map(
+      (p) => ({ kind: `custody-${p.kind}`, subject: `event ${p.seq}`, message: p.message }),
+    );
     const problems = [...chain, ...legacyProblems(store)];
     if (problems.length > 0 && !options.acceptProblems) {
-      throw new VestigeError('E_CASE_TAMPERED', `the case fails ${problems.length} check(s), so its rows were not bound:\n${problems.slice(0, 20).map((p) => `  ${p.kind} [${p.subject}]: ${p.message}`).join('\n')}`, {
-        file: dir,
-        hint: 'Restore the case from a backup or an export bundle; or, if the differences are understood, migrate with --accept-problems (they are then recorded in the custody log).',
-        details: { problems },
-      });
+      throw new VestigeError(
+        'E_CASE_TAMPERED',
+        `the case fails ${problems.length} check(s), so its rows were not bound:\n${problems
+          .slice(0, 20)
+          .map((p) => `  ${p.kind} [${p.subject}]: ${p.message}`)
+          .join('\n')}`,
+        {
+          file: dir,
+          hint: 'Restore the case from a backup or an export bundle; or, if the differences are understood, migrate with --accept-problems (they are then recorded in the custody log).',
+          details: { problems },
+        },
+      );
     }
     let rows = 0;
     let events = 0;
     const db = store.database;
     store.transaction(() => {
-      const counts = Object.fromEntries(BOUND_TABLES.map((t) => [t.table, db.prepare(`SELECT count(*) FROM ${quoteId(t.table)}`).pluck().get() as number]));
-      store.custody.append({ operator: options.operator, action: 'case.migration.started', subject: store.info.id, details: { from, to: CASE_SCHEMA_VERSION, rows: counts, acceptedProblems: problems } });
+      const counts = Object.fromEntries(
+        BOUND_TABLES.map((t) => [
+          t.table,
+          db
+            .prepare(`SELECT count(*) FROM ${quoteId(t.table)}`)
+            .pluck()
+            .get() as number,
+        ]),
+      );
+      store.custody.append({
+        operator: options.operator,
+        action: 'case.migration.started',
+        subject: store.info.id,
+        details: { from, to: CASE_SCHEMA_VERSION, rows: counts, acceptedProblems: problems },
+      });
       events++;
       for (const t of BOUND_TABLES) {
-        const keys = db.prepare(`SELECT ${t.key.map(quoteId).join(', ')} FROM ${quoteId(t.table)} ORDER BY rowid`).raw().all() as unknown[][];
+        const keys = db
+          .prepare(`SELECT ${t.key.map(quoteId).join(', ')} FROM ${quoteId(t.table)} ORDER BY rowid`)
+          .raw()
+          .all() as unknown[][];
         for (let i = 0; i < keys.length; i += ROWS_PER_EVENT) {
           const chunk = keys.slice(i, i + ROWS_PER_EVENT);
           for (const key of chunk) store.bindExistingRow(t.table, key);
-          store.custody.append({ operator: options.operator, action: 'case.rows.adopted', subject: store.info.id, details: { table: t.table, first: i + 1, rows: chunk.length } });
+          store.custody.append({
+            operator: options.operator,
+            action: 'case.rows.adopted',
+            subject: store.info.id,
+            details: { table: t.table, first: i + 1, rows: chunk.length },
+          });
           events++;
           rows += chunk.length;
         }
       }
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(CASE_SCHEMA_VERSION));
-      db.prepare("UPDATE meta SET value = ? WHERE key = 'case'").run(canonicalJson({ ...store.info, version: CASE_SCHEMA_VERSION }));
-      store.custody.append({ operator: options.operator, action: 'case.migrated', subject: store.info.id, details: { from, to: CASE_SCHEMA_VERSION, rows } });
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'case'").run(
+        canonicalJson({ ...store.info, version: CASE_SCHEMA_VERSION }),
+      );
+      store.custody.append({
+        operator: options.operator,
+        action: 'case.migrated',
+        subject: store.info.id,
+        details: { from, to: CASE_SCHEMA_VERSION, rows },
+      });
       events++;
     });
     writeMarkerFromRecord(store);
@@ -83,7 +123,9 @@ export function migrateCase(dir: string, options: { operator: string; acceptProb
 
 /** case.json follows the bound `case` row (a crash between the commit and this write is repaired by running again). */
 function writeMarkerFromRecord(store: CaseStore): void {
-  const recorded = store.database.prepare("SELECT value FROM meta WHERE key = 'case'").pluck().get() as string | undefined;
+  const recorded = store.database.prepare("SELECT value FROM meta WHERE key = 'case'").pluck().get() as
+    | string
+    | undefined;
   if (!recorded) return;
   const marker = join(store.dir, CASE_MARKER);
   const current = fs.existsSync(marker) ? canonicalJson(JSON.parse(fs.readFileSync(marker, 'utf8'))) : '';

@@ -102,7 +102,10 @@ export class CaseStore {
         this.db.pragma('synchronous = FULL');
         this.db.pragma('foreign_keys = ON');
       }
-      this.schemaVersion = Number((this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) ?? 1);
+      this.schemaVersion = Number(
+        (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) ??
+          1,
+      );
     } catch (err) {
       if (this.db?.open) this.db.close();
       throw asCaseError(err, dbPath);
@@ -110,10 +113,14 @@ export class CaseStore {
     this.blobs = new BlobStore(dir, this.readOnly);
     if (!this.readOnly && this.schemaVersion < CASE_SCHEMA_VERSION && !options.migrating) {
       this.db.close();
-      throw new VestigeError('E_CASE_MIGRATION_NEEDED', `this case was written by an earlier Vestige (case format ${this.schemaVersion}); its rows must be bound to the custody log before it can be changed`, {
-        file: dir,
-        hint: 'Run `vestige case migrate --case DIR --operator NAME` once (it checks the case and records the migration in the custody log).',
-      });
+      throw new VestigeError(
+        'E_CASE_MIGRATION_NEEDED',
+        `this case was written by an earlier Vestige (case format ${this.schemaVersion}); its rows must be bound to the custody log before it can be changed`,
+        {
+          file: dir,
+          hint: 'Run `vestige case migrate --case DIR --operator NAME` once (it checks the case and records the migration in the custody log).',
+        },
+      );
     }
     this.binder = this.readOnly ? undefined : new RowBinder(this.db);
     this.custody = new CustodyLog(this.db, dir, this.clock, this.binder);
@@ -142,10 +149,16 @@ export class CaseStore {
   static init(dirArg: string, options: InitOptions): CaseStore {
     const dir = resolve(dirArg);
     if (fs.existsSync(join(dir, CASE_MARKER))) {
-      throw new VestigeError('E_CASE_EXISTS', `a case already exists at ${dirArg}`, { file: dirArg, hint: 'Open it with --case, or choose a new folder.' });
+      throw new VestigeError('E_CASE_EXISTS', `a case already exists at ${dirArg}`, {
+        file: dirArg,
+        hint: 'Open it with --case, or choose a new folder.',
+      });
     }
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-      throw new VestigeError('E_CASE_EXISTS', `${dirArg} is not empty; a new case needs an empty or new folder`, { file: dirArg, hint: 'Choose a new folder for the case.' });
+      throw new VestigeError('E_CASE_EXISTS', `${dirArg} is not empty; a new case needs an empty or new folder`, {
+        file: dirArg,
+        hint: 'Choose a new folder for the case.',
+      });
     }
     fs.mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
     fs.mkdirSync(join(dir, 'tmp'), { recursive: true });
@@ -168,7 +181,12 @@ export class CaseStore {
     store.transaction(() => {
       store.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('case', canonicalJson(info));
       store.db.prepare("UPDATE meta SET value = value WHERE key = 'schema_version'").run();
-      store.custody.append({ operator: options.operator, action: 'case.created', subject: info.id, details: { name: info.name, reference: info.reference } });
+      store.custody.append({
+        operator: options.operator,
+        action: 'case.created',
+        subject: info.id,
+        details: { name: info.name, reference: info.reference },
+      });
     });
     // The marker is written last: a folder without it is not a case, so a crash mid-init leaves no half case.
     fs.writeFileSync(join(dir, CASE_MARKER), JSON.stringify(info, null, 2) + '\n');
@@ -187,13 +205,22 @@ export class CaseStore {
     try {
       info = JSON.parse(fs.readFileSync(join(dir, CASE_MARKER), 'utf8')) as CaseInfo;
     } catch (err) {
-      throw new VestigeError('E_NOT_A_CASE', `${dirArg}/${CASE_MARKER} is not readable JSON`, { file: join(dirArg, CASE_MARKER), cause: err });
+      throw new VestigeError('E_NOT_A_CASE', `${dirArg}/${CASE_MARKER} is not readable JSON`, {
+        file: join(dirArg, CASE_MARKER),
+        cause: err,
+      });
     }
     if (info.format !== CASE_FORMAT) {
-      throw new VestigeError('E_NOT_A_CASE', `${dirArg}/${CASE_MARKER} does not describe a Vestige case`, { file: join(dirArg, CASE_MARKER) });
+      throw new VestigeError('E_NOT_A_CASE', `${dirArg}/${CASE_MARKER} does not describe a Vestige case`, {
+        file: join(dirArg, CASE_MARKER),
+      });
     }
     if (info.version > CASE_SCHEMA_VERSION) {
-      throw new VestigeError('E_NOT_A_CASE', `case format ${info.version} is newer than this Vestige understands (${CASE_SCHEMA_VERSION})`, { file: dirArg, hint: 'Upgrade Vestige.' });
+      throw new VestigeError(
+        'E_NOT_A_CASE',
+        `case format ${info.version} is newer than this Vestige understands (${CASE_SCHEMA_VERSION})`,
+        { file: dirArg, hint: 'Upgrade Vestige.' },
+      );
     }
     return new CaseStore(dir, info, options);
   }
@@ -220,7 +247,9 @@ export class CaseStore {
       const value = fn();
       // Every changed row must be recorded by an event before the commit (see RowBinder).
       if (outermost && this.binder!.pendingCount() > 0) {
-        throw new Error('rows of the case were changed without a custody event recording them; append the event after the writes, inside the same transaction');
+        throw new Error(
+          'rows of the case were changed without a custody event recording them; append the event after the writes, inside the same transaction',
+        );
       }
       return value;
     })();
@@ -237,7 +266,10 @@ export class CaseStore {
 
   item(id: string): Item {
     const row = this.sql('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
-    if (!row) throw new VestigeError('E_ITEM_NOT_FOUND', `no item ${id} in this case`, { hint: 'List items with `vestige items --case DIR`.' });
+    if (!row)
+      throw new VestigeError('E_ITEM_NOT_FOUND', `no item ${id} in this case`, {
+        hint: 'List items with `vestige items --case DIR`.',
+      });
     return rowToItem(row);
   }
 
@@ -251,7 +283,9 @@ export class CaseStore {
   }
 
   itemByDigest(algorithm: 'md5' | 'sha1' | 'sha256', hex: string): Item | undefined {
-    const row = this.sql(`SELECT * FROM items WHERE ${algorithm} = ? ORDER BY seq LIMIT 1`).get(hex.toLowerCase()) as ItemRow | undefined;
+    const row = this.sql(`SELECT * FROM items WHERE ${algorithm} = ? ORDER BY seq LIMIT 1`).get(hex.toLowerCase()) as
+      | ItemRow
+      | undefined;
     return row ? rowToItem(row) : undefined;
   }
 
@@ -286,7 +320,17 @@ export class CaseStore {
       link_target: string | null;
       ingest_id: string;
     }>;
-    return rows.map((r) => ({ id: r.id, pathBytesHex: r.path_bytes_hex, itemId: r.item_id, path: r.path, size: r.size, mtime: r.mtime, kind: r.kind, linkTarget: r.link_target, ingestId: r.ingest_id }));
+    return rows.map((r) => ({
+      id: r.id,
+      pathBytesHex: r.path_bytes_hex,
+      itemId: r.item_id,
+      path: r.path,
+      size: r.size,
+      mtime: r.mtime,
+      kind: r.kind,
+      linkTarget: r.link_target,
+      ingestId: r.ingest_id,
+    }));
   }
 
   private nextItemId(): { id: string; seq: number } {
@@ -298,71 +342,178 @@ export class CaseStore {
    * Inserts an original item for new content, or returns the existing item with the same SHA-256.
    * Must run inside `transaction`.
    */
-  upsertOriginal(args: { digests: Digests; name: string; mediaType: string; metadata: Record<string, unknown>; operator: string; ingestId: string }): { item: Item; created: boolean } {
+  upsertOriginal(args: {
+    digests: Digests;
+    name: string;
+    mediaType: string;
+    metadata: Record<string, unknown>;
+    operator: string;
+    ingestId: string;
+  }): { item: Item; created: boolean } {
     const existing = this.itemsBySha256(args.digests.sha256)[0];
     if (existing) return { item: existing, created: false };
     const { id, seq } = this.nextItemId();
     const createdAt = this.clock().toISOString();
     this.db
-      .prepare('INSERT INTO items (id, seq, kind, sha256, md5, sha1, size, name, media_type, metadata, provenance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)')
-      .run(id, seq, 'original', args.digests.sha256, args.digests.md5, args.digests.sha1, args.digests.size, args.name, args.mediaType, canonicalJson(args.metadata), createdAt);
+      .prepare(
+        'INSERT INTO items (id, seq, kind, sha256, md5, sha1, size, name, media_type, metadata, provenance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)',
+      )
+      .run(
+        id,
+        seq,
+        'original',
+        args.digests.sha256,
+        args.digests.md5,
+        args.digests.sha1,
+        args.digests.size,
+        args.name,
+        args.mediaType,
+        canonicalJson(args.metadata),
+        createdAt,
+      );
     const item = this.item(id);
     this.custody.append({
       operator: args.operator,
       action: 'item.added',
       subject: id,
-      details: { ingest: args.ingestId, sha256: item.sha256, md5: item.md5, sha1: item.sha1, size: item.size, name: item.name, mediaType: item.mediaType },
+      details: {
+        ingest: args.ingestId,
+        sha256: item.sha256,
+        md5: item.md5,
+        sha1: item.sha1,
+        size: item.size,
+        name: item.name,
+        mediaType: item.mediaType,
+      },
     });
     return { item, created: true };
   }
 
-  /** Records where a blob was found. Returns false when that exact source was already recorded. Inside `transaction`. */
-  addSource(args: { itemId: string; path: string; pathBytesHex?: string | null; size: number; mtime: string; kind: 'file' | 'symlink'; linkTarget?: string | null; ingestId: string; operator: string }): boolean {
+  /**
+   * Records where a blob was found. Returns false when that exact source was already recorded. Inside `transaction`.
+   */
+  addSource(args: {
+    itemId: string;
+    path: string;
+    pathBytesHex?: string | null;
+    size: number;
+    mtime: string;
+    kind: 'file' | 'symlink';
+    linkTarget?: string | null;
+    ingestId: string;
+    operator: string;
+  }): boolean {
     const info = this.db
-      .prepare('INSERT OR IGNORE INTO sources (item_id, path, path_bytes_hex, size, mtime, kind, link_target, ingest_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(args.itemId, args.path, args.pathBytesHex ?? null, args.size, args.mtime, args.kind, args.linkTarget ?? null, args.ingestId);
+      .prepare(
+        'INSERT OR IGNORE INTO sources (item_id, path, path_bytes_hex, size, mtime, kind, link_target, ingest_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        args.itemId,
+        args.path,
+        args.pathBytesHex ?? null,
+        args.size,
+        args.mtime,
+        args.kind,
+        args.linkTarget ?? null,
+        args.ingestId,
+      );
     if (info.changes === 0) return false;
-    this.custody.append({ operator: args.operator, action: 'source.recorded', subject: args.itemId, details: { ingest: args.ingestId, path: args.path, size: args.size, mtime: args.mtime } });
+    this.custody.append({
+      operator: args.operator,
+      action: 'source.recorded',
+      subject: args.itemId,
+      details: { ingest: args.ingestId, path: args.path, size: args.size, mtime: args.mtime },
+    });
     return true;
   }
 
   sourceKnown(path: string, size: number, mtime: string): Item | undefined {
-    const row = this.sql('SELECT item_id FROM sources WHERE path = ? AND size = ? AND mtime = ? LIMIT 1').get(path, size, mtime) as { item_id: string } | undefined;
+    const row = this.sql('SELECT item_id FROM sources WHERE path = ? AND size = ? AND mtime = ? LIMIT 1').get(
+      path,
+      size,
+      mtime,
+    ) as { item_id: string } | undefined;
     return row ? this.item(row.item_id) : undefined;
   }
 
   // ---- ingest bookkeeping ------------------------------------------------------------------
 
   beginIngest(args: { operator: string; roots: string[] }): string {
-    const id = `ING-${this.clock().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+    const id = `ING-${this.clock()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
     this.transaction(() => {
-      this.sql('INSERT INTO ingests (id, operator, started_at, roots) VALUES (?, ?, ?, ?)').run(id, args.operator, this.clock().toISOString(), JSON.stringify(args.roots));
-      this.custody.append({ operator: args.operator, action: 'ingest.started', subject: id, details: { roots: args.roots } });
+      this.sql('INSERT INTO ingests (id, operator, started_at, roots) VALUES (?, ?, ?, ?)').run(
+        id,
+        args.operator,
+        this.clock().toISOString(),
+        JSON.stringify(args.roots),
+      );
+      this.custody.append({
+        operator: args.operator,
+        action: 'ingest.started',
+        subject: id,
+        details: { roots: args.roots },
+      });
     });
     return id;
   }
 
   finishIngest(id: string, operator: string, summary: Record<string, unknown>): void {
     this.transaction(() => {
-      this.sql('UPDATE ingests SET finished_at = ?, summary = ? WHERE id = ?').run(this.clock().toISOString(), canonicalJson(summary), id);
+      this.sql('UPDATE ingests SET finished_at = ?, summary = ? WHERE id = ?').run(
+        this.clock().toISOString(),
+        canonicalJson(summary),
+        id,
+      );
       this.custody.append({ operator, action: 'ingest.finished', subject: id, details: summary });
     });
   }
 
-  recordSymlink(args: { ingestId: string; path: string; target: string; resolvesInside: boolean; operator: string }): void {
-    const info = this.sql('INSERT OR IGNORE INTO symlinks (ingest_id, path, target, resolves_inside) VALUES (?, ?, ?, ?)').run(args.ingestId, args.path, args.target, args.resolvesInside ? 1 : 0);
+  recordSymlink(args: {
+    ingestId: string;
+    path: string;
+    target: string;
+    resolvesInside: boolean;
+    operator: string;
+  }): void {
+    const info = this.sql(
+      'INSERT OR IGNORE INTO symlinks (ingest_id, path, target, resolves_inside) VALUES (?, ?, ?, ?)',
+    ).run(args.ingestId, args.path, args.target, args.resolvesInside ? 1 : 0);
     if (info.changes > 0) {
-      this.custody.append({ operator: args.operator, action: 'symlink.recorded', subject: args.ingestId, details: { path: args.path, target: args.target, resolvesInside: args.resolvesInside } });
+      this.custody.append({
+        operator: args.operator,
+        action: 'symlink.recorded',
+        subject: args.ingestId,
+        details: { path: args.path, target: args.target, resolvesInside: args.resolvesInside },
+      });
     }
   }
 
   recordReject(args: { ingestId: string; path: string; code: string; message: string; operator: string }): void {
-    this.sql('INSERT INTO rejects (ingest_id, path, code, message) VALUES (?, ?, ?, ?)').run(args.ingestId, args.path, args.code, args.message);
-    this.custody.append({ operator: args.operator, action: 'input.rejected', subject: args.ingestId, details: { path: args.path, code: args.code, message: args.message } });
+    this.sql('INSERT INTO rejects (ingest_id, path, code, message) VALUES (?, ?, ?, ?)').run(
+      args.ingestId,
+      args.path,
+      args.code,
+      args.message,
+    );
+    this.custody.append({
+      operator: args.operator,
+      action: 'input.rejected',
+      subject: args.ingestId,
+      details: { path: args.path, code: args.code, message: args.message },
+    });
   }
 
   symlinks(): Array<{ path: string; target: string; resolvesInside: boolean }> {
-    return (this.sql('SELECT path, target, resolves_inside FROM symlinks ORDER BY id').all() as Array<{ path: string; target: string; resolves_inside: number }>).map((r) => ({
+    return (
+      this.sql('SELECT path, target, resolves_inside FROM symlinks ORDER BY id').all() as Array<{
+        path: string;
+        target: string;
+        resolves_inside: number;
+      }>
+    ).map((r) => ({
       path: r.path,
       target: r.target,
       resolvesInside: r.resolves_inside === 1,
@@ -379,7 +530,11 @@ export class CaseStore {
   recordDerivation(input: DerivationInput): { provenance: ProvenanceRecord; items: Item[] } {
     for (const out of input.outputs) {
       if (!this.blobs.has(out.digests.sha256)) {
-        throw new VestigeError('E_BLOB_MISSING', `output ${out.name} (${out.digests.sha256}) was not stored before it was recorded`, { hint: 'Store outputs with store.blobs.put* first.' });
+        throw new VestigeError(
+          'E_BLOB_MISSING',
+          `output ${out.name} (${out.digests.sha256}) was not stored before it was recorded`,
+          { hint: 'Store outputs with store.blobs.put* first.' },
+        );
       }
     }
     return this.transaction(() => {
@@ -393,8 +548,23 @@ export class CaseStore {
         }
         const { id, seq } = this.nextItemId();
         this.db
-          .prepare('INSERT INTO items (id, seq, kind, sha256, md5, sha1, size, name, media_type, metadata, provenance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(id, seq, 'derived', out.digests.sha256, out.digests.md5, out.digests.sha1, out.digests.size, out.name, out.mediaType, canonicalJson(out.metadata ?? {}), provenanceId, this.clock().toISOString());
+          .prepare(
+            'INSERT INTO items (id, seq, kind, sha256, md5, sha1, size, name, media_type, metadata, provenance_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            id,
+            seq,
+            'derived',
+            out.digests.sha256,
+            out.digests.md5,
+            out.digests.sha1,
+            out.digests.size,
+            out.name,
+            out.mediaType,
+            canonicalJson(out.metadata ?? {}),
+            provenanceId,
+            this.clock().toISOString(),
+          );
         items.push(this.item(id));
       }
       const record: ProvenanceRecord = {
@@ -410,14 +580,24 @@ export class CaseStore {
       };
       const json = canonicalJson(record);
       const hash = sha256Hex(json);
-      this.sql('INSERT INTO provenance (id, activity, record, hash) VALUES (?, ?, ?, ?)').run(provenanceId, input.activity, json, hash);
+      this.sql('INSERT INTO provenance (id, activity, record, hash) VALUES (?, ?, ?, ?)').run(
+        provenanceId,
+        input.activity,
+        json,
+        hash,
+      );
       const link = this.sql('INSERT OR IGNORE INTO provenance_outputs (provenance_id, item_id) VALUES (?, ?)');
       for (const item of items) link.run(provenanceId, item.id);
       this.custody.append({
         operator: input.operator,
         action: 'derivation.recorded',
         subject: provenanceId,
-        details: { activity: input.activity, provenanceSha256: hash, inputs: input.inputs.map((i) => i.sha256), outputs: record.outputs },
+        details: {
+          activity: input.activity,
+          provenanceSha256: hash,
+          inputs: input.inputs.map((i) => i.sha256),
+          outputs: record.outputs,
+        },
       });
       return { provenance: record, items };
     });
@@ -431,12 +611,16 @@ export class CaseStore {
 
   /** Provenance records that produced an item (first derivation first). */
   provenanceOf(itemId: string): ProvenanceRecord[] {
-    const rows = this.sql('SELECT p.record FROM provenance_outputs o JOIN provenance p ON p.id = o.provenance_id WHERE o.item_id = ? ORDER BY p.id').all(itemId) as Array<{ record: string }>;
+    const rows = this.sql(
+      'SELECT p.record FROM provenance_outputs o JOIN provenance p ON p.id = o.provenance_id WHERE o.item_id = ? ORDER BY p.id',
+    ).all(itemId) as Array<{ record: string }>;
     return rows.map((r) => JSON.parse(r.record) as ProvenanceRecord);
   }
 
   provenanceRecords(): Array<{ record: ProvenanceRecord; hash: string; json: string }> {
-    return (this.sql('SELECT record, hash FROM provenance ORDER BY id').all() as Array<{ record: string; hash: string }>).map((r) => ({
+    return (
+      this.sql('SELECT record, hash FROM provenance ORDER BY id').all() as Array<{ record: string; hash: string }>
+    ).map((r) => ({
       record: JSON.parse(r.record) as ProvenanceRecord,
       hash: r.hash,
       json: r.record,
@@ -449,45 +633,73 @@ export class CaseStore {
     this.item(itemId);
     this.transaction(() => {
       this.db
-        .prepare('INSERT INTO annotations (item_id, namespace, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (item_id, namespace) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+        .prepare(
+          'INSERT INTO annotations (item_id, namespace, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (item_id, namespace) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+        )
         .run(itemId, namespace, canonicalJson(value ?? null), this.clock().toISOString());
-      this.custody.append({ operator, action: 'annotation.set', subject: itemId, details: { namespace, value: value ?? null } });
+      this.custody.append({
+        operator,
+        action: 'annotation.set',
+        subject: itemId,
+        details: { namespace, value: value ?? null },
+      });
     });
   }
 
   annotations(itemId: string): Record<string, unknown> {
-    const rows = this.sql('SELECT namespace, value FROM annotations WHERE item_id = ? ORDER BY namespace').all(itemId) as Array<{ namespace: string; value: string }>;
+    const rows = this.sql('SELECT namespace, value FROM annotations WHERE item_id = ? ORDER BY namespace').all(
+      itemId,
+    ) as Array<{ namespace: string; value: string }>;
     return Object.fromEntries(rows.map((r) => [r.namespace, JSON.parse(r.value) as unknown]));
   }
 
   annotated(namespace: string): Array<{ item: Item; value: unknown }> {
-    const rows = this.sql('SELECT a.value AS annotation, i.* FROM annotations a JOIN items i ON i.id = a.item_id WHERE a.namespace = ? ORDER BY i.seq').all(namespace) as Array<ItemRow & { annotation: string }>;
+    const rows = this.sql(
+      'SELECT a.value AS annotation, i.* FROM annotations a JOIN items i ON i.id = a.item_id WHERE a.namespace = ? ORDER BY i.seq',
+    ).all(namespace) as Array<ItemRow & { annotation: string }>;
     return rows.map((r) => ({ item: rowToItem(r), value: JSON.parse(r.annotation) as unknown }));
   }
 
   putRecord(collection: string, id: string, value: unknown, operator: string, action = 'record.saved'): void {
     this.transaction(() => {
       this.db
-        .prepare('INSERT INTO records (collection, id, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+        .prepare(
+          'INSERT INTO records (collection, id, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+        )
         .run(collection, id, canonicalJson(value ?? null), this.clock().toISOString());
-      this.custody.append({ operator, action, subject: `${collection}/${id}`, details: { collection, id, sha256: sha256Hex(canonicalJson(value ?? null)), value } });
+      this.custody.append({
+        operator,
+        action,
+        subject: `${collection}/${id}`,
+        details: { collection, id, sha256: sha256Hex(canonicalJson(value ?? null)), value },
+      });
     });
   }
 
   getRecord<T = unknown>(collection: string, id: string): T | undefined {
-    const row = this.sql('SELECT value FROM records WHERE collection = ? AND id = ?').get(collection, id) as { value: string } | undefined;
+    const row = this.sql('SELECT value FROM records WHERE collection = ? AND id = ?').get(collection, id) as
+      | { value: string }
+      | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
   listRecords<T = unknown>(collection: string): Array<{ id: string; value: T; updatedAt: string }> {
-    const rows = this.sql('SELECT id, value, updated_at FROM records WHERE collection = ? ORDER BY id').all(collection) as Array<{ id: string; value: string; updated_at: string }>;
+    const rows = this.sql('SELECT id, value, updated_at FROM records WHERE collection = ? ORDER BY id').all(
+      collection,
+    ) as Array<{ id: string; value: string; updated_at: string }>;
     return rows.map((r) => ({ id: r.id, value: JSON.parse(r.value) as T, updatedAt: r.updated_at }));
   }
 
   deleteRecord(collection: string, id: string, operator: string): boolean {
     return this.transaction(() => {
       const info = this.sql('DELETE FROM records WHERE collection = ? AND id = ?').run(collection, id);
-      if (info.changes > 0) this.custody.append({ operator, action: 'record.deleted', subject: `${collection}/${id}`, details: { collection, id } });
+      if (info.changes > 0)
+        this.custody.append({
+          operator,
+          action: 'record.deleted',
+          subject: `${collection}/${id}`,
+          details: { collection, id },
+        });
       return info.changes > 0;
     });
   }
@@ -512,7 +724,13 @@ export class CaseStore {
 }
 
 /** SQLite result codes that mean the file is not (or no longer) a sound database. */
-const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
+const CORRUPT_CODES = new Set([
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_CORRUPT_INDEX',
+  'SQLITE_CORRUPT_SEQUENCE',
+  'SQLITE_CORRUPT_VTAB',
+]);
 
 /**
  * A damaged case.sqlite becomes E_CASE_CORRUPT naming the file (never a stack trace); anything else
@@ -521,11 +739,15 @@ const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUP
 export function asCaseError(err: unknown, dbPath: string): unknown {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && CORRUPT_CODES.has(code)) {
-    return new VestigeError('E_CASE_CORRUPT', `${dbPath} is damaged and cannot be read as a database (${(err as Error).message})`, {
-      file: dbPath,
-      hint: 'Restore case.sqlite from a backup. `vestige verify --case` still checks the stored files against the last ingest and export summaries.',
-      cause: err,
-    });
+    return new VestigeError(
+      'E_CASE_CORRUPT',
+      `${dbPath} is damaged and cannot be read as a database (${(err as Error).message})`,
+      {
+        file: dbPath,
+        hint: 'Restore case.sqlite from a backup. `vestige verify --case` still checks the stored files against the last ingest and export summaries.',
+        cause: err,
+      },
+    );
   }
   return err;
 }

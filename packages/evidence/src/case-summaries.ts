@@ -34,7 +34,9 @@ export interface CaseSummary {
   details?: Record<string, unknown>;
 }
 
-export type SummaryRead = { path: string; summary: CaseSummary; error?: undefined } | { path: string; error: string; summary?: undefined };
+export type SummaryRead =
+  | { path: string; summary: CaseSummary; error?: undefined }
+  | { path: string; error: string; summary?: undefined };
 
 /** Writes a summary durably (temp file, fsync, rename, directory fsync) and returns its path. */
 export function writeCaseSummary(caseDir: string, summary: Omit<CaseSummary, 'format' | 'version'>): string {
@@ -60,12 +62,16 @@ export function readCaseSummaries(caseDir: string): SummaryRead[] {
   const dir = join(caseDir, SUMMARY_DIR);
   if (!fs.existsSync(dir)) return [];
   const out: SummaryRead[] = [];
-  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const path = join(dir, name);
     try {
       const value = JSON.parse(fs.readFileSync(path, 'utf8')) as CaseSummary;
       const head = parseHead(value?.custodyHead);
-      if (value?.format !== SUMMARY_FORMAT || !head || !Array.isArray(value.items)) throw new Error('not a Vestige summary with a custody head and items');
+      if (value?.format !== SUMMARY_FORMAT || !head || !Array.isArray(value.items))
+        throw new Error('not a Vestige summary with a custody head and items');
       out.push({ path, summary: { ...value, custodyHead: head } });
     } catch (err) {
       out.push({ path, error: (err as Error).message });
@@ -84,9 +90,13 @@ export function readHeadNote(note: string): { head: CustodyHead; source: string 
   const path = resolve(note);
   const file = fs.existsSync(path) && fs.statSync(path).isDirectory() ? join(path, 'manifest.json') : path;
   if (!fs.existsSync(file)) {
-    throw new VestigeError('E_USAGE', `--expect-head must be SEQ:HASH (as ingest and export print it) or a summary or bundle that records one; ${JSON.stringify(note)} is neither`, {
-      hint: 'Copy the "custody head" line printed by ingest or export, or name the export bundle.',
-    });
+    throw new VestigeError(
+      'E_USAGE',
+      `--expect-head must be SEQ:HASH (as ingest and export print it) or a summary or bundle that records one; ${JSON.stringify(note)} is neither`,
+      {
+        hint: 'Copy the "custody head" line printed by ingest or export, or name the export bundle.',
+      },
+    );
   }
   let value: { custodyHead?: unknown; custody?: { head?: unknown } };
   try {
@@ -95,6 +105,10 @@ export function readHeadNote(note: string): { head: CustodyHead; source: string 
     throw new VestigeError('E_USAGE', `${note} is not JSON that records a custody head`, { file, cause: err });
   }
   const head = parseHead(value.custodyHead ?? value.custody?.head);
-  if (!head) throw new VestigeError('E_USAGE', `${note} records no custody head`, { file, hint: 'Name an ingest or export summary, or an export bundle.' });
+  if (!head)
+    throw new VestigeError('E_USAGE', `${note} records no custody head`, {
+      file,
+      hint: 'Name an ingest or export summary, or an export bundle.',
+    });
   return { head, source: file };
 }

@@ -15,7 +15,8 @@ beforeEach(() => {
   dir = makeTempDir();
   caseDir = join(dir, 'case');
   const store = CaseStore.init(caseDir, { operator: 'PC 1', now: steppingClock() });
-  for (let i = 1; i <= 5; i++) store.appendEvent({ operator: 'PC 1', action: 'note', subject: `S-${i}`, details: { n: i } });
+  for (let i = 1; i <= 5; i++)
+    store.appendEvent({ operator: 'PC 1', action: 'note', subject: `S-${i}`, details: { n: i } });
   store.close();
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -71,7 +72,10 @@ describe('custody log', () => {
     tamper((db) => {
       const row = db.prepare('SELECT * FROM custody_events WHERE seq = 3').get() as Record<string, unknown>;
       const forged = { ...row, operator: 'Someone else', details: JSON.parse(row.details as string) } as never;
-      db.prepare('UPDATE custody_events SET operator = ?, hash = ? WHERE seq = 3').run('Someone else', custodyEventHash(forged));
+      db.prepare('UPDATE custody_events SET operator = ?, hash = ? WHERE seq = 3').run(
+        'Someone else',
+        custodyEventHash(forged),
+      );
     });
     const found = await problems();
     expect(found.some((p) => p.subject === 'event 4' && p.kind.startsWith('custody-'))).toBe(true);
@@ -93,13 +97,32 @@ describe('custody log', () => {
     tamper((db) => {
       db.exec('CREATE TABLE c2 AS SELECT * FROM custody_events; DELETE FROM custody_events;');
       const rows = db.prepare('SELECT * FROM c2 ORDER BY seq').all() as Array<Record<string, unknown>>;
-      const insert = db.prepare('INSERT INTO custody_events (seq, time, operator, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const insert = db.prepare(
+        'INSERT INTO custody_events (seq, time, operator, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
       let seq = 0;
       for (const r of rows) {
         seq++;
         if (seq === 3) {
-          const fake = { seq, time: '2026-01-01T00:00:00.000Z', operator: 'X', action: 'note', subject: 'fake', details: null, prev: rows[1]!.hash as string };
-          insert.run(seq, fake.time, fake.operator, fake.action, fake.subject, 'null', fake.prev, custodyEventHash(fake));
+          const fake = {
+            seq,
+            time: '2026-01-01T00:00:00.000Z',
+            operator: 'X',
+            action: 'note',
+            subject: 'fake',
+            details: null,
+            prev: rows[1]!.hash as string,
+          };
+          insert.run(
+            seq,
+            fake.time,
+            fake.operator,
+            fake.action,
+            fake.subject,
+            'null',
+            fake.prev,
+            custodyEventHash(fake),
+          );
           seq++;
         }
         insert.run(seq, r.time, r.operator, r.action, r.subject, r.details, r.prev, r.hash);
@@ -114,7 +137,9 @@ describe('custody log', () => {
     tamper((db) => {
       const a = db.prepare('SELECT * FROM custody_events WHERE seq = 3').get() as Record<string, unknown>;
       const b = db.prepare('SELECT * FROM custody_events WHERE seq = 4').get() as Record<string, unknown>;
-      const set = db.prepare('UPDATE custody_events SET time = ?, operator = ?, action = ?, subject = ?, details = ?, prev = ?, hash = ? WHERE seq = ?');
+      const set = db.prepare(
+        'UPDATE custody_events SET time = ?, operator = ?, action = ?, subject = ?, details = ?, prev = ?, hash = ? WHERE seq = ?',
+      );
       set.run(b.time, b.operator, b.action, b.subject, b.details, b.prev, b.hash, 3);
       set.run(a.time, a.operator, a.action, a.subject, a.details, a.prev, a.hash, 4);
     });

@@ -74,7 +74,9 @@ export class CustodyLog {
     this.lastStmt = db.prepare('SELECT seq, hash FROM custody_events ORDER BY seq DESC LIMIT 1');
     this.insertStmt = db.readonly
       ? this.lastStmt
-      : db.prepare('INSERT INTO custody_events (seq, time, operator, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      : db.prepare(
+          'INSERT INTO custody_events (seq, time, operator, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
   }
 
   /**
@@ -82,9 +84,7 @@ export class CustodyLog {
    * written: their bindings (`details.bound`, see `RowBinding`) are added to the event.
    */
   append(input: NewCustodyEvent): CustodyEvent {
-    const last = this.lastStmt.get() as
-      | { seq: number; hash: string }
-      | undefined;
+    const last = this.lastStmt.get() as { seq: number; hash: string } | undefined;
     const base = {
       seq: (last?.seq ?? 0) + 1,
       time: this.now().toISOString(),
@@ -95,7 +95,16 @@ export class CustodyLog {
       prev: last?.hash ?? GENESIS_PREV,
     };
     const event: CustodyEvent = { ...base, hash: custodyEventHash(base) };
-    this.insertStmt.run(event.seq, event.time, event.operator, event.action, event.subject, canonicalJson(event.details), event.prev, event.hash);
+    this.insertStmt.run(
+      event.seq,
+      event.time,
+      event.operator,
+      event.action,
+      event.subject,
+      canonicalJson(event.details),
+      event.prev,
+      event.hash,
+    );
     return event;
   }
 
@@ -124,7 +133,9 @@ export class CustodyLog {
       return { status: 'invalid', path: this.headPath, reason: (err as Error).message };
     }
     const head = parseHead(text);
-    return head ? { status: 'ok', path: this.headPath, head } : { status: 'invalid', path: this.headPath, reason: 'not {"seq": N, "hash": "64 hex digits"}' };
+    return head
+      ? { status: 'ok', path: this.headPath, head }
+      : { status: 'invalid', path: this.headPath, reason: 'not {"seq": N, "hash": "64 hex digits"}' };
   }
 
   *events(filter: { subject?: string; fromSeq?: number } = {}): Generator<CustodyEvent> {
@@ -144,14 +155,20 @@ export class CustodyLog {
 
   /** Every event as stored, without parsing `details`: the verifier's fast path. */
   rawEvents(): IterableIterator<RawEvent> {
-    return this.db.prepare('SELECT seq, time, operator, action, subject, details, prev, hash FROM custody_events ORDER BY seq').raw().iterate() as IterableIterator<RawEvent>;
+    return this.db
+      .prepare('SELECT seq, time, operator, action, subject, details, prev, hash FROM custody_events ORDER BY seq')
+      .raw()
+      .iterate() as IterableIterator<RawEvent>;
   }
 
   /** The seq of the stored event with this hash (only asked when a link is broken). */
   seqOfHash(hash: string): number | undefined {
     if (!this.hashIndex) {
       this.hashIndex = new Map();
-      for (const [seq, h] of this.db.prepare('SELECT seq, hash FROM custody_events').raw().iterate() as Iterable<[number, string]>) this.hashIndex.set(h, seq);
+      for (const [seq, h] of this.db.prepare('SELECT seq, hash FROM custody_events').raw().iterate() as Iterable<
+        [number, string]
+      >)
+        this.hashIndex.set(h, seq);
     }
     return this.hashIndex.get(hash);
   }
@@ -203,7 +220,15 @@ export function parseHead(text: string | unknown): CustodyHead | undefined {
     }
   }
   const h = value as Partial<CustodyHead> | null;
-  if (!h || typeof h !== 'object' || !Number.isSafeInteger(h.seq) || (h.seq as number) < 1 || typeof h.hash !== 'string' || !/^[0-9a-f]{64}$/.test(h.hash)) return undefined;
+  if (
+    !h ||
+    typeof h !== 'object' ||
+    !Number.isSafeInteger(h.seq) ||
+    (h.seq as number) < 1 ||
+    typeof h.hash !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(h.hash)
+  )
+    return undefined;
   return { seq: h.seq as number, hash: h.hash };
 }
 
@@ -234,11 +259,20 @@ export class ChainWalk {
 
   /** One event, in stored order; `label` names it in messages (`item.added I-000001`) and is only called then. */
   add(seq: number, prev: string, hash: string, intact: boolean, label: () => string): void {
-    if (!intact) this.problems.push({ kind: 'edited', seq, message: `event ${seq} (${label()}) was changed after it was written: its content no longer matches its hash` });
+    if (!intact)
+      this.problems.push({
+        kind: 'edited',
+        seq,
+        message: `event ${seq} (${label()}) was changed after it was written: its content no longer matches its hash`,
+      });
     if (seq !== this.expectedSeq) {
       this.problems.push(
         seq > this.expectedSeq
-          ? { kind: 'deleted', seq: this.expectedSeq, message: `event(s) ${this.expectedSeq}…${seq - 1} are missing from the log` }
+          ? {
+              kind: 'deleted',
+              seq: this.expectedSeq,
+              message: `event(s) ${this.expectedSeq}…${seq - 1} are missing from the log`,
+            }
           : { kind: 'inserted', seq, message: `event ${seq} appears out of sequence` },
       );
     }
@@ -246,8 +280,16 @@ export class ChainWalk {
       const earlier = this.seqOfHash(prev);
       this.problems.push(
         earlier !== undefined && earlier < seq
-          ? { kind: 'reordered', seq, message: `event ${seq} follows event ${earlier} in the chain but is stored after event ${this.last}: events were reordered or removed` }
-          : { kind: 'inserted', seq, message: `event ${seq} does not link to the event before it: an event was inserted, removed or rewritten before it` },
+          ? {
+              kind: 'reordered',
+              seq,
+              message: `event ${seq} follows event ${earlier} in the chain but is stored after event ${this.last}: events were reordered or removed`,
+            }
+          : {
+              kind: 'inserted',
+              seq,
+              message: `event ${seq} does not link to the event before it: an event was inserted, removed or rewritten before it`,
+            },
       );
     }
     if (this.wanted.has(seq)) this.wanted.set(seq, hash);
@@ -256,7 +298,10 @@ export class ChainWalk {
     this.last = seq;
   }
 
-  /** Whether a head recorded elsewhere is still part of this chain: `ok`, `truncated` (the chain ends before it) or `mismatch`. */
+  /**
+   * Whether a head recorded elsewhere is still part of this chain: `ok`, `truncated` (the chain ends before it) or
+   * `mismatch`.
+   */
   reaches(head: CustodyHead): 'ok' | 'truncated' | 'mismatch' {
     if (this.last < head.seq) return 'truncated';
     return this.wanted.get(head.seq) === head.hash ? 'ok' : 'mismatch';
@@ -268,9 +313,21 @@ export class ChainWalk {
       case 'ok':
         return [];
       case 'truncated':
-        return [{ kind: 'truncated', seq: this.last + 1, message: `the log ends at event ${this.last}, but event ${head.seq} was recorded: events were removed from the end` }];
+        return [
+          {
+            kind: 'truncated',
+            seq: this.last + 1,
+            message: `the log ends at event ${this.last}, but event ${head.seq} was recorded: events were removed from the end`,
+          },
+        ];
       case 'mismatch':
-        return [{ kind: 'head-mismatch', seq: head.seq, message: `event ${head.seq} no longer has the hash recorded when it was written (${head.hash.slice(0, 16)}…)` }];
+        return [
+          {
+            kind: 'head-mismatch',
+            seq: head.seq,
+            message: `event ${head.seq} no longer has the hash recorded when it was written (${head.hash.slice(0, 16)}…)`,
+          },
+        ];
     }
   }
 }
@@ -280,7 +337,8 @@ export function verifyEventChain(events: Iterable<CustodyEvent>, anchor?: Custod
   const list = [...events];
   const bySeq = new Map(list.map((e) => [e.hash, e.seq]));
   const walk = new ChainWalk(anchor ? [anchor] : [], (h) => bySeq.get(h));
-  for (const e of list) walk.add(e.seq, e.prev, e.hash, custodyEventHash(e) === e.hash, () => `${e.action} ${e.subject}`);
+  for (const e of list)
+    walk.add(e.seq, e.prev, e.hash, custodyEventHash(e) === e.hash, () => `${e.action} ${e.subject}`);
   return [...walk.problems, ...(anchor ? walk.checkAnchor(anchor) : [])];
 }
 
@@ -289,7 +347,9 @@ function withBindings(input: NewCustodyEvent, bound: RowBinding[]): unknown {
   const details = input.details ?? null;
   if (bound.length === 0) return details;
   if (details !== null && (typeof details !== 'object' || Array.isArray(details) || 'bound' in details)) {
-    throw new Error(`custody event ${input.action}: details must be an object without a "bound" member to carry row bindings`);
+    throw new Error(
+      `custody event ${input.action}: details must be an object without a "bound" member to carry row bindings`,
+    );
   }
   return { ...(details as object), bound };
 }

@@ -17,7 +17,12 @@ export class MultiHasher {
   }
 
   digest(): Digests {
-    return { md5: this.md5.digest('hex'), sha1: this.sha1.digest('hex'), sha256: this.sha256.digest('hex'), size: this.size };
+    return {
+      md5: this.md5.digest('hex'),
+      sha1: this.sha1.digest('hex'),
+      sha256: this.sha256.digest('hex'),
+      size: this.size,
+    };
   }
 }
 
@@ -34,7 +39,9 @@ export function digestBuffer(buf: Uint8Array): Digests {
 export function sha256Hex(data: string | Uint8Array): string {
   return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
-const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
+const oneShotHash = (
+  cryptoModule as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }
+).hash;
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function isSha256Hex(value: string): boolean {

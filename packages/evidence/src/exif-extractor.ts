@@ -5,11 +5,25 @@ import { pngMetadataInput } from './png-metadata.ts';
 /** Photo metadata kept at ingest: enough to reason about when, where and with what a photo was taken. */
 export const exifExtractor: MetadataExtractor = {
   id: 'exif',
-  accepts: (mediaType) => ['image/jpeg', 'image/tiff', 'image/heic', 'image/png', 'image/webp', 'image/avif', 'image/x-raw'].includes(mediaType),
+  accepts: (mediaType) =>
+    ['image/jpeg', 'image/tiff', 'image/heic', 'image/png', 'image/webp', 'image/avif', 'image/x-raw'].includes(
+      mediaType,
+    ),
   async extract(blobPath, mediaType) {
     // PNG metadata chunks can be zlib bombs: exifr sees only the bounded copy (png-metadata.ts).
     const png = mediaType === 'image/png' ? pngMetadataInput(blobPath) : undefined;
-    const parsed = (await exifr.parse(png ? png.png : blobPath, { tiff: true, exif: true, gps: true, ifd1: true, interop: false, xmp: false, icc: false, iptc: false, translateValues: false, reviveValues: true })) as Record<string, unknown> | undefined;
+    const parsed = (await exifr.parse(png ? png.png : blobPath, {
+      tiff: true,
+      exif: true,
+      gps: true,
+      ifd1: true,
+      interop: false,
+      xmp: false,
+      icc: false,
+      iptc: false,
+      translateValues: false,
+      reviveValues: true,
+    })) as Record<string, unknown> | undefined;
     const refused = png?.refused.filter((r) => r.chunk !== 'iCCP') ?? [];
     const notes = refused.length ? { chunksNotRead: refused } : {};
     if (!parsed) return { present: false, ...notes };

@@ -13,7 +13,9 @@ import { VestigeError } from './errors.ts';
 import type { CustodyEvent, Digests, Item, ProvenanceRecord, Source } from './types.ts';
 
 export const BUNDLE_FORMAT = 'vestige-bundle';
-/** 2: items carry `seq`, sources `id` and `pathBytesHex`, so a reader can recompute the rows the excerpt's events bound. */
+/**
+ * 2: items carry `seq`, sources `id` and `pathBytesHex`, so a reader can recompute the rows the excerpt's events bound.
+ */
 export const BUNDLE_VERSION = 2;
 
 export interface BundleItem extends Item {
@@ -57,12 +59,23 @@ export interface ExportReport {
  * hash skeleton (so the excerpt can be proven part of an unbroken log), and a `SHA256SUMS` that
  * `sha256sum -c` understands on any machine.
  */
-export async function exportBundle(store: CaseStore, args: { itemIds: string[]; out: string; operator: string; signingKey?: KeyObject }): Promise<ExportReport> {
+export async function exportBundle(
+  store: CaseStore,
+  args: { itemIds: string[]; out: string; operator: string; signingKey?: KeyObject },
+): Promise<ExportReport> {
   const out = resolve(args.out);
   const inCase = caseContaining(out);
-  if (inCase) throw new VestigeError('E_USAGE', `${args.out} is inside the case at ${inCase}; a bundle is written outside the case`, { file: args.out, hint: 'Export to a folder outside the case.' });
+  if (inCase)
+    throw new VestigeError(
+      'E_USAGE',
+      `${args.out} is inside the case at ${inCase}; a bundle is written outside the case`,
+      { file: args.out, hint: 'Export to a folder outside the case.' },
+    );
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) {
-    throw new VestigeError('E_USAGE', `${args.out} exists and is not empty`, { file: args.out, hint: 'Export into a new or empty folder.' });
+    throw new VestigeError('E_USAGE', `${args.out} exists and is not empty`, {
+      file: args.out,
+      hint: 'Export into a new or empty folder.',
+    });
   }
   const requested = args.itemIds.length > 0 ? args.itemIds.map((id) => store.item(id)) : store.items();
   const included = new Map<string, BundleItem>();
@@ -70,7 +83,13 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
   const visit = (item: Item, reason: BundleItem['included']) => {
     if (included.has(item.id)) return;
     const producedBy = store.provenanceOf(item.id);
-    included.set(item.id, { ...item, sources: store.sources(item.id), annotations: store.annotations(item.id), producedBy: producedBy.map((p) => p.id), included: reason });
+    included.set(item.id, {
+      ...item,
+      sources: store.sources(item.id),
+      annotations: store.annotations(item.id),
+      producedBy: producedBy.map((p) => p.id),
+      included: reason,
+    });
     for (const record of producedBy) {
       provenance.set(record.id, record);
       for (const input of record.inputs) {
@@ -87,7 +106,12 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
     const dest = join(out, 'blobs', item.sha256);
     if (fs.existsSync(dest)) continue;
     const src = store.blobs.pathOf(item.sha256);
-    if (!fs.existsSync(src)) throw new VestigeError('E_BLOB_MISSING', `item ${item.id}: its stored file is missing; the bundle was not completed`, { file: src, hint: 'Run `vestige verify` on the case.' });
+    if (!fs.existsSync(src))
+      throw new VestigeError(
+        'E_BLOB_MISSING',
+        `item ${item.id}: its stored file is missing; the bundle was not completed`,
+        { file: src, hint: 'Run `vestige verify` on the case.' },
+      );
     await copyFile(src, dest);
     bytes += item.size;
   }
@@ -100,9 +124,14 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
     chainLines.push(JSON.stringify({ seq: event.seq, prev: event.prev, hash: event.hash }));
     if (subjects.has(event.subject)) excerpt.push(event);
   }
-  fs.writeFileSync(join(out, 'custody-excerpt.jsonl'), excerpt.map((e) => JSON.stringify(e)).join('\n') + (excerpt.length ? '\n' : ''));
+  fs.writeFileSync(
+    join(out, 'custody-excerpt.jsonl'),
+    excerpt.map((e) => JSON.stringify(e)).join('\n') + (excerpt.length ? '\n' : ''),
+  );
   fs.writeFileSync(join(out, 'custody-chain.jsonl'), chainLines.join('\n') + (chainLines.length ? '\n' : ''));
-  const lastChain = chainLines.length ? (JSON.parse(chainLines[chainLines.length - 1]!) as { seq: number; hash: string }) : undefined;
+  const lastChain = chainLines.length
+    ? (JSON.parse(chainLines[chainLines.length - 1]!) as { seq: number; hash: string })
+    : undefined;
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -111,7 +140,11 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
     operator: args.operator,
     items: [...included.values()],
     provenance: [...provenance.values()].map((record) => ({ record, sha256: sha256Hex(canonicalJson(record)) })),
-    custody: { head: lastChain ? { seq: lastChain.seq, hash: lastChain.hash } : undefined, excerpt: 'custody-excerpt.jsonl', chain: 'custody-chain.jsonl' },
+    custody: {
+      head: lastChain ? { seq: lastChain.seq, hash: lastChain.hash } : undefined,
+      excerpt: 'custody-excerpt.jsonl',
+      chain: 'custody-chain.jsonl',
+    },
   };
   fs.writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const sums = await checksumLines(out);
@@ -124,7 +157,15 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
     operator: args.operator,
     action: 'bundle.exported',
     subject: store.info.id,
-    details: { out, items: [...included.keys()], events: excerpt.length, manifestSha256, sha256sumsSha256: sha256Hex(fs.readFileSync(join(out, 'SHA256SUMS'))), bundleHead: manifest.custody.head ?? null, signedBy: signature?.keyId ?? null },
+    details: {
+      out,
+      items: [...included.keys()],
+      events: excerpt.length,
+      manifestSha256,
+      sha256sumsSha256: sha256Hex(fs.readFileSync(join(out, 'SHA256SUMS'))),
+      bundleHead: manifest.custody.head ?? null,
+      signedBy: signature?.keyId ?? null,
+    },
   });
   const custodyHead = store.custody.head();
   const summaryPath = writeCaseSummary(store.dir, {
@@ -137,7 +178,17 @@ export async function exportBundle(store: CaseStore, args: { itemIds: string[]; 
     items: [...included.values()].map((i) => ({ id: i.id, sha256: i.sha256, size: i.size })),
     details: { out, manifestSha256, bundleHead: manifest.custody.head ?? null, signedBy: signature?.keyId ?? null },
   });
-  return { out, items: included.size, bytes, events: excerpt.length, manifestSha256, bundleHead: manifest.custody.head, custodyHead, ...(signature ? { signedBy: signature.keyId } : {}), summaryPath };
+  return {
+    out,
+    items: included.size,
+    bytes,
+    events: excerpt.length,
+    manifestSha256,
+    bundleHead: manifest.custody.head,
+    custodyHead,
+    ...(signature ? { signedBy: signature.keyId } : {}),
+    summaryPath,
+  };
 }
 
 /** Flushes every file of the bundle and its folders, so the export event never names a bundle a crash could lose. */
@@ -173,4 +224,3 @@ export async function checksumLines(root: string): Promise<string[]> {
   for (const f of files) lines.push(`${(await fileDigests(f)).sha256}  ${relative(root, f)}`);
   return lines;
 }
-

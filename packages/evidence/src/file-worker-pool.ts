@@ -7,7 +7,9 @@ export interface AddressTask {
   addresses: string[];
 }
 
-export type AddressResult = { sha256: string; size: number; error?: undefined } | { error: { code: string; message: string }; sha256?: undefined };
+export type AddressResult =
+  | { sha256: string; size: number; error?: undefined }
+  | { error: { code: string; message: string }; sha256?: undefined };
 
 export interface FileTask {
   /** Path as string, or raw bytes for names that are not valid UTF-8. */
@@ -38,7 +40,11 @@ export class FileWorkerPool {
   private readonly pool: WorkerPool<FileWorkerRequest, FileWorkerResult>;
 
   constructor(size = Math.max(1, Math.min(availableParallelism(), 8))) {
-    this.pool = new WorkerPool(new URL('./file-worker.mjs', import.meta.url), { name: 'file hashing', size, requestsPerWorker: TASKS_PER_WORKER });
+    this.pool = new WorkerPool(new URL('./file-worker.mjs', import.meta.url), {
+      name: 'file hashing',
+      size,
+      requestsPerWorker: TASKS_PER_WORKER,
+    });
   }
 
   get size(): number {

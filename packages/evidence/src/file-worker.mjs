@@ -31,7 +31,10 @@ function hashFile(task, finish) {
   let out;
   try {
     // Raw name bytes arrive as a Uint8Array (structured clone drops Buffer); a Buffer view over them is a path.
-    const path = typeof task.path === 'string' ? task.path : Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
+    const path =
+      typeof task.path === 'string'
+        ? task.path
+        : Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
     src = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     const before = fs.fstatSync(src);
     if (!before.isFile()) return finish({ error: { code: 'E_INPUT_NOT_FILE', message: 'not a regular file' } });
@@ -55,22 +58,49 @@ function hashFile(task, finish) {
     }
     const after = fs.fstatSync(src);
     // A file that changes under us yields digests of bytes that never existed together: refuse it.
-    if (size !== after.size || size !== before.size || after.mtimeMs !== before.mtimeMs ||
-        (task.expectedSize !== undefined && task.expectedSize !== size)) {
-      return finish({ error: { code: 'E_INPUT_CHANGED', message: `file changed while it was read (size ${task.expectedSize ?? before.size} → ${size} read, now ${after.size})` } });
+    if (
+      size !== after.size ||
+      size !== before.size ||
+      after.mtimeMs !== before.mtimeMs ||
+      (task.expectedSize !== undefined && task.expectedSize !== size)
+    ) {
+      return finish({
+        error: {
+          code: 'E_INPUT_CHANGED',
+          message: `file changed while it was read (size ${task.expectedSize ?? before.size} → ${size} read, now ${after.size})`,
+        },
+      });
     }
     /** @type {FileTaskResult} */
-    const result = { digests: { md5: md5.digest('hex'), sha1: sha1.digest('hex'), sha256: sha256.digest('hex'), size }, mtimeMs: after.mtimeMs, head, synced: task.syncNow !== false };
+    const result = {
+      digests: { md5: md5.digest('hex'), sha1: sha1.digest('hex'), sha256: sha256.digest('hex'), size },
+      mtimeMs: after.mtimeMs,
+      head,
+      synced: task.syncNow !== false,
+    };
     // Small files are flushed later in one batch by the caller: one journal commit for many files.
     if (out === undefined || task.syncNow === false) return finish(result);
     const fd = out;
     out = undefined;
     fs.fsync(fd, (err) => {
-      fs.close(fd, () => finish(err ? { error: { code: 'E_INPUT_UNREADABLE', message: `cannot flush the stored copy: ${err.message}` } } : result));
+      fs.close(fd, () =>
+        finish(
+          err
+            ? { error: { code: 'E_INPUT_UNREADABLE', message: `cannot flush the stored copy: ${err.message}` } }
+            : result,
+        ),
+      );
     });
   } catch (caught) {
     const err = /** @type {NodeJS.ErrnoException} */ (caught);
-    return finish({ error: { code: err.code === 'ENOENT' ? 'E_INPUT_MISSING' : err.code === 'ELOOP' ? 'E_SYMLINK_LOOP' : 'E_INPUT_UNREADABLE', message: `${err.code ?? ''} ${err.message}`.trim(), ...(err.code === undefined ? {} : { errno: err.code }) } });
+    return finish({
+      error: {
+        code:
+          err.code === 'ENOENT' ? 'E_INPUT_MISSING' : err.code === 'ELOOP' ? 'E_SYMLINK_LOOP' : 'E_INPUT_UNREADABLE',
+        message: `${err.code ?? ''} ${err.message}`.trim(),
+        ...(err.code === undefined ? {} : { errno: err.code }),
+      },
+    });
   } finally {
     if (src !== undefined) fs.closeSync(src);
     if (out !== undefined) fs.closeSync(out);
@@ -98,7 +128,12 @@ function hashAddresses(paths) {
       return { sha256: sha256.digest('hex'), size };
     } catch (caught) {
       const err = /** @type {NodeJS.ErrnoException} */ (caught);
-      return { error: { code: err.code === 'ENOENT' ? 'E_BLOB_MISSING' : 'E_BLOB_CORRUPT', message: `${err.code ?? ''} ${err.message}`.trim() } };
+      return {
+        error: {
+          code: err.code === 'ENOENT' ? 'E_BLOB_MISSING' : 'E_BLOB_CORRUPT',
+          message: `${err.code ?? ''} ${err.message}`.trim(),
+        },
+      };
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
@@ -112,7 +147,11 @@ serveRequests(
     return new Promise((resolve) =>
       hashFile(task, (result) => {
         if (result.error && task.tmpPath) {
-          try { fs.rmSync(task.tmpPath, { force: true }); } catch { /* the caller cleans tmp/ on next open */ }
+          try {
+            fs.rmSync(task.tmpPath, { force: true });
+          } catch {
+            /* the caller cleans tmp/ on next open */
+          }
         }
         resolve(result);
       }),

@@ -42,7 +42,10 @@ describe('ingest', () => {
     const expected = digestBuffer(big);
     const item = store.itemsBySha256(expected.sha256)[0]!;
     expect(item).toMatchObject({ md5: expected.md5, sha1: expected.sha1, size: big.length, kind: 'original' });
-    expect(store.sources(item.id).map((s) => s.path.slice(dir.length))).toEqual(['/src/a.bin', '/src/nested/deeper/copy-of-a.bin']);
+    expect(store.sources(item.id).map((s) => s.path.slice(dir.length))).toEqual([
+      '/src/a.bin',
+      '/src/nested/deeper/copy-of-a.bin',
+    ]);
     // Stored read-only, byte-identical, at its content address.
     const blobPath = store.blobs.pathOf(expected.sha256);
     expect(fs.statSync(blobPath).mode & 0o222).toBe(0);
@@ -68,7 +71,9 @@ describe('ingest', () => {
     const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
     expect(report.files[0]!.path.endsWith('1-large.bin')).toBe(true);
     expect(report.files[0]!.itemId).toBe('I-000001');
-    expect(report.files.map((f) => f.itemId)).toEqual(report.files.map((_, i) => `I-${String(i + 1).padStart(6, '0')}`));
+    expect(report.files.map((f) => f.itemId)).toEqual(
+      report.files.map((_, i) => `I-${String(i + 1).padStart(6, '0')}`),
+    );
   });
 
   it('records symlinks without following them out of the tree, and reports loops', async () => {
@@ -91,7 +96,9 @@ describe('ingest', () => {
   it('rejects a symlink loop named as an input, and a path that does not exist, and goes on', async () => {
     write('good.txt', 'good');
     fs.symlinkSync('self-loop', join(dir, 'self-loop'));
-    const report = await ingest(store, [join(dir, 'self-loop'), join(dir, 'nope'), join(dir, 'src')], { operator: 'PC 1234' });
+    const report = await ingest(store, [join(dir, 'self-loop'), join(dir, 'nope'), join(dir, 'src')], {
+      operator: 'PC 1234',
+    });
     expect(report.rejected.map((r) => r.code).sort()).toEqual(['E_INPUT_NOT_FOUND', 'E_SYMLINK_LOOP']);
     expect(report.itemsAdded).toBe(1);
   });
@@ -112,7 +119,11 @@ describe('ingest', () => {
 
   it('stores files whose names are not valid UTF-8, keeping the raw name bytes, with a warning', async () => {
     fs.mkdirSync(join(dir, 'src'));
-    const rawName = Buffer.concat([Buffer.from(join(dir, 'src') + '/photo-'), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]);
+    const rawName = Buffer.concat([
+      Buffer.from(join(dir, 'src') + '/photo-'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('.jpg'),
+    ]);
     fs.writeFileSync(rawName, 'bytes behind a bad name');
     const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
     expect(report.itemsAdded).toBe(1);
@@ -149,7 +160,9 @@ describe('ingest', () => {
     write('a.bin', Buffer.alloc(1024));
     const lock = store.lock('ingest');
     try {
-      await expect(ingest(store, [join(dir, 'src')], { operator: 'PC 1234' })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_CASE_LOCKED') && /busy/.test((e as Error).message));
+      await expect(ingest(store, [join(dir, 'src')], { operator: 'PC 1234' })).rejects.toSatisfy(
+        (e: unknown) => isVestigeError(e, 'E_CASE_LOCKED') && /busy/.test((e as Error).message),
+      );
     } finally {
       lock.release();
     }
@@ -159,7 +172,10 @@ describe('ingest', () => {
 
   it('takes over a lock left by a killed process', async () => {
     write('a.bin', 'x');
-    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z' }));
+    fs.writeFileSync(
+      join(store.dir, 'case.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z' }),
+    );
     const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
     expect(report.itemsAdded).toBe(1);
   });
@@ -167,7 +183,16 @@ describe('ingest', () => {
   it('takes over a lock whose pid now belongs to another process', async () => {
     write('a.bin', 'x');
     // Our own pid is alive, but the lock says its holder started at another time: the pid was reused.
-    fs.writeFileSync(join(store.dir, 'case.lock'), JSON.stringify({ pid: process.pid, host: hostname(), purpose: 'ingest', since: '2026-01-01T00:00:00Z', processStart: '1' }));
+    fs.writeFileSync(
+      join(store.dir, 'case.lock'),
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        purpose: 'ingest',
+        since: '2026-01-01T00:00:00Z',
+        processStart: '1',
+      }),
+    );
     const report = await ingest(store, [join(dir, 'src')], { operator: 'PC 1234' });
     expect(report.itemsAdded).toBe(1);
     // The same pid with the matching start time is the live holder: still busy.
@@ -175,7 +200,9 @@ describe('ingest', () => {
     try {
       const written = JSON.parse(fs.readFileSync(join(store.dir, 'case.lock'), 'utf8')) as { processStart?: string };
       if (process.platform === 'linux') expect(written.processStart).toMatch(/^\d+$/);
-      await expect(ingest(store, [join(dir, 'src')], { operator: 'PC 1234' })).rejects.toSatisfy((e: unknown) => isVestigeError(e, 'E_CASE_LOCKED'));
+      await expect(ingest(store, [join(dir, 'src')], { operator: 'PC 1234' })).rejects.toSatisfy((e: unknown) =>
+        isVestigeError(e, 'E_CASE_LOCKED'),
+      );
     } finally {
       held.release();
     }
@@ -188,7 +215,10 @@ describe('ingest', () => {
     fs.writeFileSync(leftover, '{"pid":');
     const lock = store.lock('test');
     try {
-      expect(JSON.parse(fs.readFileSync(join(store.dir, 'case.lock'), 'utf8'))).toMatchObject({ pid: process.pid, purpose: 'test' });
+      expect(JSON.parse(fs.readFileSync(join(store.dir, 'case.lock'), 'utf8'))).toMatchObject({
+        pid: process.pid,
+        purpose: 'test',
+      });
       expect(fs.existsSync(leftover)).toBe(false);
       expect(fs.readdirSync(store.dir).filter((n) => n.endsWith('.draft'))).toEqual([]);
     } finally {

@@ -39,7 +39,10 @@ export interface IngestedFile {
   itemId: string;
   sha256: string;
   size: number;
-  /** `added`: new content; `duplicate`: content already in the case, new source recorded; `known`: this exact source was already recorded. */
+  /**
+   * `added`: new content; `duplicate`: content already in the case, new source recorded; `known`: this exact source was
+   * already recorded.
+   */
   status: 'added' | 'duplicate' | 'known';
 }
 
@@ -116,7 +119,14 @@ export async function ingest(store: CaseStore, inputs: string[], options: Ingest
     };
     const files = walkInputs(store, roots, options.operator, report);
     const bytesTotal = files.reduce((n, f) => n + f.size, 0);
-    const progress: IngestProgress = { phase: 'storing', filesTotal: files.length, filesDone: 0, filesRecorded: 0, bytesTotal, bytesDone: 0 };
+    const progress: IngestProgress = {
+      phase: 'storing',
+      filesTotal: files.length,
+      filesDone: 0,
+      filesRecorded: 0,
+      bytesTotal,
+      bytesDone: 0,
+    };
     options.onProgress?.({ ...progress });
     await storeInWalkOrder(store, files, { options, report, progress, inFlightLimit: pool.capacity * 2 });
     report.filesSeen = files.length;
@@ -140,13 +150,33 @@ function walkInputs(store: CaseStore, roots: string[], operator: string, report:
       if (event.kind === 'file') files.push(event.entry);
       else if (event.kind === 'symlink') {
         report.symlinks.push({ path: event.path, target: event.target, resolvesInside: event.resolvesInside });
-        store.transaction(() => store.recordSymlink({ ingestId, path: event.path, target: event.target, resolvesInside: event.resolvesInside, operator }));
+        store.transaction(() =>
+          store.recordSymlink({
+            ingestId,
+            path: event.path,
+            target: event.target,
+            resolvesInside: event.resolvesInside,
+            operator,
+          }),
+        );
         if (event.loop) {
-          report.warnings.push({ path: event.path, code: 'E_SYMLINK_LOOP', message: `symbolic link loop (${event.path} → ${event.target}); recorded, not followed` });
+          report.warnings.push({
+            path: event.path,
+            code: 'E_SYMLINK_LOOP',
+            message: `symbolic link loop (${event.path} → ${event.target}); recorded, not followed`,
+          });
         }
       } else {
         report.rejected.push(event.problem);
-        store.transaction(() => store.recordReject({ ingestId, path: event.problem.path, code: event.problem.code, message: event.problem.message, operator }));
+        store.transaction(() =>
+          store.recordReject({
+            ingestId,
+            path: event.problem.path,
+            code: event.problem.code,
+            message: event.problem.message,
+            operator,
+          }),
+        );
       }
     }
   }
@@ -180,9 +210,12 @@ async function storeInWalkOrder(store: CaseStore, files: FileEntry[], run: Store
     lastFlush = Date.now();
     flushing = flushing.then(async () => {
       // The blobs these rows refer to must be durable and in place before the rows are.
-      await store.blobs.commitBatch(batch.flatMap(({ outcome }) => (outcome.ok && outcome.pending ? [outcome.pending] : [])));
+      await store.blobs.commitBatch(
+        batch.flatMap(({ outcome }) => (outcome.ok && outcome.pending ? [outcome.pending] : [])),
+      );
       store.transaction(() => {
-        for (const { entry, outcome } of batch) recordOutcome(store, report.ingestId, entry, outcome, options.operator, report);
+        for (const { entry, outcome } of batch)
+          recordOutcome(store, report.ingestId, entry, outcome, options.operator, report);
       });
       progress.filesRecorded += batch.length;
       options.onProgress?.({ ...progress });
@@ -247,24 +280,47 @@ function finishIngest(store: CaseStore, operator: string, report: IngestReport):
     writtenAt: store.now().toISOString(),
     custodyHead: custodyHead!,
     items: [...summaryItems.values()],
-    details: { roots: report.roots, filesSeen: report.filesSeen, itemsAdded: report.itemsAdded, duplicates: report.duplicates, rejected: report.rejected.length },
+    details: {
+      roots: report.roots,
+      filesSeen: report.filesSeen,
+      itemsAdded: report.itemsAdded,
+      duplicates: report.duplicates,
+      rejected: report.rejected.length,
+    },
   });
 }
 
 type StoreOutcome =
-  | { ok: true; digests: Digests; mediaType: string; metadata: Record<string, unknown>; warnings: IngestProblem[]; pending: PendingBlob | undefined }
+  | {
+      ok: true;
+      digests: Digests;
+      mediaType: string;
+      metadata: Record<string, unknown>;
+      warnings: IngestProblem[];
+      pending: PendingBlob | undefined;
+    }
   | { ok: false; problem: IngestProblem };
 
 async function storeFile(store: CaseStore, entry: FileEntry, extractors: MetadataExtractor[]): Promise<StoreOutcome> {
   if (entry.size === 0) {
-    return { ok: false, problem: { path: entry.display, code: 'E_INPUT_EMPTY', message: `${entry.display} is empty (0 bytes): nothing to preserve; its path is recorded with the ingest`, hint: 'Check whether the file was copied completely from the exhibit.' } };
+    return {
+      ok: false,
+      problem: {
+        path: entry.display,
+        code: 'E_INPUT_EMPTY',
+        message: `${entry.display} is empty (0 bytes): nothing to preserve; its path is recorded with the ingest`,
+        hint: 'Check whether the file was copied completely from the exhibit.',
+      },
+    };
   }
   let digests: Digests;
   let head: Uint8Array;
   let readablePath: string;
   let pending: PendingBlob | undefined;
   try {
-    ({ digests, head, readablePath, pending } = await store.blobs.putFileWithHead(entry.pathBytes, entry.size, { batch: true }));
+    ({ digests, head, readablePath, pending } = await store.blobs.putFileWithHead(entry.pathBytes, entry.size, {
+      batch: true,
+    }));
   } catch (err) {
     if (isVestigeError(err)) {
       const hint =
@@ -296,18 +352,38 @@ async function storeFile(store: CaseStore, entry: FileEntry, extractors: Metadat
       } catch (err) {
         const code = isVestigeError(err) ? err.code : 'E_INPUT_CORRUPT';
         // Extractors read the stored copy (a temp or blob path); messages name the file the officer gave.
-        const message = String((err as Error).message).split(readablePath).join(entry.display);
+        const message = String((err as Error).message)
+          .split(readablePath)
+          .join(entry.display);
         metadata = { ...metadata, [extractor.id]: { error: { code, message } } };
-        warnings.push({ path: entry.display, code, message: `stored, but its ${extractor.id} metadata could not be read: ${message}`, hint: 'The file may be damaged or mislabelled; it is preserved as found.' });
+        warnings.push({
+          path: entry.display,
+          code,
+          message: `stored, but its ${extractor.id} metadata could not be read: ${message}`,
+          hint: 'The file may be damaged or mislabelled; it is preserved as found.',
+        });
       }
     }
   }
   return { ok: true, digests, mediaType, metadata, warnings, pending };
 }
 
-function recordOutcome(store: CaseStore, ingestId: string, entry: FileEntry, outcome: StoreOutcome, operator: string, report: IngestReport): void {
+function recordOutcome(
+  store: CaseStore,
+  ingestId: string,
+  entry: FileEntry,
+  outcome: StoreOutcome,
+  operator: string,
+  report: IngestReport,
+): void {
   if (!outcome.ok) {
-    store.recordReject({ ingestId, path: entry.display, code: outcome.problem.code, message: outcome.problem.message, operator });
+    store.recordReject({
+      ingestId,
+      path: entry.display,
+      code: outcome.problem.code,
+      message: outcome.problem.message,
+      operator,
+    });
     report.rejected.push(outcome.problem);
     return;
   }
@@ -348,10 +424,14 @@ function refuseCaseOverlap(store: CaseStore, inputs: string[]): void {
     const root = realOrResolved(input);
     const inside = (a: string, b: string) => a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
     if (inside(caseDir, root) || inside(root, caseDir)) {
-      throw new VestigeError('E_USAGE', `${input} ${inside(caseDir, root) ? 'contains the case itself' : 'is inside the case'} (${store.dir}); a case cannot ingest itself`, {
-        file: input,
-        hint: 'Name the exhibit folder itself, or keep the case outside the folder being ingested.',
-      });
+      throw new VestigeError(
+        'E_USAGE',
+        `${input} ${inside(caseDir, root) ? 'contains the case itself' : 'is inside the case'} (${store.dir}); a case cannot ingest itself`,
+        {
+          file: input,
+          hint: 'Name the exhibit folder itself, or keep the case outside the folder being ingested.',
+        },
+      );
     }
   }
 }
@@ -369,12 +449,27 @@ function problemFromErrno(path: string, err: NodeJS.ErrnoException): IngestProbl
     case 'ENOENT':
       return { path, code: 'E_INPUT_MISSING', message: `${path} does not exist`, hint: 'Check the path.' };
     case 'ELOOP':
-      return { path, code: 'E_SYMLINK_LOOP', message: `${path} is a symbolic link loop`, hint: 'The link points (directly or through others) back to itself; nothing to ingest.' };
+      return {
+        path,
+        code: 'E_SYMLINK_LOOP',
+        message: `${path} is a symbolic link loop`,
+        hint: 'The link points (directly or through others) back to itself; nothing to ingest.',
+      };
     case 'EACCES':
     case 'EPERM':
-      return { path, code: 'E_INPUT_UNREADABLE', message: `${path} cannot be read: permission denied`, hint: 'Run with an account that can read the exhibit copy, or fix its permissions.' };
+      return {
+        path,
+        code: 'E_INPUT_UNREADABLE',
+        message: `${path} cannot be read: permission denied`,
+        hint: 'Run with an account that can read the exhibit copy, or fix its permissions.',
+      };
     default:
-      return { path, code: 'E_INPUT_UNREADABLE', message: `${path} cannot be read: ${err.code ?? ''} ${err.message}`.trim(), hint: 'Check the source media.' };
+      return {
+        path,
+        code: 'E_INPUT_UNREADABLE',
+        message: `${path} cannot be read: ${err.code ?? ''} ${err.message}`.trim(),
+        hint: 'Check the source media.',
+      };
   }
 }
 
@@ -394,7 +489,10 @@ function* walk(root: string): Generator<WalkEvent> {
   } catch (err) {
     const problem = problemFromErrno(root, err as NodeJS.ErrnoException);
     // A path named on the command line that is not there was never found; E_INPUT_MISSING is a file that vanished.
-    yield { kind: 'problem', problem: problem.code === 'E_INPUT_MISSING' ? { ...problem, code: 'E_INPUT_NOT_FOUND' } : problem };
+    yield {
+      kind: 'problem',
+      problem: problem.code === 'E_INPUT_MISSING' ? { ...problem, code: 'E_INPUT_NOT_FOUND' } : problem,
+    };
     return;
   }
   if (stat.isFile()) {
@@ -402,7 +500,15 @@ function* walk(root: string): Generator<WalkEvent> {
     return;
   }
   if (!stat.isDirectory()) {
-    yield { kind: 'problem', problem: { path: root, code: 'E_INPUT_NOT_FILE', message: `${root} is not a regular file or folder (${describeType(stat)})`, hint: 'Only files and folders can be ingested; copy the data out of the device or pipe first.' } };
+    yield {
+      kind: 'problem',
+      problem: {
+        path: root,
+        code: 'E_INPUT_NOT_FILE',
+        message: `${root} is not a regular file or folder (${describeType(stat)})`,
+        hint: 'Only files and folders can be ingested; copy the data out of the device or pipe first.',
+      },
+    };
     return;
   }
   const realRoot = fs.realpathSync(root);
@@ -434,7 +540,15 @@ function* walk(root: string): Generator<WalkEvent> {
       } else if (lst.isFile()) {
         yield { kind: 'file', entry: toEntry(path, lst) };
       } else {
-        yield { kind: 'problem', problem: { path: display, code: 'E_INPUT_NOT_FILE', message: `${display} is not a regular file (${describeType(lst)}); skipped`, hint: 'Devices, pipes and sockets cannot be ingested; copy their data into a file first.' } };
+        yield {
+          kind: 'problem',
+          problem: {
+            path: display,
+            code: 'E_INPUT_NOT_FILE',
+            message: `${display} is not a regular file (${describeType(lst)}); skipped`,
+            hint: 'Devices, pipes and sockets cannot be ingested; copy their data into a file first.',
+          },
+        };
       }
     }
     // Reverse so that the stack pops sub-folders in name order.
@@ -447,7 +561,13 @@ function symlinkEvent(path: Buffer, display: string, realRoot: string): WalkEven
   try {
     const real = fs.realpathSync(path);
     const rel = relative(realRoot, real);
-    return { kind: 'symlink', path: display, target, resolvesInside: rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)), loop: false };
+    return {
+      kind: 'symlink',
+      path: display,
+      target,
+      resolvesInside: rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)),
+      loop: false,
+    };
   } catch (err) {
     const loop = (err as NodeJS.ErrnoException).code === 'ELOOP';
     return { kind: 'symlink', path: display, target, resolvesInside: false, loop };

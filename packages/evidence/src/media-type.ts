@@ -50,7 +50,7 @@ export function sniffMediaType(head: Uint8Array, fileName: string): string {
 
 function looksLikeText(head: Uint8Array): boolean {
   if (head.length === 0) return false;
-  for (const b of head) if (b === 0 || (b < 0x09) || (b > 0x0d && b < 0x20 && b !== 0x1b)) return false;
+  for (const b of head) if (b === 0 || b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b)) return false;
   return true;
 }
 

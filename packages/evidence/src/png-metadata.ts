@@ -28,7 +28,8 @@ export function isPng(head: Uint8Array): boolean {
 
 /** Reads a PNG's chunk headers (never its pixel data) and returns its metadata chunks as a small PNG. */
 export function pngMetadataInput(source: string | Buffer): PngMetadataInput {
-  if (Buffer.isBuffer(source)) return scanChunks(source.length, (buf, at) => void source.copy(buf, 0, at, at + buf.length));
+  if (Buffer.isBuffer(source))
+    return scanChunks(source.length, (buf, at) => void source.copy(buf, 0, at, at + buf.length));
   const fd = fs.openSync(source, 'r');
   try {
     return scanChunks(fs.fstatSync(fd).size, (buf, at) => void fs.readSync(fd, buf, 0, buf.length, at));
@@ -50,7 +51,8 @@ function scanChunks(size: number, read: (into: Buffer, at: number) => void): Png
     const total = 12 + length;
     if (type === 'IEND' || pos + total > size) break;
     if (KEEP.has(type)) {
-      if (length > PNG_METADATA_CHUNK_LIMIT || keptBytes + length > MAX_KEPT_BYTES) refused.push({ chunk: type, reason: `${length} bytes, over the ${PNG_METADATA_CHUNK_LIMIT}-byte limit` });
+      if (length > PNG_METADATA_CHUNK_LIMIT || keptBytes + length > MAX_KEPT_BYTES)
+        refused.push({ chunk: type, reason: `${length} bytes, over the ${PNG_METADATA_CHUNK_LIMIT}-byte limit` });
       else {
         const chunk = Buffer.alloc(total);
         read(chunk, pos);
@@ -85,6 +87,8 @@ function inflatesTooFar(type: string, data: Buffer): string | undefined {
     inflateSync(compressed, { maxOutputLength: PNG_METADATA_CHUNK_LIMIT });
     return undefined;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `inflates to more than ${PNG_METADATA_CHUNK_LIMIT} bytes` : `cannot be inflated (${(err as Error).message})`;
+    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? `inflates to more than ${PNG_METADATA_CHUNK_LIMIT} bytes`
+      : `cannot be inflated (${(err as Error).message})`;
   }
 }

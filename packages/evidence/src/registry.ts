@@ -22,14 +22,21 @@ export function registry<T extends { readonly id: string }>(kind: string, entrie
     kind,
     register(...added) {
       for (const entry of added) {
-        if (byId.has(entry.id)) throw new VestigeError('E_PARAM_INVALID', `${kind} '${entry.id}' is already registered.`, { hint: `Give the new ${kind} an id of its own.` });
+        if (byId.has(entry.id))
+          throw new VestigeError('E_PARAM_INVALID', `${kind} '${entry.id}' is already registered.`, {
+            hint: `Give the new ${kind} an id of its own.`,
+          });
         byId.set(entry.id, entry);
       }
       return this;
     },
     get(id) {
       const entry = byId.get(id);
-      if (!entry) throw new VestigeError('E_PARAM_INVALID', `unknown ${kind} '${id}'.`, { hint: `Use one of: ${[...byId.keys()].join(', ')}.`, details: { known: [...byId.keys()] } });
+      if (!entry)
+        throw new VestigeError('E_PARAM_INVALID', `unknown ${kind} '${id}'.`, {
+          hint: `Use one of: ${[...byId.keys()].join(', ')}.`,
+          details: { known: [...byId.keys()] },
+        });
       return entry;
     },
     has: (id) => byId.has(id),

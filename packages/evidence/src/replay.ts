@@ -51,7 +51,11 @@ export class ChainState {
     }
     this.bindingEvents++;
     if (!Array.isArray(bound)) {
-      this.problems.push({ kind: 'custody-binding-invalid', subject: `event ${seq}`, message: `event ${seq} (${action}) has row bindings that are not a list` });
+      this.problems.push({
+        kind: 'custody-binding-invalid',
+        subject: `event ${seq}`,
+        message: `event ${seq} (${action}) has row bindings that are not a list`,
+      });
       return;
     }
     for (const b of bound as RowBinding[]) this.bind(seq, action, b);
@@ -59,8 +63,16 @@ export class ChainState {
 
   private bind(seq: number, action: string, b: RowBinding): void {
     const table = typeof b?.table === 'string' ? this.rows.get(b.table) : undefined;
-    if (!table || !Array.isArray(b.key) || !(b.sha256 === null || (typeof b.sha256 === 'string' && b.sha256 !== REMOVED))) {
-      this.problems.push({ kind: 'custody-binding-invalid', subject: `event ${seq}`, message: `event ${seq} (${action}) binds a row of an unknown table or without key and hash: ${JSON.stringify(b).slice(0, 200)}` });
+    if (
+      !table ||
+      !Array.isArray(b.key) ||
+      !(b.sha256 === null || (typeof b.sha256 === 'string' && b.sha256 !== REMOVED))
+    ) {
+      this.problems.push({
+        kind: 'custody-binding-invalid',
+        subject: `event ${seq}`,
+        message: `event ${seq} (${action}) binds a row of an unknown table or without key and hash: ${JSON.stringify(b).slice(0, 200)}`,
+      });
       return;
     }
     const key = JSON.stringify(b.key);
@@ -69,14 +81,19 @@ export class ChainState {
     // Most rows (annotations) never name blobs: their bindings skip the reference bookkeeping.
     if (b.blobs === undefined && !TABLES_WITH_BLOBS.has(b.table)) return;
     const owner = `${b.table}\u0000${key}`;
-    if (b.sha256 !== null && Array.isArray(b.blobs) && b.blobs.length > 0) this.rowBlobs.set(owner, { label: `${b.table}/${describeKey(b.table, b.key)}`, blobs: b.blobs.filter((x) => typeof x === 'string') });
+    if (b.sha256 !== null && Array.isArray(b.blobs) && b.blobs.length > 0)
+      this.rowBlobs.set(owner, {
+        label: `${b.table}/${describeKey(b.table, b.key)}`,
+        blobs: b.blobs.filter((x) => typeof x === 'string'),
+      });
     else this.rowBlobs.delete(owner);
   }
 
   /** Blob address → a row that refers to it (the first found), for every row the chain holds. */
   referencedBlobs(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const { label, blobs } of this.rowBlobs.values()) for (const sha of blobs) if (!out.has(sha)) out.set(sha, label);
+    for (const { label, blobs } of this.rowBlobs.values())
+      for (const sha of blobs) if (!out.has(sha)) out.set(sha, label);
     return out;
   }
 
@@ -103,13 +120,25 @@ export class ChainState {
     if (bound === undefined || bound === REMOVED) {
       rows.delete(key);
       const label = describeKey(t.table, keyValues);
-      return { kind: `${t.entity}-unrecorded`, subject: label, message: bound === REMOVED ? `${t.entity} ${label} was removed by a custody event, but it is in the case again` : `${t.entity} ${label} is in the case, but no custody event recorded it` };
+      return {
+        kind: `${t.entity}-unrecorded`,
+        subject: label,
+        message:
+          bound === REMOVED
+            ? `${t.entity} ${label} was removed by a custody event, but it is in the case again`
+            : `${t.entity} ${label} is in the case, but no custody event recorded it`,
+      };
     }
     rows.delete(key);
     if (sha256Hex(s.canonical(values)) === bound) return undefined;
     const label = describeKey(t.table, keyValues);
     const seq = this.seqOf(t.table, key, bound);
-    return { kind: `${t.entity}-modified`, subject: label, message: `${t.entity} ${label} differs from what custody event ${seq ?? '(see log)'} recorded`, ...(seq === undefined ? {} : { seq }) };
+    return {
+      kind: `${t.entity}-modified`,
+      subject: label,
+      message: `${t.entity} ${label} differs from what custody event ${seq ?? '(see log)'} recorded`,
+      ...(seq === undefined ? {} : { seq }),
+    };
   }
 
   /** Rows the chain holds that the table no longer has (`-missing`). */
@@ -119,7 +148,11 @@ export class ChainState {
       if (bound === REMOVED) continue;
       const label = describeKey(t.table, JSON.parse(key) as unknown[]);
       const seq = this.seqOf(t.table, key, bound);
-      problems.push({ kind: `${t.entity}-missing`, subject: label, message: `${t.entity} ${label}, recorded by custody event ${seq ?? '(see log)'}, is no longer in the case` });
+      problems.push({
+        kind: `${t.entity}-missing`,
+        subject: label,
+        message: `${t.entity} ${label}, recorded by custody event ${seq ?? '(see log)'}, is no longer in the case`,
+      });
     }
     return problems;
   }
@@ -201,13 +234,18 @@ export function describeKey(table: string, key: readonly unknown[]): string {
 
 /** Tables in the case file that no descriptor binds, with rows in them. */
 export function unboundTables(db: Database.Database): Array<{ table: string; rows: number }> {
-  const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all() as string[];
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .pluck()
+    .all() as string[];
   const out: Array<{ table: string; rows: number }> = [];
   for (const name of names) {
     if (boundTable(name) || UNBOUND_TABLES.has(name)) continue;
-    const rows = db.prepare(`SELECT count(*) FROM ${quoteId(name)}`).pluck().get() as number;
+    const rows = db
+      .prepare(`SELECT count(*) FROM ${quoteId(name)}`)
+      .pluck()
+      .get() as number;
     if (rows > 0) out.push({ table: name, rows });
   }
   return out;
 }
-

@@ -23,11 +23,20 @@ export function rowSerialiser(table: string): RowSerialiser {
 }
 
 /** The binding for one row as it is now (or `null` content when it is gone). */
-export function bindingFor(table: BoundTable, key: readonly unknown[], values: readonly unknown[] | undefined): RowBinding {
+export function bindingFor(
+  table: BoundTable,
+  key: readonly unknown[],
+  values: readonly unknown[] | undefined,
+): RowBinding {
   if (!values) return { table: table.table, key, sha256: null };
   const s = rowSerialiser(table.table);
   const blobs = table.blobRefs?.(s.asObject(values)) ?? [];
-  return { table: table.table, key, sha256: sha256Hex(s.canonical(values)), ...(blobs.length ? { blobs: [...new Set(blobs)] } : {}) };
+  return {
+    table: table.table,
+    key,
+    sha256: sha256Hex(s.canonical(values)),
+    ...(blobs.length ? { blobs: [...new Set(blobs)] } : {}),
+  };
 }
 
 /**
@@ -84,7 +93,11 @@ export class RowBinder {
     let stmt = this.rowStmts.get(table.table);
     if (!stmt) {
       const s = rowSerialiser(table.table);
-      stmt = this.db.prepare(`SELECT ${s.columns.map(quoteId).join(', ')} FROM main.${quoteId(table.table)} WHERE ${table.key.map((k) => `${quoteId(k)} = ?`).join(' AND ')}`).raw();
+      stmt = this.db
+        .prepare(
+          `SELECT ${s.columns.map(quoteId).join(', ')} FROM main.${quoteId(table.table)} WHERE ${table.key.map((k) => `${quoteId(k)} = ?`).join(' AND ')}`,
+        )
+        .raw();
       this.rowStmts.set(table.table, stmt);
     }
     return stmt;
@@ -98,7 +111,8 @@ export function quoteId(name: string): string {
 function triggerSql(t: BoundTable): string {
   const keyOf = (row: 'NEW' | 'OLD') => `json_array(${t.key.map((k) => `${row}.${quoteId(k)}`).join(', ')})`;
   const name = (op: string) => quoteId(`vestige_bind_${t.table}_${op}`);
-  const insert = (rows: string[]) => `INSERT INTO ${PENDING} (tbl, key) VALUES ${rows.map((r) => `('${t.table}', ${r})`).join(', ')};`;
+  const insert = (rows: string[]) =>
+    `INSERT INTO ${PENDING} (tbl, key) VALUES ${rows.map((r) => `('${t.table}', ${r})`).join(', ')};`;
   const on = `main.${quoteId(t.table)}`;
   return [
     `CREATE TEMP TRIGGER IF NOT EXISTS ${name('insert')} AFTER INSERT ON ${on} BEGIN ${insert([keyOf('NEW')])} END;`,

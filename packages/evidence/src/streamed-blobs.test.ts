@@ -43,7 +43,11 @@ describe('StreamedBlobSink', () => {
     expect(digests).toEqual(blobs.map((b) => digestBuffer(b)));
     for (const [i, d] of digests.entries()) {
       expect(store.blobs.has(d.sha256)).toBe(true);
-      expect(createHash('sha256').update(fs.readFileSync(store.blobs.pathOf(d.sha256))).digest('hex')).toBe(createHash('sha256').update(blobs[i]!).digest('hex'));
+      expect(
+        createHash('sha256')
+          .update(fs.readFileSync(store.blobs.pathOf(d.sha256)))
+          .digest('hex'),
+      ).toBe(createHash('sha256').update(blobs[i]!).digest('hex'));
       expect(fs.statSync(store.blobs.pathOf(d.sha256)).mode & 0o222).toBe(0);
     }
     // The duplicate landed on the existing blob; no temp file is left behind.

@@ -152,7 +152,10 @@ function storeError(err: unknown): VestigeError {
   const e = err as NodeJS.ErrnoException;
   return new VestigeError('E_CASE_WRITE', `could not write into the case: ${e.message}`, {
     file: e.path,
-    hint: e.code === 'ENOSPC' ? 'The disk holding the case is full; free space and run the command again.' : 'Check that the case folder is writable.',
+    hint:
+      e.code === 'ENOSPC'
+        ? 'The disk holding the case is full; free space and run the command again.'
+        : 'Check that the case folder is writable.',
     details: { code: e.code },
     cause: err,
   });

@@ -17,7 +17,12 @@ export interface HashedBlobs {
 }
 
 /** Re-hashes every blob on disk on the worker threads, in batches (one message for many small blobs). */
-export async function hashBlobs(store: CaseStore, pool: FileWorkerPool, addresses: string[], options: VerifyOptions): Promise<HashedBlobs> {
+export async function hashBlobs(
+  store: CaseStore,
+  pool: FileWorkerPool,
+  addresses: string[],
+  options: VerifyOptions,
+): Promise<HashedBlobs> {
   const started = performance.now();
   const results: HashedBlobs['results'] = new Map();
   let bytes = 0;
@@ -57,7 +62,12 @@ export async function hashBlobs(store: CaseStore, pool: FileWorkerPool, addresse
   return { results, bytes, ms: performance.now() - started };
 }
 
-export function blobProblems(store: CaseStore, hashed: HashedBlobs['results'], referenced: Map<string, string>, allDigests: boolean): VerifyProblem[] {
+export function blobProblems(
+  store: CaseStore,
+  hashed: HashedBlobs['results'],
+  referenced: Map<string, string>,
+  allDigests: boolean,
+): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
   const byItem = store.database.prepare('SELECT id, name, md5, sha1, size FROM items WHERE sha256 = ?');
   const label = (sha: string): { subject: string; text: string } => {
@@ -69,7 +79,11 @@ export function blobProblems(store: CaseStore, hashed: HashedBlobs['results'], r
   for (const [sha, d] of hashed) {
     if (d === null) {
       const l = label(sha);
-      problems.push({ kind: 'blob-missing', subject: l.subject, message: `${l.text}: its stored file ${sha} could not be read` });
+      problems.push({
+        kind: 'blob-missing',
+        subject: l.subject,
+        message: `${l.text}: its stored file ${sha} could not be read`,
+      });
       continue;
     }
     let changed = d.sha256 !== sha;
@@ -79,13 +93,21 @@ export function blobProblems(store: CaseStore, hashed: HashedBlobs['results'], r
     }
     if (changed) {
       const l = label(sha);
-      problems.push({ kind: 'blob-modified', subject: l.subject, message: `${l.text}: stored bytes changed — SHA-256 is now ${d.sha256}, recorded ${sha}` });
+      problems.push({
+        kind: 'blob-modified',
+        subject: l.subject,
+        message: `${l.text}: stored bytes changed — SHA-256 is now ${d.sha256}, recorded ${sha}`,
+      });
     }
   }
   for (const sha of referenced.keys()) {
     if (hashed.has(sha)) continue;
     const l = label(sha);
-    problems.push({ kind: 'blob-missing', subject: l.subject, message: `${l.text}: its stored file ${sha} is missing` });
+    problems.push({
+      kind: 'blob-missing',
+      subject: l.subject,
+      message: `${l.text}: its stored file ${sha} is missing`,
+    });
   }
   return problems;
 }

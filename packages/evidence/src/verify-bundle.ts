@@ -33,11 +33,18 @@ export interface BundleVerifyReport {
  * against the chain skeleton; every item, source, annotation and provenance record in the manifest
  * against what the excerpt's events recorded; and the lab signature, when a public key is given.
  */
-export async function verifyBundle(dirArg: string, options: { publicKey?: KeyObject } = {}): Promise<BundleVerifyReport> {
+export async function verifyBundle(
+  dirArg: string,
+  options: { publicKey?: KeyObject } = {},
+): Promise<BundleVerifyReport> {
   const dir = resolve(dirArg);
   const manifestPath = join(dir, 'manifest.json');
   if (!fs.existsSync(manifestPath) || !fs.existsSync(join(dir, 'SHA256SUMS'))) {
-    throw new VestigeError('E_BUNDLE_INVALID', `${dirArg} is not a Vestige export bundle (manifest.json and SHA256SUMS expected)`, { file: dirArg, hint: 'Point --bundle at the folder written by `vestige export`.' });
+    throw new VestigeError(
+      'E_BUNDLE_INVALID',
+      `${dirArg} is not a Vestige export bundle (manifest.json and SHA256SUMS expected)`,
+      { file: dirArg, hint: 'Point --bundle at the folder written by `vestige export`.' },
+    );
   }
   const problems: VerifyProblem[] = [];
   const { files, digestsByPath } = await checkListedFiles(dir, problems);
@@ -50,25 +57,55 @@ export async function verifyBundle(dirArg: string, options: { publicKey?: KeyObj
   for (const item of manifest.items ?? []) {
     const p = join(dir, 'blobs', item.sha256);
     if (!fs.existsSync(p)) {
-      problems.push({ kind: 'blob-missing', subject: item.id, message: `item ${item.id} (${item.name}): blobs/${item.sha256} is missing` });
+      problems.push({
+        kind: 'blob-missing',
+        subject: item.id,
+        message: `item ${item.id} (${item.name}): blobs/${item.sha256} is missing`,
+      });
       continue;
     }
     const d = digestsByPath.get(p) ?? (await fileDigests(p));
     if (d.sha256 !== item.sha256 || d.md5 !== item.md5 || d.sha1 !== item.sha1 || d.size !== item.size) {
-      problems.push({ kind: 'blob-modified', subject: item.id, message: `item ${item.id} (${item.name}): bytes do not match the recorded MD5/SHA-1/SHA-256` });
+      problems.push({
+        kind: 'blob-modified',
+        subject: item.id,
+        message: `item ${item.id} (${item.name}): bytes do not match the recorded MD5/SHA-1/SHA-256`,
+      });
     }
   }
   const excerpt = checkCustody(dir, manifest, problems);
   problems.push(...checkAgainstExcerpt(manifest, excerpt));
 
   const signature = checkBundleSignature(dir, options.publicKey);
-  if (signature.status === 'invalid') problems.push({ kind: 'bundle-signature-invalid', subject: 'SIGNATURE.json', message: `the bundle's signature is not valid: ${signature.reason}` });
-  if (signature.status === 'unsigned' && options.publicKey) problems.push({ kind: 'bundle-unsigned', subject: 'SIGNATURE.json', message: 'a key was given but the bundle is not signed: anyone could have written it' });
-  return { ok: problems.length === 0, caseId: manifest.case?.id, items: manifest.items?.length ?? 0, files, events: excerpt.length, custodyHead: manifest.custody?.head, signature, problems };
+  if (signature.status === 'invalid')
+    problems.push({
+      kind: 'bundle-signature-invalid',
+      subject: 'SIGNATURE.json',
+      message: `the bundle's signature is not valid: ${signature.reason}`,
+    });
+  if (signature.status === 'unsigned' && options.publicKey)
+    problems.push({
+      kind: 'bundle-unsigned',
+      subject: 'SIGNATURE.json',
+      message: 'a key was given but the bundle is not signed: anyone could have written it',
+    });
+  return {
+    ok: problems.length === 0,
+    caseId: manifest.case?.id,
+    items: manifest.items?.length ?? 0,
+    files,
+    events: excerpt.length,
+    custodyHead: manifest.custody?.head,
+    signature,
+    problems,
+  };
 }
 
 /** Every file named in SHA256SUMS, and no blob that it does not name. */
-async function checkListedFiles(dir: string, problems: VerifyProblem[]): Promise<{ files: number; digestsByPath: Map<string, Digests> }> {
+async function checkListedFiles(
+  dir: string,
+  problems: VerifyProblem[],
+): Promise<{ files: number; digestsByPath: Map<string, Digests> }> {
   const listed = new Map<string, string>();
   for (const line of fs.readFileSync(join(dir, 'SHA256SUMS'), 'utf8').split('\n')) {
     const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
@@ -80,40 +117,70 @@ async function checkListedFiles(dir: string, problems: VerifyProblem[]): Promise
   for (const [rel, expected] of listed) {
     const p = join(dir, rel);
     if (!p.startsWith(dir + '/')) {
-      problems.push({ kind: 'blob-modified', subject: rel, message: `SHA256SUMS names a path outside the bundle: ${rel}` });
+      problems.push({
+        kind: 'blob-modified',
+        subject: rel,
+        message: `SHA256SUMS names a path outside the bundle: ${rel}`,
+      });
       continue;
     }
     files++;
-    if (!fs.existsSync(p)) problems.push({ kind: 'blob-missing', subject: rel, message: `${rel} is listed in SHA256SUMS but missing` });
+    if (!fs.existsSync(p))
+      problems.push({ kind: 'blob-missing', subject: rel, message: `${rel} is listed in SHA256SUMS but missing` });
     else {
       const d = await fileDigests(p);
       digestsByPath.set(p, d);
-      if (d.sha256 !== expected) problems.push({ kind: 'blob-modified', subject: rel, message: `${rel} does not match its SHA-256 in SHA256SUMS` });
+      if (d.sha256 !== expected)
+        problems.push({
+          kind: 'blob-modified',
+          subject: rel,
+          message: `${rel} does not match its SHA-256 in SHA256SUMS`,
+        });
     }
   }
   for (const name of fs.existsSync(join(dir, 'blobs')) ? fs.readdirSync(join(dir, 'blobs')) : []) {
-    if (!listed.has(`blobs/${name}`)) problems.push({ kind: 'blob-modified', subject: `blobs/${name}`, message: `blobs/${name} is in the bundle but not in SHA256SUMS (added later?)` });
+    if (!listed.has(`blobs/${name}`))
+      problems.push({
+        kind: 'blob-modified',
+        subject: `blobs/${name}`,
+        message: `blobs/${name} is in the bundle but not in SHA256SUMS (added later?)`,
+      });
   }
   return { files, digestsByPath };
 }
 
 /** The skeleton must be one unbroken chain to the manifest's head, and every excerpt event must sit in it unchanged. */
 function checkCustody(dir: string, manifest: BundleManifest, problems: VerifyProblem[]): CustodyEvent[] {
-  const chain = readJsonLines<{ seq: number; prev: string; hash: string }>(join(dir, manifest.custody?.chain ?? 'custody-chain.jsonl'));
+  const chain = readJsonLines<{ seq: number; prev: string; hash: string }>(
+    join(dir, manifest.custody?.chain ?? 'custody-chain.jsonl'),
+  );
   const excerpt = readJsonLines<CustodyEvent>(join(dir, manifest.custody?.excerpt ?? 'custody-excerpt.jsonl'));
   const head = manifest.custody?.head;
   const bySeqHash = new Map(chain.map((l) => [l.hash, l.seq]));
   const walk = new ChainWalk(head ? [head] : [], (h) => bySeqHash.get(h));
   for (const link of chain) walk.add(link.seq, link.prev, link.hash, true, () => `event ${link.seq}`);
-  for (const p of walk.problems) problems.push({ kind: 'custody-inserted', subject: `event ${p.seq}`, message: `the custody chain is broken at event ${p.seq}: ${p.message}` });
+  for (const p of walk.problems)
+    problems.push({
+      kind: 'custody-inserted',
+      subject: `event ${p.seq}`,
+      message: `the custody chain is broken at event ${p.seq}: ${p.message}`,
+    });
   if (head && walk.reaches(head) !== 'ok') {
-    problems.push({ kind: 'custody-truncated', subject: `event ${head.seq}`, message: `the custody chain does not end at the head recorded in the manifest (event ${head.seq})` });
+    problems.push({
+      kind: 'custody-truncated',
+      subject: `event ${head.seq}`,
+      message: `the custody chain does not end at the head recorded in the manifest (event ${head.seq})`,
+    });
   }
   const chainHash = new Map(chain.map((l) => [l.seq, l.hash]));
   for (const event of excerpt) {
     // An excerpt event must hash to itself and sit in the skeleton at its own position.
     if (custodyEventHash(event) !== event.hash || chainHash.get(event.seq) !== event.hash) {
-      problems.push({ kind: 'custody-edited', subject: `event ${event.seq}`, message: `custody event ${event.seq} (${event.action} ${event.subject}) does not match the chain` });
+      problems.push({
+        kind: 'custody-edited',
+        subject: `event ${event.seq}`,
+        message: `custody event ${event.seq} (${event.action} ${event.subject}) does not match the chain`,
+      });
     }
   }
   return excerpt;
@@ -137,38 +204,94 @@ function checkAgainstExcerpt(manifest: BundleManifest, excerpt: CustodyEvent[]):
     else if (e.action === 'annotation.set') annotations.set(`${e.subject}/${String(d.namespace)}`, d.value ?? null);
     else if (e.action === 'derivation.recorded') {
       if (typeof d.provenanceSha256 === 'string') provenanceHashes.set(e.subject, d.provenanceSha256);
-      for (const o of (d.outputs ?? []) as Array<{ itemId?: string; sha256?: string; name?: string }>) if (o.itemId && !named.has(o.itemId)) named.set(o.itemId, { sha256: o.sha256 });
+      for (const o of (d.outputs ?? []) as Array<{ itemId?: string; sha256?: string; name?: string }>)
+        if (o.itemId && !named.has(o.itemId)) named.set(o.itemId, { sha256: o.sha256 });
     }
   }
   const bound = state.bindingEvents > 0;
   for (const item of manifest.items ?? []) {
     const recorded = named.get(item.id);
-    const fields: Record<string, unknown> = { sha256: item.sha256, md5: item.md5, sha1: item.sha1, size: item.size, name: item.name, mediaType: item.mediaType };
+    const fields: Record<string, unknown> = {
+      sha256: item.sha256,
+      md5: item.md5,
+      sha1: item.sha1,
+      size: item.size,
+      name: item.name,
+      mediaType: item.mediaType,
+    };
     const differ = recorded ? Object.keys(fields).filter((k) => k in recorded && recorded[k] !== fields[k]) : [];
-    if (differ.length) problems.push({ kind: 'item-modified', subject: item.id, message: `item ${item.id}: ${differ.map((k) => `${k} is ${JSON.stringify(fields[k])}, the custody log recorded ${JSON.stringify(recorded![k])}`).join('; ')}` });
+    if (differ.length)
+      problems.push({
+        kind: 'item-modified',
+        subject: item.id,
+        message: `item ${item.id}: ${differ.map((k) => `${k} is ${JSON.stringify(fields[k])}, the custody log recorded ${JSON.stringify(recorded![k])}`).join('; ')}`,
+      });
     else if (bound) problems.push(...checkRow('items', [item.id], itemRow(item), 'item'));
-    else if (!recorded) problems.push({ kind: 'item-unrecorded', subject: item.id, message: `item ${item.id} is in the manifest, but no custody event in the excerpt recorded it` });
-    if (bound) for (const s of item.sources ?? []) if (s.id !== undefined) problems.push(...checkRow('sources', [s.id], sourceRow(s), 'source'));
+    else if (!recorded)
+      problems.push({
+        kind: 'item-unrecorded',
+        subject: item.id,
+        message: `item ${item.id} is in the manifest, but no custody event in the excerpt recorded it`,
+      });
+    if (bound)
+      for (const s of item.sources ?? [])
+        if (s.id !== undefined) problems.push(...checkRow('sources', [s.id], sourceRow(s), 'source'));
     for (const [namespace, value] of Object.entries(item.annotations ?? {})) {
       const k = `${item.id}/${namespace}`;
-      if (!annotations.has(k)) problems.push({ kind: 'annotation-unrecorded', subject: k, message: `annotation ${k} is in the manifest, but no custody event in the excerpt set it` });
-      else if (canonicalJson(annotations.get(k) ?? null) !== canonicalJson(value ?? null)) problems.push({ kind: 'annotation-modified', subject: k, message: `annotation ${k} differs from the value the custody log recorded` });
+      if (!annotations.has(k))
+        problems.push({
+          kind: 'annotation-unrecorded',
+          subject: k,
+          message: `annotation ${k} is in the manifest, but no custody event in the excerpt set it`,
+        });
+      else if (canonicalJson(annotations.get(k) ?? null) !== canonicalJson(value ?? null))
+        problems.push({
+          kind: 'annotation-modified',
+          subject: k,
+          message: `annotation ${k} differs from the value the custody log recorded`,
+        });
     }
   }
   for (const { record, sha256 } of manifest.provenance ?? []) {
     const actual = sha256Hex(canonicalJson(record));
     if (actual !== sha256 || (provenanceHashes.has(record.id) && provenanceHashes.get(record.id) !== actual)) {
-      problems.push({ kind: 'provenance-modified', subject: record.id, message: `provenance record ${record.id} does not match its recorded hash` });
-    } else if (bound) problems.push(...checkRow('provenance', [record.id], { id: record.id, activity: record.activity, record: canonicalJson(record), hash: actual }, 'provenance'));
+      problems.push({
+        kind: 'provenance-modified',
+        subject: record.id,
+        message: `provenance record ${record.id} does not match its recorded hash`,
+      });
+    } else if (bound)
+      problems.push(
+        ...checkRow(
+          'provenance',
+          [record.id],
+          { id: record.id, activity: record.activity, record: canonicalJson(record), hash: actual },
+          'provenance',
+        ),
+      );
   }
   return problems;
 
   function checkRow(table: string, key: unknown[], row: Record<string, unknown>, entity: string): VerifyProblem[] {
     const b = state.boundRow(table, key);
     const label = key.join('/');
-    if (!b || b.sha256 === null) return [{ kind: `${entity}-unrecorded`, subject: label, message: `${entity} ${label} is in the manifest, but no custody event in the excerpt holds it` }];
+    if (!b || b.sha256 === null)
+      return [
+        {
+          kind: `${entity}-unrecorded`,
+          subject: label,
+          message: `${entity} ${label} is in the manifest, but no custody event in the excerpt holds it`,
+        },
+      ];
     const s = rowSerialiser(table);
-    if (sha256Hex(s.canonical(s.columns.map((c) => row[c] ?? null))) !== b.sha256) return [{ kind: `${entity}-modified`, subject: label, message: `${entity} ${label} in the manifest differs from what custody event ${b.seq} recorded` }];
+    if (sha256Hex(s.canonical(s.columns.map((c) => row[c] ?? null))) !== b.sha256)
+      return [
+        {
+          kind: `${entity}-modified`,
+          subject: label,
+          message: `${entity} ${label} in the manifest differs from what custody event ${b.seq} recorded`,
+        },
+      ];
     return [];
   }
 }
@@ -192,7 +315,17 @@ function itemRow(item: BundleItem): Record<string, unknown> {
 }
 
 function sourceRow(s: BundleItem['sources'][number]): Record<string, unknown> {
-  return { id: s.id, item_id: s.itemId, path: s.path, path_bytes_hex: s.pathBytesHex ?? null, size: s.size, mtime: s.mtime, kind: s.kind, link_target: s.linkTarget, ingest_id: s.ingestId };
+  return {
+    id: s.id,
+    item_id: s.itemId,
+    path: s.path,
+    path_bytes_hex: s.pathBytesHex ?? null,
+    size: s.size,
+    mtime: s.mtime,
+    kind: s.kind,
+    link_target: s.linkTarget,
+    ingest_id: s.ingestId,
+  };
 }
 
 function readJsonLines<T>(path: string): T[] {
@@ -203,7 +336,10 @@ function readJsonLines<T>(path: string): T[] {
     try {
       out.push(JSON.parse(line) as T);
     } catch {
-      throw new VestigeError('E_BUNDLE_INVALID', `${path} has a line that is not JSON`, { file: path, hint: 'The bundle was damaged; ask the sender for a fresh export.' });
+      throw new VestigeError('E_BUNDLE_INVALID', `${path} has a line that is not JSON`, {
+        file: path,
+        hint: 'The bundle was damaged; ask the sender for a fresh export.',
+      });
     }
   }
   return out;

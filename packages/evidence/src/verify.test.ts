@@ -80,9 +80,13 @@ describe('verify', () => {
       finishedAt: new Date(1000),
     });
     expect((await verifyCase(store)).ok).toBe(true);
-    store.database.prepare('UPDATE provenance SET record = replace(record, \'"x":1\', \'"x":2\') WHERE id = ?').run(provenance.id);
+    store.database
+      .prepare('UPDATE provenance SET record = replace(record, \'"x":1\', \'"x":2\') WHERE id = ?')
+      .run(provenance.id);
     const report = await verifyCase(store);
-    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'provenance-modified', subject: provenance.id }));
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ kind: 'provenance-modified', subject: provenance.id }),
+    );
   });
 });
 
@@ -128,7 +132,9 @@ describe('export bundle', () => {
     lines[1] = JSON.stringify(edited);
     fs.writeFileSync(excerptPath, lines.join('\n') + '\n');
     const edit = await verifyBundle(out);
-    expect(edit.problems).toContainEqual(expect.objectContaining({ kind: 'custody-edited', subject: `event ${edited.seq}` }));
+    expect(edit.problems).toContainEqual(
+      expect.objectContaining({ kind: 'custody-edited', subject: `event ${edited.seq}` }),
+    );
   });
 
   it('says clearly when a folder is not a bundle', async () => {

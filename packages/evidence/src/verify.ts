@@ -57,7 +57,10 @@ export interface VerifyReport {
   /** Which digests were recomputed: the SHA-256 address only, or MD5, SHA-1 and SHA-256 (`allDigests`). */
   digests: 'sha256' | 'all';
   elapsedMs: number;
-  /** Wall time of the two halves, which overlap: blobs re-hashed on worker threads; chain walked, replayed and compared on the main thread. */
+  /**
+   * Wall time of the two halves, which overlap: blobs re-hashed on worker threads; chain walked, replayed and compared
+   * on the main thread.
+   */
   phases: { blobsMs: number; chainMs: number };
 }
 
@@ -104,7 +107,10 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
     problems.push(...walk.problems.map(chainToProblem), ...state.problems);
     const anchorChecks = anchors.map((a) => ({ source: a.source, head: a.head, status: walk.reaches(a.head) }));
     problems.push(...anchorChecks.flatMap((a, i) => anchorProblems(a, anchors[i]!.role, walk.lastSeq)));
-    const compared = store.schemaVersion >= CASE_SCHEMA_VERSION ? await compareTables(store, state) : { rows: 0, problems: legacyUnbound(store) };
+    const compared =
+      store.schemaVersion >= CASE_SCHEMA_VERSION
+        ? await compareTables(store, state)
+        : { rows: 0, problems: legacyUnbound(store) };
     problems.push(...compared.problems, ...markerProblems(store));
     const chainMs = performance.now() - chainStarted;
 
@@ -141,15 +147,24 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
 }
 
 /** Walks the chain and replays it, a page of events at a time, yielding so the hashing workers stay fed. */
-async function replayChain(store: CaseStore, anchors: Anchor[]): Promise<{ walk: ChainWalk; state: ChainState; events: number }> {
+async function replayChain(
+  store: CaseStore,
+  anchors: Anchor[],
+): Promise<{ walk: ChainWalk; state: ChainState; events: number }> {
   const walk = new ChainWalk(
     anchors.map((a) => a.head),
     (hash) => store.custody.seqOfHash(hash),
   );
   // A row's binding hash is unique to its content: the event holding it is found by searching for it.
-  const findSeq = store.database.prepare('SELECT seq FROM custody_events WHERE instr(details, ?) > 0 ORDER BY seq DESC LIMIT 1').pluck();
+  const findSeq = store.database
+    .prepare('SELECT seq FROM custody_events WHERE instr(details, ?) > 0 ORDER BY seq DESC LIMIT 1')
+    .pluck();
   const state = new ChainState({ findSeq: (sha256) => findSeq.get(`"sha256":"${sha256}"`) as number | undefined });
-  const page = store.database.prepare('SELECT seq, time, operator, action, subject, details, prev, hash FROM custody_events WHERE seq > ? ORDER BY seq LIMIT ?').raw();
+  const page = store.database
+    .prepare(
+      'SELECT seq, time, operator, action, subject, details, prev, hash FROM custody_events WHERE seq > ? ORDER BY seq LIMIT ?',
+    )
+    .raw();
   let after = -Infinity;
   let events = 0;
   let sliceStart = performance.now();
@@ -171,7 +186,10 @@ async function replayChain(store: CaseStore, anchors: Anchor[]): Promise<{ walk:
 }
 
 /** Compares every bound table with the replayed state, page by page (rowid order), both ways. */
-async function compareTables(store: CaseStore, state: ChainState): Promise<{ rows: number; problems: VerifyProblem[] }> {
+async function compareTables(
+  store: CaseStore,
+  state: ChainState,
+): Promise<{ rows: number; problems: VerifyProblem[] }> {
   const db = store.database;
   const problems: VerifyProblem[] = [];
   let rows = 0;
@@ -179,7 +197,11 @@ async function compareTables(store: CaseStore, state: ChainState): Promise<{ row
   for (const t of BOUND_TABLES) {
     const s = rowSerialiser(t.table);
     // The rowid comes last, after the columns in canonical order, so each row is compared as read.
-    const page = db.prepare(`SELECT ${s.columns.map(quoteId).join(', ')}, rowid FROM ${quoteId(t.table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
+    const page = db
+      .prepare(
+        `SELECT ${s.columns.map(quoteId).join(', ')}, rowid FROM ${quoteId(t.table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+      )
+      .raw();
     const rowid = s.columns.length;
     let after = -Infinity;
     for (;;) {
@@ -199,7 +221,11 @@ async function compareTables(store: CaseStore, state: ChainState): Promise<{ row
     problems.push(...state.missingRows(t));
   }
   for (const { table, rows: n } of unboundTables(db)) {
-    problems.push({ kind: 'table-unbound', subject: table, message: `table ${table} holds ${n} row(s) that no custody event binds: verify cannot vouch for them (docs/DESIGN.md, "Bound rows")` });
+    problems.push({
+      kind: 'table-unbound',
+      subject: table,
+      message: `table ${table} holds ${n} row(s) that no custody event binds: verify cannot vouch for them (docs/DESIGN.md, "Bound rows")`,
+    });
   }
   return { rows, problems };
 }
@@ -210,7 +236,9 @@ async function compareTables(store: CaseStore, state: ChainState): Promise<{ row
  */
 function explain(store: CaseStore, problem: StateProblem, table: string, values: unknown[]): VerifyProblem {
   if (problem.seq === undefined) return problem;
-  const event = store.database.prepare('SELECT details FROM custody_events WHERE seq = ?').pluck().get(problem.seq) as string | undefined;
+  const event = store.database.prepare('SELECT details FROM custody_events WHERE seq = ?').pluck().get(problem.seq) as
+    | string
+    | undefined;
   let details: Record<string, unknown> = {};
   try {
     details = (event ? JSON.parse(event) : {}) as Record<string, unknown>;
@@ -224,9 +252,14 @@ function explain(store: CaseStore, problem: StateProblem, table: string, values:
     if (!(name in details) || name === 'id') continue;
     const recorded = details[name];
     const now = column === 'value' && typeof value === 'string' ? safeParse(value) : value;
-    if (canonicalJson(recorded ?? null) !== canonicalJson(now ?? null)) differences.push(`${name} is ${shorten(now)}, the log recorded ${shorten(recorded)}`);
+    if (canonicalJson(recorded ?? null) !== canonicalJson(now ?? null))
+      differences.push(`${name} is ${shorten(now)}, the log recorded ${shorten(recorded)}`);
   }
-  return { kind: problem.kind, subject: problem.subject, message: differences.length ? `${problem.message}: ${differences.join('; ')}` : problem.message };
+  return {
+    kind: problem.kind,
+    subject: problem.subject,
+    message: differences.length ? `${problem.message}: ${differences.join('; ')}` : problem.message,
+  };
 }
 
 function safeParse(text: string): unknown {
@@ -266,10 +299,11 @@ function dedupe(problems: VerifyProblem[]): VerifyProblem[] {
     seen.add(k);
     return true;
   });
-  return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject, undefined, { numeric: true }));
+  return out.sort(
+    (a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject, undefined, { numeric: true }),
+  );
 }
 
 function yieldToWorkers(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
-

@@ -6,7 +6,9 @@ let vestigeVersion: string | undefined;
 /** The toolkit's version, read once from the repository's root package.json. */
 export function vestigeVersionString(): string {
   if (vestigeVersion === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     vestigeVersion = pkg.version;
   }
   return vestigeVersion;

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVestigeError } from '@vestige/evidence';
-import { clearFfmpegCache, ffmpegFeatures, inspectCandidates, passthroughArgs, resolveFfmpeg, resolveFfprobe } from './resolve.ts';
+import {
+  clearFfmpegCache,
+  ffmpegFeatures,
+  inspectCandidates,
+  passthroughArgs,
+  resolveFfmpeg,
+  resolveFfprobe,
+} from './resolve.ts';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -72,6 +79,8 @@ describe('resolveFfmpeg / resolveFfprobe', () => {
     expect(features.filters.has('scale')).toBe(true);
     expect(features.encoders.has('png')).toBe(true);
     expect(features.decoders.has('h264')).toBe(true);
-    expect(passthroughArgs(features)).toEqual(features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']);
+    expect(passthroughArgs(features)).toEqual(
+      features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'],
+    );
   });
 });

@@ -79,7 +79,9 @@ function fromPath(tool: Tool): string | null {
 
 function fromInstaller(tool: Tool): string | null {
   try {
-    const mod = require(tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe') as { path?: unknown };
+    const mod = require(tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe') as {
+      path?: unknown;
+    };
     return typeof mod.path === 'string' ? mod.path : null;
   } catch {
     return null;
@@ -90,7 +92,10 @@ function fromInstaller(tool: Tool): string | null {
  * Every place the tool could come from, in the order they are tried. Exported for `vestige doctor`, which shows
  * them all, not only the winner.
  */
-export function inspectCandidates(tool: Tool, options: { all?: boolean } = {}): { chosen: ResolvedBinary | null; rejected: RejectedCandidate[]; alternatives: ResolvedBinary[] } {
+export function inspectCandidates(
+  tool: Tool,
+  options: { all?: boolean } = {},
+): { chosen: ResolvedBinary | null; rejected: RejectedCandidate[]; alternatives: ResolvedBinary[] } {
   const alternatives: ResolvedBinary[] = [];
   const rejected: RejectedCandidate[] = [];
   const envName = tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH';
@@ -205,7 +210,10 @@ function ranOk(path: string, args: string[]): boolean {
 
 function detectFeatures(ffmpeg: ResolvedBinary): FfmpegFeatures {
   const filters = listNames(ffmpeg.path, '-filters');
-  const showinfo = spawnSync(ffmpeg.path, ['-hide_banner', '-h', 'filter=showinfo'], { encoding: 'utf8', timeout: 15_000 });
+  const showinfo = spawnSync(ffmpeg.path, ['-hide_banner', '-h', 'filter=showinfo'], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return {
     // An unknown option makes ffmpeg refuse to start, so trying it is an exact test (`-version` then exits at once).
     fpsMode: ranOk(ffmpeg.path, ['-fps_mode', 'passthrough', '-version']),
@@ -233,7 +241,10 @@ export function ffmpegFeatures(ffmpeg: ResolvedBinary = resolveFfmpeg()): Ffmpeg
   } catch {
     // fall through: no disk cache for a binary we cannot stat
   }
-  const file = join(tmpdir(), `vestige-ffmpeg-features-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+  const file = join(
+    tmpdir(),
+    `vestige-ffmpeg-features-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`,
+  );
   let features: FfmpegFeatures | undefined;
   try {
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -252,7 +263,16 @@ export function ffmpegFeatures(ffmpeg: ResolvedBinary = resolveFfmpeg()): Ffmpeg
     features = detectFeatures(ffmpeg);
     try {
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ ...features, key, filters: [...features.filters], encoders: [...features.encoders], decoders: [...features.decoders] }));
+      writeFileSync(
+        tmp,
+        JSON.stringify({
+          ...features,
+          key,
+          filters: [...features.filters],
+          encoders: [...features.encoders],
+          decoders: [...features.decoders],
+        }),
+      );
       renameSync(tmp, file);
     } catch {
       // A cache that cannot be written only costs time.

@@ -55,7 +55,11 @@ export function runTool(binary: string, args: readonly string[], options: RunToo
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (overflow) {
-        reject(new VestigeError('E_FFMPEG_FAILED', `${binary} produced more than ${maxStdout} bytes of output.`, { file: binary }));
+        reject(
+          new VestigeError('E_FFMPEG_FAILED', `${binary} produced more than ${maxStdout} bytes of output.`, {
+            file: binary,
+          }),
+        );
         return;
       }
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });

@@ -31,7 +31,10 @@ export function hammingDistance(a: Uint8Array, b: Uint8Array): number {
   let d = 0;
   let i = 0;
   for (; i + 4 <= a.length; i += 4) {
-    d += popcount32(((a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!) ^ ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!));
+    d += popcount32(
+      ((a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!) ^
+        ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!),
+    );
   }
   for (; i < a.length; i++) d += popcount32(a[i]! ^ b[i]!);
   return d;

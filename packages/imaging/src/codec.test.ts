@@ -33,7 +33,12 @@ function bombPng(): Buffer {
   ihdr.writeUInt32BE(50_000, 4);
   ihdr[8] = 8;
   ihdr[9] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(50_001))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(50_001))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -55,7 +60,11 @@ describe('decoding', () => {
     const png16 = await encodePng(raster, { bitDepth: 16 });
     const back = await decodeImage(png16);
     expect(back.source.bitDepth).toBe(16);
-    expect(Buffer.from(back.raster.data.buffer, back.raster.data.byteOffset, back.raster.data.byteLength).equals(Buffer.from(raster.data.buffer, raster.data.byteOffset, raster.data.byteLength))).toBe(true);
+    expect(
+      Buffer.from(back.raster.data.buffer, back.raster.data.byteOffset, back.raster.data.byteLength).equals(
+        Buffer.from(raster.data.buffer, raster.data.byteOffset, raster.data.byteLength),
+      ),
+    ).toBe(true);
   });
 
   it('reads greyscale as one channel and drops alpha', async () => {
@@ -77,7 +86,9 @@ describe('decoding', () => {
     for (const enc of [raw().jpeg({ quality: 90 }), raw().png(), raw().tiff({ compression: 'lzw' })]) {
       const good = await enc.toBuffer();
       expect(await codeOf(decodeImage(good))).toBe('no error');
-      expect(await codeOf(decodeImage(good.subarray(0, Math.floor(good.length * 0.6)), { file: 'cut.bin' }))).toBe('E_INPUT_CORRUPT');
+      expect(await codeOf(decodeImage(good.subarray(0, Math.floor(good.length * 0.6)), { file: 'cut.bin' }))).toBe(
+        'E_INPUT_CORRUPT',
+      );
       const bad = Buffer.from(good);
       for (let i = Math.floor(bad.length * 0.3); i < Math.floor(bad.length * 0.7); i++) bad[i] = (i * 31) & 0xff;
       expect(['E_INPUT_CORRUPT']).toContain(await codeOf(decodeImage(bad)));

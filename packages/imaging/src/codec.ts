@@ -45,49 +45,87 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
   configureSharp();
   const limit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   const file = options.file;
-  if (input.length === 0) throw new VestigeError('E_INPUT_EMPTY', `${file ?? 'the image'} is empty (0 bytes)`, { file });
+  if (input.length === 0)
+    throw new VestigeError('E_INPUT_EMPTY', `${file ?? 'the image'} is empty (0 bytes)`, { file });
   let meta: sharp.Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
     const msg = (err as Error).message;
     if (/chunk\/cache limits/i.test(msg)) {
-      // A valid PNG whose metadata chunks (an ICC profile, compressed text) exceed libspng's limits: a limit of ours, not damage.
-      throw new VestigeError('E_INPUT_UNSUPPORTED', `${file ?? 'the image'} has PNG metadata chunks larger than the decoder accepts (libspng chunk limits); images with such chunks are not supported`, {
-        file,
-        hint: 'Strip the oversized ICC profile or text chunks from a copy with a documented tool (e.g. pngcrush -rem allb) and ingest that copy beside the original.',
-        cause: err,
-      });
+      // A valid PNG whose metadata chunks (an ICC profile, compressed text) exceed libspng's limits: a limit of ours,
+      // not damage.
+      throw new VestigeError(
+        'E_INPUT_UNSUPPORTED',
+        `${file ?? 'the image'} has PNG metadata chunks larger than the decoder accepts (libspng chunk limits); images with such chunks are not supported`,
+        {
+          file,
+          hint: 'Strip the oversized ICC profile or text chunks from a copy with a documented tool (e.g. pngcrush -rem allb) and ingest that copy beside the original.',
+          cause: err,
+        },
+      );
     }
     if (/unsupported image format/i.test(msg) && !looksLikeSupportedImage(input)) {
-      throw new VestigeError('E_INPUT_UNSUPPORTED', `${file ?? 'the input'} is not an image format Vestige can enhance (${SUPPORTED_FORMATS.join(', ')})`, { file, hint: 'Convert it with a documented tool first, or check that this is the right file.', cause: err });
+      throw new VestigeError(
+        'E_INPUT_UNSUPPORTED',
+        `${file ?? 'the input'} is not an image format Vestige can enhance (${SUPPORTED_FORMATS.join(', ')})`,
+        { file, hint: 'Convert it with a documented tool first, or check that this is the right file.', cause: err },
+      );
     }
-    throw new VestigeError('E_INPUT_CORRUPT', `${file ?? 'the image'} cannot be read: ${msg}`, { file, hint: 'The file is damaged or truncated; check it against its recorded hash.', cause: err });
+    throw new VestigeError('E_INPUT_CORRUPT', `${file ?? 'the image'} cannot be read: ${msg}`, {
+      file,
+      hint: 'The file is damaged or truncated; check it against its recorded hash.',
+      cause: err,
+    });
   }
   const format = meta.format ?? 'unknown';
   if (!(SUPPORTED_FORMATS as readonly string[]).includes(format)) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `${file ?? 'the input'} is ${format}, which Vestige does not enhance (${SUPPORTED_FORMATS.join(', ')})`, { file, details: { format } });
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `${file ?? 'the input'} is ${format}, which Vestige does not enhance (${SUPPORTED_FORMATS.join(', ')})`,
+      { file, details: { format } },
+    );
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
-  if (width <= 0 || height <= 0) throw new VestigeError('E_INPUT_CORRUPT', `${file ?? 'the image'} declares no pixels (${width}×${height})`, { file });
-  if (width * height > limit) {
-    throw new VestigeError('E_INPUT_TOO_LARGE', `${file ?? 'the image'} declares ${width}×${height} = ${(width * height).toLocaleString('en-GB')} pixels, over the limit of ${limit.toLocaleString('en-GB')}`, {
+  if (width <= 0 || height <= 0)
+    throw new VestigeError('E_INPUT_CORRUPT', `${file ?? 'the image'} declares no pixels (${width}×${height})`, {
       file,
-      hint: 'This may be a decompression bomb. If the image is genuine, raise the limit with --pixel-limit.',
-      details: { width, height, pixelLimit: limit },
     });
+  if (width * height > limit) {
+    throw new VestigeError(
+      'E_INPUT_TOO_LARGE',
+      `${file ?? 'the image'} declares ${width}×${height} = ${(width * height).toLocaleString('en-GB')} pixels, over the limit of ${limit.toLocaleString('en-GB')}`,
+      {
+        file,
+        hint: 'This may be a decompression bomb. If the image is genuine, raise the limit with --pixel-limit.',
+        details: { width, height, pixelLimit: limit },
+      },
+    );
   }
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   // Multi-page files (TIFF, GIF): the first page is the image, as sharp reads by default.
-  const grey = meta.space === 'b-w' || meta.space === 'grey16' || ((meta.channels ?? 3) <= 2 && meta.space !== 'srgb' && format !== 'gif');
+  const grey =
+    meta.space === 'b-w' ||
+    meta.space === 'grey16' ||
+    ((meta.channels ?? 3) <= 2 && meta.space !== 'srgb' && format !== 'gif');
   let raster: Raster;
   try {
-    let p = sharp(input, { limitInputPixels: limit, failOn: 'warning', sequentialRead: true, autoOrient: false }).removeAlpha();
+    let p = sharp(input, {
+      limitInputPixels: limit,
+      failOn: 'warning',
+      sequentialRead: true,
+      autoOrient: false,
+    }).removeAlpha();
     if (sixteen) {
       p = p.toColourspace(grey ? 'grey16' : 'rgb16');
       const { data, info } = await p.raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-      raster = { width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3, data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2) };
+      raster = {
+        width: info.width,
+        height: info.height,
+        channels: info.channels === 1 ? 1 : 3,
+        data: new Uint16Array(data.buffer, data.byteOffset, data.length / 2),
+      };
     } else {
       p = p.toColourspace(grey ? 'b-w' : 'srgb');
       const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
@@ -95,8 +133,17 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
     }
   } catch (err) {
     const msg = (err as Error).message;
-    if (/pixel limit/i.test(msg)) throw new VestigeError('E_INPUT_TOO_LARGE', `${file ?? 'the image'} is over the pixel limit of ${limit}`, { file, cause: err, details: { pixelLimit: limit } });
-    throw new VestigeError('E_INPUT_CORRUPT', `${file ?? 'the image'} is damaged or truncated: ${msg.split('\n')[0]}`, { file, hint: 'Check the file against its recorded hash; a truncated copy cannot be enhanced reliably.', cause: err });
+    if (/pixel limit/i.test(msg))
+      throw new VestigeError('E_INPUT_TOO_LARGE', `${file ?? 'the image'} is over the pixel limit of ${limit}`, {
+        file,
+        cause: err,
+        details: { pixelLimit: limit },
+      });
+    throw new VestigeError('E_INPUT_CORRUPT', `${file ?? 'the image'} is damaged or truncated: ${msg.split('\n')[0]}`, {
+      file,
+      hint: 'Check the file against its recorded hash; a truncated copy cannot be enhanced reliably.',
+      cause: err,
+    });
   }
   return {
     raster,
@@ -109,7 +156,14 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
       hasAlpha: meta.hasAlpha ?? false,
       colourSpace: meta.space ?? 'unknown',
       ...(meta.orientation ? { orientation: meta.orientation } : {}),
-      compression: format === 'jpeg' ? `JPEG (lossy${meta.chromaSubsampling ? `, chroma ${meta.chromaSubsampling}` : ''})` : format === 'png' ? 'PNG (lossless)' : format === 'tiff' ? `TIFF (${meta.compression ?? 'uncompressed'})` : format,
+      compression:
+        format === 'jpeg'
+          ? `JPEG (lossy${meta.chromaSubsampling ? `, chroma ${meta.chromaSubsampling}` : ''})`
+          : format === 'png'
+            ? 'PNG (lossless)'
+            : format === 'tiff'
+              ? `TIFF (${meta.compression ?? 'uncompressed'})`
+              : format,
       hasIccProfile: meta.icc !== undefined,
     },
   };
@@ -149,7 +203,9 @@ export async function previewJpeg(r: Raster, maxSide: number): Promise<Buffer> {
     .toBuffer();
 }
 
-/** Magic numbers of the formats we decode: a file that starts like one but cannot be read is corrupt, not unsupported. */
+/**
+ * Magic numbers of the formats we decode: a file that starts like one but cannot be read is corrupt, not unsupported.
+ */
 function looksLikeSupportedImage(b: Buffer): boolean {
   const at = (o: number, ...v: number[]) => v.every((x, i) => b[o + i] === x);
   return (

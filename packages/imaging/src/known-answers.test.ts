@@ -24,7 +24,8 @@ function ramp(): Raster {
 
 function grey8(scene: Uint8Array, w: number, h: number): Uint8Array {
   const out = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) out[i] = Math.round(0.299 * scene[i * 3]! + 0.587 * scene[i * 3 + 1]! + 0.114 * scene[i * 3 + 2]!);
+  for (let i = 0; i < w * h; i++)
+    out[i] = Math.round(0.299 * scene[i * 3]! + 0.587 * scene[i * 3 + 1]! + 0.114 * scene[i * 3 + 2]!);
   return out;
 }
 
@@ -32,7 +33,9 @@ describe('tone operations match hand-computed values exactly', () => {
   it('levels black 20, white 220, gamma 1', async () => {
     const out = to8(await run('levels', ramp(), { black: 20, white: 220 }));
     // By hand: 255 × (v − 20) / 200, rounded half up; clipped outside 20…220.
-    expect([out[0], out[10], out[20], out[70], out[120], out[121], out[220], out[250]]).toEqual([0, 0, 0, 64, 128, 129, 255, 255]);
+    expect([out[0], out[10], out[20], out[70], out[120], out[121], out[220], out[250]]).toEqual([
+      0, 0, 0, 64, 128, 129, 255, 255,
+    ]);
     for (let v = 0; v < 256; v++) expect(out[v]).toBe(Math.round(255 * Math.min(1, Math.max(0, (v - 20) / 200))));
   });
 
@@ -53,13 +56,31 @@ describe('tone operations match hand-computed values exactly', () => {
   });
 
   it('linear curves through (0,0) (64,128) (255,255)', async () => {
-    const out = to8(await run('curves', ramp(), { points: [[0, 0], [64, 128], [255, 255]], interpolation: 'linear' }));
+    const out = to8(
+      await run('curves', ramp(), {
+        points: [
+          [0, 0],
+          [64, 128],
+          [255, 255],
+        ],
+        interpolation: 'linear',
+      }),
+    );
     // v = 32 → 64; v = 64 → 128; v = 128 → 128 + 64 × 127/191 = 170.55 → 171; v = 255 → 255.
     expect([out[0], out[32], out[64], out[128], out[255]]).toEqual([0, 64, 128, 171, 255]);
   });
 
   it('monotone curves pass exactly through their control points and never reverse', async () => {
-    const out = to8(await run('curves', ramp(), { points: [[0, 10], [60, 30], [128, 200], [255, 240]] }));
+    const out = to8(
+      await run('curves', ramp(), {
+        points: [
+          [0, 10],
+          [60, 30],
+          [128, 200],
+          [255, 240],
+        ],
+      }),
+    );
     expect([out[0], out[60], out[128], out[255]]).toEqual([10, 30, 200, 240]);
     for (let v = 1; v < 256; v++) expect(out[v]!).toBeGreaterThanOrEqual(out[v - 1]!);
   });
@@ -84,14 +105,19 @@ describe('perspective rectification', () => {
       [70.1, 210.9],
     ];
     const data = new Uint16Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (const [px, py] of pts) v += Math.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * 1.5 * 1.5));
-      data[y * w + x] = Math.round(Math.min(1, v) * MAX16);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let v = 0;
+        for (const [px, py] of pts) v += Math.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * 1.5 * 1.5));
+        data[y * w + x] = Math.round(Math.min(1, v) * MAX16);
+      }
     const ppm = 2;
     const margin = 10;
-    const out = await run('perspective', { width: w, height: h, channels: 1, data }, { points: pts, widthMm: 100, heightMm: 50, pxPerMm: ppm, marginMm: margin });
+    const out = await run(
+      'perspective',
+      { width: w, height: h, channels: 1, data },
+      { points: pts, widthMm: 100, heightMm: 50, pxPerMm: ppm, marginMm: margin },
+    );
     expect(out.pxPerMm).toBe(2);
     const expected = [
       [margin * ppm, margin * ppm],
@@ -103,13 +129,14 @@ describe('perspective rectification', () => {
       let sx = 0;
       let sy = 0;
       let s = 0;
-      for (let y = ey! - 8; y <= ey! + 8; y++) for (let x = ex! - 8; x <= ex! + 8; x++) {
-        const v = out.data[y * out.width + x]! / MAX16;
-        if (v < 0.02) continue;
-        sx += v * x;
-        sy += v * y;
-        s += v;
-      }
+      for (let y = ey! - 8; y <= ey! + 8; y++)
+        for (let x = ex! - 8; x <= ex! + 8; x++) {
+          const v = out.data[y * out.width + x]! / MAX16;
+          if (v < 0.02) continue;
+          sx += v * x;
+          sy += v * y;
+          s += v;
+        }
       const err = Math.hypot(sx / s - ex!, sy / s - ey!);
       expect(err).toBeLessThan(0.5);
     }
@@ -128,20 +155,33 @@ describe('deconvolution', () => {
     return out;
   };
 
-  async function deblur(op: string, psf: { type: 'motion'; length: number; angle: number } | { type: 'gaussian'; sigma: number }, params: Record<string, unknown>) {
+  async function deblur(
+    op: string,
+    psf: { type: 'motion'; length: number; angle: number } | { type: 'gaussian'; sigma: number },
+    params: Record<string, unknown>,
+  ) {
     const blurred8 = Uint8Array.from(convolve(sharpF, w, h, buildPsf(psf)), (v) => Math.round(v * 255));
     const out = to8(await run(op, rasterFrom8(blurred8, w, h, 1), { psf, ...params }));
-    return { blurred8, out, gainInterior: psnr(interior(sharp8), interior(out)) - psnr(interior(sharp8), interior(blurred8)), gainFull: psnr(sharp8, out) - psnr(sharp8, blurred8) };
+    return {
+      blurred8,
+      out,
+      gainInterior: psnr(interior(sharp8), interior(out)) - psnr(interior(sharp8), interior(blurred8)),
+      gainFull: psnr(sharp8, out) - psnr(sharp8, blurred8),
+    };
   }
 
   it('Wiener deblur of a synthetic motion blur improves PSNR by at least 6 dB', async () => {
     // Blurred by direct spatial convolution (edges extended) and rounded to 8 bits, not by the FFT the
     // filter uses, so the test does not simply invert its own arithmetic.
     const horizontal = await deblur('deblur-wiener', { type: 'motion', length: 15, angle: 0 }, { nsr: 0.0005 });
-    console.log(`Wiener, 15 px horizontal motion: +${horizontal.gainFull.toFixed(2)} dB (whole image), +${horizontal.gainInterior.toFixed(2)} dB (interior)`);
+    console.log(
+      `Wiener, 15 px horizontal motion: +${horizontal.gainFull.toFixed(2)} dB (whole image), +${horizontal.gainInterior.toFixed(2)} dB (interior)`,
+    );
     expect(horizontal.gainFull).toBeGreaterThanOrEqual(6);
     const diagonal = await deblur('deblur-wiener', { type: 'motion', length: 11, angle: 30 }, { nsr: 0.002 });
-    console.log(`Wiener, 11 px motion at 30°: +${diagonal.gainInterior.toFixed(2)} dB (interior, 12 px border excluded)`);
+    console.log(
+      `Wiener, 11 px motion at 30°: +${diagonal.gainInterior.toFixed(2)} dB (interior, 12 px border excluded)`,
+    );
     expect(diagonal.gainInterior).toBeGreaterThanOrEqual(6);
   });
 
@@ -161,7 +201,8 @@ describe('frame averaging', () => {
     const big = grey8(syntheticScene8(W + 16, H + 16, 3), W + 16, H + 16);
     const cropAt = (dx: number, dy: number) => {
       const out = new Uint8Array(W * H);
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[y * W + x] = big[(y + 8 + dy) * (W + 16) + x + 8 + dx]!;
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) out[y * W + x] = big[(y + 8 + dy) * (W + 16) + x + 8 + dx]!;
       return out;
     };
     const truth = cropAt(0, 0);
@@ -181,7 +222,9 @@ describe('frame averaging', () => {
     expect(after - before).toBeGreaterThanOrEqual(9);
     // Registration recovered every shift it was given (frame k was cut (dx, dy) away: it must move by −(dx, dy)).
     for (let k = 1; k < 16; k++) {
-      const m = new RegExp(`^frame ${k + 1}: shift \\((-?[\\d.]+), (-?[\\d.]+)\\)`).exec(notes.find((n) => n.startsWith(`frame ${k + 1}:`)) ?? '');
+      const m = new RegExp(`^frame ${k + 1}: shift \\((-?[\\d.]+), (-?[\\d.]+)\\)`).exec(
+        notes.find((n) => n.startsWith(`frame ${k + 1}:`)) ?? '',
+      );
       expect(m).not.toBeNull();
       expect(Math.abs(Number(m![1]) + shifts[k]![0]!)).toBeLessThan(0.15);
       expect(Math.abs(Number(m![2]) + shifts[k]![1]!)).toBeLessThan(0.15);

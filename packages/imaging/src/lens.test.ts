@@ -16,7 +16,8 @@ describe('lens correction (Brown–Conrady)', () => {
       const s = 1 + k1 * r2 + k2 * r2 * r2;
       return [x * s, y * s];
     };
-    // The recorded (distorted) image: pixel p shows the scene point u with distort(u) = p, found by fixed-point iteration.
+    // The recorded (distorted) image: pixel p shows the scene point u with distort(u) = p, found by fixed-point
+    // iteration.
     const lines = [30, 100, 170];
     const data = new Uint16Array(w * h);
     for (let py = 0; py < h; py++) {
@@ -38,7 +39,10 @@ describe('lens correction (Brown–Conrady)', () => {
     }
     const recorded: Raster = { width: w, height: h, channels: 1, data };
     const op = getOperation('lens-correct')!;
-    const corrected = await op.apply(recorded, op.schema.parse({ k1, k2, interpolation: 'bicubic' }), { inputs: [recorded], note: () => {} });
+    const corrected = await op.apply(recorded, op.schema.parse({ k1, k2, interpolation: 'bicubic' }), {
+      inputs: [recorded],
+      note: () => {},
+    });
     /** Sub-pixel x of the line nearest `near` on row y (intensity-weighted centroid). */
     const lineX = (img: Raster, y: number, near: number) => {
       let s = 0;

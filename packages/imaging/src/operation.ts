@@ -20,10 +20,14 @@ export interface OperationContext {
 export function checkOutputSize(ctx: OperationContext, width: number, height: number, what: string): void {
   const limit = ctx.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   if (width * height <= limit) return;
-  throw new VestigeError('E_PARAM_INVALID', `${what} would make a ${width}×${height} image = ${(width * height).toLocaleString('en-GB')} pixels, over the pixel limit of ${limit.toLocaleString('en-GB')}`, {
-    hint: 'Ask for a smaller output (scale, size or pixels per mm), or raise the limit with --pixel-limit if the machine has the memory.',
-    details: { width, height, pixelLimit: limit },
-  });
+  throw new VestigeError(
+    'E_PARAM_INVALID',
+    `${what} would make a ${width}×${height} image = ${(width * height).toLocaleString('en-GB')} pixels, over the pixel limit of ${limit.toLocaleString('en-GB')}`,
+    {
+      hint: 'Ask for a smaller output (scale, size or pixels per mm), or raise the limit with --pixel-limit if the machine has the memory.',
+      details: { width, height, pixelLimit: limit },
+    },
+  );
 }
 
 /**
@@ -49,6 +53,8 @@ export interface ImageOperation<P = unknown> {
 }
 
 /** Helper that keeps the parameter type of an operation tied to its schema. */
-export function defineOperation<S extends z.ZodType>(op: Omit<ImageOperation<z.output<S>>, 'schema'> & { schema: S }): ImageOperation<z.output<S>> {
+export function defineOperation<S extends z.ZodType>(
+  op: Omit<ImageOperation<z.output<S>>, 'schema'> & { schema: S },
+): ImageOperation<z.output<S>> {
   return op as unknown as ImageOperation<z.output<S>>;
 }

@@ -20,7 +20,13 @@ export function createRaster(width: number, height: number, channels: 1 | 3, pxP
   return { width, height, channels, data: new Uint16Array(width * height * channels), pxPerMm };
 }
 
-export function withData(src: Raster, data: Uint16Array, width = src.width, height = src.height, channels: 1 | 3 = src.channels): Raster {
+export function withData(
+  src: Raster,
+  data: Uint16Array,
+  width = src.width,
+  height = src.height,
+  channels: 1 | 3 = src.channels,
+): Raster {
   return { width, height, channels, data, pxPerMm: src.pxPerMm };
 }
 
@@ -188,7 +194,14 @@ export function sampler(kind: Interpolation): (p: Float32Array, w: number, h: nu
  * Inverse-maps every output pixel through `map` (output → input coordinates, pixel centres at integers)
  * and samples the input. Pixels that fall outside the input become `fill` (0…1).
  */
-export function remap(r: Raster, outW: number, outH: number, map: (u: number, v: number, out: Float64Array) => void, interpolation: Interpolation, fill = 0): Raster {
+export function remap(
+  r: Raster,
+  outW: number,
+  outH: number,
+  map: (u: number, v: number, out: Float64Array) => void,
+  interpolation: Interpolation,
+  fill = 0,
+): Raster {
   const src = planes(r);
   const sample = sampler(interpolation);
   const out = src.map(() => new Float32Array(outW * outH));

@@ -31,27 +31,56 @@ describe('recipes', () => {
   });
 
   it('names the step and parameter that is out of range', () => {
-    const e = errorOf(() => parseRecipe({ steps: [{ op: 'crop', params: { left: 0, top: 0, width: 5, height: 5 } }, { op: 'levels', params: { gamma: 50 } }] }));
+    const e = errorOf(() =>
+      parseRecipe({
+        steps: [
+          { op: 'crop', params: { left: 0, top: 0, width: 5, height: 5 } },
+          { op: 'levels', params: { gamma: 50 } },
+        ],
+      }),
+    );
     expect(e.code).toBe('E_RECIPE_INVALID');
     expect(e.message).toMatch(/^step 2 \(levels\): gamma:/);
-    expect(errorOf(() => parseRecipe({ steps: [{ op: 'levels', params: { black: 200, white: 100 } }] })).message).toMatch(/white must be greater/);
+    expect(
+      errorOf(() => parseRecipe({ steps: [{ op: 'levels', params: { black: 200, white: 100 } }] })).message,
+    ).toMatch(/white must be greater/);
     expect(errorOf(() => parseRecipe({ steps: [{ op: 'median', params: { size: 4 } }] })).message).toMatch(/odd/);
-    expect(errorOf(() => parseRecipe({ steps: [{ op: 'invert', params: { strength: 2 } }] })).message).toMatch(/step 1 \(invert\)/);
+    expect(errorOf(() => parseRecipe({ steps: [{ op: 'invert', params: { strength: 2 } }] })).message).toMatch(
+      /step 1 \(invert\)/,
+    );
     expect(errorOf(() => parseRecipe({ steps: [] })).code).toBe('E_RECIPE_INVALID');
     // Corners given in the wrong order (a "bow-tie") are caught before anything runs.
-    const bowTie = { points: [[0, 0], [100, 0], [0, 50], [100, 50]], widthMm: 10, heightMm: 5, pxPerMm: 1 };
-    expect(errorOf(() => parseRecipe([{ op: 'perspective', params: bowTie }])).message).toMatch(/step 1 \(perspective\): points: the four points must be the corners in order/);
+    const bowTie = {
+      points: [
+        [0, 0],
+        [100, 0],
+        [0, 50],
+        [100, 50],
+      ],
+      widthMm: 10,
+      heightMm: 5,
+      pxPerMm: 1,
+    };
+    expect(errorOf(() => parseRecipe([{ op: 'perspective', params: bowTie }])).message).toMatch(
+      /step 1 \(perspective\): points: the four points must be the corners in order/,
+    );
     expect(errorOf(() => parseRecipe({ steps: [{ op: 'levels' }], extra: 1 })).code).toBe('E_RECIPE_INVALID');
   });
 
   it('keeps annotation after enhancement and frame-average first', () => {
     const marks = { marks: [{ type: 'text', at: [5, 20], text: 'A' }] };
-    expect(errorOf(() => parseRecipe({ steps: [{ op: 'annotate', params: marks }, { op: 'levels' }] })).message).toMatch(/after an annotation step/);
-    expect(errorOf(() => parseRecipe({ steps: [{ op: 'levels' }, { op: 'frame-average' }] })).message).toMatch(/must be the first step/);
+    expect(
+      errorOf(() => parseRecipe({ steps: [{ op: 'annotate', params: marks }, { op: 'levels' }] })).message,
+    ).toMatch(/after an annotation step/);
+    expect(errorOf(() => parseRecipe({ steps: [{ op: 'levels' }, { op: 'frame-average' }] })).message).toMatch(
+      /must be the first step/,
+    );
   });
 
   it('reports a parameter that does not fit the image with its step number', async () => {
-    const r = parseRecipe({ steps: [{ op: 'invert' }, { op: 'crop', params: { left: 50, top: 0, width: 100, height: 10 } }] });
+    const r = parseRecipe({
+      steps: [{ op: 'invert' }, { op: 'crop', params: { left: 50, top: 0, width: 100, height: 10 } }],
+    });
     await expect(runRecipe([syntheticScene(64, 48)], r)).rejects.toThrow(/step 2 \(crop\)/);
   });
 

@@ -74,7 +74,9 @@ export function parseRecipe(input: unknown, file?: string): Recipe {
     if (!op) {
       throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: unknown operation "${s.op}"`, {
         file,
-        hint: `Known operations: ${listOperations().map((o) => o.id).join(', ')}.`,
+        hint: `Known operations: ${listOperations()
+          .map((o) => o.id)
+          .join(', ')}.`,
         details: { step: i + 1, op: s.op },
       });
     }
@@ -85,23 +87,40 @@ export function parseRecipe(input: unknown, file?: string): Recipe {
       throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1} (${op.id}): ${param}: ${issue.message}`, {
         file,
         hint: `Fix parameter "${param}" of step ${i + 1}.`,
-        details: { step: i + 1, op: op.id, issues: parsed.error.issues.map((e) => ({ path: e.path.join('.'), message: e.message })) },
+        details: {
+          step: i + 1,
+          op: op.id,
+          issues: parsed.error.issues.map((e) => ({ path: e.path.join('.'), message: e.message })),
+        },
       });
     }
     if (op.multiInput && i !== 0) {
-      throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1} (${op.id}) combines the input images, so it must be the first step`, { file, details: { step: i + 1, op: op.id } });
+      throw new VestigeError(
+        'E_RECIPE_INVALID',
+        `step ${i + 1} (${op.id}) combines the input images, so it must be the first step`,
+        { file, details: { step: i + 1, op: op.id } },
+      );
     }
     if (annotating && !op.annotation) {
-      throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1} (${op.id}) comes after an annotation step; enhancement must be finished before mark-up`, {
-        file,
-        hint: 'Move annotate steps to the end: annotation is kept separate from enhancement.',
-        details: { step: i + 1, op: op.id },
-      });
+      throw new VestigeError(
+        'E_RECIPE_INVALID',
+        `step ${i + 1} (${op.id}) comes after an annotation step; enhancement must be finished before mark-up`,
+        {
+          file,
+          hint: 'Move annotate steps to the end: annotation is kept separate from enhancement.',
+          details: { step: i + 1, op: op.id },
+        },
+      );
     }
     if (op.annotation) annotating = true;
     steps.push({ op, params: parsed.data, note: s.note });
   });
-  return { name: top.data.name ?? 'enhanced', description: top.data.description, steps, output: { bitDepth: top.data.output.bitDepth } };
+  return {
+    name: top.data.name ?? 'enhanced',
+    description: top.data.description,
+    steps,
+    output: { bitDepth: top.data.output.bitDepth },
+  };
 }
 
 export function loadRecipeFile(path: string): Recipe {
@@ -109,19 +128,31 @@ export function loadRecipeFile(path: string): Recipe {
   try {
     text = fs.readFileSync(path, 'utf8');
   } catch (err) {
-    throw new VestigeError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE', `cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: path, cause: err });
+    throw new VestigeError(
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE',
+      `cannot read recipe ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { file: path, cause: err },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new VestigeError('E_RECIPE_INVALID', `recipe ${path} is not valid JSON: ${(err as Error).message}`, { file: path, cause: err });
+    throw new VestigeError('E_RECIPE_INVALID', `recipe ${path} is not valid JSON: ${(err as Error).message}`, {
+      file: path,
+      cause: err,
+    });
   }
   return parseRecipe(json, path);
 }
 
 /** The recipe in the plain JSON form that reproduces it (defaults filled in). */
-export function recipeToJson(r: Recipe): { name: string; description?: string; steps: Array<{ op: string; params: unknown; note?: string }>; output: { bitDepth: 8 | 16 } } {
+export function recipeToJson(r: Recipe): {
+  name: string;
+  description?: string;
+  steps: Array<{ op: string; params: unknown; note?: string }>;
+  output: { bitDepth: 8 | 16 };
+} {
   return {
     name: r.name,
     ...(r.description ? { description: r.description } : {}),
@@ -146,10 +177,18 @@ export interface RunOptions {
 }
 
 /** Runs the steps in order. Pure: the same inputs and recipe give the same pixels. */
-export async function runRecipe(inputs: readonly Raster[], recipe: Recipe, options: RunOptions = {}): Promise<RecipeResult> {
+export async function runRecipe(
+  inputs: readonly Raster[],
+  recipe: Recipe,
+  options: RunOptions = {},
+): Promise<RecipeResult> {
   if (inputs.length === 0) throw new VestigeError('E_USAGE', 'a recipe needs at least one input image');
   if (inputs.length > 1 && !recipe.steps[0]?.op.multiInput) {
-    throw new VestigeError('E_RECIPE_INVALID', `${inputs.length} input images were given, but the recipe does not start with a step that combines them (frame-average)`, { hint: 'Give one image, or start the recipe with frame-average.' });
+    throw new VestigeError(
+      'E_RECIPE_INVALID',
+      `${inputs.length} input images were given, but the recipe does not start with a step that combines them (frame-average)`,
+      { hint: 'Give one image, or start the recipe with frame-average.' },
+    );
   }
   let image = inputs[0]!;
   let enhanced: Raster | undefined;
@@ -157,12 +196,21 @@ export async function runRecipe(inputs: readonly Raster[], recipe: Recipe, optio
   for (const [i, step] of recipe.steps.entries()) {
     if (step.op.annotation && !enhanced) enhanced = image;
     const notes: string[] = [];
-    const ctx: OperationContext = { inputs, note: (t) => notes.push(t), pixelLimit: options.pixelLimit ?? DEFAULT_PIXEL_LIMIT };
+    const ctx: OperationContext = {
+      inputs,
+      note: (t) => notes.push(t),
+      pixelLimit: options.pixelLimit ?? DEFAULT_PIXEL_LIMIT,
+    };
     try {
       image = await step.op.apply(image, step.params, ctx);
     } catch (err) {
       if (err instanceof VestigeError) {
-        throw new VestigeError(err.code, `step ${i + 1} (${step.op.id}): ${err.message}`, { file: err.file, hint: err.hint, details: { step: i + 1, op: step.op.id, ...(err.details ?? {}) }, cause: err });
+        throw new VestigeError(err.code, `step ${i + 1} (${step.op.id}): ${err.message}`, {
+          file: err.file,
+          hint: err.hint,
+          details: { step: i + 1, op: step.op.id, ...(err.details ?? {}) },
+          cause: err,
+        });
       }
       throw err;
     }

@@ -5,7 +5,6 @@
 import { seededRandom } from '@vestige/evidence';
 import { clamp16, type Raster } from './raster.ts';
 
-
 /** Standard normal deviates by Box–Muller from a seeded source. */
 export function gaussianSource(seed: number): () => number {
   const rnd = seededRandom(seed);
@@ -50,22 +49,33 @@ const GLYPHS: Record<string, string[]> = {
 };
 
 /** Draws block text into an 8-bit RGB buffer. */
-export function drawText(buf: Uint8Array, w: number, h: number, text: string, x0: number, y0: number, cell: number, rgb: [number, number, number]): void {
+export function drawText(
+  buf: Uint8Array,
+  w: number,
+  h: number,
+  text: string,
+  x0: number,
+  y0: number,
+  cell: number,
+  rgb: [number, number, number],
+): void {
   let x = x0;
   for (const ch of text.toUpperCase()) {
     const g = GLYPHS[ch] ?? GLYPHS[' ']!;
-    for (let r = 0; r < 7; r++) for (let c = 0; c < 5; c++) {
-      if (g[r]![c] !== '1') continue;
-      for (let yy = 0; yy < cell; yy++) for (let xx = 0; xx < cell; xx++) {
-        const px = x + c * cell + xx;
-        const py = y0 + r * cell + yy;
-        if (px < 0 || py < 0 || px >= w || py >= h) continue;
-        const i = (py * w + px) * 3;
-        buf[i] = rgb[0];
-        buf[i + 1] = rgb[1];
-        buf[i + 2] = rgb[2];
+    for (let r = 0; r < 7; r++)
+      for (let c = 0; c < 5; c++) {
+        if (g[r]![c] !== '1') continue;
+        for (let yy = 0; yy < cell; yy++)
+          for (let xx = 0; xx < cell; xx++) {
+            const px = x + c * cell + xx;
+            const py = y0 + r * cell + yy;
+            if (px < 0 || py < 0 || px >= w || py >= h) continue;
+            const i = (py * w + px) * 3;
+            buf[i] = rgb[0];
+            buf[i + 1] = rgb[1];
+            buf[i + 2] = rgb[2];
+          }
       }
-    }
     x += 6 * cell;
   }
 }
@@ -77,12 +87,13 @@ export function drawText(buf: Uint8Array, w: number, h: number, text: string, x0
 export function syntheticScene8(w: number, h: number, seed = 1, plate = 'AB12 CDE'): Uint8Array {
   const rnd = seededRandom(seed);
   const buf = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = (y * w + x) * 3;
-    buf[i] = 60 + Math.round((100 * x) / w);
-    buf[i + 1] = 70 + Math.round((80 * y) / h);
-    buf[i + 2] = 90 + Math.round((60 * (x + y)) / (w + h));
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      buf[i] = 60 + Math.round((100 * x) / w);
+      buf[i + 1] = 70 + Math.round((80 * y) / h);
+      buf[i + 2] = 90 + Math.round((60 * (x + y)) / (w + h));
+    }
   const shapes = Math.max(4, Math.round((w * h) / 20000));
   for (let s = 0; s < shapes; s++) {
     const cx = rnd() * w;
@@ -105,11 +116,12 @@ export function syntheticScene8(w: number, h: number, seed = 1, plate = 'AB12 CD
   for (let k = 0; k < 6; k++) {
     const period = 8 - k;
     const x0 = Math.floor(w * 0.05) + k * Math.floor(w * 0.07);
-    for (let y = ly; y < Math.min(h, ly + Math.floor(h * 0.1)); y++) for (let x = x0; x < Math.min(w, x0 + Math.floor(w * 0.05)); x++) {
-      const v = Math.floor((x - x0) / (period / 2)) % 2 ? 240 : 20;
-      const i = (y * w + x) * 3;
-      buf[i] = buf[i + 1] = buf[i + 2] = v;
-    }
+    for (let y = ly; y < Math.min(h, ly + Math.floor(h * 0.1)); y++)
+      for (let x = x0; x < Math.min(w, x0 + Math.floor(w * 0.05)); x++) {
+        const v = Math.floor((x - x0) / (period / 2)) % 2 ? 240 : 20;
+        const i = (y * w + x) * 3;
+        buf[i] = buf[i + 1] = buf[i + 2] = v;
+      }
   }
   if (plate === '') return buf;
   const cell = Math.max(1, Math.floor(Math.min(w / (plate.length * 6 + 4), h / 30)));
@@ -117,12 +129,13 @@ export function syntheticScene8(w: number, h: number, seed = 1, plate = 'AB12 CD
   const ph = 10 * cell;
   const px = Math.floor((w - pw) / 2);
   const py = Math.floor(h * 0.6);
-  for (let y = py; y < Math.min(h, py + ph); y++) for (let x = px; x < Math.min(w, px + pw); x++) {
-    const i = (y * w + x) * 3;
-    buf[i] = 235;
-    buf[i + 1] = 200;
-    buf[i + 2] = 40;
-  }
+  for (let y = py; y < Math.min(h, py + ph); y++)
+    for (let x = px; x < Math.min(w, px + pw); x++) {
+      const i = (y * w + x) * 3;
+      buf[i] = 235;
+      buf[i + 1] = 200;
+      buf[i + 2] = 40;
+    }
   drawText(buf, w, h, plate, px + 2 * cell, py + Math.floor(1.5 * cell), cell, [25, 25, 30]);
   return buf;
 }

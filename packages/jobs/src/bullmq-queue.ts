@@ -2,7 +2,13 @@ import { Queue, QueueEvents, QueueEventsProducer, type ConnectionOptions, type J
 import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityQueueName, qualifiedJobId, splitJobId } from './capabilities.ts';
 import type { JobRegistry } from './job-registry.ts';
-import type { EnqueueOptions, JobRecord, JobState, QueueBackend, QueueEvents as VestigeQueueEvents } from './queue-backend.ts';
+import type {
+  EnqueueOptions,
+  JobRecord,
+  JobState,
+  QueueBackend,
+  QueueEvents as VestigeQueueEvents,
+} from './queue-backend.ts';
 
 export const DEFAULT_QUEUE_NAME = 'vestige';
 /** The custom event that asks the worker holding an active job to stop it (BullMQ can only cancel in process). */
@@ -15,9 +21,12 @@ export function redisConnection(url: string): ConnectionOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new VestigeError('E_USAGE', `not a Redis URL: ${url}`, { hint: 'Use redis://HOST:PORT, e.g. redis://127.0.0.1:6379.' });
+    throw new VestigeError('E_USAGE', `not a Redis URL: ${url}`, {
+      hint: 'Use redis://HOST:PORT, e.g. redis://127.0.0.1:6379.',
+    });
   }
-  if (parsed.protocol !== 'redis:') throw new VestigeError('E_USAGE', `not a Redis URL: ${url}`, { hint: 'Use redis://HOST:PORT.' });
+  if (parsed.protocol !== 'redis:')
+    throw new VestigeError('E_USAGE', `not a Redis URL: ${url}`, { hint: 'Use redis://HOST:PORT.' });
   return {
     host: parsed.hostname,
     port: Number(parsed.port || 6379),
@@ -27,7 +36,12 @@ export function redisConnection(url: string): ConnectionOptions {
 }
 
 /** The options every job is added with, here and by a parent adding its children. */
-export function bullJobOptions(options: EnqueueOptions): { attempts: number; backoff: { type: 'exponential'; delay: number }; removeOnComplete: false; removeOnFail: false } {
+export function bullJobOptions(options: EnqueueOptions): {
+  attempts: number;
+  backoff: { type: 'exponential'; delay: number };
+  removeOnComplete: false;
+  removeOnFail: false;
+} {
   return {
     attempts: Math.max(1, options.attempts ?? 1),
     backoff: { type: 'exponential', delay: options.backoffMs ?? 500 },
@@ -61,14 +75,25 @@ export class BullMqQueue implements QueueBackend {
 
   /** The general queue and the queue of every capability a registered job type requires. */
   private allLanes(): Array<string | undefined> {
-    return [undefined, ...new Set(this.registry.ids().map((id) => this.registry.get(id).requires).filter((c): c is string => c !== undefined))];
+    return [
+      undefined,
+      ...new Set(
+        this.registry
+          .ids()
+          .map((id) => this.registry.get(id).requires)
+          .filter((c): c is string => c !== undefined),
+      ),
+    ];
   }
 
   private lane(capability: string | undefined): Lane {
     let lane = this.lanes.get(capability);
     if (!lane) {
       const name = capabilityQueueName(this.name, capability);
-      lane = { queue: new Queue(name, { connection: this.connection }), events: new QueueEvents(name, { connection: this.connection }) };
+      lane = {
+        queue: new Queue(name, { connection: this.connection }),
+        events: new QueueEvents(name, { connection: this.connection }),
+      };
       this.lanes.set(capability, lane);
     }
     return lane;
@@ -83,19 +108,29 @@ export class BullMqQueue implements QueueBackend {
   async enqueue(type: string, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
     const validated = this.registry.validate(type, payload);
     const capability = this.registry.get(type).requires;
-    const job = await this.lane(capability).queue.add(type, validated, { ...(options.jobId ? { jobId: options.jobId } : {}), ...bullJobOptions(options) });
+    const job = await this.lane(capability).queue.add(type, validated, {
+      ...(options.jobId ? { jobId: options.jobId } : {}),
+      ...bullJobOptions(options),
+    });
     return qualifiedJobId(capability, job.id!);
   }
 
   async waitFor<Result = unknown>(jobId: string): Promise<Result> {
     const { job, capability, lane } = await this.job(jobId);
     await lane.events.waitUntilReady();
-    if (!job) throw new VestigeError('E_PARAM_INVALID', `no job ${jobId} in queue ${capabilityQueueName(this.name, capability)}`);
+    if (!job)
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        `no job ${jobId} in queue ${capabilityQueueName(this.name, capability)}`,
+      );
     try {
       return (await job.waitUntilFinished(lane.events)) as Result;
     } catch (err) {
       const record = await this.get(jobId);
-      throw new VestigeError((record?.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED', record?.error?.message ?? (err as Error).message);
+      throw new VestigeError(
+        (record?.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED',
+        record?.error?.message ?? (err as Error).message,
+      );
     }
   }
 
@@ -108,8 +143,14 @@ export class BullMqQueue implements QueueBackend {
     const limit = options.limit ?? 100;
     const records: JobRecord[] = [];
     for (const capability of this.allLanes()) {
-      const jobs = await this.lane(capability).queue.getJobs(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'], 0, limit - 1, false);
-      for (const job of jobs) if (job) records.push(toRecord(job as Job, await (job as Job).getState(), capability, this.name));
+      const jobs = await this.lane(capability).queue.getJobs(
+        ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'],
+        0,
+        limit - 1,
+        false,
+      );
+      for (const job of jobs)
+        if (job) records.push(toRecord(job as Job, await (job as Job).getState(), capability, this.name));
     }
     return records
       .filter((r) => !options.states || options.states.includes(r.state))
@@ -132,14 +173,17 @@ export class BullMqQueue implements QueueBackend {
     // Written first: a worker that picks the job up between these steps reads it and stops.
     await job.log(CANCEL_LINE);
     if (state === 'active') {
-      const producer = new QueueEventsProducer(capabilityQueueName(this.name, capability), { connection: this.connection });
+      const producer = new QueueEventsProducer(capabilityQueueName(this.name, capability), {
+        connection: this.connection,
+      });
       try {
         await producer.publishEvent({ eventName: CANCEL_EVENT, jobId: job.id! });
       } finally {
         await producer.close();
       }
     } else {
-      await job.remove({ removeChildren: true }).catch(() => undefined); // taken by a worker meanwhile: it reads the line
+      // taken by a worker meanwhile: it reads the line
+      await job.remove({ removeChildren: true }).catch(() => undefined);
     }
   }
 
@@ -157,7 +201,12 @@ export class BullMqQueue implements QueueBackend {
   /** Qualified ids of a job's children (processed, pending and failed). */
   private async childIds(job: Job): Promise<string[]> {
     const deps = await job.getDependencies();
-    const keys = [...Object.keys(deps.processed ?? {}), ...(deps.unprocessed ?? []), ...Object.keys(deps.failed ?? {}), ...Object.keys(deps.ignored ?? {})];
+    const keys = [
+      ...Object.keys(deps.processed ?? {}),
+      ...(deps.unprocessed ?? []),
+      ...Object.keys(deps.failed ?? {}),
+      ...Object.keys(deps.ignored ?? {}),
+    ];
     return [...new Set(keys)].map((key) => this.idFromKey(key));
   }
 
@@ -169,9 +218,12 @@ export class BullMqQueue implements QueueBackend {
     const off: Array<() => void> = [];
     for (const capability of this.allLanes()) {
       const e = this.lane(capability).events;
-      const progress = ({ jobId, data }: { jobId: string; data: unknown }) => typeof data === 'number' && events.progress?.(qualifiedJobId(capability, jobId), data);
-      const completed = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => events.completed?.(qualifiedJobId(capability, jobId), returnvalue);
-      const failed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => events.failed?.(qualifiedJobId(capability, jobId), parseError(failedReason), false);
+      const progress = ({ jobId, data }: { jobId: string; data: unknown }) =>
+        typeof data === 'number' && events.progress?.(qualifiedJobId(capability, jobId), data);
+      const completed = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) =>
+        events.completed?.(qualifiedJobId(capability, jobId), returnvalue);
+      const failed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) =>
+        events.failed?.(qualifiedJobId(capability, jobId), parseError(failedReason), false);
       e.on('progress', progress);
       e.on('completed', completed);
       e.on('failed', failed);
@@ -209,7 +261,16 @@ export function idFromKey(key: string, base: string): string {
 
 function toRecord(job: Job, state: string, capability: string | undefined, base: string): JobRecord {
   const error = job.failedReason ? parseError(job.failedReason) : undefined;
-  const mapped: JobState = state === 'completed' ? 'completed' : state === 'failed' ? (error?.code === 'E_CANCELLED' ? 'cancelled' : 'failed') : state === 'active' ? 'active' : 'waiting';
+  const mapped: JobState =
+    state === 'completed'
+      ? 'completed'
+      : state === 'failed'
+        ? error?.code === 'E_CANCELLED'
+          ? 'cancelled'
+          : 'failed'
+        : state === 'active'
+          ? 'active'
+          : 'waiting';
   return {
     id: qualifiedJobId(capability, job.id!),
     type: job.name,

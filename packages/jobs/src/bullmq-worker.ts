@@ -17,7 +17,15 @@
  *   the worker (BullMQ's waiting-children state) and runs again from the start when they are done;
  * - an operator's cancel reaches the worker holding the job through a custom queue event.
  */
-import { DelayedError, Queue, QueueEvents, WaitingChildrenError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import {
+  DelayedError,
+  Queue,
+  QueueEvents,
+  WaitingChildrenError,
+  Worker,
+  type ConnectionOptions,
+  type Job,
+} from 'bullmq';
 import { VestigeError, type ErrorCode } from '@vestige/evidence';
 import { capabilityMissing, capabilityQueueName, qualifiedJobId } from './capabilities.ts';
 import { CANCEL_EVENT, CANCEL_LINE, DEFAULT_QUEUE_NAME, bullJobOptions, parseError } from './bullmq-queue.ts';
@@ -36,7 +44,10 @@ export interface BullMqWorkerOptions {
   capabilities?: readonly string[];
   /** How this worker is named in job logs and Redis (default `host-pid`). */
   workerId?: string;
-  /** How long a job's lock lasts without renewal: a dead worker's job is taken over after about this long (default 30 s). */
+  /**
+   * How long a job's lock lasts without renewal: a dead worker's job is taken over after about this long (default 30
+   * s).
+   */
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs (default: the lock duration). */
   stalledIntervalMs?: number;
@@ -56,7 +67,11 @@ export class BullMqWorker {
   private readonly producers = new Map<string, Queue>();
   private readonly base: string;
 
-  constructor(private readonly registry: JobRegistry, private readonly connection: ConnectionOptions, private readonly options: BullMqWorkerOptions = {}) {
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly connection: ConnectionOptions,
+    private readonly options: BullMqWorkerOptions = {},
+  ) {
     const capabilities = [...new Set(options.capabilities ?? [])];
     this.workerId = options.workerId ?? workerName();
     this.base = options.name ?? DEFAULT_QUEUE_NAME;
@@ -73,13 +88,21 @@ export class BullMqWorker {
         maxStalledCount: options.maxStalledCount ?? 5,
       });
       worker.on('failed', (job, err) => {
-        if (job && !isFlowSignal(err)) options.events?.failed?.(qualifiedJobId(capability, job.id!), parseError(err.message), job.attemptsMade < (job.opts.attempts ?? 1));
+        if (job && !isFlowSignal(err))
+          options.events?.failed?.(
+            qualifiedJobId(capability, job.id!),
+            parseError(err.message),
+            job.attemptsMade < (job.opts.attempts ?? 1),
+          );
       });
       worker.on('completed', (job, result) => options.events?.completed?.(qualifiedJobId(capability, job.id!), result));
       // From the start of the event stream, not only what arrives after this connection is ready: a cancel
       // published in that gap would otherwise be missed. Old cancels name jobs this worker does not hold.
       const cancels = new QueueEvents(queueName, { connection, lastEventId: '0-0' });
-      cancels.on(CANCEL_EVENT as 'waiting', (args: unknown) => void worker.cancelJob((args as { jobId: string }).jobId, 'cancelled by operator'));
+      cancels.on(
+        CANCEL_EVENT as 'waiting',
+        (args: unknown) => void worker.cancelJob((args as { jobId: string }).jobId, 'cancelled by operator'),
+      );
       this.listeners.push(cancels);
       return worker;
     });
@@ -99,7 +122,12 @@ export class BullMqWorker {
     return queue;
   }
 
-  private async process(job: Job, token: string | undefined, signal: AbortSignal | undefined, capabilities: readonly string[]): Promise<unknown> {
+  private async process(
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    capabilities: readonly string[],
+  ): Promise<unknown> {
     const type = this.registry.get(job.name);
     const me = this.workerId;
     const before = await this.logsOf(job);
@@ -113,14 +141,20 @@ export class BullMqWorker {
     const attempt = job.attemptsMade + 1;
     await job.log(farmLine.started(attempt, me));
     const controller = new AbortController();
-    const cancelled = () => controller.abort(new VestigeError('E_CANCELLED', `job ${job.id} was cancelled by an operator`));
+    const cancelled = () =>
+      controller.abort(new VestigeError('E_CANCELLED', `job ${job.id} was cancelled by an operator`));
     signal?.addEventListener('abort', cancelled, { once: true });
     let payload: unknown;
     try {
       payload = this.registry.validate(job.name, job.data);
       if (type.requires && !capabilities.includes(type.requires)) throw capabilityMissing(type, 'this worker');
       const run = type.run(payload, this.context(job, token, controller.signal, before, attempt));
-      const result = await withTimeout(run, type.timeoutMs?.(payload), (why) => controller.abort(why), `job ${job.id} (${job.name})`);
+      const result = await withTimeout(
+        run,
+        type.timeoutMs?.(payload),
+        (why) => controller.abort(why),
+        `job ${job.id} (${job.name})`,
+      );
       await job.log(farmLine.done(me));
       return result;
     } catch (err) {
@@ -132,9 +166,19 @@ export class BullMqWorker {
   }
 
   /** Logs a failure, block-lists this worker when it must, and throws what BullMQ records. */
-  private async failed(job: Job, token: string | undefined, type: JobType, payload: unknown, attempt: number, err: unknown, cancelled: boolean): Promise<never> {
+  private async failed(
+    job: Job,
+    token: string | undefined,
+    type: JobType,
+    payload: unknown,
+    attempt: number,
+    err: unknown,
+    cancelled: boolean,
+  ): Promise<never> {
     const me = this.workerId;
-    const info = cancelled ? { code: 'E_CANCELLED', message: `job ${job.id} was cancelled by an operator` } : errorInfo(err);
+    const info = cancelled
+      ? { code: 'E_CANCELLED', message: `job ${job.id} was cancelled by an operator` }
+      : errorInfo(err);
     await job.log(farmLine.failed(attempt, me, info.code, info.message));
     // Record the Vestige error code in the message so that producers on other nodes see it.
     const wrapped = new Error(`${info.code}: ${info.message}`);
@@ -145,7 +189,12 @@ export class BullMqWorker {
     const cap = payload === undefined ? undefined : type.failuresPerWorker?.(payload);
     const failures = readFarmLog(await this.logsOf(job)).failures.get(me) ?? 0;
     if (declinesWorker(err) || (cap !== undefined && failures >= cap)) {
-      await job.log(farmLine.blocked(me, declinesWorker(err) ? `${info.code}: ${info.message}` : `${failures} failures here (limit ${cap})`));
+      await job.log(
+        farmLine.blocked(
+          me,
+          declinesWorker(err) ? `${info.code}: ${info.message}` : `${failures} failures here (limit ${cap})`,
+        ),
+      );
       if (declinesWorker(err)) {
         const blocked = readFarmLog(await this.logsOf(job)).blocked;
         if (await this.othersMayRun(job, blocked)) return this.handBack(job, token);
@@ -173,7 +222,9 @@ export class BullMqWorker {
   /** Whether a live worker on the job's queue is not block-listed for it. */
   private async othersMayRun(job: Job, blocked: ReadonlyMap<string, string>): Promise<boolean> {
     const clients = await this.queueNamed(job.queueName).getWorkers();
-    const names = new Set(clients.map((c) => /:w:(.+)$/.exec(c.rawname ?? '')?.[1]).filter((n): n is string => n !== undefined));
+    const names = new Set(
+      clients.map((c) => /:w:(.+)$/.exec(c.rawname ?? '')?.[1]).filter((n): n is string => n !== undefined),
+    );
     return [...names].some((n) => n !== this.workerId && !blocked.has(n));
   }
 
@@ -181,7 +232,13 @@ export class BullMqWorker {
     return (await this.queueNamed(job.queueName).getJobLogs(job.id!, 0, -1, true)).logs;
   }
 
-  private context(job: Job, token: string | undefined, signal: AbortSignal, before: string[], attempt: number): JobContext {
+  private context(
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal,
+    before: string[],
+    attempt: number,
+  ): JobContext {
     return {
       signal,
       attempt,
@@ -202,7 +259,12 @@ export class BullMqWorker {
    * when they are done the job runs again and finds their values. A child that failed for good is kept
    * as an ignored dependency (so the parent runs and can say which child failed and why).
    */
-  private async children(job: Job, token: string | undefined, stage: string, specs: readonly ChildJob[]): Promise<unknown[]> {
+  private async children(
+    job: Job,
+    token: string | undefined,
+    stage: string,
+    specs: readonly ChildJob[],
+  ): Promise<unknown[]> {
     const wanted = specs.map((spec, i) => {
       const queue = this.producer(spec.type);
       const id = `${job.id}.${stage}.${i}`;
@@ -213,13 +275,21 @@ export class BullMqWorker {
       const failed = wanted.find((w) => failures[w.key] !== undefined);
       if (failed) {
         const e = parseError(failures[failed.key]!);
-        throw new VestigeError(e.code as ErrorCode, `child job ${failed.id} (${failed.spec.type}) failed: ${e.message}`);
+        throw new VestigeError(
+          e.code as ErrorCode,
+          `child job ${failed.id} (${failed.spec.type}) failed: ${e.message}`,
+        );
       }
       if (wanted.every((w) => w.key in values)) return wanted.map((w) => values[w.key]);
       // Adding a child that exists already only links it again (BullMQ keeps one job per id).
       for (const w of wanted) {
         if (w.key in values) continue;
-        await w.queue.add(w.spec.type, this.registry.validate(w.spec.type, w.spec.payload), { jobId: w.id, parent: { id: job.id!, queue: job.queueQualifiedName }, ignoreDependencyOnFailure: true, ...bullJobOptions(w.spec.options ?? {}) });
+        await w.queue.add(w.spec.type, this.registry.validate(w.spec.type, w.spec.payload), {
+          jobId: w.id,
+          parent: { id: job.id!, queue: job.queueQualifiedName },
+          ignoreDependencyOnFailure: true,
+          ...bullJobOptions(w.spec.options ?? {}),
+        });
       }
       if (await job.moveToWaitingChildren(token!)) {
         await job.log(farmLine.waiting(this.workerId, wanted.length, stage));
@@ -230,7 +300,10 @@ export class BullMqWorker {
   }
 
   async waitUntilReady(): Promise<void> {
-    await Promise.all([...this.workers.map((w) => w.waitUntilReady()), ...this.listeners.map((l) => l.waitUntilReady())]);
+    await Promise.all([
+      ...this.workers.map((w) => w.waitUntilReady()),
+      ...this.listeners.map((l) => l.waitUntilReady()),
+    ]);
   }
 
   cancel(jobId: string): boolean {
@@ -243,4 +316,3 @@ export class BullMqWorker {
     await Promise.all([...this.listeners.map((l) => l.close()), ...[...this.producers.values()].map((q) => q.close())]);
   }
 }
-

@@ -11,7 +11,10 @@ const CAPABILITY = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** Validates a capability name (lower-case word: it becomes part of a queue name). */
 export function checkCapability(name: string): string {
-  if (!CAPABILITY.test(name)) throw new VestigeError('E_USAGE', `'${name}' is not a capability name.`, { hint: 'Capabilities are lower-case words, e.g. cuda or render.' });
+  if (!CAPABILITY.test(name))
+    throw new VestigeError('E_USAGE', `'${name}' is not a capability name.`, {
+      hint: 'Capabilities are lower-case words, e.g. cuda or render.',
+    });
   return name;
 }
 
@@ -27,14 +30,20 @@ export function qualifiedJobId(capability: string | undefined, id: string): stri
 
 export function splitJobId(jobId: string): { capability: string | undefined; id: string } {
   const slash = jobId.indexOf('/');
-  return slash < 0 ? { capability: undefined, id: jobId } : { capability: jobId.slice(0, slash), id: jobId.slice(slash + 1) };
+  return slash < 0
+    ? { capability: undefined, id: jobId }
+    : { capability: jobId.slice(0, slash), id: jobId.slice(slash + 1) };
 }
 
 /** The error a queue or node gives for a job it lacks the capability for, saying where it can run. */
 export function capabilityMissing(type: Pick<JobType, 'id' | 'requires'>, where: string): VestigeError {
   const cap = type.requires!;
-  return new VestigeError('E_CAPABILITY_MISSING', `Job ${type.id} needs a node with the '${cap}' capability, and ${where} does not have it.`, {
-    hint: `Run it where '${cap}' is: start \`vestige worker --redis redis://HOST:PORT --capability ${cap}\` on such a node and queue the job with --redis redis://HOST:PORT.`,
-    details: { jobType: type.id, requires: cap },
-  });
+  return new VestigeError(
+    'E_CAPABILITY_MISSING',
+    `Job ${type.id} needs a node with the '${cap}' capability, and ${where} does not have it.`,
+    {
+      hint: `Run it where '${cap}' is: start \`vestige worker --redis redis://HOST:PORT --capability ${cap}\` on such a node and queue the job with --redis redis://HOST:PORT.`,
+      details: { jobType: type.id, requires: cap },
+    },
+  );
 }

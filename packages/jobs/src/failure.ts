@@ -24,21 +24,34 @@ export function errorInfo(err: unknown): { code: string; message: string } {
 /** The final error of a job whose every possible worker is block-listed. */
 export function workersExhausted(jobId: string, blocked: ReadonlyMap<string, string>): VestigeError {
   const list = [...blocked].map(([w, why]) => `${w} (${why})`).join('; ');
-  return new VestigeError('E_WORKERS_EXHAUSTED', `No worker may run job ${jobId}: every worker that took it is block-listed for it: ${list}.`, {
-    hint: 'Fix what the reasons say (or start a worker that can run it), then `vestige jobs retry ID`.',
-    details: { blocked: Object.fromEntries(blocked) },
-  });
+  return new VestigeError(
+    'E_WORKERS_EXHAUSTED',
+    `No worker may run job ${jobId}: every worker that took it is block-listed for it: ${list}.`,
+    {
+      hint: 'Fix what the reasons say (or start a worker that can run it), then `vestige jobs retry ID`.',
+      details: { blocked: Object.fromEntries(blocked) },
+    },
+  );
 }
 
 /** Races `work` against a time limit; past it the attempt fails with E_JOB_TIMEOUT and `abort` is told why. */
-export async function withTimeout<T>(work: Promise<T>, timeoutMs: number | undefined, abort: (reason: VestigeError) => void, what: string): Promise<T> {
+export async function withTimeout<T>(
+  work: Promise<T>,
+  timeoutMs: number | undefined,
+  abort: (reason: VestigeError) => void,
+  what: string,
+): Promise<T> {
   if (!timeoutMs || !Number.isFinite(timeoutMs)) return work;
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new VestigeError('E_JOB_TIMEOUT', `${what} ran past its time limit of ${(timeoutMs / 1000).toFixed(0)} s and was stopped.`, {
-        hint: 'A worker that hangs is stopped so that another can take the work; raise the limit if the work is genuinely this long.',
-      });
+      const err = new VestigeError(
+        'E_JOB_TIMEOUT',
+        `${what} ran past its time limit of ${(timeoutMs / 1000).toFixed(0)} s and was stopped.`,
+        {
+          hint: 'A worker that hangs is stopped so that another can take the work; raise the limit if the work is genuinely this long.',
+        },
+      );
       abort(err);
       reject(err);
     }, timeoutMs);

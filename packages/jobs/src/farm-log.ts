@@ -13,12 +13,16 @@ export function workerName(): string {
 
 export const farmLine = {
   started: (attempt: number, worker: string) => `attempt ${attempt} started on worker ${worker}`,
-  failed: (attempt: number, worker: string, code: string, message: string) => `attempt ${attempt} failed on worker ${worker}: ${code}: ${message.replace(/\s+/g, ' ')}`,
-  blocked: (worker: string, reason: string) => `worker ${worker} block-listed for this job: ${reason.replace(/\s+/g, ' ')}`,
-  takeover: (worker: string, from: string) => `worker ${worker} takes over from worker ${from}, which stopped during its attempt (its lock expired: the job stalled)`,
+  failed: (attempt: number, worker: string, code: string, message: string) =>
+    `attempt ${attempt} failed on worker ${worker}: ${code}: ${message.replace(/\s+/g, ' ')}`,
+  blocked: (worker: string, reason: string) =>
+    `worker ${worker} block-listed for this job: ${reason.replace(/\s+/g, ' ')}`,
+  takeover: (worker: string, from: string) =>
+    `worker ${worker} takes over from worker ${from}, which stopped during its attempt (its lock expired: the job stalled)`,
   declined: (worker: string) => `worker ${worker} declined the job (block-listed) and handed it back`,
   done: (worker: string) => `completed on worker ${worker}`,
-  waiting: (worker: string, count: number, stage: string) => `worker ${worker} set the job to wait for its ${count} ${stage} jobs`,
+  waiting: (worker: string, count: number, stage: string) =>
+    `worker ${worker} set the job to wait for its ${count} ${stage} jobs`,
 };
 
 export interface FarmHistory {

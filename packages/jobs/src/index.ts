@@ -1,4 +1,5 @@
-// The job contract lives in @vestige/evidence (feature packages define job types without the queues); re-exported for queue users.
+// The job contract lives in @vestige/evidence (feature packages define job types without the queues); re-exported for
+// queue users.
 export { defineJobType, type JobType, type JobContext, type ChildJob } from '@vestige/evidence';
 export { JobRegistry } from './job-registry.ts';
 export type { QueueBackend, EnqueueOptions, JobRecord, JobState, QueueEvents } from './queue-backend.ts';

@@ -5,7 +5,8 @@ import type { JobType } from '@vestige/evidence';
 export class JobRegistry {
   private readonly types = registry<JobType<unknown, unknown>>('job type');
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- payload types differ per job type; validated by each schema
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- payload types differ per job type; validated by each
+  // schema
   register(...types: Array<JobType<any, unknown>>): this {
     this.types.register(...(types as Array<JobType<unknown, unknown>>));
     return this;
@@ -17,7 +18,10 @@ export class JobRegistry {
   }
 
   ids(): string[] {
-    return this.types.list().map((t) => t.id).sort();
+    return this.types
+      .list()
+      .map((t) => t.id)
+      .sort();
   }
 
   /** Validates a payload at the edge, with the job type named in the error. */
@@ -25,9 +29,13 @@ export class JobRegistry {
     const type = this.get(id);
     const parsed = type.schema.safeParse(payload);
     if (!parsed.success) {
-      throw new VestigeError('E_PARAM_INVALID', `invalid payload for job ${id}: ${schemaProblems(parsed.error.issues, 5, '(payload)')}`, {
-        hint: 'Check the job parameters against the job type.',
-      });
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        `invalid payload for job ${id}: ${schemaProblems(parsed.error.issues, 5, '(payload)')}`,
+        {
+          hint: 'Check the job parameters against the job type.',
+        },
+      );
     }
     return parsed.data;
   }

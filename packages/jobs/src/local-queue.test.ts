@@ -46,7 +46,10 @@ describe('LocalQueue', () => {
   it('validates payloads at the edge with a typed error', async () => {
     const queue = new LocalQueue(new JobRegistry().register(square));
     await expect(queue.enqueue('test.square', { n: 'four' })).rejects.toMatchObject({ code: 'E_PARAM_INVALID' });
-    await expect(queue.enqueue('test.nope', {})).rejects.toMatchObject({ code: 'E_PARAM_INVALID', message: expect.stringContaining('unknown job type') });
+    await expect(queue.enqueue('test.nope', {})).rejects.toMatchObject({
+      code: 'E_PARAM_INVALID',
+      message: expect.stringContaining('unknown job type'),
+    });
     await queue.close();
   });
 

@@ -33,7 +33,11 @@ export class LocalQueue implements QueueBackend {
 
   constructor(
     private readonly registry: JobRegistry,
-    private readonly options: { concurrency?: number; events?: QueueEvents; /** What this process can do (e.g. `cuda`); jobs needing anything else are refused. */ capabilities?: readonly string[] } = {},
+    private readonly options: {
+      concurrency?: number;
+      events?: QueueEvents /** What this process can do (e.g. `cuda`); jobs needing anything else are refused. */;
+      capabilities?: readonly string[];
+    } = {},
   ) {
     if (options.events) this.watchers.add(options.events);
   }
@@ -42,7 +46,8 @@ export class LocalQueue implements QueueBackend {
     if (this.closed) throw new VestigeError('E_USAGE', 'the queue is closed');
     const validated = this.registry.validate(type, payload);
     const jobType = this.registry.get(type);
-    if (jobType.requires && !(this.options.capabilities ?? []).includes(jobType.requires)) throw capabilityMissing(jobType, 'this machine\'s embedded queue');
+    if (jobType.requires && !(this.options.capabilities ?? []).includes(jobType.requires))
+      throw capabilityMissing(jobType, "this machine's embedded queue");
     const id = options.jobId ?? `job-${this.nextId++}`;
     if (this.jobs.has(id)) return id;
     this.jobs.set(id, {
@@ -98,7 +103,8 @@ export class LocalQueue implements QueueBackend {
 
   async retry(jobId: string): Promise<void> {
     const job = this.require(jobId);
-    for (const child of this.childrenOf(jobId)) if (child.state === 'failed' || child.state === 'cancelled') await this.retry(child.id);
+    for (const child of this.childrenOf(jobId))
+      if (child.state === 'failed' || child.state === 'cancelled') await this.retry(child.id);
     if (job.state !== 'failed' && job.state !== 'cancelled') return;
     job.state = 'waiting';
     delete job.error;
@@ -122,7 +128,8 @@ export class LocalQueue implements QueueBackend {
   async close(): Promise<void> {
     this.closed = true;
     for (const id of [...this.waiting]) await this.cancel(id);
-    for (const job of this.jobs.values()) if (job.state === 'active') job.controller.abort(new VestigeError('E_CANCELLED', 'the queue was closed'));
+    for (const job of this.jobs.values())
+      if (job.state === 'active') job.controller.abort(new VestigeError('E_CANCELLED', 'the queue was closed'));
     await this.onIdle();
   }
 
@@ -182,27 +189,41 @@ export class LocalQueue implements QueueBackend {
     for (;;) {
       job.attempts++;
       const blocked = readFarmLog(job.lines).blocked;
-      if (blocked.has(this.worker)) return this.settle(job, 'failed', { error: errorInfo(workersExhausted(job.id, blocked)) });
+      if (blocked.has(this.worker))
+        return this.settle(job, 'failed', { error: errorInfo(workersExhausted(job.id, blocked)) });
       job.lines.push(farmLine.started(job.attempts, this.worker));
       const attempt = new AbortController();
       const onCancel = () => attempt.abort(job.controller.signal.reason);
       job.controller.signal.addEventListener('abort', onCancel, { once: true });
       try {
         const run = type.run(job.payload, this.context(job, attempt.signal));
-        const result = await withTimeout(run, type.timeoutMs?.(job.payload), (why) => attempt.abort(why), `job ${job.id} (${job.type})`);
+        const result = await withTimeout(
+          run,
+          type.timeoutMs?.(job.payload),
+          (why) => attempt.abort(why),
+          `job ${job.id} (${job.type})`,
+        );
         job.lines.push(farmLine.done(this.worker));
         return this.settle(job, 'completed', { result });
       } catch (err) {
         const error = errorInfo(err);
-        if (job.controller.signal.aborted) return this.settle(job, 'cancelled', { error: { code: 'E_CANCELLED', message: error.message } });
+        if (job.controller.signal.aborted)
+          return this.settle(job, 'cancelled', { error: { code: 'E_CANCELLED', message: error.message } });
         job.lines.push(farmLine.failed(job.attempts, this.worker, error.code, error.message));
         const cap = type.failuresPerWorker?.(job.payload);
-        const blockedNow = declinesWorker(err) || (cap !== undefined && (readFarmLog(job.lines).failures.get(this.worker) ?? 0) >= cap);
-        if (blockedNow) job.lines.push(farmLine.blocked(this.worker, declinesWorker(err) ? `${error.code}: ${error.message}` : `${cap} failures`));
+        const blockedNow =
+          declinesWorker(err) || (cap !== undefined && (readFarmLog(job.lines).failures.get(this.worker) ?? 0) >= cap);
+        if (blockedNow)
+          job.lines.push(
+            farmLine.blocked(this.worker, declinesWorker(err) ? `${error.code}: ${error.message}` : `${cap} failures`),
+          );
         const willRetry = !isBadInput(err) && !blockedNow && job.attempts < job.options.attempts;
         for (const w of this.watchers) w.failed?.(job.id, error, willRetry);
         if (!willRetry) {
-          const final = blockedNow && !declinesWorker(err) && job.attempts < job.options.attempts ? errorInfo(workersExhausted(job.id, readFarmLog(job.lines).blocked)) : error;
+          const final =
+            blockedNow && !declinesWorker(err) && job.attempts < job.options.attempts
+              ? errorInfo(workersExhausted(job.id, readFarmLog(job.lines).blocked))
+              : error;
           return this.settle(job, 'failed', { error: final });
         }
         await new Promise((r) => setTimeout(r, job.options.backoffMs * 2 ** (job.attempts - 1)));
@@ -212,7 +233,11 @@ export class LocalQueue implements QueueBackend {
     }
   }
 
-  private settle(job: LocalJob, state: 'completed' | 'failed' | 'cancelled', outcome: { result?: unknown; error?: { code: string; message: string } }): void {
+  private settle(
+    job: LocalJob,
+    state: 'completed' | 'failed' | 'cancelled',
+    outcome: { result?: unknown; error?: { code: string; message: string } },
+  ): void {
     job.state = state;
     job.finishedAt = new Date().toISOString();
     if (state === 'completed') {
@@ -239,5 +264,8 @@ function record(job: LocalJob): JobRecord {
 }
 
 function toError(job: JobRecord): VestigeError {
-  return new VestigeError((job.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED', job.error?.message ?? `job ${job.id} ${job.state}`);
+  return new VestigeError(
+    (job.error?.code as ErrorCode | undefined) ?? 'E_JOB_FAILED',
+    job.error?.message ?? `job ${job.id} ${job.state}`,
+  );
 }

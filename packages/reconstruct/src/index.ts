@@ -1,9 +1,32 @@
 // @vestige/reconstruct — photogrammetry: photos or video keyframes → a scaled, levelled scene with its uncertainty.
-export type { ReconstructionEngine, SparseRequest, SparseResult, DenseRequest, DenseResult, EngineProbe, EngineIdentity, EngineCommand, PreparedImage, CameraGroup, ImageDiagnostics } from './engine.ts';
+export type {
+  ReconstructionEngine,
+  SparseRequest,
+  SparseResult,
+  DenseRequest,
+  DenseResult,
+  EngineProbe,
+  EngineIdentity,
+  EngineCommand,
+  PreparedImage,
+  CameraGroup,
+  ImageDiagnostics,
+} from './engine.ts';
 export { colmapEngine, plyVertexCount } from './colmap/engine.ts';
 export { resolveColmap, colmapStatus, type ColmapBinary } from './colmap/binary.ts';
-export { ReconstructionSettingsSchema, parseSettings, CAMERA_MODELS, type ReconstructionSettings, type ReconstructionSettingsInput } from './settings.ts';
-export { reconstruct, analyseReconstruction, type ReconstructOptions, type ReconstructionResult } from './reconstruct.ts';
+export {
+  ReconstructionSettingsSchema,
+  parseSettings,
+  CAMERA_MODELS,
+  type ReconstructionSettings,
+  type ReconstructionSettingsInput,
+} from './settings.ts';
+export {
+  reconstruct,
+  analyseReconstruction,
+  type ReconstructOptions,
+  type ReconstructionResult,
+} from './reconstruct.ts';
 export type { StoredReconstruction, ReconstructionRecord } from './store.ts';
 export { KnownDistanceSchema, parseKnownDistances, type KnownDistance } from './scale/known-distance.ts';
 export { focalPriorFromExif, type FocalPrior } from './prepare/focal-prior.ts';

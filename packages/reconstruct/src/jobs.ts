@@ -14,7 +14,10 @@ const sparsePayload = z
     caseDir: z.string().min(1),
     operator: z.string().min(1),
     photos: z.array(z.string().min(1)).optional(),
-    video: z.object({ itemId: z.string().min(1), keyframes: z.record(z.string(), z.number()).optional() }).strict().optional(),
+    video: z
+      .object({ itemId: z.string().min(1), keyframes: z.record(z.string(), z.number()).optional() })
+      .strict()
+      .optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
     knownDistances: z.array(z.unknown()).optional(),
     level: z.boolean().optional(),
@@ -40,7 +43,13 @@ export const reconstructSparseJob = defineJobType({
         signal: ctx.signal,
         onProgress: (m) => ctx.log(m),
       });
-      return { reconstructionId: result.id, sceneId: result.sceneId, registered: result.report.photos.registered, given: result.report.photos.given, uncertainty: result.report.uncertainty ?? null };
+      return {
+        reconstructionId: result.id,
+        sceneId: result.sceneId,
+        registered: result.report.photos.registered,
+        given: result.report.photos.given,
+        uncertainty: result.report.uncertainty ?? null,
+      };
     } finally {
       store.close();
     }
@@ -50,11 +59,18 @@ export const reconstructSparseJob = defineJobType({
 export const reconstructDenseJob = defineJobType({
   id: 'reconstruct.dense',
   requires: 'cuda',
-  schema: z.object({ caseDir: z.string().min(1), reconstructionId: z.string().min(1), operator: z.string().min(1) }).strict(),
+  schema: z
+    .object({ caseDir: z.string().min(1), reconstructionId: z.string().min(1), operator: z.string().min(1) })
+    .strict(),
   async run(p, ctx) {
     const store = CaseStore.open(p.caseDir);
     try {
-      const result = await denseReconstruction(store, p.reconstructionId, { operator: p.operator, now: () => new Date(), signal: ctx.signal, onProgress: (m) => ctx.log(m) });
+      const result = await denseReconstruction(store, p.reconstructionId, {
+        operator: p.operator,
+        now: () => new Date(),
+        signal: ctx.signal,
+        onProgress: (m) => ctx.log(m),
+      });
       return { sceneId: result.sceneId, points: result.points };
     } finally {
       store.close();

@@ -15,12 +15,20 @@ export const ReconstructionSettingsSchema = z
     maxImageSize: z.number().int().min(256).max(10_000).default(3200),
     /** SIFT features kept per image (COLMAP default 8192). Fewer is faster to match. */
     maxFeatures: z.number().int().min(256).max(65_536).default(8192),
-    /** `exhaustive` compares every pair of photos; `sequential` only neighbours in order (video). `auto`: exhaustive for photos, sequential for video frames. */
+    /**
+     * `exhaustive` compares every pair of photos; `sequential` only neighbours in order (video). `auto`: exhaustive for
+     * photos, sequential for video frames.
+     */
     matching: z.enum(['auto', 'exhaustive', 'sequential']).default('auto'),
     /** Neighbours each frame is matched with in sequential matching (COLMAP default 10). */
     sequentialOverlap: z.number().int().min(1).max(200).default(10),
     /** Seed for COLMAP's RANSAC and sampling. COLMAP is still not bit-repeatable across thread schedules. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
     /** Threads COLMAP may use; -1 = all cores. */
     threads: z.number().int().min(-1).max(1024).default(-1),
     /** Photos from one camera body share intrinsics (grouped by EXIF make, model, size and focal length). */
@@ -34,9 +42,13 @@ export type ReconstructionSettingsInput = z.input<typeof ReconstructionSettingsS
 export function parseSettings(input: unknown): ReconstructionSettings {
   const parsed = ReconstructionSettingsSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad reconstruction settings: ${schemaProblems(parsed.error.issues, 5, 'settings')}`, {
-      hint: `Settings: ${Object.keys(ReconstructionSettingsSchema.shape).join(', ')}.`,
-    });
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `bad reconstruction settings: ${schemaProblems(parsed.error.issues, 5, 'settings')}`,
+      {
+        hint: `Settings: ${Object.keys(ReconstructionSettingsSchema.shape).join(', ')}.`,
+      },
+    );
   }
   return parsed.data;
 }

@@ -39,8 +39,21 @@ export interface ReconstructionRecord {
   readonly matching: QualityReport['matching'];
   readonly knownDistances: unknown;
   /** Every photo given, with its hash, and its camera centre in the scene's source frame when it was placed. */
-  readonly photos: ReadonlyArray<{ itemId: string; sha256?: string; name: string; imageName?: string; registered: boolean; position?: [number, number, number]; reason?: string }>;
-  readonly video?: { itemId: string; selector: unknown; frames: ReadonlyArray<{ index: number; itemId: string; sha256: string; time: string | null }>; provenanceId: string | null };
+  readonly photos: ReadonlyArray<{
+    itemId: string;
+    sha256?: string;
+    name: string;
+    imageName?: string;
+    registered: boolean;
+    position?: [number, number, number];
+    reason?: string;
+  }>;
+  readonly video?: {
+    itemId: string;
+    selector: unknown;
+    frames: ReadonlyArray<{ index: number; itemId: string; sha256: string; time: string | null }>;
+    provenanceId: string | null;
+  };
   readonly report: QualityReport;
 }
 
@@ -65,7 +78,12 @@ async function putFiles(store: CaseStore, dir: string, prefix: string, mediaType
 }
 
 function reconstructionId(input: StoreInput): string {
-  const key = canonicalJson({ photos: input.prepared.images.map((i) => i.sha256), settings: input.analysis.report.settings, distances: input.options.knownDistances ?? null, at: input.startedAt.toISOString() });
+  const key = canonicalJson({
+    photos: input.prepared.images.map((i) => i.sha256),
+    settings: input.analysis.report.settings,
+    distances: input.options.knownDistances ?? null,
+    at: input.startedAt.toISOString(),
+  });
   return `recon-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
@@ -76,7 +94,11 @@ async function recordEngineRun(store: CaseStore, id: string, input: StoreInput):
     ...(await putFiles(store, analysis.sparse.modelDir, `${id}/sparse`, 'application/octet-stream')),
     ...(await putFiles(store, analysis.orientedModelDir, `${id}/oriented`, 'text/plain')),
     { digests: await store.blobs.putFile(analysis.sparse.logPath), name: `${id}/colmap.log`, mediaType: 'text/plain' },
-    { digests: await store.blobs.putBuffer(Buffer.from(JSON.stringify(report, null, 2))), name: `${id}/quality-report.json`, mediaType: 'application/json' },
+    {
+      digests: await store.blobs.putBuffer(Buffer.from(JSON.stringify(report, null, 2))),
+      name: `${id}/quality-report.json`,
+      mediaType: 'application/json',
+    },
   ];
   const { provenance } = store.recordDerivation({
     activity: 'reconstruct.sparse',
@@ -85,14 +107,37 @@ async function recordEngineRun(store: CaseStore, id: string, input: StoreInput):
       {
         operation: 'reconstruct.prepare',
         version: RECONSTRUCT_OPERATION_VERSION,
-        parameters: { images: prepared.images, groups: prepared.groups, conversions: prepared.conversions, rejected: prepared.rejected, ...(frames ? { keyframes: { selector: frames.report.selector, frames: frames.itemIds, provenanceId: frames.report.provenanceId } } : {}) },
+        parameters: {
+          images: prepared.images,
+          groups: prepared.groups,
+          conversions: prepared.conversions,
+          rejected: prepared.rejected,
+          ...(frames
+            ? {
+                keyframes: {
+                  selector: frames.report.selector,
+                  frames: frames.itemIds,
+                  provenanceId: frames.report.provenanceId,
+                },
+              }
+            : {}),
+        },
         description: `${prepared.images.length} photo(s) were read from the case, each checked against its SHA-256 and decoded whole, and given to the engine${Object.keys(prepared.conversions).length ? ` (${Object.keys(prepared.conversions).length} written upright as lossless PNG)` : ' unchanged'}; photos from one camera body share intrinsics, with focal-length priors from EXIF where present.${frames ? ` The photos are keyframes of a video: ${frames.report.selector.description}` : ''}`,
       },
-      { operation: 'reconstruct.engine', version: RECONSTRUCT_OPERATION_VERSION, parameters: { engine: report.engine, settings: report.settings, matching, commands: report.commands }, description: engine.describe(report.settings, matching) },
+      {
+        operation: 'reconstruct.engine',
+        version: RECONSTRUCT_OPERATION_VERSION,
+        parameters: { engine: report.engine, settings: report.settings, matching, commands: report.commands },
+        description: engine.describe(report.settings, matching),
+      },
       {
         operation: 'reconstruct.orient',
         version: RECONSTRUCT_OPERATION_VERSION,
-        parameters: { up: analysis.gravity.up, rotation: analysis.gravity.rotation, spreadDegrees: analysis.gravity.spreadDegrees },
+        parameters: {
+          up: analysis.gravity.up,
+          rotation: analysis.gravity.rotation,
+          spreadDegrees: analysis.gravity.spreadDegrees,
+        },
         description: `The model was turned (a rotation only: no distance changes) so that the mean "up" of the ${report.photos.registered} placed photos points up; they agreed with it to ${analysis.gravity.spreadDegrees.toFixed(2)}° on average. The turned model is what the scene shows.`,
       },
     ],
@@ -108,14 +153,24 @@ async function recordEngineRun(store: CaseStore, id: string, input: StoreInput):
 async function adjustScene(store: CaseStore, sceneId: string, input: StoreInput): Promise<QualityReport['level']> {
   const { analysis, options } = input;
   const ctx = { operator: options.operator, now: options.now() };
-  if (analysis.scale && analysis.scaleEnds) await scaleScene(store, sceneId, { a: analysis.scaleEnds[0], b: analysis.scaleEnds[1], known: analysis.scale.scaleBy.known, ...ctx });
+  if (analysis.scale && analysis.scaleEnds)
+    await scaleScene(store, sceneId, {
+      a: analysis.scaleEnds[0],
+      b: analysis.scaleEnds[1],
+      known: analysis.scale.scaleBy.known,
+      ...ctx,
+    });
   const level = analysis.report.level;
   if (!level.levelled) return level;
   try {
     await levelScene(store, sceneId, { method: 'fitted', tolerance: analysis.floorTolerance, seed: 1, ...ctx });
     return level;
   } catch (err) {
-    return { levelled: false, gravityFromPhotos: level.gravityFromPhotos, note: `levelling failed (${(err as Error).message}); the scene is turned so that the photos' mean up is up` };
+    return {
+      levelled: false,
+      gravityFromPhotos: level.gravityFromPhotos,
+      note: `levelling failed (${(err as Error).message}); the scene is turned so that the photos' mean up is up`,
+    };
   }
 }
 
@@ -125,14 +180,32 @@ export async function storeReconstruction(store: CaseStore, input: StoreInput): 
   const { provenanceId } = await recordEngineRun(store, id, input);
   const sceneId = `scene-${id}`;
   const viewpointImages = new Map(prepared.images.map((i) => [i.name, { sha256: i.sha256, itemId: i.itemId }]));
-  await buildScene(store, { inputs: [analysis.orientedModelDir], format: 'colmap', operator: options.operator, now: options.now(), id: sceneId, name: options.name ?? `Reconstruction ${id}`, units: analysis.scale ? 'm' : 'unknown', viewpointImages, tempDir: input.workspace });
+  await buildScene(store, {
+    inputs: [analysis.orientedModelDir],
+    format: 'colmap',
+    operator: options.operator,
+    now: options.now(),
+    id: sceneId,
+    name: options.name ?? `Reconstruction ${id}`,
+    units: analysis.scale ? 'm' : 'unknown',
+    viewpointImages,
+    tempDir: input.workspace,
+  });
   const level = await adjustScene(store, sceneId, input);
   const report: QualityReport = { ...analysis.report, level };
   if (analysis.uncertainty) {
     const manifest = loadScene(store, sceneId);
-    store.putRecord('scenes', sceneId, parseSceneManifest({ ...manifest, measurementUncertainty: analysis.uncertainty }), options.operator, 'scene.uncertainty-stated');
+    store.putRecord(
+      'scenes',
+      sceneId,
+      parseSceneManifest({ ...manifest, measurementUncertainty: analysis.uncertainty }),
+      options.operator,
+      'scene.uncertainty-stated',
+    );
   }
-  const positions = new Map([...analysis.model.images.values()].map((i) => [i.name, applyMatrix(analysis.gravity.rotation, cameraCentre(i))]));
+  const positions = new Map(
+    [...analysis.model.images.values()].map((i) => [i.name, applyMatrix(analysis.gravity.rotation, cameraCentre(i))]),
+  );
   const record: ReconstructionRecord = {
     id,
     sceneId,
@@ -143,8 +216,30 @@ export async function storeReconstruction(store: CaseStore, input: StoreInput): 
     settings: report.settings,
     matching: input.matching,
     knownDistances: options.knownDistances ?? [],
-    photos: report.photos.outcomes.map((o) => ({ itemId: o.itemId, name: o.name, registered: o.registered, ...(o.sha256 ? { sha256: o.sha256 } : {}), ...(o.imageName ? { imageName: o.imageName } : {}), ...(o.imageName && positions.get(o.imageName) ? { position: positions.get(o.imageName)! } : {}), ...(o.reason ? { reason: o.reason } : {}) })),
-    ...(frames ? { video: { itemId: frames.report.source.itemId, selector: frames.report.selector, frames: frames.report.frames.map((f) => ({ index: f.index, itemId: f.itemId, sha256: f.sha256, time: f.time })), provenanceId: frames.report.provenanceId } } : {}),
+    photos: report.photos.outcomes.map((o) => ({
+      itemId: o.itemId,
+      name: o.name,
+      registered: o.registered,
+      ...(o.sha256 ? { sha256: o.sha256 } : {}),
+      ...(o.imageName ? { imageName: o.imageName } : {}),
+      ...(o.imageName && positions.get(o.imageName) ? { position: positions.get(o.imageName)! } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    })),
+    ...(frames
+      ? {
+          video: {
+            itemId: frames.report.source.itemId,
+            selector: frames.report.selector,
+            frames: frames.report.frames.map((f) => ({
+              index: f.index,
+              itemId: f.itemId,
+              sha256: f.sha256,
+              time: f.time,
+            })),
+            provenanceId: frames.report.provenanceId,
+          },
+        }
+      : {}),
     report,
   };
   store.putRecord(RECONSTRUCTIONS_COLLECTION, id, record, options.operator, 'reconstruction.recorded');

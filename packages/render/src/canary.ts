@@ -9,7 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaseStore } from '@vestige/evidence';
-import { IDENTITY_TRANSFORM, SCENE_MANIFEST_SCHEMA, SCENE_MANIFEST_VERSION, writePotreeInMemory, type SceneManifest } from '@vestige/scene';
+import {
+  IDENTITY_TRANSFORM,
+  SCENE_MANIFEST_SCHEMA,
+  SCENE_MANIFEST_VERSION,
+  writePotreeInMemory,
+  type SceneManifest,
+} from '@vestige/scene';
 import type { RenderPageSettings } from './page-contract.ts';
 
 export const CANARY_SIZE = { width: 160, height: 90 };
@@ -30,7 +36,11 @@ function canaryPoints(): { positions: Float64Array; rgb: Uint8Array } {
     for (let b = 1; b < 36; b++) {
       const theta = (a / 36) * 2 * Math.PI;
       const phi = (b / 36) * Math.PI;
-      pos.push(2 + 0.6 * Math.sin(phi) * Math.cos(theta), 2 + 0.6 * Math.sin(phi) * Math.sin(theta), 0.6 + 0.6 * Math.cos(phi));
+      pos.push(
+        2 + 0.6 * Math.sin(phi) * Math.cos(theta),
+        2 + 0.6 * Math.sin(phi) * Math.sin(theta),
+        0.6 + 0.6 * Math.cos(phi),
+      );
       col.push(40 + a * 6, 220 - b * 5, 120);
     }
   }
@@ -48,7 +58,11 @@ export async function makeCanaryCase(): Promise<{ root: string; caseDir: string 
     const points = canaryPoints();
     const files = writePotreeInMemory({ positions: points.positions, rgb: points.rgb }, { name: 'canary' });
     const [metadata, hierarchy, octree] = [files.metadata, files.hierarchy, files.octree].map((b) => Buffer.from(b));
-    const blobs = { metadata: await store.blobs.putBuffer(metadata!), hierarchy: await store.blobs.putBuffer(hierarchy!), octree: await store.blobs.putBuffer(octree!) };
+    const blobs = {
+      metadata: await store.blobs.putBuffer(metadata!),
+      hierarchy: await store.blobs.putBuffer(hierarchy!),
+      octree: await store.blobs.putBuffer(octree!),
+    };
     const ref = (d: { sha256: string; size: number }) => ({ sha256: d.sha256, size: d.size });
     const manifest: SceneManifest = {
       schema: SCENE_MANIFEST_SCHEMA,
@@ -100,6 +114,11 @@ export const CANARY_SETTINGS: RenderPageSettings = {
   colorMode: 'rgb',
   edl: { enabled: true, strength: 1, radius: 1.4 },
   overlays: { caseReference: true, frameNumber: true, time: true, scaleBar: true },
-  path: { id: 'canary', name: 'canary', fps: 1, keyframes: [{ position: [4.5, -1.5, 2.2], target: [2, 2, 0.5], fov: 50, time: 0 }] },
+  path: {
+    id: 'canary',
+    name: 'canary',
+    fps: 1,
+    keyframes: [{ position: [4.5, -1.5, 2.2], target: [2, 2, 0.5], fov: 50, time: 0 }],
+  },
   frames: 1,
 };

@@ -44,16 +44,23 @@ declare const document: { querySelector(selector: string): unknown };
 
 function renderFailed(what: string, err: unknown): VestigeError {
   const message = (err as Error)?.message ?? String(err);
-  return new VestigeError('E_RENDER_FAILED', `${what}: ${message.replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0]}`, {
-    hint: 'Check that the scene opens in `vestige serve`; a node that fails its tile check is refused, never drawn around.',
-    cause: err,
-  });
+  return new VestigeError(
+    'E_RENDER_FAILED',
+    `${what}: ${message.replace(/^page\.evaluate: (Error: )?/, '').split('\n')[0]}`,
+    {
+      hint: 'Check that the scene opens in `vestige serve`; a node that fails its tile check is refused, never drawn around.',
+      cause: err,
+    },
+  );
 }
 
 class ChromiumPage implements RenderPage {
   private pending: { resolve(png: Buffer): void } | null = null;
 
-  constructor(readonly page: Page, readonly info: RenderInfo) {}
+  constructor(
+    readonly page: Page,
+    readonly info: RenderInfo,
+  ) {}
 
   static async open(browser: Browser, url: string, width: number, height: number): Promise<ChromiumPage> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
@@ -69,16 +76,26 @@ class ChromiumPage implements RenderPage {
     page.on('pageerror', (e) => errors.push(e.message));
     try {
       await page.goto(url);
-      await page.waitForFunction(() => window.__vestigeRender?.ready === true || document.querySelector('.message') !== null, undefined, { timeout: PAGE_TIMEOUT_MS });
+      await page.waitForFunction(
+        () => window.__vestigeRender?.ready === true || document.querySelector('.message') !== null,
+        undefined,
+        { timeout: PAGE_TIMEOUT_MS },
+      );
     } catch (err) {
       await context.close();
       throw renderFailed('the viewer did not open the scene', err);
     }
     const ready = await page.evaluate(() => window.__vestigeRender?.ready === true);
     if (!ready) {
-      const text = await page.locator('.message').innerText().catch(() => '');
+      const text = await page
+        .locator('.message')
+        .innerText()
+        .catch(() => '');
       await context.close();
-      throw new VestigeError('E_RENDER_FAILED', `the viewer could not open the scene: ${text.replace(/\s+/g, ' ').trim() || errors.join('; ')}`);
+      throw new VestigeError(
+        'E_RENDER_FAILED',
+        `the viewer could not open the scene: ${text.replace(/\s+/g, ' ').trim() || errors.join('; ')}`,
+      );
     }
     holder = new ChromiumPage(page, await page.evaluate(() => window.__vestigeRender!.info()));
     return holder;
@@ -102,7 +119,10 @@ class ChromiumPage implements RenderPage {
     });
     aborted.catch(() => undefined);
     try {
-      const stats = await Promise.race([this.page.evaluate(([i, url]) => window.__vestigeRender!.frame(i, url), [n, `${CAPTURE_PATH}${n}`] as const), aborted]);
+      const stats = await Promise.race([
+        this.page.evaluate(([i, url]) => window.__vestigeRender!.frame(i, url), [n, `${CAPTURE_PATH}${n}`] as const),
+        aborted,
+      ]);
       return { png: await Promise.race([captured, aborted]), stats };
     } catch (err) {
       if (signal.aborted) throw signal.reason;
@@ -129,7 +149,9 @@ export class ChromiumBackend implements RenderBackend {
   private launch(): Promise<Browser> {
     if (!this.browser) {
       if (!fs.existsSync(this.executablePath)) {
-        throw new VestigeError('E_TOOL_MISSING', `Chromium is needed to render and is not at ${this.executablePath}.`, { hint: 'Install Debian\'s chromium (apt-get install chromium), or set VESTIGE_CHROMIUM to its path.' });
+        throw new VestigeError('E_TOOL_MISSING', `Chromium is needed to render and is not at ${this.executablePath}.`, {
+          hint: "Install Debian's chromium (apt-get install chromium), or set VESTIGE_CHROMIUM to its path.",
+        });
       }
       // playwright gives every launch a fresh temporary --user-data-dir of its own, and removes it.
       this.browser = chromium.launch({ executablePath: this.executablePath, headless: true, args: CHROMIUM_ARGS });

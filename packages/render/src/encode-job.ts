@@ -9,7 +9,9 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 export const EncodeSettingsSchema = z
   .object({
     crf: z.number().int().min(0).max(51).default(18),
-    preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']).default('medium'),
+    preset: z
+      .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
+      .default('medium'),
     master: z.boolean().default(false),
   })
   .strict()
@@ -32,7 +34,9 @@ export const encodeJob = defineJobType({
     try {
       ctx.progress(0, `encoding ${p.frames.length} frames`);
       const out = await encodeFrames(store, p.frames, { ...p.settings, fps: p.fps }, ctx.signal);
-      ctx.log(`video sha256 ${out.video.sha256}${out.master ? ` master sha256 ${out.master.sha256}` : ''} frames ${out.videoFrames}`);
+      ctx.log(
+        `video sha256 ${out.video.sha256}${out.master ? ` master sha256 ${out.master.sha256}` : ''} frames ${out.videoFrames}`,
+      );
       return out;
     } finally {
       store.close();

@@ -15,16 +15,34 @@ const me: RenderIdentity = {
   viewerBundle: 'a'.repeat(64),
   platform: 'linux x64',
 };
-const frame = (n: number): FrameRecord => ({ n, sha256: String(n % 10).repeat(64), size: 100 + n, renderClass: me.renderClass, worker: me.worker, nodes: 3, points: 1000 });
+const frame = (n: number): FrameRecord => ({
+  n,
+  sha256: String(n % 10).repeat(64),
+  size: 100 + n,
+  renderClass: me.renderClass,
+  worker: me.worker,
+  nodes: 3,
+  points: 1000,
+});
 
 describe('render farm rules', () => {
   it('splits a frame range into contiguous chunks that cover it once', () => {
-    expect(chunksOf({ from: 0, to: 47 }, 16)).toEqual([{ from: 0, to: 15 }, { from: 16, to: 31 }, { from: 32, to: 47 }]);
-    expect(chunksOf({ from: 5, to: 9 }, 4)).toEqual([{ from: 5, to: 8 }, { from: 9, to: 9 }]);
+    expect(chunksOf({ from: 0, to: 47 }, 16)).toEqual([
+      { from: 0, to: 15 },
+      { from: 16, to: 31 },
+      { from: 32, to: 47 },
+    ]);
+    expect(chunksOf({ from: 5, to: 9 }, 4)).toEqual([
+      { from: 5, to: 8 },
+      { from: 9, to: 9 },
+    ]);
   });
 
   it('merges chunk results in frame order and refuses a frame missing or twice', () => {
-    const parts = [{ range: { from: 3, to: 5 }, frames: [frame(3), frame(4), frame(5)], nodes: [me], resolved: null }, { range: { from: 0, to: 2 }, frames: [frame(0), frame(1), frame(2)], nodes: [me], resolved: null }];
+    const parts = [
+      { range: { from: 3, to: 5 }, frames: [frame(3), frame(4), frame(5)], nodes: [me], resolved: null },
+      { range: { from: 0, to: 2 }, frames: [frame(0), frame(1), frame(2)], nodes: [me], resolved: null },
+    ];
     expect(mergeFrames(parts, { from: 0, to: 5 }).map((f) => f.n)).toEqual([0, 1, 2, 3, 4, 5]);
     const twice = [{ ...parts[0]!, frames: [frame(3), frame(3), frame(5)] }, parts[1]!];
     expect(() => mergeFrames(twice, { from: 0, to: 5 })).toThrow(/frame 4 missing or twice/);
@@ -32,7 +50,13 @@ describe('render farm rules', () => {
   });
 
   it('reads back the frames and nodes an earlier attempt wrote to the job log (what a takeover keeps)', () => {
-    const lines = ['attempt 1 started on worker node-a', `render node ${JSON.stringify(me)}`, frameLine(frame(7)), frameLine(frame(8)), 'attempt 2 started on worker node-b'];
+    const lines = [
+      'attempt 1 started on worker node-a',
+      `render node ${JSON.stringify(me)}`,
+      frameLine(frame(7)),
+      frameLine(frame(8)),
+      'attempt 2 started on worker node-b',
+    ];
     const { frames, nodes } = readFramesLog(lines);
     expect([...frames.values()]).toEqual([frame(7), frame(8)]);
     expect(nodes.get('node-a')).toEqual(me);
@@ -41,7 +65,13 @@ describe('render farm rules', () => {
   it('lets a node draw only when its render class and viewer bundle are the pinned ones, and says which differs', () => {
     expect(() => checkPins({}, me)).not.toThrow();
     expect(() => checkPins({ renderClass: me.renderClass, viewerBundle: me.viewerBundle }, me)).not.toThrow();
-    const wrongClass = (() => { try { checkPins({ renderClass: 'rc-ffffffffffff' }, me); } catch (e) { return e as VestigeError; } })();
+    const wrongClass = (() => {
+      try {
+        checkPins({ renderClass: 'rc-ffffffffffff' }, me);
+      } catch (e) {
+        return e as VestigeError;
+      }
+    })();
     expect(wrongClass).toMatchObject({ code: 'E_RENDER_CLASS_MISMATCH', details: { declineWorker: true } });
     expect(wrongClass?.message).toMatch(/rc-ffffffffffff/);
     expect(() => checkPins({ viewerBundle: 'b'.repeat(64) }, me)).toThrow(/another Vestige version/);

@@ -7,7 +7,16 @@ import type { RenderNode } from './render-node.ts';
 import { stillJob } from './still-job.ts';
 import { videoJob } from './video-job.ts';
 
-export { RenderRecipeSchema, RenderSettingsSchema, StillRecipeSchema, stillAsRecipe, MAX_FRAME_SIDE, type RenderRecipe, type RenderRecipeInput, type StillRecipe } from './recipe.ts';
+export {
+  RenderRecipeSchema,
+  RenderSettingsSchema,
+  StillRecipeSchema,
+  stillAsRecipe,
+  MAX_FRAME_SIDE,
+  type RenderRecipe,
+  type RenderRecipeInput,
+  type StillRecipe,
+} from './recipe.ts';
 export type { RenderBackend, RenderPage } from './backend.ts';
 export type { ViewerHost, ViewerSite } from './viewer-host.ts';
 export type { FrameStats, RenderInfo, RenderPageSettings } from './page-contract.ts';
@@ -15,8 +24,23 @@ export { ChromiumBackend, CHROMIUM_PATH } from './chromium-backend.ts';
 export { RenderNode, viewerBundleHash, pageSettings, type RenderIdentity } from './render-node.ts';
 export { CANARY_SIZE, makeCanaryCase, removeCanaryCase } from './canary.ts';
 export { manifestSha256, recipeScene, recipeFrames } from './scene-check.ts';
-export { FarmSettingsSchema, FramesPayloadSchema, checkPins, readFramesLog, type FrameRecord, type FramesResult } from './frames-job.ts';
-export { VideoPayloadSchema, renderId, chunksOf, mergeFrames, type RenderSummary, type VideoPayload, type VideoPayloadInput } from './video-job.ts';
+export {
+  FarmSettingsSchema,
+  FramesPayloadSchema,
+  checkPins,
+  readFramesLog,
+  type FrameRecord,
+  type FramesResult,
+} from './frames-job.ts';
+export {
+  VideoPayloadSchema,
+  renderId,
+  chunksOf,
+  mergeFrames,
+  type RenderSummary,
+  type VideoPayload,
+  type VideoPayloadInput,
+} from './video-job.ts';
 export { RenderProgress, submitRender, runRender, formatEta, type RenderProgressReport } from './submit.ts';
 export { StillPayloadSchema, type StillResult } from './still-job.ts';
 export { EncodeSettingsSchema, encodeJob } from './encode-job.ts';

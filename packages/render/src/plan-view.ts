@@ -7,7 +7,18 @@ import * as fs from 'node:fs';
 import sharp from 'sharp';
 import type { CaseStore } from '@vestige/evidence';
 import { esc } from '@vestige/imaging';
-import { CameraPathSampler, decodePotreeRecords, formatLength, niceScaleLength, poseDirection, potreeNodes, toDisplayed, type CameraPath, type PotreeMetadataJson, type SceneManifest } from '@vestige/scene';
+import {
+  CameraPathSampler,
+  decodePotreeRecords,
+  formatLength,
+  niceScaleLength,
+  poseDirection,
+  potreeNodes,
+  toDisplayed,
+  type CameraPath,
+  type PotreeMetadataJson,
+  type SceneManifest,
+} from '@vestige/scene';
 
 const WIDTH = 900;
 const POINTS = 250_000;
@@ -27,8 +38,12 @@ async function coarsePoints(store: CaseStore, manifest: SceneManifest): Promise<
   const rgb: number[] = [];
   for (const layer of manifest.layers) {
     if (layer.type !== 'pointcloud') continue;
-    const metadata = JSON.parse((await store.blobs.read(layer.files.metadata.sha256)).toString('utf8')) as PotreeMetadataJson;
-    const nodes = potreeNodes(metadata, await store.blobs.read(layer.files.hierarchy.sha256)).sort((a, b) => a.name.length - b.name.length || (a.name < b.name ? -1 : 1));
+    const metadata = JSON.parse(
+      (await store.blobs.read(layer.files.metadata.sha256)).toString('utf8'),
+    ) as PotreeMetadataJson;
+    const nodes = potreeNodes(metadata, await store.blobs.read(layer.files.hierarchy.sha256)).sort(
+      (a, b) => a.name.length - b.name.length || (a.name < b.name ? -1 : 1),
+    );
     const fd = fs.openSync(store.blobs.pathOf(layer.files.octree.sha256), 'r');
     try {
       let taken = 0;
@@ -36,9 +51,15 @@ async function coarsePoints(store: CaseStore, manifest: SceneManifest): Promise<
         if (taken >= POINTS || node.numPoints === 0) continue;
         const bytes = Buffer.alloc(node.byteSize);
         fs.readSync(fd, bytes, 0, node.byteSize, node.byteOffset);
-        const chunk = decodePotreeRecords(metadata, bytes, node.numPoints, { what: `${layer.name}: node ${node.name}` });
+        const chunk = decodePotreeRecords(metadata, bytes, node.numPoints, {
+          what: `${layer.name}: node ${node.name}`,
+        });
         for (let i = 0; i < chunk.count; i++) {
-          const p = toDisplayed(manifest, [chunk.positions[i * 3]!, chunk.positions[i * 3 + 1]!, chunk.positions[i * 3 + 2]!]);
+          const p = toDisplayed(manifest, [
+            chunk.positions[i * 3]!,
+            chunk.positions[i * 3 + 1]!,
+            chunk.positions[i * 3 + 2]!,
+          ]);
           xy.push(p[0], p[1]);
           z.push(p[2]);
           if (chunk.rgb) rgb.push(chunk.rgb[i * 3]! >> 8, chunk.rgb[i * 3 + 1]! >> 8, chunk.rgb[i * 3 + 2]! >> 8);
@@ -54,15 +75,24 @@ async function coarsePoints(store: CaseStore, manifest: SceneManifest): Promise<
 }
 
 /** The plan view as an SVG element (the raster inside as a PNG data URI). `marks` are frame numbers to label. */
-export async function planView(store: CaseStore, manifest: SceneManifest, path: CameraPath, range: { from: number; to: number }, marks: readonly number[]): Promise<string> {
+export async function planView(
+  store: CaseStore,
+  manifest: SceneManifest,
+  path: CameraPath,
+  range: { from: number; to: number },
+  marks: readonly number[],
+): Promise<string> {
   const pts = await coarsePoints(store, manifest);
   const sampler = new CameraPathSampler(path, (p) => toDisplayed(manifest, p));
   const step = Math.max(1, Math.ceil((range.to - range.from + 1) / 2000));
   const route: Array<[number, number]> = [];
-  for (let n = range.from; n <= range.to; n += step) route.push([sampler.frame(n).position[0], sampler.frame(n).position[1]]);
+  for (let n = range.from; n <= range.to; n += step)
+    route.push([sampler.frame(n).position[0], sampler.frame(n).position[1]]);
   const keys = path.keyframes.map((k) => toDisplayed(manifest, k.position));
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  const grow = (x: number, y: number) => ((x0 = Math.min(x0, x)), (y0 = Math.min(y0, y)), (x1 = Math.max(x1, x)), (y1 = Math.max(y1, y)));
+  const grow = (x: number, y: number) => (
+    (x0 = Math.min(x0, x)), (y0 = Math.min(y0, y)), (x1 = Math.max(x1, x)), (y1 = Math.max(y1, y))
+  );
   for (let i = 0; i < pts.count; i++) grow(pts.xy[i * 2]!, pts.xy[i * 2 + 1]!);
   for (const [x, y] of route) grow(x, y);
   for (const k of keys) grow(k[0], k[1]);
@@ -92,7 +122,9 @@ export async function planView(store: CaseStore, manifest: SceneManifest, path: 
       }
     }
   }
-  const png = await sharp(raster, { raw: { width: WIDTH, height, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+  const png = await sharp(raster, { raw: { width: WIDTH, height, channels: 3 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 
   const line = route.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
   const arrows = marks.map((n) => {
@@ -102,7 +134,10 @@ export async function planView(store: CaseStore, manifest: SceneManifest, path: 
     const [ax, ay] = [px(pose.position[0]), py(pose.position[1])];
     return `<g class="mark"><line x1="${ax.toFixed(1)}" y1="${ay.toFixed(1)}" x2="${(ax + (d[0] / len) * 28).toFixed(1)}" y2="${(ay - (d[1] / len) * 28).toFixed(1)}" stroke="#c62828" stroke-width="2.5" marker-end="url(#head)"/><circle cx="${ax.toFixed(1)}" cy="${ay.toFixed(1)}" r="4" fill="#c62828"/><text x="${(ax + 6).toFixed(1)}" y="${(ay + 14).toFixed(1)}" font-size="12" fill="#7a1010">${n + 1}</text></g>`;
   });
-  const keyMarks = keys.map((k, i) => `<g><rect x="${(px(k[0]) - 5).toFixed(1)}" y="${(py(k[1]) - 5).toFixed(1)}" width="10" height="10" fill="#0b4f8a"/><text x="${(px(k[0]) + 8).toFixed(1)}" y="${(py(k[1]) - 6).toFixed(1)}" font-size="12" fill="#0b4f8a">K${i + 1}</text></g>`);
+  const keyMarks = keys.map(
+    (k, i) =>
+      `<g><rect x="${(px(k[0]) - 5).toFixed(1)}" y="${(py(k[1]) - 5).toFixed(1)}" width="10" height="10" fill="#0b4f8a"/><text x="${(px(k[0]) + 8).toFixed(1)}" y="${(py(k[1]) - 6).toFixed(1)}" font-size="12" fill="#0b4f8a">K${i + 1}</text></g>`,
+  );
   const bar = niceScaleLength((x1 - x0) * 0.2);
   const barPx = bar * scale;
   return [

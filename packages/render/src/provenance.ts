@@ -18,7 +18,9 @@ export const STILL_ACTIVITY = 'render.still';
 export const REPORT_ACTIVITY = 'render.report';
 
 /** A layer's builder tile hashes (issue 19), when the manifest has them. */
-export function tileHashesOf(layer: SceneManifest['layers'][number]): { sha256: string; size: number; root: string } | undefined {
+export function tileHashesOf(
+  layer: SceneManifest['layers'][number],
+): { sha256: string; size: number; root: string } | undefined {
   return (layer as { tileHashes?: { sha256: string; size: number; root: string } }).tileHashes;
 }
 
@@ -27,7 +29,8 @@ export function sceneInputs(manifest: SceneManifest): ProvenanceInput[] {
   const inputs: ProvenanceInput[] = [];
   for (const layer of manifest.layers) {
     if (layer.type === 'pointcloud') {
-      for (const [name, ref] of Object.entries(layer.files)) inputs.push({ sha256: ref.sha256, role: `tiles:${layer.id}:${name}` });
+      for (const [name, ref] of Object.entries(layer.files))
+        inputs.push({ sha256: ref.sha256, role: `tiles:${layer.id}:${name}` });
       const hashes = tileHashesOf(layer);
       if (hashes) inputs.push({ sha256: hashes.sha256, role: `tile-hashes:${layer.id}` });
     } else if (layer.type === 'mesh') inputs.push({ sha256: layer.file.sha256, role: `mesh:${layer.id}` });
@@ -36,7 +39,9 @@ export function sceneInputs(manifest: SceneManifest): ProvenanceInput[] {
 }
 
 /** Contiguous frame ranges per render class and worker, e.g. `0–23`, for the report and provenance. */
-export function framesByNode(frames: readonly FrameRecord[]): Array<{ renderClass: string; worker: string; ranges: string; count: number }> {
+export function framesByNode(
+  frames: readonly FrameRecord[],
+): Array<{ renderClass: string; worker: string; ranges: string; count: number }> {
   const groups = new Map<string, { renderClass: string; worker: string; frames: number[] }>();
   for (const f of frames) {
     const key = `${f.renderClass} ${f.worker}`;
@@ -44,7 +49,12 @@ export function framesByNode(frames: readonly FrameRecord[]): Array<{ renderClas
     g.frames.push(f.n);
     groups.set(key, g);
   }
-  return [...groups.values()].map((g) => ({ renderClass: g.renderClass, worker: g.worker, ranges: ranges(g.frames), count: g.frames.length }));
+  return [...groups.values()].map((g) => ({
+    renderClass: g.renderClass,
+    worker: g.worker,
+    ranges: ranges(g.frames),
+    count: g.frames.length,
+  }));
 }
 
 function ranges(ns: number[]): string {
@@ -93,7 +103,15 @@ export function framesStep(f: RenderFacts): ProvenanceStep {
       viewerBundles: [...new Set(f.nodes.map((n) => n.viewerBundle))],
       renderNodes: f.nodes,
       framesByNode: framesByNode(f.frames),
-      frames: f.frames.map((x) => ({ n: x.n, sha256: x.sha256, size: x.size, renderClass: x.renderClass, worker: x.worker, nodes: x.nodes, points: x.points })),
+      frames: f.frames.map((x) => ({
+        n: x.n,
+        sha256: x.sha256,
+        size: x.size,
+        renderClass: x.renderClass,
+        worker: x.worker,
+        nodes: x.nodes,
+        points: x.points,
+      })),
     },
     description: describeFrames(f),
   };
@@ -103,7 +121,15 @@ export function encodeStep(settings: EncodeSettings, out: EncodeOutput): Provena
   return {
     operation: 'render.encode',
     version: RENDER_VERSION,
-    parameters: { ...settings, ffmpegVersion: out.ffmpeg.version, ffmpegArgs: out.ffmpeg.args, framePixelsSha256: out.framePixels, videoFrames: out.videoFrames, video: out.video.sha256, master: out.master?.sha256 ?? null },
+    parameters: {
+      ...settings,
+      ffmpegVersion: out.ffmpeg.version,
+      ffmpegArgs: out.ffmpeg.args,
+      framePixelsSha256: out.framePixels,
+      videoFrames: out.videoFrames,
+      video: out.video.sha256,
+      master: out.master?.sha256 ?? null,
+    },
     description:
       `Encoded the ${out.videoFrames} frames in order at ${settings.fps} frames per second as H.264 (libx264, CRF ${settings.crf}, preset ${settings.preset}, 4 threads, yuv420p, BT.709, fast start for court players)` +
       (out.master ? ' and as a lossless FFV1 master (RGB)' : '') +

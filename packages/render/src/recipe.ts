@@ -36,23 +36,38 @@ export const RenderSettingsSchema = z.object({
   /** 'auto' is the viewer's own choice: RGB when the scene has colour, else intensity or none. */
   colorMode: z.enum(['auto', 'rgb', 'intensity', 'height', 'uniform']).default('auto'),
   edl: z
-    .object({ enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'), strength: z.number().min(0).max(10).default(1), radius: z.number().min(0.5).max(10).default(1.4) })
+    .object({
+      enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+      strength: z.number().min(0).max(10).default(1),
+      radius: z.number().min(0.5).max(10).default(1.4),
+    })
     .strict()
     .default({ enabled: 'auto', strength: 1, radius: 1.4 }),
   /** Burned-in overlays, each opt-in. */
   overlays: z
-    .object({ caseReference: z.boolean().default(false), frameNumber: z.boolean().default(false), time: z.boolean().default(false), scaleBar: z.boolean().default(false) })
+    .object({
+      caseReference: z.boolean().default(false),
+      frameNumber: z.boolean().default(false),
+      time: z.boolean().default(false),
+      scaleBar: z.boolean().default(false),
+    })
     .strict()
     .default({ caseReference: false, frameNumber: false, time: false, scaleBar: false }),
   /** Pins: refuse to render unless the worker's render class / viewer bundle is this one. */
-  renderClass: z.string().regex(/^rc-[0-9a-f]{12}$/).optional(),
+  renderClass: z
+    .string()
+    .regex(/^rc-[0-9a-f]{12}$/)
+    .optional(),
   viewerBundle: sha256.optional(),
 });
 
 export const RenderRecipeSchema = RenderSettingsSchema.extend({
   cameraPath: CameraPathSchema,
   /** Frames to render, inclusive (default: the whole path). */
-  frames: z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).strict().optional(),
+  frames: z
+    .object({ from: z.number().int().min(0), to: z.number().int().min(0) })
+    .strict()
+    .optional(),
 }).strict();
 
 /** A still: one camera instead of a path (a path of one keyframe inside). */
@@ -68,5 +83,14 @@ export type RenderSettings = z.output<typeof RenderSettingsSchema>;
 /** The still as the one-frame path the viewer's render mode draws. */
 export function stillAsRecipe(still: StillRecipe): RenderRecipe {
   const { camera, ...settings } = still;
-  return { ...settings, cameraPath: { id: 'still', name: 'still', fps: 1, keyframes: [{ position: camera.position, target: camera.target, fov: camera.fov, time: 0 }] }, frames: { from: 0, to: 0 } };
+  return {
+    ...settings,
+    cameraPath: {
+      id: 'still',
+      name: 'still',
+      fps: 1,
+      keyframes: [{ position: camera.position, target: camera.target, fov: camera.fov, time: 0 }],
+    },
+    frames: { from: 0, to: 0 },
+  };
 }

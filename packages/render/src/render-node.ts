@@ -44,11 +44,17 @@ export function viewerBundleHash(viewerDir: string): string {
     }
   };
   if (!fs.existsSync(join(viewerDir, 'index.html'))) {
-    throw new VestigeError('E_TOOL_MISSING', `The viewer is not built in ${viewerDir}.`, { hint: 'Run `pnpm install` (it builds the viewer) or `node apps/viewer/build.mjs`.' });
+    throw new VestigeError('E_TOOL_MISSING', `The viewer is not built in ${viewerDir}.`, {
+      hint: 'Run `pnpm install` (it builds the viewer) or `node apps/viewer/build.mjs`.',
+    });
   }
   walk(viewerDir);
   const hash = createHash('sha256');
-  for (const f of files.sort()) hash.update(`${f}\0`).update(fs.readFileSync(join(viewerDir, f))).update('\0');
+  for (const f of files.sort())
+    hash
+      .update(`${f}\0`)
+      .update(fs.readFileSync(join(viewerDir, f)))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -75,7 +81,11 @@ export class RenderNode {
   private readonly sites = new Map<string, Promise<ViewerSite>>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly host: ViewerHost, readonly backend: RenderBackend = new ChromiumBackend(), readonly worker = workerName()) {}
+  constructor(
+    readonly host: ViewerHost,
+    readonly backend: RenderBackend = new ChromiumBackend(),
+    readonly worker = workerName(),
+  ) {}
 
   /** Renders the canary on first call; the same answer afterwards. */
   identity(): Promise<RenderIdentity> {
@@ -89,7 +99,12 @@ export class RenderNode {
     const site = await this.host.open(caseDir);
     const key = `canary|${root}`;
     try {
-      const page = await this.backend.open(site.sceneUrl(CANARY_SCENE, { render: `${CANARY_SIZE.width}x${CANARY_SIZE.height}` }), CANARY_SIZE.width, CANARY_SIZE.height, key);
+      const page = await this.backend.open(
+        site.sceneUrl(CANARY_SCENE, { render: `${CANARY_SIZE.width}x${CANARY_SIZE.height}` }),
+        CANARY_SIZE.width,
+        CANARY_SIZE.height,
+        key,
+      );
       await page.configure(CANARY_SETTINGS);
       const { png } = await page.frame(0, new AbortController().signal);
       const canarySha256 = createHash('sha256').update(png).digest('hex');
@@ -131,17 +146,32 @@ export class RenderNode {
    * Draws `frames` of the recipe in order, handing each PNG to `sink` before the next is drawn. Returns
    * what the recipe's 'auto' settings settled to (for provenance).
    */
-  renderFrames(caseDir: string, recipe: RenderRecipe, frames: readonly number[], signal: AbortSignal, sink: FrameSink): Promise<{ colorMode: string; edl: boolean }> {
+  renderFrames(
+    caseDir: string,
+    recipe: RenderRecipe,
+    frames: readonly number[],
+    signal: AbortSignal,
+    sink: FrameSink,
+  ): Promise<{ colorMode: string; edl: boolean }> {
     return this.exclusive(async () => {
       const { width, height } = recipe.resolution;
       const key = `${caseDir}|${recipe.sceneId}|${recipe.manifestSha256}|${width}x${height}`;
       const site = await this.site(caseDir);
       try {
-        const page = await this.backend.open(site.sceneUrl(recipe.sceneId, { render: `${width}x${height}` }), width, height, key);
+        const page = await this.backend.open(
+          site.sceneUrl(recipe.sceneId, { render: `${width}x${height}` }),
+          width,
+          height,
+          key,
+        );
         if (Math.max(width, height) > Math.min(page.info.maxRenderbufferSize, ...page.info.maxViewportDims)) {
-          throw new VestigeError('E_INPUT_UNSUPPORTED', `This node's renderer (${page.info.webglRenderer}) draws at most ${page.info.maxRenderbufferSize} px on a side; the recipe asks for ${width} × ${height}.`, {
-            hint: 'Render a smaller frame, or on a node whose graphics allow the size.',
-          });
+          throw new VestigeError(
+            'E_INPUT_UNSUPPORTED',
+            `This node's renderer (${page.info.webglRenderer}) draws at most ${page.info.maxRenderbufferSize} px on a side; the recipe asks for ${width} × ${height}.`,
+            {
+              hint: 'Render a smaller frame, or on a node whose graphics allow the size.',
+            },
+          );
         }
         const resolved = await page.configure(pageSettings(recipe));
         for (const n of frames) {

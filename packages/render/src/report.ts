@@ -6,7 +6,13 @@
 import sharp from 'sharp';
 import type { CaseStore, Digests } from '@vestige/evidence';
 import { REPORT_CSS, code, dataUri, esc, table } from '@vestige/imaging';
-import { CAMERA_PATH_DESCRIPTION, CameraPathSampler, cameraPathFrameCount, toDisplayed, type SceneManifest } from '@vestige/scene';
+import {
+  CAMERA_PATH_DESCRIPTION,
+  CameraPathSampler,
+  cameraPathFrameCount,
+  toDisplayed,
+  type SceneManifest,
+} from '@vestige/scene';
 import type { EncodeOutput, EncodeSettings } from './encode.ts';
 import type { FrameRecord } from './frames-job.ts';
 import { planView } from './plan-view.ts';
@@ -49,25 +55,43 @@ function chainSection(manifest: SceneManifest, r: ReportInput): string {
       hashRow(`${l.name}: metadata.json`, l.files.metadata),
       hashRow(`${l.name}: hierarchy.bin`, l.files.hierarchy),
       hashRow(`${l.name}: octree.bin`, l.files.octree),
-      ...(th ? [hashRow(`${l.name}: tile hashes (root ${th.root.slice(0, 16)}…)`, th, 'one SHA-256 per octree node, checked by the viewer as it loads each node')] : []),
+      ...(th
+        ? [
+            hashRow(
+              `${l.name}: tile hashes (root ${th.root.slice(0, 16)}…)`,
+              th,
+              'one SHA-256 per octree node, checked by the viewer as it loads each node',
+            ),
+          ]
+        : []),
     ];
   });
   const frames = `<tr><th>frames</th><td>${r.frames.length} PNG frames, each under its SHA-256 (listed below, with the SHA-256 of its decoded pixels)</td></tr>`;
   const video = r.encode
-    ? [hashRow(`video (H.264, item ${r.encode.videoItemId})`, r.encode.output.video), ...(r.encode.output.master ? [hashRow(`lossless master (FFV1, item ${r.encode.masterItemId})`, r.encode.output.master)] : [])]
+    ? [
+        hashRow(`video (H.264, item ${r.encode.videoItemId})`, r.encode.output.video),
+        ...(r.encode.output.master
+          ? [hashRow(`lossless master (FFV1, item ${r.encode.masterItemId})`, r.encode.output.master)]
+          : []),
+      ]
     : [];
   return (
     `<h2>Chain of hashes: scan → tiles → frames → video</h2><table class="kv">${scan.join('')}` +
     `<tr><th>scene manifest</th><td>${code(r.recipe.manifestSha256)} <span class="ref">scene ${esc(manifest.id)}, canonical JSON as the case holds it</span></td></tr>` +
     `${tiles.join('')}${frames}${video.join('')}</table>` +
-    (scan.length === 0 ? '<p class="note">The manifest names no scan input files (a generated or imported scene).</p>' : '')
+    (scan.length === 0
+      ? '<p class="note">The manifest names no scan input files (a generated or imported scene).</p>'
+      : '')
   );
 }
 
 function nodesSection(nodes: readonly RenderIdentity[], frames: readonly FrameRecord[]): string {
   const byNode = framesByNode(frames);
   const rows = nodes.map((n) => {
-    const drew = byNode.filter((b) => b.worker === n.worker).map((b) => b.ranges).join(', ');
+    const drew = byNode
+      .filter((b) => b.worker === n.worker)
+      .map((b) => b.ranges)
+      .join(', ');
     return `<tr><td>${esc(n.worker)}</td><td>${code(n.renderClass)}<br><span class="ref">canary ${esc(n.canarySha256.slice(0, 24))}…</span></td><td>${esc(n.engine)}<br><span class="ref">${esc(n.webglRenderer)}</span></td><td>${code(n.viewerBundle.slice(0, 24))}…</td><td>${esc(drew)}</td></tr>`;
   });
   const classes = new Set(frames.map((f) => f.renderClass));
@@ -81,14 +105,22 @@ function nodesSection(nodes: readonly RenderIdentity[], frames: readonly FrameRe
 async function samplesSection(store: CaseStore, picks: readonly FrameRecord[], fps: number): Promise<string> {
   const figures: string[] = [];
   for (const f of picks) {
-    const thumb = await sharp(await store.blobs.read(f.sha256)).resize({ width: 320, withoutEnlargement: true }).png().toBuffer();
-    figures.push(`<figure><img src="${dataUri('image/png', thumb)}" alt="frame ${f.n + 1}"><figcaption>frame ${f.n + 1} (t = ${(f.n / fps).toFixed(3)} s)<br>${code(f.sha256.slice(0, 32))}…</figcaption></figure>`);
+    const thumb = await sharp(await store.blobs.read(f.sha256))
+      .resize({ width: 320, withoutEnlargement: true })
+      .png()
+      .toBuffer();
+    figures.push(
+      `<figure><img src="${dataUri('image/png', thumb)}" alt="frame ${f.n + 1}"><figcaption>frame ${f.n + 1} (t = ${(f.n / fps).toFixed(3)} s)<br>${code(f.sha256.slice(0, 32))}…</figcaption></figure>`,
+    );
   }
   return `<h2>Sample frames</h2><div class="thumbs">${figures.join('')}</div>`;
 }
 
 function framesAppendix(frames: readonly FrameRecord[], pixels: readonly string[] | null, fps: number): string {
-  const rows = frames.map((f, i) => `<tr><td>${f.n + 1}</td><td>${(f.n / fps).toFixed(3)}</td><td>${code(f.sha256)}</td><td>${pixels ? code(pixels[i]!) : ''}</td><td>${esc(f.renderClass)}</td><td>${esc(f.worker)}</td><td>${f.nodes} / ${f.points.toLocaleString('en-GB')}</td></tr>`);
+  const rows = frames.map(
+    (f, i) =>
+      `<tr><td>${f.n + 1}</td><td>${(f.n / fps).toFixed(3)}</td><td>${code(f.sha256)}</td><td>${pixels ? code(pixels[i]!) : ''}</td><td>${esc(f.renderClass)}</td><td>${esc(f.worker)}</td><td>${f.nodes} / ${f.points.toLocaleString('en-GB')}</td></tr>`,
+  );
   return `<h2>Every frame</h2><table><tr><th>frame</th><th>t (s)</th><th>PNG SHA-256</th><th>pixels SHA-256 (RGB)</th><th>class</th><th>worker</th><th>nodes / points drawn</th></tr>${rows.join('')}</table>`;
 }
 
@@ -101,13 +133,19 @@ export async function renderReport(r: ReportInput): Promise<string> {
   const from = r.frames[0]!.n;
   const to = r.frames.at(-1)!.n;
   const fps = path.fps;
-  const keys = path.keyframes.map((k, i) => `<tr><td>K${i + 1}${k.name ? ` ${esc(k.name)}` : ''}</td><td>${k.time.toFixed(3)}</td><td>${k.position.map((v) => v.toFixed(3)).join(', ')}</td><td>${k.target.map((v) => v.toFixed(3)).join(', ')}</td><td>${k.fov}</td></tr>`);
+  const keys = path.keyframes.map(
+    (k, i) =>
+      `<tr><td>K${i + 1}${k.name ? ` ${esc(k.name)}` : ''}</td><td>${k.time.toFixed(3)}</td><td>${k.position.map((v) => v.toFixed(3)).join(', ')}</td><td>${k.target.map((v) => v.toFixed(3)).join(', ')}</td><td>${k.fov}</td></tr>`,
+  );
   const info = r.store.info;
   const summary = table([
     ['case', esc(`${info.reference || info.name} (${info.name})`)],
     ['scene', esc(`${manifest.name} (${manifest.id})`)],
     ['render', `${esc(r.renderId)}, job ${esc(r.jobId)}, provenance ${esc(r.provenanceId)}`],
-    ['frames', `${r.frames.length} (frames ${from + 1}–${to + 1} of ${cameraPathFrameCount(path)}), ${recipe.resolution.width} × ${recipe.resolution.height}, ${fps} fps, ${(r.frames.length / fps).toFixed(2)} s`],
+    [
+      'frames',
+      `${r.frames.length} (frames ${from + 1}–${to + 1} of ${cameraPathFrameCount(path)}), ${recipe.resolution.width} × ${recipe.resolution.height}, ${fps} fps, ${(r.frames.length / fps).toFixed(2)} s`,
+    ],
     ['operator', esc(r.operator)],
     ['rendered', `${esc(r.startedAt.toISOString())} – ${esc(r.finishedAt.toISOString())}`],
   ]);
@@ -120,9 +158,18 @@ ${summary}
 <h2>What was done</h2><p>${esc(describeFrames(r))}</p>
 ${chainSection(manifest, r)}
 <h2>Camera path over the scene (plan view)</h2><p class="ref">From above, in the displayed frame (+X right, +Y up). Squares: keyframes; red arrows: the sample frames below and where the camera looks.</p>
-${await planView(r.store, manifest, path, { from, to }, picks.map((f) => f.n))}
+${await planView(
+  r.store,
+  manifest,
+  path,
+  { from, to },
+  picks.map((f) => f.n),
+)}
 <h3>Keyframes (source frame, ${esc(manifest.units)})</h3><table><tr><th>key</th><th>time (s)</th><th>position</th><th>target</th><th>fov (°)</th></tr>${keys.join('')}</table>
-<p class="ref">${esc(CAMERA_PATH_DESCRIPTION)} Frame ${from + 1} is at ${sampler.frame(from).position.map((v) => v.toFixed(3)).join(', ')} (displayed frame).</p>
+<p class="ref">${esc(CAMERA_PATH_DESCRIPTION)} Frame ${from + 1} is at ${sampler
+    .frame(from)
+    .position.map((v) => v.toFixed(3))
+    .join(', ')} (displayed frame).</p>
 ${await samplesSection(r.store, picks, fps)}
 ${nodesSection(r.nodes, r.frames)}
 <h2>Recipe</h2><pre class="params">${esc(JSON.stringify(recipe, null, 2))}</pre>

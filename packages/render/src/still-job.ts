@@ -42,7 +42,15 @@ async function renderStill(node: RenderNode, p: StillPayload, ctx: JobContext): 
     let png: Buffer | undefined;
     const resolved = await node.renderFrames(p.caseDir, recipe, [0], ctx.signal, async (n, bytes, stats) => {
       png = bytes;
-      frame = { n, sha256: '', size: bytes.length, renderClass: me.renderClass, worker: me.worker, nodes: stats.nodes, points: stats.points };
+      frame = {
+        n,
+        sha256: '',
+        size: bytes.length,
+        renderClass: me.renderClass,
+        worker: me.worker,
+        nodes: stats.nodes,
+        points: stats.points,
+      };
     });
     if (!png || !frame) throw new VestigeError('E_RENDER_FAILED', 'the still was not drawn');
     const digests = digestBuffer(png);
@@ -53,7 +61,20 @@ async function renderStill(node: RenderNode, p: StillPayload, ctx: JobContext): 
       activity: STILL_ACTIVITY,
       inputs: sceneInputs(manifest),
       steps: [framesStep({ recipe, manifest, frames: [frame], nodes: [me], resolved })],
-      outputs: [{ digests, name, mediaType: 'image/png', metadata: { kind: 'render-still', sceneId: recipe.sceneId, width: recipe.resolution.width, height: recipe.resolution.height, renderClass: me.renderClass } }],
+      outputs: [
+        {
+          digests,
+          name,
+          mediaType: 'image/png',
+          metadata: {
+            kind: 'render-still',
+            sceneId: recipe.sceneId,
+            width: recipe.resolution.width,
+            height: recipe.resolution.height,
+            renderClass: me.renderClass,
+          },
+        },
+      ],
       libraries: { chromium: me.engine },
       operator: p.operator,
       startedAt,
@@ -61,7 +82,13 @@ async function renderStill(node: RenderNode, p: StillPayload, ctx: JobContext): 
     });
     const item = recorded.items[0]!;
     ctx.log(`still ${item.id} sha256 ${item.sha256} class ${me.renderClass}`);
-    return { itemId: item.id, sha256: item.sha256, size: item.size, renderClass: me.renderClass, provenanceId: recorded.provenance.id };
+    return {
+      itemId: item.id,
+      sha256: item.sha256,
+      size: item.size,
+      renderClass: me.renderClass,
+      provenanceId: recorded.provenance.id,
+    };
   } finally {
     store.close();
   }

@@ -22,7 +22,10 @@ export class RenderProgress {
   private readonly started = Date.now();
   readonly total: number;
 
-  constructor(private readonly parentId: string, private readonly chunkFrames: readonly number[]) {
+  constructor(
+    private readonly parentId: string,
+    private readonly chunkFrames: readonly number[],
+  ) {
     this.total = chunkFrames.reduce((a, b) => a + b, 0);
   }
 
@@ -54,7 +57,11 @@ export function formatEta(seconds: number | null): string {
 }
 
 /** Queues a render (jobId optional) and returns its id and a tracker for its progress. */
-export async function submitRender(queue: QueueBackend, input: VideoPayloadInput, options: { jobId?: string } = {}): Promise<{ jobId: string; progress: RenderProgress }> {
+export async function submitRender(
+  queue: QueueBackend,
+  input: VideoPayloadInput,
+  options: { jobId?: string } = {},
+): Promise<{ jobId: string; progress: RenderProgress }> {
   const payload = VideoPayloadSchema.parse(input);
   const chunks = chunksOf(recipeFrames(payload.recipe), payload.chunkSize).map((c) => c.to - c.from + 1);
   const jobId = await queue.enqueue('render.video', payload, options.jobId ? { jobId: options.jobId } : {});
@@ -62,9 +69,15 @@ export async function submitRender(queue: QueueBackend, input: VideoPayloadInput
 }
 
 /** Queues a render, calls `onProgress` as frames arrive, and resolves with the render's summary. */
-export async function runRender(queue: QueueBackend, payload: VideoPayloadInput, onProgress?: (p: RenderProgressReport) => void): Promise<RenderSummary> {
+export async function runRender(
+  queue: QueueBackend,
+  payload: VideoPayloadInput,
+  onProgress?: (p: RenderProgressReport) => void,
+): Promise<RenderSummary> {
   const { jobId, progress } = await submitRender(queue, payload);
-  const stop = queue.watch({ progress: (id, fraction) => progress.update(id, fraction) && onProgress?.(progress.report()) });
+  const stop = queue.watch({
+    progress: (id, fraction) => progress.update(id, fraction) && onProgress?.(progress.report()),
+  });
   try {
     return (await queue.waitFor(jobId)) as RenderSummary;
   } finally {

@@ -54,7 +54,8 @@ export function renderId(recipe: RenderRecipe): string {
 /** Contiguous chunks of `chunkSize` frames. */
 export function chunksOf(range: { from: number; to: number }, chunkSize: number): Array<{ from: number; to: number }> {
   const chunks: Array<{ from: number; to: number }> = [];
-  for (let from = range.from; from <= range.to; from += chunkSize) chunks.push({ from, to: Math.min(range.to, from + chunkSize - 1) });
+  for (let from = range.from; from <= range.to; from += chunkSize)
+    chunks.push({ from, to: Math.min(range.to, from + chunkSize - 1) });
   return chunks;
 }
 
@@ -63,7 +64,10 @@ export function mergeFrames(parts: readonly FramesResult[], range: { from: numbe
   const frames = parts.flatMap((p) => p.frames).sort((a, b) => a.n - b.n);
   const bad = frames.findIndex((f, i) => f.n !== range.from + i);
   if (frames.length !== range.to - range.from + 1 || bad >= 0) {
-    throw new VestigeError('E_RENDER_FAILED', `the chunks hold ${frames.length} frames for frames ${range.from}–${range.to}${bad >= 0 ? ` (frame ${range.from + bad} missing or twice)` : ''}.`);
+    throw new VestigeError(
+      'E_RENDER_FAILED',
+      `the chunks hold ${frames.length} frames for frames ${range.from}–${range.to}${bad >= 0 ? ` (frame ${range.from + bad} missing or twice)` : ''}.`,
+    );
   }
   return frames;
 }
@@ -87,26 +91,59 @@ async function renderVideo(p: VideoPayload, ctx: JobContext): Promise<RenderSumm
     check.close();
   }
   const { width, height } = p.recipe.resolution;
-  if (width % 2 || height % 2) throw new VestigeError('E_RECIPE_INVALID', `H.264 in yuv420p needs an even width and height; the recipe asks for ${width} × ${height}.`, { hint: 'Use an even size such as 1920 × 1080.' });
+  if (width % 2 || height % 2)
+    throw new VestigeError(
+      'E_RECIPE_INVALID',
+      `H.264 in yuv420p needs an even width and height; the recipe asks for ${width} × ${height}.`,
+      { hint: 'Use an even size such as 1920 × 1080.' },
+    );
   const chunks = chunksOf(range, p.chunkSize);
   const startedAt = await plannedAt(ctx, `${range.to - range.from + 1} frames in ${chunks.length} chunks`);
   const parts = (await ctx.children(
     'frames',
-    chunks.map((c) => ({ type: 'render.frames', payload: { caseDir: p.caseDir, recipe: p.recipe, range: c, farm: p.farm }, options: { attempts: p.attempts, backoffMs: 2000 } })),
+    chunks.map((c) => ({
+      type: 'render.frames',
+      payload: { caseDir: p.caseDir, recipe: p.recipe, range: c, farm: p.farm },
+      options: { attempts: p.attempts, backoffMs: 2000 },
+    })),
   )) as FramesResult[];
   const frames = mergeFrames(parts, range);
-  const [encoded] = (await ctx.children('encode', [{ type: 'render.encode', payload: { caseDir: p.caseDir, frames: frames.map((f) => f.sha256), fps: p.recipe.cameraPath.fps, settings: p.video }, options: { attempts: p.attempts } }])) as EncodeOutput[];
+  const [encoded] = (await ctx.children('encode', [
+    {
+      type: 'render.encode',
+      payload: {
+        caseDir: p.caseDir,
+        frames: frames.map((f) => f.sha256),
+        fps: p.recipe.cameraPath.fps,
+        settings: p.video,
+      },
+      options: { attempts: p.attempts },
+    },
+  ])) as EncodeOutput[];
   return recordVideo(p, ctx, parts, frames, encoded!, startedAt);
 }
 
-async function recordVideo(p: VideoPayload, ctx: JobContext, parts: readonly FramesResult[], frames: FrameRecord[], encoded: EncodeOutput, startedAt: Date): Promise<RenderSummary> {
+async function recordVideo(
+  p: VideoPayload,
+  ctx: JobContext,
+  parts: readonly FramesResult[],
+  frames: FrameRecord[],
+  encoded: EncodeOutput,
+  startedAt: Date,
+): Promise<RenderSummary> {
   const store = CaseStore.open(p.caseDir);
   try {
     const manifest = recipeScene(store, p.recipe);
     const id = renderId(p.recipe);
     const stem = `${p.recipe.sceneId}-${p.recipe.cameraPath.id}`.replace(/[^A-Za-z0-9._-]+/g, '_');
     const nodes = [...new Map(parts.flatMap((x) => x.nodes).map((n) => [n.worker, n])).values()];
-    const facts = { recipe: p.recipe, manifest, frames, nodes, resolved: parts.find((x) => x.resolved)?.resolved ?? null };
+    const facts = {
+      recipe: p.recipe,
+      manifest,
+      frames,
+      nodes,
+      resolved: parts.find((x) => x.resolved)?.resolved ?? null,
+    };
     const settings = { ...p.video, fps: p.recipe.cameraPath.fps };
     const engines = [...new Set(nodes.map((n) => n.engine))].join('; ');
     const recorded = store.recordDerivation({
@@ -114,8 +151,22 @@ async function recordVideo(p: VideoPayload, ctx: JobContext, parts: readonly Fra
       inputs: sceneInputs(manifest),
       steps: [framesStep(facts), encodeStep(settings, encoded)],
       outputs: [
-        { digests: encoded.video, name: `${stem}.mp4`, mediaType: 'video/mp4', metadata: { kind: 'render-video', renderId: id, sceneId: p.recipe.sceneId, frames: frames.length } },
-        ...(encoded.master ? [{ digests: encoded.master, name: `${stem}-master.mkv`, mediaType: 'video/x-matroska', metadata: { kind: 'render-master', renderId: id, sceneId: p.recipe.sceneId, frames: frames.length } }] : []),
+        {
+          digests: encoded.video,
+          name: `${stem}.mp4`,
+          mediaType: 'video/mp4',
+          metadata: { kind: 'render-video', renderId: id, sceneId: p.recipe.sceneId, frames: frames.length },
+        },
+        ...(encoded.master
+          ? [
+              {
+                digests: encoded.master,
+                name: `${stem}-master.mkv`,
+                mediaType: 'video/x-matroska',
+                metadata: { kind: 'render-master', renderId: id, sceneId: p.recipe.sceneId, frames: frames.length },
+              },
+            ]
+          : []),
       ],
       libraries: { chromium: engines, ffmpeg: encoded.ffmpeg.version },
       operator: p.operator,
@@ -126,13 +177,37 @@ async function recordVideo(p: VideoPayload, ctx: JobContext, parts: readonly Fra
     let report: RenderSummary['report'] = null;
     if (p.report) {
       ctx.progress(0.99, 'writing the render report');
-      const html = await renderReport({ ...facts, store, renderId: id, jobId: ctx.jobId, operator: p.operator, startedAt, finishedAt: new Date(), provenanceId: recorded.provenance.id, encode: { settings, output: encoded, videoItemId: videoItem!.id, masterItemId: masterItem?.id ?? null } });
+      const html = await renderReport({
+        ...facts,
+        store,
+        renderId: id,
+        jobId: ctx.jobId,
+        operator: p.operator,
+        startedAt,
+        finishedAt: new Date(),
+        provenanceId: recorded.provenance.id,
+        encode: { settings, output: encoded, videoItemId: videoItem!.id, masterItemId: masterItem?.id ?? null },
+      });
       const digests = await store.blobs.putBuffer(Buffer.from(html));
       const made = store.recordDerivation({
         activity: REPORT_ACTIVITY,
         inputs: [{ sha256: videoItem!.sha256, itemId: videoItem!.id, role: 'video' }, ...sceneInputs(manifest)],
-        steps: [{ operation: 'render.report', version: RENDER_VERSION, parameters: { renderId: id, provenanceId: recorded.provenance.id }, description: `Render report for ${id}: the chain of hashes from the scan to the video, a plan view of the camera path, sample frames and every frame's hash, from provenance ${recorded.provenance.id}.` }],
-        outputs: [{ digests, name: `${stem}-report.html`, mediaType: 'text/html', metadata: { kind: 'render-report', renderId: id } }],
+        steps: [
+          {
+            operation: 'render.report',
+            version: RENDER_VERSION,
+            parameters: { renderId: id, provenanceId: recorded.provenance.id },
+            description: `Render report for ${id}: the chain of hashes from the scan to the video, a plan view of the camera path, sample frames and every frame's hash, from provenance ${recorded.provenance.id}.`,
+          },
+        ],
+        outputs: [
+          {
+            digests,
+            name: `${stem}-report.html`,
+            mediaType: 'text/html',
+            metadata: { kind: 'render-report', renderId: id },
+          },
+        ],
         operator: p.operator,
         startedAt,
         finishedAt: new Date(),
@@ -152,7 +227,13 @@ async function recordVideo(p: VideoPayload, ctx: JobContext, parts: readonly Fra
       provenanceId: recorded.provenance.id,
     };
     const { frameHashes: _h, framePixels: _p, ...kept } = summary;
-    store.putRecord('renders', id, { ...kept, cameraPathId: p.recipe.cameraPath.id, manifestSha256: p.recipe.manifestSha256, jobId: ctx.jobId }, p.operator, 'render.recorded');
+    store.putRecord(
+      'renders',
+      id,
+      { ...kept, cameraPathId: p.recipe.cameraPath.id, manifestSha256: p.recipe.manifestSha256, jobId: ctx.jobId },
+      p.operator,
+      'render.recorded',
+    );
     return summary;
   } finally {
     store.close();

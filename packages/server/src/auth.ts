@@ -2,7 +2,12 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'no
 import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 /** Who is asking, and what they may do. A token or a local user becomes one of these at sign-in. */
 export interface Principal {
@@ -28,7 +33,12 @@ export interface LocalUser extends Principal {
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 
 export async function hashPassword(password: string, salt: Buffer = randomBytes(16)): Promise<string> {
-  const key = await scrypt(password.normalize('NFC'), salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 });
+  const key = await scrypt(password.normalize('NFC'), salt, SCRYPT.keylen, {
+    N: SCRYPT.N,
+    r: SCRYPT.r,
+    p: SCRYPT.p,
+    maxmem: 64 * 1024 * 1024,
+  });
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
@@ -63,7 +73,10 @@ export const SESSION_COOKIE = 'vestige_session';
 export class SessionTable {
   private readonly sessions = new Map<string, { principal: Principal; expires: number }>();
 
-  constructor(private readonly ttlMs = 12 * 3600_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ttlMs = 12 * 3600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   create(principal: Principal): string {
     const id = randomBytes(32).toString('base64url');

@@ -6,7 +6,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { CaseStore, Item } from '@vestige/evidence';
 import { parseSceneManifest, type SceneManifest } from '@vestige/scene';
-import { bearerToken, mayOpenCase, readCookie, secretEquals, SESSION_COOKIE, SessionTable, type LocalUser, type Principal, type TokenGrant } from './auth.ts';
+import {
+  bearerToken,
+  mayOpenCase,
+  readCookie,
+  secretEquals,
+  SESSION_COOKIE,
+  SessionTable,
+  type LocalUser,
+  type Principal,
+  type TokenGrant,
+} from './auth.ts';
 import { LayerIndexCache } from './node-index.ts';
 import { VestigeError } from '@vestige/evidence';
 
@@ -22,7 +32,8 @@ export class SignInThrottle {
 
   check(req: IncomingMessage): void {
     const f = this.failures.get(req.socket.remoteAddress ?? '?');
-    if (f && Date.now() - f.since < 60_000 && f.count >= 20) throw new VestigeError('E_AUTH_THROTTLED', 'too many failed sign-ins; wait a minute');
+    if (f && Date.now() - f.since < 60_000 && f.count >= 20)
+      throw new VestigeError('E_AUTH_THROTTLED', 'too many failed sign-ins; wait a minute');
   }
 
   failed(req: IncomingMessage): void {
@@ -57,11 +68,17 @@ export class ServerContext {
 
   requirePrincipal(req: IncomingMessage): Principal {
     const p = this.principalOf(req);
-    if (!p) throw new VestigeError('E_AUTH', 'sign in first', { hint: 'Open the URL that `vestige serve` printed (it carries the token), or sign in with your user name and password.' });
+    if (!p)
+      throw new VestigeError('E_AUTH', 'sign in first', {
+        hint: 'Open the URL that `vestige serve` printed (it carries the token), or sign in with your user name and password.',
+      });
     return p;
   }
 
-  /** The case, if this principal may open it. The same 404 for "no such case" and "not yours", so case ids cannot be probed. */
+  /**
+   * The case, if this principal may open it. The same 404 for "no such case" and "not yours", so case ids cannot be
+   * probed.
+   */
   requireCase(p: Principal, caseId: string): ServedCase {
     const c = this.cases.get(caseId);
     if (!c || !mayOpenCase(p, caseId)) throw new VestigeError('E_NOT_FOUND', 'no such case on this server');
@@ -79,7 +96,12 @@ export class ServerContext {
   }
 
   requireWritable(p: Principal): void {
-    if (this.isReadOnly(p)) throw new VestigeError('E_CASE_READ_ONLY', 'this server is read-only (court presentation); nothing can be changed', { hint: 'Serve the case without --read-only to make changes.' });
+    if (this.isReadOnly(p))
+      throw new VestigeError(
+        'E_CASE_READ_ONLY',
+        'this server is read-only (court presentation); nothing can be changed',
+        { hint: 'Serve the case without --read-only to make changes.' },
+      );
   }
 
   sceneOf(c: ServedCase, sceneId: string): SceneManifest {
@@ -97,6 +119,16 @@ export function caseSummary(store: CaseStore): { id: string; name: string; refer
   return { id: store.info.id, name: store.info.name, reference: store.info.reference };
 }
 
-export function itemSummary(item: Item): Pick<Item, 'id' | 'name' | 'mediaType' | 'sha256' | 'size' | 'kind' | 'createdAt'> {
-  return { id: item.id, name: item.name, mediaType: item.mediaType, sha256: item.sha256, size: item.size, kind: item.kind, createdAt: item.createdAt };
+export function itemSummary(
+  item: Item,
+): Pick<Item, 'id' | 'name' | 'mediaType' | 'sha256' | 'size' | 'kind' | 'createdAt'> {
+  return {
+    id: item.id,
+    name: item.name,
+    mediaType: item.mediaType,
+    sha256: item.sha256,
+    size: item.size,
+    kind: item.kind,
+    createdAt: item.createdAt,
+  };
 }

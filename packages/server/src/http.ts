@@ -29,9 +29,19 @@ export function securityHeaders(res: ServerResponse): void {
   res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -65,14 +75,19 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  const known = isVestigeError(err) ? err : new VestigeError('E_INTERNAL', 'the server failed to answer this request; see its log');
-  sendJson(res, httpStatusOf(known.code), { error: { code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) } });
+  const known = isVestigeError(err)
+    ? err
+    : new VestigeError('E_INTERNAL', 'the server failed to answer this request; see its log');
+  sendJson(res, httpStatusOf(known.code), {
+    error: { code: known.code, message: known.message, ...(known.hint ? { hint: known.hint } : {}) },
+  });
 }
 
 export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   // A cross-site form cannot send application/json without a preflight, which we never grant.
-  if (!/^application\/json(\s*;|$)/i.test(type)) throw new VestigeError('E_CONTENT_TYPE', 'send the body as application/json');
+  if (!/^application\/json(\s*;|$)/i.test(type))
+    throw new VestigeError('E_CONTENT_TYPE', 'send the body as application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

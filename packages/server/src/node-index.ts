@@ -13,7 +13,8 @@ import { walkHierarchy, type ByteSpan as Span, type PointCloudLayer, type Potree
 /** Hashes a blob whole and each span of it in one pass; throws E_BLOB_CORRUPT if the whole does not match. */
 async function hashSpans(store: CaseStore, sha256: string, spans: Span[]): Promise<Record<string, [number, string]>> {
   const path = store.blobs.pathOf(sha256);
-  if (!fs.existsSync(path)) throw new VestigeError('E_BLOB_MISSING', `blob ${sha256} is missing from the case`, { file: path });
+  if (!fs.existsSync(path))
+    throw new VestigeError('E_BLOB_MISSING', `blob ${sha256} is missing from the case`, { file: path });
   const sorted = [...spans].sort((a, b) => a.offset - b.offset);
   const whole = createHash('sha256');
   const out: Record<string, [number, string]> = {};
@@ -50,13 +51,18 @@ async function hashSpans(store: CaseStore, sha256: string, spans: Span[]): Promi
     }
     const actual = whole.digest('hex');
     if (actual !== sha256) {
-      throw new VestigeError('E_BLOB_CORRUPT', `blob ${sha256} does not match its address (it now hashes to ${actual})`, {
-        file: path,
-        hint: 'The stored file was changed. Run `vestige verify --case DIR` and restore it from a backup or export bundle.',
-      });
+      throw new VestigeError(
+        'E_BLOB_CORRUPT',
+        `blob ${sha256} does not match its address (it now hashes to ${actual})`,
+        {
+          file: path,
+          hint: 'The stored file was changed. Run `vestige verify --case DIR` and restore it from a backup or export bundle.',
+        },
+      );
     }
     for (const s of sorted) {
-      if (out[String(s.offset)] === undefined) throw new VestigeError('E_SCENE_INVALID', `a node of ${sha256} lies outside the file`, { file: path });
+      if (out[String(s.offset)] === undefined)
+        throw new VestigeError('E_SCENE_INVALID', `a node of ${sha256} lies outside the file`, { file: path });
     }
     return out;
   } finally {
@@ -70,10 +76,22 @@ export async function buildLayerIndex(store: CaseStore, layer: PointCloudLayer):
   const hierarchy = await store.blobs.read(layer.files.hierarchy.sha256); // verified
   const walked = walkHierarchy(hierarchy, metadata.hierarchy.firstChunkSize, `${layer.name}: hierarchy.bin`);
   const chunks: Record<string, [number, string]> = {};
-  for (const c of walked.chunks) chunks[String(c.offset)] = [c.size, createHash('sha256').update(hierarchy.subarray(c.offset, c.offset + c.size)).digest('hex')];
+  for (const c of walked.chunks)
+    chunks[String(c.offset)] = [
+      c.size,
+      createHash('sha256')
+        .update(hierarchy.subarray(c.offset, c.offset + c.size))
+        .digest('hex'),
+    ];
   const spans = walked.nodes.filter((n) => n.byteSize > 0).map((n) => ({ offset: n.byteOffset, size: n.byteSize }));
   const nodes = await hashSpans(store, layer.files.octree.sha256, spans);
-  return { hierarchy: layer.files.hierarchy.sha256, octree: layer.files.octree.sha256, firstChunkSize: metadata.hierarchy.firstChunkSize, chunks, nodes };
+  return {
+    hierarchy: layer.files.hierarchy.sha256,
+    octree: layer.files.octree.sha256,
+    firstChunkSize: metadata.hierarchy.firstChunkSize,
+    chunks,
+    nodes,
+  };
 }
 
 /** Indexes are immutable (keyed by the blobs' addresses), so each is made once per server. */

@@ -41,7 +41,11 @@ export class Router {
   private fallbackHandler: RouteHandler | null = null;
 
   on(methods: string | readonly string[], pattern: string, handler: RouteHandler): this {
-    this.routes.push({ methods: typeof methods === 'string' ? [methods] : methods, segments: pattern.split('/').filter((s) => s !== ''), handler });
+    this.routes.push({
+      methods: typeof methods === 'string' ? [methods] : methods,
+      segments: pattern.split('/').filter((s) => s !== ''),
+      handler,
+    });
     return this;
   }
 

@@ -22,7 +22,15 @@ import { sceneRoutes } from './routes/scenes.ts';
 import { signInRoutes } from './routes/sign-in.ts';
 import { viewerRoutes } from './routes/viewer.ts';
 
-export const DEFAULT_VIEWER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'apps', 'viewer', 'dist');
+export const DEFAULT_VIEWER_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'apps',
+  'viewer',
+  'dist',
+);
 
 export interface ServerOptions {
   /** Case folders to serve. Each is opened once (read-only when `readOnly`). */
@@ -73,9 +81,13 @@ function openCases(dirs: readonly string[], readOnly: boolean): Map<string, Serv
 function startToken(options: ServerOptions, readOnly: boolean): TokenGrant | undefined {
   if ((options.tokens?.length ?? 0) > 0 || (options.users?.length ?? 0) > 0) return undefined;
   if (!readOnly && !options.operator) {
-    throw new VestigeError('E_USAGE', 'who will make changes through this server? --operator is required unless --read-only', {
-      hint: 'Add --operator "PC 1234" (or set VESTIGE_OPERATOR), or serve with --read-only for presentation.',
-    });
+    throw new VestigeError(
+      'E_USAGE',
+      'who will make changes through this server? --operator is required unless --read-only',
+      {
+        hint: 'Add --operator "PC 1234" (or set VESTIGE_OPERATOR), or serve with --read-only for presentation.',
+      },
+    );
   }
   return { token: newToken(), operator: options.operator ?? 'viewer (read-only)', cases: '*', readOnly };
 }
@@ -92,7 +104,12 @@ function checkedPath(req: IncomingMessage): string {
   } catch {
     throw new VestigeError('E_PARAM_INVALID', 'malformed path');
   }
-  if (!path.startsWith('/') || path.includes('\0') || path.includes('\\') || path.split('/').some((s) => s === '..' || s === '.')) {
+  if (
+    !path.startsWith('/') ||
+    path.includes('\0') ||
+    path.includes('\\') ||
+    path.split('/').some((s) => s === '..' || s === '.')
+  ) {
     throw new VestigeError('E_PARAM_INVALID', 'path segments "." and ".." are not allowed');
   }
   return path;
@@ -101,7 +118,8 @@ function checkedPath(req: IncomingMessage): string {
 /** Writes from another site are refused: a change must come from a page this server served. */
 function checkOrigin(req: IncomingMessage): void {
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new VestigeError('E_FORBIDDEN', 'cross-origin requests are refused');
+  if (origin !== undefined && origin !== `http://${req.headers.host}`)
+    throw new VestigeError('E_FORBIDDEN', 'cross-origin requests are refused');
 }
 
 /**
@@ -114,7 +132,10 @@ function warmUp(ctx: ServerContext): void {
       try {
         const m = parseSceneManifest(r.value);
         for (const layer of m.layers) {
-          if (layer.type === 'pointcloud' && !layer.tileHashes) ctx.indexes.get(c.store, layer).catch((err: unknown) => ctx.log(`scene ${m.id}: ${(err as Error).message}`));
+          if (layer.type === 'pointcloud' && !layer.tileHashes)
+            ctx.indexes
+              .get(c.store, layer)
+              .catch((err: unknown) => ctx.log(`scene ${m.id}: ${(err as Error).message}`));
         }
       } catch (err) {
         ctx.log(`scene ${r.id}: ${(err as Error).message}`);
@@ -137,7 +158,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.cases.length === 0) throw new VestigeError('E_USAGE', 'no case to serve', { hint: 'Pass --case DIR.' });
   const made = startToken(options, readOnly);
   const cases = openCases(options.cases, readOnly);
-  const ctx = new ServerContext(cases, [...(options.tokens ?? []), ...(made ? [made] : [])], options.users ?? [], readOnly, resolve(options.viewerDir ?? DEFAULT_VIEWER_DIR), options.log ?? (() => {}));
+  const ctx = new ServerContext(
+    cases,
+    [...(options.tokens ?? []), ...(made ? [made] : [])],
+    options.users ?? [],
+    readOnly,
+    resolve(options.viewerDir ?? DEFAULT_VIEWER_DIR),
+    options.log ?? (() => {}),
+  );
   const router = new Router();
   for (const routes of ROUTES) routes(router, ctx);
 
@@ -150,7 +178,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await router.dispatch({ req, res, method, path, url: new URL(req.url ?? '/', 'http://localhost') });
     };
     answer().catch((err: unknown) => {
-      if (!(err instanceof VestigeError)) ctx.log(`error: ${method} ${req.url?.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`);
+      if (!(err instanceof VestigeError))
+        ctx.log(`error: ${method} ${req.url?.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`);
       sendError(res, err);
     });
   });

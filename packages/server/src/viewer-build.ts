@@ -12,11 +12,15 @@ const BUILD_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'
 
 export async function prepareViewer(log: (line: string) => void): Promise<'fresh' | 'built' | 'no sources' | 'failed'> {
   if (!fs.existsSync(BUILD_SCRIPT) || !fs.existsSync(join(dirname(BUILD_SCRIPT), 'src'))) return 'no sources';
-  const build = (await import(pathToFileURL(BUILD_SCRIPT).href)) as { ensureViewerBuilt(o: { log(line: string): void }): 'fresh' | 'built' };
+  const build = (await import(pathToFileURL(BUILD_SCRIPT).href)) as {
+    ensureViewerBuilt(o: { log(line: string): void }): 'fresh' | 'built';
+  };
   try {
     return build.ensureViewerBuilt({ log });
   } catch (err) {
-    log(`warning: the viewer could not be built (${(err as Error).message.split('\n')[0]}); the API is served, the page answers 503.`);
+    log(
+      `warning: the viewer could not be built (${(err as Error).message.split('\n')[0]}); the API is served, the page answers 503.`,
+    );
     return 'failed';
   }
 }

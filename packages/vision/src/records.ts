@@ -3,7 +3,8 @@ import { canonicalJson, sha256Hex } from '@vestige/evidence';
 import type { BackendIdentity } from './runtime/backend.ts';
 
 /** Said with every output, report and screen: these are proposals for a person to decide on. */
-export const PROPOSAL_NOTICE = 'The tool proposes; a person decides. Scores, face boxes and groups are machine proposals for an officer to review; they do not categorise, identify or redact anything by themselves.';
+export const PROPOSAL_NOTICE =
+  'The tool proposes; a person decides. Scores, face boxes and groups are machine proposals for an officer to review; they do not categorise, identify or redact anything by themselves.';
 
 /** Item annotations written by @vestige/vision (each one a custody event). */
 export const VISION_ANNOTATION = {
@@ -26,7 +27,12 @@ export function backendFacts(b: BackendIdentity): Record<string, unknown> {
 /** Library versions for provenance: tfjs and the backend, plus sharp/libvips (which made every model input). */
 export function visionLibraries(b: BackendIdentity): Record<string, string> {
   const v = sharp.versions as Record<string, string | undefined>;
-  return { tfjs: b.tfjs, 'tfjs-backend': `${b.backend}${b.backend === 'wasm' ? (b.simd ? ' (SIMD)' : ' (no SIMD)') : ''}`, sharp: v.sharp ?? 'unknown', libvips: v.vips ?? 'unknown' };
+  return {
+    tfjs: b.tfjs,
+    'tfjs-backend': `${b.backend}${b.backend === 'wasm' ? (b.simd ? ' (SIMD)' : ' (no SIMD)') : ''}`,
+    sharp: v.sharp ?? 'unknown',
+    libvips: v.vips ?? 'unknown',
+  };
 }
 
 /**
@@ -34,7 +40,12 @@ export function visionLibraries(b: BackendIdentity): Record<string, string> {
  * files, how the input was prepared, the backend (results differ in the last bits between backends),
  * and the libvips that decoded it.
  */
-export function cacheKey(parts: { input: string; models: unknown; preparation: unknown; backend: BackendIdentity }): string {
+export function cacheKey(parts: {
+  input: string;
+  models: unknown;
+  preparation: unknown;
+  backend: BackendIdentity;
+}): string {
   const v = sharp.versions as Record<string, string | undefined>;
   return sha256Hex(canonicalJson({ ...parts, backend: backendFacts(parts.backend), libvips: v.vips ?? 'unknown' }));
 }

@@ -10,7 +10,11 @@ export class ClippingBox {
   box: Box3 | null = null;
   private helper: Box3Helper | null = null;
 
-  constructor(private readonly scene: Scene, private readonly uniforms: SharedPointUniforms, private readonly bounds: Box3) {}
+  constructor(
+    private readonly scene: Scene,
+    private readonly uniforms: SharedPointUniforms,
+    private readonly bounds: Box3,
+  ) {}
 
   set(box: Box3 | null): void {
     this.box = box;

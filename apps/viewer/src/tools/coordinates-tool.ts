@@ -7,6 +7,8 @@ export class CoordinatesTool extends SinglePickTool {
   readonly hint = 'Click a point to read its coordinates.';
 
   pick(world: Vec3): void {
-    this.host.status(`Point ${formatPoint(this.host.toSource(world))} (source frame). To keep a position in the case, place a marker (K).`);
+    this.host.status(
+      `Point ${formatPoint(this.host.toSource(world))} (source frame). To keep a position in the case, place a marker (K).`,
+    );
   }
 }

@@ -7,7 +7,11 @@ export class MarkerTool extends SinglePickTool {
   readonly hint = 'Click where the evidence marker goes.';
 
   async pick(world: Vec3): Promise<void> {
-    const marker: EvidenceMarker = { id: newRecordId('k'), label: nextMarkerLabel(this.host.records.markers), position: this.host.toSource(world) };
+    const marker: EvidenceMarker = {
+      id: newRecordId('k'),
+      label: nextMarkerLabel(this.host.records.markers),
+      position: this.host.toSource(world),
+    };
     await this.host.records.add('markers', marker);
   }
 }

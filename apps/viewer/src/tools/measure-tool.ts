@@ -17,7 +17,10 @@ const HINTS: Record<MeasurementKind, string> = {
 export class MeasureTool implements ViewerTool {
   pending: Vec3[] = [];
 
-  constructor(readonly name: MeasurementKind, private readonly host: ToolHost) {}
+  constructor(
+    readonly name: MeasurementKind,
+    private readonly host: ToolHost,
+  ) {}
 
   get hint(): string {
     return HINTS[this.name];
@@ -27,7 +30,9 @@ export class MeasureTool implements ViewerTool {
     this.pending.push(world);
     if (this.pending.length >= POINTS_NEEDED[this.name].max) return this.finish();
     const open = this.name === 'polyline' || this.name === 'area';
-    this.host.status(`${this.pending.length} point(s) picked. ${open ? 'Double-click or press Enter to finish.' : 'Pick the next point.'}`);
+    this.host.status(
+      `${this.pending.length} point(s) picked. ${open ? 'Double-click or press Enter to finish.' : 'Pick the next point.'}`,
+    );
   }
 
   async finish(): Promise<void> {

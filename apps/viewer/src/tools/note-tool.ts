@@ -7,7 +7,13 @@ export class NoteTool extends SinglePickTool {
   readonly hint = 'Click where the note goes.';
 
   async pick(world: Vec3): Promise<void> {
-    const note: Annotation = { id: newRecordId('a'), position: this.host.toSource(world), text: 'Note', author: this.host.records.operator, createdAt: new Date().toISOString() };
+    const note: Annotation = {
+      id: newRecordId('a'),
+      position: this.host.toSource(world),
+      text: 'Note',
+      author: this.host.records.operator,
+      createdAt: new Date().toISOString(),
+    };
     await this.host.records.add('annotations', note);
   }
 }

@@ -34,7 +34,9 @@ export class SightTool implements ViewerTool {
   pick(world: Vec3): void {
     if (this.pending.length === 0) {
       this.pending = [[world[0], world[1], world[2] + this.eyeHeight]];
-      this.host.status(`Eye point set ${this.eyeHeight} ${this.host.manifest.units} above the picked point. Now pick the target.`);
+      this.host.status(
+        `Eye point set ${this.eyeHeight} ${this.host.manifest.units} above the picked point. Now pick the target.`,
+      );
       return;
     }
     const eye = this.pending[0]!;

@@ -28,7 +28,10 @@ store and the custody log, whose first event records who created the case and wh
     try {
       const head = store.custody.head();
       if (out.json) out.stdout(JSON.stringify({ case: store.info, dir: store.dir, custodyHead: head }));
-      else out.stdout(`Created case "${shown(store.info.name)}" (${store.info.id}) in ${shown(store.dir)}\nCustody log started: event ${head?.seq} ${head?.hash}`);
+      else
+        out.stdout(
+          `Created case "${shown(store.info.name)}" (${store.info.id}) in ${shown(store.dir)}\nCustody log started: event ${head?.seq} ${head?.hash}`,
+        );
       return ExitCode.ok;
     } finally {
       store.close();

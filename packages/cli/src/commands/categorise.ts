@@ -39,7 +39,11 @@ unless --thumbnails greyscale or --thumbnails clear is given (reviewer wellbeing
       if (values.category.toLowerCase() === 'none') category = null;
       else {
         category = parseUkCategory(values.category);
-        if (!category) throw new VestigeError('E_USAGE', `--category must be A, B, C, N (not indecent) or none, not '${values.category}'`);
+        if (!category)
+          throw new VestigeError(
+            'E_USAGE',
+            `--category must be A, B, C, N (not indecent) or none, not '${values.category}'`,
+          );
       }
     }
     const view = await parseView(values.thumbnails);
@@ -54,11 +58,19 @@ unless --thumbnails greyscale or --thumbnails clear is given (reviewer wellbeing
         ...(typeof values.note === 'string' ? { note: values.note } : {}),
       });
       let sheet: unknown;
-      if (typeof values.sheet === 'string') sheet = await writeContactSheet(store, result.changed.map((c) => c.itemId), values.sheet, { view });
+      if (typeof values.sheet === 'string')
+        sheet = await writeContactSheet(
+          store,
+          result.changed.map((c) => c.itemId),
+          values.sheet,
+          { view },
+        );
       if (out.json) out.stdout(JSON.stringify({ ...result, ...(sheet ? { sheet } : {}) }));
       else {
         for (const c of result.changed) {
-          out.stdout(`${c.itemId}  ${c.after.uk ? UK_CATEGORY_LABELS[c.after.uk] : 'no grade'}${c.after.tags.length ? `  tags: ${c.after.tags.join(', ')}` : ''}${c.after.viaGroup ? `  (group ${c.after.viaGroup})` : ''}`);
+          out.stdout(
+            `${c.itemId}  ${c.after.uk ? UK_CATEGORY_LABELS[c.after.uk] : 'no grade'}${c.after.tags.length ? `  tags: ${c.after.tags.join(', ')}` : ''}${c.after.viaGroup ? `  (group ${c.after.viaGroup})` : ''}`,
+          );
         }
         out.stdout(`${result.changed.length} items changed, ${result.unchanged.length} already so`);
         if (sheet) out.stdout(`contact sheet (${view}): ${values.sheet as string}`);

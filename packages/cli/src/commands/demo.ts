@@ -52,13 +52,19 @@ every capability on them in order — ingest, hashing and matching, enhancement 
     }
     const failed = results.filter((r) => !r.ok).length;
     if (out.json) out.stdout(JSON.stringify({ caseDir, steps: results, summary: lines }));
-    else out.stdout(`\nDemo finished: ${results.length - failed}/${results.length} steps succeeded. Case: ${caseDir}\nTry: vestige log --case ${caseDir}   |   vestige verify --case ${caseDir}`);
+    else
+      out.stdout(
+        `\nDemo finished: ${results.length - failed}/${results.length} steps succeeded. Case: ${caseDir}\nTry: vestige log --case ${caseDir}   |   vestige verify --case ${caseDir}`,
+      );
     return failed === 0 ? ExitCode.ok : ExitCode.failed;
   },
 };
 
 async function loadSteps(): Promise<DemoStep[]> {
-  const files = fs.readdirSync(stepsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const files = fs
+    .readdirSync(stepsDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   const steps: DemoStep[] = [];
   for (const f of files) {
     const mod = await importCliModule<{ step?: DemoStep }>(pathToFileURL(join(stepsDir, f)).href);

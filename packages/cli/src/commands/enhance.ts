@@ -27,10 +27,16 @@ Nothing in the case changes when the recipe, an item or an image is bad (typed e
       .map((o) => `  ${o.id.padEnd(24)} ${o.title}`)
       .join('\n')}`;
   },
-  options: { ...caseOption, ...operatorOption, recipe: { type: 'string', short: 'r' }, 'pixel-limit': { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    recipe: { type: 'string', short: 'r' },
+    'pixel-limit': { type: 'string' },
+  },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    if (positionals.length === 0) throw new VestigeError('E_USAGE', 'enhance needs at least one item id.', { hint: this.usage.split('\n')[0] });
+    if (positionals.length === 0)
+      throw new VestigeError('E_USAGE', 'enhance needs at least one item id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     // The recipe is read and validated before the case is even opened.
     const { enhanceItems, loadRecipeFile } = await import('@vestige/imaging');
@@ -40,10 +46,23 @@ Nothing in the case changes when the recipe, an item or an image is bad (typed e
       const ids = positionals.map((p) => resolveItemId(store, p));
       const result = await enhanceItems(store, ids, recipe, { operator, ...(pixelLimit ? { pixelLimit } : {}) });
       if (out.json) {
-        out.stdout(JSON.stringify({ provenanceId: result.provenance.id, items: result.items.map((i) => ({ id: i.id, name: i.name, sha256: i.sha256 })), steps: result.steps, limits: result.limits }));
+        out.stdout(
+          JSON.stringify({
+            provenanceId: result.provenance.id,
+            items: result.items.map((i) => ({ id: i.id, name: i.name, sha256: i.sha256 })),
+            steps: result.steps,
+            limits: result.limits,
+          }),
+        );
       } else {
-        out.stdout(`Enhanced ${ids.join(', ')} with recipe "${recipe.name}" (${recipe.steps.length} steps) → provenance ${result.provenance.id}`);
-        result.steps.forEach((s, i) => out.stdout(`  ${String(i + 1).padStart(2)}. ${s.operation} v${s.version}${s.notes.length ? ` — ${s.notes.join('; ')}` : ''}`));
+        out.stdout(
+          `Enhanced ${ids.join(', ')} with recipe "${recipe.name}" (${recipe.steps.length} steps) → provenance ${result.provenance.id}`,
+        );
+        result.steps.forEach((s, i) =>
+          out.stdout(
+            `  ${String(i + 1).padStart(2)}. ${s.operation} v${s.version}${s.notes.length ? ` — ${s.notes.join('; ')}` : ''}`,
+          ),
+        );
         for (const item of result.items) out.stdout(`  result ${item.id}  ${shown(item.name)}  sha256 ${item.sha256}`);
         for (const l of result.limits) out.stdout(`  limit: ${l}`);
         out.stdout(`Report: vestige report --case ${store.dir} --item ${result.items[0]!.id} --out report.html`);

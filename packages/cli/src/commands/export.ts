@@ -16,11 +16,23 @@ with \`sha256sum -c\`). Check it anywhere with \`vestige verify --bundle FOLDER\
   a bundle shows accidental change only: anyone can rewrite it and its checksums.
 The export is recorded in the custody log only once the bundle is complete; the case keeps a summary
 (summaries/) naming the custody head it reached.`,
-  options: { ...caseOption, ...operatorOption, out: { type: 'string' }, items: { type: 'string' }, sign: { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    out: { type: 'string' },
+    items: { type: 'string' },
+    sign: { type: 'string' },
+  },
   async run({ values }, out) {
     const operator = requireOperator(values);
     const dest = requireString(values, 'out', 'the folder to write the bundle to');
-    const itemIds = typeof values.items === 'string' ? values.items.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const itemIds =
+      typeof values.items === 'string'
+        ? values.items
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [];
     const { exportBundle, loadSigningKey } = await import('@vestige/evidence');
     const signingKey = typeof values.sign === 'string' ? loadSigningKey(values.sign) : undefined;
     return withCase(values, {}, async (store) => {
@@ -29,7 +41,9 @@ The export is recorded in the custody log only once the bundle is complete; the 
       else
         out.stdout(
           `Exported ${report.items} items (${formatBytes(report.bytes)}), ${report.events} custody events to ${shown(report.out)}\nmanifest.json SHA-256 ${report.manifestSha256}` +
-            (report.signedBy ? `\nsigned with key ${report.signedBy}` : '\nunsigned (use --sign KEY for a bundle that cannot be rewritten unnoticed)') +
+            (report.signedBy
+              ? `\nsigned with key ${report.signedBy}`
+              : '\nunsigned (use --sign KEY for a bundle that cannot be rewritten unnoticed)') +
             (report.custodyHead ? `\ncustody head: event ${report.custodyHead.seq} ${report.custodyHead.hash}` : ''),
         );
       return ExitCode.ok;

@@ -9,8 +9,13 @@ import { positiveInteger } from '../option-parsers.ts';
 
 function printGroups(out: CommandOutput, groups: readonly FaceGroup[]): void {
   for (const g of groups) {
-    out.stdout(`  ${g.id}  ${g.status.padEnd(9)}  ${g.members.length} faces  (widest distance ${g.maxDistance.toFixed(3)})  ${g.members.join(' ')}`);
-    for (const d of g.decisions) out.stdout(`           ${d.action} by ${d.operator}${d.faces ? ` (${d.faces.join(' ')})` : ''}${d.from ? ` from ${d.from}` : ''}${d.note ? `: ${d.note}` : ''}`);
+    out.stdout(
+      `  ${g.id}  ${g.status.padEnd(9)}  ${g.members.length} faces  (widest distance ${g.maxDistance.toFixed(3)})  ${g.members.join(' ')}`,
+    );
+    for (const d of g.decisions)
+      out.stdout(
+        `           ${d.action} by ${d.operator}${d.faces ? ` (${d.faces.join(' ')})` : ''}${d.from ? ` from ${d.from}` : ''}${d.note ? `: ${d.note}` : ''}`,
+      );
   }
 }
 
@@ -63,18 +68,33 @@ decided groups are kept when groups are proposed again, and their faces are not 
       });
     }
     const operator = requireOperator(values);
-    const { PROPOSAL_NOTICE, closeSharedVisionPool, confirmFaceGroup, facesCase, rejectFaceGroup, splitFaceGroup } = await import('@vestige/vision');
+    const { PROPOSAL_NOTICE, closeSharedVisionPool, confirmFaceGroup, facesCase, rejectFaceGroup, splitFaceGroup } =
+      await import('@vestige/vision');
     const note = typeof values.note === 'string' ? { note: values.note } : {};
     const decision = [values.confirm, values.split, values.reject].filter((v) => typeof v === 'string');
     if (decision.length > 1) throw new VestigeError('E_USAGE', 'give one of --confirm, --split or --reject at a time');
     if (decision.length === 1) {
       return withCase(values, {}, async (store) => {
         let changed: FaceGroup[];
-        if (typeof values.confirm === 'string') changed = [confirmFaceGroup(store, values.confirm, { operator, ...note })];
-        else if (typeof values.reject === 'string') changed = [rejectFaceGroup(store, values.reject, { operator, ...note })];
+        if (typeof values.confirm === 'string')
+          changed = [confirmFaceGroup(store, values.confirm, { operator, ...note })];
+        else if (typeof values.reject === 'string')
+          changed = [rejectFaceGroup(store, values.reject, { operator, ...note })];
         else {
-          if (typeof values.faces !== 'string') throw new VestigeError('E_USAGE', '--split needs --faces: the faces to move out, e.g. --faces I-000003#0,I-000009#1');
-          const r = splitFaceGroup(store, values.split as string, values.faces.split(',').map((f) => f.trim()).filter(Boolean), { operator, ...note });
+          if (typeof values.faces !== 'string')
+            throw new VestigeError(
+              'E_USAGE',
+              '--split needs --faces: the faces to move out, e.g. --faces I-000003#0,I-000009#1',
+            );
+          const r = splitFaceGroup(
+            store,
+            values.split as string,
+            values.faces
+              .split(',')
+              .map((f) => f.trim())
+              .filter(Boolean),
+            { operator, ...note },
+          );
           changed = [r.from, r.to];
         }
         if (out.json) out.stdout(JSON.stringify({ groups: changed }));
@@ -87,17 +107,29 @@ decided groups are kept when groups are proposed again, and their faces are not 
     const { jobRegistry } = await import('../job-types.ts');
     const registry = jobRegistry();
     const { BullMqQueue, LocalQueue, redisConnection } = await import('@vestige/jobs');
-    const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { concurrency: availableParallelism() });
+    const queue: QueueBackend =
+      typeof values.redis === 'string'
+        ? new BullMqQueue(registry, redisConnection(values.redis))
+        : new LocalQueue(registry, { concurrency: availableParallelism() });
     try {
       return await withCase(values, {}, async (store) => {
         const bar = new ProgressBar(out.interactive, 'faces');
-        const report = await facesCase(store, { operator, queue, ...(batchSize ? { batchSize } : {}), ...(threshold !== undefined ? { threshold } : {}), ...(values.force ? { force: true } : {}), onProgress: (d, t) => bar.update(d, t) });
+        const report = await facesCase(store, {
+          operator,
+          queue,
+          ...(batchSize ? { batchSize } : {}),
+          ...(threshold !== undefined ? { threshold } : {}),
+          ...(values.force ? { force: true } : {}),
+          onProgress: (d, t) => bar.update(d, t),
+        });
         bar.finish();
         for (const f of report.failed) out.stderr(`not analysed ${f.itemId}: ${f.code} ${f.message}`);
         if (out.json) out.stdout(JSON.stringify({ notice: PROPOSAL_NOTICE, ...report }));
         else {
           out.stdout(PROPOSAL_NOTICE);
-          out.stdout(`${report.images} images: ${report.analysed} analysed, ${report.cached} already analysed, ${report.failed.length} could not be read; ${report.faces} face proposals, ${report.groupable} confirmed by both detectors`);
+          out.stdout(
+            `${report.images} images: ${report.analysed} analysed, ${report.cached} already analysed, ${report.failed.length} could not be read; ${report.faces} face proposals, ${report.groupable} confirmed by both detectors`,
+          );
           out.stdout(`${report.proposed.length} groups proposed, ${report.kept.length} decided groups kept:`);
           printGroups(out, [...report.kept, ...report.proposed]);
         }

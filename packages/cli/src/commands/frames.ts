@@ -15,43 +15,67 @@ export function selectionFromOptions(values: ParsedValues): { selector: string; 
   };
   if (values.all) chosen.push({ selector: 'all', params: {} });
   if (values.every !== undefined) {
-    chosen.push({ selector: 'every', params: { every: int('every', values.every), ...(values.start !== undefined ? { start: int('start', values.start) } : {}) } });
+    chosen.push({
+      selector: 'every',
+      params: {
+        every: int('every', values.every),
+        ...(values.start !== undefined ? { start: int('start', values.start) } : {}),
+      },
+    });
   }
   if (values.range !== undefined) {
     const m = /^(\d+)(?:-|\.\.)(\d+)$/.exec(String(values.range).trim());
-    if (!m) throw new VestigeError('E_USAGE', `--range takes FIRST-LAST frame indices (e.g. 120-180), got '${String(values.range)}'.`);
+    if (!m)
+      throw new VestigeError(
+        'E_USAGE',
+        `--range takes FIRST-LAST frame indices (e.g. 120-180), got '${String(values.range)}'.`,
+      );
     chosen.push({ selector: 'range', params: { from: Number(m[1]), to: Number(m[2]) } });
   }
   if (values['time-range'] !== undefined) {
     const parts = String(values['time-range']).split('..');
-    if (parts.length !== 2) throw new VestigeError('E_USAGE', `--time-range takes FROM..TO (e.g. 00:01:02.5..00:01:04 or 62.5..64), got '${String(values['time-range'])}'.`);
+    if (parts.length !== 2)
+      throw new VestigeError(
+        'E_USAGE',
+        `--time-range takes FROM..TO (e.g. 00:01:02.5..00:01:04 or 62.5..64), got '${String(values['time-range'])}'.`,
+      );
     chosen.push({ selector: 'time-range', params: { from: parts[0]!.trim(), to: parts[1]!.trim() } });
   }
   if (values.at !== undefined) {
-    const list = (Array.isArray(values.at) ? values.at : [values.at]).flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+    const list = (Array.isArray(values.at) ? values.at : [values.at])
+      .flatMap((v) => String(v).split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
     chosen.push({ selector: 'at-times', params: { times: list } });
   }
   if (values.iframes) chosen.push({ selector: 'iframes', params: {} });
   if (values.scene) {
     const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-    if (threshold !== undefined && !Number.isFinite(threshold)) throw new VestigeError('E_USAGE', `--threshold needs a number between 0 and 1.`);
+    if (threshold !== undefined && !Number.isFinite(threshold))
+      throw new VestigeError('E_USAGE', `--threshold needs a number between 0 and 1.`);
     chosen.push({ selector: 'scene', params: threshold === undefined ? {} : { threshold } });
   }
-  if (values.sharpest !== undefined) chosen.push({ selector: 'sharpest', params: { frames: int('sharpest', values.sharpest) } });
+  if (values.sharpest !== undefined)
+    chosen.push({ selector: 'sharpest', params: { frames: int('sharpest', values.sharpest) } });
   if (values['sharpest-seconds'] !== undefined) {
     const seconds = Number(values['sharpest-seconds']);
     if (!(seconds > 0)) throw new VestigeError('E_USAGE', `--sharpest-seconds needs a positive number of seconds.`);
     chosen.push({ selector: 'sharpest', params: { seconds } });
   }
   if (chosen.length > 1) {
-    throw new VestigeError('E_USAGE', `choose one frame selector, not ${chosen.length} (${chosen.map((c) => c.selector).join(', ')}).`, { hint: "Run 'vestige help frames'." });
+    throw new VestigeError(
+      'E_USAGE',
+      `choose one frame selector, not ${chosen.length} (${chosen.map((c) => c.selector).join(', ')}).`,
+      { hint: "Run 'vestige help frames'." },
+    );
   }
   return chosen[0] ?? { selector: 'all', params: {} };
 }
 
 export const command: CliCommand = {
   name: 'frames',
-  summary: 'Extract frames of a video item, frame-accurately, as derived PNG items with index, timestamp and frame type',
+  summary:
+    'Extract frames of a video item, frame-accurately, as derived PNG items with index, timestamp and frame type',
   usage: `vestige frames ITEM --case DIR --operator NAME [SELECTOR] [--stream N] [--json]
 
 Every decoded frame is counted once, in presentation order, with the file's own timestamps (no frames are added
@@ -96,7 +120,8 @@ Exit code 2 when the video is damaged: the frames before the damage are kept and
     const operator = requireOperator(values);
     const selection = selectionFromOptions(values);
     const stream = values.stream === undefined ? undefined : Number(values.stream);
-    if (stream !== undefined && !Number.isInteger(stream)) throw new VestigeError('E_USAGE', '--stream needs a stream index (see vestige probe).');
+    if (stream !== undefined && !Number.isInteger(stream))
+      throw new VestigeError('E_USAGE', '--stream needs a stream index (see vestige probe).');
     const { extractFrames, formatClock } = await import('@vestige/video');
     return withCase(values, {}, async (store) => {
       let lastShown = 0;
@@ -112,12 +137,16 @@ Exit code 2 when the video is damaged: the frames before the damage are kept and
       if (out.interactive && lastShown > 0) process.stderr.write('\n');
       if (out.json) out.stdout(JSON.stringify(report));
       else {
-        out.stdout(`${report.frames.length} frame(s) of ${report.source.itemId} (${shown(report.source.name)}) by '${report.selector.id}'; ${report.decodedFrames} frames decoded; provenance ${report.provenanceId ?? '—'}`);
+        out.stdout(
+          `${report.frames.length} frame(s) of ${report.source.itemId} (${shown(report.source.name)}) by '${report.selector.id}'; ${report.decodedFrames} frames decoded; provenance ${report.provenanceId ?? '—'}`,
+        );
         out.stdout(`  ${report.selector.description}`);
         for (const note of report.notes) out.stdout(`  note: ${note}`);
         for (const f of report.frames) {
           const t = f.seconds === null ? '—' : formatClock(f.seconds);
-          out.stdout(`  ${f.itemId}  frame ${String(f.index).padStart(6)}  pts ${String(f.pts ?? '—').padStart(9)}  ${t}  (${f.time ?? '—'} s)  ${f.pictType}${f.key ? 'K' : ' '}  ${f.sha256.slice(0, 16)}…  ${shown(f.name)}`);
+          out.stdout(
+            `  ${f.itemId}  frame ${String(f.index).padStart(6)}  pts ${String(f.pts ?? '—').padStart(9)}  ${t}  (${f.time ?? '—'} s)  ${f.pictType}${f.key ? 'K' : ' '}  ${f.sha256.slice(0, 16)}…  ${shown(f.name)}`,
+          );
         }
       }
       for (const w of report.warnings) out.stderr(`WARNING: ${w}`);

@@ -16,7 +16,14 @@ each member is annotated, so \`vestige categorise --group G-0001\` can grade a w
 --sheet writes a contact sheet of the representatives. Reviewer wellbeing: thumbnails are greyscale and
 blurred by default (--thumbnails protected). --thumbnails greyscale removes the blur; --thumbnails clear
 shows colour and detail, and must be asked for explicitly each time.`,
-  options: { ...caseOption, ...operatorOption, radius: { type: 'string' }, 'min-quality': { type: 'string' }, sheet: { type: 'string' }, thumbnails: { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    radius: { type: 'string' },
+    'min-quality': { type: 'string' },
+    sheet: { type: 'string' },
+    thumbnails: { type: 'string' },
+  },
   async run({ values }, out) {
     const operator = requireOperator(values);
     const radius = values.radius === undefined ? 31 : Number(values.radius);
@@ -27,16 +34,25 @@ shows colour and detail, and must be asked for explicitly each time.`,
       const result = groupCaseNearDuplicates(store, { operator, radius, minQuality });
       let sheet: unknown;
       if (typeof values.sheet === 'string') {
-        sheet = await writeContactSheet(store, result.groups.map((g) => g.representative), values.sheet, { view, caption: (id) => `${result.groups.find((g) => g.representative === id)!.id} ${id}` });
+        sheet = await writeContactSheet(
+          store,
+          result.groups.map((g) => g.representative),
+          values.sheet,
+          { view, caption: (id) => `${result.groups.find((g) => g.representative === id)!.id} ${id}` },
+        );
       }
       if (out.json) out.stdout(JSON.stringify({ ...result, ...(sheet ? { sheet } : {}) }));
       else {
-        out.stdout(`${result.groups.length} near-duplicate groups among ${result.itemsConsidered} images (radius ${radius}; ${result.lowQualitySkipped} low-quality hashes left out)`);
-        for (const g of result.groups) out.stdout(`  ${g.id}  representative ${g.representative}  members ${g.members.join(' ')}  (max distance ${g.maxDistanceToRepresentative})`);
+        out.stdout(
+          `${result.groups.length} near-duplicate groups among ${result.itemsConsidered} images (radius ${radius}; ${result.lowQualitySkipped} low-quality hashes left out)`,
+        );
+        for (const g of result.groups)
+          out.stdout(
+            `  ${g.id}  representative ${g.representative}  members ${g.members.join(' ')}  (max distance ${g.maxDistanceToRepresentative})`,
+          );
         if (sheet) out.stdout(`contact sheet (${view}): ${values.sheet as string}`);
       }
       return ExitCode.ok;
     });
   },
 };
-

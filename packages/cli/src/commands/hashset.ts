@@ -20,21 +20,59 @@ indecent=0). --cases writes a case export instead of a hash database: OUT is a n
 VICS #Cases document whose Media name their files (MediaFiles, RelativeFilePath) and the files
 themselves under Media/, as Griffeye- and AXIOM-style case import expects. The export (file, format,
 entry count and the file's SHA-256) is recorded as a custody event.`,
-  options: { ...caseOption, ...operatorOption, out: { type: 'string' }, format: { type: 'string' }, all: { type: 'boolean' }, profile: { type: 'string' }, cases: { type: 'boolean' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    out: { type: 'string' },
+    format: { type: 'string' },
+    all: { type: 'boolean' },
+    profile: { type: 'string' },
+    cases: { type: 'boolean' },
+  },
   async run({ values }, out) {
     const operator = requireOperator(values);
     const outPath = requireString(values, 'out', 'the file to write');
-    const { categorisedEntries, exportCaseForReview, hashSetFormat, writeHashSetFile } = await import('@vestige/hashing');
+    const { categorisedEntries, exportCaseForReview, hashSetFormat, writeHashSetFile } = await import(
+      '@vestige/hashing'
+    );
     const format = hashSetFormat(typeof values.format === 'string' ? values.format : 'vics');
     const profile = vicsProfile(values.profile);
     if (values.cases === true) {
-      if (format.id !== 'vics') throw new VestigeError('E_USAGE', '--cases writes VICS JSON; leave out --format or give --format vics');
+      if (format.id !== 'vics')
+        throw new VestigeError('E_USAGE', '--cases writes VICS JSON; leave out --format or give --format vics');
       return withCase(values, {}, async (store) => {
         const r = await exportCaseForReview(store, outPath, { profile, includeUncategorised: values.all === true });
         const sha256 = await fileSha256(r.json);
-        store.appendEvent({ operator, action: 'hashset.exported', subject: `hashset:${basename(r.json)}`, details: { path: r.json, format: 'vics', shape: 'cases', profile, entries: r.entries, files: r.files, sha256 } });
-        if (out.json) out.stdout(JSON.stringify({ path: r.json, format: 'vics', shape: 'cases', profile, entries: r.entries, files: r.files, sha256 }));
-        else out.stdout(`case export: ${r.entries} media and ${r.files} files in ${outPath} (${basename(r.json)}, VICS #Cases, ${profile} profile); sha256 ${sha256}`);
+        store.appendEvent({
+          operator,
+          action: 'hashset.exported',
+          subject: `hashset:${basename(r.json)}`,
+          details: {
+            path: r.json,
+            format: 'vics',
+            shape: 'cases',
+            profile,
+            entries: r.entries,
+            files: r.files,
+            sha256,
+          },
+        });
+        if (out.json)
+          out.stdout(
+            JSON.stringify({
+              path: r.json,
+              format: 'vics',
+              shape: 'cases',
+              profile,
+              entries: r.entries,
+              files: r.files,
+              sha256,
+            }),
+          );
+        else
+          out.stdout(
+            `case export: ${r.entries} media and ${r.files} files in ${outPath} (${basename(r.json)}, VICS #Cases, ${profile} profile); sha256 ${sha256}`,
+          );
         return ExitCode.ok;
       });
     }
@@ -42,7 +80,12 @@ entry count and the file's SHA-256) is recorded as a custody event.`,
       const entries = categorisedEntries(store, { includeUncategorised: values.all === true });
       await writeHashSetFile(outPath, format, entries, { name: store.info.name ?? basename(outPath), profile });
       const sha256 = await fileSha256(outPath);
-      store.appendEvent({ operator, action: 'hashset.exported', subject: `hashset:${basename(outPath)}`, details: { path: outPath, format: format.id, entries: entries.length, sha256 } });
+      store.appendEvent({
+        operator,
+        action: 'hashset.exported',
+        subject: `hashset:${basename(outPath)}`,
+        details: { path: outPath, format: format.id, entries: entries.length, sha256 },
+      });
       if (out.json) out.stdout(JSON.stringify({ path: outPath, format: format.id, entries: entries.length, sha256 }));
       else out.stdout(`${entries.length} entries written to ${shown(outPath)} (${format.title}); sha256 ${sha256}`);
       return ExitCode.ok;
@@ -67,7 +110,18 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
     }
     const { detectHashSetFormat, hashSetFormat, onlyForeignHashes, readHashSetFile } = await import('@vestige/hashing');
     const format = typeof values.format === 'string' ? hashSetFormat(values.format) : await detectHashSetFormat(file);
-    const counts = { entries: 0, rejected: 0, fieldsDropped: 0, md5: 0, sha1: 0, sha256: 0, pdq: 0, vpdq: 0, categorised: 0, onlyForeignHashes: 0 };
+    const counts = {
+      entries: 0,
+      rejected: 0,
+      fieldsDropped: 0,
+      md5: 0,
+      sha1: 0,
+      sha256: 0,
+      pdq: 0,
+      vpdq: 0,
+      categorised: 0,
+      onlyForeignHashes: 0,
+    };
     const problems: unknown[] = [];
     let fatal = false;
     for await (const r of readHashSetFile(file, format)) {
@@ -87,8 +141,13 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
     const role = format.role ?? 'known-bad';
     if (out.json) out.stdout(JSON.stringify({ file, format: format.id, role, ...counts, fatal, problems }));
     else {
-      out.stdout(`${shown(file)}: ${format.title}${role === 'known-good' ? ' — a known-good set: hits filter items out, they are not matches' : ''}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ, ${counts.vpdq} vPDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`);
-      if (counts.onlyForeignHashes) out.stdout(`${counts.onlyForeignHashes} entries can only be matched by hashes Vestige does not compute (PhotoDNA or others); they are kept and written back out unchanged`);
+      out.stdout(
+        `${shown(file)}: ${format.title}${role === 'known-good' ? ' — a known-good set: hits filter items out, they are not matches' : ''}; ${counts.entries} entries (${counts.md5} MD5, ${counts.sha1} SHA-1, ${counts.sha256} SHA-256, ${counts.pdq} PDQ, ${counts.vpdq} vPDQ; ${counts.categorised} categorised); ${counts.rejected} rejected, ${counts.fieldsDropped} with a field ignored${fatal ? '; reading stopped at a fatal error' : ''}`,
+      );
+      if (counts.onlyForeignHashes)
+        out.stdout(
+          `${counts.onlyForeignHashes} entries can only be matched by hashes Vestige does not compute (PhotoDNA or others); they are kept and written back out unchanged`,
+        );
     }
     return counts.rejected || counts.fieldsDropped ? ExitCode.partial : ExitCode.ok;
   },
@@ -129,7 +188,10 @@ writes CAID's UK profile. Malformed entries are reported and skipped (exit 2).`,
     if (input === output) throw new VestigeError('E_USAGE', 'IN and OUT must be different files');
     await writeHashSetFile(output, to, entries(), { profile: vicsProfile(values.profile) });
     if (out.json) out.stdout(JSON.stringify({ input, output, from: from.id, to: to.id, entries: written, problems }));
-    else out.stdout(`${written} entries converted ${from.id} → ${to.id}: ${output}${problems ? `; ${problems} problems` : ''}`);
+    else
+      out.stdout(
+        `${written} entries converted ${from.id} → ${to.id}: ${output}${problems ? `; ${problems} problems` : ''}`,
+      );
     return problems ? ExitCode.partial : ExitCode.ok;
   },
 };

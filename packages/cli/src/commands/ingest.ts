@@ -40,7 +40,10 @@ Exit codes: 0 all stored; 2 partial (some inputs rejected or flagged — listed,
         extractors: ingestExtractors,
         onProgress: (p) => {
           bar.update(p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal);
-          if (values.progress === true) out.stderr(`progress stored=${p.filesDone}/${p.filesTotal} recorded=${p.filesRecorded}/${p.filesTotal} bytes=${p.bytesDone}/${p.bytesTotal}${p.phase === 'done' ? ' done' : ''}`);
+          if (values.progress === true)
+            out.stderr(
+              `progress stored=${p.filesDone}/${p.filesTotal} recorded=${p.filesRecorded}/${p.filesTotal} bytes=${p.bytesDone}/${p.bytesTotal}${p.phase === 'done' ? ' done' : ''}`,
+            );
         },
       });
       bar.finish();
@@ -55,7 +58,9 @@ Exit codes: 0 all stored; 2 partial (some inputs rejected or flagged — listed,
 
 function printProblems(r: IngestReport, stderr: (s: string) => void): void {
   for (const p of [...r.rejected, ...r.warnings]) {
-    stderr(`${r.rejected.includes(p) ? 'rejected' : 'warning '} ${p.code}: ${shown(p.message)}${p.hint ? `\n         what to do: ${p.hint}` : ''}`);
+    stderr(
+      `${r.rejected.includes(p) ? 'rejected' : 'warning '} ${p.code}: ${shown(p.message)}${p.hint ? `\n         what to do: ${p.hint}` : ''}`,
+    );
   }
 }
 

@@ -12,7 +12,11 @@ const list: CliCommand = {
       const kind = values.kind === 'original' || values.kind === 'derived' ? values.kind : undefined;
       const items = store.items(kind ? { kind } : {});
       if (out.json) out.stdout(JSON.stringify(items));
-      else for (const i of items) out.stdout(`${i.id}  ${i.kind.padEnd(8)}  ${i.sha256}  ${String(i.size).padStart(12)}  ${i.mediaType.padEnd(20)}  ${shown(i.name)}`);
+      else
+        for (const i of items)
+          out.stdout(
+            `${i.id}  ${i.kind.padEnd(8)}  ${i.sha256}  ${String(i.size).padStart(12)}  ${i.mediaType.padEnd(20)}  ${shown(i.name)}`,
+          );
       return ExitCode.ok;
     });
   },

@@ -22,7 +22,10 @@ never overwritten. Keep the private key where the lab keeps keys; give out only 
     const { createSigningKey } = await import('@vestige/evidence');
     const key = createSigningKey(positionals[0]!);
     if (out.json) out.stdout(JSON.stringify(key));
-    else out.stdout(`Private key ${shown(key.privateKey)} (mode 0600 — keep it safe)\nPublic key  ${shown(key.publicKey)} (give this to whoever checks your bundles)\nKey id      ${key.keyId}`);
+    else
+      out.stdout(
+        `Private key ${shown(key.privateKey)} (mode 0600 — keep it safe)\nPublic key  ${shown(key.publicKey)} (give this to whoever checks your bundles)\nKey id      ${key.keyId}`,
+      );
     return ExitCode.ok;
   },
 };

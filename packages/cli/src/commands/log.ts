@@ -16,7 +16,10 @@ Prints every custody event in order: seq, time (UTC), operator, action, subject 
       const filter = typeof values.subject === 'string' ? { subject: values.subject } : {};
       for (const e of store.custody.events(filter)) {
         if (out.json) out.stdout(JSON.stringify(e));
-        else out.stdout(`${String(e.seq).padStart(6)}  ${e.time}  ${shown(e.operator)}  ${e.action}  ${shown(e.subject)}  ${JSON.stringify(e.details)}  ${e.hash.slice(0, 16)}`);
+        else
+          out.stdout(
+            `${String(e.seq).padStart(6)}  ${e.time}  ${shown(e.operator)}  ${e.action}  ${shown(e.subject)}  ${JSON.stringify(e.details)}  ${e.hash.slice(0, 16)}`,
+          );
       }
       return ExitCode.ok;
     });

@@ -58,20 +58,48 @@ entry's video and the share of the entry's frames found in the case video; eithe
       });
       if (out.interactive) process.stderr.write('\n');
       for (const i of report.issues) out.stderr(`set problem: ${i.code} ${shown(i.message)}`);
-      if (report.entriesRejected + report.fieldsDropped > report.issues.length) out.stderr(`… ${report.entriesRejected + report.fieldsDropped - report.issues.length} more set problems not shown`);
+      if (report.entriesRejected + report.fieldsDropped > report.issues.length)
+        out.stderr(
+          `… ${report.entriesRejected + report.fieldsDropped - report.issues.length} more set problems not shown`,
+        );
       if (out.json) out.stdout(JSON.stringify(report));
       else {
-        out.stdout(`Set ${shown(report.set.name)} (${report.set.format}, version ${report.set.version}): ${report.entriesRead} entries read, ${report.entriesRejected} rejected${report.fatal ? ' — reading stopped early' : ''}`);
-        out.stdout(`Case: ${report.itemsChecked} items, ${report.itemsWithPdq} usable PDQ hashes (images and video segments, quality ≥ ${minQuality}); radius ${report.pdqRadius}`);
-        if (report.entriesOnlyForeignHashes) out.stdout(`${report.entriesOnlyForeignHashes} set entries can only be matched by hashes Vestige does not compute (PhotoDNA or others)`);
+        out.stdout(
+          `Set ${shown(report.set.name)} (${report.set.format}, version ${report.set.version}): ${report.entriesRead} entries read, ${report.entriesRejected} rejected${report.fatal ? ' — reading stopped early' : ''}`,
+        );
+        out.stdout(
+          `Case: ${report.itemsChecked} items, ${report.itemsWithPdq} usable PDQ hashes (images and video segments, quality ≥ ${minQuality}); radius ${report.pdqRadius}`,
+        );
+        if (report.entriesOnlyForeignHashes)
+          out.stdout(
+            `${report.entriesOnlyForeignHashes} set entries can only be matched by hashes Vestige does not compute (PhotoDNA or others)`,
+          );
         if (report.role === 'known-good') {
-          out.stdout(`Known-good set: ${report.knownGoodItems.length} items are known files and are filtered out of review (not matches)`);
-          for (const k of report.knownGoodItems) out.stdout(`  ${k.itemId}  ${k.itemName}  known (${k.kind.toUpperCase()})`);
-        } else out.stdout(`${report.matchedItems.length} items matched: ${report.exactMatches} exact, ${report.pdqMatches} perceptual, ${report.vpdqMatches} video hash`);
+          out.stdout(
+            `Known-good set: ${report.knownGoodItems.length} items are known files and are filtered out of review (not matches)`,
+          );
+          for (const k of report.knownGoodItems)
+            out.stdout(`  ${k.itemId}  ${k.itemName}  known (${k.kind.toUpperCase()})`);
+        } else
+          out.stdout(
+            `${report.matchedItems.length} items matched: ${report.exactMatches} exact, ${report.pdqMatches} perceptual, ${report.vpdqMatches} video hash`,
+          );
         for (const m of report.matchedItems) {
           for (const x of m.matches) {
-            const how = x.kind === 'pdq' ? `PDQ distance ${x.distance}` : x.kind === 'vpdq' ? `vPDQ ${x.queryMatchPercent!.toFixed(1)}% of this video, ${x.comparedMatchPercent!.toFixed(1)}% of the set's video` : `${x.kind.toUpperCase()} exact`;
-            const what = [x.entry.mediaId && `media ${x.entry.mediaId}`, x.entry.vicsCategory !== undefined && `VICS category ${x.entry.vicsCategory}`, x.entry.ukCategory && `UK ${x.entry.ukCategory}`, x.entry.series && `series ${x.entry.series}`].filter(Boolean).join(', ');
+            const how =
+              x.kind === 'pdq'
+                ? `PDQ distance ${x.distance}`
+                : x.kind === 'vpdq'
+                  ? `vPDQ ${x.queryMatchPercent!.toFixed(1)}% of this video, ${x.comparedMatchPercent!.toFixed(1)}% of the set's video`
+                  : `${x.kind.toUpperCase()} exact`;
+            const what = [
+              x.entry.mediaId && `media ${x.entry.mediaId}`,
+              x.entry.vicsCategory !== undefined && `VICS category ${x.entry.vicsCategory}`,
+              x.entry.ukCategory && `UK ${x.entry.ukCategory}`,
+              x.entry.series && `series ${x.entry.series}`,
+            ]
+              .filter(Boolean)
+              .join(', ');
             out.stdout(`  ${m.itemId}  ${shown(m.itemName)}  ← ${how}${what ? ` (${what})` : ''}`);
           }
         }
@@ -84,6 +112,7 @@ entry's video and the share of the entry's frames found in the case video; eithe
 function parseWhole(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new VestigeError('E_USAGE', `--${name} must be a whole number, not '${String(value)}'`);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new VestigeError('E_USAGE', `--${name} must be a whole number, not '${String(value)}'`);
   return n;
 }

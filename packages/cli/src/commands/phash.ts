@@ -26,7 +26,16 @@ Video: PDQ of frames sampled at --fps (default 1 per second), consecutive near-i
 Case: hashes every still image (and every video, vPDQ-style) not yet hashed and stores the hashes as item annotations
   (hashing.pdq, hashing.phash, hashing.dhash), one custody event each. Undecodable images are listed
   and skipped (exit 2); the rest are hashed.`,
-  options: { ...caseOption, ...operatorOption, algorithm: { type: 'string', short: 'a' }, dihedral: { type: 'boolean' }, 'full-resolution': { type: 'boolean' }, force: { type: 'boolean' }, video: { type: 'boolean' }, fps: { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    algorithm: { type: 'string', short: 'a' },
+    dihedral: { type: 'boolean' },
+    'full-resolution': { type: 'boolean' },
+    force: { type: 'boolean' },
+    video: { type: 'boolean' },
+    fps: { type: 'string' },
+  },
   allowPositionals: true,
   async run({ values, positionals }, out) {
     if (typeof values.case === 'string') {
@@ -34,14 +43,23 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
       const { hashCaseImages, hashCaseVideos } = await import('@vestige/hashing');
       return withCase(values, {}, async (store) => {
         const bar = new ProgressBar(out.interactive, 'hash');
-        const report = await hashCaseImages(store, { operator, force: values.force === true, onProgress: (d, t) => bar.update(d, t) });
+        const report = await hashCaseImages(store, {
+          operator,
+          force: values.force === true,
+          onProgress: (d, t) => bar.update(d, t),
+        });
         bar.finish();
         const videos = await hashCaseVideos(store, { operator, force: values.force === true });
-        for (const f of [...report.failed, ...videos.failed]) out.stderr(`skipped ${f.itemId} ${shown(f.name)}: ${f.code} ${shown(f.message)}`);
+        for (const f of [...report.failed, ...videos.failed])
+          out.stderr(`skipped ${f.itemId} ${shown(f.name)}: ${f.code} ${shown(f.message)}`);
         if (out.json) out.stdout(JSON.stringify({ ...report, videos }));
         else {
-          out.stdout(`${report.images} images: ${report.hashed} hashed, ${report.alreadyHashed} already hashed, ${report.failed.length} could not be decoded`);
-          out.stdout(`${videos.images} videos: ${videos.hashed} hashed, ${videos.alreadyHashed} already hashed, ${videos.failed.length} could not be decoded`);
+          out.stdout(
+            `${report.images} images: ${report.hashed} hashed, ${report.alreadyHashed} already hashed, ${report.failed.length} could not be decoded`,
+          );
+          out.stdout(
+            `${videos.images} videos: ${videos.hashed} hashed, ${videos.alreadyHashed} already hashed, ${videos.failed.length} could not be decoded`,
+          );
         }
         return report.failed.length || videos.failed.length ? ExitCode.partial : ExitCode.ok;
       });
@@ -50,30 +68,57 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
       out.stderr(this.usage);
       return ExitCode.usage;
     }
-    const { PDQ_DIHEDRAL_ORDER, bytesToHex, decodeImage, hashVideo, matchVideos, pdqDihedralHashes, pdqHash, perceptualHashers } = await import('@vestige/hashing');
+    const {
+      PDQ_DIHEDRAL_ORDER,
+      bytesToHex,
+      decodeImage,
+      hashVideo,
+      matchVideos,
+      pdqDihedralHashes,
+      pdqHash,
+      perceptualHashers,
+    } = await import('@vestige/hashing');
     if (values.video) {
       if (positionals.length > 2) throw new VestigeError('E_USAGE', '--video takes one file, or two to compare');
       const fps = values.fps === undefined ? 1 : Number(values.fps);
       const hashes: VideoHash[] = [];
       for (const f of positionals) hashes.push(await hashVideo(existingFile(f), { fps, label: f }));
       const comparison = hashes.length === 2 ? matchVideos(hashes[0]!, hashes[1]!) : undefined;
-      if (out.json) out.stdout(JSON.stringify({ videos: positionals.map((file, i) => ({ file, ...hashes[i]! })), ...(comparison ? { comparison } : {}) }));
+      if (out.json)
+        out.stdout(
+          JSON.stringify({
+            videos: positionals.map((file, i) => ({ file, ...hashes[i]! })),
+            ...(comparison ? { comparison } : {}),
+          }),
+        );
       else {
         positionals.forEach((file, i) => {
           const h = hashes[i]!;
           out.stdout(`${shown(file)}: ${h.sampledFrames} frames sampled at ${h.fps}/s → ${h.segments.length} segments`);
-          for (const s of h.segments) out.stdout(`  ${s.hex}  ${String(s.quality).padStart(3)}  ${s.start.toFixed(2)}–${s.end.toFixed(2)} s (${s.frames} frames)`);
+          for (const s of h.segments)
+            out.stdout(
+              `  ${s.hex}  ${String(s.quality).padStart(3)}  ${s.start.toFixed(2)}–${s.end.toFixed(2)} s (${s.frames} frames)`,
+            );
         });
         if (comparison) {
-          out.stdout(`match: ${(comparison.aMatchedFraction * 100).toFixed(0)}% of the first and ${(comparison.bMatchedFraction * 100).toFixed(0)}% of the second are shared`);
-          for (const r of comparison.ranges) out.stdout(`  ${r.a[0].toFixed(2)}–${r.a[1].toFixed(2)} s  ↔  ${r.b[0].toFixed(2)}–${r.b[1].toFixed(2)} s  (PDQ distance ${r.distance})`);
+          out.stdout(
+            `match: ${(comparison.aMatchedFraction * 100).toFixed(0)}% of the first and ${(comparison.bMatchedFraction * 100).toFixed(0)}% of the second are shared`,
+          );
+          for (const r of comparison.ranges)
+            out.stdout(
+              `  ${r.a[0].toFixed(2)}–${r.a[1].toFixed(2)} s  ↔  ${r.b[0].toFixed(2)}–${r.b[1].toFixed(2)} s  (PDQ distance ${r.distance})`,
+            );
         }
       }
       return ExitCode.ok;
     }
-    const algorithms = typeof values.algorithm === 'string' ? values.algorithm.split(',').map((a) => a.trim().toLowerCase()) : ['pdq'];
+    const algorithms =
+      typeof values.algorithm === 'string' ? values.algorithm.split(',').map((a) => a.trim().toLowerCase()) : ['pdq'];
     for (const a of algorithms) {
-      if (!perceptualHashers.has(a)) throw new VestigeError('E_USAGE', `unknown algorithm '${a}'`, { hint: `Use one or more of: ${[...perceptualHashers.keys()].join(', ')}.` });
+      if (!perceptualHashers.has(a))
+        throw new VestigeError('E_USAGE', `unknown algorithm '${a}'`, {
+          hint: `Use one or more of: ${[...perceptualHashers.keys()].join(', ')}.`,
+        });
     }
     const results: unknown[] = [];
     let failed = 0;
@@ -89,7 +134,11 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
             if (values.dihedral) {
               const d = pdqDihedralHashes(pixels, { referencePreResize: values['full-resolution'] !== true });
               row.pdqDihedral = Object.fromEntries(PDQ_DIHEDRAL_ORDER.map((n) => [n, bytesToHex(d[n])]));
-              if (!out.json) for (const n of PDQ_DIHEDRAL_ORDER.slice(1)) out.stdout(`${bytesToHex(d[n])}  ${String(d.quality).padStart(3)}  pdq:${n.padEnd(10)} ${shown(file)}`);
+              if (!out.json)
+                for (const n of PDQ_DIHEDRAL_ORDER.slice(1))
+                  out.stdout(
+                    `${bytesToHex(d[n])}  ${String(d.quality).padStart(3)}  pdq:${n.padEnd(10)} ${shown(file)}`,
+                  );
             }
           } else {
             const h = perceptualHashers.get(a)!.hash(pixels);
@@ -113,6 +162,7 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
 /** A path named on the command line that is not there is "not found", never "cannot be decoded". */
 function existingFile(file: string): string {
   const path = resolve(file);
-  if (!existsSync(path)) throw new VestigeError('E_INPUT_NOT_FOUND', `${file} does not exist`, { file, hint: 'Check the path.' });
+  if (!existsSync(path))
+    throw new VestigeError('E_INPUT_NOT_FOUND', `${file} does not exist`, { file, hint: 'Check the path.' });
   return path;
 }

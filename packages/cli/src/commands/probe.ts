@@ -7,7 +7,8 @@ function formatRate(v: VideoStreamReport): string {
   const r = v.rate;
   if (r.mode === 'unknown') return 'unknown (fewer than two timestamps)';
   const fps = r.meanFps === null ? '?' : r.meanFps.toFixed(3);
-  if (r.mode === 'constant') return `constant, ${fps} fps (every frame ${(r.medianIntervalSeconds! * 1000).toFixed(3)} ms)`;
+  if (r.mode === 'constant')
+    return `constant, ${fps} fps (every frame ${(r.medianIntervalSeconds! * 1000).toFixed(3)} ms)`;
   const gaps = r.gapCount > 0 ? `; ${r.gapCount} gap(s) longer than 1.5× the usual interval` : '';
   const repeats = r.repeatedTimestamps > 0 ? `; ${r.repeatedTimestamps} repeated timestamp(s)` : '';
   return `VARIABLE, mean ${fps} fps, intervals ${(r.minIntervalSeconds! * 1000).toFixed(1)}–${(r.maxIntervalSeconds! * 1000).toFixed(1)} ms${gaps}${repeats}`;
@@ -17,7 +18,9 @@ export function probeText(p: VideoProbe, withFrames: boolean): string {
   const lines: string[] = [];
   const s = p.summary;
   lines.push(`${p.file}`);
-  lines.push(`  container   ${s.formatLongName ?? s.format} (${p.size} bytes), duration ${s.duration ?? '?'} s${s.creationTime ? `, created ${s.creationTime}` : ''}`);
+  lines.push(
+    `  container   ${s.formatLongName ?? s.format} (${p.size} bytes), duration ${s.duration ?? '?'} s${s.creationTime ? `, created ${s.creationTime}` : ''}`,
+  );
   if (s.timecode) lines.push(`  timecode    ${s.timecode}`);
   for (const st of s.streams) {
     const what =
@@ -30,24 +33,44 @@ export function probeText(p: VideoProbe, withFrames: boolean): string {
   }
   for (const v of p.video) {
     lines.push(`  video stream #${v.index}:`);
-    lines.push(`    codec          ${v.codec ?? `unknown (tag ${v.codecTag})`}${v.decodable ? '' : ' — NOT DECODABLE by this ffmpeg'}`);
-    lines.push(`    picture        ${v.width}x${v.height}, ${v.pixFmt ?? '?'} (${v.bitDepth}-bit), ${v.fieldOrder ?? 'field order unknown'}, rotation ${v.rotation}°`);
-    lines.push(`    frames         declared ${v.declaredFrames ?? 'none'}, counted ${v.countedFrames} (packets)${v.decodedFrames === null ? '' : `, decoded ${v.decodedFrames}`}${v.frameCountMismatch ? '  ← HEADER DISAGREES' : ''}`);
-    lines.push(`    frame rate     ${formatRate(v)}${v.nominalFrameRate ? ` (header says ${v.nominalFrameRate})` : ''}`);
-    lines.push(`    time base      ${v.timeBase ?? '?'}, keyframes ${v.keyframes}${v.timecode ? `, timecode ${v.timecode}` : ''}`);
-    for (const g of v.rate.gaps.slice(0, 10)) lines.push(`      gap after frame ${g.afterFrame}: ${(g.seconds * 1000).toFixed(1)} ms (≈${g.missingFrames} frame(s) missing)`);
+    lines.push(
+      `    codec          ${v.codec ?? `unknown (tag ${v.codecTag})`}${v.decodable ? '' : ' — NOT DECODABLE by this ffmpeg'}`,
+    );
+    lines.push(
+      `    picture        ${v.width}x${v.height}, ${v.pixFmt ?? '?'} (${v.bitDepth}-bit), ${v.fieldOrder ?? 'field order unknown'}, rotation ${v.rotation}°`,
+    );
+    lines.push(
+      `    frames         declared ${v.declaredFrames ?? 'none'}, counted ${v.countedFrames} (packets)${v.decodedFrames === null ? '' : `, decoded ${v.decodedFrames}`}${v.frameCountMismatch ? '  ← HEADER DISAGREES' : ''}`,
+    );
+    lines.push(
+      `    frame rate     ${formatRate(v)}${v.nominalFrameRate ? ` (header says ${v.nominalFrameRate})` : ''}`,
+    );
+    lines.push(
+      `    time base      ${v.timeBase ?? '?'}, keyframes ${v.keyframes}${v.timecode ? `, timecode ${v.timecode}` : ''}`,
+    );
+    for (const g of v.rate.gaps.slice(0, 10))
+      lines.push(
+        `      gap after frame ${g.afterFrame}: ${(g.seconds * 1000).toFixed(1)} ms (≈${g.missingFrames} frame(s) missing)`,
+      );
     if (v.rate.gaps.length > 10) lines.push(`      … ${v.rate.gapCount - 10} more gaps (see --json)`);
     if (v.duplicateRuns) {
-      lines.push(`    duplicates     ${v.duplicateFrames} frame(s) repeat the frame before them exactly, in ${v.duplicateRuns.length} run(s)`);
-      for (const r of v.duplicateRuns.slice(0, 10)) lines.push(`      frames ${r.first}–${r.last} identical (${r.length} frames)`);
+      lines.push(
+        `    duplicates     ${v.duplicateFrames} frame(s) repeat the frame before them exactly, in ${v.duplicateRuns.length} run(s)`,
+      );
+      for (const r of v.duplicateRuns.slice(0, 10))
+        lines.push(`      frames ${r.first}–${r.last} identical (${r.length} frames)`);
       if (v.duplicateRuns.length > 10) lines.push(`      … ${v.duplicateRuns.length - 10} more runs (see --json)`);
     } else if (v.decodable) {
       lines.push(`    duplicates     not checked (--quick)`);
     }
     if (withFrames && v.frames) {
-      lines.push(`    ${'frame'.padStart(7)}  ${'pts'.padStart(10)}  ${'time (s)'.padStart(12)}  type  key  pixel sha256`);
+      lines.push(
+        `    ${'frame'.padStart(7)}  ${'pts'.padStart(10)}  ${'time (s)'.padStart(12)}  type  key  pixel sha256`,
+      );
       for (const f of v.frames) {
-        lines.push(`    ${String(f.index).padStart(7)}  ${String(f.pts ?? '-').padStart(10)}  ${(f.seconds ?? NaN).toFixed(6).padStart(12)}  ${f.pictType.padEnd(4)}  ${f.key ? 'K' : ' '}    ${f.pixelHash}`);
+        lines.push(
+          `    ${String(f.index).padStart(7)}  ${String(f.pts ?? '-').padStart(10)}  ${(f.seconds ?? NaN).toFixed(6).padStart(12)}  ${f.pictType.padEnd(4)}  ${f.key ? 'K' : ' '}    ${f.pixelHash}`,
+        );
       }
     }
   }
@@ -57,7 +80,8 @@ export function probeText(p: VideoProbe, withFrames: boolean): string {
 
 export const command: CliCommand = {
   name: 'probe',
-  summary: 'Tell what a video file really is: streams, real frame count, constant/variable rate, frame types, duplicates',
+  summary:
+    'Tell what a video file really is: streams, real frame count, constant/variable rate, frame types, duplicates',
   usage: `vestige probe FILE [--frames] [--quick] [--json]
 vestige probe ITEM --case DIR [--frames] [--quick] [--json]
 
@@ -74,7 +98,9 @@ Options:
   async run({ values, positionals }, out) {
     const target = positionals[0];
     if (!target || positionals.length > 1) {
-      throw new VestigeError('E_USAGE', 'probe takes exactly one file (or item id with --case).', { hint: this.usage.split('\n')[0] });
+      throw new VestigeError('E_USAGE', 'probe takes exactly one file (or item id with --case).', {
+        hint: this.usage.split('\n')[0],
+      });
     }
     let path = target;
     let store: CaseStoreType | undefined;

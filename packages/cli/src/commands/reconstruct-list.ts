@@ -11,8 +11,24 @@ export const command: CliCommand = {
     return withCase(values, { readOnly: true }, async (store) => {
       const { RECONSTRUCTIONS_COLLECTION } = await import('@vestige/reconstruct');
       const rows = store.listRecords<ReconstructionRecord>(RECONSTRUCTIONS_COLLECTION).map((r) => r.value);
-      if (out.json) out.stdout(JSON.stringify(rows.map((r) => ({ id: r.id, sceneId: r.sceneId, createdAt: r.createdAt, registered: r.report.photos.registered, given: r.report.photos.given, uncertainty: r.report.uncertainty ?? null }))));
-      else for (const r of rows) out.stdout(`${r.id}  scene ${r.sceneId}  ${r.report.photos.registered}/${r.report.photos.given} photos  ${r.report.uncertainty ? `± (${(r.report.uncertainty.relative * 100).toFixed(2)} % + ${(r.report.uncertainty.absoluteMetres * 1000).toFixed(1)} mm)` : 'unscaled'}  ${r.createdAt}`);
+      if (out.json)
+        out.stdout(
+          JSON.stringify(
+            rows.map((r) => ({
+              id: r.id,
+              sceneId: r.sceneId,
+              createdAt: r.createdAt,
+              registered: r.report.photos.registered,
+              given: r.report.photos.given,
+              uncertainty: r.report.uncertainty ?? null,
+            })),
+          ),
+        );
+      else
+        for (const r of rows)
+          out.stdout(
+            `${r.id}  scene ${r.sceneId}  ${r.report.photos.registered}/${r.report.photos.given} photos  ${r.report.uncertainty ? `± (${(r.report.uncertainty.relative * 100).toFixed(2)} % + ${(r.report.uncertainty.absoluteMetres * 1000).toFixed(1)} mm)` : 'unscaled'}  ${r.createdAt}`,
+          );
       return ExitCode.ok;
     });
   },

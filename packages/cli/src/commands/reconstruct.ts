@@ -10,15 +10,27 @@ function readJson(path: string, what: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new VestigeError('E_USAGE', `${what} ${path} is not readable JSON: ${(err as Error).message}`, { file: path });
+    throw new VestigeError('E_USAGE', `${what} ${path} is not readable JSON: ${(err as Error).message}`, {
+      file: path,
+    });
   }
 }
 
 /** Dense stereo goes through the queue, so it runs only where the `cuda` capability is. */
-async function queueDense(caseDir: string, reconstructionId: string, operator: string, redis: string | undefined): Promise<string> {
-  const [{ BullMqQueue, LocalQueue, redisConnection }, { jobRegistry, localCapabilities }] = await Promise.all([import('@vestige/jobs'), import('../job-types.ts')]);
+async function queueDense(
+  caseDir: string,
+  reconstructionId: string,
+  operator: string,
+  redis: string | undefined,
+): Promise<string> {
+  const [{ BullMqQueue, LocalQueue, redisConnection }, { jobRegistry, localCapabilities }] = await Promise.all([
+    import('@vestige/jobs'),
+    import('../job-types.ts'),
+  ]);
   const registry = jobRegistry();
-  const queue: QueueBackend = redis ? new BullMqQueue(registry, redisConnection(redis)) : new LocalQueue(registry, { capabilities: localCapabilities() });
+  const queue: QueueBackend = redis
+    ? new BullMqQueue(registry, redisConnection(redis))
+    : new LocalQueue(registry, { capabilities: localCapabilities() });
   try {
     const id = await queue.enqueue('reconstruct.dense', { caseDir, reconstructionId, operator });
     if (queue.kind === 'bullmq') return `dense stereo queued as job ${id} for a worker with --capability cuda`;
@@ -31,7 +43,8 @@ async function queueDense(caseDir: string, reconstructionId: string, operator: s
 
 export const command: CliCommand = {
   name: 'reconstruct',
-  summary: 'Photogrammetry: photos (or a video\'s keyframes) → a scaled, levelled 3D scene with a quality report and stated uncertainty',
+  summary:
+    "Photogrammetry: photos (or a video's keyframes) → a scaled, levelled 3D scene with a quality report and stated uncertainty",
   usage: `vestige reconstruct ITEM… --case DIR --operator NAME [--video ITEM] [--scale FILE.json] [--settings FILE.json]
                    [--no-level] [--name TEXT] [--dense [--redis redis://HOST:PORT]] [--json]
 
@@ -53,14 +66,31 @@ the viewer like a laser scan, each photo placed where it was taken. If anything 
   --no-level       do not level the scene to the floor
   --dense          then run dense stereo: needs COLMAP built with CUDA; without --redis it runs here only if
                    this machine has that, with --redis it waits for \`vestige worker --capability cuda\``,
-  options: { ...caseOption, ...operatorOption, video: { type: 'string' }, scale: { type: 'string' }, settings: { type: 'string' }, 'no-level': { type: 'boolean' }, name: { type: 'string' }, dense: { type: 'boolean' }, redis: { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    video: { type: 'string' },
+    scale: { type: 'string' },
+    settings: { type: 'string' },
+    'no-level': { type: 'boolean' },
+    name: { type: 'string' },
+    dense: { type: 'boolean' },
+    redis: { type: 'string' },
+  },
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const operator = requireOperator(values);
     const { reconstruct, summariseReport } = await import('@vestige/reconstruct');
-    if (positionals.length === 0 && typeof values.video !== 'string') throw new VestigeError('E_USAGE', 'reconstruct needs photo items or --video ITEM.', { hint: this.usage.split('\n')[0] });
-    const knownDistances = typeof values.scale === 'string' ? (readJson(values.scale, 'The known-distance file') as never) : undefined;
-    const settings = typeof values.settings === 'string' ? (readJson(values.settings, 'The settings file') as ReconstructionSettingsInput) : undefined;
+    if (positionals.length === 0 && typeof values.video !== 'string')
+      throw new VestigeError('E_USAGE', 'reconstruct needs photo items or --video ITEM.', {
+        hint: this.usage.split('\n')[0],
+      });
+    const knownDistances =
+      typeof values.scale === 'string' ? (readJson(values.scale, 'The known-distance file') as never) : undefined;
+    const settings =
+      typeof values.settings === 'string'
+        ? (readJson(values.settings, 'The settings file') as ReconstructionSettingsInput)
+        : undefined;
     return withCase(values, {}, async (store) => {
       const result = await reconstruct(store, {
         operator,
@@ -73,8 +103,19 @@ the viewer like a laser scan, each photo placed where it was taken. If anything 
         ...(typeof values.name === 'string' ? { name: values.name } : {}),
         onProgress: (m) => out.stderr(`  ${m}`),
       });
-      const dense = values.dense ? await queueDense(store.dir, result.id, operator, typeof values.redis === 'string' ? values.redis : undefined) : undefined;
-      if (out.json) out.stdout(JSON.stringify({ reconstructionId: result.id, sceneId: result.sceneId, provenanceId: result.provenanceId, report: result.report, ...(dense ? { dense } : {}) }));
+      const dense = values.dense
+        ? await queueDense(store.dir, result.id, operator, typeof values.redis === 'string' ? values.redis : undefined)
+        : undefined;
+      if (out.json)
+        out.stdout(
+          JSON.stringify({
+            reconstructionId: result.id,
+            sceneId: result.sceneId,
+            provenanceId: result.provenanceId,
+            report: result.report,
+            ...(dense ? { dense } : {}),
+          }),
+        );
       else {
         out.stdout(`reconstruction ${result.id} → scene ${result.sceneId} (provenance ${result.provenanceId})`);
         for (const line of summariseReport(result.report)) out.stdout(`  ${line}`);

@@ -9,13 +9,15 @@ import { positiveInteger } from '../option-parsers.ts';
 function fraction(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!(n >= 0 && n < 1)) throw new VestigeError('E_USAGE', `--${name} must be a number from 0 to 1, not '${String(value)}'`);
+  if (!(n >= 0 && n < 1))
+    throw new VestigeError('E_USAGE', `--${name} must be a number from 0 to 1, not '${String(value)}'`);
   return n;
 }
 
 export const command: CliCommand = {
   name: 'redact',
-  summary: 'Propose face boxes for every frame of a video (or an image), let the officer edit them, and render a redacted derived copy',
+  summary:
+    'Propose face boxes for every frame of a video (or an image), let the officer edit them, and render a redacted derived copy',
   usage: `vestige redact ITEM --case DIR --operator NAME [--out LIST.json] [--sheets DIR] [--sample-every 5]
                [--threshold 0.3] [--margin 0.3] [--mode blur|pixelate] [--strength N] [--json]
 vestige redact ITEM --case DIR --operator NAME --render [--list LIST.json] [--format h264|ffv1] [--json]
@@ -61,24 +63,46 @@ provenance names every box; the original is only read. Images render to PNG.`,
       throw new VestigeError('E_USAGE', 'redact takes exactly one item id.', { hint: this.usage.split('\n')[0] });
     }
     const operator = requireOperator(values);
-    const { PROPOSAL_NOTICE, closeSharedVisionPool, formatRedactionList, proposeRedaction, renderRedaction, sharedVisionPool, trackSheets } = await import('@vestige/vision');
+    const {
+      PROPOSAL_NOTICE,
+      closeSharedVisionPool,
+      formatRedactionList,
+      proposeRedaction,
+      renderRedaction,
+      sharedVisionPool,
+      trackSheets,
+    } = await import('@vestige/vision');
     try {
       return await withCase(values, {}, async (store) => {
         if (values.render) {
-          if (values.format !== undefined && values.format !== 'h264' && values.format !== 'ffv1') throw new VestigeError('E_USAGE', `--format is h264 or ffv1, not '${String(values.format)}'`);
+          if (values.format !== undefined && values.format !== 'h264' && values.format !== 'ffv1')
+            throw new VestigeError('E_USAGE', `--format is h264 or ffv1, not '${String(values.format)}'`);
           let list: unknown;
           if (typeof values.list === 'string') {
             try {
               list = JSON.parse(readFileSync(values.list, 'utf8')) as unknown;
             } catch (err) {
-              throw new VestigeError('E_PARAM_INVALID', `cannot read the redaction list ${values.list}: ${(err as Error).message}`, { file: values.list, cause: err });
+              throw new VestigeError(
+                'E_PARAM_INVALID',
+                `cannot read the redaction list ${values.list}: ${(err as Error).message}`,
+                { file: values.list, cause: err },
+              );
             }
           }
-          const report = await renderRedaction(store, itemId, { operator, ...(list !== undefined ? { list, listFile: values.list as string } : {}), ...(values.format ? { format: values.format as 'h264' | 'ffv1' } : {}) });
-          out.stdout(out.json ? JSON.stringify(report) : `${report.itemId}  ${report.name}  ${report.frames} frames, ${report.boxes} tracks and boxes covered  sha256 ${report.sha256}  (provenance ${report.provenanceId}; list sha256 ${report.listSha256})`);
+          const report = await renderRedaction(store, itemId, {
+            operator,
+            ...(list !== undefined ? { list, listFile: values.list as string } : {}),
+            ...(values.format ? { format: values.format as 'h264' | 'ffv1' } : {}),
+          });
+          out.stdout(
+            out.json
+              ? JSON.stringify(report)
+              : `${report.itemId}  ${report.name}  ${report.frames} frames, ${report.boxes} tracks and boxes covered  sha256 ${report.sha256}  (provenance ${report.provenanceId}; list sha256 ${report.listSha256})`,
+          );
           return ExitCode.ok;
         }
-        if (values.mode !== undefined && values.mode !== 'blur' && values.mode !== 'pixelate') throw new VestigeError('E_USAGE', `--mode is blur or pixelate, not '${String(values.mode)}'`);
+        if (values.mode !== undefined && values.mode !== 'blur' && values.mode !== 'pixelate')
+          throw new VestigeError('E_USAGE', `--mode is blur or pixelate, not '${String(values.mode)}'`);
         const strength = positiveInteger(values.strength, 'strength');
         const sampleEvery = positiveInteger(values['sample-every'], 'sample-every');
         const minScore = fraction(values.threshold, 'threshold');
@@ -89,20 +113,31 @@ provenance names every box; the original is only read. Images render to PNG.`,
           ...(sampleEvery ? { sampleEvery } : {}),
           ...(minScore !== undefined ? { minScore } : {}),
           ...(margin !== undefined ? { margin } : {}),
-          style: { ...(values.mode ? { mode: values.mode as 'blur' | 'pixelate' } : {}), ...(strength ? { strength } : {}) },
+          style: {
+            ...(values.mode ? { mode: values.mode as 'blur' | 'pixelate' } : {}),
+            ...(strength ? { strength } : {}),
+          },
         });
         const sheets = await trackSheets(store, list, { operator });
         if (typeof values.out === 'string') writeFileSync(values.out, formatRedactionList(list));
         if (typeof values.sheets === 'string') {
           mkdirSync(values.sheets, { recursive: true });
-          for (const s of sheets) writeFileSync(join(values.sheets, `${itemId}_${s.track}.png`), await store.blobs.read(s.sha256));
+          for (const s of sheets)
+            writeFileSync(join(values.sheets, `${itemId}_${s.track}.png`), await store.blobs.read(s.sha256));
         }
         if (out.json) out.stdout(JSON.stringify({ list, sheets }));
         else {
           out.stdout(PROPOSAL_NOTICE);
-          out.stdout(`${itemId}: ${list.tracks.length} face tracks proposed over ${list.source.frames} frames (case record vision.redaction-lists/${itemId}${typeof values.out === 'string' ? `, written to ${values.out}` : ''})`);
-          for (const t of list.tracks) out.stdout(`  ${t.id}  frames ${t.frames[0]}–${t.frames[1]}  ${t.keyframes.filter((k) => k.score !== null).length} detections  sheet ${sheets.find((s) => s.track === t.id)?.itemId ?? '—'}`);
-          out.stdout(`Review each track's sheet, edit the list, then: vestige redact ${itemId} --case DIR --operator NAME --render --list LIST.json`);
+          out.stdout(
+            `${itemId}: ${list.tracks.length} face tracks proposed over ${list.source.frames} frames (case record vision.redaction-lists/${itemId}${typeof values.out === 'string' ? `, written to ${values.out}` : ''})`,
+          );
+          for (const t of list.tracks)
+            out.stdout(
+              `  ${t.id}  frames ${t.frames[0]}–${t.frames[1]}  ${t.keyframes.filter((k) => k.score !== null).length} detections  sheet ${sheets.find((s) => s.track === t.id)?.itemId ?? '—'}`,
+            );
+          out.stdout(
+            `Review each track's sheet, edit the list, then: vestige redact ${itemId} --case DIR --operator NAME --render --list LIST.json`,
+          );
         }
         return ExitCode.ok;
       });

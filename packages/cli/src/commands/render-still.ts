@@ -15,11 +15,21 @@ derived item with provenance (the scene's tiles in; render node, class and recip
 recipe on a node of the same render class gives the same bytes. Camera positions are source coordinates.
 
 ${RENDER_OPTIONS_USAGE}`,
-  options: { ...caseOption, ...operatorOption, ...renderOptions, view: { type: 'string' }, camera: { type: 'string' }, target: { type: 'string' }, fov: { type: 'string' }, name: { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    ...renderOptions,
+    view: { type: 'string' },
+    camera: { type: 'string' },
+    target: { type: 'string' },
+    fov: { type: 'string' },
+    name: { type: 'string' },
+  },
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const sceneId = positionals[0];
-    if (!sceneId) throw new VestigeError('E_USAGE', 'render still needs the scene id.', { hint: this.usage.split('\n')[0] });
+    if (!sceneId)
+      throw new VestigeError('E_USAGE', 'render still needs the scene id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     const { getSceneRecord, loadScene } = await import('@vestige/scene');
     const payload = await withCase(values, { readOnly: true }, async (store) => {
@@ -29,14 +39,28 @@ ${RENDER_OPTIONS_USAGE}`,
         const view = getSceneRecord(store, 'views', sceneId, values.view);
         if (!view) throw new VestigeError('E_INPUT_MISSING', `No saved view '${values.view}' in scene ${sceneId}.`);
         camera = { position: [...view.camera.position], target: [...view.camera.target], fov: view.camera.fov ?? 60 };
-      } else camera = { position: parsePoint('camera', values.camera), target: parsePoint('target', values.target), fov: values.fov === undefined ? 60 : Number(values.fov) };
-      return { caseDir: store.dir, operator, recipe: { ...(await recipeSettings(store, sceneId, values)), camera }, ...(typeof values.name === 'string' ? { name: values.name } : {}) };
+      } else
+        camera = {
+          position: parsePoint('camera', values.camera),
+          target: parsePoint('target', values.target),
+          fov: values.fov === undefined ? 60 : Number(values.fov),
+        };
+      return {
+        caseDir: store.dir,
+        operator,
+        recipe: { ...(await recipeSettings(store, sceneId, values)), camera },
+        ...(typeof values.name === 'string' ? { name: values.name } : {}),
+      };
     });
     const queue = await renderQueue(values);
     const { closeRenderNode } = await import('../render-host.ts');
     try {
       const result = (await queue.waitFor(await queue.enqueue('render.still', payload))) as StillResult;
-      out.stdout(out.json ? JSON.stringify(result) : `still ${result.itemId}  sha256 ${result.sha256}  ${result.size} bytes, render class ${result.renderClass}, provenance ${result.provenanceId}`);
+      out.stdout(
+        out.json
+          ? JSON.stringify(result)
+          : `still ${result.itemId}  sha256 ${result.sha256}  ${result.size} bytes, render class ${result.renderClass}, provenance ${result.provenanceId}`,
+      );
       return ExitCode.ok;
     } finally {
       await queue.close();

@@ -14,21 +14,35 @@ async function cameraPath(store: CaseStore, sceneId: string, values: Record<stri
   if (typeof values['path-file'] === 'string') {
     return CameraPathSchema.parse(await readCameraPathFile(values['path-file']));
   }
-  if (typeof values.path !== 'string') throw new VestigeError('E_USAGE', 'render video needs --path ID (a camera path saved in the scene) or --path-file FILE.');
+  if (typeof values.path !== 'string')
+    throw new VestigeError(
+      'E_USAGE',
+      'render video needs --path ID (a camera path saved in the scene) or --path-file FILE.',
+    );
   const path = getSceneRecord(store, 'camera-paths', sceneId, values.path);
-  if (!path) throw new VestigeError('E_INPUT_MISSING', `No camera path '${values.path}' in scene ${sceneId}.`, { hint: 'List them with `vestige scene path list SCENE-ID --case DIR`.' });
+  if (!path)
+    throw new VestigeError('E_INPUT_MISSING', `No camera path '${values.path}' in scene ${sceneId}.`, {
+      hint: 'List them with `vestige scene path list SCENE-ID --case DIR`.',
+    });
   return path;
 }
 
 function frameRange(value: unknown): { from: number; to: number } | undefined {
   if (value === undefined) return undefined;
   const m = /^(\d+)-(\d+)$/.exec(String(value));
-  if (!m) throw new VestigeError('E_USAGE', `--frames needs FROM-TO (0-based, inclusive), e.g. 0-47, not '${String(value)}'.`);
+  if (!m)
+    throw new VestigeError(
+      'E_USAGE',
+      `--frames needs FROM-TO (0-based, inclusive), e.g. 0-47, not '${String(value)}'.`,
+    );
   return { from: Number(m[1]), to: Number(m[2]) };
 }
 
 /** A bar on a terminal; otherwise a line about every tenth of the render. */
-function progressPrinter(out: CommandOutput, formatEta: (seconds: number | null) => string): (p: RenderProgressReport) => void {
+function progressPrinter(
+  out: CommandOutput,
+  formatEta: (seconds: number | null) => string,
+): (p: RenderProgressReport) => void {
   const bar = new ProgressBar(out.interactive, 'frames');
   let lastTenth = -1;
   return (p) => {
@@ -42,7 +56,9 @@ function progressPrinter(out: CommandOutput, formatEta: (seconds: number | null)
 
 function printSummary(out: CommandOutput, s: RenderSummary): void {
   if (out.json) return out.stdout(JSON.stringify(s));
-  out.stdout(`render ${s.renderId}: ${s.frames} frames of scene ${s.sceneId}, render class ${s.renderClasses.join(', ')}`);
+  out.stdout(
+    `render ${s.renderId}: ${s.frames} frames of scene ${s.sceneId}, render class ${s.renderClasses.join(', ')}`,
+  );
   out.stdout(`  video  ${s.video.itemId}  sha256 ${s.video.sha256}`);
   if (s.master) out.stdout(`  master ${s.master.itemId}  sha256 ${s.master.sha256}`);
   if (s.report) out.stdout(`  report ${s.report.itemId}  sha256 ${s.report.sha256}`);
@@ -89,7 +105,8 @@ ${RENDER_OPTIONS_USAGE}
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const sceneId = positionals[0];
-    if (!sceneId) throw new VestigeError('E_USAGE', 'render video needs the scene id.', { hint: this.usage.split('\n')[0] });
+    if (!sceneId)
+      throw new VestigeError('E_USAGE', 'render video needs the scene id.', { hint: this.usage.split('\n')[0] });
     const operator = requireOperator(values);
     const { loadScene } = await import('@vestige/scene');
     const payload = await withCase(values, { readOnly: true }, async (store) => {
@@ -99,11 +116,23 @@ ${RENDER_OPTIONS_USAGE}
       return {
         caseDir: store.dir,
         operator,
-        recipe: { ...(await recipeSettings(store, sceneId, values)), cameraPath: await cameraPath(store, sceneId, values), ...(range ? { frames: range } : {}) },
+        recipe: {
+          ...(await recipeSettings(store, sceneId, values)),
+          cameraPath: await cameraPath(store, sceneId, values),
+          ...(range ? { frames: range } : {}),
+        },
         ...(values.chunk ? { chunkSize: num('chunk') } : {}),
         ...(values.attempts ? { attempts: num('attempts') } : {}),
-        farm: { ...(values['timeout-s'] ? { taskTimeoutS: num('timeout-s') } : {}), ...(values['min-frame-ms'] ? { minFrameMs: num('min-frame-ms') } : {}), ...(values['failures-per-worker'] ? { failuresPerWorker: num('failures-per-worker') } : {}) },
-        video: { ...(values.master ? { master: true } : {}), ...(values.crf ? { crf: num('crf') } : {}), ...(typeof values.preset === 'string' ? { preset: values.preset } : {}) },
+        farm: {
+          ...(values['timeout-s'] ? { taskTimeoutS: num('timeout-s') } : {}),
+          ...(values['min-frame-ms'] ? { minFrameMs: num('min-frame-ms') } : {}),
+          ...(values['failures-per-worker'] ? { failuresPerWorker: num('failures-per-worker') } : {}),
+        },
+        video: {
+          ...(values.master ? { master: true } : {}),
+          ...(values.crf ? { crf: num('crf') } : {}),
+          ...(typeof values.preset === 'string' ? { preset: values.preset } : {}),
+        },
       };
     });
     const queue = await renderQueue(values);
@@ -112,7 +141,11 @@ ${RENDER_OPTIONS_USAGE}
     try {
       if (queue.kind === 'bullmq' && values.detach) {
         const { jobId } = await submitRender(queue, payload as never);
-        out.stdout(out.json ? JSON.stringify({ jobId, queued: true }) : `queued render job ${jobId}; follow it with \`vestige jobs list --redis …\``);
+        out.stdout(
+          out.json
+            ? JSON.stringify({ jobId, queued: true })
+            : `queued render job ${jobId}; follow it with \`vestige jobs list --redis …\``,
+        );
         return ExitCode.ok;
       }
       printSummary(out, await runRender(queue, payload as never, progressPrinter(out, formatEta)));

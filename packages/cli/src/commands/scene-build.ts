@@ -44,18 +44,24 @@ The inputs and every output file are stored in the case by SHA-256, the build is
   },
   allowPositionals: true,
   async run({ values, positionals }, out) {
-    if (positionals.length === 0) throw new VestigeError('E_USAGE', 'scene build needs at least one input file or folder.', { hint: this.usage.split('\n')[0] });
+    if (positionals.length === 0)
+      throw new VestigeError('E_USAGE', 'scene build needs at least one input file or folder.', {
+        hint: this.usage.split('\n')[0],
+      });
     const operator = requireOperator(values);
     const num = (name: string): number | undefined => {
       if (values[name] === undefined) return undefined;
       const v = Number(values[name]);
-      if (!(v > 0)) throw new VestigeError('E_USAGE', `--${name} needs a positive number, got '${String(values[name])}'.`);
+      if (!(v > 0))
+        throw new VestigeError('E_USAGE', `--${name} needs a positive number, got '${String(values[name])}'.`);
       return v;
     };
     const units = values.units as string | undefined;
-    if (units !== undefined && !(UNITS as readonly string[]).includes(units)) throw new VestigeError('E_USAGE', `--units must be one of ${UNITS.join(', ')}.`);
+    if (units !== undefined && !(UNITS as readonly string[]).includes(units))
+      throw new VestigeError('E_USAGE', `--units must be one of ${UNITS.join(', ')}.`);
     const sampling = values.sampling as string | undefined;
-    if (sampling !== undefined && sampling !== 'grid' && sampling !== 'poisson') throw new VestigeError('E_USAGE', `--sampling must be grid or poisson, got '${sampling}'.`);
+    if (sampling !== undefined && sampling !== 'grid' && sampling !== 'poisson')
+      throw new VestigeError('E_USAGE', `--sampling must be grid or poisson, got '${sampling}'.`);
     const { buildScene, manifestSha256 } = await import('@vestige/scene');
     return withCase(values, {}, async (store) => {
       const started = Date.now();
@@ -81,18 +87,40 @@ The inputs and every output file are stored in the case by SHA-256, the build is
       if (out.interactive) process.stderr.write('\n');
       const m = result.manifest;
       if (out.json) {
-        out.stdout(JSON.stringify({ id: m.id, provenanceId: result.provenanceId, manifestSha256: manifestSha256(m), manifest: m, stats: result.octree?.stats }));
+        out.stdout(
+          JSON.stringify({
+            id: m.id,
+            provenanceId: result.provenanceId,
+            manifestSha256: manifestSha256(m),
+            manifest: m,
+            stats: result.octree?.stats,
+          }),
+        );
         return ExitCode.ok;
       }
       const seconds = (Date.now() - started) / 1000;
       out.stdout(`scene ${m.id} built in ${seconds.toFixed(1)} s; provenance ${result.provenanceId}`);
-      out.stdout(`  manifest SHA-256 ${manifestSha256(m)} (note it: the viewer's sign-in page shows it, and the viewer trusts the server for nothing else)`);
-      for (const input of m.inputs) out.stdout(`  input  ${input.sha256.slice(0, 16)}…  ${input.format.padEnd(6)} ${shown(input.name)}${input.points !== undefined ? `  ${input.points} points` : ''}`);
+      out.stdout(
+        `  manifest SHA-256 ${manifestSha256(m)} (note it: the viewer's sign-in page shows it, and the viewer trusts the server for nothing else)`,
+      );
+      for (const input of m.inputs)
+        out.stdout(
+          `  input  ${input.sha256.slice(0, 16)}…  ${input.format.padEnd(6)} ${shown(input.name)}${input.points !== undefined ? `  ${input.points} points` : ''}`,
+        );
       for (const layer of m.layers) {
-        if (layer.type === 'pointcloud') out.stdout(`  layer  points      ${layer.points} points, ${layer.attributes.join('+')}, octree ${layer.files.octree.sha256.slice(0, 16)}…`);
-        else if (layer.type === 'mesh') out.stdout(`  layer  mesh        ${shown(layer.name)}: ${layer.vertices} vertices, ${layer.triangles} triangles`);
+        if (layer.type === 'pointcloud')
+          out.stdout(
+            `  layer  points      ${layer.points} points, ${layer.attributes.join('+')}, octree ${layer.files.octree.sha256.slice(0, 16)}…`,
+          );
+        else if (layer.type === 'mesh')
+          out.stdout(
+            `  layer  mesh        ${shown(layer.name)}: ${layer.vertices} vertices, ${layer.triangles} triangles`,
+          );
         else if (layer.type === 'viewpoints') out.stdout(`  layer  viewpoints  ${layer.viewpoints.length} cameras`);
-        else if (layer.type === 'photos') out.stdout(`  layer  photos      ${layer.photos.length} scanner photos (${[...new Set(layer.photos.map((p) => p.projection.kind))].join(', ')})`);
+        else if (layer.type === 'photos')
+          out.stdout(
+            `  layer  photos      ${layer.photos.length} scanner photos (${[...new Set(layer.photos.map((p) => p.projection.kind))].join(', ')})`,
+          );
       }
       return ExitCode.ok;
     });

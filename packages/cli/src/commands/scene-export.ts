@@ -5,7 +5,7 @@ import { caseOption, withCase } from '../case-options.ts';
 
 export const command: CliCommand = {
   name: 'scene export',
-  summary: 'Export a scene\'s markers and measurements (CSV, GeoJSON) or its points (LAS, optionally a box)',
+  summary: "Export a scene's markers and measurements (CSV, GeoJSON) or its points (LAS, optionally a box)",
   usage: `vestige scene export SCENE-ID --case DIR --what markers|measurements|points --format csv|geojson|las --out FILE
                      [--box MINX,MINY,MINZ,MAXX,MAXY,MAXZ] [--json]
 
@@ -14,7 +14,13 @@ markers and measurements built into the scene and those saved since (CLI, viewer
 viewer's Export buttons and the server's /export endpoint.
 points: LAS 1.2 (format 2, with colour, intensity, classification) of every point, or of those inside --box
 (source coordinates). Files are written outside the case; the case is only read.`,
-  options: { ...caseOption, what: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, box: { type: 'string' } },
+  options: {
+    ...caseOption,
+    what: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    box: { type: 'string' },
+  },
   allowPositionals: true,
   async run({ values, positionals }, out) {
     const id = positionals[0];
@@ -23,12 +29,15 @@ points: LAS 1.2 (format 2, with colour, intensity, classification) of every poin
     const format = String(values.format ?? (what === 'points' ? 'las' : 'csv'));
     const file = values.out as string | undefined;
     if (!file) throw new VestigeError('E_USAGE', '--out FILE is required.');
-    if (!['markers', 'measurements', 'points'].includes(what)) throw new VestigeError('E_USAGE', '--what must be markers, measurements or points.');
-    if (what === 'points' ? format !== 'las' : format !== 'csv' && format !== 'geojson') throw new VestigeError('E_USAGE', `--format ${format} does not go with --what ${what}.`);
+    if (!['markers', 'measurements', 'points'].includes(what))
+      throw new VestigeError('E_USAGE', '--what must be markers, measurements or points.');
+    if (what === 'points' ? format !== 'las' : format !== 'csv' && format !== 'geojson')
+      throw new VestigeError('E_USAGE', `--format ${format} does not go with --what ${what}.`);
     let box: { min: [number, number, number]; max: [number, number, number] } | undefined;
     if (values.box !== undefined) {
       const v = String(values.box).split(',').map(Number);
-      if (v.length !== 6 || v.some((x) => !Number.isFinite(x))) throw new VestigeError('E_USAGE', '--box needs six numbers: MINX,MINY,MINZ,MAXX,MAXY,MAXZ.');
+      if (v.length !== 6 || v.some((x) => !Number.isFinite(x)))
+        throw new VestigeError('E_USAGE', '--box needs six numbers: MINX,MINY,MINZ,MAXX,MAXY,MAXZ.');
       box = { min: [v[0]!, v[1]!, v[2]!], max: [v[3]!, v[4]!, v[5]!] };
     }
     const { exportPointsLas, loadScene, sceneExportRows, sceneExportText } = await import('@vestige/scene');
@@ -38,10 +47,18 @@ points: LAS 1.2 (format 2, with colour, intensity, classification) of every poin
       if (what === 'points') {
         const now = new Date();
         const dayOfYear = Math.floor((now.getTime() - Date.UTC(now.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
-        const r = await exportPointsLas(store, m, file, { ...(box ? { box } : {}), created: { dayOfYear, year: now.getUTCFullYear() } });
+        const r = await exportPointsLas(store, m, file, {
+          ...(box ? { box } : {}),
+          created: { dayOfYear, year: now.getUTCFullYear() },
+        });
         summary = `${r.points} points written to ${file} (${r.bytes} bytes)`;
       } else {
-        const text = sceneExportText({ caseReference: store.info.reference, manifest: m }, sceneExportRows(store, m), what as 'markers' | 'measurements', format as 'csv' | 'geojson');
+        const text = sceneExportText(
+          { caseReference: store.info.reference, manifest: m },
+          sceneExportRows(store, m),
+          what as 'markers' | 'measurements',
+          format as 'csv' | 'geojson',
+        );
         await writeFile(file, text);
         summary = `${what} of ${m.id} written to ${file} (${format})`;
       }

@@ -16,23 +16,31 @@ async function describe(p: CameraPath): Promise<string> {
 }
 
 async function saved(out: CommandOutput, path: CameraPath): Promise<void> {
-  out.stdout(out.json ? JSON.stringify(path) : `saved camera path ${await describe(path)} (custody log: camera-path.saved)`);
+  out.stdout(
+    out.json ? JSON.stringify(path) : `saved camera path ${await describe(path)} (custody log: camera-path.saved)`,
+  );
 }
 
 export const commands: CliCommand[] = [
   {
     name: 'scene path list',
-    summary: 'List a scene\'s camera paths (fly-throughs for `vestige render video`)',
+    summary: "List a scene's camera paths (fly-throughs for `vestige render video`)",
     usage: `vestige scene path list SCENE-ID --case DIR [--json]`,
     options: { ...caseOption },
     allowPositionals: true,
     async run({ values, positionals }, out) {
       const sceneId = sceneIdOf(positionals, this.usage);
-    const { listSceneRecords, loadScene } = await import('@vestige/scene');
+      const { listSceneRecords, loadScene } = await import('@vestige/scene');
       return withCase(values, { readOnly: true }, async (store) => {
         loadScene(store, sceneId);
         const paths = listSceneRecords(store, 'camera-paths', sceneId);
-        out.stdout(out.json ? JSON.stringify(paths) : paths.length ? paths.map(describe).join('\n') : 'no camera paths (make one in the viewer, or with `vestige scene path from-views`)');
+        out.stdout(
+          out.json
+            ? JSON.stringify(paths)
+            : paths.length
+              ? paths.map(describe).join('\n')
+              : 'no camera paths (make one in the viewer, or with `vestige scene path from-views`)',
+        );
         return ExitCode.ok;
       });
     },
@@ -44,18 +52,41 @@ export const commands: CliCommand[] = [
 
 Each saved view becomes a keyframe, --seconds apart; the camera moves between them on a centripetal
 Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm use the same code).`,
-    options: { ...caseOption, ...operatorOption, views: { type: 'string' }, id: { type: 'string' }, name: { type: 'string' }, seconds: { type: 'string' }, fps: { type: 'string' } },
+    options: {
+      ...caseOption,
+      ...operatorOption,
+      views: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      seconds: { type: 'string' },
+      fps: { type: 'string' },
+    },
     allowPositionals: true,
     async run({ values, positionals }, out) {
       const sceneId = sceneIdOf(positionals, this.usage);
       const operator = requireOperator(values);
-      const ids = String(values.views ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      if (ids.length === 0 || typeof values.id !== 'string') throw new VestigeError('E_USAGE', 'scene path from-views needs --views V1,V2,… and --id ID.');
-    const { cameraPathFromViews, getSceneRecord, loadScene, saveSceneRecord } = await import('@vestige/scene');
+      const ids = String(values.views ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (ids.length === 0 || typeof values.id !== 'string')
+        throw new VestigeError('E_USAGE', 'scene path from-views needs --views V1,V2,… and --id ID.');
+      const { cameraPathFromViews, getSceneRecord, loadScene, saveSceneRecord } = await import('@vestige/scene');
       return withCase(values, {}, async (store) => {
         const manifest = loadScene(store, sceneId);
-        const views = ids.map((id) => getSceneRecord(store, 'views', sceneId, id) ?? (() => { throw new VestigeError('E_INPUT_MISSING', `No saved view '${id}' in scene ${sceneId}.`); })());
-        const path = cameraPathFromViews(views, { id: values.id as string, name: typeof values.name === 'string' ? values.name : (values.id as string), fps: Number(values.fps ?? 24), secondsBetween: Number(values.seconds ?? 2) });
+        const views = ids.map(
+          (id) =>
+            getSceneRecord(store, 'views', sceneId, id) ??
+            (() => {
+              throw new VestigeError('E_INPUT_MISSING', `No saved view '${id}' in scene ${sceneId}.`);
+            })(),
+        );
+        const path = cameraPathFromViews(views, {
+          id: values.id as string,
+          name: typeof values.name === 'string' ? values.name : (values.id as string),
+          fps: Number(values.fps ?? 24),
+          secondsBetween: Number(values.seconds ?? 2),
+        });
         await saved(out, saveSceneRecord(store, manifest, 'camera-paths', path, operator));
         return ExitCode.ok;
       });
@@ -72,8 +103,16 @@ Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm 
       const file = positionals[1];
       if (!file) throw new VestigeError('E_USAGE', 'scene path import needs the file.', { hint: this.usage });
       const operator = requireOperator(values);
-      const { schema: _s, version: _v, sceneId: _i, frame: _f, units: _u, interpolation: _n, ...path } = await readCameraPathFile(file);
-    const { loadScene, saveSceneRecord } = await import('@vestige/scene');
+      const {
+        schema: _s,
+        version: _v,
+        sceneId: _i,
+        frame: _f,
+        units: _u,
+        interpolation: _n,
+        ...path
+      } = await readCameraPathFile(file);
+      const { loadScene, saveSceneRecord } = await import('@vestige/scene');
       return withCase(values, {}, async (store) => {
         await saved(out, saveSceneRecord(store, loadScene(store, sceneId), 'camera-paths', path, operator));
         return ExitCode.ok;
@@ -82,20 +121,24 @@ Catmull-Rom spline and turns by slerp (the viewer's preview and the render farm 
   },
   {
     name: 'scene path export',
-    summary: 'Write a scene\'s camera path as a JSON file (schema vestige.camera-path, version 1)',
+    summary: "Write a scene's camera path as a JSON file (schema vestige.camera-path, version 1)",
     usage: `vestige scene path export SCENE-ID PATH-ID --case DIR --out FILE`,
     options: { ...caseOption, out: { type: 'string' } },
     allowPositionals: true,
     async run({ values, positionals }, out) {
       const sceneId = sceneIdOf(positionals, this.usage);
       const id = positionals[1];
-      if (!id || typeof values.out !== 'string') throw new VestigeError('E_USAGE', 'scene path export needs the path id and --out FILE.');
-    const { cameraPathFile, getSceneRecord, loadScene } = await import('@vestige/scene');
+      if (!id || typeof values.out !== 'string')
+        throw new VestigeError('E_USAGE', 'scene path export needs the path id and --out FILE.');
+      const { cameraPathFile, getSceneRecord, loadScene } = await import('@vestige/scene');
       return withCase(values, { readOnly: true }, async (store) => {
         const manifest = loadScene(store, sceneId);
         const path = getSceneRecord(store, 'camera-paths', sceneId, id);
         if (!path) throw new VestigeError('E_INPUT_MISSING', `No camera path '${id}' in scene ${sceneId}.`);
-        fs.writeFileSync(values.out as string, JSON.stringify(cameraPathFile(path, { sceneId, units: manifest.units }), null, 2) + '\n');
+        fs.writeFileSync(
+          values.out as string,
+          JSON.stringify(cameraPathFile(path, { sceneId, units: manifest.units }), null, 2) + '\n',
+        );
         out.stdout(out.json ? JSON.stringify({ out: values.out }) : `wrote ${values.out}`);
         return ExitCode.ok;
       });

@@ -37,14 +37,21 @@ browser on this machine. Stop with Ctrl-C.
   async run({ values, positionals }, out) {
     if (positionals[0] === 'hash-password') {
       const input = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-      if (input === '') throw new VestigeError('E_USAGE', 'no password on stdin', { hint: 'echo -n "…" | vestige serve hash-password' });
+      if (input === '')
+        throw new VestigeError('E_USAGE', 'no password on stdin', {
+          hint: 'echo -n "…" | vestige serve hash-password',
+        });
       const { hashPassword } = await import('@vestige/server');
       out.stdout(await hashPassword(input));
       return ExitCode.ok;
     }
-    if (positionals.length > 0) throw new VestigeError('E_USAGE', `unexpected argument ${positionals[0]}`, { hint: 'See `vestige help serve`.' });
+    if (positionals.length > 0)
+      throw new VestigeError('E_USAGE', `unexpected argument ${positionals[0]}`, { hint: 'See `vestige help serve`.' });
     const cases = (values.case as string[] | undefined) ?? [];
-    if (cases.length === 0) throw new VestigeError('E_USAGE', '--case is required: the case folder to serve', { hint: 'vestige serve --case DIR' });
+    if (cases.length === 0)
+      throw new VestigeError('E_USAGE', '--case is required: the case folder to serve', {
+        hint: 'vestige serve --case DIR',
+      });
     const port = parsePort(values.port);
     const readOnly = values['read-only'] === true;
     const operator = ((values.operator as string | undefined) ?? process.env.VESTIGE_OPERATOR)?.trim() || undefined;
@@ -63,7 +70,15 @@ browser on this machine. Stop with Ctrl-C.
       ...(users ? { users } : {}),
       log: (line) => out.stderr(line),
     });
-    const scenes = (await Promise.all(server.cases.map(async (c) => (await listScenes(c.dir)).map((sceneId) => ({ caseId: c.id, caseName: c.name, sceneId, url: server.sceneUrl(c.id, sceneId) }))))).flat();
+    const scenes = (
+      await Promise.all(
+        server.cases.map(async (c) =>
+          (
+            await listScenes(c.dir)
+          ).map((sceneId) => ({ caseId: c.id, caseName: c.name, sceneId, url: server.sceneUrl(c.id, sceneId) })),
+        ),
+      )
+    ).flat();
     if (out.json) out.stdout(JSON.stringify({ url: server.url, token: server.token ?? null, readOnly, scenes }));
     else {
       out.stdout(`Vestige viewer on ${server.url}${readOnly ? ' (read-only: court presentation)' : ''}`);
@@ -72,8 +87,15 @@ browser on this machine. Stop with Ctrl-C.
         out.stdout(`case ${shown(c.name)}${c.reference ? ` (${shown(c.reference)})` : ''}: ${server.sceneUrl(c.id)}`);
       }
       for (const s of scenes) out.stdout(`  scene ${s.sceneId}: ${s.url}`);
-      if (typeof values.host === 'string' && values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {
-        out.stderr(`warning: listening on ${values.host}: other machines on this network can reach the server (they still need to sign in).`);
+      if (
+        typeof values.host === 'string' &&
+        values.host !== '127.0.0.1' &&
+        values.host !== 'localhost' &&
+        values.host !== '::1'
+      ) {
+        out.stderr(
+          `warning: listening on ${values.host}: other machines on this network can reach the server (they still need to sign in).`,
+        );
       }
       out.stdout('Press Ctrl-C to stop.');
     }
@@ -90,7 +112,8 @@ browser on this machine. Stop with Ctrl-C.
 function parsePort(value: ParsedValues[string]): number {
   if (value === undefined) return DEFAULT_PORT;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new VestigeError('E_USAGE', `--port must be 0–65535, not ${String(value)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new VestigeError('E_USAGE', `--port must be 0–65535, not ${String(value)}`);
   return n;
 }
 
@@ -99,15 +122,26 @@ function readUsers(file: string): LocalUser[] {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new VestigeError('E_INPUT_UNREADABLE', `cannot read the users file ${file}`, { file, cause: err, hint: 'Give a JSON array of users; make hashes with `vestige serve hash-password`.' });
+    throw new VestigeError('E_INPUT_UNREADABLE', `cannot read the users file ${file}`, {
+      file,
+      cause: err,
+      hint: 'Give a JSON array of users; make hashes with `vestige serve hash-password`.',
+    });
   }
-  if (!Array.isArray(parsed)) throw new VestigeError('E_INPUT_CORRUPT', 'the users file must be a JSON array', { file });
+  if (!Array.isArray(parsed))
+    throw new VestigeError('E_INPUT_CORRUPT', 'the users file must be a JSON array', { file });
   return parsed.map((u: Record<string, unknown>, i) => {
     if (typeof u.name !== 'string' || typeof u.passwordHash !== 'string' || !u.passwordHash.startsWith('scrypt$')) {
       throw new VestigeError('E_INPUT_CORRUPT', `user ${i + 1} needs "name" and an scrypt "passwordHash"`, { file });
     }
     const cases = u.cases === '*' || u.cases === undefined ? '*' : Array.isArray(u.cases) ? u.cases.map(String) : '*';
-    return { name: u.name, passwordHash: u.passwordHash, operator: typeof u.operator === 'string' ? u.operator : u.name, cases, readOnly: u.readOnly === true };
+    return {
+      name: u.name,
+      passwordHash: u.passwordHash,
+      operator: typeof u.operator === 'string' ? u.operator : u.name,
+      cases,
+      readOnly: u.readOnly === true,
+    };
   });
 }
 

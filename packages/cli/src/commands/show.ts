@@ -15,7 +15,12 @@ export const command: CliCommand = {
     }
     return withCase(values, { readOnly: true }, async (store) => {
       const item = store.item(id);
-      const detail = { ...item, sources: store.sources(id), annotations: store.annotations(id), provenance: store.provenanceOf(id) };
+      const detail = {
+        ...item,
+        sources: store.sources(id),
+        annotations: store.annotations(id),
+        provenance: store.provenanceOf(id),
+      };
       out.stdout(out.json ? JSON.stringify(detail) : JSON.stringify(detail, null, 2));
       return ExitCode.ok;
     });

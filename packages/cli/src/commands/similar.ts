@@ -24,15 +24,27 @@ or person for review; it decides nothing. Read-only: the case is not changed.`,
     }
     const top = positiveInteger(values.top, 'top');
     const radius = values['pdq-radius'] === undefined ? undefined : Number(values['pdq-radius']);
-    if (radius !== undefined && !(Number.isInteger(radius) && radius >= 0 && radius <= 256)) throw new VestigeError('E_USAGE', `--pdq-radius must be a whole number of bits from 0 to 256, not '${String(values['pdq-radius'])}'`);
+    if (radius !== undefined && !(Number.isInteger(radius) && radius >= 0 && radius <= 256))
+      throw new VestigeError(
+        'E_USAGE',
+        `--pdq-radius must be a whole number of bits from 0 to 256, not '${String(values['pdq-radius'])}'`,
+      );
     const { similarItems } = await import('@vestige/vision');
     return withCase(values, { readOnly: true }, async (store) => {
-      const report = await similarItems(store, itemId, { ...(top ? { top } : {}), ...(radius !== undefined ? { pdqRadius: radius } : {}) });
+      const report = await similarItems(store, itemId, {
+        ...(top ? { top } : {}),
+        ...(radius !== undefined ? { pdqRadius: radius } : {}),
+      });
       if (out.json) out.stdout(JSON.stringify(report));
       else {
         out.stdout(report.notice);
-        out.stdout(`most like ${report.query.itemId} ${report.query.name} (${report.vectorsScanned} vectors in ${report.filesRead} files, model ${report.query.model.id}):`);
-        for (const h of report.visual) out.stdout(`  ${h.itemId}  similarity ${h.similarity.toFixed(4)}${h.frame !== undefined ? `  frame ${h.frame}` : ''}  ${h.name}`);
+        out.stdout(
+          `most like ${report.query.itemId} ${report.query.name} (${report.vectorsScanned} vectors in ${report.filesRead} files, model ${report.query.model.id}):`,
+        );
+        for (const h of report.visual)
+          out.stdout(
+            `  ${h.itemId}  similarity ${h.similarity.toFixed(4)}${h.frame !== undefined ? `  frame ${h.frame}` : ''}  ${h.name}`,
+          );
         if (report.pdq === null) out.stdout('PDQ: not hashed (run `vestige phash --case DIR`)');
         else {
           out.stdout(`PDQ near-duplicates: ${report.pdq.length}`);

@@ -7,7 +7,8 @@ import { positiveInteger } from '../option-parsers.ts';
 
 export const command: CliCommand = {
   name: 'triage',
-  summary: 'Score every image and video of a case with a classifier and propose a review order (the tool proposes; a person decides)',
+  summary:
+    'Score every image and video of a case with a classifier and propose a review order (the tool proposes; a person decides)',
   usage: `vestige triage --case DIR --operator NAME [--redis redis://HOST:PORT] [--batch 32] [--video-frames 8]
                [--classifier SPEC.json] [--force] [--top 20] [--json]
 
@@ -23,7 +24,16 @@ Work runs as jobs of --batch items: on this machine (one model worker per core) 
 \`vestige worker\` nodes. Items already scored with the same model, backend and input are skipped
 unless --force. --classifier plugs in a lab's own classifier from disk (a JSON spec naming its folder,
 files with SHA-256, classes and review classes). Images that cannot be decoded are listed (exit 2).`,
-  options: { ...caseOption, ...operatorOption, redis: { type: 'string' }, batch: { type: 'string' }, 'video-frames': { type: 'string' }, classifier: { type: 'string' }, force: { type: 'boolean' }, top: { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    redis: { type: 'string' },
+    batch: { type: 'string' },
+    'video-frames': { type: 'string' },
+    classifier: { type: 'string' },
+    force: { type: 'boolean' },
+    top: { type: 'string' },
+  },
   async run({ values }, out) {
     const operator = requireOperator(values);
     const batchSize = positiveInteger(values.batch, 'batch');
@@ -32,7 +42,10 @@ files with SHA-256, classes and review classes). Images that cannot be decoded a
     const { jobRegistry } = await import('../job-types.ts');
     const registry = jobRegistry();
     const { BullMqQueue, LocalQueue, redisConnection } = await import('@vestige/jobs');
-    const queue: QueueBackend = typeof values.redis === 'string' ? new BullMqQueue(registry, redisConnection(values.redis)) : new LocalQueue(registry, { concurrency: availableParallelism() });
+    const queue: QueueBackend =
+      typeof values.redis === 'string'
+        ? new BullMqQueue(registry, redisConnection(values.redis))
+        : new LocalQueue(registry, { concurrency: availableParallelism() });
     const { PROPOSAL_NOTICE, closeSharedVisionPool, triageCase } = await import('@vestige/vision');
     try {
       return await withCase(values, {}, async (store) => {
@@ -52,9 +65,19 @@ files with SHA-256, classes and review classes). Images that cannot be decoded a
         else {
           const b = report.order.backend as { backend?: string; simd?: boolean; tfjs?: string } | null;
           out.stdout(PROPOSAL_NOTICE);
-          out.stdout(`${report.items} images and videos: ${report.scored} scored, ${report.cached} already scored, ${report.failed.length} could not be scored` + (report.order.model ? ` (model ${report.order.model.id} ${report.order.model.version}, backend ${b?.backend}${b?.simd ? ' SIMD' : ''}, tfjs ${b?.tfjs})` : ''));
-          out.stdout(`review order (case record vision.triage/review-order), first ${Math.min(top, report.order.order.length)}:`);
-          for (const r of report.order.order.slice(0, top)) out.stdout(`  ${String(r.rank).padStart(5)}  ${r.itemId}  priority ${r.priority.toFixed(6)}  ${store.item(r.itemId).name}`);
+          out.stdout(
+            `${report.items} images and videos: ${report.scored} scored, ${report.cached} already scored, ${report.failed.length} could not be scored` +
+              (report.order.model
+                ? ` (model ${report.order.model.id} ${report.order.model.version}, backend ${b?.backend}${b?.simd ? ' SIMD' : ''}, tfjs ${b?.tfjs})`
+                : ''),
+          );
+          out.stdout(
+            `review order (case record vision.triage/review-order), first ${Math.min(top, report.order.order.length)}:`,
+          );
+          for (const r of report.order.order.slice(0, top))
+            out.stdout(
+              `  ${String(r.rank).padStart(5)}  ${r.itemId}  priority ${r.priority.toFixed(6)}  ${store.item(r.itemId).name}`,
+            );
         }
         return report.failed.length ? ExitCode.partial : ExitCode.ok;
       });

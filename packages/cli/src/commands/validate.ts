@@ -17,7 +17,12 @@ the custody log (action imaging.validated).
 Exit codes: 0 identical; 1 different (the recorded and current software versions are printed: outputs
 made with other library versions or on another platform may legitimately differ).
 --json prints { ok, itemId, provenanceId, outputs: [{name, expected, actual, match}], sameLibraries, … }.`,
-  options: { ...caseOption, ...operatorOption, item: { type: 'string', short: 'i' }, 'pixel-limit': { type: 'string' } },
+  options: {
+    ...caseOption,
+    ...operatorOption,
+    item: { type: 'string', short: 'i' },
+    'pixel-limit': { type: 'string' },
+  },
   async run({ values }, out) {
     const ref = requireString(values, 'item', 'the enhanced item to validate');
     const operator = typeof values.operator === 'string' && values.operator.trim() ? values.operator.trim() : undefined;
@@ -26,15 +31,30 @@ made with other library versions or on another platform may legitimately differ)
     return withCase(values, { readOnly: !operator }, async (store) => {
       const report = await validateItem(store, resolveItemId(store, ref), pixelLimit ? { pixelLimit } : {});
       if (operator) {
-        store.appendEvent({ operator, action: 'imaging.validated', subject: report.itemId, details: { provenance: report.provenanceId, ok: report.ok, outputs: report.outputs } });
+        store.appendEvent({
+          operator,
+          action: 'imaging.validated',
+          subject: report.itemId,
+          details: { provenance: report.provenanceId, ok: report.ok, outputs: report.outputs },
+        });
       }
       if (out.json) out.stdout(JSON.stringify(report));
       else {
-        for (const o of report.outputs) out.stdout(`${o.match ? 'IDENTICAL' : 'DIFFERENT'}  ${shown(o.name)}\n  recorded ${o.expected}\n  re-run   ${o.actual}`);
-        out.stdout(`${report.ok ? 'VALIDATED' : 'NOT REPRODUCED'}: item ${report.itemId}, provenance ${report.provenanceId}`);
+        for (const o of report.outputs)
+          out.stdout(
+            `${o.match ? 'IDENTICAL' : 'DIFFERENT'}  ${shown(o.name)}\n  recorded ${o.expected}\n  re-run   ${o.actual}`,
+          );
+        out.stdout(
+          `${report.ok ? 'VALIDATED' : 'NOT REPRODUCED'}: item ${report.itemId}, provenance ${report.provenanceId}`,
+        );
         if (!report.ok) {
-          out.stdout(`  recorded with ${JSON.stringify(report.recordedSoftware)}\n  now: ${JSON.stringify(report.currentLibraries)} on ${process.platform}/${process.arch}`);
-          if (!report.sameLibraries) out.stdout('  The library versions or platform differ from those recorded; re-run on the recorded versions to validate.');
+          out.stdout(
+            `  recorded with ${JSON.stringify(report.recordedSoftware)}\n  now: ${JSON.stringify(report.currentLibraries)} on ${process.platform}/${process.arch}`,
+          );
+          if (!report.sameLibraries)
+            out.stdout(
+              '  The library versions or platform differ from those recorded; re-run on the recorded versions to validate.',
+            );
         }
       }
       return report.ok ? ExitCode.ok : ExitCode.failed;

@@ -25,9 +25,16 @@ vestige verify --bundle DIR [--key PUBLIC_KEY] [--json]
 
 Exit codes: 0 verified; 1 problems found (listed); 64 usage.
 --json prints the report: { ok, problems: [{kind, subject, message}], anchors, … counts } (README).`,
-  options: { ...caseOption, bundle: { type: 'string' }, key: { type: 'string' }, 'expect-head': { type: 'string' }, 'all-digests': { type: 'boolean' } },
+  options: {
+    ...caseOption,
+    bundle: { type: 'string' },
+    key: { type: 'string' },
+    'expect-head': { type: 'string' },
+    'all-digests': { type: 'boolean' },
+  },
   async run({ values }, out) {
-    if (typeof values.bundle === 'string') return verifyBundleCommand(values.bundle, typeof values.key === 'string' ? values.key : undefined, out);
+    if (typeof values.bundle === 'string')
+      return verifyBundleCommand(values.bundle, typeof values.key === 'string' ? values.key : undefined, out);
     const dir = requireString(values, 'case', 'the case folder');
     const { CaseStore, asCaseError, readHeadNote, verifyCase, verifyDamagedCase } = await import('@vestige/evidence');
     const note = typeof values['expect-head'] === 'string' ? readHeadNote(values['expect-head']) : undefined;
@@ -62,7 +69,9 @@ function printCase(report: VerifyReport, out: CommandOutput): ExitCodeValue {
   if (out.json) out.stdout(JSON.stringify(report));
   else {
     printProblems(report.problems, out.stdout);
-    const anchors = report.anchors.length ? `; ${report.anchors.filter((a) => a.status === 'ok').length} of ${report.anchors.length} recorded heads reached` : '';
+    const anchors = report.anchors.length
+      ? `; ${report.anchors.filter((a) => a.status === 'ok').length} of ${report.anchors.length} recorded heads reached`
+      : '';
     out.stdout(
       `${report.ok ? 'VERIFIED' : 'FAILED'}: ${report.blobsChecked} stored files (${formatBytes(report.bytesChecked)}), ${report.eventsChecked} custody events replayed, ${report.rowsChecked} rows compared with them${anchors}; ${report.problems.length} problems` +
         (report.custodyHead ? `\ncustody head: event ${report.custodyHead.seq} ${report.custodyHead.hash}` : ''),
@@ -71,13 +80,19 @@ function printCase(report: VerifyReport, out: CommandOutput): ExitCodeValue {
   return report.ok ? ExitCode.ok : ExitCode.failed;
 }
 
-async function verifyBundleCommand(dir: string, keyPath: string | undefined, out: CommandOutput): Promise<ExitCodeValue> {
+async function verifyBundleCommand(
+  dir: string,
+  keyPath: string | undefined,
+  out: CommandOutput,
+): Promise<ExitCodeValue> {
   const { loadPublicKey, verifyBundle } = await import('@vestige/evidence');
   const report: BundleVerifyReport = await verifyBundle(dir, keyPath ? { publicKey: loadPublicKey(keyPath) } : {});
   if (out.json) out.stdout(JSON.stringify(report));
   else {
     printProblems(report.problems, out.stdout);
-    out.stdout(`${report.ok ? 'VERIFIED' : 'FAILED'}: bundle of case ${shown(report.caseId)}: ${report.items} items, ${report.files} files, ${report.events} custody events checked, ${report.problems.length} problems`);
+    out.stdout(
+      `${report.ok ? 'VERIFIED' : 'FAILED'}: bundle of case ${shown(report.caseId)}: ${report.items} items, ${report.files} files, ${report.events} custody events checked, ${report.problems.length} problems`,
+    );
     out.stdout(signatureLine(report.signature));
   }
   return report.ok ? ExitCode.ok : ExitCode.failed;

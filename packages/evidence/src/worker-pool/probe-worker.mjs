@@ -46,7 +46,11 @@ serveRequests(
         return { value: request.value, threadId };
       case 'throw': {
         if (!request.code) throw new Error('the probe failed as asked');
-        throw Object.assign(new Error('the probe refused the file'), { code: request.code, file: request.file, hint: 'Give it another file.' });
+        throw Object.assign(new Error('the probe refused the file'), {
+          code: request.code,
+          file: request.file,
+          hint: 'Give it another file.',
+        });
       }
       case 'exit':
         process.exit(request.code);

@@ -14,6 +14,8 @@ const script = /** @type {{ script: string }} */ (workerData).script;
 let root = dirname(createRequire(script).resolve('tsx/esm/api'));
 while (!existsSync(join(root, 'package.json'))) root = dirname(root);
 const exportsMap = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports;
-const { register } = /** @type {{ register: () => unknown }} */ (await import(pathToFileURL(join(root, exportsMap['./esm/api'].import.default)).href));
+const { register } = /** @type {{ register: () => unknown }} */ (
+  await import(pathToFileURL(join(root, exportsMap['./esm/api'].import.default)).href)
+);
 register();
 await import(script);

@@ -40,7 +40,11 @@ function gates(n: number): { gates: Int32Array; open(index: number): void } {
 }
 
 /** Atomics.waitAsync (Node 16+; TypeScript's lib has it from ES2024 only). */
-const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): { value: Promise<string> | string } }).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(array: Int32Array, index: number, value: number): { value: Promise<string> | string };
+  }
+).waitAsync;
 
 const osThreads = () => readdirSync('/proc/self/task').length;
 
@@ -66,7 +70,10 @@ describe('WorkerPool', () => {
     expect(await first).toMatchObject({ value: 'first' });
     // Many at once, more than the workers: each promise gets its own answer.
     const values = Array.from({ length: 50 }, (_, i) => i);
-    const answers = (await Promise.all(values.map((value) => pool.run({ type: 'echo', value })))) as Array<{ value: number; threadId: number }>;
+    const answers = (await Promise.all(values.map((value) => pool.run({ type: 'echo', value })))) as Array<{
+      value: number;
+      threadId: number;
+    }>;
     expect(answers.map((a) => a.value)).toEqual(values);
     expect(new Set(answers.map((a) => a.threadId)).size).toBe(2);
   });
@@ -82,7 +89,10 @@ describe('WorkerPool', () => {
       message: 'the probe refused the file',
       details: { worker: 'probe' },
     });
-    await expect(pool.run({ type: 'throw' })).rejects.toMatchObject({ code: 'E_INTERNAL', message: 'the probe failed as asked' });
+    await expect(pool.run({ type: 'throw' })).rejects.toMatchObject({
+      code: 'E_INTERNAL',
+      message: 'the probe failed as asked',
+    });
     // A thrown error is the request's failure, not the worker's: the same thread goes on.
     expect(await pool.run({ type: 'echo', value: 1 })).toEqual({ value: 1, threadId });
   });
@@ -93,7 +103,10 @@ describe('WorkerPool', () => {
     const { threadId } = (await pool.run({ type: 'echo', value: 0 })) as { threadId: number };
     const held = pool.run({ type: 'gate', gates: g.gates, index: 0, value: 'never' });
     const exiting = pool.run({ type: 'exit', code: 3 });
-    await expect(exiting).rejects.toMatchObject({ code: 'E_WORKER_FAILED', message: expect.stringMatching(/^A probe worker thread stopped \(exit code 3\) while it ran request \d+\.$/) });
+    await expect(exiting).rejects.toMatchObject({
+      code: 'E_WORKER_FAILED',
+      message: expect.stringMatching(/^A probe worker thread stopped \(exit code 3\) while it ran request \d+\.$/),
+    });
     await expect(held).rejects.toMatchObject({ code: 'E_WORKER_FAILED', details: { worker: 'probe' } });
     const after = (await pool.run({ type: 'echo', value: 2 })) as { value: number; threadId: number };
     expect(after.value).toBe(2);
@@ -103,7 +116,10 @@ describe('WorkerPool', () => {
 
   it('fails the held request of a worker that dies of an uncaught error, naming the error', async () => {
     const pool = probes(1);
-    await expect(pool.run({ type: 'uncaught' })).rejects.toMatchObject({ code: 'E_WORKER_FAILED', message: expect.stringContaining('failed: an error no request caught') });
+    await expect(pool.run({ type: 'uncaught' })).rejects.toMatchObject({
+      code: 'E_WORKER_FAILED',
+      message: expect.stringContaining('failed: an error no request caught'),
+    });
     expect(await pool.run({ type: 'echo', value: 3 })).toMatchObject({ value: 3 });
   });
 
@@ -120,11 +136,17 @@ describe('WorkerPool', () => {
   });
 
   it('gives up on a script that cannot start: each waiting request fails once, with no endless replacements', async () => {
-    const pool = new WorkerPool<Probe, unknown>(new URL('data:text/javascript,throw new Error("no such model")'), { name: 'broken', size: 2 });
+    const pool = new WorkerPool<Probe, unknown>(new URL('data:text/javascript,throw new Error("no such model")'), {
+      name: 'broken',
+      size: 2,
+    });
     pools.push(pool);
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => pool.run({ type: 'echo', value: i })));
     expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
-    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'E_WORKER_FAILED', message: expect.stringContaining('no such model') });
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'E_WORKER_FAILED',
+      message: expect.stringContaining('no such model'),
+    });
   });
 
   it('cancels a queued request without running it, and a running one through its signal', async () => {
@@ -146,7 +168,9 @@ describe('WorkerPool', () => {
     await expect(running).rejects.toMatchObject({ code: 'E_CANCELLED', cause: new Error('the officer stopped it') });
     // One request per worker: this is answered only once the cancelled handler has returned.
     expect(await pool.run({ type: 'echo', value: 'next' })).toMatchObject({ value: 'next' });
-    await expect(pool.run({ type: 'echo', value: 'late' }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await expect(pool.run({ type: 'echo', value: 'late' }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'E_CANCELLED',
+    });
   });
 
   it('close() rejects running and queued requests, terminates every thread, and refuses new work', async () => {
@@ -156,11 +180,14 @@ describe('WorkerPool', () => {
     await Promise.all(Array.from({ length: 6 }, (_, value) => pool.run({ type: 'echo', value })));
     await expect(pool.run({ type: 'exit', code: 1 })).rejects.toMatchObject({ code: 'E_WORKER_FAILED' });
     const running = pool.run({ type: 'gate', gates: g.gates, index: 0, value: 'running' });
-    const queued = Array.from({ length: 4 }, () => pool.run({ type: 'gate', gates: g.gates, index: 0, value: 'queued' }));
+    const queued = Array.from({ length: 4 }, () =>
+      pool.run({ type: 'gate', gates: g.gates, index: 0, value: 'queued' }),
+    );
     expect(osThreads()).toBeGreaterThan(before);
     const outcomes = Promise.allSettled([running, ...queued]);
     await pool.close();
-    for (const outcome of await outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'E_CANCELLED' } });
+    for (const outcome of await outcomes)
+      expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'E_CANCELLED' } });
     await expect(pool.run({ type: 'echo', value: 1 })).rejects.toMatchObject({ code: 'E_CANCELLED' });
     expect(pool.threads).toBe(0);
     // The replaced worker and the closed ones are all gone: no thread outlives the pool.

@@ -109,19 +109,29 @@ export class WorkerPool<Request, Result> {
    * worker order. With `keep`, a replacement worker runs it too before any other request; a later call
    * with the same key replaces it. Kept requests cannot transfer buffers (they are sent again).
    */
-  everyWorker(request: Request, options: { keep?: string; transfer?: readonly Transferable[] } = {}): Promise<Result[]> {
+  everyWorker(
+    request: Request,
+    options: { keep?: string; transfer?: readonly Transferable[] } = {},
+  ): Promise<Result[]> {
     if (options.keep !== undefined) {
-      if (options.transfer?.length) throw new VestigeError('E_PARAM_INVALID', `${this.name}: a kept worker request cannot transfer buffers (it is sent again to replacement workers).`);
+      if (options.transfer?.length)
+        throw new VestigeError(
+          'E_PARAM_INVALID',
+          `${this.name}: a kept worker request cannot transfer buffers (it is sent again to replacement workers).`,
+        );
       this.kept.set(options.keep, request);
     }
-    return Promise.all(this.slots.map((slot) => this.enqueue(request, { transfer: options.transfer ?? [] }, slot) as Promise<Result>));
+    return Promise.all(
+      this.slots.map((slot) => this.enqueue(request, { transfer: options.transfer ?? [] }, slot) as Promise<Result>),
+    );
   }
 
   /** Terminates every worker; requests still queued or running are rejected with E_CANCELLED. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const error = () => new VestigeError('E_CANCELLED', `The ${this.name} workers were closed before this request finished.`);
+    const error = () =>
+      new VestigeError('E_CANCELLED', `The ${this.name} workers were closed before this request finished.`);
     for (const job of this.queue.splice(0)) this.settle(job, error());
     const slots = this.slots.splice(0);
     for (const slot of slots) {
@@ -131,12 +141,25 @@ export class WorkerPool<Request, Result> {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private enqueue(request: unknown, options: RunOptions & { replay?: boolean }, pinTo: Slot | undefined): Promise<unknown> {
+  private enqueue(
+    request: unknown,
+    options: RunOptions & { replay?: boolean },
+    pinTo: Slot | undefined,
+  ): Promise<unknown> {
     if (this.closed) return Promise.reject(new VestigeError('E_CANCELLED', `The ${this.name} workers are closed.`));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(this.cancelled(signal));
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, request, transfer: options.transfer ?? [], onPartial: options.onPartial, resolve, reject, settled: false, replay: options.replay ?? false };
+      const job: Job = {
+        id: this.nextId++,
+        request,
+        transfer: options.transfer ?? [],
+        onPartial: options.onPartial,
+        resolve,
+        reject,
+        settled: false,
+        replay: options.replay ?? false,
+      };
       if (signal) {
         const onAbort = () => this.cancel(job, signal);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -174,7 +197,9 @@ export class WorkerPool<Request, Result> {
   }
 
   private spawn(): Slot {
-    const worker = this.script.pathname.endsWith('.ts') ? new Worker(TS_WORKER, { workerData: { script: this.script.href } }) : new Worker(this.script);
+    const worker = this.script.pathname.endsWith('.ts')
+      ? new Worker(TS_WORKER, { workerData: { script: this.script.href } })
+      : new Worker(this.script);
     const slot: Slot = { worker, held: new Map(), pinned: [], replaying: 0, answered: false, live: true };
     worker.unref();
     worker.on('message', (message: FromWorker) => this.answer(slot, message));
@@ -182,7 +207,16 @@ export class WorkerPool<Request, Result> {
     worker.on('exit', (code) => this.fail(slot, `stopped (exit code ${code})`, undefined));
     this.slots.push(slot);
     for (const request of this.kept.values()) {
-      const job: Job = { id: this.nextId++, request, transfer: [], onPartial: undefined, resolve: () => {}, reject: () => {}, settled: false, replay: true };
+      const job: Job = {
+        id: this.nextId++,
+        request,
+        transfer: [],
+        onPartial: undefined,
+        resolve: () => {},
+        reject: () => {},
+        settled: false,
+        replay: true,
+      };
       slot.pinned.push(job);
     }
     return slot;
@@ -224,11 +258,15 @@ export class WorkerPool<Request, Result> {
     slot.live = false;
     this.slots.splice(this.slots.indexOf(slot), 1);
     const error = (job: Job | undefined) =>
-      new VestigeError('E_WORKER_FAILED', `A ${this.name} worker thread ${what}${job ? ` while it ran request ${job.id}` : ' as it started'}.`, {
-        hint: 'The request that was running is lost; the pool starts a new worker for the next one. Run the command again; if it fails the same way, report it with this message.',
-        details: { worker: this.name, ...(job ? { request: job.id } : {}) },
-        ...(cause ? { cause } : {}),
-      });
+      new VestigeError(
+        'E_WORKER_FAILED',
+        `A ${this.name} worker thread ${what}${job ? ` while it ran request ${job.id}` : ' as it started'}.`,
+        {
+          hint: 'The request that was running is lost; the pool starts a new worker for the next one. Run the command again; if it fails the same way, report it with this message.',
+          details: { worker: this.name, ...(job ? { request: job.id } : {}) },
+          ...(cause ? { cause } : {}),
+        },
+      );
     const held = [...slot.held.values()].filter((j) => !j.replay);
     for (const job of held) this.settle(job, error(job));
     for (const job of slot.pinned.splice(0)) this.settle(job, error(job));

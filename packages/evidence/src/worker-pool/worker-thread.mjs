@@ -11,19 +11,22 @@ import { parentPort } from 'node:worker_threads';
 
 /**
  * A request's error as it crosses the thread boundary (its Vestige code, or E_INTERNAL).
- * @typedef {{ code: string, message: string, file?: string, hint?: string, details?: Record<string, unknown> }} WorkerFailure
+ * @typedef {{ code: string, message: string, file?: string, hint?: string, details?: Record<string, unknown> }}
+ * WorkerFailure
  */
 
 /**
  * What a worker sends back: progress on the way, then one answer per request.
- * @typedef {{ id: number, partial: unknown } | { id: number, ok: true, value: unknown } | { id: number, ok: false, error: WorkerFailure }} FromWorker
+ * @typedef {{ id: number, partial: unknown } | { id: number, ok: true, value: unknown } | { id: number, ok: false,
+ * error: WorkerFailure }} FromWorker
  */
 
 /**
  * What a handler gets beside its request.
  * @typedef {object} RequestContext
  * @property {AbortSignal} signal aborted when the caller cancels the request
- * @property {(partial: unknown, transfer?: readonly import('node:worker_threads').Transferable[]) => void} partial sends progress before the answer
+ * @property {(partial: unknown, transfer?: readonly import('node:worker_threads').Transferable[]) => void} partial
+ * sends progress before the answer
  */
 
 /**
@@ -33,14 +36,18 @@ import { parentPort } from 'node:worker_threads';
  * @returns {WorkerFailure}
  */
 export function workerFailure(err) {
-  const e = /** @type {{ code?: unknown, message?: unknown, file?: unknown, hint?: unknown, details?: unknown }} */ (err ?? {});
+  const e = /** @type {{ code?: unknown, message?: unknown, file?: unknown, hint?: unknown, details?: unknown }} */ (
+    err ?? {}
+  );
   const code = typeof e.code === 'string' && /^E_[A-Z0-9_]+$/.test(e.code) ? e.code : 'E_INTERNAL';
   return {
     code,
     message: typeof e.message === 'string' ? e.message : String(err),
     ...(typeof e.file === 'string' ? { file: e.file } : {}),
     ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
-    ...(e.details && typeof e.details === 'object' ? { details: /** @type {Record<string, unknown>} */ (e.details) } : {}),
+    ...(e.details && typeof e.details === 'object'
+      ? { details: /** @type {Record<string, unknown>} */ (e.details) }
+      : {}),
   };
 }
 
@@ -73,7 +80,11 @@ export function serveRequests(handle, transferOf) {
       get signal() {
         return (entry.controller ??= new AbortController()).signal;
       },
-      partial: (partial, transfer = []) => port.postMessage(/** @type {FromWorker} */ ({ id, partial }), /** @type {import('node:worker_threads').Transferable[]} */ (transfer)),
+      partial: (partial, transfer = []) =>
+        port.postMessage(
+          /** @type {FromWorker} */ ({ id, partial }),
+          /** @type {import('node:worker_threads').Transferable[]} */ (transfer),
+        ),
     };
     try {
       const value = await handle(/** @type {Request} */ (message.request), context);

@@ -29,25 +29,59 @@ export interface CaseExportResult {
 
 /** A file name that is safe on every file system an importer may run on, unique by the item's id. */
 function mediaFileName(itemId: string, name: string): string {
-  const ext = extname(name).toLowerCase().replace(/[^.a-z0-9]/g, '').slice(0, 10);
+  const ext = extname(name)
+    .toLowerCase()
+    .replace(/[^.a-z0-9]/g, '')
+    .slice(0, 10);
   return `${itemId}${ext}`;
 }
 
-export async function exportCaseForReview(store: CaseStore, outDir: string, options: CaseExportOptions = {}): Promise<CaseExportResult> {
+export async function exportCaseForReview(
+  store: CaseStore,
+  outDir: string,
+  options: CaseExportOptions = {},
+): Promise<CaseExportResult> {
   if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0) {
-    throw new VestigeError('E_USAGE', `${outDir}: the case export folder must be new or empty`, { file: outDir, hint: 'Give --out a folder that does not exist yet.' });
+    throw new VestigeError('E_USAGE', `${outDir}: the case export folder must be new or empty`, {
+      file: outDir,
+      hint: 'Give --out a folder that does not exist yet.',
+    });
   }
   fs.mkdirSync(join(outDir, 'Media'), { recursive: true });
   const entries: HashSetEntry[] = [];
   let files = 0;
-  for (const { item, entry: e } of categorisedItems(store, { ...(options.includeUncategorised ? { includeUncategorised: true } : {}) })) {
+  for (const { item, entry: e } of categorisedItems(store, {
+    ...(options.includeUncategorised ? { includeUncategorised: true } : {}),
+  })) {
     const relative = `Media\\${mediaFileName(item.id, item.name)}`;
-    await pipeline(store.blobs.openVerified(item.sha256), fs.createWriteStream(join(outDir, 'Media', mediaFileName(item.id, item.name))));
+    await pipeline(
+      store.blobs.openVerified(item.sha256),
+      fs.createWriteStream(join(outDir, 'Media', mediaFileName(item.id, item.name))),
+    );
     files++;
-    entries.push({ ...e, extra: { RelativeFilePath: relative, MimeType: item.mediaType, MediaFiles: [{ MD5: item.md5.toUpperCase(), SHA1: item.sha1.toUpperCase(), FileName: item.name, FilePath: relative }] } });
+    entries.push({
+      ...e,
+      extra: {
+        RelativeFilePath: relative,
+        MimeType: item.mediaType,
+        MediaFiles: [
+          { MD5: item.md5.toUpperCase(), SHA1: item.sha1.toUpperCase(), FileName: item.name, FilePath: relative },
+        ],
+      },
+    });
   }
-  const caseFields = { CaseID: store.info.id, CaseNumber: store.info.reference || store.info.name, SourceApplicationName: 'Vestige', SourceApplicationVersion: options.softwareVersion ?? '0.1.0' };
+  const caseFields = {
+    CaseID: store.info.id,
+    CaseNumber: store.info.reference || store.info.name,
+    SourceApplicationName: 'Vestige',
+    SourceApplicationVersion: options.softwareVersion ?? '0.1.0',
+  };
   const json = join(outDir, `${(store.info.reference || store.info.name).replace(/[^\w.-]+/g, '_')}.json`);
-  await writeHashSetFile(json, vicsFormat, entries, { shape: 'cases', caseFields, profile: options.profile ?? 'default', name: store.info.name });
+  await writeHashSetFile(json, vicsFormat, entries, {
+    shape: 'cases',
+    caseFields,
+    profile: options.profile ?? 'default',
+    name: store.info.name,
+  });
   return { json, entries: entries.length, files };
 }

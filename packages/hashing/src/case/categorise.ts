@@ -34,9 +34,18 @@ export function categorise(store: CaseStore, options: CategoriseOptions): Catego
     store.item(id); // throws E_ITEM_NOT_FOUND
     targets.set(id, undefined);
   }
-  for (const g of options.groups ?? []) for (const m of caseGroup(store, g).members) if (!targets.has(m)) targets.set(m, g);
-  if (targets.size === 0) throw new VestigeError('E_USAGE', 'nothing to categorise: give item ids and/or --group ids', { hint: 'e.g. vestige categorise I-000003 --category C --operator "PC 1234"' });
-  if (options.category === undefined && !options.addTags?.length && !options.removeTags?.length && options.note === undefined) {
+  for (const g of options.groups ?? [])
+    for (const m of caseGroup(store, g).members) if (!targets.has(m)) targets.set(m, g);
+  if (targets.size === 0)
+    throw new VestigeError('E_USAGE', 'nothing to categorise: give item ids and/or --group ids', {
+      hint: 'e.g. vestige categorise I-000003 --category C --operator "PC 1234"',
+    });
+  if (
+    options.category === undefined &&
+    !options.addTags?.length &&
+    !options.removeTags?.length &&
+    options.note === undefined
+  ) {
     throw new VestigeError('E_USAGE', 'nothing to change: give --category, --tag, --untag or --note');
   }
   const result: CategoriseResult = { changed: [], unchanged: [] };
@@ -46,7 +55,7 @@ export function categorise(store: CaseStore, options: CategoriseOptions): Catego
       const tags = new Set(before?.tags ?? []);
       for (const t of options.addTags ?? []) tags.add(t);
       for (const t of options.removeTags ?? []) tags.delete(t);
-      const uk = options.category === undefined ? before?.uk : options.category ?? undefined;
+      const uk = options.category === undefined ? before?.uk : (options.category ?? undefined);
       const after: CategoryAnnotation = {
         ...(uk ? { uk, vics: ukToVics(uk) } : {}),
         tags: [...tags].sort(),
@@ -70,15 +79,27 @@ export function categorisedEntries(store: CaseStore, options: { includeUncategor
 }
 
 /** Categorised items with their hash-set entries (the case export also needs the item). */
-export function categorisedItems(store: CaseStore, options: { includeUncategorised?: boolean } = {}): Array<{ item: Item; entry: HashSetEntry }> {
+export function categorisedItems(
+  store: CaseStore,
+  options: { includeUncategorised?: boolean } = {},
+): Array<{ item: Item; entry: HashSetEntry }> {
   const entries: Array<{ item: Item; entry: HashSetEntry }> = [];
-  const items: Item[] = options.includeUncategorised ? store.items() : store.annotated(ANNOTATION.category).map((a) => a.item);
+  const items: Item[] = options.includeUncategorised
+    ? store.items()
+    : store.annotated(ANNOTATION.category).map((a) => a.item);
   for (const item of items) {
     const ann = store.annotations(item.id);
     const cat = ann[ANNOTATION.category] as CategoryAnnotation | undefined;
     if (!cat && !options.includeUncategorised) continue;
     const pdq = ann[ANNOTATION.pdq] as PdqAnnotation | undefined;
-    const e: HashSetEntry = { md5: item.md5, sha1: item.sha1, sha256: item.sha256, size: item.size, name: item.name, mediaId: item.id.replace(/^I-0*/, '') || '0' };
+    const e: HashSetEntry = {
+      md5: item.md5,
+      sha1: item.sha1,
+      sha256: item.sha256,
+      size: item.size,
+      name: item.name,
+      mediaId: item.id.replace(/^I-0*/, '') || '0',
+    };
     if (pdq) {
       e.pdq = pdq.hex;
       e.pdqQuality = pdq.quality;
@@ -91,4 +112,3 @@ export function categorisedItems(store: CaseStore, options: { includeUncategoris
   }
   return entries;
 }
-

@@ -27,7 +27,9 @@ export interface ContactSheetOptions {
 const BLUR_FRACTION = 1 / 24;
 
 export async function thumbnail(input: Buffer, size: number, view: ThumbnailView): Promise<Buffer> {
-  let pipeline = sharp(input, { failOn: 'error' }).rotate().resize(size, size, { fit: 'contain', background: { r: 32, g: 32, b: 32, alpha: 1 } });
+  let pipeline = sharp(input, { failOn: 'error' })
+    .rotate()
+    .resize(size, size, { fit: 'contain', background: { r: 32, g: 32, b: 32, alpha: 1 } });
   if (view !== 'clear') pipeline = pipeline.greyscale();
   if (view === 'protected') pipeline = pipeline.blur(Math.max(0.3, size * BLUR_FRACTION));
   return pipeline.removeAlpha().toColourspace('srgb').png().toBuffer();
@@ -38,9 +40,17 @@ function escapeXml(s: string): string {
 }
 
 /** Writes a contact sheet (PNG or JPEG by extension) of the given items' images. */
-export async function writeContactSheet(store: CaseStore, itemIds: readonly string[], outPath: string, options: ContactSheetOptions = {}): Promise<{ view: ThumbnailView; tiles: number; skipped: string[] }> {
+export async function writeContactSheet(
+  store: CaseStore,
+  itemIds: readonly string[],
+  outPath: string,
+  options: ContactSheetOptions = {},
+): Promise<{ view: ThumbnailView; tiles: number; skipped: string[] }> {
   const view = options.view ?? 'protected';
-  if (!THUMBNAIL_VIEWS.includes(view)) throw new VestigeError('E_PARAM_INVALID', `unknown thumbnail view '${view}'`, { hint: `Use one of: ${THUMBNAIL_VIEWS.join(', ')}.` });
+  if (!THUMBNAIL_VIEWS.includes(view))
+    throw new VestigeError('E_PARAM_INVALID', `unknown thumbnail view '${view}'`, {
+      hint: `Use one of: ${THUMBNAIL_VIEWS.join(', ')}.`,
+    });
   const size = options.thumbnailSize ?? 160;
   const columns = Math.max(1, Math.min(options.columns ?? 6, itemIds.length || 1));
   const captionHeight = 20;
@@ -65,7 +75,9 @@ export async function writeContactSheet(store: CaseStore, itemIds: readonly stri
     tiles.push({ input: thumb, left: x, top: y });
     const caption = escapeXml((options.caption ?? ((i) => i))(id)).slice(0, 40);
     tiles.push({
-      input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${captionHeight}"><text x="2" y="14" font-family="sans-serif" font-size="12" fill="#ddd">${caption}</text></svg>`),
+      input: Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${captionHeight}"><text x="2" y="14" font-family="sans-serif" font-size="12" fill="#ddd">${caption}</text></svg>`,
+      ),
       left: x,
       top: y + size,
     });
@@ -74,9 +86,22 @@ export async function writeContactSheet(store: CaseStore, itemIds: readonly stri
   const rows = Math.max(1, Math.ceil(n / columns));
   const width = Math.max(gap + columns * (size + gap), 480);
   const height = gap + rows * (size + captionHeight + gap) + 22;
-  const banner = view === 'clear' ? 'UNPROTECTED VIEW (colour, unblurred) — requested explicitly' : view === 'greyscale' ? 'Greyscale view' : 'Protected view: greyscale + blurred (use --thumbnails clear to change)';
-  tiles.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20"><text x="${gap}" y="14" font-family="sans-serif" font-size="12" fill="#f0c000">${escapeXml(banner)}</text></svg>`), left: 0, top: height - 22 });
-  const canvas = sharp({ create: { width, height, channels: 3, background: { r: 20, g: 20, b: 20 } } }).composite(tiles);
+  const banner =
+    view === 'clear'
+      ? 'UNPROTECTED VIEW (colour, unblurred) — requested explicitly'
+      : view === 'greyscale'
+        ? 'Greyscale view'
+        : 'Protected view: greyscale + blurred (use --thumbnails clear to change)';
+  tiles.push({
+    input: Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20"><text x="${gap}" y="14" font-family="sans-serif" font-size="12" fill="#f0c000">${escapeXml(banner)}</text></svg>`,
+    ),
+    left: 0,
+    top: height - 22,
+  });
+  const canvas = sharp({ create: { width, height, channels: 3, background: { r: 20, g: 20, b: 20 } } }).composite(
+    tiles,
+  );
   await (outPath.toLowerCase().endsWith('.png') ? canvas.png() : canvas.jpeg({ quality: 85 })).toFile(outPath);
   return { view, tiles: n, skipped };
 }

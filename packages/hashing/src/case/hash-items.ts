@@ -42,7 +42,9 @@ export async function hashCaseImages(store: CaseStore, options: HashCaseOptions)
   for (const item of items) {
     const existing = store.annotations(item.id);
     const pdq = existing[ANNOTATION.pdq] as PdqAnnotation | undefined;
-    const current = pdq?.version === PDQ_VERSION && (existing[ANNOTATION.phash] as SimpleHashAnnotation | undefined)?.version === pHasher.version;
+    const current =
+      pdq?.version === PDQ_VERSION &&
+      (existing[ANNOTATION.phash] as SimpleHashAnnotation | undefined)?.version === pHasher.version;
     if (current && !options.force) report.alreadyHashed++;
     else todo.push(item);
   }
@@ -61,7 +63,8 @@ export async function hashCaseImages(store: CaseStore, options: HashCaseOptions)
           report.failed.push({ itemId: item.id, name: item.name, code: r.code, message: r.message });
           const error = { code: r.code, message: r.message, pdqVersion: PDQ_VERSION };
           // Every `match` retries undecodable images; the same failure is recorded once, not once per run.
-          if (canonicalJson(store.annotations(item.id)[ANNOTATION.error] ?? null) !== canonicalJson(error)) store.setAnnotation(item.id, ANNOTATION.error, error, options.operator);
+          if (canonicalJson(store.annotations(item.id)[ANNOTATION.error] ?? null) !== canonicalJson(error))
+            store.setAnnotation(item.id, ANNOTATION.error, error, options.operator);
           return;
         }
         const v = r as Awaited<ReturnType<typeof hashOne>>;
@@ -84,11 +87,20 @@ function caseItems(store: CaseStore, mediaTypePrefix: string, itemIds: readonly 
   return items.filter((item) => wanted.has(item.id));
 }
 
-async function hashOne(store: CaseStore, item: Item): Promise<{ pdq: PdqAnnotation; phash: SimpleHashAnnotation; dhash: SimpleHashAnnotation }> {
+async function hashOne(
+  store: CaseStore,
+  item: Item,
+): Promise<{ pdq: PdqAnnotation; phash: SimpleHashAnnotation; dhash: SimpleHashAnnotation }> {
   const pixels = await decodeImage(await store.blobs.read(item.sha256), item.name);
   const r = pdqHash(pixels);
   return {
-    pdq: { hex: bytesToHex(r.hash), quality: r.quality, version: PDQ_VERSION, width: pixels.width, height: pixels.height },
+    pdq: {
+      hex: bytesToHex(r.hash),
+      quality: r.quality,
+      version: PDQ_VERSION,
+      width: pixels.width,
+      height: pixels.height,
+    },
     phash: { hex: bytesToHex(pHasher.hash(pixels).bits), version: pHasher.version },
     dhash: { hex: bytesToHex(dHasher.hash(pixels).bits), version: dHasher.version },
   };
@@ -116,7 +128,10 @@ export const VPDQ_FRAMES_VERSION = `${PDQ_VERSION}+vpdq-reference-2`;
  * video item, stored under `hashing.vpdq`. ffmpeg reads the blob file in place (videos are not read
  * into memory); `vestige verify` is what proves the blob still matches its hash.
  */
-export async function hashCaseVideos(store: CaseStore, options: HashCaseOptions & { fps?: number }): Promise<HashCaseReport> {
+export async function hashCaseVideos(
+  store: CaseStore,
+  options: HashCaseOptions & { fps?: number },
+): Promise<HashCaseReport> {
   return hashEachVideo(store, options, ANNOTATION.vpdq, VPDQ_VERSION, async (path, item) => ({
     ...(await hashVideo(path, { label: item.name, ...(options.fps ? { fps: options.fps } : {}) })),
     version: VPDQ_VERSION,
@@ -128,20 +143,37 @@ export async function hashCaseVideos(store: CaseStore, options: HashCaseOptions 
  * every video item, stored under `hashing.vpdq-frames`: what a set entry's video hash is matched
  * against, with the reference's metric.
  */
-export async function hashCaseVideoFrames(store: CaseStore, options: HashCaseOptions & { secondsPerHash?: number }): Promise<HashCaseReport> {
+export async function hashCaseVideoFrames(
+  store: CaseStore,
+  options: HashCaseOptions & { secondsPerHash?: number },
+): Promise<HashCaseReport> {
   const secondsPerHash = options.secondsPerHash ?? 1;
-  return hashEachVideo(store, options, ANNOTATION.vpdqFrames, VPDQ_FRAMES_VERSION, async (path, item) => ({
-    version: VPDQ_FRAMES_VERSION,
-    secondsPerHash,
-    frames: await hashVideoVpdq(path, { secondsPerHash, label: item.name }),
-  }), (existing) => (existing as VpdqFramesAnnotation).secondsPerHash === secondsPerHash);
+  return hashEachVideo(
+    store,
+    options,
+    ANNOTATION.vpdqFrames,
+    VPDQ_FRAMES_VERSION,
+    async (path, item) => ({
+      version: VPDQ_FRAMES_VERSION,
+      secondsPerHash,
+      frames: await hashVideoVpdq(path, { secondsPerHash, label: item.name }),
+    }),
+    (existing) => (existing as VpdqFramesAnnotation).secondsPerHash === secondsPerHash,
+  );
 }
 
 /**
  * Hashes every video item not yet carrying `annotation` at `version` (and, if given, `stillValid`),
  * one annotation (a custody event) each; a video ffmpeg cannot read is reported and skipped.
  */
-async function hashEachVideo(store: CaseStore, options: HashCaseOptions, annotation: string, version: string, compute: (path: string, item: Item) => Promise<object>, stillValid: (existing: object) => boolean = () => true): Promise<HashCaseReport> {
+async function hashEachVideo(
+  store: CaseStore,
+  options: HashCaseOptions,
+  annotation: string,
+  version: string,
+  compute: (path: string, item: Item) => Promise<object>,
+  stillValid: (existing: object) => boolean = () => true,
+): Promise<HashCaseReport> {
   const items = caseItems(store, 'video/', options.itemIds);
   const report = { images: items.length, hashed: 0, alreadyHashed: 0, failed: [] as HashCaseReport['failed'] };
   let done = 0;
@@ -150,7 +182,12 @@ async function hashEachVideo(store: CaseStore, options: HashCaseOptions, annotat
     if (existing?.version === version && stillValid(existing) && !options.force) report.alreadyHashed++;
     else {
       try {
-        store.setAnnotation(item.id, annotation, await compute(store.blobs.pathOf(item.sha256), item), options.operator);
+        store.setAnnotation(
+          item.id,
+          annotation,
+          await compute(store.blobs.pathOf(item.sha256), item),
+          options.operator,
+        );
         report.hashed++;
       } catch (err) {
         if (!isVestigeError(err)) throw err;

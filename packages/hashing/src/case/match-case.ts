@@ -81,7 +81,8 @@ const MAX_REPORTED_ISSUES = 200;
  */
 export async function matchCase(store: CaseStore, options: MatchCaseOptions): Promise<MatchCaseReport> {
   const radius = options.pdqRadius ?? 31;
-  if (!Number.isInteger(radius) || radius < 0 || radius > 128) throw new VestigeError('E_PARAM_INVALID', `--pdq-radius must be a whole number from 0 to 128, not ${radius}`);
+  if (!Number.isInteger(radius) || radius < 0 || radius > 128)
+    throw new VestigeError('E_PARAM_INVALID', `--pdq-radius must be a whole number from 0 to 128, not ${radius}`);
   const minQuality = options.minQuality ?? 50;
   const format = options.format ?? (await detectHashSetFormat(options.setPath));
   const role = (options.knownGood ?? format.role === 'known-good') ? 'known-good' : 'known-bad';
@@ -96,16 +97,32 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   const items = store.items();
   const byDigest = digestIndex(items);
   const { pdqItems, pdqIndex } = casePdqIndex(store, options.videos !== false, minQuality);
-  const videoMatcher = options.videos === false ? undefined : new CaseVideoMatcher(store, options.operator, { ...(options.vpdqMatchPercent !== undefined ? { matchPercent: options.vpdqMatchPercent } : {}) });
+  const videoMatcher =
+    options.videos === false
+      ? undefined
+      : new CaseVideoMatcher(store, options.operator, {
+          ...(options.vpdqMatchPercent !== undefined ? { matchPercent: options.vpdqMatchPercent } : {}),
+        });
 
   const t = new SetMatches();
   const onDigest = (sha256: string) => (identity.version ||= setVersionOf(sha256));
   // The set's PDQs meet the case's index in batches (versions are filled in after the last entry).
-  const pdqSearch = new BatchedPdqSearch<MatchAnnotationEntry['entry']>(pdqIndex, radius, (summary, index, distance) => {
-    const { item, time } = pdqItems[index]!;
-    t.record(item, { set: identity.name, version: identity.version, kind: 'pdq', distance, ...(time ? { time } : {}), entry: summary });
-    t.pdqMatches++;
-  });
+  const pdqSearch = new BatchedPdqSearch<MatchAnnotationEntry['entry']>(
+    pdqIndex,
+    radius,
+    (summary, index, distance) => {
+      const { item, time } = pdqItems[index]!;
+      t.record(item, {
+        set: identity.name,
+        version: identity.version,
+        kind: 'pdq',
+        distance,
+        ...(time ? { time } : {}),
+        entry: summary,
+      });
+      t.pdqMatches++;
+    },
+  );
   for await (const rec of readHashSetFile(options.setPath, format, onDigest) as AsyncGenerator<HashSetRecord>) {
     if (rec.kind === 'issue') {
       t.issue(rec);
@@ -126,7 +143,14 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
     if (e.pdq && pdqIndex.size > 0 && role === 'known-bad') pdqSearch.add(e.pdq, summary);
     if (e.vpdq && videoMatcher && role === 'known-bad') {
       for (const m of await videoMatcher.match(e.vpdq)) {
-        t.record(m.video, { set: identity.name, version: identity.version, kind: 'vpdq', queryMatchPercent: m.queryMatchPercent, comparedMatchPercent: m.comparedMatchPercent, entry: summary });
+        t.record(m.video, {
+          set: identity.name,
+          version: identity.version,
+          kind: 'vpdq',
+          queryMatchPercent: m.queryMatchPercent,
+          comparedMatchPercent: m.comparedMatchPercent,
+          entry: summary,
+        });
         t.vpdqMatches++;
       }
     }
@@ -135,8 +159,33 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
   options.onProgress?.(t.entriesRead);
   t.stampVersion(identity.version);
 
-  const run = { set: { ...identity, format: format.id }, pdqRadius: radius, minQuality, entriesRead: t.entriesRead, entriesRejected: t.entriesRejected, fieldsDropped: t.fieldsDropped, fatal: t.fatal ?? null, role, matchedItems: t.found.size, knownGoodItems: t.knownGood.size, entriesOnlyForeignHashes: t.entriesOnlyForeignHashes, exactMatches: t.exactMatches, pdqMatches: t.pdqMatches, vpdqMatches: t.vpdqMatches, vpdqMatchPercent: options.vpdqMatchPercent ?? VPDQ_MATCH_PERCENT };
-  recordResults(store, { identity, radius, found: t.found, knownGood: t.knownGood, run, startedAt, operator: options.operator, ...(options.now ? { now: options.now } : {}) });
+  const run = {
+    set: { ...identity, format: format.id },
+    pdqRadius: radius,
+    minQuality,
+    entriesRead: t.entriesRead,
+    entriesRejected: t.entriesRejected,
+    fieldsDropped: t.fieldsDropped,
+    fatal: t.fatal ?? null,
+    role,
+    matchedItems: t.found.size,
+    knownGoodItems: t.knownGood.size,
+    entriesOnlyForeignHashes: t.entriesOnlyForeignHashes,
+    exactMatches: t.exactMatches,
+    pdqMatches: t.pdqMatches,
+    vpdqMatches: t.vpdqMatches,
+    vpdqMatchPercent: options.vpdqMatchPercent ?? VPDQ_MATCH_PERCENT,
+  };
+  recordResults(store, {
+    identity,
+    radius,
+    found: t.found,
+    knownGood: t.knownGood,
+    run,
+    startedAt,
+    operator: options.operator,
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   return {
     set: { ...identity, format: format.id, file: options.setPath },
@@ -160,7 +209,9 @@ export async function matchCase(store: CaseStore, options: MatchCaseOptions): Pr
 
 type DigestKind = 'md5' | 'sha1' | 'sha256';
 
-/** What streaming one set through the case finds: the matches per item, known-good hits, counts and the first issues. */
+/**
+ * What streaming one set through the case finds: the matches per item, known-good hits, counts and the first issues.
+ */
 class SetMatches {
   readonly found = new Map<string, { item: Item; matches: Mutable<MatchAnnotationEntry>[] }>();
   readonly knownGood = new Map<string, { item: Item; kind: DigestKind }>();
@@ -186,7 +237,8 @@ class SetMatches {
     if (rec.outcome === 'rejected') this.entriesRejected += rec.index >= 0 ? 1 : 0;
     else this.fieldsDropped++;
     if (rec.fatal) this.fatal = { code: rec.error.code, message: rec.error.message };
-    if (this.issues.length < MAX_REPORTED_ISSUES) this.issues.push({ entry: rec.index, code: rec.error.code, message: rec.error.message });
+    if (this.issues.length < MAX_REPORTED_ISSUES)
+      this.issues.push({ entry: rec.index, code: rec.error.code, message: rec.error.message });
   }
 
   /** The set's version is known only after its last byte (its SHA-256 unless given): every match gets it then. */
@@ -195,11 +247,15 @@ class SetMatches {
   }
 
   matchedItems(): ItemMatch[] {
-    return [...this.found.values()].map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches })).sort(byItemId);
+    return [...this.found.values()]
+      .map(({ item, matches }) => ({ itemId: item.id, itemName: item.name, matches }))
+      .sort(byItemId);
   }
 
   knownGoodItems(): MatchCaseReport['knownGoodItems'] {
-    return [...this.knownGood.values()].map(({ item, kind }) => ({ itemId: item.id, itemName: item.name, kind })).sort(byItemId);
+    return [...this.knownGood.values()]
+      .map(({ item, kind }) => ({ itemId: item.id, itemName: item.name, kind }))
+      .sort(byItemId);
   }
 }
 
@@ -259,15 +315,36 @@ function recordResults(
     }
     for (const { item, kind } of r.knownGood.values()) {
       const old = (store.annotations(item.id)[ANNOTATION.knownGood] ?? {}) as Record<string, unknown>;
-      store.setAnnotation(item.id, ANNOTATION.knownGood, { ...old, [identity.name]: { version: identity.version, kind } }, operator);
+      store.setAnnotation(
+        item.id,
+        ANNOTATION.knownGood,
+        { ...old, [identity.name]: { version: identity.version, kind } },
+        operator,
+      );
     }
     for (const { item, matches } of found.values()) {
       const old = (previous.find((p) => p.item.id === item.id)?.value ?? {}) as Record<string, unknown>;
-      const sorted = [...matches].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.distance ?? 0) - (b.distance ?? 0) || (b.queryMatchPercent ?? 0) - (a.queryMatchPercent ?? 0));
-      store.setAnnotation(item.id, ANNOTATION.matches, { ...old, [identity.name]: { version: identity.version, pdqRadius: r.radius, matches: sorted } }, operator);
+      const sorted = [...matches].sort(
+        (a, b) =>
+          KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+          (a.distance ?? 0) - (b.distance ?? 0) ||
+          (b.queryMatchPercent ?? 0) - (a.queryMatchPercent ?? 0),
+      );
+      store.setAnnotation(
+        item.id,
+        ANNOTATION.matches,
+        { ...old, [identity.name]: { version: identity.version, pdqRadius: r.radius, matches: sorted } },
+        operator,
+      );
     }
     const finishedAt = r.now?.() ?? new Date();
-    store.putRecord(RECORDS.matchRuns, `${identity.name}@${identity.version}`, { ...r.run, startedAt: r.startedAt.toISOString(), finishedAt: finishedAt.toISOString() }, operator, 'hashing.matched');
+    store.putRecord(
+      RECORDS.matchRuns,
+      `${identity.name}@${identity.version}`,
+      { ...r.run, startedAt: r.startedAt.toISOString(), finishedAt: finishedAt.toISOString() },
+      operator,
+      'hashing.matched',
+    );
   });
 }
 
@@ -280,11 +357,17 @@ const KIND_ORDER: Record<MatchAnnotationEntry['kind'], number> = { md5: 0, sha1:
  * The case's perceptual side: one PDQ index over every image hash and every video segment of
  * usable quality, and what each indexed hash belongs to (with its time span for a video).
  */
-function casePdqIndex(store: CaseStore, withVideos: boolean, minQuality: number): { pdqItems: Array<{ item: Item; time?: readonly [number, number] }>; pdqIndex: PdqIndex } {
+function casePdqIndex(
+  store: CaseStore,
+  withVideos: boolean,
+  minQuality: number,
+): { pdqItems: Array<{ item: Item; time?: readonly [number, number] }>; pdqIndex: PdqIndex } {
   const pdqItems: Array<{ item: Item; time?: readonly [number, number] }> = [];
   const images = store.annotated(ANNOTATION.pdq);
   const videos = withVideos ? store.annotated(ANNOTATION.vpdq) : [];
-  const pdqStore = new PdqHashArray(images.length + videos.reduce((s, v) => s + (v.value as VpdqAnnotation).segments.length, 0));
+  const pdqStore = new PdqHashArray(
+    images.length + videos.reduce((s, v) => s + (v.value as VpdqAnnotation).segments.length, 0),
+  );
   for (const { item, value } of images) {
     const v = value as PdqAnnotation;
     if (v.quality < minQuality) continue;

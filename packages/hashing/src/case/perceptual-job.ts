@@ -23,13 +23,27 @@ export const perceptualHashJob = defineJobType({
   schema: perceptualHashPayload,
   run: (p, ctx) =>
     inJobCase(p.caseDir, async (store) => {
-      const items = payloadItems(store, 'hashing.perceptual', p.itemIds, { mediaTypePrefixes: ['image/', 'video/'], what: 'an image or a video' });
+      const items = payloadItems(store, 'hashing.perceptual', p.itemIds, {
+        mediaTypePrefixes: ['image/', 'video/'],
+        what: 'an image or a video',
+      });
       const ids = (prefix: string) => items.filter((i) => i.mediaType.startsWith(prefix)).map((i) => i.id);
       const options = { operator: p.operator, ...(p.force ? { force: true } : {}) };
-      const images = await hashCaseImages(store, { ...options, itemIds: ids('image/'), onProgress: (done) => ctx.progress(done / items.length) });
+      const images = await hashCaseImages(store, {
+        ...options,
+        itemIds: ids('image/'),
+        onProgress: (done) => ctx.progress(done / items.length),
+      });
       ctx.signal.throwIfAborted();
-      const videos = ids('video/').length ? await hashCaseVideos(store, { ...options, itemIds: ids('video/') }) : { images: 0, hashed: 0, alreadyHashed: 0, failed: [] };
-      const pdq = Object.fromEntries(ids('image/').map((id) => [id, (store.annotations(id)[ANNOTATION.pdq] as PdqAnnotation | undefined)?.hex ?? null]));
+      const videos = ids('video/').length
+        ? await hashCaseVideos(store, { ...options, itemIds: ids('video/') })
+        : { images: 0, hashed: 0, alreadyHashed: 0, failed: [] };
+      const pdq = Object.fromEntries(
+        ids('image/').map((id) => [
+          id,
+          (store.annotations(id)[ANNOTATION.pdq] as PdqAnnotation | undefined)?.hex ?? null,
+        ]),
+      );
       return { images, videos, pdq };
     }),
 });

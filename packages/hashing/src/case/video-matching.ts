@@ -30,11 +30,17 @@ export class CaseVideoMatcher {
   /** Case videos whose frames match `frames` by the rule above. */
   async match(frames: readonly VpdqFrameHash[]): Promise<VideoVpdqMatch<Item>[]> {
     this.index ??= await this.build();
-    return this.index.match(frames).filter((m) => m.queryMatchPercent >= this.matchPercent || m.comparedMatchPercent >= this.matchPercent);
+    return this.index
+      .match(frames)
+      .filter((m) => m.queryMatchPercent >= this.matchPercent || m.comparedMatchPercent >= this.matchPercent);
   }
 
   private async build(): Promise<VpdqVideoIndex<Item>> {
     await hashCaseVideoFrames(this.store, { operator: this.operator });
-    return VpdqVideoIndex.build(this.store.annotated(ANNOTATION.vpdqFrames).map(({ item, value }) => ({ video: item, frames: (value as VpdqFramesAnnotation).frames })));
+    return VpdqVideoIndex.build(
+      this.store
+        .annotated(ANNOTATION.vpdqFrames)
+        .map(({ item, value }) => ({ video: item, frames: (value as VpdqFramesAnnotation).frames })),
+    );
   }
 }

@@ -3,7 +3,15 @@ import { parseUkCategory, ukToVics, vicsToUk } from './categories.ts';
 
 describe('UK and VICS categories', () => {
   it('parses the spellings found in exports', () => {
-    expect(['A', 'cat b', 'Category C', ' c ', 'not indecent', 'N', 'NI'].map(parseUkCategory)).toEqual(['A', 'B', 'C', 'C', 'N', 'N', 'N']);
+    expect(['A', 'cat b', 'Category C', ' c ', 'not indecent', 'N', 'NI'].map(parseUkCategory)).toEqual([
+      'A',
+      'B',
+      'C',
+      'C',
+      'N',
+      'N',
+      'N',
+    ]);
     expect(parseUkCategory('D')).toBeUndefined();
     expect(parseUkCategory('')).toBeUndefined();
   });

@@ -39,9 +39,13 @@ export function isUkCategory(value: unknown): value is UkCategory {
 
 /** Accepts the spellings found in exports: 'A', 'Cat A', 'category b', 'not indecent', 'N', 'NI'. */
 export function parseUkCategory(text: string): UkCategory | undefined {
-  const t = text.trim().toLowerCase().replace(/^cat(egory)?\s*/, '');
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/^cat(egory)?\s*/, '');
   if (t === 'a' || t === 'b' || t === 'c') return t.toUpperCase() as UkCategory;
-  if (t === 'n' || t === 'ni' || t === 'not indecent' || t === 'not-indecent' || t === 'non-indecent' || t === 'none') return 'N';
+  if (t === 'n' || t === 'ni' || t === 'not indecent' || t === 'not-indecent' || t === 'non-indecent' || t === 'none')
+    return 'N';
   return undefined;
 }
 

@@ -13,16 +13,29 @@ export interface DecodedImage extends RawPixels {
  * sRGB), alpha kept as a channel (the hashers ignore it), the first page/frame only. Anything the
  * decoder rejects becomes E_INPUT_CORRUPT naming the file, so a batch can skip it and go on.
  */
-export async function decodeImage(input: string | Buffer, label = typeof input === 'string' ? input : 'image buffer'): Promise<DecodedImage> {
+export async function decodeImage(
+  input: string | Buffer,
+  label = typeof input === 'string' ? input : 'image buffer',
+): Promise<DecodedImage> {
   try {
     const { data, info } = await sharp(input, { ignoreIcc: true, failOn: 'error', autoOrient: false })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     const channels = info.channels;
     if (channels < 1 || channels > 4) {
-      throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: ${channels}-channel images are not supported for hashing`, { file: label });
+      throw new VestigeError(
+        'E_INPUT_UNSUPPORTED',
+        `${label}: ${channels}-channel images are not supported for hashing`,
+        { file: label },
+      );
     }
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: channels as 1 | 2 | 3 | 4, format: info.format };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: channels as 1 | 2 | 3 | 4,
+      format: info.format,
+    };
   } catch (err) {
     if (err instanceof VestigeError) throw err;
     throw new VestigeError('E_INPUT_CORRUPT', `${label}: cannot be decoded as an image (${(err as Error).message})`, {

@@ -22,7 +22,9 @@ describe('BatchedPdqSearch', () => {
     const batched = new BatchedPdqSearch<number>(index, 31, (q, i, d) => got.push([q, i, d]), 1000);
     queries.forEach((hex, q) => batched.add(hex, q));
     batched.flush();
-    const want = queries.flatMap((hex, q) => index.search(Buffer.from(hex, 'hex'), 31).map((h) => [q, h.index, h.distance]));
+    const want = queries.flatMap((hex, q) =>
+      index.search(Buffer.from(hex, 'hex'), 31).map((h) => [q, h.index, h.distance]),
+    );
     expect(want.length).toBeGreaterThan(1000);
     expect(got).toEqual(want);
   });

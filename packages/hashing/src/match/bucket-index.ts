@@ -1,5 +1,13 @@
 import { popcount32 } from '../hex.ts';
-import { bruteForceSearch, byDistanceThenIndex, masksFor, PdqHashArray, PDQ_WORDS, tauFor, type IndexHit } from './pdq-hashes.ts';
+import {
+  bruteForceSearch,
+  byDistanceThenIndex,
+  masksFor,
+  PdqHashArray,
+  PDQ_WORDS,
+  tauFor,
+  type IndexHit,
+} from './pdq-hashes.ts';
 
 /**
  * The PDQ index for small and medium sets: multi-index hashing (Norouzi, Punjani & Fleet, CVPR
@@ -12,11 +20,15 @@ import { bruteForceSearch, byDistanceThenIndex, masksFor, PdqHashArray, PDQ_WORD
  * 80 bytes per hash: the hashes plus a 3-byte id per hash per table. Large sets use CompactIndex.
  */
 /** Ids packed 3 bytes each while there are fewer than 2^24 hashes, else 4 bytes each. */
-export type IdColumn = { readonly wide: false; readonly a: Uint8Array } | { readonly wide: true; readonly a: Uint32Array };
+export type IdColumn =
+  | { readonly wide: false; readonly a: Uint8Array }
+  | { readonly wide: true; readonly a: Uint32Array };
 
 function idColumn(n: number, shared: boolean): IdColumn {
   const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  return n < 1 << 24 ? { wide: false, a: new Uint8Array(buffer(n * 3)) } : { wide: true, a: new Uint32Array(buffer(n * 4)) };
+  return n < 1 << 24
+    ? { wide: false, a: new Uint8Array(buffer(n * 3)) }
+    : { wide: true, a: new Uint32Array(buffer(n * 4)) };
 }
 
 /** 16 chunks of 16 bits (τ = 1 each at r = 31: 17 probes per table), 65,537 offsets per table. */
@@ -94,7 +106,11 @@ export class BucketIndex {
 
   /** Bytes held: hashes, ids and offsets. */
   memoryBytes(): number {
-    return this.store.words.byteLength + this.ids.reduce((s, i) => s + i.a.byteLength, 0) + this.offsets.reduce((s, o) => s + o.byteLength, 0);
+    return (
+      this.store.words.byteLength +
+      this.ids.reduce((s, i) => s + i.a.byteLength, 0) +
+      this.offsets.reduce((s, o) => s + o.byteLength, 0)
+    );
   }
 
   describe(): string {
@@ -118,7 +134,14 @@ export class BucketIndex {
       return bruteForceSearch(this.store, q, radius);
     }
     const words = this.store.words;
-    const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!, q4 = q[4]!, q5 = q[5]!, q6 = q[6]!, q7 = q[7]!;
+    const q0 = q[0]!,
+      q1 = q[1]!,
+      q2 = q[2]!,
+      q3 = q[3]!,
+      q4 = q[4]!,
+      q5 = q[5]!,
+      q6 = q[6]!,
+      q7 = q[7]!;
     const found = new Map<number, number>();
     for (let c = 0; c < CHUNKS; c++) {
       const qc = chunkValue(q, 0, c);
@@ -138,7 +161,11 @@ export class BucketIndex {
           if (d > radius) continue;
           d += popcount32(words[b + 2]! ^ q2) + popcount32(words[b + 3]! ^ q3);
           if (d > radius) continue;
-          d += popcount32(words[b + 4]! ^ q4) + popcount32(words[b + 5]! ^ q5) + popcount32(words[b + 6]! ^ q6) + popcount32(words[b + 7]! ^ q7);
+          d +=
+            popcount32(words[b + 4]! ^ q4) +
+            popcount32(words[b + 5]! ^ q5) +
+            popcount32(words[b + 6]! ^ q6) +
+            popcount32(words[b + 7]! ^ q7);
           if (d <= radius) found.set(p, d);
         }
       }
@@ -151,7 +178,12 @@ export class BucketIndex {
    * batch. A hash within the radius is reported from the first table that holds it within τ, so
    * each once. Flat results as PdqIndex.searchMany.
    */
-  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
+  searchMany(
+    queries: Uint32Array,
+    from: number,
+    to: number,
+    radius: number,
+  ): { counts: Uint32Array; hits: Uint32Array } {
     const count = to - from;
     const tau = tauFor(radius, CHUNKS);
     const counts = new Uint32Array(count);
@@ -197,7 +229,13 @@ export class BucketIndex {
     return groupHits(found, counts);
   }
 
-  private searchEach(queries: Uint32Array, from: number, to: number, radius: number, counts: Uint32Array): { counts: Uint32Array; hits: Uint32Array } {
+  private searchEach(
+    queries: Uint32Array,
+    from: number,
+    to: number,
+    radius: number,
+    counts: Uint32Array,
+  ): { counts: Uint32Array; hits: Uint32Array } {
     const flat: number[] = [];
     for (let q = from; q < to; q++) {
       const hits = this.search(queries.subarray(q * PDQ_WORDS, q * PDQ_WORDS + PDQ_WORDS), radius);
@@ -214,11 +252,24 @@ function boundedDistance(words: Uint32Array, a: number, q: Uint32Array, b: numbe
   if (d > limit) return d;
   d += popcount32(words[a + 2]! ^ q[b + 2]!) + popcount32(words[a + 3]! ^ q[b + 3]!);
   if (d > limit) return d;
-  return d + popcount32(words[a + 4]! ^ q[b + 4]!) + popcount32(words[a + 5]! ^ q[b + 5]!) + popcount32(words[a + 6]! ^ q[b + 6]!) + popcount32(words[a + 7]! ^ q[b + 7]!);
+  return (
+    d +
+    popcount32(words[a + 4]! ^ q[b + 4]!) +
+    popcount32(words[a + 5]! ^ q[b + 5]!) +
+    popcount32(words[a + 6]! ^ q[b + 6]!) +
+    popcount32(words[a + 7]! ^ q[b + 7]!)
+  );
 }
 
 /** True when no table before `c` holds the pair within its τ (that table reports it instead). */
-function firstTable(words: Uint32Array, a: number, q: Uint32Array, b: number, c: number, tau: readonly number[]): boolean {
+function firstTable(
+  words: Uint32Array,
+  a: number,
+  q: Uint32Array,
+  b: number,
+  c: number,
+  tau: readonly number[],
+): boolean {
   for (let j = 0; j < c; j++) if (popcount32(chunkValue(words, a, j) ^ chunkValue(q, b, j)) <= tau[j]!) return false;
   return true;
 }
@@ -226,7 +277,10 @@ function firstTable(words: Uint32Array, a: number, q: Uint32Array, b: number, c:
 /** (query, index, distance) triples grouped by query, each query's nearest first (ties by index). */
 export function groupHits(found: number[], counts: Uint32Array): { counts: Uint32Array; hits: Uint32Array } {
   const order = Array.from({ length: found.length / 3 }, (_, i) => i);
-  order.sort((x, y) => found[3 * x]! - found[3 * y]! || found[3 * x + 2]! - found[3 * y + 2]! || found[3 * x + 1]! - found[3 * y + 1]!);
+  order.sort(
+    (x, y) =>
+      found[3 * x]! - found[3 * y]! || found[3 * x + 2]! - found[3 * y + 2]! || found[3 * x + 1]! - found[3 * y + 1]!,
+  );
   const hits = new Uint32Array(order.length * 2);
   order.forEach((i, k) => {
     counts[found[3 * i]!]!++;

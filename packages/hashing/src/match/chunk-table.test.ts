@@ -53,7 +53,10 @@ describe('ChunkTable: 32-bit values stored once, searchable by Hamming distance'
             const d = popcount32(v ^ q);
             if (d <= tau) expected.push([x, d]);
           });
-          expect(found.sort((a, b) => a[0] - b[0]), `k ${k}, τ ${tau}`).toEqual(expected);
+          expect(
+            found.sort((a, b) => a[0] - b[0]),
+            `k ${k}, τ ${tau}`,
+          ).toEqual(expected);
         }
       }
     }

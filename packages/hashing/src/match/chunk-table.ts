@@ -67,7 +67,11 @@ const REVERSE_BYTE = new Uint8Array(256).map((_, b) => {
 
 /** The low `bits` bits of `v` in reverse order. */
 export function reverseBits(v: number, bits: number): number {
-  const r = (REVERSE_BYTE[v & 0xff]! << 24) | (REVERSE_BYTE[(v >>> 8) & 0xff]! << 16) | (REVERSE_BYTE[(v >>> 16) & 0xff]! << 8) | REVERSE_BYTE[v >>> 24]!;
+  const r =
+    (REVERSE_BYTE[v & 0xff]! << 24) |
+    (REVERSE_BYTE[(v >>> 8) & 0xff]! << 16) |
+    (REVERSE_BYTE[(v >>> 16) & 0xff]! << 8) |
+    REVERSE_BYTE[v >>> 24]!;
   return bits === 0 ? 0 : r >>> (32 - bits);
 }
 
@@ -165,7 +169,17 @@ export class ChunkTable {
     for (let i = 0; i < 2 * k; i++) selectHintOffsets[i + 1] = selectHintOffsets[i]! + hintLists[i]!.length;
     const selectHints = words(selectHintOffsets[2 * k]!);
     hintLists.forEach((h, i) => selectHints.set(h, selectHintOffsets[i]!));
-    return new ChunkTable({ length: n, prefixBits: k, levels, zeros, starts, suffixes, order, selectHints, selectHintOffsets });
+    return new ChunkTable({
+      length: n,
+      prefixBits: k,
+      levels,
+      zeros,
+      starts,
+      suffixes,
+      order,
+      selectHints,
+      selectHintOffsets,
+    });
   }
 
   parts(): ChunkTableParts {
@@ -174,14 +188,29 @@ export class ChunkTable {
   }
 
   memoryBytes(): number {
-    return this.levels.byteLength + this.zeros.byteLength + this.starts.byteLength + this.suffixes.byteLength + this.order.byteLength + this.selectHints.byteLength + this.selectHintOffsets.byteLength;
+    return (
+      this.levels.byteLength +
+      this.zeros.byteLength +
+      this.starts.byteLength +
+      this.suffixes.byteLength +
+      this.order.byteLength +
+      this.selectHints.byteLength +
+      this.selectHintOffsets.byteLength
+    );
   }
 
   /**
    * Reports each position p in [s, e) — one prefix's interval — whose suffix is within `budget` bits
    * of qs, as found(p, used + d). Budget 0 is a binary search through `order`; otherwise a scan.
    */
-  private probe(s: number, e: number, qs: number, budget: number, used: number, found: (p: number, distance: number) => void): void {
+  private probe(
+    s: number,
+    e: number,
+    qs: number,
+    budget: number,
+    used: number,
+    found: (p: number, distance: number) => void,
+  ): void {
     const suffixes = this.suffixes;
     if (budget === 0) {
       const order = this.order;
@@ -256,7 +285,8 @@ export class ChunkTable {
    */
   private down(level: number, x: number): number {
     const r = this.rank1(level, x);
-    const bit = (this.levels[level * this.levelStride + (x >>> 8) * BLOCK_WORDS + 1 + ((x >>> 5) & 7)]! >>> (x & 31)) & 1;
+    const bit =
+      (this.levels[level * this.levelStride + (x >>> 8) * BLOCK_WORDS + 1 + ((x >>> 5) & 7)]! >>> (x & 31)) & 1;
     return (bit ? this.zeros[level]! + r : x - r) * 2 + bit;
   }
 
@@ -318,7 +348,17 @@ export class ChunkTable {
    * known to be over the limit). Level by level across the entries, like `locateAll`. `scratch`
    * must hold 2·count numbers.
    */
-  addDistances(xs: Uint32Array, which: Uint32Array, count: number, queryOf: Uint32Array, queryWords: Uint32Array, chunk: number, distances: Int32Array, limit: number, scratch: Uint32Array): void {
+  addDistances(
+    xs: Uint32Array,
+    which: Uint32Array,
+    count: number,
+    queryOf: Uint32Array,
+    queryWords: Uint32Array,
+    chunk: number,
+    distances: Int32Array,
+    limit: number,
+    scratch: Uint32Array,
+  ): void {
     // scratch[0, count): entries still walking; scratch[count, 2·count): their current positions.
     let alive = count;
     for (let a = 0; a < count; a++) {
@@ -352,7 +392,13 @@ export class ChunkTable {
    * suffixes are read front to back instead of at ~1,000 random places per query — on a table far
    * larger than the caches, those random reads were most of a query's time.
    */
-  sweepWithin(chunks: Uint32Array, count: number, tau: number, reversedMasks: Uint32Array, found: (b: number, p: number, distance: number) => void): void {
+  sweepWithin(
+    chunks: Uint32Array,
+    count: number,
+    tau: number,
+    reversedMasks: Uint32Array,
+    found: (b: number, p: number, distance: number) => void,
+  ): void {
     const k = this.prefixBits;
     const masks = reversedMasks.length;
     const total = count * masks;
@@ -371,7 +417,8 @@ export class ChunkTable {
     for (let r = 0; r < buckets; r++) probeStarts[r + 1]! += probeStarts[r]!;
     const fill = first.fill;
     fill.set(probeStarts.subarray(0, buckets));
-    for (let b = 0; b < count; b++) for (let m = 0; m < masks; m++) probes[fill[(rp[b]! ^ reversedMasks[m]!) >>> 0]!++] = (b << shift) | m;
+    for (let b = 0; b < count; b++)
+      for (let m = 0; m < masks; m++) probes[fill[(rp[b]! ^ reversedMasks[m]!) >>> 0]!++] = (b << shift) | m;
     const starts = this.starts;
     const mask = this.suffixMask;
     const used = new Uint8Array(masks);
@@ -395,8 +442,12 @@ export class ChunkTable {
   }
 
   private sweep = { starts: new Uint32Array(0), fill: new Uint32Array(0), probes: new Uint32Array(0) };
-  private sweepScratch(buckets: number, probes: number): { starts: Uint32Array; fill: Uint32Array; probes: Uint32Array } {
-    if (this.sweep.starts.length < buckets) this.sweep = { starts: new Uint32Array(buckets), fill: new Uint32Array(buckets), probes: this.sweep.probes };
+  private sweepScratch(
+    buckets: number,
+    probes: number,
+  ): { starts: Uint32Array; fill: Uint32Array; probes: Uint32Array } {
+    if (this.sweep.starts.length < buckets)
+      this.sweep = { starts: new Uint32Array(buckets), fill: new Uint32Array(buckets), probes: this.sweep.probes };
     if (this.sweep.probes.length < probes) this.sweep.probes = new Uint32Array(probes);
     return this.sweep;
   }
@@ -407,7 +458,12 @@ export class ChunkTable {
    * caller caches them): each gives one prefix near q's, whose suffixes are then scanned with the
    * budget left.
    */
-  forEachWithin(q: number, tau: number, reversedMasks: Uint32Array, found: (p: number, distance: number) => void): void {
+  forEachWithin(
+    q: number,
+    tau: number,
+    reversedMasks: Uint32Array,
+    found: (p: number, distance: number) => void,
+  ): void {
     const k = this.prefixBits;
     const reversedPrefix = k === 0 ? 0 : reverseBits(q >>> (32 - k), k);
     const qs = (q & this.suffixMask) >>> 0;
@@ -441,15 +497,20 @@ export class ChunkTable {
     if (this.spans.length < 2 * count) this.spans = new Uint32Array(2 * count);
     return this.spans;
   }
-
 }
 
 /** Per prefix interval, the offsets of its suffixes sorted by suffix (see ChunkTable.order). */
-function intervalOrder(suffixes: Uint16Array | Uint32Array, starts: Uint32Array, intervals: number, buffer: (bytes: number) => ArrayBufferLike): Uint8Array | Uint16Array {
+function intervalOrder(
+  suffixes: Uint16Array | Uint32Array,
+  starts: Uint32Array,
+  intervals: number,
+  buffer: (bytes: number) => ArrayBufferLike,
+): Uint8Array | Uint16Array {
   let largest = 0;
   for (let r = 0; r < intervals; r++) largest = Math.max(largest, starts[r + 1]! - starts[r]!);
   const n = suffixes.length;
-  const order = largest <= 256 ? new Uint8Array(buffer(n)) : largest <= 65536 ? new Uint16Array(buffer(n * 2)) : undefined;
+  const order =
+    largest <= 256 ? new Uint8Array(buffer(n)) : largest <= 65536 ? new Uint16Array(buffer(n * 2)) : undefined;
   if (!order) throw new RangeError(`a prefix interval holds ${largest} values; the index needs a wider directory`);
   const scratch = new Float64Array(largest);
   for (let r = 0; r < intervals; r++) {

@@ -119,7 +119,12 @@ export class CompactIndex {
    * directory in order instead of probing it at random (ChunkTable.sweepWithin). Results flat: per
    * query its hit count, then (index, distance) pairs, nearest first.
    */
-  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
+  searchMany(
+    queries: Uint32Array,
+    from: number,
+    to: number,
+    radius: number,
+  ): { counts: Uint32Array; hits: Uint32Array } {
     const count = to - from;
     const counts = new Uint32Array(count);
     if (this.size === 0 || count === 0) return { counts, hits: new Uint32Array(0) };
@@ -141,7 +146,8 @@ export class CompactIndex {
       tableEnds.push(c.count);
     }
     const n = c.count;
-    for (let t = 0, start = 0; t < PDQ_CHUNKS; start = tableEnds[t++]!) tables[t]!.locateAll(c.positions, start, tableEnds[t]!);
+    for (let t = 0, start = 0; t < PDQ_CHUNKS; start = tableEnds[t++]!)
+      tables[t]!.locateAll(c.positions, start, tableEnds[t]!);
     const which = c.which;
     for (let j = 0; j < PDQ_CHUNKS; j++) {
       let alive = 0;
@@ -210,7 +216,12 @@ class Candidates {
       kept.push(i);
       counts[this.query[i]!]!++;
     }
-    kept.sort((a, b) => this.query[a]! - this.query[b]! || this.distances[a]! - this.distances[b]! || this.positions[a]! - this.positions[b]!);
+    kept.sort(
+      (a, b) =>
+        this.query[a]! - this.query[b]! ||
+        this.distances[a]! - this.distances[b]! ||
+        this.positions[a]! - this.positions[b]!,
+    );
     const hits = new Uint32Array(kept.length * 2);
     kept.forEach((i, k) => {
       hits[2 * k] = this.positions[i]!;

@@ -40,7 +40,9 @@ export class PdqHashArray {
 
   /** `shared`: back the array with a SharedArrayBuffer so worker threads can search it without a copy. */
   constructor(capacity: number, options: { shared?: boolean } = {}) {
-    this.words = options.shared ? new Uint32Array(new SharedArrayBuffer(capacity * PDQ_WORDS * 4)) : new Uint32Array(capacity * PDQ_WORDS);
+    this.words = options.shared
+      ? new Uint32Array(new SharedArrayBuffer(capacity * PDQ_WORDS * 4))
+      : new Uint32Array(capacity * PDQ_WORDS);
   }
 
   static fromWords(words: Uint32Array, size: number): PdqHashArray {
@@ -93,7 +95,9 @@ export function byDistanceThenIndex(a: IndexHit, b: IndexHit): number {
 export function tauFor(radius: number, chunks: number): number[] {
   const total = Math.max(0, radius - chunks + 1);
   const width = 256 / chunks;
-  return Array.from({ length: chunks }, (_, i) => Math.min(width, Math.floor(total / chunks) + (i < total % chunks ? 1 : 0)));
+  return Array.from({ length: chunks }, (_, i) =>
+    Math.min(width, Math.floor(total / chunks) + (i < total % chunks ? 1 : 0)),
+  );
 }
 
 /** All masks of `length` bits with at most `tau` bits set, 0 first (cached: queries reuse them). */

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { bruteForceSearch, hashWords, PdqHashArray, tauFor } from './pdq-hashes.ts';
 import { COMPACT_FROM, PdqIndex } from './pdq-index.ts';
 
-
 function randomHash(next: () => number): Uint8Array {
   const h = new Uint8Array(32);
   for (let i = 0; i < 32; i += 4) new DataView(h.buffer).setUint32(i, next());
@@ -32,11 +31,18 @@ describe('PDQ multi-index search: identical to brute force', () => {
       store.push(h);
     }
     // Both layouts; the compact one also with the wide directories (16-bit suffixes) 10 M hashes get.
-    const indexes = [PdqIndex.build(store, { layout: 'buckets' }), PdqIndex.build(store, { layout: 'compact' }), PdqIndex.build(store, { layout: 'compact', prefixBits: 16 }), PdqIndex.build(store, { layout: 'compact', prefixBits: 20 })];
+    const indexes = [
+      PdqIndex.build(store, { layout: 'buckets' }),
+      PdqIndex.build(store, { layout: 'compact' }),
+      PdqIndex.build(store, { layout: 'compact', prefixBits: 16 }),
+      PdqIndex.build(store, { layout: 'compact', prefixBits: 20 }),
+    ];
     const queries: Uint8Array[] = [];
     for (let i = 0; i < 600; i++) {
-      if (i % 3 === 0) queries.push(flip(base[next() % n]!, next() % 32, next)); // planted: distance 0..31
-      else if (i % 3 === 1) queries.push(flip(base[next() % n]!, 32 + (next() % 8), next)); // just outside
+      if (i % 3 === 0)
+        queries.push(flip(base[next() % n]!, next() % 32, next)); // planted: distance 0..31
+      else if (i % 3 === 1)
+        queries.push(flip(base[next() % n]!, 32 + (next() % 8), next)); // just outside
       else queries.push(randomHash(next));
     }
     let planted = 0;
@@ -61,7 +67,10 @@ describe('PDQ multi-index search: identical to brute force', () => {
       const { counts, hits } = index.searchMany(words, 0, queries.length, 31);
       let at = 0;
       queries.forEach((_, i) => {
-        const got = Array.from({ length: counts[i]! }, (_, j) => ({ index: hits[at + 2 * j]!, distance: hits[at + 2 * j + 1]! }));
+        const got = Array.from({ length: counts[i]! }, (_, j) => ({
+          index: hits[at + 2 * j]!,
+          distance: hits[at + 2 * j + 1]!,
+        }));
         at += 2 * counts[i]!;
         expect(got, `batched query ${i}, index ${k}`).toEqual(expected[i]);
       });
@@ -83,7 +92,9 @@ describe('PDQ multi-index search: identical to brute force', () => {
       for (const radius of [0, 1, 11, 12, 15, 16, 17, 23, 31, 32, 47, 48, 63, 64, 90]) {
         for (let i = 0; i < 30; i++) {
           const q = flip(base[next() % n]!, next() % (radius + 1), next);
-          expect(index.search(q, radius), `radius ${radius}, ${layout} ${prefixBits ?? ''}`).toEqual(bruteForceSearch(store, q, radius));
+          expect(index.search(q, radius), `radius ${radius}, ${layout} ${prefixBits ?? ''}`).toEqual(
+            bruteForceSearch(store, q, radius),
+          );
         }
       }
     }
@@ -94,7 +105,8 @@ describe('PDQ multi-index search: identical to brute force', () => {
     expect(tauFor(31, 16)).toEqual(Array(16).fill(1));
     expect(tauFor(10, 8)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
     // Σ(τ_i + 1) must exceed the radius.
-    for (const chunks of [8, 16]) for (let r = 0; r < 120; r++) expect(tauFor(r, chunks).reduce((s, t) => s + t + 1, 0)).toBeGreaterThan(r);
+    for (const chunks of [8, 16])
+      for (let r = 0; r < 120; r++) expect(tauFor(r, chunks).reduce((s, t) => s + t + 1, 0)).toBeGreaterThan(r);
   });
 
   it('reports each of many identical hashes, once', () => {

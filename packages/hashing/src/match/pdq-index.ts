@@ -25,7 +25,9 @@ export type PdqIndexLayout = 'buckets' | 'compact';
 export const COMPACT_FROM = 1 << 21;
 
 /** The arrays of an index, for handing to worker threads (shared memory is not copied). */
-export type PdqIndexParts = { readonly layout: 'buckets'; readonly parts: BucketIndexParts } | { readonly layout: 'compact'; readonly parts: CompactIndexParts };
+export type PdqIndexParts =
+  | { readonly layout: 'buckets'; readonly parts: BucketIndexParts }
+  | { readonly layout: 'compact'; readonly parts: CompactIndexParts };
 
 export class PdqIndex {
   private constructor(
@@ -42,12 +44,20 @@ export class PdqIndex {
    * it go); the bucket layout searches it in place. `prefixBits` forces the compact tables'
    * directory width (tests).
    */
-  static build(store: PdqHashArray, options: { shared?: boolean; layout?: PdqIndexLayout; prefixBits?: number } = {}): PdqIndex {
+  static build(
+    store: PdqHashArray,
+    options: { shared?: boolean; layout?: PdqIndexLayout; prefixBits?: number } = {},
+  ): PdqIndex {
     const layout = options.layout ?? (store.size >= COMPACT_FROM ? 'compact' : 'buckets');
-    return layout === 'compact' ? new PdqIndex(CompactIndex.build(store, options), layout) : new PdqIndex(BucketIndex.build(store, options), layout);
+    return layout === 'compact'
+      ? new PdqIndex(CompactIndex.build(store, options), layout)
+      : new PdqIndex(BucketIndex.build(store, options), layout);
   }
 
-  static fromHashes(hashes: Iterable<Uint8Array> | readonly Uint8Array[], options: { layout?: PdqIndexLayout } = {}): PdqIndex {
+  static fromHashes(
+    hashes: Iterable<Uint8Array> | readonly Uint8Array[],
+    options: { layout?: PdqIndexLayout } = {},
+  ): PdqIndex {
     const list = Array.isArray(hashes) ? hashes : [...hashes];
     const store = new PdqHashArray(list.length);
     for (const h of list) store.push(h);
@@ -55,11 +65,15 @@ export class PdqIndex {
   }
 
   parts(): PdqIndexParts {
-    return this.engine instanceof CompactIndex ? { layout: 'compact', parts: this.engine.parts() } : { layout: 'buckets', parts: this.engine.parts() };
+    return this.engine instanceof CompactIndex
+      ? { layout: 'compact', parts: this.engine.parts() }
+      : { layout: 'buckets', parts: this.engine.parts() };
   }
 
   static fromParts(parts: PdqIndexParts): PdqIndex {
-    return parts.layout === 'compact' ? new PdqIndex(CompactIndex.fromParts(parts.parts), 'compact') : new PdqIndex(BucketIndex.fromParts(parts.parts), 'buckets');
+    return parts.layout === 'compact'
+      ? new PdqIndex(CompactIndex.fromParts(parts.parts), 'compact')
+      : new PdqIndex(BucketIndex.fromParts(parts.parts), 'buckets');
   }
 
   /** Bytes the index holds (for `buckets` that includes the hashes it searches in place). */
@@ -74,7 +88,8 @@ export class PdqIndex {
 
   /** The hash added at position `index`. */
   hashAt(index: number): Uint8Array {
-    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`no hash at ${index}: the index holds ${this.size}`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.size)
+      throw new RangeError(`no hash at ${index}: the index holds ${this.size}`);
     return this.engine.hashAt(index);
   }
 
@@ -83,15 +98,22 @@ export class PdqIndex {
    * compact layout then reads its tables front to back once per batch instead of at random per
    * query. Flat results: per query its hit count, then (index, distance) pairs in `search`'s order.
    */
-  searchMany(queries: Uint32Array, from: number, to: number, radius: number): { counts: Uint32Array; hits: Uint32Array } {
-    if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
+  searchMany(
+    queries: Uint32Array,
+    from: number,
+    to: number,
+    radius: number,
+  ): { counts: Uint32Array; hits: Uint32Array } {
+    if (!Number.isInteger(radius) || radius < 0)
+      throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
     if (this.size === 0) return { counts: new Uint32Array(to - from), hits: new Uint32Array(0) };
     return this.engine.searchMany(queries, from, to, radius);
   }
 
   /** Every stored hash within `radius` of the query, nearest first (ties by insertion order). */
   search(query: Uint8Array | Uint32Array, radius: number): IndexHit[] {
-    if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
+    if (!Number.isInteger(radius) || radius < 0)
+      throw new RangeError(`radius must be a whole number ≥ 0, not ${radius}`);
     if (this.size === 0) return [];
     return this.engine.search(query instanceof Uint32Array ? query : hashWords(query), radius);
   }

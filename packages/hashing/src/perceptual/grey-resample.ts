@@ -63,7 +63,13 @@ function taps(inSize: number, outSize: number): Taps {
 const clamp8 = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
 
 /** Lanczos-3 resample of an 8-bit grey image, horizontal pass then vertical, 8-bit between passes. */
-export function resampleGrey(grey: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): Uint8Array {
+export function resampleGrey(
+  grey: Uint8Array,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+): Uint8Array {
   const h = taps(width, outWidth);
   const mid = new Uint8Array(outWidth * height);
   for (let y = 0; y < height; y++) {

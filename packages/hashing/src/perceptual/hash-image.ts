@@ -11,17 +11,27 @@ export interface ImageHashes {
 }
 
 /** Runs several hashers over pixels decoded once. */
-export function hashPixels(pixels: RawPixels, hashers: readonly PerceptualHasher[] = [...perceptualHashers.values()]): ImageHashes {
+export function hashPixels(
+  pixels: RawPixels,
+  hashers: readonly PerceptualHasher[] = [...perceptualHashers.values()],
+): ImageHashes {
   const hashes: ImageHashes['hashes'] = {};
   for (const h of hashers) {
     const r = h.hash(pixels);
-    hashes[h.id] = r.quality === undefined ? { hex: bytesToHex(r.bits), version: h.version } : { hex: bytesToHex(r.bits), quality: r.quality, version: h.version };
+    hashes[h.id] =
+      r.quality === undefined
+        ? { hex: bytesToHex(r.bits), version: h.version }
+        : { hex: bytesToHex(r.bits), quality: r.quality, version: h.version };
   }
   return { width: pixels.width, height: pixels.height, hashes };
 }
 
 /** Decodes a file (or buffer) and hashes it; throws E_INPUT_CORRUPT when it cannot be decoded. */
-export async function hashImage(input: string | Buffer, hasherIds: readonly string[] = ['pdq', 'phash', 'dhash'], label?: string): Promise<ImageHashes> {
+export async function hashImage(
+  input: string | Buffer,
+  hasherIds: readonly string[] = ['pdq', 'phash', 'dhash'],
+  label?: string,
+): Promise<ImageHashes> {
   const hashers = hasherIds.map((id) => {
     const h = perceptualHashers.get(id);
     if (!h) throw new RangeError(`unknown perceptual hash '${id}'`);

@@ -1,5 +1,12 @@
 import type { PerceptualHasher, RawPixels } from './hasher.ts';
-import { pdqDihedralFromLuma, pdqFromLuma, pdqLuma, referencePreResize, type PdqDihedralResult, type PdqResult } from './pdq.ts';
+import {
+  pdqDihedralFromLuma,
+  pdqFromLuma,
+  pdqLuma,
+  referencePreResize,
+  type PdqDihedralResult,
+  type PdqResult,
+} from './pdq.ts';
 
 export interface PdqOptions {
   /**
@@ -12,7 +19,10 @@ export interface PdqOptions {
 }
 
 function prepare(pixels: RawPixels, options: PdqOptions): { luma: Float32Array; rows: number; cols: number } {
-  const img = options.referencePreResize === false ? pixels : referencePreResize(pixels.data, pixels.width, pixels.height, pixels.channels);
+  const img =
+    options.referencePreResize === false
+      ? pixels
+      : referencePreResize(pixels.data, pixels.width, pixels.height, pixels.channels);
   return { luma: pdqLuma(img.data, img.width, img.height, pixels.channels), rows: img.height, cols: img.width };
 }
 

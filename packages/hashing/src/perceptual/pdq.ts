@@ -44,7 +44,16 @@ export interface PdqDihedralResult {
 }
 
 /** The reference's order for its `--pdqdih` output. */
-export const PDQ_DIHEDRAL_ORDER = ['original', 'rotate90', 'rotate180', 'rotate270', 'flipX', 'flipY', 'flipPlus1', 'flipMinus1'] as const;
+export const PDQ_DIHEDRAL_ORDER = [
+  'original',
+  'rotate90',
+  'rotate180',
+  'rotate270',
+  'flipX',
+  'flipY',
+  'flipPlus1',
+  'flipMinus1',
+] as const;
 
 /** Images smaller than this in either dimension hash to all zeros with quality 0, as in the reference. */
 export const PDQ_MIN_DIMENSION = 5;
@@ -81,7 +90,13 @@ const DCT_16x64: Float32Array = (() => {
  * bilevel PBM), so the reference takes its grey path; the weighted sum would differ from the grey
  * value by one float32 ulp for 35 of the 256 levels, enough to flip bits.
  */
-export function pdqLuma(data: Uint8Array, width: number, height: number, channels: number, options: { greyAsImageMagick?: boolean } = {}): Float32Array {
+export function pdqLuma(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  options: { greyAsImageMagick?: boolean } = {},
+): Float32Array {
   const n = width * height;
   const luma = new Float32Array(n);
   // vPDQ hashes decoded video frames straight from RGB (no ImageMagick in its path): greyAsImageMagick: false.
@@ -113,7 +128,14 @@ export function jaroszWindowSize(oldDimension: number, newDimension: number): nu
  * window shrinking at both ends (never reading outside the vector). The float32 running sum is
  * updated in the reference's order: add the entering element, then subtract the leaving one.
  */
-function box1D(input: Float32Array, output: Float32Array, offset: number, length: number, stride: number, window: number): void {
+function box1D(
+  input: Float32Array,
+  output: Float32Array,
+  offset: number,
+  length: number,
+  stride: number,
+  window: number,
+): void {
   const half = Math.trunc((window + 2) / 2);
   const phase1 = half - 1;
   const phase2 = window - half + 1;
@@ -154,7 +176,15 @@ function box1D(input: Float32Array, output: Float32Array, offset: number, length
 }
 
 /** Two-pass tent filter in place on `buffer1` (`buffer2` is scratch of the same size). */
-export function jaroszFilter(buffer1: Float32Array, buffer2: Float32Array, rows: number, cols: number, windowAlongRows: number, windowAlongCols: number, passes = JAROSZ_PASSES): void {
+export function jaroszFilter(
+  buffer1: Float32Array,
+  buffer2: Float32Array,
+  rows: number,
+  cols: number,
+  windowAlongRows: number,
+  windowAlongCols: number,
+  passes = JAROSZ_PASSES,
+): void {
   for (let pass = 0; pass < passes; pass++) {
     for (let i = 0; i < rows; i++) box1D(buffer1, buffer2, i * cols, cols, 1, windowAlongRows);
     for (let j = 0; j < cols; j++) box1D(buffer2, buffer1, j, rows, cols, windowAlongCols);
@@ -162,7 +192,13 @@ export function jaroszFilter(buffer1: Float32Array, buffer2: Float32Array, rows:
 }
 
 /** Samples the centres of an outRows × outCols grid (no interpolation). */
-export function decimate(input: Float32Array, rows: number, cols: number, outRows: number, outCols: number): Float32Array {
+export function decimate(
+  input: Float32Array,
+  rows: number,
+  cols: number,
+  outRows: number,
+  outCols: number,
+): Float32Array {
   const out = new Float32Array(outRows * outCols);
   for (let oi = 0; oi < outRows; oi++) {
     const ii = Math.trunc(((oi + 0.5) * rows) / outRows);
@@ -227,7 +263,7 @@ export function dct64To16(a: Float32Array): Float32Array {
  */
 export function pdqBitsFromDct(dct: Float32Array): Hash256 {
   const sorted = Float32Array.from(dct).sort();
-  const median = sorted[(dct.length + 1) / 2 - 1 | 0]!;
+  const median = sorted[((dct.length + 1) / 2 - 1) | 0]!;
   const hash = new Uint8Array(32);
   for (let k = 0; k < 256; k++) {
     if (dct[k]! > median) hash[31 - (k >> 3)]! |= 1 << (k & 7);
@@ -289,7 +325,17 @@ const DIHEDRAL: Record<(typeof PDQ_DIHEDRAL_ORDER)[number], DihedralTransform> =
 export function pdqDihedralFromLuma(luma: Float32Array, rows: number, cols: number): PdqDihedralResult {
   if (rows < PDQ_MIN_DIMENSION || cols < PDQ_MIN_DIMENSION) {
     const zero = new Uint8Array(32);
-    return { quality: 0, original: zero, rotate90: zero, rotate180: zero, rotate270: zero, flipX: zero, flipY: zero, flipPlus1: zero, flipMinus1: zero };
+    return {
+      quality: 0,
+      original: zero,
+      rotate90: zero,
+      rotate180: zero,
+      rotate270: zero,
+      flipX: zero,
+      flipY: zero,
+      flipPlus1: zero,
+      flipMinus1: zero,
+    };
   }
   const buffer64 = downsampleTo64(luma, rows, cols);
   const quality = pdqQuality(buffer64);
@@ -307,7 +353,12 @@ export function pdqDihedralFromLuma(luma: Float32Array, rows: number, cols: numb
  */
 export const PDQ_REFERENCE_MAX_DIMENSION = 512;
 
-export function referencePreResize(data: Uint8Array, width: number, height: number, channels: number): { data: Uint8Array; width: number; height: number } {
+export function referencePreResize(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+): { data: Uint8Array; width: number; height: number } {
   const size = PDQ_REFERENCE_MAX_DIMENSION;
   if (width <= size && height <= size) return { data, width, height };
   const out = new Uint8Array(size * size * channels);

@@ -7,7 +7,8 @@ const KEEP = 8;
 /** cos(π k (2n+1) / 2N) for the DCT-II rows we keep. */
 const COS: Float64Array = (() => {
   const m = new Float64Array(KEEP * SIZE);
-  for (let k = 0; k < KEEP; k++) for (let n = 0; n < SIZE; n++) m[k * SIZE + n] = Math.cos((Math.PI * k * (2 * n + 1)) / (2 * SIZE));
+  for (let k = 0; k < KEEP; k++)
+    for (let n = 0; n < SIZE; n++) m[k * SIZE + n] = Math.cos((Math.PI * k * (2 * n + 1)) / (2 * SIZE));
   return m;
 })();
 

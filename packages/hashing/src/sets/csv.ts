@@ -13,22 +13,67 @@ import type { ByteSource, HashSetEntry, HashSetFormat, HashSetRecord } from './t
  * the rest of the file: a record may span at most MAX_RECORD_LINES lines and MAX_LINE_BYTES bytes,
  * past which (or at the end of the file) its first line is rejected and reading resumes on the next.
  */
-const COLUMNS = ['MD5', 'SHA1', 'SHA256', 'PDQ', 'PDQQuality', 'Category', 'VICSCategory', 'Name', 'Path', 'Size', 'Series', 'VictimIdentified', 'OffenderIdentified', 'IsDistributed', 'Tags', 'Comments', 'MediaID', 'PhotoDNA'] as const;
+const COLUMNS = [
+  'MD5',
+  'SHA1',
+  'SHA256',
+  'PDQ',
+  'PDQQuality',
+  'Category',
+  'VICSCategory',
+  'Name',
+  'Path',
+  'Size',
+  'Series',
+  'VictimIdentified',
+  'OffenderIdentified',
+  'IsDistributed',
+  'Tags',
+  'Comments',
+  'MediaID',
+  'PhotoDNA',
+] as const;
 type Column = (typeof COLUMNS)[number];
 
 const ALIASES: Record<string, Column> = {
-  md5: 'MD5', md5hash: 'MD5', hashmd5: 'MD5',
-  sha1: 'SHA1', sha1hash: 'SHA1', hashsha1: 'SHA1',
-  sha256: 'SHA256', sha256hash: 'SHA256',
-  pdq: 'PDQ', pdqhash: 'PDQ', pdqquality: 'PDQQuality',
-  category: 'Category', grade: 'Category', ukcategory: 'Category', caidcategory: 'Category',
-  vicscategory: 'VICSCategory', projectviccategory: 'VICSCategory',
-  name: 'Name', filename: 'Name', file: 'Name',
-  path: 'Path', filepath: 'Path', fullpath: 'Path',
-  size: 'Size', filesize: 'Size', mediasize: 'Size', bytes: 'Size',
-  series: 'Series', seriesname: 'Series',
-  victimidentified: 'VictimIdentified', offenderidentified: 'OffenderIdentified', isdistributed: 'IsDistributed',
-  tags: 'Tags', comments: 'Comments', notes: 'Comments', mediaid: 'MediaID', id: 'MediaID', photodna: 'PhotoDNA',
+  md5: 'MD5',
+  md5hash: 'MD5',
+  hashmd5: 'MD5',
+  sha1: 'SHA1',
+  sha1hash: 'SHA1',
+  hashsha1: 'SHA1',
+  sha256: 'SHA256',
+  sha256hash: 'SHA256',
+  pdq: 'PDQ',
+  pdqhash: 'PDQ',
+  pdqquality: 'PDQQuality',
+  category: 'Category',
+  grade: 'Category',
+  ukcategory: 'Category',
+  caidcategory: 'Category',
+  vicscategory: 'VICSCategory',
+  projectviccategory: 'VICSCategory',
+  name: 'Name',
+  filename: 'Name',
+  file: 'Name',
+  path: 'Path',
+  filepath: 'Path',
+  fullpath: 'Path',
+  size: 'Size',
+  filesize: 'Size',
+  mediasize: 'Size',
+  bytes: 'Size',
+  series: 'Series',
+  seriesname: 'Series',
+  victimidentified: 'VictimIdentified',
+  offenderidentified: 'OffenderIdentified',
+  isdistributed: 'IsDistributed',
+  tags: 'Tags',
+  comments: 'Comments',
+  notes: 'Comments',
+  mediaid: 'MediaID',
+  id: 'MediaID',
+  photodna: 'PhotoDNA',
 };
 
 function columnFor(header: string): Column | undefined {
@@ -81,7 +126,10 @@ export function parseCsvRecord(text: string): string[] | undefined {
  * header's number of fields: an unclosed quote followed by lines that hold quotes of their own would
  * otherwise pair up with them and swallow good lines.
  */
-export async function* csvRecords(source: ByteSource, options: { maxLineBytes?: number; fieldCount?: () => number | undefined } = {}): AsyncGenerator<CsvRecord> {
+export async function* csvRecords(
+  source: ByteSource,
+  options: { maxLineBytes?: number; fieldCount?: () => number | undefined } = {},
+): AsyncGenerator<CsvRecord> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const pending: TextLine[] = [];
   const reader = textLines(source, maxLineBytes)[Symbol.asyncIterator]();
@@ -135,21 +183,43 @@ function csvField(value: string | number | boolean | undefined): string {
 
 function headerProblem(file: string | undefined): HashSetRecord {
   return {
-    kind: 'issue', index: -1, outcome: 'rejected', fatal: true,
-    error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'CSV'}: the header row names no hash column (MD5, SHA1, SHA256 or PDQ)`, { ...(file ? { file } : {}), hint: 'The first row must be a header such as MD5,SHA1,Category,Name.' }),
+    kind: 'issue',
+    index: -1,
+    outcome: 'rejected',
+    fatal: true,
+    error: new VestigeError(
+      'E_HASHSET_INVALID',
+      `${file ?? 'CSV'}: the header row names no hash column (MD5, SHA1, SHA256 or PDQ)`,
+      { ...(file ? { file } : {}), hint: 'The first row must be a header such as MD5,SHA1,Category,Name.' },
+    ),
   };
 }
 
-function damagedRecord(r: Extract<CsvRecord, { problem: string }>, index: number, file: string | undefined): HashSetRecord {
+function damagedRecord(
+  r: Extract<CsvRecord, { problem: string }>,
+  index: number,
+  file: string | undefined,
+): HashSetRecord {
   if (r.problem === 'too-long') return lineTooLong(r.line, r.bytes ?? 0, index, file, 'CSV');
   const where = `${file ?? 'CSV'} line ${r.line}`;
-  const error = new VestigeError('E_HASHSET_INVALID', `${where}: a quoted field is never closed — line skipped`, { ...(file ? { file } : {}), hint: 'Close the quote (or double a quote inside a field as ""). The lines after it were read.', details: { entry: index, line: r.line, field: 'row' } });
+  const error = new VestigeError('E_HASHSET_INVALID', `${where}: a quoted field is never closed — line skipped`, {
+    ...(file ? { file } : {}),
+    hint: 'Close the quote (or double a quote inside a field as ""). The lines after it were read.',
+    details: { entry: index, line: r.line, field: 'row' },
+  });
   return { kind: 'issue', index, outcome: 'rejected', error };
 }
 
-function rowEntry(fields: string[], columns: (Column | undefined)[], index: number, line: number, file: string | undefined): HashSetRecord[] {
+function rowEntry(
+  fields: string[],
+  columns: (Column | undefined)[],
+  index: number,
+  line: number,
+  file: string | undefined,
+): HashSetRecord[] {
   const b = new EntryBuilder(index, file, `${file ?? 'CSV'} line ${line}`);
-  if (fields.length !== columns.length) b.reject('row', `has ${fields.length} fields; the header has ${columns.length}`);
+  if (fields.length !== columns.length)
+    b.reject('row', `has ${fields.length} fields; the header has ${columns.length}`);
   const get = (c: Column): string | undefined => {
     const i = columns.indexOf(c);
     return i >= 0 ? fields[i] : undefined;
@@ -186,7 +256,10 @@ export const csvFormat: HashSetFormat = {
   extensions: ['.csv'],
   sniff: (head) => {
     const first = head.split(/\r?\n/, 1)[0] ?? '';
-    return first.includes(',') && first.split(',').some((h) => ['MD5', 'SHA1', 'PDQ'].includes(columnFor(h.replace(/"/g, '')) ?? ''));
+    return (
+      first.includes(',') &&
+      first.split(',').some((h) => ['MD5', 'SHA1', 'PDQ'].includes(columnFor(h.replace(/"/g, '')) ?? ''))
+    );
   },
   async *read(source, options = {}) {
     const file = options.file;
@@ -199,7 +272,8 @@ export const csvFormat: HashSetFormat = {
       }
       if (!columns) {
         columns = r.fields.map((f) => columnFor(f));
-        if (!columns.some((c) => c === 'MD5' || c === 'SHA1' || c === 'SHA256' || c === 'PDQ')) return yield headerProblem(file);
+        if (!columns.some((c) => c === 'MD5' || c === 'SHA1' || c === 'SHA256' || c === 'PDQ'))
+          return yield headerProblem(file);
         continue;
       }
       yield* rowEntry(r.fields, columns, index++, r.line, file);
@@ -209,9 +283,24 @@ export const csvFormat: HashSetFormat = {
     yield COLUMNS.join(',') + '\r\n';
     for await (const e of entries) {
       const row: Record<Column, string | number | boolean | undefined> = {
-        MD5: e.md5, SHA1: e.sha1, SHA256: e.sha256, PDQ: e.pdq, PDQQuality: e.pdqQuality, Category: e.ukCategory, VICSCategory: e.vicsCategory,
-        Name: e.name, Path: e.path, Size: e.size, Series: e.series, VictimIdentified: e.victimIdentified, OffenderIdentified: e.offenderIdentified,
-        IsDistributed: e.isDistributed, Tags: e.tags?.join(';'), Comments: e.comments, MediaID: e.mediaId, PhotoDNA: e.photoDna,
+        MD5: e.md5,
+        SHA1: e.sha1,
+        SHA256: e.sha256,
+        PDQ: e.pdq,
+        PDQQuality: e.pdqQuality,
+        Category: e.ukCategory,
+        VICSCategory: e.vicsCategory,
+        Name: e.name,
+        Path: e.path,
+        Size: e.size,
+        Series: e.series,
+        VictimIdentified: e.victimIdentified,
+        OffenderIdentified: e.offenderIdentified,
+        IsDistributed: e.isDistributed,
+        Tags: e.tags?.join(';'),
+        Comments: e.comments,
+        MediaID: e.mediaId,
+        PhotoDNA: e.photoDna,
       };
       yield COLUMNS.map((c) => csvField(row[c])).join(',') + '\r\n';
     }

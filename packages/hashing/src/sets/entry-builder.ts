@@ -23,7 +23,8 @@ export class EntryBuilder {
 
   hash(field: HashField, raw: unknown, sourceName: string): void {
     if (raw === undefined || raw === null || raw === '') return;
-    if (typeof raw !== 'string') return this.reject(sourceName, `${sourceName} must be a hex string, not ${describeType(raw)}`);
+    if (typeof raw !== 'string')
+      return this.reject(sourceName, `${sourceName} must be a hex string, not ${describeType(raw)}`);
     const want = HASH_HEX_LENGTHS[field];
     // The common case first: exactly the right number of hex digits, no spaces.
     if (raw.length === want && HEX.test(raw)) {
@@ -32,7 +33,11 @@ export class EntryBuilder {
     }
     const hex = raw.trim().toLowerCase();
     if (!/^[0-9a-f]+$/.test(hex)) return this.reject(sourceName, `${sourceName} "${clip(raw)}" is not hexadecimal`);
-    if (hex.length !== want) return this.reject(sourceName, `${sourceName} has ${hex.length} hex digits; ${field.toUpperCase()} needs ${want}`);
+    if (hex.length !== want)
+      return this.reject(
+        sourceName,
+        `${sourceName} has ${hex.length} hex digits; ${field.toUpperCase()} needs ${want}`,
+      );
     this.entry[field] = hex;
   }
 
@@ -44,18 +49,30 @@ export class EntryBuilder {
     (this.dropped ??= []).push({ field, message });
   }
 
-  string(key: 'name' | 'path' | 'series' | 'comments' | 'photoDna' | 'mediaId', raw: unknown, sourceName: string): void {
+  string(
+    key: 'name' | 'path' | 'series' | 'comments' | 'photoDna' | 'mediaId',
+    raw: unknown,
+    sourceName: string,
+  ): void {
     if (raw === undefined || raw === null || raw === '') return;
     if (typeof raw === 'string') this.entry[key] = raw;
     else if (key === 'mediaId' && typeof raw === 'number') this.entry[key] = String(raw);
     else this.drop(sourceName, `${sourceName} must be text, not ${describeType(raw)}`);
   }
 
-  integer(key: 'size' | 'vicsCategory' | 'pdqQuality', raw: unknown, sourceName: string, range?: [number, number]): void {
+  integer(
+    key: 'size' | 'vicsCategory' | 'pdqQuality',
+    raw: unknown,
+    sourceName: string,
+    range?: [number, number],
+  ): void {
     if (raw === undefined || raw === null || raw === '') return;
     const n = typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || (range && (n < range[0] || n > range[1]))) {
-      this.drop(sourceName, `${sourceName} must be a whole number${range ? ` from ${range[0]} to ${range[1]}` : ''}, not ${clip(JSON.stringify(raw) ?? String(raw))}`);
+      this.drop(
+        sourceName,
+        `${sourceName} must be a whole number${range ? ` from ${range[0]} to ${range[1]}` : ''}, not ${clip(JSON.stringify(raw) ?? String(raw))}`,
+      );
       return;
     }
     this.entry[key] = n;
@@ -65,7 +82,8 @@ export class EntryBuilder {
     if (raw === undefined || raw === null || raw === '') return;
     if (typeof raw === 'boolean') this.entry[key] = raw;
     else if (raw === 'true' || raw === 'false') this.entry[key] = raw === 'true';
-    else if (typeof raw === 'string' && /^(true|false|yes|no|1|0)$/i.test(raw.trim())) this.entry[key] = /^(true|yes|1)$/i.test(raw.trim());
+    else if (typeof raw === 'string' && /^(true|false|yes|no|1|0)$/i.test(raw.trim()))
+      this.entry[key] = /^(true|yes|1)$/i.test(raw.trim());
     else if (raw === 0 || raw === 1) this.entry[key] = raw === 1;
     else this.drop(sourceName, `${sourceName} must be true or false, not ${clip(JSON.stringify(raw) ?? String(raw))}`);
   }
@@ -77,10 +95,16 @@ export class EntryBuilder {
       this.entry.tags = [raw];
       return;
     }
-    const list = typeof raw === 'string' ? raw.split(/[;,|]/) : Array.isArray(raw) && raw.every((t) => typeof t === 'string') ? (raw as string[]) : undefined;
+    const list =
+      typeof raw === 'string'
+        ? raw.split(/[;,|]/)
+        : Array.isArray(raw) && raw.every((t) => typeof t === 'string')
+          ? (raw as string[])
+          : undefined;
     if (!list) return this.drop(sourceName, `${sourceName} must be text or a list of text`);
     const tags = list.map((t) => t.trim()).filter((t) => t !== '');
-    if (tags.length) this.entry.tags = [...(this.entry.tags ?? []), ...tags.filter((t) => !this.entry.tags?.includes(t))];
+    if (tags.length)
+      this.entry.tags = [...(this.entry.tags ?? []), ...tags.filter((t) => !this.entry.tags?.includes(t))];
   }
 
   /** The records this entry produces: its warnings, then the entry, or a single rejection. */
@@ -88,10 +112,14 @@ export class EntryBuilder {
     const e = this.entry;
     // An entry with only hashes Vestige does not compute (PhotoDNA, …) is kept: it cannot match here,
     // but it is part of the set and goes back out in an export (see onlyForeignHashes).
-    if (!this.rejectReason && !e.md5 && !e.sha1 && !e.sha256 && !e.pdq && !options.alsoMatchable) this.reject('hashes', 'has no MD5, SHA-1, SHA-256 or PDQ hash');
+    if (!this.rejectReason && !e.md5 && !e.sha1 && !e.sha256 && !e.pdq && !options.alsoMatchable)
+      this.reject('hashes', 'has no MD5, SHA-1, SHA-256 or PDQ hash');
     if (this.rejectReason) return [this.issue(this.rejectReason.field, this.rejectReason.message, 'rejected')];
     if (!this.dropped) return [{ kind: 'entry', index: this.index, entry: e }];
-    return [...this.dropped.map((d) => this.issue(d.field, d.message, 'field-dropped')), { kind: 'entry', index: this.index, entry: e }];
+    return [
+      ...this.dropped.map((d) => this.issue(d.field, d.message, 'field-dropped')),
+      { kind: 'entry', index: this.index, entry: e },
+    ];
   }
 
   private issue(field: string, message: string, outcome: 'rejected' | 'field-dropped'): HashSetRecord {
@@ -99,10 +127,14 @@ export class EntryBuilder {
       kind: 'issue',
       index: this.index,
       outcome,
-      error: new VestigeError('E_HASHSET_INVALID', `${typeof this.where === 'string' ? this.where : this.where()}: ${message}${outcome === 'rejected' ? ' — entry skipped' : ' — field ignored'}`, {
-        ...(this.file ? { file: this.file } : {}),
-        details: { entry: this.index, field },
-      }),
+      error: new VestigeError(
+        'E_HASHSET_INVALID',
+        `${typeof this.where === 'string' ? this.where : this.where()}: ${message}${outcome === 'rejected' ? ' — entry skipped' : ' — field ignored'}`,
+        {
+          ...(this.file ? { file: this.file } : {}),
+          details: { entry: this.index, field },
+        },
+      ),
     };
   }
 }

@@ -38,7 +38,8 @@ async function read(format: HashSetFormat, bytes: Buffer, chunk = 13): Promise<H
   return out;
 }
 const entries = (recs: HashSetRecord[]) => recs.flatMap((r) => (r.kind === 'entry' ? [r.entry] : []));
-const issues = (recs: HashSetRecord[]) => recs.filter((r): r is Extract<HashSetRecord, { kind: 'issue' }> => r.kind === 'issue');
+const issues = (recs: HashSetRecord[]) =>
+  recs.filter((r): r is Extract<HashSetRecord, { kind: 'issue' }> => r.kind === 'issue');
 async function text(format: HashSetFormat, list: HashSetEntry[], meta?: HashSetMeta): Promise<string> {
   let s = '';
   for await (const c of format.write(list, meta)) s += c;
@@ -56,10 +57,30 @@ describe('VICS case documents (#Cases, UK profile, as Clees4All writes them)', (
       ['4', '8277e0910d750195b448797616e091ad', 'N', 0, 'OP-KESTREL-0042'],
       ['5', 'e1671797c52e15f763380b45e841ec32', 'A', 1, 'OP-KESTREL-0043'],
     ]);
-    expect(list[0]).toMatchObject({ sha1: '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8', victimIdentified: true, tags: ['tagged', 'series-x'], size: 1234, name: '0001.jpg', path: 'C:\\Users\\x\\0001.jpg' });
-    expect(list[0]!.caseRef).toEqual({ CaseID: '{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}', CaseNumber: 'OP-KESTREL-0042', ContactOrganization: 'Example Constabulary', SourceApplicationName: 'Clees4All', SourceApplicationVersion: '1.51' });
-    expect(list[0]!.extra).toMatchObject({ RelativeFilePath: 'Media\\0001.jpg', PrecategorizationSource: 'CAID', MimeType: 'image/jpeg' });
-    expect(list[1]).toMatchObject({ sha256: '3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d', photoDna: 'AAECAwQFBgc=' });
+    expect(list[0]).toMatchObject({
+      sha1: '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8',
+      victimIdentified: true,
+      tags: ['tagged', 'series-x'],
+      size: 1234,
+      name: '0001.jpg',
+      path: 'C:\\Users\\x\\0001.jpg',
+    });
+    expect(list[0]!.caseRef).toEqual({
+      CaseID: '{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}',
+      CaseNumber: 'OP-KESTREL-0042',
+      ContactOrganization: 'Example Constabulary',
+      SourceApplicationName: 'Clees4All',
+      SourceApplicationVersion: '1.51',
+    });
+    expect(list[0]!.extra).toMatchObject({
+      RelativeFilePath: 'Media\\0001.jpg',
+      PrecategorizationSource: 'CAID',
+      MimeType: 'image/jpeg',
+    });
+    expect(list[1]).toMatchObject({
+      sha256: '3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d',
+      photoDna: 'AAECAwQFBgc=',
+    });
   };
 
   it('reads every Media record of every case with its case reference and UK grade', async () => {
@@ -84,17 +105,36 @@ describe('VICS case documents (#Cases, UK profile, as Clees4All writes them)', (
   });
 
   it('reads US and Default profile cases with Project VIC category numbers', async () => {
-    const doc = (p: string) => Buffer.from(JSON.stringify({ '@odata.context': `http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/${p}/$metadata#Cases`, value: [{ CaseID: 'c1', Media: [{ MediaID: 1, Category: 2, MD5: 'A'.repeat(32) }, { MediaID: 2, Category: 3, SHA1: 'b'.repeat(40) }] }] }));
+    const doc = (p: string) =>
+      Buffer.from(
+        JSON.stringify({
+          '@odata.context': `http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/${p}/$metadata#Cases`,
+          value: [
+            {
+              CaseID: 'c1',
+              Media: [
+                { MediaID: 1, Category: 2, MD5: 'A'.repeat(32) },
+                { MediaID: 2, Category: 3, SHA1: 'b'.repeat(40) },
+              ],
+            },
+          ],
+        }),
+      );
     for (const p of ['US', 'Default']) {
       const list = entries(await read(vicsFormat, doc(p)));
-      expect(list.map((e) => [e.vicsCategory, e.ukCategory, e.caseRef])).toEqual([[2, undefined, { CaseID: 'c1' }], [3, undefined, { CaseID: 'c1' }]]);
+      expect(list.map((e) => [e.vicsCategory, e.ukCategory, e.caseRef])).toEqual([
+        [2, undefined, { CaseID: 'c1' }],
+        [3, undefined, { CaseID: 'c1' }],
+      ]);
     }
   });
 
   it('streams a case of 300,000 media with bounded memory (no per-case limit)', async () => {
     const count = 300_000;
     function* doc(): Generator<Buffer> {
-      yield Buffer.from('{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/UK/$metadata#Cases","value":[{"CaseID":"big","CaseNumber":"OP-1","Media":[');
+      yield Buffer.from(
+        '{"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/UK/$metadata#Cases","value":[{"CaseID":"big","CaseNumber":"OP-1","Media":[',
+      );
       let batch = '';
       for (let i = 0; i < count; i++) {
         batch += `${i ? ',' : ''}{"MediaID":${i + 1},"Category":${(i % 3) + 1},"MD5":"${i.toString(16).padStart(32, '0')}","Comments":"${'x'.repeat(150)}"}`;
@@ -123,7 +163,11 @@ describe('VICS case documents (#Cases, UK profile, as Clees4All writes them)', (
       }
     }
     expect(n).toBe(count);
-    expect(last).toMatchObject({ mediaId: String(count), ukCategory: 'C', caseRef: { CaseID: 'big', CaseNumber: 'OP-1' } });
+    expect(last).toMatchObject({
+      mediaId: String(count),
+      ukCategory: 'C',
+      caseRef: { CaseID: 'big', CaseNumber: 'OP-1' },
+    });
     // The case is ~60 MB of JSON; holding it (the old per-entry cap refused it) would need far more.
     expect(peak).toBeLessThan(40 * 1024 * 1024);
   });
@@ -133,9 +177,25 @@ describe('AlternativeHashes and hashes Vestige does not compute', () => {
   const doc = {
     '@odata.context': 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$metadata#Media',
     value: [
-      { MediaID: 1, Category: 1, MD5: 'a'.repeat(32), AlternativeHashes: [{ HashName: 'SHA256', HashValue: 'B'.repeat(64) }, { HashName: 'PDQ', HashValue: 'c'.repeat(64) }, { HashName: 'PhotoDNA', HashValue: 'UERORGF0YQ==' }] },
+      {
+        MediaID: 1,
+        Category: 1,
+        MD5: 'a'.repeat(32),
+        AlternativeHashes: [
+          { HashName: 'SHA256', HashValue: 'B'.repeat(64) },
+          { HashName: 'PDQ', HashValue: 'c'.repeat(64) },
+          { HashName: 'PhotoDNA', HashValue: 'UERORGF0YQ==' },
+        ],
+      },
       { MediaID: 2, Category: 1, AlternativeHashes: [{ HashName: 'PhotoDNA', HashValue: 'T25seVBETkE=' }] },
-      { MediaID: 3, Category: 2, AlternativeHashes: [{ HashName: 'NeuralHash', HashValue: 'abcd' }, { HashName: 'PhotoDNA', HashValue: 'eHl6' }] },
+      {
+        MediaID: 3,
+        Category: 2,
+        AlternativeHashes: [
+          { HashName: 'NeuralHash', HashValue: 'abcd' },
+          { HashName: 'PhotoDNA', HashValue: 'eHl6' },
+        ],
+      },
       { MediaID: 4 },
     ],
   };
@@ -144,9 +204,22 @@ describe('AlternativeHashes and hashes Vestige does not compute', () => {
     const recs = await read(vicsFormat, Buffer.from(JSON.stringify(doc)));
     const list = entries(recs);
     expect(list).toHaveLength(3);
-    expect(list[0]).toMatchObject({ md5: 'a'.repeat(32), sha256: 'b'.repeat(64), pdq: 'c'.repeat(64), vicsCategory: 1, alternativeHashes: [{ name: 'PhotoDNA', value: 'UERORGF0YQ==' }] });
-    expect(list[1]).toEqual({ mediaId: '2', vicsCategory: 1, alternativeHashes: [{ name: 'PhotoDNA', value: 'T25seVBETkE=' }] });
-    expect(list[2]!.alternativeHashes).toEqual([{ name: 'NeuralHash', value: 'abcd' }, { name: 'PhotoDNA', value: 'eHl6' }]);
+    expect(list[0]).toMatchObject({
+      md5: 'a'.repeat(32),
+      sha256: 'b'.repeat(64),
+      pdq: 'c'.repeat(64),
+      vicsCategory: 1,
+      alternativeHashes: [{ name: 'PhotoDNA', value: 'UERORGF0YQ==' }],
+    });
+    expect(list[1]).toEqual({
+      mediaId: '2',
+      vicsCategory: 1,
+      alternativeHashes: [{ name: 'PhotoDNA', value: 'T25seVBETkE=' }],
+    });
+    expect(list[2]!.alternativeHashes).toEqual([
+      { name: 'NeuralHash', value: 'abcd' },
+      { name: 'PhotoDNA', value: 'eHl6' },
+    ]);
     expect(list.map(onlyForeignHashes)).toEqual([false, true, true]);
     // The one entry with no hash at all is still rejected.
     expect(issues(recs).map((i) => [i.index, i.outcome, i.error.details?.field])).toEqual([[3, 'rejected', 'hashes']]);
@@ -155,8 +228,11 @@ describe('AlternativeHashes and hashes Vestige does not compute', () => {
   it('writes the hashes it does not compute back out unchanged', async () => {
     const list = entries(await read(vicsFormat, Buffer.from(JSON.stringify(doc))));
     const out = JSON.parse(await text(vicsFormat, list));
-    const names = (m: { AlternativeHashes?: Array<{ HashName: string; HashValue: string }> }) => m.AlternativeHashes?.map((h) => `${h.HashName}=${h.HashValue}`).sort();
-    expect(out.value.map(names)).toEqual(doc.value.slice(0, 3).map((m) => names(m as never)!.map((s) => s.replace(/=b{64}$/, `=${'B'.repeat(64)}`))));
+    const names = (m: { AlternativeHashes?: Array<{ HashName: string; HashValue: string }> }) =>
+      m.AlternativeHashes?.map((h) => `${h.HashName}=${h.HashValue}`).sort();
+    expect(out.value.map(names)).toEqual(
+      doc.value.slice(0, 3).map((m) => names(m as never)!.map((s) => s.replace(/=b{64}$/, `=${'B'.repeat(64)}`))),
+    );
   });
 });
 
@@ -171,27 +247,85 @@ describe('VICS → Vestige → VICS loses no field', () => {
     const doc = {
       '@odata.context': 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media',
       value: [
-        { MediaID: 7, Category: 2, MD5: 'A'.repeat(32), SHA1: 'B'.repeat(40), MediaSize: 99, IsPrecategorized: 'true', Series: 'S1', OffenderIdentified: 'false', IsDistributed: 'true', Tags: 'one;two', Comments: 'c', DateUpdated: '2020-01-01T00:00:00.000Z', IsSuspected: 'true', MimeType: 'video/mp4', AlternativeHashes: [{ HashName: 'SHA256', HashValue: 'C'.repeat(64) }, { HashName: 'PDQ', HashValue: 'd'.repeat(64) }, { HashName: 'PhotoDNA', HashValue: 'cGRuYQ==' }], MediaMetadata: [{ PropertyName: 'Make', PropertyValue: 'Canon' }, { PropertyName: 'PDQQuality', PropertyValue: '90' }], MediaFiles: [{ MD5: 'A'.repeat(32), FileName: 'x.mp4', FilePath: 'D:\\x.mp4', Unallocated: 'true' }], VideoSegments: [{ Start: '00:00:01', End: '00:00:02', Category: 2 }] },
+        {
+          MediaID: 7,
+          Category: 2,
+          MD5: 'A'.repeat(32),
+          SHA1: 'B'.repeat(40),
+          MediaSize: 99,
+          IsPrecategorized: 'true',
+          Series: 'S1',
+          OffenderIdentified: 'false',
+          IsDistributed: 'true',
+          Tags: 'one;two',
+          Comments: 'c',
+          DateUpdated: '2020-01-01T00:00:00.000Z',
+          IsSuspected: 'true',
+          MimeType: 'video/mp4',
+          AlternativeHashes: [
+            { HashName: 'SHA256', HashValue: 'C'.repeat(64) },
+            { HashName: 'PDQ', HashValue: 'd'.repeat(64) },
+            { HashName: 'PhotoDNA', HashValue: 'cGRuYQ==' },
+          ],
+          MediaMetadata: [
+            { PropertyName: 'Make', PropertyValue: 'Canon' },
+            { PropertyName: 'PDQQuality', PropertyValue: '90' },
+          ],
+          MediaFiles: [{ MD5: 'A'.repeat(32), FileName: 'x.mp4', FilePath: 'D:\\x.mp4', Unallocated: 'true' }],
+          VideoSegments: [{ Start: '00:00:01', End: '00:00:02', Category: 2 }],
+        },
       ],
     };
     const list = entries(await read(vicsFormat, Buffer.from(JSON.stringify(doc))));
-    expect(list[0]).toMatchObject({ pdq: 'd'.repeat(64), pdqQuality: 90, sha256: 'c'.repeat(64), offenderIdentified: false });
+    expect(list[0]).toMatchObject({
+      pdq: 'd'.repeat(64),
+      pdqQuality: 90,
+      sha256: 'c'.repeat(64),
+      offenderIdentified: false,
+    });
     expect(JSON.parse(await text(vicsFormat, list))).toEqual(doc);
   });
 });
 
 describe('a set entry holding a video hash', () => {
   it('travels as a vPDQ JSON list in AlternativeHashes and reads back frame by frame', async () => {
-    const video: HashSetEntry = { md5: '9'.repeat(32), vicsCategory: 1, mediaId: '30', vpdq: [{ hex: 'a'.repeat(64), quality: 100, timestamp: 0 }, { hex: 'b'.repeat(64), quality: 87, timestamp: 0.5 }, { hex: 'c'.repeat(64), quality: 40, timestamp: 1.5 }] };
+    const video: HashSetEntry = {
+      md5: '9'.repeat(32),
+      vicsCategory: 1,
+      mediaId: '30',
+      vpdq: [
+        { hex: 'a'.repeat(64), quality: 100, timestamp: 0 },
+        { hex: 'b'.repeat(64), quality: 87, timestamp: 0.5 },
+        { hex: 'c'.repeat(64), quality: 40, timestamp: 1.5 },
+      ],
+    };
     const raw = await text(vicsFormat, [video]);
-    expect(JSON.parse(raw).value[0].AlternativeHashes).toEqual([{ HashName: 'vPDQ', HashValue: `["${'a'.repeat(64)},100,0.0", "${'b'.repeat(64)},87,0.5", "${'c'.repeat(64)},40,1.5"]` }]);
+    expect(JSON.parse(raw).value[0].AlternativeHashes).toEqual([
+      {
+        HashName: 'vPDQ',
+        HashValue: `["${'a'.repeat(64)},100,0.0", "${'b'.repeat(64)},87,0.5", "${'c'.repeat(64)},40,1.5"]`,
+      },
+    ]);
     expect(entries(await read(vicsFormat, Buffer.from(raw)))).toEqual([video]);
   });
 });
 
 describe('VICS export that importers accept', () => {
   const vestige: HashSetEntry[] = [
-    { md5: '1'.repeat(32), sha1: '2'.repeat(40), sha256: '3'.repeat(64), pdq: '4'.repeat(64), pdqQuality: 87, ukCategory: 'B', vicsCategory: 1, mediaId: '12', name: 'a.jpg', size: 10, victimIdentified: false, tags: ['t1'] },
+    {
+      md5: '1'.repeat(32),
+      sha1: '2'.repeat(40),
+      sha256: '3'.repeat(64),
+      pdq: '4'.repeat(64),
+      pdqQuality: 87,
+      ukCategory: 'B',
+      vicsCategory: 1,
+      mediaId: '12',
+      name: 'a.jpg',
+      size: 10,
+      victimIdentified: false,
+      tags: ['t1'],
+    },
     { md5: '5'.repeat(32), ukCategory: 'N', vicsCategory: 0, mediaId: '13' },
     { md5: '6'.repeat(32), ukCategory: 'A', vicsCategory: 1, mediaId: '14' },
     { md5: '7'.repeat(32), ukCategory: 'C', vicsCategory: 1, mediaId: '15' },
@@ -201,10 +335,21 @@ describe('VICS export that importers accept', () => {
     const raw = await text(vicsFormat, vestige);
     expect(raw).not.toMatch(/odata\.id|odata\.metadata|"PDQ"\s*:|"PDQQuality"\s*:|"SHA256"\s*:/);
     const doc = JSON.parse(raw);
-    expect(doc['@odata.context']).toBe('http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media');
+    expect(doc['@odata.context']).toBe(
+      'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media',
+    );
     const m = doc.value[0];
-    expect(m).toMatchObject({ MediaID: 12, Category: 1, Tags: 'uk:B;t1', VictimIdentified: 'false', MediaMetadata: [{ PropertyName: 'PDQQuality', PropertyValue: '87' }] });
-    expect(m.AlternativeHashes).toEqual([{ HashName: 'SHA256', HashValue: '3'.repeat(64) }, { HashName: 'PDQ', HashValue: '4'.repeat(64) }]);
+    expect(m).toMatchObject({
+      MediaID: 12,
+      Category: 1,
+      Tags: 'uk:B;t1',
+      VictimIdentified: 'false',
+      MediaMetadata: [{ PropertyName: 'PDQQuality', PropertyValue: '87' }],
+    });
+    expect(m.AlternativeHashes).toEqual([
+      { HashName: 'SHA256', HashValue: '3'.repeat(64) },
+      { HashName: 'PDQ', HashValue: '4'.repeat(64) },
+    ]);
     expect(entries(await read(vicsFormat, Buffer.from(raw)))).toEqual(vestige);
   });
 
@@ -212,7 +357,12 @@ describe('VICS export that importers accept', () => {
     const raw = await text(vicsFormat, vestige, { profile: 'uk' });
     const doc = JSON.parse(raw);
     expect(doc['@odata.context']).toContain('/2.0.xml/UK/$metadata#Media');
-    expect(doc.value.map((m: { Category: number; Tags?: string }) => [m.Category, m.Tags])).toEqual([[2, 't1'], [0, undefined], [1, undefined], [3, undefined]]);
+    expect(doc.value.map((m: { Category: number; Tags?: string }) => [m.Category, m.Tags])).toEqual([
+      [2, 't1'],
+      [0, undefined],
+      [1, undefined],
+      [3, undefined],
+    ]);
     expect(entries(await read(vicsFormat, Buffer.from(raw)))).toEqual(vestige);
   });
 });
@@ -240,8 +390,22 @@ describe('NSRL: known-good sets, never matches', () => {
     expect(f.role).toBe('known-good');
     const set = await loadHashSet(path);
     expect(set.entries).toEqual([
-      { sha256: 'a'.repeat(64), sha1: 'b'.repeat(40), md5: 'c'.repeat(32), name: 'viewer.exe', size: 123456, extra: { crc32: '0A1B2C3D', package_id: 100, package: 'Example Viewer 2.1' } },
-      { sha256: 'd'.repeat(64), sha1: 'e'.repeat(40), md5: 'f'.repeat(32), name: 'viewer.dll', size: 2048, extra: { crc32: '0A1B2C3E', package_id: 100, package: 'Example Viewer 2.1' } },
+      {
+        sha256: 'a'.repeat(64),
+        sha1: 'b'.repeat(40),
+        md5: 'c'.repeat(32),
+        name: 'viewer.exe',
+        size: 123456,
+        extra: { crc32: '0A1B2C3D', package_id: 100, package: 'Example Viewer 2.1' },
+      },
+      {
+        sha256: 'd'.repeat(64),
+        sha1: 'e'.repeat(40),
+        md5: 'f'.repeat(32),
+        name: 'viewer.dll',
+        size: 2048,
+        extra: { crc32: '0A1B2C3E', package_id: 100, package: 'Example Viewer 2.1' },
+      },
     ]);
     expect(set.issues.map((i) => [i.index, i.error.details?.field])).toEqual([[2, 'sha256']]);
     let digest = '';
@@ -251,23 +415,35 @@ describe('NSRL: known-good sets, never matches', () => {
 
   it('reads an RDS v2 NSRLFile.txt', async () => {
     const path = join(dir, 'NSRLFile.txt');
-    fs.writeFileSync(path, `"SHA-1","MD5","CRC32","FileName","FileSize","ProductCode","OpSystemCode","SpecialCode"\r\n"${'1'.repeat(40)}","${'2'.repeat(32)}","AABBCCDD","setup.exe",4096,1234,"WIN",""\r\n"${'3'.repeat(40)}","${'4'.repeat(32)}","00112233","read, me.txt",12,1234,"WIN","M"\r\n`);
+    fs.writeFileSync(
+      path,
+      `"SHA-1","MD5","CRC32","FileName","FileSize","ProductCode","OpSystemCode","SpecialCode"\r\n"${'1'.repeat(40)}","${'2'.repeat(32)}","AABBCCDD","setup.exe",4096,1234,"WIN",""\r\n"${'3'.repeat(40)}","${'4'.repeat(32)}","00112233","read, me.txt",12,1234,"WIN","M"\r\n`,
+    );
     expect((await detectHashSetFormat(path)).id).toBe('nsrl-rds2');
     const set = await loadHashSet(path);
     expect(nsrlRds2Format.role).toBe('known-good');
     expect(set.issues).toEqual([]);
-    expect(set.entries.map((e) => [e.sha1, e.md5, e.name, e.size, e.extra?.ProductCode])).toEqual([['1'.repeat(40), '2'.repeat(32), 'setup.exe', 4096, '1234'], ['3'.repeat(40), '4'.repeat(32), 'read, me.txt', 12, '1234']]);
+    expect(set.entries.map((e) => [e.sha1, e.md5, e.name, e.size, e.extra?.ProductCode])).toEqual([
+      ['1'.repeat(40), '2'.repeat(32), 'setup.exe', 4096, '1234'],
+      ['3'.repeat(40), '4'.repeat(32), 'read, me.txt', 12, '1234'],
+    ]);
   });
 
   it('refuses binary input it does not read with a clear "format not supported" error', async () => {
     const zip = join(dir, 'set.zip');
     fs.writeFileSync(zip, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100)]));
-    await expect(detectHashSetFormat(zip)).rejects.toMatchObject({ code: 'E_INPUT_UNSUPPORTED', message: expect.stringMatching(/format not supported — the file is a ZIP archive/) });
+    await expect(detectHashSetFormat(zip)).rejects.toMatchObject({
+      code: 'E_INPUT_UNSUPPORTED',
+      message: expect.stringMatching(/format not supported — the file is a ZIP archive/),
+    });
     const other = join(dir, 'other.sqlite');
     const db = new Database(other);
     db.exec('CREATE TABLE t (x)');
     db.close();
-    await expect(detectHashSetFormat(other)).rejects.toMatchObject({ code: 'E_INPUT_UNSUPPORTED', message: expect.stringMatching(/SQLite database without the NSRL RDS v3 views/) });
+    await expect(detectHashSetFormat(other)).rejects.toMatchObject({
+      code: 'E_INPUT_UNSUPPORTED',
+      message: expect.stringMatching(/SQLite database without the NSRL RDS v3 views/),
+    });
   });
 });
 
@@ -275,8 +451,14 @@ describe('CSV hash lists: damaged lines cost one line each', () => {
   it('an unterminated quote rejects its own line only; the rest of the file is read', async () => {
     const csv = `MD5,Name,Category\r\n${'1'.repeat(32)},one.jpg,A\r\n${'2'.repeat(32)},"two.jpg,B\r\n${'3'.repeat(32)},"three\nlines",C\r\n${'4'.repeat(32)},four.jpg,N\r\n`;
     const recs = await read(csvFormat, Buffer.from(csv), 5);
-    expect(entries(recs).map((e) => [e.md5?.[0], e.name, e.ukCategory])).toEqual([['1', 'one.jpg', 'A'], ['3', 'three\nlines', 'C'], ['4', 'four.jpg', 'N']]);
-    expect(issues(recs).map((i) => [i.outcome, i.error.code, i.error.details?.line])).toEqual([['rejected', 'E_HASHSET_INVALID', 3]]);
+    expect(entries(recs).map((e) => [e.md5?.[0], e.name, e.ukCategory])).toEqual([
+      ['1', 'one.jpg', 'A'],
+      ['3', 'three\nlines', 'C'],
+      ['4', 'four.jpg', 'N'],
+    ]);
+    expect(issues(recs).map((i) => [i.outcome, i.error.code, i.error.details?.line])).toEqual([
+      ['rejected', 'E_HASHSET_INVALID', 3],
+    ]);
   });
 
   it('a 200 MB line is refused with E_INPUT_TOO_LARGE under the 1 MiB cap, without holding it', async () => {
@@ -295,7 +477,10 @@ describe('CSV hash lists: damaged lines cost one line each', () => {
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
     expect(entries(recs).map((e) => e.name)).toEqual(['before.jpg', 'after.jpg']);
     const [issue] = issues(recs);
-    expect(issue).toMatchObject({ outcome: 'rejected', error: { code: 'E_INPUT_TOO_LARGE', details: { line: 3, limit: 1 << 20 } } });
+    expect(issue).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'E_INPUT_TOO_LARGE', details: { line: 3, limit: 1 << 20 } },
+    });
   });
 });
 
@@ -309,7 +494,14 @@ describe('hashdeep output that the real hashdeep accepts', () => {
       fs.writeFileSync(path, data);
       const h = (a: string) => createHash(a).update(data).digest('hex');
       // The last entry has no SHA-1: the column must be left out, not written empty.
-      return { size: data.length, md5: h('md5'), ...(i < 2 ? { sha1: h('sha1') } : {}), sha256: h('sha256'), path, name };
+      return {
+        size: data.length,
+        md5: h('md5'),
+        ...(i < 2 ? { sha1: h('sha1') } : {}),
+        sha256: h('sha256'),
+        path,
+        name,
+      };
     });
     const out = join(dir, 'known.hashdeep');
     await writeHashSetFile(out, hashdeepFormat, list);
@@ -323,7 +515,15 @@ describe('hashdeep output that the real hashdeep accepts', () => {
   });
 
   it('refuses to write entries hashdeep would reject (no size, or no hash all of them have)', async () => {
-    await expect(text(hashdeepFormat, [{ md5: '1'.repeat(32), size: 1, name: 'a' }, { sha1: '2'.repeat(40), size: 1, name: 'b' }])).rejects.toMatchObject({ code: 'E_INPUT_UNSUPPORTED' });
-    await expect(text(hashdeepFormat, [{ md5: '1'.repeat(32), name: 'a' }])).rejects.toMatchObject({ code: 'E_INPUT_UNSUPPORTED', message: /has no size/ });
+    await expect(
+      text(hashdeepFormat, [
+        { md5: '1'.repeat(32), size: 1, name: 'a' },
+        { sha1: '2'.repeat(40), size: 1, name: 'b' },
+      ]),
+    ).rejects.toMatchObject({ code: 'E_INPUT_UNSUPPORTED' });
+    await expect(text(hashdeepFormat, [{ md5: '1'.repeat(32), name: 'a' }])).rejects.toMatchObject({
+      code: 'E_INPUT_UNSUPPORTED',
+      message: /has no size/,
+    });
   });
 });

@@ -21,7 +21,13 @@ const KNOWN = new Set(['size', 'md5', 'sha1', 'sha256', 'tiger', 'whirlpool', 'f
 const HASH_COLUMNS = ['md5', 'sha1', 'sha256'] as const;
 
 function fatal(file: string | undefined, message: string): HashSetRecord {
-  return { kind: 'issue', index: -1, outcome: 'rejected', fatal: true, error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'hashdeep'}${message}`, { ...(file ? { file } : {}) }) };
+  return {
+    kind: 'issue',
+    index: -1,
+    outcome: 'rejected',
+    fatal: true,
+    error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'hashdeep'}${message}`, { ...(file ? { file } : {}) }),
+  };
 }
 
 function dataLine(line: string, columns: string[], b: EntryBuilder): void {
@@ -43,10 +49,17 @@ export function hashdeepColumns(entries: readonly HashSetEntry[]): Array<'size' 
   const common = HASH_COLUMNS.filter((h) => entries.every((e) => e[h]));
   const noSize = entries.findIndex((e) => e.size === undefined);
   if (entries.length && (common.length === 0 || noSize >= 0)) {
-    const lacking = common.length === 0 ? 'no hash (MD5, SHA-1 or SHA-256) is carried by every entry' : `entry ${noSize + 1} (${entries[noSize]!.name ?? entries[noSize]!.md5 ?? ''}) has no size`;
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `cannot write a hashdeep file: ${lacking}, and hashdeep rejects empty columns`, {
-      hint: 'Export these entries as VICS JSON or CSV, or filter the set to entries that carry a size and a common hash.',
-    });
+    const lacking =
+      common.length === 0
+        ? 'no hash (MD5, SHA-1 or SHA-256) is carried by every entry'
+        : `entry ${noSize + 1} (${entries[noSize]!.name ?? entries[noSize]!.md5 ?? ''}) has no size`;
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `cannot write a hashdeep file: ${lacking}, and hashdeep rejects empty columns`,
+      {
+        hint: 'Export these entries as VICS JSON or CSV, or filter the set to entries that carry a size and a common hash.',
+      },
+    );
   }
   return ['size', ...(entries.length ? common : HASH_COLUMNS)];
 }
@@ -71,13 +84,22 @@ export const hashdeepFormat: HashSetFormat = {
         continue;
       }
       if (line.startsWith('%%%%')) {
-        columns = line.slice(4).trim().split(',').map((c) => c.trim().toLowerCase());
+        columns = line
+          .slice(4)
+          .trim()
+          .split(',')
+          .map((c) => c.trim().toLowerCase());
         const unknown = columns.filter((c) => !KNOWN.has(c));
-        if (unknown.length || columns[columns.length - 1] !== 'filename') return yield fatal(file, ` line ${l.line}: column line must list known columns ending in filename (${unknown.join(', ') || 'no filename'})`);
+        if (unknown.length || columns[columns.length - 1] !== 'filename')
+          return yield fatal(
+            file,
+            ` line ${l.line}: column line must list known columns ending in filename (${unknown.join(', ') || 'no filename'})`,
+          );
         continue;
       }
       if (line.startsWith('##') || line.trim() === '') continue;
-      if (!columns) return yield fatal(file, ` line ${l.line}: a data line comes before the "%%%% size,…,filename" column line`);
+      if (!columns)
+        return yield fatal(file, ` line ${l.line}: a data line comes before the "%%%% size,…,filename" column line`);
       const b = new EntryBuilder(index++, file, `${file ?? 'hashdeep'} line ${l.line}`);
       dataLine(line, columns, b);
       yield* b.finish();

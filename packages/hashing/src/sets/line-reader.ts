@@ -10,7 +10,9 @@ import type { ByteSource, HashSetRecord } from './types.ts';
  */
 export const MAX_LINE_BYTES = 1 << 20;
 
-export type TextLine = { readonly line: number; readonly text: string } | { readonly line: number; readonly tooLong: number };
+export type TextLine =
+  | { readonly line: number; readonly text: string }
+  | { readonly line: number; readonly tooLong: number };
 
 export async function* textLines(source: ByteSource, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<TextLine> {
   let parts: Buffer[] = [];
@@ -49,22 +51,33 @@ export async function* textLines(source: ByteSource, maxLineBytes = MAX_LINE_BYT
       start = nl + 1;
     }
     // The pieces point into `chunk`; copy the unfinished line so the source's buffer can be reused.
-    if (parts.length > 1 || (parts.length === 1 && parts[0]!.buffer === chunk.buffer)) parts = [Buffer.from(Buffer.concat(parts))];
+    if (parts.length > 1 || (parts.length === 1 && parts[0]!.buffer === chunk.buffer))
+      parts = [Buffer.from(Buffer.concat(parts))];
   }
   if (skipping) yield { line: line + 1, tooLong: skipping };
   else if (held) yield { line: line + 1, text: text(Buffer.concat(parts)) };
 }
 
 /** The rejection of a line over the cap (its bytes were skipped; reading went on after it). */
-export function lineTooLong(line: number, bytes: number, index: number, file: string | undefined, label = 'hash set'): HashSetRecord {
+export function lineTooLong(
+  line: number,
+  bytes: number,
+  index: number,
+  file: string | undefined,
+  label = 'hash set',
+): HashSetRecord {
   return {
     kind: 'issue',
     index,
     outcome: 'rejected',
-    error: new VestigeError('E_INPUT_TOO_LARGE', `${file ?? label} line ${line}: the line is ${bytes} bytes, over the ${MAX_LINE_BYTES}-byte limit for one hash-set line — line skipped`, {
-      ...(file ? { file } : {}),
-      hint: 'A hash-set line is a few hundred bytes; this one is damaged. The lines after it were read.',
-      details: { entry: index, line, limit: MAX_LINE_BYTES, field: 'line' },
-    }),
+    error: new VestigeError(
+      'E_INPUT_TOO_LARGE',
+      `${file ?? label} line ${line}: the line is ${bytes} bytes, over the ${MAX_LINE_BYTES}-byte limit for one hash-set line — line skipped`,
+      {
+        ...(file ? { file } : {}),
+        hint: 'A hash-set line is a few hundred bytes; this one is damaged. The lines after it were read.',
+        details: { entry: index, line, limit: MAX_LINE_BYTES, field: 'line' },
+      },
+    ),
   };
 }

@@ -20,14 +20,24 @@ import type { HashSetEntry, HashSetFormat, HashSetRecord } from './types.ts';
 const V2_HEADER = ['SHA-1', 'MD5', 'CRC32', 'FileName', 'FileSize', 'ProductCode', 'OpSystemCode', 'SpecialCode'];
 
 function notWritable(id: string): never {
-  throw new VestigeError('E_INPUT_UNSUPPORTED', `Vestige reads NSRL ${id} but does not write it: the RDS is NIST's own publication`, { hint: 'Convert to VICS JSON, CSV, hashdeep or plain text instead.' });
+  throw new VestigeError(
+    'E_INPUT_UNSUPPORTED',
+    `Vestige reads NSRL ${id} but does not write it: the RDS is NIST's own publication`,
+    { hint: 'Convert to VICS JSON, CSV, hashdeep or plain text instead.' },
+  );
 }
 
 /** True when an SQLite file has the RDS v3 views (checked before choosing the format). */
 export function isNsrlRds3(path: string): boolean {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const names = new Set((db.prepare("SELECT upper(name) AS n FROM sqlite_master WHERE type IN ('view','table')").all() as Array<{ n: string }>).map((r) => r.n));
+    const names = new Set(
+      (
+        db.prepare("SELECT upper(name) AS n FROM sqlite_master WHERE type IN ('view','table')").all() as Array<{
+          n: string;
+        }>
+      ).map((r) => r.n),
+    );
     return names.has('FILE') && names.has('PKG');
   } finally {
     db.close();
@@ -52,11 +62,15 @@ function rds3Entry(row: Rds3Row, index: number, file: string): HashSetRecord[] {
   b.hash('sha1', row.sha1, 'sha1');
   b.hash('md5', row.md5, 'md5');
   b.string('name', row.file_name, 'file_name');
-  b.integer('size', typeof row.file_size === 'bigint' ? Number(row.file_size) : row.file_size, 'file_size', [0, Number.MAX_SAFE_INTEGER]);
+  b.integer('size', typeof row.file_size === 'bigint' ? Number(row.file_size) : row.file_size, 'file_size', [
+    0,
+    Number.MAX_SAFE_INTEGER,
+  ]);
   const extra: Record<string, unknown> = {};
   if (row.crc32) extra.crc32 = row.crc32;
   if (row.package_id !== null) extra.package_id = row.package_id;
-  if (row.package_name) extra.package = row.package_version ? `${row.package_name} ${row.package_version}` : row.package_name;
+  if (row.package_name)
+    extra.package = row.package_version ? `${row.package_name} ${row.package_version}` : row.package_name;
   if (Object.keys(extra).length) b.entry.extra = extra;
   return b.finish();
 }
@@ -74,7 +88,9 @@ export const nsrlRds3Format: HashSetFormat = {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       const rows = db
-        .prepare('SELECT f.sha256, f.sha1, f.md5, f.crc32, f.file_name, f.file_size, f.package_id, p.name AS package_name, p.version AS package_version FROM FILE f LEFT JOIN PKG p ON p.package_id = f.package_id')
+        .prepare(
+          'SELECT f.sha256, f.sha1, f.md5, f.crc32, f.file_name, f.file_size, f.package_id, p.name AS package_name, p.version AS package_version FROM FILE f LEFT JOIN PKG p ON p.package_id = f.package_id',
+        )
         .safeIntegers(false)
         .iterate() as IterableIterator<Rds3Row>;
       let index = 0;
@@ -98,17 +114,40 @@ export const nsrlRds2Format: HashSetFormat = {
     let index = 0;
     for await (const r of csvRecords(source, { fieldCount: () => (header ? undefined : V2_HEADER.length) })) {
       if (!('fields' in r)) {
-        yield r.problem === 'too-long' ? lineTooLong(r.line, r.bytes ?? 0, index++, file, 'NSRLFile.txt') : { kind: 'issue', index: index++, outcome: 'rejected', error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'NSRLFile.txt'} line ${r.line}: a quoted field is never closed — line skipped`, { ...(file ? { file } : {}), details: { entry: index - 1, field: 'row' } }) };
+        yield r.problem === 'too-long'
+          ? lineTooLong(r.line, r.bytes ?? 0, index++, file, 'NSRLFile.txt')
+          : {
+              kind: 'issue',
+              index: index++,
+              outcome: 'rejected',
+              error: new VestigeError(
+                'E_HASHSET_INVALID',
+                `${file ?? 'NSRLFile.txt'} line ${r.line}: a quoted field is never closed — line skipped`,
+                { ...(file ? { file } : {}), details: { entry: index - 1, field: 'row' } },
+              ),
+            };
         continue;
       }
       if (header) {
         header = false;
-        if (r.fields.join(',') !== V2_HEADER.join(',')) return yield { kind: 'issue', index: -1, outcome: 'rejected', fatal: true, error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'NSRLFile.txt'}: the header is not the RDS v2 one (${V2_HEADER.join(',')})`, { ...(file ? { file } : {}) }) };
+        if (r.fields.join(',') !== V2_HEADER.join(','))
+          return yield {
+            kind: 'issue',
+            index: -1,
+            outcome: 'rejected',
+            fatal: true,
+            error: new VestigeError(
+              'E_HASHSET_INVALID',
+              `${file ?? 'NSRLFile.txt'}: the header is not the RDS v2 one (${V2_HEADER.join(',')})`,
+              { ...(file ? { file } : {}) },
+            ),
+          };
         continue;
       }
       const [sha1, md5, crc32, name, size, product, os, special] = r.fields;
       const b = new EntryBuilder(index++, file, `${file ?? 'NSRLFile.txt'} line ${r.line}`);
-      if (r.fields.length !== V2_HEADER.length) b.reject('row', `has ${r.fields.length} fields; RDS v2 has ${V2_HEADER.length}`);
+      if (r.fields.length !== V2_HEADER.length)
+        b.reject('row', `has ${r.fields.length} fields; RDS v2 has ${V2_HEADER.length}`);
       b.hash('sha1', sha1, 'SHA-1');
       b.hash('md5', md5, 'MD5');
       b.string('name', name, 'FileName');

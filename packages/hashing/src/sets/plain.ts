@@ -35,7 +35,8 @@ export const plainFormat: HashSetFormat = {
       const m = LINE.exec(line);
       const kind = m ? BY_LENGTH[m[1]!.length as keyof typeof BY_LENGTH] : undefined;
       if (!m) b.reject('line', `"${line.slice(0, 60)}" is not "HASH  PATH"`);
-      else if (!kind) b.reject('hash', `hash has ${m[1]!.length} hex digits; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256)`);
+      else if (!kind)
+        b.reject('hash', `hash has ${m[1]!.length} hex digits; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256)`);
       else {
         b.hash(kind, m[1], kind.toUpperCase());
         if (m[2]) {
@@ -45,7 +46,15 @@ export const plainFormat: HashSetFormat = {
       }
       yield* b.finish();
     }
-    if (index === 0) yield { kind: 'issue', index: -1, outcome: 'rejected', error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'hash list'}: no hashes found`, { ...(file ? { file } : {}) }) };
+    if (index === 0)
+      yield {
+        kind: 'issue',
+        index: -1,
+        outcome: 'rejected',
+        error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'hash list'}: no hashes found`, {
+          ...(file ? { file } : {}),
+        }),
+      };
   },
   async *write(entries: Iterable<HashSetEntry> | AsyncIterable<HashSetEntry>) {
     for await (const e of entries) {

@@ -13,11 +13,16 @@ import type { HashSetEntry, HashSetFormat, HashSetMeta, HashSetRecord } from './
 import { vicsFormat } from './vics.ts';
 
 /** Every hash-set format, by id; sniffing tries them in this order (NSRL v2 before the generic CSV). */
-export const hashSetFormats: ReadonlyMap<string, HashSetFormat> = new Map([vicsFormat, hashdeepFormat, nsrlRds2Format, csvFormat, plainFormat, nsrlRds3Format].map((f) => [f.id, f]));
+export const hashSetFormats: ReadonlyMap<string, HashSetFormat> = new Map(
+  [vicsFormat, hashdeepFormat, nsrlRds2Format, csvFormat, plainFormat, nsrlRds3Format].map((f) => [f.id, f]),
+);
 
 export function hashSetFormat(id: string): HashSetFormat {
   const f = hashSetFormats.get(id);
-  if (!f) throw new VestigeError('E_USAGE', `unknown hash-set format '${id}'`, { hint: `Use one of: ${[...hashSetFormats.keys()].join(', ')}.` });
+  if (!f)
+    throw new VestigeError('E_USAGE', `unknown hash-set format '${id}'`, {
+      hint: `Use one of: ${[...hashSetFormats.keys()].join(', ')}.`,
+    });
   return f;
 }
 
@@ -27,7 +32,11 @@ async function readHead(path: string, bytes = 8192): Promise<Buffer> {
     fh = await open(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new VestigeError(code === 'ENOENT' ? 'E_INPUT_MISSING' : 'E_INPUT_UNREADABLE', `${path}: cannot open the hash set (${code})`, { file: path, cause: err });
+    throw new VestigeError(
+      code === 'ENOENT' ? 'E_INPUT_MISSING' : 'E_INPUT_UNREADABLE',
+      `${path}: cannot open the hash set (${code})`,
+      { file: path, cause: err },
+    );
   }
   try {
     const buf = Buffer.alloc(bytes);
@@ -48,10 +57,14 @@ export async function detectHashSetFormat(path: string): Promise<HashSetFormat> 
   if (isSqlite(bytes) && isNsrlRds3(path)) return nsrlRds3Format;
   const binary = describeBinary(bytes);
   if (binary) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `${path}: format not supported — the file is ${binary}${isSqlite(bytes) ? ' without the NSRL RDS v3 views (FILE, PKG)' : ''}, not a hash-set format Vestige reads`, {
-      file: path,
-      hint: `Vestige reads ${[...hashSetFormats.values()].map((f) => f.title).join('; ')}. Export the set from its tool in one of these.`,
-    });
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `${path}: format not supported — the file is ${binary}${isSqlite(bytes) ? ' without the NSRL RDS v3 views (FILE, PKG)' : ''}, not a hash-set format Vestige reads`,
+      {
+        file: path,
+        hint: `Vestige reads ${[...hashSetFormats.values()].map((f) => f.title).join('; ')}. Export the set from its tool in one of these.`,
+      },
+    );
   }
   const head = headText(bytes);
   for (const f of hashSetFormats.values()) if (f.sniff(head)) return f;
@@ -69,14 +82,22 @@ export async function detectHashSetFormat(path: string): Promise<HashSetFormat> 
  * of the file's bytes once they are all read: computed over the same reads as the parsing, so a set
  * is read once, not once to parse and once to name its version.
  */
-export function readHashSetFile(path: string, format?: HashSetFormat, onDigest?: (sha256: string) => void): AsyncGenerator<HashSetRecord> {
+export function readHashSetFile(
+  path: string,
+  format?: HashSetFormat,
+  onDigest?: (sha256: string) => void,
+): AsyncGenerator<HashSetRecord> {
   // With the format known, the format's own reader is handed back as it is: one async generator
   // fewer between each record and its consumer (a promise and a microtask per record per level).
   if (format && !format.readPath) return format.read(hashedChunks(path, onDigest), { file: path });
   return readDetected(path, format, onDigest);
 }
 
-async function* readDetected(path: string, format: HashSetFormat | undefined, onDigest?: (sha256: string) => void): AsyncGenerator<HashSetRecord> {
+async function* readDetected(
+  path: string,
+  format: HashSetFormat | undefined,
+  onDigest?: (sha256: string) => void,
+): AsyncGenerator<HashSetRecord> {
   const f = format ?? (await detectHashSetFormat(path));
   if (f.readPath) {
     yield* f.readPath(path);
@@ -106,12 +127,18 @@ async function fileSha256(path: string): Promise<string> {
 export const setVersionOf = (sha256: string): string => `sha256:${sha256.slice(0, 16)}`;
 
 /** Name and default version (first 16 hex of the file's SHA-256) of a set file. */
-export async function hashSetIdentity(path: string, meta: HashSetMeta = {}): Promise<Required<Pick<HashSetMeta, 'name' | 'version'>>> {
+export async function hashSetIdentity(
+  path: string,
+  meta: HashSetMeta = {},
+): Promise<Required<Pick<HashSetMeta, 'name' | 'version'>>> {
   return { name: meta.name ?? basename(path), version: meta.version ?? setVersionOf(await fileSha256(path)) };
 }
 
 /** Collects a whole (small) set: entries plus issues. For big sets stream `readHashSetFile` instead. */
-export async function loadHashSet(path: string, format?: HashSetFormat): Promise<{ format: string; entries: HashSetEntry[]; issues: Extract<HashSetRecord, { kind: 'issue' }>[] }> {
+export async function loadHashSet(
+  path: string,
+  format?: HashSetFormat,
+): Promise<{ format: string; entries: HashSetEntry[]; issues: Extract<HashSetRecord, { kind: 'issue' }>[] }> {
   const f = format ?? (await detectHashSetFormat(path));
   const entries: HashSetEntry[] = [];
   const issues: Extract<HashSetRecord, { kind: 'issue' }>[] = [];
@@ -123,7 +150,12 @@ export async function loadHashSet(path: string, format?: HashSetFormat): Promise
 }
 
 /** Writes entries to a file through the format's streaming writer. */
-export async function writeHashSetFile(path: string, format: HashSetFormat, entries: Iterable<HashSetEntry> | AsyncIterable<HashSetEntry>, meta?: HashSetMeta): Promise<number> {
+export async function writeHashSetFile(
+  path: string,
+  format: HashSetFormat,
+  entries: Iterable<HashSetEntry> | AsyncIterable<HashSetEntry>,
+  meta?: HashSetMeta,
+): Promise<number> {
   const out = createWriteStream(path);
   let count = 0;
   try {

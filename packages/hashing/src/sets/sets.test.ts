@@ -30,11 +30,32 @@ async function writeAll(format: HashSetFormat, entries: HashSetEntry[]): Promise
   return s;
 }
 
-const entries = (recs: HashSetRecord[]) => recs.filter((r) => r.kind === 'entry').map((r) => (r as { entry: HashSetEntry }).entry);
-const issues = (recs: HashSetRecord[]) => recs.filter((r) => r.kind === 'issue') as Extract<HashSetRecord, { kind: 'issue' }>[];
+const entries = (recs: HashSetRecord[]) =>
+  recs.filter((r) => r.kind === 'entry').map((r) => (r as { entry: HashSetEntry }).entry);
+const issues = (recs: HashSetRecord[]) =>
+  recs.filter((r) => r.kind === 'issue') as Extract<HashSetRecord, { kind: 'issue' }>[];
 
 const rich: HashSetEntry[] = [
-  { md5: md5(1), sha1: sha1(1), sha256: sha256(1), pdq: pdq(1), pdqQuality: 100, vicsCategory: 1, ukCategory: 'A', mediaId: '17', name: 'a "quoted", name.jpg', path: 'dir/a "quoted", name.jpg', size: 1234, series: 'Series, one', victimIdentified: true, offenderIdentified: false, isDistributed: true, tags: ['tag1', 'two words'], comments: 'line one\nline two', photoDna: 'AAECAw==' },
+  {
+    md5: md5(1),
+    sha1: sha1(1),
+    sha256: sha256(1),
+    pdq: pdq(1),
+    pdqQuality: 100,
+    vicsCategory: 1,
+    ukCategory: 'A',
+    mediaId: '17',
+    name: 'a "quoted", name.jpg',
+    path: 'dir/a "quoted", name.jpg',
+    size: 1234,
+    series: 'Series, one',
+    victimIdentified: true,
+    offenderIdentified: false,
+    isDistributed: true,
+    tags: ['tag1', 'two words'],
+    comments: 'line one\nline two',
+    photoDna: 'AAECAw==',
+  },
   { md5: md5(2), vicsCategory: 0, ukCategory: 'N', mediaId: '18' },
   { sha1: sha1(3), mediaId: '19' },
   { pdq: pdq(4), mediaId: '20', ukCategory: 'C', vicsCategory: 1 },
@@ -56,7 +77,9 @@ describe('hash-set round trips: read(write(entries)) gives the same entries', ()
     const text = await writeAll(csvFormat, csvRich);
     const back = await collect(csvFormat, text, 5);
     expect(issues(back)).toEqual([]);
-    expect(entries(back)).toEqual(csvRich.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined))));
+    expect(entries(back)).toEqual(
+      csvRich.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined))),
+    );
   });
 
   it('hashdeep keeps size, hashes and path (commas in the path included)', async () => {
@@ -70,7 +93,11 @@ describe('hash-set round trips: read(write(entries)) gives the same entries', ()
   });
 
   it('plain "hash  path" keeps the hash and path', async () => {
-    const list: HashSetEntry[] = [{ sha256: sha256(9), path: 'photos/x y.jpg', name: 'x y.jpg' }, { md5: md5(8), path: 'b.png', name: 'b.png' }, { sha1: sha1(7) }];
+    const list: HashSetEntry[] = [
+      { sha256: sha256(9), path: 'photos/x y.jpg', name: 'x y.jpg' },
+      { md5: md5(8), path: 'b.png', name: 'b.png' },
+      { sha1: sha1(7) },
+    ];
     const back = await collect(plainFormat, await writeAll(plainFormat, list));
     expect(entries(back)).toEqual(list);
   });
@@ -99,7 +126,13 @@ describe('malformed hash sets: typed error per entry, the rest kept', () => {
     const iss = issues(recs);
     expect(iss.every((i) => i.error.code === 'E_HASHSET_INVALID')).toBe(true);
     const rejected = iss.filter((i) => i.outcome === 'rejected').map((i) => [i.index, i.error.details?.field]);
-    expect(rejected).toEqual([[1, 'MD5'], [2, 'hashes'], [3, 'MD5'], [5, 'entry'], [7, 'MD5']]);
+    expect(rejected).toEqual([
+      [1, 'MD5'],
+      [2, 'hashes'],
+      [3, 'MD5'],
+      [5, 'entry'],
+      [7, 'MD5'],
+    ]);
     const dropped = iss.filter((i) => i.outcome === 'field-dropped').map((i) => i.error.details?.field);
     expect(dropped).toEqual(['Category', 'VictimIdentified']);
     expect(iss[2]!.error.message).toMatch(/3 hex digits; MD5 needs 32/);
@@ -132,7 +165,13 @@ describe('malformed hash sets: typed error per entry, the rest kept', () => {
   });
 
   it('VICS: a set of thousands of records in large chunks reads the same as byte by byte', async () => {
-    const list = Array.from({ length: 3000 }, (_, n) => ({ MediaID: n + 1, MD5: md5(n), Category: n % 4, Tags: `s${n % 7};x`, MediaFiles: [{ FileName: `f${n}.jpg`, FilePath: 'C:\\a\\f.jpg' }] }));
+    const list = Array.from({ length: 3000 }, (_, n) => ({
+      MediaID: n + 1,
+      MD5: md5(n),
+      Category: n % 4,
+      Tags: `s${n % 7};x`,
+      MediaFiles: [{ FileName: `f${n}.jpg`, FilePath: 'C:\\a\\f.jpg' }],
+    }));
     const text = JSON.stringify({ '@odata.context': 'x/Default/$metadata#Media', value: list }, null, 1);
     const big = await collect(vicsFormat, text, 1 << 20);
     const small = await collect(vicsFormat, text, 13);
@@ -143,8 +182,16 @@ describe('malformed hash sets: typed error per entry, the rest kept', () => {
   it('CSV: bad hex, wrong field counts and unknown categories', async () => {
     const text = `MD5,SHA1,Category,Name\r\n${md5(1)},,A,one.jpg\r\nnothex,,B,two.jpg\r\n${md5(3)},,Q,three.jpg\r\n${md5(4)},,C\r\n,${sha1(5)},cat b,five.jpg\r\n`;
     const recs = await collect(csvFormat, text);
-    expect(entries(recs).map((e) => [e.name, e.ukCategory])).toEqual([['one.jpg', 'A'], ['three.jpg', undefined], ['five.jpg', 'B']]);
-    expect(issues(recs).map((i) => [i.outcome, i.error.details?.field])).toEqual([['rejected', 'MD5'], ['field-dropped', 'Category'], ['rejected', 'row']]);
+    expect(entries(recs).map((e) => [e.name, e.ukCategory])).toEqual([
+      ['one.jpg', 'A'],
+      ['three.jpg', undefined],
+      ['five.jpg', 'B'],
+    ]);
+    expect(issues(recs).map((i) => [i.outcome, i.error.details?.field])).toEqual([
+      ['rejected', 'MD5'],
+      ['field-dropped', 'Category'],
+      ['rejected', 'row'],
+    ]);
     expect(issues(recs)[0]!.error.message).toContain('line 3');
   });
 
@@ -175,17 +222,19 @@ describe('streaming: a large VICS set is never loaded whole', () => {
       }
       yield ']}';
     }
-    const source = Readable.from((function* () {
-      let batch = '';
-      for (const s of generate()) {
-        batch += s;
-        if (batch.length > 1 << 16) {
-          yield Buffer.from(batch);
-          batch = '';
+    const source = Readable.from(
+      (function* () {
+        let batch = '';
+        for (const s of generate()) {
+          batch += s;
+          if (batch.length > 1 << 16) {
+            yield Buffer.from(batch);
+            batch = '';
+          }
         }
-      }
-      yield Buffer.from(batch);
-    })());
+        yield Buffer.from(batch);
+      })(),
+    );
     // What the reader retains, not what garbage the collector has yet to sweep: heapUsed between
     // collections depends on when the collector runs, which a loaded machine changes (once 47 MB at
     // load 8, while the reader retained a few). So collect before each sample.

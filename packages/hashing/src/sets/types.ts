@@ -84,7 +84,13 @@ export type VicsProfile = 'default' | 'uk';
  */
 export type HashSetRecord =
   | { readonly kind: 'entry'; readonly index: number; readonly entry: HashSetEntry }
-  | { readonly kind: 'issue'; readonly index: number; readonly error: VestigeError; readonly outcome: 'rejected' | 'field-dropped'; readonly fatal?: boolean };
+  | {
+      readonly kind: 'issue';
+      readonly index: number;
+      readonly error: VestigeError;
+      readonly outcome: 'rejected' | 'field-dropped';
+      readonly fatal?: boolean;
+    };
 
 export type ByteSource = Readable | AsyncIterable<Buffer | string>;
 

@@ -90,7 +90,11 @@ export class VicsScanner {
 
   end(): void {
     this.run(true);
-    if (!this.finished) this.fail(this.started ? 'ends before the document is complete (truncated file?)' : 'is empty', this.base + this.pos);
+    if (!this.finished)
+      this.fail(
+        this.started ? 'ends before the document is complete (truncated file?)' : 'is empty',
+        this.base + this.pos,
+      );
   }
 
   private fail(message: string, at: number): never {
@@ -165,11 +169,15 @@ export class VicsScanner {
     c.depth = depth;
     c.inString = inString;
     if (p - c.start > this.maxEntry) {
-      throw new VestigeError('E_INPUT_TOO_LARGE', `${this.options.file ?? 'hash set'}: one record is larger than ${this.maxEntry} bytes (from byte ${this.base + c.start})`, {
-        ...(this.options.file ? { file: this.options.file } : {}),
-        hint: 'A single hash-set record is a few hundred bytes; the file is probably damaged.',
-        details: { offset: this.base + c.start, limit: this.maxEntry },
-      });
+      throw new VestigeError(
+        'E_INPUT_TOO_LARGE',
+        `${this.options.file ?? 'hash set'}: one record is larger than ${this.maxEntry} bytes (from byte ${this.base + c.start})`,
+        {
+          ...(this.options.file ? { file: this.options.file } : {}),
+          hint: 'A single hash-set record is a few hundred bytes; the file is probably damaged.',
+          details: { offset: this.base + c.start, limit: this.maxEntry },
+        },
+      );
     }
     if (final) this.fail('ends inside a value (truncated file?)', this.base + c.start);
     return undefined;
@@ -277,7 +285,12 @@ export class VicsScanner {
     top.at = At.CommaOrEnd;
     if (top.role === Role.Case) this.caseFields[top.key] = value;
     else {
-      if ((top.key === '@odata.context' || top.key === 'odata.metadata') && typeof value === 'string' && /#Cases\b/i.test(value)) this.casesDocument = true;
+      if (
+        (top.key === '@odata.context' || top.key === 'odata.metadata') &&
+        typeof value === 'string' &&
+        /#Cases\b/i.test(value)
+      )
+        this.casesDocument = true;
       this.events.push({ kind: 'root', key: top.key, value });
     }
     return true;
@@ -313,14 +326,21 @@ export class VicsScanner {
     const count = spans.length / 2;
     let values: unknown[] | undefined;
     try {
-      values = count === 1 ? [JSON.parse(this.text(spans[0]!, spans[1]!))] : (JSON.parse(`[${this.text(spans[0]!, spans[spans.length - 1]!)}]`) as unknown[]);
+      values =
+        count === 1
+          ? [JSON.parse(this.text(spans[0]!, spans[1]!))]
+          : (JSON.parse(`[${this.text(spans[0]!, spans[spans.length - 1]!)}]`) as unknown[]);
     } catch {
       values = undefined;
     }
     const caseIndex = top.role === Role.CaseMedia ? this.caseIndex : undefined;
     for (let i = 0; i < count; i++) {
       const value = values ? values[i] : this.parse(spans[2 * i]!, spans[2 * i + 1]!);
-      this.events.push(caseIndex === undefined ? { kind: 'media', index: this.mediaIndex++, value } : { kind: 'media', index: this.mediaIndex++, value, caseIndex });
+      this.events.push(
+        caseIndex === undefined
+          ? { kind: 'media', index: this.mediaIndex++, value }
+          : { kind: 'media', index: this.mediaIndex++, value, caseIndex },
+      );
     }
     return true;
   }

@@ -25,13 +25,40 @@ import { VicsScanner } from './vics-scanner.ts';
  */
 export const VICS_BASE = 'http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml';
 export const VICS_CONTEXT = `${VICS_BASE}/Default/$metadata#Media`;
-export const vicsContext = (profile: VicsProfile, shape: 'media' | 'cases'): string => `${VICS_BASE}/${profile === 'uk' ? 'UK' : 'Default'}/$metadata#${shape === 'cases' ? 'Cases' : 'Media'}`;
+export const vicsContext = (profile: VicsProfile, shape: 'media' | 'cases'): string =>
+  `${VICS_BASE}/${profile === 'uk' ? 'UK' : 'Default'}/$metadata#${shape === 'cases' ? 'Cases' : 'Media'}`;
 
 const UK_TAG = /^uk:\s*(.+)$/i;
 /** Members written from fields; anything else a record had goes to `extra`. */
-const MAPPED = new Set(['mediaid', 'category', 'md5', 'sha1', 'sha256', 'pdq', 'pdqquality', 'photodna', 'mediasize', 'name', 'series', 'victimidentified', 'offenderidentified', 'isdistributed', 'comments', 'tags', 'alternativehashes', 'hashes']);
+const MAPPED = new Set([
+  'mediaid',
+  'category',
+  'md5',
+  'sha1',
+  'sha256',
+  'pdq',
+  'pdqquality',
+  'photodna',
+  'mediasize',
+  'name',
+  'series',
+  'victimidentified',
+  'offenderidentified',
+  'isdistributed',
+  'comments',
+  'tags',
+  'alternativehashes',
+  'hashes',
+]);
 /** AlternativeHashes names read into fields. */
-const FIELD_HASHES: Record<string, 'md5' | 'sha1' | 'sha256' | 'pdq'> = { md5: 'md5', sha1: 'sha1', 'sha-1': 'sha1', sha256: 'sha256', 'sha-256': 'sha256', pdq: 'pdq' };
+const FIELD_HASHES: Record<string, 'md5' | 'sha1' | 'sha256' | 'pdq'> = {
+  md5: 'md5',
+  sha1: 'sha1',
+  'sha-1': 'sha1',
+  sha256: 'sha256',
+  'sha-256': 'sha256',
+  pdq: 'pdq',
+};
 
 type Media = Record<string, unknown>;
 
@@ -92,7 +119,16 @@ function filesAreFields(files: unknown, e: HashSetEntry): boolean {
   const f = files[0] as Media;
   for (const k in f) {
     const v = f[k];
-    const same = k === 'FileName' ? v === e.name : k === 'FilePath' ? v === e.path : k === 'MD5' ? v === e.md5?.toUpperCase() : k === 'SHA1' ? v === e.sha1?.toUpperCase() : false;
+    const same =
+      k === 'FileName'
+        ? v === e.name
+        : k === 'FilePath'
+          ? v === e.path
+          : k === 'MD5'
+            ? v === e.md5?.toUpperCase()
+            : k === 'SHA1'
+              ? v === e.sha1?.toUpperCase()
+              : false;
     if (!same) return false;
   }
   return true;
@@ -197,7 +233,9 @@ export function vicsMediaToEntry(value: unknown, index: number, context: VicsRea
   }
   if (kept || uncategorised) e.extra = extra;
   if (context.caseRef) e.caseRef = context.caseRef;
-  return b.finish({ alsoMatchable: e.alternativeHashes !== undefined || e.vpdq !== undefined || e.photoDna !== undefined });
+  return b.finish({
+    alsoMatchable: e.alternativeHashes !== undefined || e.vpdq !== undefined || e.photoDna !== undefined,
+  });
 }
 
 const flag = (v: boolean): string => (v ? 'true' : 'false');
@@ -205,7 +243,14 @@ const flag = (v: boolean): string => (v ? 'true' : 'false');
 /** An entry as a VICS Media record in the given profile. */
 export function entryToVicsMedia(e: HashSetEntry, index: number, profile: VicsProfile = 'default'): Media {
   const id = e.mediaId === undefined ? index + 1 : /^\d+$/.test(e.mediaId) ? Number(e.mediaId) : e.mediaId;
-  const category = profile === 'uk' ? (e.ukCategory ? ukToUkProfile(e.ukCategory) : e.vicsCategory === 0 ? 0 : undefined) : (e.vicsCategory ?? (e.ukCategory ? ukToVics(e.ukCategory) : undefined));
+  const category =
+    profile === 'uk'
+      ? e.ukCategory
+        ? ukToUkProfile(e.ukCategory)
+        : e.vicsCategory === 0
+          ? 0
+          : undefined
+      : (e.vicsCategory ?? (e.ukCategory ? ukToVics(e.ukCategory) : undefined));
   const tags = [...(e.ukCategory && profile !== 'uk' ? [`uk:${e.ukCategory}`] : []), ...(e.tags ?? [])];
   const extra = e.extra ?? {};
   const media: Media = { MediaID: id };
@@ -227,10 +272,21 @@ export function entryToVicsMedia(e: HashSetEntry, index: number, profile: VicsPr
   for (const h of e.alternativeHashes ?? []) alternative.push({ HashName: h.name, HashValue: h.value });
   if (alternative.length) media.AlternativeHashes = alternative;
   if (!('MediaFiles' in extra) && (e.name !== undefined || e.path !== undefined)) {
-    media.MediaFiles = [{ ...(e.name !== undefined ? { FileName: e.name } : {}), ...(e.path !== undefined ? { FilePath: e.path } : {}), ...(e.md5 ? { MD5: e.md5.toUpperCase() } : {}), ...(e.sha1 ? { SHA1: e.sha1.toUpperCase() } : {}) }];
+    media.MediaFiles = [
+      {
+        ...(e.name !== undefined ? { FileName: e.name } : {}),
+        ...(e.path !== undefined ? { FilePath: e.path } : {}),
+        ...(e.md5 ? { MD5: e.md5.toUpperCase() } : {}),
+        ...(e.sha1 ? { SHA1: e.sha1.toUpperCase() } : {}),
+      },
+    ];
   }
   const metadata = Array.isArray(extra.MediaMetadata) ? [...(extra.MediaMetadata as unknown[])] : [];
-  if (e.pdqQuality !== undefined && !metadata.some((p) => p && typeof p === 'object' && member(p as Media, 'propertyname') === 'PDQQuality')) metadata.push({ PropertyName: 'PDQQuality', PropertyValue: String(e.pdqQuality) });
+  if (
+    e.pdqQuality !== undefined &&
+    !metadata.some((p) => p && typeof p === 'object' && member(p as Media, 'propertyname') === 'PDQQuality')
+  )
+    metadata.push({ PropertyName: 'PDQQuality', PropertyValue: String(e.pdqQuality) });
   if (metadata.length) media.MediaMetadata = metadata;
   for (const [k, v] of Object.entries(extra)) if (!(k in media) && k !== 'MediaMetadata') media[k] = v;
   return media;
@@ -242,14 +298,21 @@ export function vicsProfileOf(context: unknown): VicsProfile {
 }
 
 /** Streams a VICS document's records. */
-async function* readVics(source: Parameters<HashSetFormat['read']>[0], file: string | undefined): AsyncGenerator<HashSetRecord> {
+async function* readVics(
+  source: Parameters<HashSetFormat['read']>[0],
+  file: string | undefined,
+): AsyncGenerator<HashSetRecord> {
   const scanner = new VicsScanner(file ? { file } : {});
   let profile: VicsProfile = 'default';
   let caseRef: Record<string, unknown> | undefined;
   let index = 0;
   let sawEntries = false;
   // The read context changes only with the profile or the case: made then, not per record.
-  const contextFor = (ref: Record<string, unknown> | undefined): VicsReadContext => ({ ...(file ? { file } : {}), profile, ...(ref ? { caseRef: ref } : {}) });
+  const contextFor = (ref: Record<string, unknown> | undefined): VicsReadContext => ({
+    ...(file ? { file } : {}),
+    profile,
+    ...(ref ? { caseRef: ref } : {}),
+  });
   let plain = contextFor(undefined);
   let inCase = plain;
   function* drain(): Generator<HashSetRecord> {
@@ -282,18 +345,31 @@ async function* readVics(source: Parameters<HashSetFormat['read']>[0], file: str
     yield* drain();
   } catch (err) {
     yield* drain();
-    if (err instanceof VestigeError) return yield { kind: 'issue', index: -1, error: err, outcome: 'rejected', fatal: true };
+    if (err instanceof VestigeError)
+      return yield { kind: 'issue', index: -1, error: err, outcome: 'rejected', fatal: true };
     throw err;
   }
   if (!sawEntries) {
-    yield { kind: 'issue', index: -1, outcome: 'rejected', error: new VestigeError('E_HASHSET_INVALID', `${file ?? 'VICS JSON'}: no "value" array of Media records was found`, { ...(file ? { file } : {}), hint: 'A VICS file is a JSON object with a "value" array.' }) };
+    yield {
+      kind: 'issue',
+      index: -1,
+      outcome: 'rejected',
+      error: new VestigeError(
+        'E_HASHSET_INVALID',
+        `${file ?? 'VICS JSON'}: no "value" array of Media records was found`,
+        { ...(file ? { file } : {}), hint: 'A VICS file is a JSON object with a "value" array.' },
+      ),
+    };
   }
 }
 
 /** A record of a `value` array: a Media record, or a case with its Media (a #Cases file without its context). */
 function mediaOrCase(value: unknown, index: number, context: VicsReadContext): HashSetRecord[] {
   // A Media record has no Media member; look for one only in objects that could be a case.
-  const media = value && typeof value === 'object' && !Array.isArray(value) && !('MD5' in value) ? member(value as Media, 'media') : undefined;
+  const media =
+    value && typeof value === 'object' && !Array.isArray(value) && !('MD5' in value)
+      ? member(value as Media, 'media')
+      : undefined;
   if (!Array.isArray(media)) return vicsMediaToEntry(value, index, context);
   const caseRef: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Media)) if (k.toLowerCase() !== 'media') caseRef[k] = v;
@@ -304,9 +380,14 @@ function sameCase(a: Record<string, unknown> | undefined, b: Record<string, unkn
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
-async function* writeVics(entries: Iterable<HashSetEntry> | AsyncIterable<HashSetEntry>, meta: HashSetMeta = {}): AsyncGenerator<string> {
+async function* writeVics(
+  entries: Iterable<HashSetEntry> | AsyncIterable<HashSetEntry>,
+  meta: HashSetMeta = {},
+): AsyncGenerator<string> {
   const profile = meta.profile ?? 'default';
-  const iterator = (entries as AsyncIterable<HashSetEntry>)[Symbol.asyncIterator]?.() ?? (entries as Iterable<HashSetEntry>)[Symbol.iterator]();
+  const iterator =
+    (entries as AsyncIterable<HashSetEntry>)[Symbol.asyncIterator]?.() ??
+    (entries as Iterable<HashSetEntry>)[Symbol.iterator]();
   let next = await iterator.next();
   const cases = meta.shape === 'cases' || (meta.shape === undefined && !next.done && next.value.caseRef !== undefined);
   yield `{"@odata.context":${JSON.stringify(vicsContext(profile, cases ? 'cases' : 'media'))},"value":[`;
@@ -330,7 +411,10 @@ async function* writeVics(entries: Iterable<HashSetEntry> | AsyncIterable<HashSe
     i++;
     next = await iterator.next();
   }
-  if (cases) yield caseCount ? '\n]}' : `\n${JSON.stringify({ ...(meta.caseFields ?? { CaseNumber: meta.name ?? 'Vestige export' }), Media: [] })}`;
+  if (cases)
+    yield caseCount
+      ? '\n]}'
+      : `\n${JSON.stringify({ ...(meta.caseFields ?? { CaseNumber: meta.name ?? 'Vestige export' }), Media: [] })}`;
   yield '\n]}\n';
 }
 
@@ -338,7 +422,10 @@ export const vicsFormat: HashSetFormat = {
   id: 'vics',
   title: 'Project VIC VICS JSON (OData #Media or #Cases; Default, US or UK profile)',
   extensions: ['.json'],
-  sniff: (head) => /^\s*[{[]/.test(head) && /"(odata\.metadata|@odata\.context|value)"\s*:/i.test(head) && /projectvic|vics|"MD5"|"MediaID"|"CaseID"/i.test(head),
+  sniff: (head) =>
+    /^\s*[{[]/.test(head) &&
+    /"(odata\.metadata|@odata\.context|value)"\s*:/i.test(head) &&
+    /projectvic|vics|"MD5"|"MediaID"|"CaseID"/i.test(head),
   read: (source, options = {}) => readVics(source, options.file),
   write: writeVics,
 };

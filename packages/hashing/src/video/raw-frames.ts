@@ -7,7 +7,12 @@ import { resolveFfmpeg } from '@vestige/ffmpeg';
  * `frameBytes` to `onFrame`, in one reused buffer: memory is one frame. Returns the frame count;
  * no frame at all, or a failed ffmpeg, is a typed error naming the file.
  */
-export async function forEachRawFrame(args: readonly string[], frameBytes: number, label: string, onFrame: (frame: Buffer, index: number) => void): Promise<number> {
+export async function forEachRawFrame(
+  args: readonly string[],
+  frameBytes: number,
+  label: string,
+  onFrame: (frame: Buffer, index: number) => void,
+): Promise<number> {
   const child = spawn(resolveFfmpeg().path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
@@ -32,11 +37,15 @@ export async function forEachRawFrame(args: readonly string[], frameBytes: numbe
   }
   const code = await exited;
   if (code !== 0 || index === 0) {
-    throw new VestigeError('E_INPUT_CORRUPT', `${label}: no video frames could be decoded${stderr ? ` (ffmpeg: ${stderr.trim().split('\n').pop()})` : ''}`, {
-      file: label,
-      hint: 'The file is damaged or has no video stream ffmpeg can read.',
-      details: { exitCode: code, framesDecoded: index },
-    });
+    throw new VestigeError(
+      'E_INPUT_CORRUPT',
+      `${label}: no video frames could be decoded${stderr ? ` (ffmpeg: ${stderr.trim().split('\n').pop()})` : ''}`,
+      {
+        file: label,
+        hint: 'The file is damaged or has no video stream ffmpeg can read.',
+        details: { exitCode: code, framesDecoded: index },
+      },
+    );
   }
   return index;
 }

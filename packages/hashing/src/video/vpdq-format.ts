@@ -13,15 +13,25 @@ import type { VpdqFrameHash } from '../sets/types.ts';
 const HEX = /^[0-9a-f]{64}$/;
 
 function invalid(where: string, message: string, file?: string): VestigeError {
-  return new VestigeError('E_HASHSET_INVALID', `${where}: ${message}`, { ...(file ? { file } : {}), hint: 'Each frame is frameNumber,quality,pdqHex,timestamp (or "pdqHex,quality,timestamp" in the JSON list form).' });
+  return new VestigeError('E_HASHSET_INVALID', `${where}: ${message}`, {
+    ...(file ? { file } : {}),
+    hint: 'Each frame is frameNumber,quality,pdqHex,timestamp (or "pdqHex,quality,timestamp" in the JSON list form).',
+  });
 }
 
-function frameHash(hex: string, quality: string, timestamp: string, where: string, file?: string): { hex: string; quality: number; timestamp: number } {
+function frameHash(
+  hex: string,
+  quality: string,
+  timestamp: string,
+  where: string,
+  file?: string,
+): { hex: string; quality: number; timestamp: number } {
   const h = hex.trim().toLowerCase();
   const q = Number(quality);
   const t = Number(timestamp);
   if (!HEX.test(h)) throw invalid(where, `"${hex.slice(0, 70)}" is not a 64-digit PDQ hex`, file);
-  if (!Number.isInteger(q) || q < 0 || q > 100) throw invalid(where, `quality "${quality}" is not a whole number from 0 to 100`, file);
+  if (!Number.isInteger(q) || q < 0 || q > 100)
+    throw invalid(where, `quality "${quality}" is not a whole number from 0 to 100`, file);
   if (!Number.isFinite(t) || t < 0) throw invalid(where, `timestamp "${timestamp}" is not a time in seconds`, file);
   return { hex: h, quality: q, timestamp: t };
 }
@@ -29,15 +39,24 @@ function frameHash(hex: string, quality: string, timestamp: string, where: strin
 /** Parses the reference per-frame text form. */
 export function parseVpdqFrames(text: string, file?: string): VpdqFrameHash[] {
   const out: VpdqFrameHash[] = [];
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const parts = line.split(',');
-    const where = `${file ?? 'vPDQ file'} line ${i + 1}`;
-    if (parts.length !== 4) throw invalid(where, `has ${parts.length} fields; the reference form has 4 (frameNumber,quality,pdqHex,timestamp)`, file);
-    const frame = Number(parts[0]);
-    if (!Number.isInteger(frame) || frame < 0) throw invalid(where, `frame number "${parts[0]}" is not a whole number`, file);
-    out.push({ frame, ...frameHash(parts[2]!, parts[1]!, parts[3]!, where, file) });
-  });
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      const parts = line.split(',');
+      const where = `${file ?? 'vPDQ file'} line ${i + 1}`;
+      if (parts.length !== 4)
+        throw invalid(
+          where,
+          `has ${parts.length} fields; the reference form has 4 (frameNumber,quality,pdqHex,timestamp)`,
+          file,
+        );
+      const frame = Number(parts[0]);
+      if (!Number.isInteger(frame) || frame < 0)
+        throw invalid(where, `frame number "${parts[0]}" is not a whole number`, file);
+      out.push({ frame, ...frameHash(parts[2]!, parts[1]!, parts[3]!, where, file) });
+    });
   return out;
 }
 
@@ -54,7 +73,8 @@ export function parseVpdqJson(json: string | unknown, file?: string): VpdqFrameH
   } catch {
     throw invalid(file ?? 'vPDQ JSON', 'is not JSON', file);
   }
-  if (!Array.isArray(list)) throw invalid(file ?? 'vPDQ JSON', 'is not a JSON list of "pdqHex,quality,timestamp" strings', file);
+  if (!Array.isArray(list))
+    throw invalid(file ?? 'vPDQ JSON', 'is not a JSON list of "pdqHex,quality,timestamp" strings', file);
   return list.map((s, i) => {
     const where = `${file ?? 'vPDQ JSON'} item ${i + 1}`;
     if (typeof s !== 'string') throw invalid(where, 'is not a "pdqHex,quality,timestamp" string', file);
@@ -81,7 +101,10 @@ export function pythonThreeSignificant(x: number): string {
 
 /** Writes the JSON list form exactly as python-threatexchange does (`json.dumps` of the strings). */
 export function formatVpdqJson(frames: readonly VpdqFrameHash[]): string {
-  return JSON.stringify(frames.map((f) => `${f.hex},${f.quality},${pythonThreeSignificant(f.timestamp)}`)).replace(/","/g, '", "');
+  return JSON.stringify(frames.map((f) => `${f.hex},${f.quality},${pythonThreeSignificant(f.timestamp)}`)).replace(
+    /","/g,
+    '", "',
+  );
 }
 
 /** Picks the form from the text: a JSON list starts with "[". */

@@ -26,18 +26,45 @@ export interface VpdqOptions {
 function probe(path: string, label: string): { width: number; height: number; frameRate: number } {
   let out: string;
   try {
-    out = execFileSync(resolveFfprobe().path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate', '-of', 'json', path], { encoding: 'utf8' });
+    out = execFileSync(
+      resolveFfprobe().path,
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=width,height,avg_frame_rate,r_frame_rate',
+        '-of',
+        'json',
+        path,
+      ],
+      { encoding: 'utf8' },
+    );
   } catch (err) {
-    throw new VestigeError('E_INPUT_CORRUPT', `${label}: ffprobe cannot read the video`, { file: label, cause: err, hint: 'The file is damaged or not a video ffmpeg reads.' });
+    throw new VestigeError('E_INPUT_CORRUPT', `${label}: ffprobe cannot read the video`, {
+      file: label,
+      cause: err,
+      hint: 'The file is damaged or not a video ffmpeg reads.',
+    });
   }
-  const s = (JSON.parse(out) as { streams?: Array<{ width: number; height: number; avg_frame_rate: string; r_frame_rate: string }> }).streams?.[0];
-  if (!s) throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: no video stream`, { file: label, hint: 'vPDQ hashes the first video stream; this file has none.' });
+  const s = (
+    JSON.parse(out) as {
+      streams?: Array<{ width: number; height: number; avg_frame_rate: string; r_frame_rate: string }>;
+    }
+  ).streams?.[0];
+  if (!s)
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: no video stream`, {
+      file: label,
+      hint: 'vPDQ hashes the first video stream; this file has none.',
+    });
   const rate = (r: string) => {
     const [a, b] = r.split('/').map(Number);
     return b ? a! / b : 0;
   };
   const frameRate = rate(s.avg_frame_rate) || rate(s.r_frame_rate);
-  if (!(frameRate > 0)) throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: the video's frame rate is unknown`, { file: label });
+  if (!(frameRate > 0))
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `${label}: the video's frame rate is unknown`, { file: label });
   return { width: s.width, height: s.height, frameRate };
 }
 
@@ -60,13 +87,44 @@ export async function hashVideoVpdq(path: string, options: VpdqOptions = {}): Pr
   const width = options.downsampleWidth || video.width;
   const height = options.downsampleHeight || video.height;
   const frameMod = Math.max(1, Math.trunc(spf * video.frameRate));
-  const filters = [...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []), `scale=${width}:${height}:flags=${SWS_FLAGS}:in_color_matrix=bt601:out_color_matrix=bt601`];
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-fps_mode', 'passthrough', '-sws_flags', SWS_FLAGS, '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+  const filters = [
+    ...(frameMod > 1 ? [`select=not(mod(n\\,${frameMod}))`] : []),
+    `scale=${width}:${height}:flags=${SWS_FLAGS}:in_color_matrix=bt601:out_color_matrix=bt601`,
+  ];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-i',
+    path,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-fps_mode',
+    'passthrough',
+    '-sws_flags',
+    SWS_FLAGS,
+    '-vf',
+    filters.join(','),
+    '-pix_fmt',
+    'rgb24',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ];
   const out: VpdqFrameHash[] = [];
   await forEachRawFrame(args, width * height * 3, label, (frame, k) => {
     const r = pdqFromLuma(pdqLuma(frame, width, height, 3, { greyAsImageMagick: false }), height, width);
     const frameNumber = k * frameMod;
-    out.push({ frame: frameNumber, hex: bytesToHex(r.hash), quality: r.quality, timestamp: Math.fround(frameNumber / Math.fround(video.frameRate)) });
+    out.push({
+      frame: frameNumber,
+      hex: bytesToHex(r.hash),
+      quality: r.quality,
+      timestamp: Math.fround(frameNumber / Math.fround(video.frameRate)),
+    });
   });
   return out;
 }
@@ -97,12 +155,17 @@ export interface VpdqMatchResult {
  * hashes deduplicated (exact hex), those under `quality` (50) dropped; a frame matches when some
  * frame of the other side is within `distance` (31) bits.
  */
-export function matchVpdq(query: readonly VpdqFrameHash[], compared: readonly VpdqFrameHash[], options: { distance?: number; quality?: number } = {}): VpdqMatchResult {
+export function matchVpdq(
+  query: readonly VpdqFrameHash[],
+  compared: readonly VpdqFrameHash[],
+  options: { distance?: number; quality?: number } = {},
+): VpdqMatchResult {
   const distance = options.distance ?? VPDQ_DISTANCE;
   const quality = options.quality ?? VPDQ_QUALITY;
   const q = prepareVpdqFrames(query, quality);
   const c = prepareVpdqFrames(compared, quality);
   if (q.length === 0 || c.length === 0) return { queryMatchPercent: 0, comparedMatchPercent: 0 };
-  const count = (a: typeof q, b: typeof q) => a.filter((x) => b.some((y) => hammingDistanceHex(x.hex, y.hex) <= distance)).length;
+  const count = (a: typeof q, b: typeof q) =>
+    a.filter((x) => b.some((y) => hammingDistanceHex(x.hex, y.hex) <= distance)).length;
   return { queryMatchPercent: (count(q, c) * 100) / q.length, comparedMatchPercent: (count(c, q) * 100) / c.length };
 }

@@ -12,7 +12,8 @@ function near(hex: string, bits: number): string {
   for (let i = 0; i < bits; i++) b[next() % 32]! ^= 1 << (next() % 8);
   return b.toString('hex');
 }
-const frames = (hexes: string[]): VpdqFrameHash[] => hexes.map((hex, i) => ({ frame: i, hex, quality: 40 + (next() % 61), timestamp: i }));
+const frames = (hexes: string[]): VpdqFrameHash[] =>
+  hexes.map((hex, i) => ({ frame: i, hex, quality: 40 + (next() % 61), timestamp: i }));
 
 describe('VpdqVideoIndex', () => {
   it('gives every video exactly the reference metric (matchVpdq with the video as the query)', () => {
@@ -20,7 +21,11 @@ describe('VpdqVideoIndex', () => {
     // Videos sharing some frames with the searched one at various distances, repeats and low quality included.
     const videos = Array.from({ length: 12 }, (_, v) => ({
       video: `v${v}`,
-      frames: frames(Array.from({ length: 10 + (v % 7) * 5 }, (_, i) => (i % (v + 2) === 0 ? near(base[(i + v) % 30]!, (v * 7 + i) % 45) : i % 5 === 4 ? base[v]! : randomHex()))),
+      frames: frames(
+        Array.from({ length: 10 + (v % 7) * 5 }, (_, i) =>
+          i % (v + 2) === 0 ? near(base[(i + v) % 30]!, (v * 7 + i) % 45) : i % 5 === 4 ? base[v]! : randomHex(),
+        ),
+      ),
     }));
     const index = VpdqVideoIndex.build(videos);
     let matched = 0;
@@ -32,7 +37,10 @@ describe('VpdqVideoIndex', () => {
         const want = matchVpdq(v.frames, searched);
         const m = got.get(v.video);
         if (want.queryMatchPercent === 0) expect(m).toBeUndefined();
-        else expect({ queryMatchPercent: m?.queryMatchPercent, comparedMatchPercent: m?.comparedMatchPercent }).toEqual(want);
+        else
+          expect({ queryMatchPercent: m?.queryMatchPercent, comparedMatchPercent: m?.comparedMatchPercent }).toEqual(
+            want,
+          );
       }
     }
     expect(matched).toBeGreaterThan(20);

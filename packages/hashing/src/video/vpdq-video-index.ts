@@ -26,7 +26,10 @@ export class VpdqVideoIndex<T> {
     private readonly quality: number,
   ) {}
 
-  static build<T>(videos: Iterable<{ video: T; frames: readonly VpdqFrameHash[] }>, options: { distance?: number; quality?: number } = {}): VpdqVideoIndex<T> {
+  static build<T>(
+    videos: Iterable<{ video: T; frames: readonly VpdqFrameHash[] }>,
+    options: { distance?: number; quality?: number } = {},
+  ): VpdqVideoIndex<T> {
     const quality = options.quality ?? VPDQ_QUALITY;
     const prepared = [...videos].map((v) => ({ video: v.video, frames: prepareVpdqFrames(v.frames, quality) }));
     const total = prepared.reduce((s, v) => s + v.frames.length, 0);

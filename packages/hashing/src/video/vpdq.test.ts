@@ -7,16 +7,47 @@ import { resolveFfmpeg } from '@vestige/ffmpeg';
 import { hashVideo, matchVideos } from './vpdq.ts';
 
 let dir: string;
-const ff = (...args: string[]) => execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+const ff = (...args: string[]) =>
+  execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
 
 beforeAll(() => {
   dir = fs.mkdtempSync(join(tmpdir(), 'vestige-vpdq-'));
   // A: 8 s of a moving test pattern. B: 3 s of something else, then A's seconds 2–6, rescaled and re-encoded.
-  ff('-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=8', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-threads', '1', join(dir, 'a.mp4'));
   ff(
-    '-f', 'lavfi', '-i', 'mandelbrot=size=480x360:rate=25', '-ss', '2', '-t', '4', '-i', join(dir, 'a.mp4'),
-    '-filter_complex', '[0:v]trim=duration=3,setsar=1,format=yuv420p[m];[1:v]scale=480:360,setsar=1,fps=25,format=yuv420p[x];[m][x]concat=n=2:v=1:a=0[v]',
-    '-map', '[v]', '-c:v', 'libx264', '-crf', '30', '-threads', '1', join(dir, 'b.mp4'),
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=25:duration=8',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    '1',
+    join(dir, 'a.mp4'),
+  );
+  ff(
+    '-f',
+    'lavfi',
+    '-i',
+    'mandelbrot=size=480x360:rate=25',
+    '-ss',
+    '2',
+    '-t',
+    '4',
+    '-i',
+    join(dir, 'a.mp4'),
+    '-filter_complex',
+    '[0:v]trim=duration=3,setsar=1,format=yuv420p[m];[1:v]scale=480:360,setsar=1,fps=25,format=yuv420p[x];[m][x]concat=n=2:v=1:a=0[v]',
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-crf',
+    '30',
+    '-threads',
+    '1',
+    join(dir, 'b.mp4'),
   );
   fs.writeFileSync(join(dir, 'broken.mp4'), Buffer.alloc(2000, 3));
 });

@@ -49,7 +49,13 @@ export async function hashVideo(path: string, options: VideoHashOptions = {}): P
   if (!(fps > 0 && fps <= 60)) throw new VestigeError('E_PARAM_INVALID', `fps must be between 0 and 60, not ${fps}`);
   const input = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn'];
   if (options.maxSeconds !== undefined) input.push('-t', String(options.maxSeconds));
-  const sample = (filters: string[]) => forEachRawFrame([...input, ...filters, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], SIZE * SIZE * 3, label, onFrame);
+  const sample = (filters: string[]) =>
+    forEachRawFrame(
+      [...input, ...filters, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
+      SIZE * SIZE * 3,
+      label,
+      onFrame,
+    );
   const segments: Array<VideoSegmentHash & { bits: Uint8Array }> = [];
   const onFrame = (frame: Buffer, i: number) => {
     const r = pdqFromLuma(pdqLuma(frame, SIZE, SIZE, 3), SIZE, SIZE);
@@ -57,7 +63,12 @@ export async function hashVideo(path: string, options: VideoHashOptions = {}): P
     const end = (i + 1) / fps;
     const last = segments[segments.length - 1];
     if (last && hammingDistance(last.bits, r.hash) <= collapseRadius) {
-      segments[segments.length - 1] = { ...last, end, frames: last.frames + 1, quality: Math.max(last.quality, r.quality) };
+      segments[segments.length - 1] = {
+        ...last,
+        end,
+        frames: last.frames + 1,
+        quality: Math.max(last.quality, r.quality),
+      };
     } else segments.push({ hex: bytesToHex(r.hash), bits: r.hash, quality: r.quality, start, end, frames: 1 });
   };
   let index: number;
@@ -95,7 +106,11 @@ export interface VideoMatch {
  * fractions (by time) say how much of each video is covered, as vPDQ reports query and target match
  * percentages.
  */
-export function matchVideos(a: VideoHash, b: VideoHash, options: { radius?: number; minQuality?: number } = {}): VideoMatch {
+export function matchVideos(
+  a: VideoHash,
+  b: VideoHash,
+  options: { radius?: number; minQuality?: number } = {},
+): VideoMatch {
   const radius = options.radius ?? 31;
   const minQuality = options.minQuality ?? 50;
   const usableA = a.segments.filter((s) => s.quality >= minQuality);
@@ -123,7 +138,12 @@ export function matchVideos(a: VideoHash, b: VideoHash, options: { radius?: numb
   const ranges: VideoMatchRange[] = [];
   let current: { a: [number, number]; b: [number, number]; distance: number; bIndex: number } | undefined;
   for (const p of pairs) {
-    if (current && p.a.start <= current.a[1] + 1e-9 && p.bIndex >= current.bIndex && p.b.start <= current.b[1] + 1 / b.fps + 1e-9) {
+    if (
+      current &&
+      p.a.start <= current.a[1] + 1e-9 &&
+      p.bIndex >= current.bIndex &&
+      p.b.start <= current.b[1] + 1 / b.fps + 1e-9
+    ) {
       current.a[1] = p.a.end;
       current.b[1] = Math.max(current.b[1], p.b.end);
       current.distance = Math.min(current.distance, p.distance);

@@ -10,7 +10,10 @@ afterAll(() => pool.close());
 
 describe('hashing worker pool', () => {
   it('hashes files on worker threads with the same result as the reference', async () => {
-    const [a, b] = await Promise.all([pool.hashFile(images + 'bridge-mods--aaa-orig.png'), pool.hashFile(images + 'misc-images--wee.png')]);
+    const [a, b] = await Promise.all([
+      pool.hashFile(images + 'bridge-mods--aaa-orig.png'),
+      pool.hashFile(images + 'misc-images--wee.png'),
+    ]);
     expect(a).toMatchObject({ hex: 'd8f8f0cee0f4a84f06370a2a038f67f0b36e2ed596621e1d33e6339c4e9c9b22', quality: 100 });
     expect(b).toMatchObject({ hex: '6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d', quality: 100 });
     await expect(pool.hashFile(images + 'missing.png')).rejects.toMatchObject({ code: 'E_INPUT_CORRUPT' });
@@ -31,7 +34,7 @@ describe('hashing worker pool', () => {
       await pool.loadIndex(PdqIndex.build(store, { layout }));
       const queries = new Uint32Array(new SharedArrayBuffer(40 * 8 * 4));
       for (let q = 0; q < 40; q++) {
-        queries.set(store.words.subarray((q * 37) * 8, (q * 37) * 8 + 8), q * 8);
+        queries.set(store.words.subarray(q * 37 * 8, q * 37 * 8 + 8), q * 8);
         queries[q * 8 + 3]! ^= 0x0f0f; // 8 bits away from item q*37
       }
       const [r0, r1] = await Promise.all([pool.search(queries, 0, 20, 31), pool.search(queries, 20, 40, 31)]);

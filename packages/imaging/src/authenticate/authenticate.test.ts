@@ -45,10 +45,28 @@ describe('metadata consistency', () => {
   it('flags an editor in the software tag and a modification date after capture', async () => {
     const jpg = await raw()
       .jpeg({ quality: 90 })
-      .withExif({ IFD0: { Make: 'Acme', Model: 'Cam 1', Software: 'Adobe Photoshop 25.0 (Windows)', DateTime: '2026:03:20 10:00:00' }, IFD2: { DateTimeOriginal: '2026:03:14 21:04:11' } } as never)
+      .withExif({
+        IFD0: {
+          Make: 'Acme',
+          Model: 'Cam 1',
+          Software: 'Adobe Photoshop 25.0 (Windows)',
+          DateTime: '2026:03:20 10:00:00',
+        },
+        IFD2: { DateTimeOriginal: '2026:03:14 21:04:11' },
+      } as never)
       .toBuffer();
     const { raster } = await decodeImage(jpg);
-    const sources = [{ itemId: 'I-1', path: '/seized/IMG.jpg', size: jpg.length, mtime: '2026-03-10T00:00:00.000Z', kind: 'file' as const, linkTarget: null, ingestId: 'ING-1' }];
+    const sources = [
+      {
+        itemId: 'I-1',
+        path: '/seized/IMG.jpg',
+        size: jpg.length,
+        mtime: '2026-03-10T00:00:00.000Z',
+        kind: 'file' as const,
+        linkTarget: null,
+        ingestId: 'ING-1',
+      },
+    ];
     const m = await analyseMetadata(jpg, raster, sources);
     const byCheck = Object.fromEntries(m.checks.map((c) => [c.check, c]));
     expect(byCheck['software tag']!.result).toBe('inconsistent');
@@ -59,9 +77,25 @@ describe('metadata consistency', () => {
   });
 
   it('reports consistent camera-like metadata as consistent, and missing metadata as a note', async () => {
-    const jpg = await raw().jpeg().withExif({ IFD0: { Make: 'Acme', Software: 'Acme FW 1.2', DateTime: '2026:03:14 21:04:11' }, IFD2: { DateTimeOriginal: '2026:03:14 21:04:11' } } as never).toBuffer();
+    const jpg = await raw()
+      .jpeg()
+      .withExif({
+        IFD0: { Make: 'Acme', Software: 'Acme FW 1.2', DateTime: '2026:03:14 21:04:11' },
+        IFD2: { DateTimeOriginal: '2026:03:14 21:04:11' },
+      } as never)
+      .toBuffer();
     const { raster } = await decodeImage(jpg);
-    const m = await analyseMetadata(jpg, raster, [{ itemId: 'I-1', path: '/x.jpg', size: 1, mtime: '2026-03-15T09:00:00.000Z', kind: 'file', linkTarget: null, ingestId: 'I' }]);
+    const m = await analyseMetadata(jpg, raster, [
+      {
+        itemId: 'I-1',
+        path: '/x.jpg',
+        size: 1,
+        mtime: '2026-03-15T09:00:00.000Z',
+        kind: 'file',
+        linkTarget: null,
+        ingestId: 'I',
+      },
+    ]);
     expect(m.checks.filter((c) => c.result === 'inconsistent')).toEqual([]);
     const bare = await raw().png().toBuffer();
     const m2 = await analyseMetadata(bare, (await decodeImage(bare)).raster, []);
@@ -102,7 +136,10 @@ describe('embedded thumbnail', () => {
   it('matches a thumbnail of the same picture and flags one of a different picture', async () => {
     const main = await raw().jpeg({ quality: 92 }).toBuffer();
     const same = await raw().resize(80, 60).jpeg({ quality: 80 }).toBuffer();
-    const other = await sharp(syntheticScene8(W, H, 99), { raw: { width: W, height: H, channels: 3 } }).resize(80, 60).jpeg({ quality: 80 }).toBuffer();
+    const other = await sharp(syntheticScene8(W, H, 99), { raw: { width: W, height: H, channels: 3 } })
+      .resize(80, 60)
+      .jpeg({ quality: 80 })
+      .toBuffer();
     const check = async (thumb: Buffer) => {
       const file = withExifThumbnail(main, thumb);
       const m = await analyseMetadata(file, (await decodeImage(file)).raster, []);
@@ -118,13 +155,28 @@ describe('embedded thumbnail', () => {
 
 describe('error level and noise maps', () => {
   it('ELA is higher where fresh content was pasted into a JPEG than at the same place in the untouched JPEG', async () => {
-    const once = await sharp(await raw().jpeg({ quality: 70 }).toBuffer()).raw().toBuffer();
+    const once = await sharp(await raw().jpeg({ quality: 70 }).toBuffer())
+      .raw()
+      .toBuffer();
     const spliced = Buffer.from(once);
-    for (let y = 40; y < 80; y++) for (let x = 48; x < 96; x++) for (let c = 0; c < 3; c++) spliced[(y * W + x) * 3 + c] = scene[(y * W + x) * 3 + c]!;
-    const elaOf = async (pixels: Buffer) => errorLevelAnalysis((await decodeImage(await sharp(pixels, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 70 }).toBuffer())).raster, 70);
+    for (let y = 40; y < 80; y++)
+      for (let x = 48; x < 96; x++)
+        for (let c = 0; c < 3; c++) spliced[(y * W + x) * 3 + c] = scene[(y * W + x) * 3 + c]!;
+    const elaOf = async (pixels: Buffer) =>
+      errorLevelAnalysis(
+        (
+          await decodeImage(
+            await sharp(pixels, { raw: { width: W, height: H, channels: 3 } })
+              .jpeg({ quality: 70 })
+              .toBuffer(),
+          )
+        ).raster,
+        70,
+      );
     const blockMean = (map: Uint8Array) => {
       let s = 0;
-      for (let y = 40; y < 80; y++) for (let x = 48; x < 96; x++) s += map[(y * W + x) * 3]! + map[(y * W + x) * 3 + 1]!;
+      for (let y = 40; y < 80; y++)
+        for (let x = 48; x < 96; x++) s += map[(y * W + x) * 3]! + map[(y * W + x) * 3 + 1]!;
       return s / (40 * 48);
     };
     const control = await elaOf(once);
@@ -139,8 +191,11 @@ describe('error level and noise maps', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       noisy[i] = Math.max(0, Math.min(255, noisy[i]! + ((seed >> 16) % 21) - 10));
     }
-    for (let y = 32; y < 64; y++) for (let x = 32; x < 64; x++) for (let c = 0; c < 3; c++) noisy[(y * W + x) * 3 + c] = 128;
-    const png = await sharp(noisy, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+    for (let y = 32; y < 64; y++)
+      for (let x = 32; x < 64; x++) for (let c = 0; c < 3; c++) noisy[(y * W + x) * 3 + c] = 128;
+    const png = await sharp(noisy, { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toBuffer();
     const n = noiseResidualMap((await decodeImage(png)).raster);
     // The flat patch is the quietest region: the map is darkest there.
     expect(n.map[(48 * W + 48) * 3]!).toBeLessThan(n.map[(100 * W + 130) * 3]!);

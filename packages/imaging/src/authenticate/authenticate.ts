@@ -3,7 +3,12 @@ import { digestBuffer, type CaseStore, type Item } from '@vestige/evidence';
 import { decodeImage } from '../codec.ts';
 import { imagingLibraries } from '../sharp-bridge.ts';
 import { ELA_VERSION, errorLevelAnalysis } from './ela.ts';
-import { AUTHENTICATE_ACTIVITY, AUTHENTICATION_NAMESPACE, EXPLANATIONS, type AuthenticationFindings } from './findings.ts';
+import {
+  AUTHENTICATE_ACTIVITY,
+  AUTHENTICATION_NAMESPACE,
+  EXPLANATIONS,
+  type AuthenticationFindings,
+} from './findings.ts';
 import { analyseQuantisation } from './jpeg-quantisation.ts';
 import { analyseMetadata } from './metadata.ts';
 import { NOISE_VERSION, noiseResidualMap } from './noise.ts';
@@ -14,16 +19,26 @@ export interface AuthenticateOptions {
   elaQuality?: number;
 }
 
-const png = (map: Uint8Array, w: number, h: number) => sharp(map, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
+const png = (map: Uint8Array, w: number, h: number) =>
+  sharp(map, { raw: { width: w, height: h, channels: 3 } })
+    .png({ compressionLevel: 6, adaptiveFiltering: false })
+    .toBuffer();
 
 /**
  * Runs the authentication checks on an item. The item is only read; the heat maps are stored as derived
  * items (with provenance) and the findings as an annotation on the item, so the report can show them.
  */
-export async function authenticateItem(store: CaseStore, itemId: string, options: AuthenticateOptions): Promise<{ findings: AuthenticationFindings; heatMaps: Item[] }> {
+export async function authenticateItem(
+  store: CaseStore,
+  itemId: string,
+  options: AuthenticateOptions,
+): Promise<{ findings: AuthenticationFindings; heatMaps: Item[] }> {
   const item = store.item(itemId);
   const bytes = await store.blobs.read(item.sha256);
-  const { raster, source } = await decodeImage(bytes, { file: `${item.id} (${item.name})`, ...(options.pixelLimit ? { pixelLimit: options.pixelLimit } : {}) });
+  const { raster, source } = await decodeImage(bytes, {
+    file: `${item.id} (${item.name})`,
+    ...(options.pixelLimit ? { pixelLimit: options.pixelLimit } : {}),
+  });
   const startedAt = store.now();
   const metadata = await analyseMetadata(bytes, raster, store.sources(item.id));
   const isJpeg = source.format === 'jpeg';
@@ -42,12 +57,35 @@ export async function authenticateItem(store: CaseStore, itemId: string, options
     activity: AUTHENTICATE_ACTIVITY,
     inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
     steps: [
-      { operation: 'imaging.error-level-analysis', version: ELA_VERSION, parameters: { quality: elaQuality, maxGain: 64, block: 8 }, description: EXPLANATIONS.ela, reference: 'N. Krawetz, "A Picture\'s Worth: Digital Image Analysis and Forensics", Black Hat Briefings, 2007.' },
-      { operation: 'imaging.noise-residual', version: NOISE_VERSION, parameters: { median: 3, block: 16 }, description: EXPLANATIONS.noise, reference: 'J. Lukáš, J. Fridrich & M. Goljan, "Digital camera identification from sensor pattern noise", IEEE TIFS 1(2), 2006; B. Mahdian & S. Saic, "Using noise inconsistencies for blind image forensics", Image Vis. Comput. 27(10), 2009.' },
+      {
+        operation: 'imaging.error-level-analysis',
+        version: ELA_VERSION,
+        parameters: { quality: elaQuality, maxGain: 64, block: 8 },
+        description: EXPLANATIONS.ela,
+        reference: 'N. Krawetz, "A Picture\'s Worth: Digital Image Analysis and Forensics", Black Hat Briefings, 2007.',
+      },
+      {
+        operation: 'imaging.noise-residual',
+        version: NOISE_VERSION,
+        parameters: { median: 3, block: 16 },
+        description: EXPLANATIONS.noise,
+        reference:
+          'J. Lukáš, J. Fridrich & M. Goljan, "Digital camera identification from sensor pattern noise", IEEE TIFS 1(2), 2006; B. Mahdian & S. Saic, "Using noise inconsistencies for blind image forensics", Image Vis. Comput. 27(10), 2009.',
+      },
     ],
     outputs: [
-      { digests: elaDigests, name: `${base}.ela.png`, mediaType: 'image/png', metadata: { analysis: 'ela', of: item.id } },
-      { digests: noiseDigests, name: `${base}.noise.png`, mediaType: 'image/png', metadata: { analysis: 'noise-residual', of: item.id } },
+      {
+        digests: elaDigests,
+        name: `${base}.ela.png`,
+        mediaType: 'image/png',
+        metadata: { analysis: 'ela', of: item.id },
+      },
+      {
+        digests: noiseDigests,
+        name: `${base}.noise.png`,
+        mediaType: 'image/png',
+        metadata: { analysis: 'noise-residual', of: item.id },
+      },
     ],
     libraries: imagingLibraries(),
     operator: options.operator,
@@ -64,7 +102,17 @@ export async function authenticateItem(store: CaseStore, itemId: string, options
     height: source.height,
     provenanceId: recorded.provenance.id,
     metadata,
-    ...(quant ? { quantisation: { tables: quant.tables, estimatedQuality: quant.estimatedQuality, exactIjgMatch: quant.exactIjgMatch, meanDifference: quant.meanDifference, family: quant.family } } : {}),
+    ...(quant
+      ? {
+          quantisation: {
+            tables: quant.tables,
+            estimatedQuality: quant.estimatedQuality,
+            exactIjgMatch: quant.exactIjgMatch,
+            meanDifference: quant.meanDifference,
+            family: quant.family,
+          },
+        }
+      : {}),
     ela: {
       itemId: elaItem.id,
       sha256: elaItem.sha256,
@@ -72,7 +120,11 @@ export async function authenticateItem(store: CaseStore, itemId: string, options
       scale: Number(ela.gain.toFixed(2)),
       meanError: ela.meanError,
       p99Error: ela.p99Error,
-      ...(isJpeg ? {} : { note: `The original is ${source.format}, not JPEG: ELA is only meaningful for images that were JPEG-compressed; it is shown for completeness.` }),
+      ...(isJpeg
+        ? {}
+        : {
+            note: `The original is ${source.format}, not JPEG: ELA is only meaningful for images that were JPEG-compressed; it is shown for completeness.`,
+          }),
     },
     noise: { itemId: noiseItem.id, sha256: noiseItem.sha256, medianSigma: noise.medianSigma, spread: noise.spread },
   };

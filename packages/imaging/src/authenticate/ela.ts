@@ -26,7 +26,15 @@ export async function errorLevelAnalysis(img: Raster, quality = 90, scale = 64):
   const { width: w, height: h, channels } = img;
   const src8 = to8(img);
   const jpeg = await sharp(src8, { raw: { width: w, height: h, channels } })
-    .jpeg({ quality, chromaSubsampling: '4:4:4', mozjpeg: false, optimiseCoding: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false })
+    .jpeg({
+      quality,
+      chromaSubsampling: '4:4:4',
+      mozjpeg: false,
+      optimiseCoding: false,
+      trellisQuantisation: false,
+      overshootDeringing: false,
+      optimiseScans: false,
+    })
     .toBuffer();
   const back = await sharp(jpeg).raw().toBuffer();
   const ch = channels;
@@ -34,7 +42,8 @@ export async function errorLevelAnalysis(img: Raster, quality = 90, scale = 64):
   const backCh = back.length / (w * h);
   for (let i = 0; i < w * h; i++) {
     let m = 0;
-    for (let c = 0; c < ch; c++) m = Math.max(m, Math.abs(src8[i * ch + c]! - back[i * backCh + Math.min(c, backCh - 1)]!));
+    for (let c = 0; c < ch; c++)
+      m = Math.max(m, Math.abs(src8[i * ch + c]! - back[i * backCh + Math.min(c, backCh - 1)]!));
     err[i] = m;
   }
   const sorted = Float32Array.from(err).sort();
@@ -50,10 +59,11 @@ export async function errorLevelAnalysis(img: Raster, quality = 90, scale = 64):
     for (let i = 0; i < bw; i++) {
       let s = 0;
       let n = 0;
-      for (let y = j * 8; y < Math.min(h, j * 8 + 8); y++) for (let x = i * 8; x < Math.min(w, i * 8 + 8); x++) {
-        s += err[y * w + x]!;
-        n++;
-      }
+      for (let y = j * 8; y < Math.min(h, j * 8 + 8); y++)
+        for (let x = i * 8; x < Math.min(w, i * 8 + 8); x++) {
+          s += err[y * w + x]!;
+          n++;
+        }
       blocks[j * bw + i] = s / n;
     }
   }
@@ -61,6 +71,7 @@ export async function errorLevelAnalysis(img: Raster, quality = 90, scale = 64):
   const p99Block = sortedBlocks[Math.floor(sortedBlocks.length * 0.99)] ?? 0;
   const gain = Math.min(scale, 255 / Math.max(p99Block, 1e-6)) / 255;
   const map = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) heat(blocks[(y >> 3) * bw + (x >> 3)]! * gain, map, (y * w + x) * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) heat(blocks[(y >> 3) * bw + (x >> 3)]! * gain, map, (y * w + x) * 3);
   return { map, width: w, height: h, meanError: sum / (w * h), p99Error: p99, gain: gain * 255 };
 }

@@ -40,7 +40,8 @@ export function noiseResidualMap(img: Raster, block = 16): NoiseResult {
   for (let j = 0; j < bh; j++) {
     for (let i = 0; i < bw; i++) {
       vals.length = 0;
-      for (let r = j * block; r < Math.min(h, (j + 1) * block); r++) for (let c = i * block; c < Math.min(w, (i + 1) * block); c++) vals.push(res[r * w + c]!);
+      for (let r = j * block; r < Math.min(h, (j + 1) * block); r++)
+        for (let c = i * block; c < Math.min(w, (i + 1) * block); c++) vals.push(res[r * w + c]!);
       vals.sort((a, b) => a - b);
       // Mean of the lowest 80 %: edges crossing the block leave large residuals that are not noise.
       const keep = Math.max(1, Math.floor(vals.length * 0.8));
@@ -54,6 +55,8 @@ export function noiseResidualMap(img: Raster, block = 16): NoiseResult {
   const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
   const top = Math.max(1e-6, sorted[Math.floor(sorted.length * 0.99)] ?? 1);
   const map = new Uint8Array(w * h * 3);
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) heat(sigmas[Math.floor(r / block) * bw + Math.floor(c / block)]! / top, map, (r * w + c) * 3);
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++)
+      heat(sigmas[Math.floor(r / block) * bw + Math.floor(c / block)]! / top, map, (r * w + c) * 3);
   return { map, width: w, height: h, medianSigma: median, spread: median > 0 ? p95 / median : 0 };
 }

@@ -7,7 +7,10 @@ export type Point = readonly [number, number];
 export type Homography = Float64Array; // 9 values, row-major
 
 export function homographyFromPoints(from: readonly Point[], to: readonly Point[]): Homography {
-  if (from.length !== 4 || to.length !== 4) throw new VestigeError('E_PARAM_INVALID', 'a homography needs exactly 4 point pairs', { hint: 'Give four corners, in order, for both quadrilaterals.' });
+  if (from.length !== 4 || to.length !== 4)
+    throw new VestigeError('E_PARAM_INVALID', 'a homography needs exactly 4 point pairs', {
+      hint: 'Give four corners, in order, for both quadrilaterals.',
+    });
   const A: number[][] = [];
   const b: number[] = [];
   for (let i = 0; i < 4; i++) {
@@ -19,7 +22,10 @@ export function homographyFromPoints(from: readonly Point[], to: readonly Point[
     b.push(v);
   }
   const h = solve(A, b);
-  if (!h) throw new VestigeError('E_PARAM_INVALID', 'the 4 points are degenerate (three on one line, or repeated)', { hint: 'Pick four corners of a quadrilateral, no three on one line.' });
+  if (!h)
+    throw new VestigeError('E_PARAM_INVALID', 'the 4 points are degenerate (three on one line, or repeated)', {
+      hint: 'Pick four corners of a quadrilateral, no three on one line.',
+    });
   return Float64Array.from([...h, 1]);
 }
 

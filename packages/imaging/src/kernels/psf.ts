@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 /** A point-spread function: how one point of the scene was smeared onto the sensor. */
 export const psfSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('motion'), length: z.number().min(1).max(200), angle: z.number().min(-360).max(360) }),
+  z.strictObject({
+    type: z.literal('motion'),
+    length: z.number().min(1).max(200),
+    angle: z.number().min(-360).max(360),
+  }),
   z.strictObject({ type: z.literal('gaussian'), sigma: z.number().min(0.3).max(50) }),
   z.strictObject({ type: z.literal('defocus'), radius: z.number().min(0.5).max(100) }),
 ]);
@@ -15,7 +19,8 @@ export interface Psf {
 }
 
 export function describePsf(p: PsfSpec): string {
-  if (p.type === 'motion') return `straight-line motion blur of ${p.length} pixels at ${p.angle}° (0° = horizontal, positive = anticlockwise)`;
+  if (p.type === 'motion')
+    return `straight-line motion blur of ${p.length} pixels at ${p.angle}° (0° = horizontal, positive = anticlockwise)`;
   if (p.type === 'gaussian') return `Gaussian blur with standard deviation ${p.sigma} pixels`;
   return `out-of-focus (defocus) blur, a uniform disc of radius ${p.radius} pixels`;
 }
@@ -46,17 +51,20 @@ export function buildPsf(p: PsfSpec): Psf {
       if (x0 + 1 < size && y0 + 1 < size) k[(y0 + 1) * size + x0 + 1]! += w * fx * fy;
     }
   } else if (p.type === 'gaussian') {
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) k[y * size + x] = Math.exp(-((x - half) ** 2 + (y - half) ** 2) / (2 * p.sigma * p.sigma));
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++)
+        k[y * size + x] = Math.exp(-((x - half) ** 2 + (y - half) ** 2) / (2 * p.sigma * p.sigma));
   } else {
     // Disc with anti-aliased edge: each pixel weighted by the fraction of a 8×8 sub-grid inside the circle.
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         let inside = 0;
-        for (let sy = 0; sy < 8; sy++) for (let sx = 0; sx < 8; sx++) {
-          const px = x - half - 0.5 + (sx + 0.5) / 8;
-          const py = y - half - 0.5 + (sy + 0.5) / 8;
-          if (px * px + py * py <= p.radius * p.radius) inside++;
-        }
+        for (let sy = 0; sy < 8; sy++)
+          for (let sx = 0; sx < 8; sx++) {
+            const px = x - half - 0.5 + (sx + 0.5) / 8;
+            const py = y - half - 0.5 + (sy + 0.5) / 8;
+            if (px * px + py * py <= p.radius * p.radius) inside++;
+          }
         k[y * size + x] = inside / 64;
       }
     }
@@ -72,10 +80,11 @@ export function convolve(p: Float32Array, w: number, h: number, psf: Psf): Float
   const out = new Float32Array(w * h);
   const half = (psf.size - 1) / 2;
   const taps: Array<[number, number, number]> = [];
-  for (let j = 0; j < psf.size; j++) for (let i = 0; i < psf.size; i++) {
-    const v = psf.kernel[j * psf.size + i]!;
-    if (v > 1e-12) taps.push([i - half, j - half, v]);
-  }
+  for (let j = 0; j < psf.size; j++)
+    for (let i = 0; i < psf.size; i++) {
+      const v = psf.kernel[j * psf.size + i]!;
+      if (v > 1e-12) taps.push([i - half, j - half, v]);
+    }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0;

@@ -21,7 +21,9 @@ export const bilateral = defineOperation({
     const src = planes(img);
     const r = Math.ceil(2 * p.spatialSigma);
     const spatial = new Float32Array((2 * r + 1) ** 2);
-    for (let j = -r; j <= r; j++) for (let i = -r; i <= r; i++) spatial[(j + r) * (2 * r + 1) + i + r] = Math.exp(-(i * i + j * j) / (2 * p.spatialSigma ** 2));
+    for (let j = -r; j <= r; j++)
+      for (let i = -r; i <= r; i++)
+        spatial[(j + r) * (2 * r + 1) + i + r] = Math.exp(-(i * i + j * j) / (2 * p.spatialSigma ** 2));
     const rs = p.rangeSigma / 255;
     const inv = 1 / (2 * rs * rs);
     // Range weights from a table: exp is the hot spot.

@@ -19,6 +19,9 @@ export const brightnessContrast = defineOperation({
   apply(img, p) {
     const gain = 1 + p.contrast / 100;
     const offset = p.brightness / 100;
-    return applyLut(img, lutFrom((x) => (x - 0.5) * gain + 0.5 + offset));
+    return applyLut(
+      img,
+      lutFrom((x) => (x - 0.5) * gain + 0.5 + offset),
+    );
   },
 });

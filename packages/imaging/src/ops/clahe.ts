@@ -9,7 +9,15 @@ import { fmt } from './params.ts';
  * noise in flat areas is not blown up; curves are blended bilinearly between tile centres, and within a
  * bin the curve is interpolated so 16-bit input does not band.
  */
-export function clahePlane(src: Uint16Array, w: number, h: number, tilesX: number, tilesY: number, clipLimit: number, bins: number): Uint16Array {
+export function clahePlane(
+  src: Uint16Array,
+  w: number,
+  h: number,
+  tilesX: number,
+  tilesY: number,
+  clipLimit: number,
+  bins: number,
+): Uint16Array {
   const tx = Math.min(tilesX, w);
   const ty = Math.min(tilesY, h);
   const shift = 16 - Math.log2(bins);
@@ -26,10 +34,11 @@ export function clahePlane(src: Uint16Array, w: number, h: number, tilesX: numbe
       const count = (y1 - y0) * (x1 - x0);
       const limit = Math.max(1, (clipLimit * count) / bins);
       let excess = 0;
-      for (let b = 0; b < bins; b++) if (hist[b]! > limit) {
-        excess += hist[b]! - limit;
-        hist[b] = limit;
-      }
+      for (let b = 0; b < bins; b++)
+        if (hist[b]! > limit) {
+          excess += hist[b]! - limit;
+          hist[b] = limit;
+        }
       const add = excess / bins;
       const base = (j * tx + i) * (bins + 1);
       let cum = 0;
@@ -113,7 +122,8 @@ export const clahe = defineOperation({
   }),
   describe: (p) =>
     `Contrast-limited adaptive histogram equalisation (CLAHE) of brightness: the image was divided into ${p.tilesX} × ${p.tilesY} tiles, each tile's brightness histogram (${p.bins} bins) was equalised with counts limited to ${fmt(p.clipLimit)} × the average so that noise is not over-amplified, and the resulting curves were blended smoothly between tiles. Applied to luma; colour differences are kept. This brings out detail in both dark and bright areas, but brightness can no longer be compared between distant parts of the image.`,
-  reference: 'K. Zuiderveld, "Contrast Limited Adaptive Histogram Equalization", Graphics Gems IV, 1994; S. M. Pizer et al., Computer Vision, Graphics, and Image Processing 39, 1987.',
+  reference:
+    'K. Zuiderveld, "Contrast Limited Adaptive Histogram Equalization", Graphics Gems IV, 1994; S. M. Pizer et al., Computer Vision, Graphics, and Image Processing 39, 1987.',
   apply(img, p) {
     const y = luma16(img);
     return applyLumaChange(img, y, clahePlane(y, img.width, img.height, p.tilesX, p.tilesY, p.clipLimit, p.bins));

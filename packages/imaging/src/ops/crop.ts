@@ -12,11 +12,16 @@ export const crop = defineOperation({
     width: z.number().int().min(1),
     height: z.number().int().min(1),
   }),
-  describe: (p) => `Cropped to the region ${p.width} × ${p.height} pixels whose top-left corner is at (${p.left}, ${p.top}). Pixel values inside the region are unchanged.`,
+  describe: (p) =>
+    `Cropped to the region ${p.width} × ${p.height} pixels whose top-left corner is at (${p.left}, ${p.top}). Pixel values inside the region are unchanged.`,
   reference: 'Selection of a region of interest; no change to pixel values.',
   apply(img, p) {
     if (p.left + p.width > img.width || p.top + p.height > img.height) {
-      throw new VestigeError('E_PARAM_INVALID', `crop ${p.width}×${p.height} at (${p.left}, ${p.top}) goes outside the ${img.width}×${img.height} image`, { details: { image: [img.width, img.height] } });
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        `crop ${p.width}×${p.height} at (${p.left}, ${p.top}) goes outside the ${img.width}×${img.height} image`,
+        { details: { image: [img.width, img.height] } },
+      );
     }
     const ch = img.channels;
     const data = new Uint16Array(p.width * p.height * ch);

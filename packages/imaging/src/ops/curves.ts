@@ -7,7 +7,10 @@ import { channelIndex, channelWords, colourChannel, fmt, level255 } from './para
  * The tone curve through the control points (0–255 scale), as a function on 0…1. `monotone` is the
  * Fritsch–Carlson monotone cubic: smooth, and it never reverses the order of brightness.
  */
-export function curveFunction(points: ReadonlyArray<readonly [number, number]>, interpolation: 'linear' | 'monotone'): (x: number) => number {
+export function curveFunction(
+  points: ReadonlyArray<readonly [number, number]>,
+  interpolation: 'linear' | 'monotone',
+): (x: number) => number {
   const xs = points.map((q) => q[0] / 255);
   const ys = points.map((q) => q[1] / 255);
   const n = xs.length;
@@ -44,7 +47,12 @@ export function curveFunction(points: ReadonlyArray<readonly [number, number]>, 
     if (interpolation === 'linear') return ys[i]! + (ys[i + 1]! - ys[i]!) * t;
     const t2 = t * t;
     const t3 = t2 * t;
-    return (2 * t3 - 3 * t2 + 1) * ys[i]! + (t3 - 2 * t2 + t) * h * m[i]! + (-2 * t3 + 3 * t2) * ys[i + 1]! + (t3 - t2) * h * m[i + 1]!;
+    return (
+      (2 * t3 - 3 * t2 + 1) * ys[i]! +
+      (t3 - 2 * t2 + t) * h * m[i]! +
+      (-2 * t3 + 3 * t2) * ys[i + 1]! +
+      (t3 - t2) * h * m[i + 1]!
+    );
   };
 }
 
@@ -58,12 +66,15 @@ export const curves = defineOperation({
       .array(z.tuple([level255, level255]))
       .min(2)
       .max(32)
-      .refine((ps) => ps.every((q, i) => i === 0 || q[0] > ps[i - 1]![0]), { message: 'control points must have strictly increasing input values' }),
+      .refine((ps) => ps.every((q, i) => i === 0 || q[0] > ps[i - 1]![0]), {
+        message: 'control points must have strictly increasing input values',
+      }),
     interpolation: z.enum(['linear', 'monotone']).default('monotone'),
   }),
   describe: (p) =>
     `Tone curve on ${channelWords(p.channel)} through the points ${p.points.map(([a, b]) => `${fmt(a)}→${fmt(b)}`).join(', ')} (input→output, 0–255 scale), ${p.interpolation === 'linear' ? 'joined by straight lines' : 'joined by a smooth curve that never reverses the order of brightness (monotone cubic)'}; values outside the first and last points are held at their ends.`,
-  reference: 'Intensity transformation functions: Gonzalez & Woods, Digital Image Processing (4th ed.), §3.2; monotone cubic interpolation: Fritsch & Carlson, SIAM J. Numer. Anal. 17(2), 1980.',
+  reference:
+    'Intensity transformation functions: Gonzalez & Woods, Digital Image Processing (4th ed.), §3.2; monotone cubic interpolation: Fritsch & Carlson, SIAM J. Numer. Anal. 17(2), 1980.',
   apply(img, p) {
     return applyLut(img, lutFrom(curveFunction(p.points, p.interpolation)), channelIndex(p.channel, img.channels));
   },

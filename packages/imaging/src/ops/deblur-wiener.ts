@@ -16,7 +16,8 @@ export const deblurWiener = defineOperation({
   }),
   describe: (p) =>
     `Wiener deconvolution assuming the image was blurred by ${describePsf(p.psf)}, with noise-to-signal ratio ${fmt(p.nsr)}. The filter inverts the blur where the signal is strong and holds back where noise would dominate. It recovers detail only if the assumed blur matches the real one; a wrong blur model produces ringing and false edges, so the result must be compared with the original.`,
-  reference: 'N. Wiener, Extrapolation, Interpolation, and Smoothing of Stationary Time Series, 1949; Gonzalez & Woods, Digital Image Processing (4th ed.), §5.8.',
+  reference:
+    'N. Wiener, Extrapolation, Interpolation, and Smoothing of Stationary Time Series, 1949; Gonzalez & Woods, Digital Image Processing (4th ed.), §5.8.',
   apply(img, p) {
     const psf = buildPsf(p.psf);
     const out = planes(img).map((pl) => Float32Array.from(wienerDeconvolve(pl, img.width, img.height, psf, p.nsr)));

@@ -16,12 +16,16 @@ export const frameAverage = defineOperation({
   }),
   describe: (p) =>
     `Frame integration: all input images were combined pixel by pixel using the ${p.method}${p.register ? ', after each was aligned to the first by the translation found with phase correlation (sub-pixel, bilinear resampling)' : ' without alignment'}. Random noise that differs between frames is reduced (for the mean, by about √N for N frames) while detail present in every frame is kept. Anything that moved between frames is blurred or removed.`,
-  reference: 'Signal averaging: Gonzalez & Woods, Digital Image Processing (4th ed.), §2.6 (image averaging); phase correlation: C. D. Kuglin & D. C. Hines, Proc. IEEE Int. Conf. Cybernetics and Society, 1975.',
+  reference:
+    'Signal averaging: Gonzalez & Woods, Digital Image Processing (4th ed.), §2.6 (image averaging); phase correlation: C. D. Kuglin & D. C. Hines, Proc. IEEE Int. Conf. Cybernetics and Society, 1975.',
   apply(img, p, ctx) {
     const frames = ctx.inputs.length > 0 ? ctx.inputs : [img];
     for (const f of frames) {
       if (f.width !== img.width || f.height !== img.height || f.channels !== img.channels) {
-        throw new VestigeError('E_PARAM_INVALID', `frame-average needs frames of one size and colour type; got ${img.width}×${img.height}×${img.channels} and ${f.width}×${f.height}×${f.channels}`);
+        throw new VestigeError(
+          'E_PARAM_INVALID',
+          `frame-average needs frames of one size and colour type; got ${img.width}×${img.height}×${img.channels} and ${f.width}×${f.height}×${f.channels}`,
+        );
       }
     }
     const { width: w, height: h } = img;
@@ -32,7 +36,9 @@ export const frameAverage = defineOperation({
       const ps = planes(f);
       if (!ref || k === 0) return ps;
       const s = phaseCorrelate(ref, toUnit(luma16(f)), w, h);
-      ctx.note(`frame ${k + 1}: shift (${s.dx.toFixed(2)}, ${s.dy.toFixed(2)}) px, correlation peak ${s.peak.toFixed(3)}`);
+      ctx.note(
+        `frame ${k + 1}: shift (${s.dx.toFixed(2)}, ${s.dy.toFixed(2)}) px, correlation peak ${s.peak.toFixed(3)}`,
+      );
       if (Math.abs(s.dx) < 1e-6 && Math.abs(s.dy) < 1e-6) return ps;
       return ps.map((pl) => {
         const out = new Float32Array(w * h);

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { defineOperation } from '../operation.ts';
 import { withData } from '../raster.ts';
 
-const WEIGHTS = { rec601: [0.299, 0.587, 0.114], rec709: [0.2126, 0.7152, 0.0722], average: [1 / 3, 1 / 3, 1 / 3] } as const;
+const WEIGHTS = {
+  rec601: [0.299, 0.587, 0.114],
+  rec709: [0.2126, 0.7152, 0.0722],
+  average: [1 / 3, 1 / 3, 1 / 3],
+} as const;
 
 export const greyscale = defineOperation({
   id: 'greyscale',

@@ -7,7 +7,8 @@ export const invert = defineOperation({
   version: '1',
   title: 'Negative image',
   schema: z.strictObject({}),
-  describe: () => 'Inverted (negative): every value v becomes 255 − v. This is exactly reversible and can make faint dark marks easier to see.',
+  describe: () =>
+    'Inverted (negative): every value v becomes 255 − v. This is exactly reversible and can make faint dark marks easier to see.',
   reference: 'Image negative: Gonzalez & Woods, Digital Image Processing (4th ed.), §3.2.',
   apply(img) {
     const out = new Uint16Array(img.data.length);

@@ -21,7 +21,8 @@ export const lensCorrect = defineOperation({
   }),
   describe: (p) =>
     `Lens distortion corrected with the Brown–Conrady model (radial k1 = ${fmt(p.k1)}, k2 = ${fmt(p.k2)}; tangential p1 = ${fmt(p.p1)}, p2 = ${fmt(p.p2)}${p.focalPx ? `; normalised by ${fmt(p.focalPx)} px` : ', normalised by half the image diagonal'}), so that straight lines in the scene appear straight. Each corrected pixel is interpolated (${p.interpolation}) from the distorted image.`,
-  reference: 'D. C. Brown, "Decentering distortion of lenses", Photogrammetric Engineering 32(3), 1966; A. E. Conrady, "Decentred lens-systems", MNRAS 79, 1919.',
+  reference:
+    'D. C. Brown, "Decentering distortion of lenses", Photogrammetric Engineering 32(3), 1966; A. E. Conrady, "Decentred lens-systems", MNRAS 79, 1919.',
   apply(img, p) {
     const cx = p.cx ?? (img.width - 1) / 2;
     const cy = p.cy ?? (img.height - 1) / 2;

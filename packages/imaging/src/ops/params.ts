@@ -11,7 +11,9 @@ export const point = z.tuple([z.number().finite(), z.number().finite()]);
 export function channelIndex(channel: ColourChannel, channels: number): number | undefined {
   if (channel === 'all') return undefined;
   if (channels === 1) {
-    throw new VestigeError('E_PARAM_INVALID', `channel "${channel}" was asked for, but the image is greyscale`, { hint: 'Use channel "all" on a greyscale image.' });
+    throw new VestigeError('E_PARAM_INVALID', `channel "${channel}" was asked for, but the image is greyscale`, {
+      hint: 'Use channel "all" on a greyscale image.',
+    });
   }
   return { red: 0, green: 1, blue: 2 }[channel];
 }

@@ -16,10 +16,13 @@ export const resize = defineOperation({
       height: z.number().int().min(1).max(65535).optional(),
       interpolation: z.enum(['nearest', 'bilinear', 'bicubic', 'lanczos3']),
     })
-    .refine((p) => p.scale !== undefined || p.width !== undefined || p.height !== undefined, { message: 'give scale, or width and/or height' }),
+    .refine((p) => p.scale !== undefined || p.width !== undefined || p.height !== undefined, {
+      message: 'give scale, or width and/or height',
+    }),
   describe: (p) =>
     `Resized ${p.scale !== undefined ? `by a factor of ${fmt(p.scale)}` : `to ${p.width ?? 'proportional'} × ${p.height ?? 'proportional'} pixels`} using ${p.interpolation} interpolation. Enlarging makes details bigger on screen but cannot add detail the camera did not record; new pixel values are interpolated from their neighbours.`,
-  reference: 'Interpolation kernels: nearest neighbour; bilinear; bicubic (Keys 1981, a = −0.5); Lanczos-3 (Duchon 1979). Implemented by libvips.',
+  reference:
+    'Interpolation kernels: nearest neighbour; bilinear; bicubic (Keys 1981, a = −0.5); Lanczos-3 (Duchon 1979). Implemented by libvips.',
   async apply(img, p, ctx) {
     let w = p.width;
     let h = p.height;
@@ -29,7 +32,10 @@ export const resize = defineOperation({
     } else if (w === undefined) w = Math.max(1, Math.round((img.width * h!) / img.height));
     else if (h === undefined) h = Math.max(1, Math.round((img.height * w) / img.width));
     checkOutputSize(ctx, w!, h!, 'resize');
-    const out = await rasterFrom(sharpOf(img).resize({ width: w!, height: h!, fit: 'fill', kernel: KERNELS[p.interpolation] }), img.channels);
+    const out = await rasterFrom(
+      sharpOf(img).resize({ width: w!, height: h!, fit: 'fill', kernel: KERNELS[p.interpolation] }),
+      img.channels,
+    );
     return { ...out, pxPerMm: img.pxPerMm === undefined ? undefined : (img.pxPerMm * w!) / img.width };
   },
 });

@@ -29,19 +29,37 @@ export const rotate = defineOperation({
     const a = (p.angle * Math.PI) / 180;
     // The frame grows to hold the rotated corners: check that size before sharp allocates it.
     const [c, s] = [Math.abs(Math.cos(a)), Math.abs(Math.sin(a))];
-    checkOutputSize(ctx, Math.ceil(img.width * c + img.height * s), Math.ceil(img.width * s + img.height * c), 'rotation');
+    checkOutputSize(
+      ctx,
+      Math.ceil(img.width * c + img.height * s),
+      Math.ceil(img.width * s + img.height * c),
+      'rotation',
+    );
     const matrix: [[number, number], [number, number]] = [
       [Math.cos(a), -Math.sin(a)],
       [Math.sin(a), Math.cos(a)],
     ];
-    const interpolator = p.interpolation === 'nearest' ? 'nearest' : p.interpolation === 'bilinear' ? 'bilinear' : 'bicubic';
+    const interpolator =
+      p.interpolation === 'nearest' ? 'nearest' : p.interpolation === 'bilinear' ? 'bilinear' : 'bicubic';
     const black = { r: 0, g: 0, b: 0 };
-    const rotated = await rasterFrom(sharpOf(img).affine(matrix, { background: black, interpolator }), img.channels, img.pxPerMm);
+    const rotated = await rasterFrom(
+      sharpOf(img).affine(matrix, { background: black, interpolator }),
+      img.channels,
+      img.pxPerMm,
+    );
     if (p.background === 0) return rotated;
     // sharp can only give a 16-bit image an 8-bit background (×256), so the background is laid in here:
     // rotating an all-white mask the same way gives each pixel's coverage by the original, and the
     // uncovered fraction is filled with the background level — exact for the interpolated edge too.
-    const mask = await rasterFrom(sharpOf({ width: img.width, height: img.height, channels: 1, data: new Uint16Array(img.width * img.height).fill(MAX16) }).affine(matrix, { background: black, interpolator }), 1);
+    const mask = await rasterFrom(
+      sharpOf({
+        width: img.width,
+        height: img.height,
+        channels: 1,
+        data: new Uint16Array(img.width * img.height).fill(MAX16),
+      }).affine(matrix, { background: black, interpolator }),
+      1,
+    );
     const bg = p.background * 257;
     const out = new Uint16Array(rotated.data.length);
     const ch = rotated.channels;

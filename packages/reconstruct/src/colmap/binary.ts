@@ -29,16 +29,27 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-const INSTALL_HINT = 'Install COLMAP (Debian/Ubuntu: apt-get install colmap), or set COLMAP_PATH to a colmap binary. `vestige doctor` shows what was found.';
+const INSTALL_HINT =
+  'Install COLMAP (Debian/Ubuntu: apt-get install colmap), or set COLMAP_PATH to a colmap binary. `vestige doctor` shows what was found.';
 
 /** Finds COLMAP and reads its version and build (CUDA or not) from its help banner. */
 export function resolveColmap(env: NodeJS.ProcessEnv = process.env): ColmapBinary {
-  const chosen = env.COLMAP_PATH ? (isAbsolute(env.COLMAP_PATH) ? env.COLMAP_PATH : onPath(env.COLMAP_PATH)) : onPath('colmap');
+  const chosen = env.COLMAP_PATH
+    ? isAbsolute(env.COLMAP_PATH)
+      ? env.COLMAP_PATH
+      : onPath(env.COLMAP_PATH)
+    : onPath('colmap');
   if (!chosen || !existsSync(chosen)) {
-    throw new VestigeError('E_TOOL_MISSING', env.COLMAP_PATH ? `COLMAP_PATH names ${env.COLMAP_PATH}, which does not exist.` : 'COLMAP is not installed (no `colmap` on PATH).', {
-      ...(env.COLMAP_PATH ? { file: env.COLMAP_PATH } : {}),
-      hint: INSTALL_HINT,
-    });
+    throw new VestigeError(
+      'E_TOOL_MISSING',
+      env.COLMAP_PATH
+        ? `COLMAP_PATH names ${env.COLMAP_PATH}, which does not exist.`
+        : 'COLMAP is not installed (no `colmap` on PATH).',
+      {
+        ...(env.COLMAP_PATH ? { file: env.COLMAP_PATH } : {}),
+        hint: INSTALL_HINT,
+      },
+    );
   }
   const known = cache.get(chosen);
   if (known) return known;
@@ -47,12 +58,21 @@ export function resolveColmap(env: NodeJS.ProcessEnv = process.env): ColmapBinar
   const banner = /COLMAP[^\n]*\n\s*\([^)]*\)/.exec(text)?.[0].replace(/\s+/g, ' ') ?? '';
   const version = /COLMAP (\d+\.\d+(?:\.\d+)?(?:-dev)?)/.exec(text)?.[1];
   if (run.error || !version) {
-    throw new VestigeError('E_TOOL_MISSING', `${chosen} did not run as COLMAP: ${run.error?.message ?? (text.trim().split('\n').slice(-2).join(' | ') || `exit ${run.status}`)}`, {
-      file: chosen,
-      hint: INSTALL_HINT,
-    });
+    throw new VestigeError(
+      'E_TOOL_MISSING',
+      `${chosen} did not run as COLMAP: ${run.error?.message ?? (text.trim().split('\n').slice(-2).join(' | ') || `exit ${run.status}`)}`,
+      {
+        file: chosen,
+        hint: INSTALL_HINT,
+      },
+    );
   }
-  const binary: ColmapBinary = { path: chosen, version, banner, cuda: /with CUDA/.test(text) && !/without CUDA/.test(text) };
+  const binary: ColmapBinary = {
+    path: chosen,
+    version,
+    banner,
+    cuda: /with CUDA/.test(text) && !/without CUDA/.test(text),
+  };
   cache.set(chosen, binary);
   return binary;
 }
@@ -63,7 +83,9 @@ export function colmapEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
 }
 
 /** What `vestige doctor` shows: present or not, version, dense stereo or not, without throwing. */
-export function colmapStatus(env: NodeJS.ProcessEnv = process.env): { ok: true; binary: ColmapBinary } | { ok: false; error: string; hint: string } {
+export function colmapStatus(
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: true; binary: ColmapBinary } | { ok: false; error: string; hint: string } {
   try {
     return { ok: true, binary: resolveColmap(env) };
   } catch (err) {

@@ -8,7 +8,9 @@ import { createWriteStream } from 'node:fs';
 import { VestigeError } from '@vestige/evidence';
 import { colmapEnv, type ColmapBinary } from './binary.ts';
 
-/** One command as run: arguments with the workspace folder written as `<workspace>`, so it reads the same on any run. */
+/**
+ * One command as run: arguments with the workspace folder written as `<workspace>`, so it reads the same on any run.
+ */
 export interface CommandRecord {
   readonly program: 'colmap';
   readonly argv: readonly string[];
@@ -32,10 +34,17 @@ function flag(value: string | number | boolean): string {
 
 /** Lines COLMAP writes when something fails: glog fatal/error lines and its own `ERROR:` messages. */
 function failureLines(lines: readonly string[]): string[] {
-  return lines.filter((l) => /^(?:[FE]\d{4} |ERROR|Error|error:|terminate|what\(\)|\*\*\* Check failure|Check failed)/.test(l.trim()));
+  return lines.filter((l) =>
+    /^(?:[FE]\d{4} |ERROR|Error|error:|terminate|what\(\)|\*\*\* Check failure|Check failed)/.test(l.trim()),
+  );
 }
 
-export function colmapRunner(binary: ColmapBinary, workspace: string, logPath: string, signal?: AbortSignal): ColmapRunner {
+export function colmapRunner(
+  binary: ColmapBinary,
+  workspace: string,
+  logPath: string,
+  signal?: AbortSignal,
+): ColmapRunner {
   const recent: string[] = [];
   const log = createWriteStream(logPath, { flags: 'a' });
   const commands: CommandRecord[] = [];
@@ -48,7 +57,10 @@ export function colmapRunner(binary: ColmapBinary, workspace: string, logPath: s
   };
   const tail = (lines = 6): string => {
     const failures = failureLines(recent);
-    return (failures.length > 0 ? failures : recent).slice(-lines).map((l) => l.trim()).join(' | ');
+    return (failures.length > 0 ? failures : recent)
+      .slice(-lines)
+      .map((l) => l.trim())
+      .join(' | ');
   };
   return {
     binary,
@@ -72,19 +84,30 @@ export function colmapRunner(binary: ColmapBinary, workspace: string, logPath: s
         child.stderr.on('data', take);
         child.on('error', (err) => {
           signal?.removeEventListener('abort', onAbort);
-          reject(new VestigeError('E_TOOL_FAILED', `Could not run ${binary.path} ${subcommand}: ${err.message}`, { file: binary.path, hint: 'Check the COLMAP installation with `vestige doctor`.', cause: err }));
+          reject(
+            new VestigeError('E_TOOL_FAILED', `Could not run ${binary.path} ${subcommand}: ${err.message}`, {
+              file: binary.path,
+              hint: 'Check the COLMAP installation with `vestige doctor`.',
+              cause: err,
+            }),
+          );
         });
         child.on('close', (code, killedBy) => {
           signal?.removeEventListener('abort', onAbort);
           const argv = args.map((a) => a.split(workspace).join('<workspace>'));
-          commands.push({ program: 'colmap', argv, exitCode: code, wallSeconds: Math.round(performance.now() - started) / 1000 });
+          commands.push({
+            program: 'colmap',
+            argv,
+            exitCode: code,
+            wallSeconds: Math.round(performance.now() - started) / 1000,
+          });
           if (signal?.aborted) return reject(signal.reason);
           if (code === 0) return resolve();
           const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
           reject(
             new VestigeError('E_TOOL_FAILED', `COLMAP ${subcommand} ${how}: ${tail() || 'it printed nothing'}`, {
               file: binary.path,
-              hint: 'The message above is COLMAP\'s own; the full log is kept with the reconstruction attempt. Check the photos and settings, or run the same command by hand.',
+              hint: "The message above is COLMAP's own; the full log is kept with the reconstruction attempt. Check the photos and settings, or run the same command by hand.",
               details: { subcommand, exitCode: code, signal: killedBy, argv },
             }),
           );

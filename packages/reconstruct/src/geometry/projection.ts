@@ -4,7 +4,16 @@ import type { Mat3, Vec3 } from './rotation.ts';
 import { VestigeError } from '@vestige/evidence';
 
 /** Focal lengths, principal point and distortion of a camera, whatever its model. */
-export function cameraParts(camera: Pick<ModelCamera, 'model' | 'params'>): { fx: number; fy: number; cx: number; cy: number; k1: number; k2: number; p1: number; p2: number } {
+export function cameraParts(camera: Pick<ModelCamera, 'model' | 'params'>): {
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  k1: number;
+  k2: number;
+  p1: number;
+  p2: number;
+} {
   const p = camera.params;
   switch (camera.model) {
     case 'SIMPLE_PINHOLE':
@@ -18,7 +27,11 @@ export function cameraParts(camera: Pick<ModelCamera, 'model' | 'params'>): { fx
     case 'OPENCV':
       return { fx: p[0]!, fy: p[1]!, cx: p[2]!, cy: p[3]!, k1: p[4]!, k2: p[5]!, p1: p[6]!, p2: p[7]! };
     default:
-      throw new VestigeError('E_INPUT_UNSUPPORTED', `camera model ${camera.model} is not supported: Vestige reads SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL and OPENCV`, { hint: 'Run COLMAP with one of those camera models.' });
+      throw new VestigeError(
+        'E_INPUT_UNSUPPORTED',
+        `camera model ${camera.model} is not supported: Vestige reads SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL and OPENCV`,
+        { hint: 'Run COLMAP with one of those camera models.' },
+      );
   }
 }
 
@@ -35,7 +48,8 @@ export function projectPoint(camera: PosedCamera, X: readonly number[]): [number
   const y = R[3] * X[0]! + R[4] * X[1]! + R[5] * X[2]! + t[1];
   const z = R[6] * X[0]! + R[7] * X[1]! + R[8] * X[2]! + t[2];
   if (z <= 0) return null;
-  const u = x / z, v = y / z;
+  const u = x / z,
+    v = y / z;
   const r2 = u * u + v * v;
   const radial = 1 + k.k1 * r2 + k.k2 * r2 * r2;
   const ud = u * radial + 2 * k.p1 * u * v + k.p2 * (r2 + 2 * u * u);

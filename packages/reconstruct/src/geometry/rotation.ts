@@ -27,7 +27,11 @@ export function quaternionFromMatrix(m: Mat3): [number, number, number, number] 
 }
 
 export function applyMatrix(m: Mat3, p: readonly number[]): Vec3 {
-  return [m[0] * p[0]! + m[1] * p[1]! + m[2] * p[2]!, m[3] * p[0]! + m[4] * p[1]! + m[5] * p[2]!, m[6] * p[0]! + m[7] * p[1]! + m[8] * p[2]!];
+  return [
+    m[0] * p[0]! + m[1] * p[1]! + m[2] * p[2]!,
+    m[3] * p[0]! + m[4] * p[1]! + m[5] * p[2]!,
+    m[6] * p[0]! + m[7] * p[1]! + m[8] * p[2]!,
+  ];
 }
 
 export function normalise(v: readonly number[]): Vec3 {
@@ -37,18 +41,38 @@ export function normalise(v: readonly number[]): Vec3 {
 
 /** The smallest rotation taking unit vector `from` onto unit vector `to` (Rodrigues). */
 export function rotationBetween(from: Vec3, to: Vec3): Mat3 {
-  const [ax, ay, az] = [from[1] * to[2] - from[2] * to[1], from[2] * to[0] - from[0] * to[2], from[0] * to[1] - from[1] * to[0]];
+  const [ax, ay, az] = [
+    from[1] * to[2] - from[2] * to[1],
+    from[2] * to[0] - from[0] * to[2],
+    from[0] * to[1] - from[1] * to[0],
+  ];
   const cos = from[0] * to[0] + from[1] * to[1] + from[2] * to[2];
   if (cos < -1 + 1e-12) {
     // Opposite: turn half a circle about any axis perpendicular to `from`.
     const axis = normalise(Math.abs(from[0]) < 0.9 ? [0, -from[2], from[1]] : [-from[2], 0, from[0]]);
     const [x, y, z] = axis;
-    return [2 * x * x - 1, 2 * x * y, 2 * x * z, 2 * x * y, 2 * y * y - 1, 2 * y * z, 2 * x * z, 2 * y * z, 2 * z * z - 1];
+    return [
+      2 * x * x - 1,
+      2 * x * y,
+      2 * x * z,
+      2 * x * y,
+      2 * y * y - 1,
+      2 * y * z,
+      2 * x * z,
+      2 * y * z,
+      2 * z * z - 1,
+    ];
   }
   const k = 1 / (1 + cos);
   return [
-    ax * ax * k + cos, ax * ay * k - az, ax * az * k + ay,
-    ay * ax * k + az, ay * ay * k + cos, ay * az * k - ax,
-    az * ax * k - ay, az * ay * k + ax, az * az * k + cos,
+    ax * ax * k + cos,
+    ax * ay * k - az,
+    ax * az * k + ay,
+    ay * ax * k + az,
+    ay * ay * k + cos,
+    ay * az * k - ax,
+    az * ax * k - ay,
+    az * ay * k + ax,
+    az * az * k + cos,
   ];
 }

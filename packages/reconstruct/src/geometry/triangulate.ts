@@ -7,7 +7,11 @@ import { VestigeError } from '@vestige/evidence';
 import { projectPoint, type PosedCamera } from './projection.ts';
 import type { Vec3 } from './rotation.ts';
 
-export interface Observation { readonly camera: PosedCamera; readonly x: number; readonly y: number }
+export interface Observation {
+  readonly camera: PosedCamera;
+  readonly x: number;
+  readonly y: number;
+}
 
 export interface Triangulated {
   readonly point: Vec3;
@@ -19,10 +23,22 @@ export interface Triangulated {
 
 function invert3(m: number[]): number[] | null {
   const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const A = e * i - f * h,
+    B = -(d * i - f * g),
+    C = d * h - e * g;
   const det = a * A + b * B + c * C;
   if (Math.abs(det) < 1e-300) return null;
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+  return [
+    A / det,
+    -(b * i - c * h) / det,
+    (b * f - c * e) / det,
+    B / det,
+    (a * i - c * g) / det,
+    -(a * f - c * d) / det,
+    C / det,
+    -(a * h - b * g) / det,
+    (a * e - b * d) / det,
+  ];
 }
 
 /** Linear start: the camera rays ignore distortion, which the refinement then takes into account. */
@@ -48,7 +64,11 @@ function linearStart(observations: readonly Observation[]): Vec3 {
     }
   }
   const inv = invert3(M);
-  if (!inv) throw new VestigeError('E_PARAM_INVALID', 'The rays of a picked point do not cross: pick it in photos taken from different places.');
+  if (!inv)
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      'The rays of a picked point do not cross: pick it in photos taken from different places.',
+    );
   return [0, 1, 2].map((r) => inv[r * 3]! * rhs[0]! + inv[r * 3 + 1]! * rhs[1]! + inv[r * 3 + 2]! * rhs[2]!) as Vec3;
 }
 
@@ -76,11 +96,16 @@ function jacobian(observations: readonly Observation[], X: Vec3): number[][] {
 }
 
 export function triangulate(observations: readonly Observation[]): Triangulated {
-  if (observations.length < 2) throw new VestigeError('E_PARAM_INVALID', 'A picked point needs at least two photos in which it was picked.');
+  if (observations.length < 2)
+    throw new VestigeError('E_PARAM_INVALID', 'A picked point needs at least two photos in which it was picked.');
   let X = linearStart(observations);
   for (let iteration = 0; iteration < 10; iteration++) {
     const r = residuals(observations, X);
-    if (!r) throw new VestigeError('E_PARAM_INVALID', 'A picked point lies behind one of the cameras it was picked in: check which photo each pick belongs to.');
+    if (!r)
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        'A picked point lies behind one of the cameras it was picked in: check which photo each pick belongs to.',
+      );
     const J = jacobian(observations, X);
     const JtJ = [0, 0, 0, 0, 0, 0, 0, 0, 0];
     const Jtr = [0, 0, 0];

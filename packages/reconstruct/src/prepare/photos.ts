@@ -34,27 +34,56 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80) || 'photo';
 }
 
-interface Checked { item: Item; bytes: Buffer; width: number; height: number; format: string; orientation: number; exif: Record<string, unknown> | undefined }
+interface Checked {
+  item: Item;
+  bytes: Buffer;
+  width: number;
+  height: number;
+  format: string;
+  orientation: number;
+  exif: Record<string, unknown> | undefined;
+}
 
 async function checkPhoto(store: CaseStore, item: Item): Promise<Checked> {
   if (!item.mediaType.startsWith('image/')) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `${item.id} (${item.name}) is ${item.mediaType}, not a photo.`, { file: item.id, hint: item.mediaType.startsWith('video/') ? 'Give a video with --video ITEM: its sharpest, well-spaced frames are used.' : 'Give photo items.' });
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `${item.id} (${item.name}) is ${item.mediaType}, not a photo.`, {
+      file: item.id,
+      hint: item.mediaType.startsWith('video/')
+        ? 'Give a video with --video ITEM: its sharpest, well-spaced frames are used.'
+        : 'Give photo items.',
+    });
   }
   const bytes = await store.blobs.read(item.sha256);
   let meta: sharp.Metadata;
   try {
     meta = await sharp(bytes).metadata();
   } catch (err) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `${item.id} (${item.name}): the image format is not one Vestige can decode: ${(err as Error).message}`, { file: item.id, hint: 'Convert it to JPEG, PNG or TIFF with the camera maker\'s software and ingest the copy.' });
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `${item.id} (${item.name}): the image format is not one Vestige can decode: ${(err as Error).message}`,
+      { file: item.id, hint: "Convert it to JPEG, PNG or TIFF with the camera maker's software and ingest the copy." },
+    );
   }
   try {
     // A full decode, failing on truncation or bad data rather than returning grey rows.
     await sharp(bytes, { failOn: 'truncated' }).stats();
   } catch (err) {
-    throw new VestigeError('E_INPUT_CORRUPT', `${item.id} (${item.name}) is a ${meta.format} file whose picture cannot be decoded whole: ${(err as Error).message}`, { file: item.id, hint: 'Check the original exhibit; ingest an intact copy if there is one.' });
+    throw new VestigeError(
+      'E_INPUT_CORRUPT',
+      `${item.id} (${item.name}) is a ${meta.format} file whose picture cannot be decoded whole: ${(err as Error).message}`,
+      { file: item.id, hint: 'Check the original exhibit; ingest an intact copy if there is one.' },
+    );
   }
   const exif = await exifExtractor.extract(store.blobs.pathOf(item.sha256), item.mediaType).catch(() => undefined);
-  return { item, bytes, width: meta.width!, height: meta.height!, format: meta.format ?? 'unknown', orientation: meta.orientation ?? 1, exif: exif?.present ? (exif as Record<string, unknown>) : undefined };
+  return {
+    item,
+    bytes,
+    width: meta.width!,
+    height: meta.height!,
+    format: meta.format ?? 'unknown',
+    orientation: meta.orientation ?? 1,
+    exif: exif?.present ? (exif as Record<string, unknown>) : undefined,
+  };
 }
 
 function groupKey(c: Checked, upright: { width: number; height: number }): string {
@@ -62,7 +91,12 @@ function groupKey(c: Checked, upright: { width: number; height: number }): strin
   return [e.Make ?? '?', e.Model ?? '?', e.FocalLength ?? '?', upright.width, upright.height].join('|');
 }
 
-export async function preparePhotos(store: CaseStore, itemIds: readonly string[], workspace: string, options: { shareIntrinsics: boolean; signal?: AbortSignal }): Promise<PreparedPhotos> {
+export async function preparePhotos(
+  store: CaseStore,
+  itemIds: readonly string[],
+  workspace: string,
+  options: { shareIntrinsics: boolean; signal?: AbortSignal },
+): Promise<PreparedPhotos> {
   const imageDir = join(workspace, 'images');
   const rejected: RejectedPhoto[] = [];
   const checked: Checked[] = [];
@@ -89,7 +123,13 @@ export async function preparePhotos(store: CaseStore, itemIds: readonly string[]
     if (g === undefined) {
       g = groups.length;
       groupIndex.set(key, g);
-      groups.push({ folder: `cam-${g + 1}`, label: c.exif ? `${String(c.exif.Make ?? '').trim()} ${String(c.exif.Model ?? '').trim()}`.trim() || 'unknown camera' : 'unknown camera', ...upright });
+      groups.push({
+        folder: `cam-${g + 1}`,
+        label: c.exif
+          ? `${String(c.exif.Make ?? '').trim()} ${String(c.exif.Model ?? '').trim()}`.trim() || 'unknown camera'
+          : 'unknown camera',
+        ...upright,
+      });
     }
     const prior = focalPriorFromExif(c.exif, c.width, c.height);
     if (prior) priors.set(g, [...(priors.get(g) ?? []), prior]);
@@ -99,11 +139,19 @@ export async function preparePhotos(store: CaseStore, itemIds: readonly string[]
     mkdirSync(join(imageDir, groups[g]!.folder), { recursive: true });
     if (convert) {
       writeFileSync(join(imageDir, name), await sharp(c.bytes).rotate().png({ compressionLevel: 2 }).toBuffer());
-      conversions[name] = `${c.format}${c.orientation !== 1 ? ` with EXIF orientation ${c.orientation}` : ''} → upright lossless PNG (same pixels, turned as EXIF says)`;
+      conversions[name] =
+        `${c.format}${c.orientation !== 1 ? ` with EXIF orientation ${c.orientation}` : ''} → upright lossless PNG (same pixels, turned as EXIF says)`;
     } else {
       writeFileSync(join(imageDir, name), c.bytes);
     }
-    images.push({ name, itemId: c.item.id, sha256: c.item.sha256, width: upright.width, height: upright.height, group: g });
+    images.push({
+      name,
+      itemId: c.item.id,
+      sha256: c.item.sha256,
+      width: upright.width,
+      height: upright.height,
+      group: g,
+    });
   }
   const withPriors = groups.map((group, g) => {
     const list = priors.get(g);

@@ -11,8 +11,18 @@ export interface SelectedFrames {
   readonly itemIds: string[];
 }
 
-export async function selectKeyframes(store: CaseStore, videoItemId: string, params: Partial<KeyframeParams>, options: { operator: string; now: () => Date; signal?: AbortSignal }): Promise<SelectedFrames> {
-  const report = await extractFrames(store, videoItemId, { selector: 'keyframes', params }, { operator: options.operator, now: options.now, ...(options.signal ? { signal: options.signal } : {}) });
+export async function selectKeyframes(
+  store: CaseStore,
+  videoItemId: string,
+  params: Partial<KeyframeParams>,
+  options: { operator: string; now: () => Date; signal?: AbortSignal },
+): Promise<SelectedFrames> {
+  const report = await extractFrames(
+    store,
+    videoItemId,
+    { selector: 'keyframes', params },
+    { operator: options.operator, now: options.now, ...(options.signal ? { signal: options.signal } : {}) },
+  );
   const frames = [...report.frames].sort((a, b) => a.index - b.index);
   return { report, itemIds: frames.map((f) => f.itemId) };
 }

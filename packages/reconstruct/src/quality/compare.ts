@@ -30,7 +30,17 @@ function hornRotation(a: readonly Vec3[], b: readonly Vec3[]): [number, number, 
   a.forEach((p, i) => {
     for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) S[r * 3 + c]! += p[r]! * b[i]![c]!;
   });
-  const [xx, xy, xz, yx, yy, yz, zx, zy, zz] = S as [number, number, number, number, number, number, number, number, number];
+  const [xx, xy, xz, yx, yy, yz, zx, zy, zz] = S as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const N = [
     [xx + yy + zz, yz - zy, zx - xz, xy - yx],
     [yz - zy, xx - yy - zz, xy + yx, zx + xz],
@@ -52,27 +62,38 @@ export function compareRuns(first: PlacedPhotos, second: PlacedPhotos): RerunCom
   const keys = [...first.positions.keys()].filter((k) => second.positions.has(k)).sort();
   const a = keys.map((k) => first.positions.get(k)!);
   const b = keys.map((k) => second.positions.get(k)!);
-  const centre = (ps: Vec3[]): Vec3 => [0, 1, 2].map((k) => ps.reduce((s, p) => s + p[k]!, 0) / Math.max(1, ps.length)) as Vec3;
-  const ca = centre(a), cb = centre(b);
+  const centre = (ps: Vec3[]): Vec3 =>
+    [0, 1, 2].map((k) => ps.reduce((s, p) => s + p[k]!, 0) / Math.max(1, ps.length)) as Vec3;
+  const ca = centre(a),
+    cb = centre(b);
   const A = a.map((p) => [p[0] - ca[0], p[1] - ca[1], p[2] - ca[2]] as Vec3);
   const B = b.map((p) => [p[0] - cb[0], p[1] - cb[1], p[2] - cb[2]] as Vec3);
   const R = matrixFromQuaternion(hornRotation(A, B));
   let worst = 0;
   A.forEach((p, i) => {
-    const t = [R[0] * p[0] + R[1] * p[1] + R[2] * p[2], R[3] * p[0] + R[4] * p[1] + R[5] * p[2], R[6] * p[0] + R[7] * p[1] + R[8] * p[2]];
+    const t = [
+      R[0] * p[0] + R[1] * p[1] + R[2] * p[2],
+      R[3] * p[0] + R[4] * p[1] + R[5] * p[2],
+      R[6] * p[0] + R[7] * p[1] + R[8] * p[2],
+    ];
     worst = Math.max(worst, Math.hypot(t[0]! - B[i]![0], t[1]! - B[i]![1], t[2]! - B[i]![2]));
   });
   let path = 0;
-  for (let i = 1; i < b.length; i++) path += Math.hypot(b[i]![0] - b[i - 1]![0], b[i]![1] - b[i - 1]![1], b[i]![2] - b[i - 1]![2]);
+  for (let i = 1; i < b.length; i++)
+    path += Math.hypot(b[i]![0] - b[i - 1]![0], b[i]![1] - b[i - 1]![1], b[i]![2] - b[i - 1]![2]);
   const worstPositionFraction = path > 0 ? worst / path : Infinity;
-  const scaleDifference = first.scaleFactor && second.scaleFactor ? Math.abs(second.scaleFactor / first.scaleFactor - 1) : null;
+  const scaleDifference =
+    first.scaleFactor && second.scaleFactor ? Math.abs(second.scaleFactor / first.scaleFactor - 1) : null;
   const registeredDifference = Math.abs(first.positions.size - second.positions.size) / Math.max(1, first.given);
   return {
     commonPhotos: keys.length,
     worstPositionFraction,
     scaleDifference,
     registeredDifference,
-    withinTolerances: worstPositionFraction <= RERUN_TOLERANCES.cameraPositions && (scaleDifference ?? 0) <= RERUN_TOLERANCES.scale && registeredDifference <= RERUN_TOLERANCES.registered,
+    withinTolerances:
+      worstPositionFraction <= RERUN_TOLERANCES.cameraPositions &&
+      (scaleDifference ?? 0) <= RERUN_TOLERANCES.scale &&
+      registeredDifference <= RERUN_TOLERANCES.registered,
     tolerances: RERUN_TOLERANCES,
   };
 }

@@ -73,7 +73,10 @@ export interface QualityReport {
   readonly reproducibility: { readonly statement: string; readonly tolerances: typeof RERUN_TOLERANCES };
 }
 
-export function cameraSummaries(groups: readonly CameraGroup[], cameras: ReadonlyArray<{ folder: string; model: string; width: number; height: number; params: readonly number[] }>): CameraSummary[] {
+export function cameraSummaries(
+  groups: readonly CameraGroup[],
+  cameras: ReadonlyArray<{ folder: string; model: string; width: number; height: number; params: readonly number[] }>,
+): CameraSummary[] {
   return cameras.map((c) => {
     const group = groups.find((g) => g.folder === c.folder);
     return {
@@ -95,14 +98,29 @@ export function summariseReport(r: QualityReport): string[] {
   const lines = [
     `photos: ${r.photos.registered} of ${r.photos.given} registered${rejected.length ? `; not used: ${rejected.map((o) => `${o.name} (${o.reason})`).join('; ')}` : ''}`,
     `points: ${r.points}; mean track length ${r.tracks.mean.toFixed(2)}; reprojection error mean ${r.reprojection.meanPx.toFixed(3)} px, RMS ${r.reprojection.rmsPx.toFixed(3)} px over ${r.reprojection.observations} observations`,
-    ...r.cameras.map((c) => `camera ${c.folder} (${c.label}): ${c.model} ${c.width}×${c.height}, focal ${c.focalPx.toFixed(2)} px${c.priorFocalPx ? ` (EXIF prior ${c.priorFocalPx.toFixed(2)} px)` : ''}`),
+    ...r.cameras.map(
+      (c) =>
+        `camera ${c.folder} (${c.label}): ${c.model} ${c.width}×${c.height}, focal ${c.focalPx.toFixed(2)} px${c.priorFocalPx ? ` (EXIF prior ${c.priorFocalPx.toFixed(2)} px)` : ''}`,
+    ),
   ];
   if (r.scale) {
-    lines.push(`scale: ×${r.scale.factor.toPrecision(7)} from '${r.scale.label}' (${r.scale.knownMetres} m; ends fit their picks to ${r.scale.endResidualsPx.map((e) => e.toFixed(2)).join(' and ')} px)`);
-    for (const c of r.scale.checks) lines.push(`check: '${c.label}' known ${c.knownMetres} m, measured ${c.measuredMetres.toFixed(4)} m (${(c.relativeError * 100).toFixed(2)} %)`);
+    lines.push(
+      `scale: ×${r.scale.factor.toPrecision(7)} from '${r.scale.label}' (${r.scale.knownMetres} m; ends fit their picks to ${r.scale.endResidualsPx.map((e) => e.toFixed(2)).join(' and ')} px)`,
+    );
+    for (const c of r.scale.checks)
+      lines.push(
+        `check: '${c.label}' known ${c.knownMetres} m, measured ${c.measuredMetres.toFixed(4)} m (${(c.relativeError * 100).toFixed(2)} %)`,
+      );
   } else lines.push('scale: none (no known distance given): distances in this scene have no unit');
-  lines.push(r.level.levelled && r.level.floor ? `levelled to the floor: ${r.level.floor.inliers} points, RMS ${(r.level.floor.rmsMetres * 1000).toFixed(1)} mm, turned ${r.level.floor.tiltDegrees.toFixed(2)}°` : `not levelled: ${r.level.note ?? 'not asked'}`);
-  if (r.uncertainty) lines.push(`uncertainty: ± (${(r.uncertainty.relative * 100).toFixed(2)} % + ${(r.uncertainty.absoluteMetres * 1000).toFixed(1)} mm) (k = 2)`);
+  lines.push(
+    r.level.levelled && r.level.floor
+      ? `levelled to the floor: ${r.level.floor.inliers} points, RMS ${(r.level.floor.rmsMetres * 1000).toFixed(1)} mm, turned ${r.level.floor.tiltDegrees.toFixed(2)}°`
+      : `not levelled: ${r.level.note ?? 'not asked'}`,
+  );
+  if (r.uncertainty)
+    lines.push(
+      `uncertainty: ± (${(r.uncertainty.relative * 100).toFixed(2)} % + ${(r.uncertainty.absoluteMetres * 1000).toFixed(1)} mm) (k = 2)`,
+    );
   else if (r.uncertaintyNote) lines.push(`uncertainty: ${r.uncertaintyNote}`);
   return lines;
 }

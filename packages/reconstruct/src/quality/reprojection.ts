@@ -1,4 +1,6 @@
-/** Reprojection errors and track statistics, recomputed from the model itself rather than taken from the engine's log. */
+/**
+ * Reprojection errors and track statistics, recomputed from the model itself rather than taken from the engine's log.
+ */
 import { cameraParts, projectPoint, type PosedCamera } from '../geometry/projection.ts';
 import { matrixFromQuaternion } from '../geometry/rotation.ts';
 import type { ModelImage, SparseModel } from '../model/sparse-model.ts';
@@ -12,7 +14,13 @@ export interface ReprojectionStats {
   readonly maxPx: number;
 }
 
-export interface TrackStats { readonly points: number; readonly mean: number; readonly median: number; readonly max: number; readonly histogram: Record<string, number> }
+export interface TrackStats {
+  readonly points: number;
+  readonly mean: number;
+  readonly median: number;
+  readonly max: number;
+  readonly histogram: Record<string, number>;
+}
 
 export function posedCamera(model: SparseModel, image: ModelImage): PosedCamera {
   return { R: matrixFromQuaternion(image.q), t: image.t, parts: cameraParts(model.cameras.get(image.cameraId)!) };
@@ -38,7 +46,14 @@ export function reprojectionStats(model: SparseModel): ReprojectionStats {
   const sum = errors.reduce((s, e) => s + e, 0);
   const sq = errors.reduce((s, e) => s + e * e, 0);
   const n = Math.max(1, errors.length);
-  return { observations: errors.length, meanPx: sum / n, rmsPx: Math.sqrt(sq / n), medianPx: quantile(errors, 0.5), p95Px: quantile(errors, 0.95), maxPx: errors.at(-1) ?? 0 };
+  return {
+    observations: errors.length,
+    meanPx: sum / n,
+    rmsPx: Math.sqrt(sq / n),
+    medianPx: quantile(errors, 0.5),
+    p95Px: quantile(errors, 0.95),
+    maxPx: errors.at(-1) ?? 0,
+  };
 }
 
 export function trackStats(model: SparseModel): TrackStats {
@@ -49,5 +64,11 @@ export function trackStats(model: SparseModel): TrackStats {
     histogram[key] = (histogram[key] ?? 0) + 1;
   }
   const n = Math.max(1, lengths.length);
-  return { points: lengths.length, mean: lengths.reduce((s, l) => s + l, 0) / n, median: quantile(lengths, 0.5), max: lengths.at(-1) ?? 0, histogram };
+  return {
+    points: lengths.length,
+    mean: lengths.reduce((s, l) => s + l, 0) / n,
+    median: quantile(lengths, 0.5),
+    max: lengths.at(-1) ?? 0,
+    histogram,
+  };
 }

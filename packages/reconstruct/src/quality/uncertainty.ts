@@ -39,7 +39,9 @@ export function medianPointSigma(model: SparseModel): number {
     const obs = observers.get(ids[i]!)!;
     if (obs.length < 2) continue;
     try {
-      const t = triangulate(obs.map((o) => ({ camera: posedCamera(model, model.images.get(o.imageId)!), x: o.x, y: o.y })));
+      const t = triangulate(
+        obs.map((o) => ({ camera: posedCamera(model, model.images.get(o.imageId)!), x: o.x, y: o.y })),
+      );
       const c = t.unitCovariance;
       if (Number.isFinite(c[0]!)) sigmas.push(Math.sqrt((c[0]! + c[4]! + c[8]!) / 3));
     } catch {
@@ -50,7 +52,12 @@ export function medianPointSigma(model: SparseModel): number {
   return sigmas[Math.floor(sigmas.length / 2)] ?? 0;
 }
 
-export function statedUncertainty(model: SparseModel, rmsReprojectionPx: number, scale: ScaleSolution, pointSigmaPerPx: number): MeasurementUncertaintyStatement {
+export function statedUncertainty(
+  model: SparseModel,
+  rmsReprojectionPx: number,
+  scale: ScaleSolution,
+  pointSigmaPerPx: number,
+): MeasurementUncertaintyStatement {
   const sigmaPx = rmsReprojectionPx / Math.SQRT2;
   const scaleRelative = (scale.scaleBy.unitSigma * sigmaPx) / scale.scaleBy.model;
   const checks = scale.checks.map((c) => c.relativeError);
@@ -62,7 +69,9 @@ export function statedUncertainty(model: SparseModel, rmsReprojectionPx: number,
     // CLI, the server, the viewer and the reports); the basis says only where they come from.
     'Expanded uncertainty (k = 2, about 95 %) for a distance between two points of this reconstruction. ' +
     `Relative part: the scale from '${scale.scaleBy.label || 'the known distance'}' (${scale.scaleBy.known} m; its ends triangulated with ${(scaleRelative * 100).toPrecision(2)} % standard uncertainty)` +
-    (checks.length ? `, combined with the RMS error ${(checkRms * 100).toPrecision(2)} % of ${checks.length} check distance(s)` : ', with no check distance given') +
+    (checks.length
+      ? `, combined with the RMS error ${(checkRms * 100).toPrecision(2)} % of ${checks.length} check distance(s)`
+      : ', with no check distance given') +
     `. Absolute part: the median positional uncertainty of the model's ${model.points.size} points (from pixel noise σ = ${sigmaPx.toPrecision(2)} px, the RMS reprojection error / √2), for two ends. ` +
     'It does not cover picking the wrong point, or parts of the scene that moved between photos.';
   return { relative, absoluteMetres, basis };

@@ -24,6 +24,10 @@ export function estimateGravity(model: SparseModel): GravityEstimate {
   }
   const sum = ups.reduce<Vec3>((s, u) => [s[0] + u[0], s[1] + u[1], s[2] + u[2]], [0, 0, 0]);
   const up = normalise(sum);
-  const spread = ups.reduce((s, u) => s + (Math.acos(Math.min(1, Math.max(-1, u[0] * up[0] + u[1] * up[1] + u[2] * up[2]))) * 180) / Math.PI, 0) / Math.max(1, ups.length);
+  const spread =
+    ups.reduce(
+      (s, u) => s + (Math.acos(Math.min(1, Math.max(-1, u[0] * up[0] + u[1] * up[1] + u[2] * up[2]))) * 180) / Math.PI,
+      0,
+    ) / Math.max(1, ups.length);
   return { up, rotation: rotationBetween(up, [0, 0, 1]), spreadDegrees: spread };
 }

@@ -26,7 +26,12 @@ export const KnownDistanceSchema = z
 export type KnownDistance = z.input<typeof KnownDistanceSchema>;
 type ParsedDistance = z.infer<typeof KnownDistanceSchema>;
 
-export interface EndPoint { readonly point: Vec3; readonly rmsPx: number; readonly photos: number; readonly unitCovariance: number[] }
+export interface EndPoint {
+  readonly point: Vec3;
+  readonly rmsPx: number;
+  readonly photos: number;
+  readonly unitCovariance: number[];
+}
 
 export interface MeasuredDistance {
   readonly label: string;
@@ -35,7 +40,9 @@ export interface MeasuredDistance {
   readonly model: number;
   readonly a: EndPoint;
   readonly b: EndPoint;
-  /** Standard uncertainty of `model` along the line, from the endpoints' covariances, model units per pixel of noise. */
+  /**
+   * Standard uncertainty of `model` along the line, from the endpoints' covariances, model units per pixel of noise.
+   */
   readonly unitSigma: number;
 }
 
@@ -55,10 +62,21 @@ export function parseKnownDistances(input: unknown): ParsedDistance[] {
   return parsed.data;
 }
 
-function endPoint(picks: ParsedDistance['a'], cameraOf: (photo: string) => PosedCamera | undefined, label: string): EndPoint {
+function endPoint(
+  picks: ParsedDistance['a'],
+  cameraOf: (photo: string) => PosedCamera | undefined,
+  label: string,
+): EndPoint {
   const observations = picks.map((p) => {
     const camera = cameraOf(p.photo);
-    if (!camera) throw new VestigeError('E_PARAM_INVALID', `The known distance '${label}' is picked in photo '${p.photo}', which is not among the photos placed in the model.`, { hint: 'Pick each end in photos that were registered (see the quality report); name a photo by its item id or file name.' });
+    if (!camera)
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        `The known distance '${label}' is picked in photo '${p.photo}', which is not among the photos placed in the model.`,
+        {
+          hint: 'Pick each end in photos that were registered (see the quality report); name a photo by its item id or file name.',
+        },
+      );
     return { camera, x: p.x, y: p.y };
   });
   const t: Triangulated = triangulate(observations);
@@ -77,15 +95,29 @@ function measure(d: ParsedDistance, cameraOf: (photo: string) => PosedCamera | u
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) s += u[i]! * c[i * 3 + j]! * u[j]!;
     return s;
   };
-  return { label: d.label, known: d.metres, model, a, b, unitSigma: Math.sqrt(along(a.unitCovariance) + along(b.unitCovariance)) };
+  return {
+    label: d.label,
+    known: d.metres,
+    model,
+    a,
+    b,
+    unitSigma: Math.sqrt(along(a.unitCovariance) + along(b.unitCovariance)),
+  };
 }
 
-export function solveScale(distances: readonly ParsedDistance[], cameraOf: (photo: string) => PosedCamera | undefined): ScaleSolution {
+export function solveScale(
+  distances: readonly ParsedDistance[],
+  cameraOf: (photo: string) => PosedCamera | undefined,
+): ScaleSolution {
   const [first, ...rest] = distances.map((d) => measure(d, cameraOf));
   const factor = first!.known / first!.model;
   return {
     factor,
     scaleBy: first!,
-    checks: rest.map((m) => ({ ...m, measured: m.model * factor, relativeError: (m.model * factor - m.known) / m.known })),
+    checks: rest.map((m) => ({
+      ...m,
+      measured: m.model * factor,
+      relativeError: (m.model * factor - m.known) / m.known,
+    })),
   };
 }

@@ -40,9 +40,11 @@ function levelCounts(counts: Uint32Array): Float64Array[] {
     const fine = levels[level + 1]!;
     const coarse = new Float64Array(g * g * g);
     const gf = g * 2;
-    for (let x = 0; x < gf; x++) for (let y = 0; y < gf; y++) for (let z = 0; z < gf; z++) {
-      coarse[((x >> 1) * g + (y >> 1)) * g + (z >> 1)]! += fine[(x * gf + y) * gf + z]!;
-    }
+    for (let x = 0; x < gf; x++)
+      for (let y = 0; y < gf; y++)
+        for (let z = 0; z < gf; z++) {
+          coarse[((x >> 1) * g + (y >> 1)) * g + (z >> 1)]! += fine[(x * gf + y) * gf + z]!;
+        }
     levels[level] = coarse;
   }
   return levels;
@@ -59,7 +61,12 @@ export function totalCounts(counted: CountedInput): Uint32Array {
 }
 
 /** Which nodes are chunks and which lie above them (depth first, octants ascending: the chunks in name order). */
-export function planChunks(counts: Uint32Array, bits: number, maxChunkPoints: number, bytesPerPoint: number): { chunks: Chunk[]; upper: UpperNode[] } {
+export function planChunks(
+  counts: Uint32Array,
+  bits: number,
+  maxChunkPoints: number,
+  bytesPerPoint: number,
+): { chunks: Chunk[]; upper: UpperNode[] } {
   const levels = levelCounts(counts);
   const chunks: Chunk[] = [];
   const upper: UpperNode[] = [];
@@ -76,12 +83,22 @@ export function planChunks(counts: Uint32Array, bits: number, maxChunkPoints: nu
     let childMask = 0;
     const g2 = g * 2;
     for (let c = 0; c < 8; c++) {
-      const cx = ix * 2 + ((c >> 2) & 1), cy = iy * 2 + ((c >> 1) & 1), cz = iz * 2 + (c & 1);
+      const cx = ix * 2 + ((c >> 2) & 1),
+        cy = iy * 2 + ((c >> 1) & 1),
+        cz = iz * 2 + (c & 1);
       if (levels[level + 1]![(cx * g2 + cy) * g2 + cz]! > 0) childMask |= 1 << c;
     }
     upper.push({ name, level, cube, childMask });
     for (let c = 0; c < 8; c++) {
-      if (childMask & (1 << c)) visit(name + c, level + 1, ix * 2 + ((c >> 2) & 1), iy * 2 + ((c >> 1) & 1), iz * 2 + (c & 1), childCube(cube, c));
+      if (childMask & (1 << c))
+        visit(
+          name + c,
+          level + 1,
+          ix * 2 + ((c >> 2) & 1),
+          iy * 2 + ((c >> 1) & 1),
+          iz * 2 + (c & 1),
+          childCube(cube, c),
+        );
     }
   };
   visit('r', 0, 0, 0, 0, { x: 0, y: 0, z: 0, bits });
@@ -94,10 +111,14 @@ function cellChunkMap(chunks: readonly Chunk[]): Int32Array {
   chunks.forEach((ch, index) => {
     const span = 1 << (COUNT_BITS - ch.level);
     const shift = ch.cube.bits - (COUNT_BITS - ch.level);
-    const ix = ch.cube.x >>> shift, iy = ch.cube.y >>> shift, iz = ch.cube.z >>> shift;
-    for (let x = ix; x < ix + span; x++) for (let y = iy; y < iy + span; y++) for (let z = iz; z < iz + span; z++) {
-      cellChunk[(x << (2 * COUNT_BITS)) | (y << COUNT_BITS) | z] = index;
-    }
+    const ix = ch.cube.x >>> shift,
+      iy = ch.cube.y >>> shift,
+      iz = ch.cube.z >>> shift;
+    for (let x = ix; x < ix + span; x++)
+      for (let y = iy; y < iy + span; y++)
+        for (let z = iz; z < iz + span; z++) {
+          cellChunk[(x << (2 * COUNT_BITS)) | (y << COUNT_BITS) | z] = index;
+        }
   });
   return cellChunk;
 }
@@ -106,7 +127,13 @@ function cellChunkMap(chunks: readonly Chunk[]): Int32Array {
  * Distributes every slice into chunks.bin; returns its path and the colour, intensity and class ranges
  * of the records written.
  */
-export async function distributeChunks(counted: CountedInput, chunks: readonly Chunk[], layout: RecordLayout, workDir: string, pool: BuildPool): Promise<{ path: string; ranges: AttributeRanges }> {
+export async function distributeChunks(
+  counted: CountedInput,
+  chunks: readonly Chunk[],
+  layout: RecordLayout,
+  workDir: string,
+  pool: BuildPool,
+): Promise<{ path: string; ranges: AttributeRanges }> {
   const cellChunk = cellChunkMap(chunks);
   const bpp = layout.bytesPerPoint;
   const path = join(workDir, 'chunks.bin');
@@ -123,10 +150,26 @@ export async function distributeChunks(counted: CountedInput, chunks: readonly C
     perChunk.forEach((n, i) => (next[i]! += n * bpp));
     return { here, perChunk };
   });
-  const bufferBytes = Math.max(256 << 10, Math.min(4 << 20, Math.floor(DISTRIBUTE_BUFFER_BYTES / Math.max(1, chunks.length))));
+  const bufferBytes = Math.max(
+    256 << 10,
+    Math.min(4 << 20, Math.floor(DISTRIBUTE_BUFFER_BYTES / Math.max(1, chunks.length))),
+  );
   const results = await Promise.all(
     counted.slices.map(async (slice, k) => {
-      const task = { type: 'distribute', source: counted.sources[slice.source]!, first: slice.first, count: slice.count, lo: loOf(counted, slice.source), bits: counted.frame.bits, countBits: COUNT_BITS, cellChunk: cellChunk.buffer, chunkPositions: positions[k]!.here, outPath: path, layout, bufferBytes };
+      const task = {
+        type: 'distribute',
+        source: counted.sources[slice.source]!,
+        first: slice.first,
+        count: slice.count,
+        lo: loOf(counted, slice.source),
+        bits: counted.frame.bits,
+        countBits: COUNT_BITS,
+        cellChunk: cellChunk.buffer,
+        chunkPositions: positions[k]!.here,
+        outPath: path,
+        layout,
+        bufferBytes,
+      };
       return (await pool.run(task)).result as DistributeResult;
     }),
   );
@@ -134,7 +177,8 @@ export async function distributeChunks(counted: CountedInput, chunks: readonly C
   results.forEach((r, k) => {
     ranges.merge(r.ranges);
     r.written.forEach((n, i) => {
-      if (n !== positions[k]!.perChunk[i]) throw new Error(`chunk ${chunks[i]!.name}: slice ${k} wrote ${n} points, counted ${positions[k]!.perChunk[i]}`);
+      if (n !== positions[k]!.perChunk[i])
+        throw new Error(`chunk ${chunks[i]!.name}: slice ${k} wrote ${n} points, counted ${positions[k]!.perChunk[i]}`);
     });
   });
   return { path, ranges };

@@ -52,8 +52,23 @@ export interface CountedInput {
 
 export type BuildPool = WorkerPool<Record<string, unknown>, { result: unknown }>;
 
-export function lasRecordLayout(path: string, dataOffset: number, recordLength: number, pointFormat: number, count: number): RecordSource {
-  return { path, dataOffset, recordLength, count, rgbAt: lasRgbOffset(pointFormat), intensityAt: 12, classAt: pointFormat >= 6 ? 16 : 15, classMask: pointFormat >= 6 ? 0xff : 0x1f };
+export function lasRecordLayout(
+  path: string,
+  dataOffset: number,
+  recordLength: number,
+  pointFormat: number,
+  count: number,
+): RecordSource {
+  return {
+    path,
+    dataOffset,
+    recordLength,
+    count,
+    rgbAt: lasRgbOffset(pointFormat),
+    intensityAt: 12,
+    classAt: pointFormat >= 6 ? 16 : 15,
+    classMask: pointFormat >= 6 ? 0xff : 0x1f,
+  };
 }
 
 /** Fixed slices of each source: about DISTRIBUTION_SLICES in all, in proportion to the sources' sizes. */
@@ -65,9 +80,17 @@ function sliceSources(inputs: readonly LasSource[]): Slice[] {
     if (input.laz) {
       const chunks = input.laz.chunks;
       for (let k = 0; k < parts; k++) {
-        const part = chunks.slice(Math.floor((k * chunks.length) / parts), Math.floor(((k + 1) * chunks.length) / parts));
+        const part = chunks.slice(
+          Math.floor((k * chunks.length) / parts),
+          Math.floor(((k + 1) * chunks.length) / parts),
+        );
         if (part.length === 0) continue;
-        slices.push({ source, first: part[0]!.firstPoint, count: part.reduce((n, c) => n + c.points, 0), lazChunks: part });
+        slices.push({
+          source,
+          first: part[0]!.firstPoint,
+          count: part.reduce((n, c) => n + c.points, 0),
+          lazChunks: part,
+        });
       }
       return;
     }
@@ -86,15 +109,38 @@ function loOf(counted: Pick<CountedInput, 'base' | 'shifts'>, source: number): [
 }
 
 /** Counts every slice (from the sources; LAZ slices are decoded into their spill on the first pass). */
-async function countSlices(counted: CountedInput, inputs: readonly LasSource[], pool: BuildPool, decode: boolean): Promise<CountResult[]> {
+async function countSlices(
+  counted: CountedInput,
+  inputs: readonly LasSource[],
+  pool: BuildPool,
+  decode: boolean,
+): Promise<CountResult[]> {
   const { bits } = counted.frame;
   return Promise.all(
     counted.slices.map(async (slice) => {
       const lo = loOf(counted, slice.source);
       const input = inputs[slice.source]!;
-      const task = decode && input.laz
-        ? { type: 'laz', path: input.path, spillPath: counted.sources[slice.source]!.path, plan: input.laz.decode, chunks: slice.lazChunks!, lo, bits, countBits: COUNT_BITS }
-        : { type: 'count', source: counted.sources[slice.source]!, first: slice.first, count: slice.count, lo, bits, countBits: COUNT_BITS };
+      const task =
+        decode && input.laz
+          ? {
+              type: 'laz',
+              path: input.path,
+              spillPath: counted.sources[slice.source]!.path,
+              plan: input.laz.decode,
+              chunks: slice.lazChunks!,
+              lo,
+              bits,
+              countBits: COUNT_BITS,
+            }
+          : {
+              type: 'count',
+              source: counted.sources[slice.source]!,
+              first: slice.first,
+              count: slice.count,
+              lo,
+              bits,
+              countBits: COUNT_BITS,
+            };
       return (await pool.run(task)).result as CountResult;
     }),
   );
@@ -118,18 +164,34 @@ function adoptCounts(counted: CountedInput, results: CountResult[]): boolean {
  * LAS and LAZ files that share one integer grid: counted on the workers, read where they lie (LAZ decoded
  * into spills). Undefined when they share no grid (the caller then streams real coordinates instead).
  */
-export async function countLasInputs(inputs: readonly LasSource[], stated: Bounds | undefined, options: { scale?: number; workDir: string }, pool: () => BuildPool): Promise<CountedInput | undefined> {
+export async function countLasInputs(
+  inputs: readonly LasSource[],
+  stated: Bounds | undefined,
+  options: { scale?: number; workDir: string },
+  pool: () => BuildPool,
+): Promise<CountedInput | undefined> {
   const grid = lasIntegerGrid(inputs, options.scale);
   if (!grid) return undefined;
   const total = inputs.reduce((n, s) => n + s.count, 0);
   // Without usable stated bounds, a first pass over a frame wider than any int32 finds the true bounds.
   const statedInts = stated ? statedIntBounds(grid, stated) : undefined;
   const statedFrame = statedInts ? frameOverInts(grid, statedInts.min, statedInts.max) : undefined;
-  const ints = statedFrame ? statedInts! : { min: [-(2 ** 33), -(2 ** 33), -(2 ** 33)], max: [2 ** 33, 2 ** 33, 2 ** 33] };
-  let frame: OctreeFrame = statedFrame ?? { scale: grid.scale, offset: [grid.offset[0] + ints.min[0]! * grid.scale, grid.offset[1] + ints.min[1]! * grid.scale, grid.offset[2] + ints.min[2]! * grid.scale], bits: 31 };
+  const ints = statedFrame
+    ? statedInts!
+    : { min: [-(2 ** 33), -(2 ** 33), -(2 ** 33)], max: [2 ** 33, 2 ** 33, 2 ** 33] };
+  let frame: OctreeFrame = statedFrame ?? {
+    scale: grid.scale,
+    offset: [
+      grid.offset[0] + ints.min[0]! * grid.scale,
+      grid.offset[1] + ints.min[1]! * grid.scale,
+      grid.offset[2] + ints.min[2]! * grid.scale,
+    ],
+    bits: 31,
+  };
   const spills: string[] = [];
   const sources = inputs.map((input, i) => {
-    if (!input.laz) return lasRecordLayout(input.path, input.pointDataOffset, input.recordLength, input.pointFormat, input.count);
+    if (!input.laz)
+      return lasRecordLayout(input.path, input.pointDataOffset, input.recordLength, input.pointFormat, input.count);
     const path = join(options.workDir, `laz-${i}.bin`);
     const fd = openSync(path, 'w');
     ftruncateSync(fd, input.count * input.laz.decode.recordLength);
@@ -144,7 +206,11 @@ export async function countLasInputs(inputs: readonly LasSource[], stated: Bound
     sources,
     slices: sliceSources(inputs),
     total,
-    attributes: { rgb: inputs.some((s) => lasRgbOffset(s.laz ? s.laz.decode.pointFormat : s.pointFormat) >= 0), intensity: true, classification: true },
+    attributes: {
+      rgb: inputs.some((s) => lasRgbOffset(s.laz ? s.laz.decode.pointFormat : s.pointFormat) >= 0),
+      intensity: true,
+      classification: true,
+    },
     qMin: [Infinity, Infinity, Infinity],
     qMax: [-Infinity, -Infinity, -Infinity],
     spills,
@@ -160,7 +226,12 @@ export async function countLasInputs(inputs: readonly LasSource[], stated: Bound
     const tight = frameOverInts(grid, min, max);
     if (!tight) throw tooFar(grid.scale, { min, max });
     frame = tight;
-    Object.assign(counted, { frame, base: min, qMin: [Infinity, Infinity, Infinity], qMax: [-Infinity, -Infinity, -Infinity] });
+    Object.assign(counted, {
+      frame,
+      base: min,
+      qMin: [Infinity, Infinity, Infinity],
+      qMax: [-Infinity, -Infinity, -Infinity],
+    });
     const second = await countSlices(counted, inputs, pool(), false);
     counted.lazChunksDecoded += decoded(second);
     if (!adoptCounts(counted, second)) throw new Error('octree count: points moved between passes');
@@ -171,7 +242,20 @@ export async function countLasInputs(inputs: readonly LasSource[], stated: Bound
 /** Counts slices of the build's own spill (other formats) once its frame is known. */
 export async function countSpill(counted: CountedInput, pool: BuildPool): Promise<void> {
   const results = await Promise.all(
-    counted.slices.map(async (s) => (await pool.run({ type: 'count', source: counted.sources[s.source]!, first: s.first, count: s.count, lo: loOf(counted, s.source), bits: counted.frame.bits, countBits: COUNT_BITS })).result as CountResult),
+    counted.slices.map(
+      async (s) =>
+        (
+          await pool.run({
+            type: 'count',
+            source: counted.sources[s.source]!,
+            first: s.first,
+            count: s.count,
+            lo: loOf(counted, s.source),
+            bits: counted.frame.bits,
+            countBits: COUNT_BITS,
+          })
+        ).result as CountResult,
+    ),
   );
   if (!adoptCounts(counted, results)) throw new Error('octree count: a spilled point lies outside its own bounds');
 }

@@ -50,7 +50,10 @@ function sameStep(a: number, b: number): boolean {
  * The common integer grid of LAS/LAZ files, when there is one: the same scale on x, y and z in every file,
  * and offsets that differ by whole steps. Undefined otherwise (the build then quantises real coordinates).
  */
-export function lasIntegerGrid(sources: readonly Pick<LasSource, 'scale' | 'offset'>[], requestedScale?: number): IntegerGrid | undefined {
+export function lasIntegerGrid(
+  sources: readonly Pick<LasSource, 'scale' | 'offset'>[],
+  requestedScale?: number,
+): IntegerGrid | undefined {
   if (sources.length === 0) return undefined;
   const scale = sources[0]!.scale[0];
   if (!(scale > 0) || (requestedScale !== undefined && !sameStep(requestedScale, scale))) return undefined;
@@ -69,16 +72,35 @@ export function lasIntegerGrid(sources: readonly Pick<LasSource, 'scale' | 'offs
  * The frame over integer bounds of a grid: q = grid integer − min. Undefined when the extent does not fit
  * int32 at this scale.
  */
-export function frameOverInts(grid: { scale: number; offset: readonly number[] }, intMin: readonly number[], intMax: readonly number[]): OctreeFrame | undefined {
+export function frameOverInts(
+  grid: { scale: number; offset: readonly number[] },
+  intMin: readonly number[],
+  intMax: readonly number[],
+): OctreeFrame | undefined {
   const extent = Math.max(intMax[0]! - intMin[0]!, intMax[1]! - intMin[1]!, intMax[2]! - intMin[2]!);
   const bits = bitsFor(Math.max(0, extent));
   if (bits > MAX_BITS) return undefined;
-  return { scale: grid.scale, offset: [grid.offset[0]! + intMin[0]! * grid.scale, grid.offset[1]! + intMin[1]! * grid.scale, grid.offset[2]! + intMin[2]! * grid.scale], bits };
+  return {
+    scale: grid.scale,
+    offset: [
+      grid.offset[0]! + intMin[0]! * grid.scale,
+      grid.offset[1]! + intMin[1]! * grid.scale,
+      grid.offset[2]! + intMin[2]! * grid.scale,
+    ],
+    bits,
+  };
 }
 
 /** The integer bounds that stated (header) bounds give on a grid, widened by one step for rounding. */
-export function statedIntBounds(grid: { scale: number; offset: readonly number[] }, bounds: Bounds): { min: number[]; max: number[] } | undefined {
-  if (![...bounds.min, ...bounds.max].every((v) => Number.isFinite(v)) || !bounds.max.every((v, k) => v >= bounds.min[k]!)) return undefined;
+export function statedIntBounds(
+  grid: { scale: number; offset: readonly number[] },
+  bounds: Bounds,
+): { min: number[]; max: number[] } | undefined {
+  if (
+    ![...bounds.min, ...bounds.max].every((v) => Number.isFinite(v)) ||
+    !bounds.max.every((v, k) => v >= bounds.min[k]!)
+  )
+    return undefined;
   return {
     min: bounds.min.map((v, k) => Math.floor((v - grid.offset[k]!) / grid.scale) - 1),
     max: bounds.max.map((v, k) => Math.ceil((v - grid.offset[k]!) / grid.scale) + 1),
@@ -89,13 +111,24 @@ export function statedIntBounds(grid: { scale: number; offset: readonly number[]
  * The grid real coordinates are quantised to when the inputs have none of their own: the requested step
  * (coarsened until the extent fits int32) on whole-unit origins.
  */
-export function realGrid(origin: ArrayLike<number>, extent: number, requestedScale: number): { scale: number; offset: [number, number, number] } {
-  return { scale: chooseScale(extent, requestedScale), offset: [Math.floor(origin[0]!), Math.floor(origin[1]!), Math.floor(origin[2]!)] };
+export function realGrid(
+  origin: ArrayLike<number>,
+  extent: number,
+  requestedScale: number,
+): { scale: number; offset: [number, number, number] } {
+  return {
+    scale: chooseScale(extent, requestedScale),
+    offset: [Math.floor(origin[0]!), Math.floor(origin[1]!), Math.floor(origin[2]!)],
+  };
 }
 
 export function tooFar(scale: number, details: Record<string, unknown>): VestigeError {
-  return new VestigeError('E_INPUT_TOO_LARGE', `The points span more than 2^31 steps of ${scale} on one axis, too far to store at that step.`, {
-    hint: 'Give a coarser --scale, or remove stray points with huge or non-finite coordinates.',
-    details,
-  });
+  return new VestigeError(
+    'E_INPUT_TOO_LARGE',
+    `The points span more than 2^31 steps of ${scale} on one axis, too far to store at that step.`,
+    {
+      hint: 'Give a coarser --scale, or remove stray points with huge or non-finite coordinates.',
+      details,
+    },
+  );
 }

@@ -59,8 +59,22 @@ export interface MergeTask {
 }
 
 export declare function positionsOf(records: Uint8Array, count: number, bpp: number): Int32Array;
-export declare function gatherRecords(records: Uint8Array, order: Uint32Array, start: number, count: number, bpp: number, out: Uint8Array, at: number): Uint8Array;
+export declare function gatherRecords(
+  records: Uint8Array,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  bpp: number,
+  out: Uint8Array,
+  at: number,
+): Uint8Array;
 export declare function sha256Hex(bytes: Uint8Array): string;
 export declare function subtreeTask(task: SubtreeTask, report: (partial: { rootCount: number }) => void): SubtreeResult;
-export declare function mergeNode(node: UpperNodeTask, nodes: Map<string, NodeRecords>, layout: RecordLayoutLike, sampler: Sampler, childCounts?: Uint32Array): void;
+export declare function mergeNode(
+  node: UpperNodeTask,
+  nodes: Map<string, NodeRecords>,
+  layout: RecordLayoutLike,
+  sampler: Sampler,
+  childCounts?: Uint32Array,
+): void;
 export declare function mergeTask(task: MergeTask): { nodes: ({ name: string } & NodeRecords)[] };

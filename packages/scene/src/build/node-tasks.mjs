@@ -79,7 +79,16 @@ export function subtreeTask(task, report) {
   const q = positionsOf(records, count, bpp);
   const order = identity(count);
   const sampler = samplerById(task.sampler);
-  const nodes = buildSubtree(q, order, 0, count, task.cube, task.name, { maxLeafPoints: task.maxLeafPoints, sampler, onRoot: (kept) => report({ rootCount: kept }) }, scratch);
+  const nodes = buildSubtree(
+    q,
+    order,
+    0,
+    count,
+    task.cube,
+    task.name,
+    { maxLeafPoints: task.maxLeafPoints, sampler, onRoot: (kept) => report({ rootCount: kept }) },
+    scratch,
+  );
   const root = nodes[0];
   const below = new Uint8Array((count - root.count) * bpp);
   const list = [];
@@ -88,7 +97,14 @@ export function subtreeTask(task, report) {
     const node = nodes[k];
     const size = node.count * bpp;
     gatherRecords(records, order, node.start, node.count, bpp, below, at);
-    list.push({ name: node.name, count: node.count, offset: at, size, childMask: node.childMask, sha256: sha256Hex(below.subarray(at, at + size)) });
+    list.push({
+      name: node.name,
+      count: node.count,
+      offset: at,
+      size,
+      childMask: node.childMask,
+      sha256: sha256Hex(below.subarray(at, at + size)),
+    });
     at += size;
   }
   const rootRecords = gatherRecords(records, order, root.start, root.count, bpp, new Uint8Array(root.count * bpp), 0);
@@ -124,7 +140,11 @@ export function mergeNode(node, nodes, layout, sampler, childCounts = new Uint32
   const q = positionsOf(all, total, bpp);
   const order = identity(total);
   const kept = selectNodePoints(q, order, 0, total, node.cube, sampler, scratch, childCounts);
-  nodes.set(node.name, { count: kept, childMask: node.childMask, records: gatherRecords(all, order, 0, kept, bpp, new Uint8Array(kept * bpp), 0) });
+  nodes.set(node.name, {
+    count: kept,
+    childMask: node.childMask,
+    records: gatherRecords(all, order, 0, kept, bpp, new Uint8Array(kept * bpp), 0),
+  });
   let from = kept;
   for (let c = 0; c < 8; c++) {
     if (!(node.childMask & (1 << c))) continue;
@@ -138,8 +158,19 @@ export function mergeNode(node, nodes, layout, sampler, childCounts = new Uint32
 
 /** The upper nodes under one top-level octant, deepest first (by name within a level). */
 export function mergeTask(task) {
-  const nodes = new Map(task.roots.map((r) => [r.name, { count: r.count, childMask: r.childMask, records: r.records instanceof Uint8Array ? r.records : new Uint8Array(r.records) }]));
+  const nodes = new Map(
+    task.roots.map((r) => [
+      r.name,
+      {
+        count: r.count,
+        childMask: r.childMask,
+        records: r.records instanceof Uint8Array ? r.records : new Uint8Array(r.records),
+      },
+    ]),
+  );
   const sampler = samplerById(task.sampler);
   for (const node of task.upper) mergeNode(node, nodes, task.layout, sampler);
-  return { nodes: [...nodes].map(([name, n]) => ({ name, count: n.count, childMask: n.childMask, records: n.records })) };
+  return {
+    nodes: [...nodes].map(([name, n]) => ({ name, count: n.count, childMask: n.childMask, records: n.records })),
+  };
 }

@@ -39,11 +39,16 @@ export interface OctreeBuildOptions {
   /** Empty folder for temp files and the outputs (the caller creates and removes it). */
   workDir: string;
   name?: string;
-  /** Position quantum in source units for inputs without their own integers (default 0.0001, made coarser if the extent needs it). LAS and LAZ keep theirs unless this differs. */
+  /**
+   * Position quantum in source units for inputs without their own integers (default 0.0001, made coarser if the extent
+   * needs it). LAS and LAZ keep theirs unless this differs.
+   */
   scale?: number;
   /** Nodes with more points are subsampled and split (default 20 000). */
   maxLeafPoints?: number;
-  /** Largest spatial chunk one worker builds in memory (default: a sixteenth of the input, 150 000 to 2 000 000 points). */
+  /**
+   * Largest spatial chunk one worker builds in memory (default: a sixteenth of the input, 150 000 to 2 000 000 points).
+   */
   maxChunkPoints?: number;
   /** How a node chooses its points: `grid` (default) or `poisson` (PotreeConverter's default). */
   sampling?: SamplerId;
@@ -63,7 +68,11 @@ export interface OctreeBuildOptions {
    */
   lasSources?: LasSource[];
   signal?: AbortSignal;
-  onProgress?: (progress: { phase: 'read' | 'count' | 'chunk' | 'index' | 'merge' | 'write'; done: number; total?: number }) => void;
+  onProgress?: (progress: {
+    phase: 'read' | 'count' | 'chunk' | 'index' | 'merge' | 'write';
+    done: number;
+    total?: number;
+  }) => void;
 }
 
 export interface OctreeBuildResult {
@@ -82,7 +91,13 @@ export interface OctreeBuildResult {
   spacing: number;
   sampling: SamplerId;
   /** Wall and CPU seconds per phase (CPU counts all threads of the process). */
-  stats: { chunks: number; workers: number; seconds: Record<string, number>; cpuSeconds: Record<string, number>; lazChunksDecoded: number };
+  stats: {
+    chunks: number;
+    workers: number;
+    seconds: Record<string, number>;
+    cpuSeconds: Record<string, number>;
+    lazChunksDecoded: number;
+  };
 }
 
 /** Smallest automatic chunk size; chunks grow to about a sixteenth of the input, up to 2 M points. */
@@ -106,13 +121,34 @@ class PhaseClock {
 }
 
 /** Phases 1–2: the inputs in one frame, counted per slice. */
-async function readAndCount(points: AsyncIterable<PointChunk>, options: OctreeBuildOptions, pool: () => BuildPool): Promise<CountedInput> {
-  const las = options.lasSources && options.lasSources.length > 0 ? await countLasInputs(options.lasSources, options.statedBounds, { ...(options.scale === undefined ? {} : { scale: options.scale }), workDir: options.workDir }, pool) : undefined;
+async function readAndCount(
+  points: AsyncIterable<PointChunk>,
+  options: OctreeBuildOptions,
+  pool: () => BuildPool,
+): Promise<CountedInput> {
+  const las =
+    options.lasSources && options.lasSources.length > 0
+      ? await countLasInputs(
+          options.lasSources,
+          options.statedBounds,
+          { ...(options.scale === undefined ? {} : { scale: options.scale }), workDir: options.workDir },
+          pool,
+        )
+      : undefined;
   if (las) return las;
-  const counted = await spillPoints(points, options.workDir, { requestedScale: options.scale ?? DEFAULT_SCALE, ...(options.integerGrid ? { grid: options.integerGrid } : {}), ...(options.statedBounds ? { stated: options.statedBounds } : {}) }, {
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (done) => options.onProgress?.({ phase: 'read', done }),
-  });
+  const counted = await spillPoints(
+    points,
+    options.workDir,
+    {
+      requestedScale: options.scale ?? DEFAULT_SCALE,
+      ...(options.integerGrid ? { grid: options.integerGrid } : {}),
+      ...(options.statedBounds ? { stated: options.statedBounds } : {}),
+    },
+    {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (done) => options.onProgress?.({ phase: 'read', done }),
+    },
+  );
   if (counted.total > 0) await countSpill(counted, pool());
   return counted;
 }
@@ -126,17 +162,35 @@ interface BuiltNodes {
 }
 
 /** Phases 3–5 for a non-empty input. */
-async function buildNodes(counted: CountedInput, layout: RecordLayout, sampler: SamplerId, options: OctreeBuildOptions, clock: PhaseClock, pool: BuildPool): Promise<BuiltNodes> {
+async function buildNodes(
+  counted: CountedInput,
+  layout: RecordLayout,
+  sampler: SamplerId,
+  options: OctreeBuildOptions,
+  clock: PhaseClock,
+  pool: BuildPool,
+): Promise<BuiltNodes> {
   const maxLeafPoints = options.maxLeafPoints ?? 20_000;
   // About 16 chunks: enough to keep every core busy, few enough that the levels above the chunks stay
   // cheap. Never derived from the worker count, so the bytes do not depend on the machine.
-  const maxChunkPoints = Math.max(maxLeafPoints, options.maxChunkPoints ?? Math.min(2_000_000, Math.max(DEFAULT_MAX_CHUNK_POINTS, Math.ceil(counted.total / 16))));
+  const maxChunkPoints = Math.max(
+    maxLeafPoints,
+    options.maxChunkPoints ?? Math.min(2_000_000, Math.max(DEFAULT_MAX_CHUNK_POINTS, Math.ceil(counted.total / 16))),
+  );
   const { chunks, upper } = planChunks(totalCounts(counted), counted.frame.bits, maxChunkPoints, layout.bytesPerPoint);
   const distributed = await distributeChunks(counted, chunks, layout, options.workDir, pool);
   for (const spill of counted.spills) rmSync(spill, { force: true });
   clock.lap('chunk');
   const octreePath = join(options.workDir, 'octree.bin');
-  const { built, upperStart } = await buildChunkSubtrees(chunks, { layout, maxLeafPoints, sampler, chunksPath: distributed.path, octreePath, pool, onChunk: (done, total) => options.onProgress?.({ phase: 'index', done, total }) });
+  const { built, upperStart } = await buildChunkSubtrees(chunks, {
+    layout,
+    maxLeafPoints,
+    sampler,
+    chunksPath: distributed.path,
+    octreePath,
+    pool,
+    onChunk: (done, total) => options.onProgress?.({ phase: 'index', done, total }),
+  });
   rmSync(distributed.path, { force: true });
   clock.lap('index');
   const merged = await mergeUpperLevels(built, upper, layout, sampler, pool);
@@ -152,12 +206,16 @@ function attributeNames(layout: RecordLayout): PointAttributeName[] {
   return names;
 }
 
-export async function buildOctree(points: AsyncIterable<PointChunk>, options: OctreeBuildOptions): Promise<OctreeBuildResult> {
+export async function buildOctree(
+  points: AsyncIterable<PointChunk>,
+  options: OctreeBuildOptions,
+): Promise<OctreeBuildResult> {
   const clock = new PhaseClock();
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const sampler = options.sampling ?? 'grid';
   let pool: BuildPool | undefined;
-  const poolOf = (): BuildPool => (pool ??= new WorkerPool(new URL('./octree-worker.mjs', import.meta.url), { name: 'octree build', size: workers }));
+  const poolOf = (): BuildPool =>
+    (pool ??= new WorkerPool(new URL('./octree-worker.mjs', import.meta.url), { name: 'octree build', size: workers }));
   closeSync(openSync(join(options.workDir, 'octree.bin'), 'w'));
   let counted: CountedInput;
   let nodes: BuiltNodes;
@@ -165,9 +223,16 @@ export async function buildOctree(points: AsyncIterable<PointChunk>, options: Oc
     counted = await readAndCount(points, options, poolOf);
     clock.lap('count');
     const layout = recordLayout(counted.attributes);
-    nodes = counted.total === 0
-      ? { upper: new Map([['r', { count: 0, childMask: 0, records: new Uint8Array(0) }]]), built: [], upperStart: 0, ranges: new AttributeRanges(), chunks: 0 }
-      : await buildNodes(counted, layout, sampler, options, clock, poolOf());
+    nodes =
+      counted.total === 0
+        ? {
+            upper: new Map([['r', { count: 0, childMask: 0, records: new Uint8Array(0) }]]),
+            built: [],
+            upperStart: 0,
+            ranges: new AttributeRanges(),
+            chunks: 0,
+          }
+        : await buildNodes(counted, layout, sampler, options, clock, poolOf());
   } finally {
     // Also on errors: idle worker threads would keep the process alive.
     await pool?.close();
@@ -179,16 +244,35 @@ export async function buildOctree(points: AsyncIterable<PointChunk>, options: Oc
     ranges.posMin[k] = frame.offset[k]! + counted.qMin[k]! * frame.scale;
     ranges.posMax[k] = frame.offset[k]! + counted.qMax[k]! * frame.scale;
   }
-  const written = await writeOctree(options.workDir, nodes.upper, nodes.built, nodes.upperStart, { name: options.name ?? 'points', total, frame, layout, ranges, ...(options.projection === undefined ? {} : { projection: options.projection }) });
+  const written = await writeOctree(options.workDir, nodes.upper, nodes.built, nodes.upperStart, {
+    name: options.name ?? 'points',
+    total,
+    frame,
+    layout,
+    ranges,
+    ...(options.projection === undefined ? {} : { projection: options.projection }),
+  });
   clock.lap('write');
   return {
     ...written,
     points: total,
-    bounds: total === 0 ? { min: [0, 0, 0], max: [0, 0, 0] } : { min: [ranges.posMin[0]!, ranges.posMin[1]!, ranges.posMin[2]!], max: [ranges.posMax[0]!, ranges.posMax[1]!, ranges.posMax[2]!] },
+    bounds:
+      total === 0
+        ? { min: [0, 0, 0], max: [0, 0, 0] }
+        : {
+            min: [ranges.posMin[0]!, ranges.posMin[1]!, ranges.posMin[2]!],
+            max: [ranges.posMax[0]!, ranges.posMax[1]!, ranges.posMax[2]!],
+          },
     attributes: attributeNames(layout),
     scale: frame.scale,
     spacing: written.metadata.spacing,
     sampling: sampler,
-    stats: { chunks: nodes.chunks, workers, seconds: clock.seconds, cpuSeconds: clock.cpuSeconds, lazChunksDecoded: counted.lazChunksDecoded ?? 0 },
+    stats: {
+      chunks: nodes.chunks,
+      workers,
+      seconds: clock.seconds,
+      cpuSeconds: clock.cpuSeconds,
+      lazChunksDecoded: counted.lazChunksDecoded ?? 0,
+    },
   };
 }

@@ -47,12 +47,16 @@ function transferables({ result }) {
   const out = [];
   if (result.counts) out.push(result.counts.buffer);
   if (result.root) out.push(result.root.records.buffer);
-  if (result.nodes && result.nodes[0] && result.nodes[0].records) for (const n of result.nodes) out.push(n.records.buffer);
+  if (result.nodes && result.nodes[0] && result.nodes[0].records)
+    for (const n of result.nodes) out.push(n.records.buffer);
   return out;
 }
 
 serveRequests(
-  /** @type {(task: OctreeTask, context: import('@vestige/evidence/worker-thread').RequestContext) => Promise<{ result: Record<string, any> }>} */
+  /**
+   * @type {(task: OctreeTask, context: import('@vestige/evidence/worker-thread').RequestContext) => Promise<{ result:
+   * Record<string, any> }>}
+   */
   async (task, { partial }) => ({ result: await run(task, (p) => partial(p)) }),
   transferables,
 );

@@ -14,7 +14,11 @@ export interface LasSource {
    * (the decoded point format, without any wave-packet layer) in a spill the build then reads as LAS.
    */
   laz?: {
-    decode: { pointFormat: number; recordLength: number; waveLayer?: { recordOffset: number; layer: number; layers: number } };
+    decode: {
+      pointFormat: number;
+      recordLength: number;
+      waveLayer?: { recordOffset: number; layer: number; layers: number };
+    };
     chunks: { offset: number; bytes: number; points: number; firstPoint: number }[];
   };
 }
@@ -53,7 +57,11 @@ export interface CountResult {
 export interface LazSliceTask {
   path: string;
   spillPath: string;
-  plan: { pointFormat: number; recordLength: number; waveLayer?: { recordOffset: number; layer: number; layers: number } };
+  plan: {
+    pointFormat: number;
+    recordLength: number;
+    waveLayer?: { recordOffset: number; layer: number; layers: number };
+  };
   chunks: { offset: number; bytes: number; points: number; firstPoint: number }[];
   lo: [number, number, number];
   bits: number;
@@ -71,7 +79,14 @@ export interface DistributeTask extends SliceTask {
 }
 
 export interface DistributeResult {
-  ranges: { rgbMin: number[]; rgbMax: number[]; intensityMin: number; intensityMax: number; classMin: number; classMax: number };
+  ranges: {
+    rgbMin: number[];
+    rgbMax: number[];
+    intensityMin: number;
+    intensityMax: number;
+    classMin: number;
+    classMax: number;
+  };
   written: Float64Array;
 }
 

@@ -70,8 +70,15 @@ class CellCounter {
   add(view, n, stride, lo) {
     const { size, shift, counts } = this;
     const cb = this.countBits;
-    const lx = lo[0], ly = lo[1], lz = lo[2];
-    let x0 = this.min[0], y0 = this.min[1], z0 = this.min[2], x1 = this.max[0], y1 = this.max[1], z1 = this.max[2];
+    const lx = lo[0],
+      ly = lo[1],
+      lz = lo[2];
+    let x0 = this.min[0],
+      y0 = this.min[1],
+      z0 = this.min[2],
+      x1 = this.max[0],
+      y1 = this.max[1],
+      z1 = this.max[2];
     let inside = this.inside;
     for (let i = 0, o = 0; i < n; i++, o += stride) {
       const qx = view.getInt32(o, true) - lx;
@@ -89,8 +96,12 @@ class CellCounter {
         } else inside = false;
       }
     }
-    this.min[0] = x0; this.min[1] = y0; this.min[2] = z0;
-    this.max[0] = x1; this.max[1] = y1; this.max[2] = z1;
+    this.min[0] = x0;
+    this.min[1] = y0;
+    this.min[2] = z0;
+    this.max[0] = x1;
+    this.max[1] = y1;
+    this.max[2] = z1;
     this.inside = inside;
   }
 
@@ -102,7 +113,8 @@ class CellCounter {
 /** Count pass over a slice of a source. */
 export function countSlice(task) {
   const counter = new CellCounter(task.bits, task.countBits);
-  for (const b of recordBatches(task.source, task.first, task.count)) counter.add(b.view, b.n, task.source.recordLength, task.lo);
+  for (const b of recordBatches(task.source, task.first, task.count))
+    counter.add(b.view, b.n, task.source.recordLength, task.lo);
   return counter.result();
 }
 
@@ -181,23 +193,43 @@ function distributeBatch(raw, view, n, task, out, span) {
   const cellChunk = task.cellChunkView;
   const cb = task.countBits;
   const shift = task.bits - cb;
-  const lx = task.lo[0], ly = task.lo[1], lz = task.lo[2];
+  const lx = task.lo[0],
+    ly = task.lo[1],
+    lz = task.lo[2];
   const fill = out.fill;
   const capacity = out.capacity;
   const buf = out.bytes;
   const region = capacity * bpp;
-  const rgbMin = span.rgbMin, rgbMax = span.rgbMax;
-  let r0 = rgbMin[0], g0 = rgbMin[1], b0 = rgbMin[2], r1 = rgbMax[0], g1 = rgbMax[1], b1 = rgbMax[2];
-  let iMin = span.intensityMin, iMax = span.intensityMax, cMin = span.classMin, cMax = span.classMax;
+  const rgbMin = span.rgbMin,
+    rgbMax = span.rgbMax;
+  let r0 = rgbMin[0],
+    g0 = rgbMin[1],
+    b0 = rgbMin[2],
+    r1 = rgbMax[0],
+    g1 = rgbMax[1],
+    b1 = rgbMax[2];
+  let iMin = span.intensityMin,
+    iMax = span.intensityMax,
+    cMin = span.classMin,
+    cMax = span.classMax;
   for (let i = 0, o = 0; i < n; i++, o += stride) {
     const qx = view.getInt32(o, true) - lx;
     const qy = view.getInt32(o + 4, true) - ly;
     const qz = view.getInt32(o + 8, true) - lz;
     const c = cellChunk[((qx >>> shift) << (2 * cb)) | ((qy >>> shift) << cb) | (qz >>> shift)];
     const w = c * region + fill[c] * bpp;
-    buf[w] = qx; buf[w + 1] = qx >> 8; buf[w + 2] = qx >> 16; buf[w + 3] = qx >> 24;
-    buf[w + 4] = qy; buf[w + 5] = qy >> 8; buf[w + 6] = qy >> 16; buf[w + 7] = qy >> 24;
-    buf[w + 8] = qz; buf[w + 9] = qz >> 8; buf[w + 10] = qz >> 16; buf[w + 11] = qz >> 24;
+    buf[w] = qx;
+    buf[w + 1] = qx >> 8;
+    buf[w + 2] = qx >> 16;
+    buf[w + 3] = qx >> 24;
+    buf[w + 4] = qy;
+    buf[w + 5] = qy >> 8;
+    buf[w + 6] = qy >> 16;
+    buf[w + 7] = qy >> 24;
+    buf[w + 8] = qz;
+    buf[w + 9] = qz >> 8;
+    buf[w + 10] = qz >> 16;
+    buf[w + 11] = qz >> 24;
     if (ro >= 0) {
       // Colour bytes are copied as they are (little-endian uint16 both sides); the ranges read them.
       if (srgb >= 0) {
@@ -245,11 +277,17 @@ function distributeBatch(raw, view, n, task, out, span) {
  */
 export function distributeSlice(task) {
   const fd = fs.openSync(task.outPath, 'r+');
-  const out = new ChunkBuffers(fd, task.chunkPositions, Math.max(1, Math.floor(task.bufferBytes / task.layout.bytesPerPoint)), task.layout.bytesPerPoint);
+  const out = new ChunkBuffers(
+    fd,
+    task.chunkPositions,
+    Math.max(1, Math.floor(task.bufferBytes / task.layout.bytesPerPoint)),
+    task.layout.bytesPerPoint,
+  );
   const span = new AttributeSpan();
   const batchTask = { ...task, cellChunkView: new Int32Array(task.cellChunk) };
   try {
-    for (const { raw, n, view } of recordBatches(task.source, task.first, task.count)) distributeBatch(raw, view, n, batchTask, out, span);
+    for (const { raw, n, view } of recordBatches(task.source, task.first, task.count))
+      distributeBatch(raw, view, n, batchTask, out, span);
     for (let c = 0; c < out.fill.length; c++) out.flush(c);
   } finally {
     fs.closeSync(fd);

@@ -63,7 +63,9 @@ class SpillWriter {
 }
 
 export interface SpillGrid {
-  /** The inputs' own integer grid (LAS/LAZ read through their importers): quantised onto it, points keep their integers. */
+  /**
+   * The inputs' own integer grid (LAS/LAZ read through their importers): quantised onto it, points keep their integers.
+   */
   grid?: { scale: number; offset: [number, number, number] };
   requestedScale: number;
   stated?: Bounds;
@@ -73,17 +75,28 @@ export interface SpillGrid {
  * The frame the stated bounds give when every point fell inside it, else the tight one: the same choice
  * the LAS path makes by counting, so a LAS file streamed through its importer gives the same bytes.
  */
-function frameOf(grid: { scale: number; offset: readonly number[] }, stated: Bounds | undefined, min: number[], max: number[]): { frame: OctreeFrame; base: number[] } {
+function frameOf(
+  grid: { scale: number; offset: readonly number[] },
+  stated: Bounds | undefined,
+  min: number[],
+  max: number[],
+): { frame: OctreeFrame; base: number[] } {
   const ints = stated ? statedIntBounds(grid, stated) : undefined;
   const statedFrame = ints ? frameOverInts(grid, ints.min, ints.max) : undefined;
-  if (ints && statedFrame && min.every((v, k) => v >= ints.min[k]! && max[k]! - ints.min[k]! < 2 ** statedFrame.bits)) return { frame: statedFrame, base: ints.min };
+  if (ints && statedFrame && min.every((v, k) => v >= ints.min[k]! && max[k]! - ints.min[k]! < 2 ** statedFrame.bits))
+    return { frame: statedFrame, base: ints.min };
   const frame = frameOverInts(grid, min, max);
   if (!frame) throw tooFar(grid.scale, { min, max });
   return { frame, base: min };
 }
 
 /** Streams the importer's chunks into one spill in `workDir`; returns the input with its frame, ready to count. */
-export async function spillPoints(points: AsyncIterable<PointChunk>, workDir: string, quantum: SpillGrid, options: { signal?: AbortSignal; onProgress?: (done: number) => void }): Promise<CountedInput> {
+export async function spillPoints(
+  points: AsyncIterable<PointChunk>,
+  workDir: string,
+  quantum: SpillGrid,
+  options: { signal?: AbortSignal; onProgress?: (done: number) => void },
+): Promise<CountedInput> {
   const { stated, requestedScale } = quantum;
   let statedUsable = !!stated;
   const writer = new SpillWriter(join(workDir, 'spill.bin'));
@@ -97,12 +110,16 @@ export async function spillPoints(points: AsyncIterable<PointChunk>, workDir: st
       options.signal?.throwIfAborted();
       const n = chunk.count;
       if (n === 0) continue;
-      if (total + n > 2 ** 32 - 1) throw new VestigeError('E_INPUT_TOO_LARGE', 'More than 4 294 967 295 points in one layer.', { hint: 'Split the scene into several layers.' });
+      if (total + n > 2 ** 32 - 1)
+        throw new VestigeError('E_INPUT_TOO_LARGE', 'More than 4 294 967 295 points in one layer.', {
+          hint: 'Split the scene into several layers.',
+        });
       // Stated bounds set the origin and step when the first point agrees with them (some writers state zeros).
       if (total === 0) statedUsable = !!stated && insideStated(stated, chunk.positions);
-      grid ??= stated && statedUsable
-        ? realGrid(stated.min, Math.max(...stated.max.map((v, k) => v - Math.floor(stated.min[k]!))), requestedScale)
-        : realGrid(chunk.positions, 0, requestedScale);
+      grid ??=
+        stated && statedUsable
+          ? realGrid(stated.min, Math.max(...stated.max.map((v, k) => v - Math.floor(stated.min[k]!))), requestedScale)
+          : realGrid(chunk.positions, 0, requestedScale);
       const q = quantizeChunk(chunk, grid.offset, grid.scale, ranges, undefined, intBounds);
       seen.rgb ||= !!chunk.rgb;
       seen.intensity ||= !!chunk.intensity;
@@ -117,7 +134,10 @@ export async function spillPoints(points: AsyncIterable<PointChunk>, workDir: st
     writer.close();
   }
   grid ??= { scale: requestedScale, offset: [0, 0, 0] };
-  const { frame, base } = total === 0 ? { frame: { scale: grid.scale, offset: grid.offset, bits: 7 }, base: [0, 0, 0] } : frameOf(grid, statedUsable ? stated : undefined, intBounds.min, intBounds.max);
+  const { frame, base } =
+    total === 0
+      ? { frame: { scale: grid.scale, offset: grid.offset, bits: 7 }, base: [0, 0, 0] }
+      : frameOf(grid, statedUsable ? stated : undefined, intBounds.min, intBounds.max);
   const slices: Slice[] = [];
   const parts = Math.min(DISTRIBUTION_SLICES, Math.max(1, Math.ceil(total / 65_536)));
   for (let k = 0; k < parts; k++) {
@@ -129,7 +149,18 @@ export async function spillPoints(points: AsyncIterable<PointChunk>, workDir: st
     frame,
     base,
     shifts: [[0, 0, 0]],
-    sources: [{ path: writer.path, dataOffset: 0, recordLength: SPILL_LAYOUT.bytesPerPoint, count: total, rgbAt: SPILL_LAYOUT.rgbOffset, intensityAt: SPILL_LAYOUT.intensityOffset, classAt: SPILL_LAYOUT.classificationOffset, classMask: 0xff }],
+    sources: [
+      {
+        path: writer.path,
+        dataOffset: 0,
+        recordLength: SPILL_LAYOUT.bytesPerPoint,
+        count: total,
+        rgbAt: SPILL_LAYOUT.rgbOffset,
+        intensityAt: SPILL_LAYOUT.intensityOffset,
+        classAt: SPILL_LAYOUT.classificationOffset,
+        classMask: 0xff,
+      },
+    ],
     slices,
     total,
     attributes: seen,

@@ -39,8 +39,14 @@ class ChunkPlaces {
   /** Bytes of all chunks' nodes below their roots once every place is known: where the upper part starts. */
   below = 0;
 
-  constructor(private readonly chunks: readonly Chunk[], private readonly bpp: number) {
-    this.shared = { offsets: new SharedArrayBuffer(8 * Math.max(1, chunks.length)), flags: new SharedArrayBuffer(4 * Math.max(1, chunks.length)) };
+  constructor(
+    private readonly chunks: readonly Chunk[],
+    private readonly bpp: number,
+  ) {
+    this.shared = {
+      offsets: new SharedArrayBuffer(8 * Math.max(1, chunks.length)),
+      flags: new SharedArrayBuffer(4 * Math.max(1, chunks.length)),
+    };
     this.offsets = new Float64Array(this.shared.offsets);
     this.flags = new Int32Array(this.shared.flags);
     this.roots = new Array(chunks.length);
@@ -68,14 +74,32 @@ class ChunkPlaces {
   }
 }
 
-export async function buildChunkSubtrees(chunks: readonly Chunk[], options: IndexOptions): Promise<{ built: BuiltChunk[]; upperStart: number }> {
+export async function buildChunkSubtrees(
+  chunks: readonly Chunk[],
+  options: IndexOptions,
+): Promise<{ built: BuiltChunk[]; upperStart: number }> {
   const places = new ChunkPlaces(chunks, options.layout.bytesPerPoint);
   let done = 0;
   try {
     const built = await Promise.all(
       chunks.map(async (chunk, slot) => {
-        const task = { type: 'subtree', chunksPath: options.chunksPath, byteOffset: chunk.byteOffset, count: chunk.count, name: chunk.name, cube: chunk.cube, layout: options.layout, maxLeafPoints: options.maxLeafPoints, sampler: options.sampler, octreePath: options.octreePath, slot, shared: places.shared };
-        const { result } = await options.pool.run(task, { onPartial: (partial) => places.rootKnown(slot, (partial as { rootCount: number }).rootCount) });
+        const task = {
+          type: 'subtree',
+          chunksPath: options.chunksPath,
+          byteOffset: chunk.byteOffset,
+          count: chunk.count,
+          name: chunk.name,
+          cube: chunk.cube,
+          layout: options.layout,
+          maxLeafPoints: options.maxLeafPoints,
+          sampler: options.sampler,
+          octreePath: options.octreePath,
+          slot,
+          shared: places.shared,
+        };
+        const { result } = await options.pool.run(task, {
+          onPartial: (partial) => places.rootKnown(slot, (partial as { rootCount: number }).rootCount),
+        });
         options.onChunk?.(++done, chunks.length);
         return { chunk, result: result as SubtreeResult };
       }),

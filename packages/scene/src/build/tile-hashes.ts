@@ -15,7 +15,11 @@ export interface TileHashes {
 
 const EMPTY = createHash('sha256').digest('hex');
 
-export function writeTileHashes(hierarchy: Uint8Array, firstChunkSize: number, nodeHashes: ReadonlyMap<string, string>): TileHashes {
+export function writeTileHashes(
+  hierarchy: Uint8Array,
+  firstChunkSize: number,
+  nodeHashes: ReadonlyMap<string, string>,
+): TileHashes {
   // The chunks in hierarchy order, with the name of each chunk's root.
   const chunks: { name: string; offset: number; size: number }[] = [];
   const pending = [{ name: 'r', offset: 0, size: firstChunkSize }];
@@ -37,7 +41,12 @@ export function writeTileHashes(hierarchy: Uint8Array, firstChunkSize: number, n
       bytes.set(Buffer.from(entry, 'hex'), section.offset + i * TILE_HASH_BYTES);
     });
     const own = bytes.subarray(section.offset, section.offset + section.size);
-    chunkHash.set(chunk.name, createHash('sha256').update(chunkWithSection(hierarchy.subarray(chunk.offset, chunk.offset + chunk.size), own)).digest('hex'));
+    chunkHash.set(
+      chunk.name,
+      createHash('sha256')
+        .update(chunkWithSection(hierarchy.subarray(chunk.offset, chunk.offset + chunk.size), own))
+        .digest('hex'),
+    );
   }
   return { bytes, root: chunkHash.get('r')! };
 }

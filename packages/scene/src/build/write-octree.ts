@@ -26,7 +26,12 @@ export interface WrittenOctree {
 }
 
 /** Appends the upper part at `upperStart`; returns every node's place and hash (the chunks' from their workers). */
-async function writeUpperPart(path: string, upper: UpperRecords, built: readonly BuiltChunk[], upperStart: number): Promise<{ nodes: HierarchyNode[]; hashes: Map<string, string> }> {
+async function writeUpperPart(
+  path: string,
+  upper: UpperRecords,
+  built: readonly BuiltChunk[],
+  upperStart: number,
+): Promise<{ nodes: HierarchyNode[]; hashes: Map<string, string> }> {
   const nodes: HierarchyNode[] = [];
   const hashes = new Map<string, string>();
   for (const { result } of built) {
@@ -59,7 +64,14 @@ export async function writeOctree(
   upper: UpperRecords,
   built: readonly BuiltChunk[],
   upperStart: number,
-  m: { name: string; total: number; frame: OctreeFrame; layout: RecordLayout; ranges: AttributeRanges; projection?: string },
+  m: {
+    name: string;
+    total: number;
+    frame: OctreeFrame;
+    layout: RecordLayout;
+    ranges: AttributeRanges;
+    projection?: string;
+  },
 ): Promise<WrittenOctree> {
   const octreePath = join(workDir, 'octree.bin');
   const { nodes, hashes } = await writeUpperPart(octreePath, upper, built, upperStart);
@@ -67,7 +79,17 @@ export async function writeOctree(
   if (pointSum !== m.total) throw new Error(`octree holds ${pointSum} points, input had ${m.total}`);
   const hierarchy = writeHierarchy(nodes);
   const { frame } = m;
-  const metadata = potreeMetadata({ name: m.name, points: m.total, offset: frame.offset, scale: frame.scale, cube: { x: 0, y: 0, z: 0, size: 2 ** frame.bits }, layout: m.layout, ranges: m.ranges, hierarchy, ...(m.projection === undefined ? {} : { projection: m.projection }) });
+  const metadata = potreeMetadata({
+    name: m.name,
+    points: m.total,
+    offset: frame.offset,
+    scale: frame.scale,
+    cube: { x: 0, y: 0, z: 0, size: 2 ** frame.bits },
+    layout: m.layout,
+    ranges: m.ranges,
+    hierarchy,
+    ...(m.projection === undefined ? {} : { projection: m.projection }),
+  });
   const tiles = writeTileHashes(hierarchy.bytes, hierarchy.firstChunkSize, hashes);
   const hierarchyPath = join(workDir, 'hierarchy.bin');
   const metadataPath = join(workDir, 'metadata.json');
@@ -75,5 +97,13 @@ export async function writeOctree(
   await writeFile(hierarchyPath, hierarchy.bytes);
   await writeFile(metadataPath, metadataBytes(metadata));
   await writeFile(tileHashesPath, tiles.bytes);
-  return { octreePath, hierarchyPath, metadataPath, tileHashesPath, tileHashRoot: tiles.root, metadata, nodes: nodes.length };
+  return {
+    octreePath,
+    hierarchyPath,
+    metadataPath,
+    tileHashesPath,
+    tileHashRoot: tiles.root,
+    metadata,
+    nodes: nodes.length,
+  };
 }

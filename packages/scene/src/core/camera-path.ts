@@ -84,13 +84,19 @@ export function cameraPathProblems(path: CameraPath): string[] {
   if (path.keyframes.length === 0) problems.push(`camera path '${path.id}' has no keyframes`);
   if (!(path.fps > 0 && path.fps <= 240)) problems.push(`fps must be between 0 and 240 (got ${path.fps})`);
   path.keyframes.forEach((k, i) => {
-    if (!(k.fov > 0 && k.fov < 180)) problems.push(`keyframe ${i + 1}: field of view must be between 0 and 180 degrees (got ${k.fov})`);
-    if (length(sub(k.target, k.position)) === 0) problems.push(`keyframe ${i + 1}: the target is the camera position, so there is no view direction`);
+    if (!(k.fov > 0 && k.fov < 180))
+      problems.push(`keyframe ${i + 1}: field of view must be between 0 and 180 degrees (got ${k.fov})`);
+    if (length(sub(k.target, k.position)) === 0)
+      problems.push(`keyframe ${i + 1}: the target is the camera position, so there is no view direction`);
     if (i === 0 && k.time < 0) problems.push(`keyframe 1: time must not be negative (got ${k.time})`);
-    if (i > 0 && !(k.time > path.keyframes[i - 1]!.time)) problems.push(`keyframe ${i + 1}: time ${k.time} s is not after keyframe ${i}'s ${path.keyframes[i - 1]!.time} s`);
+    if (i > 0 && !(k.time > path.keyframes[i - 1]!.time))
+      problems.push(
+        `keyframe ${i + 1}: time ${k.time} s is not after keyframe ${i}'s ${path.keyframes[i - 1]!.time} s`,
+      );
   });
   const last = path.keyframes.at(-1);
-  if (path.duration !== undefined && last && path.duration < last.time) problems.push(`duration ${path.duration} s ends before the last keyframe (${last.time} s)`);
+  if (path.duration !== undefined && last && path.duration < last.time)
+    problems.push(`duration ${path.duration} s ends before the last keyframe (${last.time} s)`);
   return problems;
 }
 
@@ -198,7 +204,9 @@ export function centripetalCatmullRom(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3, u:
   return lerp3(b1, b2, t1, t2, t);
 }
 
-/** Keyframes in the displayed frame, positions relative to the first one (keeps survey-sized numbers out of the spline). */
+/**
+ * Keyframes in the displayed frame, positions relative to the first one (keeps survey-sized numbers out of the spline).
+ */
 interface DisplayedKeys {
   base: Vec3;
   points: MutableVec3[];
@@ -224,7 +232,10 @@ function displayedKeys(path: CameraPath, toDisplayed: (p: Vec3) => Vec3): Displa
 export class CameraPathSampler {
   private readonly d: DisplayedKeys;
 
-  constructor(readonly path: CameraPath, toDisplayed: (p: Vec3) => Vec3) {
+  constructor(
+    readonly path: CameraPath,
+    toDisplayed: (p: Vec3) => Vec3,
+  ) {
     checkCameraPath(path);
     this.d = displayedKeys(path, toDisplayed);
   }
@@ -275,17 +286,38 @@ export function poseDirection(q: readonly [number, number, number, number]): Mut
   return [-(2 * (x * z + w * y)), -(2 * (y * z - w * x)), -(1 - 2 * (x * x + y * y))];
 }
 
-/** A saved view's camera as a keyframe (an orthographic view keeps its position and target; the path is perspective). */
-export function keyframeFromView(view: { id: string; name: string; camera: { position: Vec3; target: Vec3; fov?: number | undefined } }, time: number): CameraKeyframe {
-  return { position: [...view.camera.position], target: [...view.camera.target], fov: view.camera.fov ?? 60, time, viewId: view.id, name: view.name };
+/**
+ * A saved view's camera as a keyframe (an orthographic view keeps its position and target; the path is perspective).
+ */
+export function keyframeFromView(
+  view: { id: string; name: string; camera: { position: Vec3; target: Vec3; fov?: number | undefined } },
+  time: number,
+): CameraKeyframe {
+  return {
+    position: [...view.camera.position],
+    target: [...view.camera.target],
+    fov: view.camera.fov ?? 60,
+    time,
+    viewId: view.id,
+    name: view.name,
+  };
 }
 
 /** A path through saved views in the given order, `secondsBetween` apart: how the viewer and the CLI build one. */
 export function cameraPathFromViews(
-  views: ReadonlyArray<{ id: string; name: string; camera: { position: Vec3; target: Vec3; fov?: number | undefined } }>,
+  views: ReadonlyArray<{
+    id: string;
+    name: string;
+    camera: { position: Vec3; target: Vec3; fov?: number | undefined };
+  }>,
   options: { id: string; name: string; fps: number; secondsBetween: number },
 ): CameraPath {
-  return { id: options.id, name: options.name, fps: options.fps, keyframes: views.map((v, i) => keyframeFromView(v, i * options.secondsBetween)) };
+  return {
+    id: options.id,
+    name: options.name,
+    fps: options.fps,
+    keyframes: views.map((v, i) => keyframeFromView(v, i * options.secondsBetween)),
+  };
 }
 
 /**
@@ -294,8 +326,16 @@ export function cameraPathFromViews(
  * export of the stored record are the same bytes.
  */
 export function cameraPathFile(path: CameraPath, context: { sceneId: string; units: string }): Record<string, unknown> {
-  const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
-  const keyframes = path.keyframes.map((k) => ({ position: k.position, target: k.target, fov: k.fov, time: k.time, ...optional('viewId', k.viewId), ...optional('name', k.name) }));
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+  const keyframes = path.keyframes.map((k) => ({
+    position: k.position,
+    target: k.target,
+    fov: k.fov,
+    time: k.time,
+    ...optional('viewId', k.viewId),
+    ...optional('name', k.name),
+  }));
   return {
     schema: CAMERA_PATH_SCHEMA,
     version: CAMERA_PATH_VERSION,

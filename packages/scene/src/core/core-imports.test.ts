@@ -45,7 +45,8 @@ describe('the browser-safe scene core', () => {
     for (const [file, list] of specifiers) {
       for (const s of list) {
         const bare = !s.startsWith('.');
-        if (s.startsWith('node:') || builtins.has(s) || (bare && !(s in ALLOWED_PACKAGES))) offending.push(`${file}: ${s}`);
+        if (s.startsWith('node:') || builtins.has(s) || (bare && !(s in ALLOWED_PACKAGES)))
+          offending.push(`${file}: ${s}`);
       }
     }
     expect(offending).toEqual([]);
@@ -53,14 +54,18 @@ describe('the browser-safe scene core', () => {
 
   it('lies wholly inside the sources the viewer build is checked against, so a change to any of them rebuilds the viewer', () => {
     const root = resolve(here, '../../../..');
-    const outside = importGraph(join(here, 'index.ts')).files.map((f) => relative(root, f)).filter((f) => !VIEWER_SOURCES.some((s) => f === s || f.startsWith(`${s}/`)));
+    const outside = importGraph(join(here, 'index.ts'))
+      .files.map((f) => relative(root, f))
+      .filter((f) => !VIEWER_SOURCES.some((s) => f === s || f.startsWith(`${s}/`)));
     expect(outside).toEqual([]);
   });
 
   it('uses no Node global (Buffer, process, require, __dirname) in any file it loads', () => {
     const { files } = importGraph(join(here, 'index.ts'));
     const globals = /\b(Buffer|process|require|__dirname|__filename|setImmediate)\b\s*[.(]/;
-    const offending = files.filter((f) => !f.endsWith('.test.ts') && globals.test(readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
+    const offending = files.filter(
+      (f) => !f.endsWith('.test.ts') && globals.test(readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')),
+    );
     expect(offending).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ const coordinates = (p: readonly number[]): string => p.map(String).join(' ');
 
 function frameNote(ctx: ExportContext): string {
   const crs = ctx.manifest.crs;
-  const source = crs?.epsg ? `EPSG:${crs.epsg}` : crs?.name ?? 'the scan’s own coordinates';
+  const source = crs?.epsg ? `EPSG:${crs.epsg}` : (crs?.name ?? 'the scan’s own coordinates');
   return `points are in the scene's source frame (${source}); values are in the displayed frame (after scale and level), in ${lengthUnit(ctx.manifest.units)}`;
 }
 
@@ -69,7 +69,17 @@ export function measurementsCsv(ctx: ExportContext, rows: readonly Measurement[]
   lines.push(['id', 'label', 'kind', 'value', 'plus_minus', 'unit', 'points', 'operator', 'note']);
   for (const r of rows) {
     const pm = r.uncertainty?.plusMinus;
-    lines.push([r.id, r.label, r.kind, fixed(r.value), pm === undefined ? undefined : fixed(pm), r.unit, written(r.points.map(coordinates).join('; ')), r.operator, r.note]);
+    lines.push([
+      r.id,
+      r.label,
+      r.kind,
+      fixed(r.value),
+      pm === undefined ? undefined : fixed(pm),
+      r.unit,
+      written(r.points.map(coordinates).join('; ')),
+      r.operator,
+      r.note,
+    ]);
   }
   return csvLines(lines);
 }
@@ -80,7 +90,15 @@ export function markersCsv(ctx: ExportContext, rows: readonly EvidenceMarker[]):
   lines.push(['id', 'label', 'x', 'y', 'z', 'display_x', 'display_y', 'display_z', 'unit', 'item', 'note']);
   for (const m of rows) {
     const d = toDisplayed(ctx.manifest, m.position);
-    lines.push([m.id, m.label, ...m.position.map(exact), ...d.map(fixed), lengthUnit(ctx.manifest.units), m.itemId, m.note]);
+    lines.push([
+      m.id,
+      m.label,
+      ...m.position.map(exact),
+      ...d.map(fixed),
+      lengthUnit(ctx.manifest.units),
+      m.itemId,
+      m.note,
+    ]);
   }
   return csvLines(lines);
 }

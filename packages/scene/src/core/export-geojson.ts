@@ -13,10 +13,18 @@ function measurementGeometry(m: Measurement): { type: string; coordinates: unkno
   return coords.length === 1 ? { type: 'Point', coordinates: coords[0]! } : { type: 'LineString', coordinates: coords };
 }
 
-export function sceneGeoJson(ctx: ExportContext, rows: { markers?: readonly EvidenceMarker[]; measurements?: readonly Measurement[] }): string {
+export function sceneGeoJson(
+  ctx: ExportContext,
+  rows: { markers?: readonly EvidenceMarker[]; measurements?: readonly Measurement[] },
+): string {
   const features: unknown[] = [];
   for (const m of rows.markers ?? []) {
-    features.push({ type: 'Feature', id: m.id, geometry: { type: 'Point', coordinates: [...m.position] }, properties: { kind: 'marker', label: m.label, itemId: m.itemId ?? null, note: m.note ?? null } });
+    features.push({
+      type: 'Feature',
+      id: m.id,
+      geometry: { type: 'Point', coordinates: [...m.position] },
+      properties: { kind: 'marker', label: m.label, itemId: m.itemId ?? null, note: m.note ?? null },
+    });
   }
   for (const m of rows.measurements ?? []) {
     const properties = {
@@ -32,9 +40,16 @@ export function sceneGeoJson(ctx: ExportContext, rows: { markers?: readonly Evid
     features.push({ type: 'Feature', id: m.id, geometry: measurementGeometry(m), properties });
   }
   const { manifest } = ctx;
-  const collection: Record<string, unknown> = { type: 'FeatureCollection', name: `${ctx.caseReference} ${manifest.name}`, scene: manifest.id, units: manifest.units };
-  if (manifest.measurementUncertainty) collection.measurementUncertainty = describeUncertainty(manifest.measurementUncertainty);
-  if (manifest.crs?.epsg) collection.crs = { type: 'name', properties: { name: `urn:ogc:def:crs:EPSG::${manifest.crs.epsg}` } };
+  const collection: Record<string, unknown> = {
+    type: 'FeatureCollection',
+    name: `${ctx.caseReference} ${manifest.name}`,
+    scene: manifest.id,
+    units: manifest.units,
+  };
+  if (manifest.measurementUncertainty)
+    collection.measurementUncertainty = describeUncertainty(manifest.measurementUncertainty);
+  if (manifest.crs?.epsg)
+    collection.crs = { type: 'name', properties: { name: `urn:ogc:def:crs:EPSG::${manifest.crs.epsg}` } };
   collection.features = features;
   return JSON.stringify(collection, null, 2) + '\n';
 }

@@ -29,8 +29,14 @@ export function multiply(a: readonly number[], b: readonly number[]): Mat4 {
 }
 
 export function applyToPoint(m: readonly number[], p: readonly number[]): MutableVec3 {
-  const x = p[0]!, y = p[1]!, z = p[2]!;
-  return [m[0]! * x + m[4]! * y + m[8]! * z + m[12]!, m[1]! * x + m[5]! * y + m[9]! * z + m[13]!, m[2]! * x + m[6]! * y + m[10]! * z + m[14]!];
+  const x = p[0]!,
+    y = p[1]!,
+    z = p[2]!;
+  return [
+    m[0]! * x + m[4]! * y + m[8]! * z + m[12]!,
+    m[1]! * x + m[5]! * y + m[9]! * z + m[13]!,
+    m[2]! * x + m[6]! * y + m[10]! * z + m[14]!,
+  ];
 }
 
 export function scaling(f: number): Mat4 {
@@ -45,20 +51,51 @@ export function translation(x: number, y: number, z: number): Mat4 {
 export function rotationBetween(from: Vec3, to: Vec3): Mat4 {
   const [ax, ay, az] = from;
   const [bx, by, bz] = to;
-  const vx = ay * bz - az * by, vy = az * bx - ax * bz, vz = ax * by - ay * bx;
+  const vx = ay * bz - az * by,
+    vy = az * bx - ax * bz,
+    vz = ax * by - ay * bx;
   const c = ax * bx + ay * by + az * bz;
   if (c < -0.999999) {
     // opposite: turn half a circle about any axis perpendicular to `from`
     const [x, y, z] = Math.abs(ax) < 0.9 ? normalize([0, -az, ay]) : normalize([-az, 0, ax]);
-    return [2 * x * x - 1, 2 * x * y, 2 * x * z, 0, 2 * x * y, 2 * y * y - 1, 2 * y * z, 0, 2 * x * z, 2 * y * z, 2 * z * z - 1, 0, 0, 0, 0, 1];
+    return [
+      2 * x * x - 1,
+      2 * x * y,
+      2 * x * z,
+      0,
+      2 * x * y,
+      2 * y * y - 1,
+      2 * y * z,
+      0,
+      2 * x * z,
+      2 * y * z,
+      2 * z * z - 1,
+      0,
+      0,
+      0,
+      0,
+      1,
+    ];
   }
   const k = 1 / (1 + c);
   // R = I + [v]x + [v]x² · k, written column-major
   return [
-    1 + k * (-(vy * vy) - vz * vz), vz + k * vx * vy, -vy + k * vx * vz, 0,
-    -vz + k * vx * vy, 1 + k * (-(vx * vx) - vz * vz), vx + k * vy * vz, 0,
-    vy + k * vx * vz, -vx + k * vy * vz, 1 + k * (-(vx * vx) - vy * vy), 0,
-    0, 0, 0, 1,
+    1 + k * (-(vy * vy) - vz * vz),
+    vz + k * vx * vy,
+    -vy + k * vx * vz,
+    0,
+    -vz + k * vx * vy,
+    1 + k * (-(vx * vx) - vz * vz),
+    vx + k * vy * vz,
+    0,
+    vy + k * vx * vz,
+    -vx + k * vy * vz,
+    1 + k * (-(vx * vx) - vy * vy),
+    0,
+    0,
+    0,
+    0,
+    1,
   ];
 }
 
@@ -67,13 +104,31 @@ export function rotationBetween(from: Vec3, to: Vec3): Mat4 {
  * Throws on a singular matrix, which a valid manifest never has.
  */
 export function invertAffine(m: readonly number[]): Mat4 {
-  const a = m[0]!, b = m[4]!, c = m[8]!;
-  const d = m[1]!, e = m[5]!, f = m[9]!;
-  const g = m[2]!, h = m[6]!, i = m[10]!;
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const a = m[0]!,
+    b = m[4]!,
+    c = m[8]!;
+  const d = m[1]!,
+    e = m[5]!,
+    f = m[9]!;
+  const g = m[2]!,
+    h = m[6]!,
+    i = m[10]!;
+  const A = e * i - f * h,
+    B = -(d * i - f * g),
+    C = d * h - e * g;
   const det = a * A + b * B + c * C;
   if (!Number.isFinite(det) || det === 0) throw new RangeError('the scene transform cannot be inverted');
-  const r = [A, B, C, -(b * i - c * h), a * i - c * g, -(a * h - b * g), b * f - c * e, -(a * f - c * d), a * e - b * d].map((v) => v / det);
+  const r = [
+    A,
+    B,
+    C,
+    -(b * i - c * h),
+    a * i - c * g,
+    -(a * h - b * g),
+    b * f - c * e,
+    -(a * f - c * d),
+    a * e - b * d,
+  ].map((v) => v / det);
   // The cofactors' rows (scaled by 1/det) are the inverse's columns, which is how column-major stores them.
   const inv: Mat4 = [r[0]!, r[1]!, r[2]!, 0, r[3]!, r[4]!, r[5]!, 0, r[6]!, r[7]!, r[8]!, 0, 0, 0, 0, 1];
   const t = applyToPoint(inv, [m[12]!, m[13]!, m[14]!]);
@@ -89,7 +144,11 @@ export function toDisplayed(frame: SceneFrame, p: readonly number[]): MutableVec
 }
 
 /** Displayed frame → source frame: transform⁻¹ × p + origin. Pass `inverse` when converting many points. */
-export function toSource(frame: SceneFrame, p: readonly number[], inverse: readonly number[] = invertAffine(frame.transform)): MutableVec3 {
+export function toSource(
+  frame: SceneFrame,
+  p: readonly number[],
+  inverse: readonly number[] = invertAffine(frame.transform),
+): MutableVec3 {
   const q = applyToPoint(inverse, p);
   const o = frame.origin.offset;
   return [q[0] + o[0]!, q[1] + o[1]!, q[2] + o[2]!];

@@ -11,8 +11,31 @@ export { parseSceneManifest, manifestBlobs, manifestBytes, schemaProblems } from
 export type { PointChunk, MeshChunk, ViewpointChunk, SceneChunk, PointAttributesPresent } from '../points.ts';
 export { sub, dot, cross, length, distance, normalize, midpoint, type Vec3, type MutableVec3 } from './vector.ts';
 export { matrixFromQuaternion, type Mat3 } from './rotation.ts';
-export { multiply, applyToPoint, scaling, translation, rotationBetween, invertAffine, toDisplayed, toSource, type Mat4, type SceneFrame } from './frames.ts';
-export { SCENE_UNITS, ANGLE_UNIT, METRES_PER_UNIT, lengthUnit, areaUnit, decimalsFor, formatQuantity, formatLength, formatPoint, niceScaleLength, type SceneUnits } from './units.ts';
+export {
+  multiply,
+  applyToPoint,
+  scaling,
+  translation,
+  rotationBetween,
+  invertAffine,
+  toDisplayed,
+  toSource,
+  type Mat4,
+  type SceneFrame,
+} from './frames.ts';
+export {
+  SCENE_UNITS,
+  ANGLE_UNIT,
+  METRES_PER_UNIT,
+  lengthUnit,
+  areaUnit,
+  decimalsFor,
+  formatQuantity,
+  formatLength,
+  formatPoint,
+  niceScaleLength,
+  type SceneUnits,
+} from './units.ts';
 export {
   MEASUREMENT_KINDS,
   MEASUREMENT_DEFINITIONS,
@@ -30,7 +53,13 @@ export {
   type MeasuredScene,
 } from './measure.ts';
 export { SightLine, insideBox, type SightResult, type ClipBox } from './line-of-sight.ts';
-export { SavedViewSchema, CameraPathSchema, CameraPathFileSchema, SCENE_RECORD_SCHEMAS, type SavedView } from './record-schemas.ts';
+export {
+  SavedViewSchema,
+  CameraPathSchema,
+  CameraPathFileSchema,
+  SCENE_RECORD_SCHEMAS,
+  type SavedView,
+} from './record-schemas.ts';
 export {
   CAMERA_PATH_SCHEMA,
   CAMERA_PATH_VERSION,
@@ -68,8 +97,23 @@ export {
 } from './records.ts';
 export { measurementsCsv, markersCsv, type ExportContext } from './export-csv.ts';
 export { sceneGeoJson } from './export-geojson.ts';
-export { sceneExportText, sceneExportFileName, SCENE_EXPORT_MEDIA_TYPES, type SceneExportSubject, type SceneExportFormat } from './scene-export.ts';
-export { recordLayout, layoutFromMetadata, rgbBits, attributesJson, AttributeRanges, type RecordLayout, type PotreeMetadataJson, type PotreeAttributeJson } from './potree/layout.ts';
+export {
+  sceneExportText,
+  sceneExportFileName,
+  SCENE_EXPORT_MEDIA_TYPES,
+  type SceneExportSubject,
+  type SceneExportFormat,
+} from './scene-export.ts';
+export {
+  recordLayout,
+  layoutFromMetadata,
+  rgbBits,
+  attributesJson,
+  AttributeRanges,
+  type RecordLayout,
+  type PotreeMetadataJson,
+  type PotreeAttributeJson,
+} from './potree/layout.ts';
 export {
   NODE_RECORD_BYTES,
   HIERARCHY_STEP,
@@ -87,5 +131,10 @@ export {
 export { potreeNodes, decodePotreeRecords, decodePotreeNode } from './potree/decode.ts';
 export { expectedTileHash, type PotreeTileIndex } from './potree/tile-index.ts';
 export { TILE_HASH_BYTES, tileHashSection, chunkWithSection, sectionEntries } from './potree/tile-hashes.ts';
-export { photoPixelOf, intoPhotoFrame, unprojectableReason, type ScanPhotoProjectionRecord } from './photo-projection.ts';
+export {
+  photoPixelOf,
+  intoPhotoFrame,
+  unprojectableReason,
+  type ScanPhotoProjectionRecord,
+} from './photo-projection.ts';
 export type { FrameBudget, FrameStats, RenderInfo } from './render-frame.ts';

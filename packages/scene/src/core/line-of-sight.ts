@@ -33,8 +33,15 @@ export class SightLine {
   private nearest = Infinity;
   private blocking: Vec3 | null = null;
 
-  constructor(readonly eye: Vec3, readonly target: Vec3, readonly radius: number, private readonly clip: ClipBox | null = null) {
-    const dx = target[0] - eye[0], dy = target[1] - eye[1], dz = target[2] - eye[2];
+  constructor(
+    readonly eye: Vec3,
+    readonly target: Vec3,
+    readonly radius: number,
+    private readonly clip: ClipBox | null = null,
+  ) {
+    const dx = target[0] - eye[0],
+      dy = target[1] - eye[1],
+      dz = target[2] - eye[2];
     this.length = Math.hypot(dx, dy, dz);
     const inv = this.length === 0 ? 0 : 1 / this.length;
     this.ux = dx * inv;
@@ -55,10 +62,14 @@ export class SightLine {
 
   /** Tests one point; the nearest blocking point so far is kept. */
   test(x: number, y: number, z: number): void {
-    const rx = x - this.eye[0], ry = y - this.eye[1], rz = z - this.eye[2];
+    const rx = x - this.eye[0],
+      ry = y - this.eye[1],
+      rz = z - this.eye[2];
     const t = rx * this.ux + ry * this.uy + rz * this.uz;
     if (t < this.guard || t > this.length - this.guard || t >= this.nearest) return;
-    const px = rx - t * this.ux, py = ry - t * this.uy, pz = rz - t * this.uz;
+    const px = rx - t * this.ux,
+      py = ry - t * this.uy,
+      pz = rz - t * this.uz;
     if (px * px + py * py + pz * pz > this.r2) return;
     if (this.clip && !insideBox(this.clip, x, y, z)) return;
     this.nearest = t;
@@ -75,7 +86,11 @@ export class SightLine {
 
   result(): SightResult {
     if (this.length === 0) return { visible: true, blocking: null, distance: 0 };
-    return { visible: this.blocking === null, blocking: this.blocking, distance: this.blocking ? this.nearest : this.length };
+    return {
+      visible: this.blocking === null,
+      blocking: this.blocking,
+      distance: this.blocking ? this.nearest : this.length,
+    };
   }
 }
 

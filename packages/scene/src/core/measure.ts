@@ -28,10 +28,12 @@ export const POINTS_NEEDED: Readonly<Record<MeasurementKind, { readonly min: num
  */
 export const MEASUREMENT_DEFINITIONS: Readonly<Record<MeasurementKind, string>> = {
   distance: 'Distance: the straight-line length between the two picked points.',
-  polyline: 'Polyline: the sum of the straight lengths between consecutive picked points, in the order they were picked.',
+  polyline:
+    'Polyline: the sum of the straight lengths between consecutive picked points, in the order they were picked.',
   height:
     'Height: the vertical difference from the first picked point to the second, along the up (Z) axis of the levelled scene; positive when the second point is higher than the first, negative when it is lower. Horizontal offset between the points is not counted.',
-  angle: 'Angle: the angle at the second picked point between the lines to the first and the third point, from 0° to 180°.',
+  angle:
+    'Angle: the angle at the second picked point between the lines to the first and the third point, from 0° to 180°.',
   area: "Area: the area of the polygon through the picked points in the order picked, closed back to the first point, measured in the polygon's own plane (Newell's method).",
 };
 
@@ -84,7 +86,9 @@ function polylineLength(points: readonly Vec3[], closed: boolean): number {
 
 /** Area of a planar (or nearly planar) polygon in 3D: half the length of Newell's normal. */
 function polygonArea(points: readonly Vec3[]): number {
-  let nx = 0, ny = 0, nz = 0;
+  let nx = 0,
+    ny = 0,
+    nz = 0;
   const o = points[0]!;
   for (let i = 0; i < points.length; i++) {
     const [px, py, pz] = sub(points[i]!, o);
@@ -101,7 +105,11 @@ function angleAt(a: Vec3, vertex: Vec3, c: Vec3): number {
   const u = sub(a, vertex);
   const v = sub(c, vertex);
   if (length(u) === 0 || length(v) === 0) {
-    throw new VestigeError('E_PARAM_INVALID', 'An angle needs two arms: the second point coincides with the first or the third.', { hint: 'Pick three distinct points; the angle is at the second.' });
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      'An angle needs two arms: the second point coincides with the first or the third.',
+      { hint: 'Pick three distinct points; the angle is at the second.' },
+    );
   }
   return (Math.atan2(length(cross(u, v)), dot(u, v)) * 180) / Math.PI;
 }
@@ -127,9 +135,20 @@ function valueOf(kind: MeasurementKind, p: readonly Vec3[]): number {
  * may move by the absolute part, and a scale error counts twice in an area); an angle is ±(atan(a/|u|) +
  * atan(a/|v|)) for arms u and v (a scale error does not change an angle).
  */
-function uncertaintyOf(kind: MeasurementKind, p: readonly Vec3[], value: number, units: SceneUnits, stated: StatedUncertainty): MeasurementUncertainty {
+function uncertaintyOf(
+  kind: MeasurementKind,
+  p: readonly Vec3[],
+  value: number,
+  units: SceneUnits,
+  stated: StatedUncertainty,
+): MeasurementUncertainty {
   const perUnit = METRES_PER_UNIT[units];
-  if (perUnit === null && stated.absoluteMetres !== 0) throw new VestigeError('E_SCENE_INVALID', 'The scene states a measurement uncertainty in metres but its units are unknown.', { hint: 'Scale the scene first (`vestige scene scale`), or state the uncertainty after scaling.' });
+  if (perUnit === null && stated.absoluteMetres !== 0)
+    throw new VestigeError(
+      'E_SCENE_INVALID',
+      'The scene states a measurement uncertainty in metres but its units are unknown.',
+      { hint: 'Scale the scene first (`vestige scene scale`), or state the uncertainty after scaling.' },
+    );
   const a = stated.absoluteMetres === 0 ? 0 : stated.absoluteMetres / perUnit!;
   const r = stated.relative;
   let plusMinus: number;
@@ -152,7 +171,12 @@ function uncertaintyOf(kind: MeasurementKind, p: readonly Vec3[], value: number,
 }
 
 /** Measures points already in the displayed frame. Throws `E_PARAM_INVALID` when they do not fit the kind. */
-export function measureDisplayed(kind: MeasurementKind, points: readonly Vec3[], units: SceneUnits, stated?: StatedUncertainty): MeasurementResult {
+export function measureDisplayed(
+  kind: MeasurementKind,
+  points: readonly Vec3[],
+  units: SceneUnits,
+  stated?: StatedUncertainty,
+): MeasurementResult {
   const problem = pointCountProblem(kind, points.length);
   if (problem) throw new VestigeError('E_PARAM_INVALID', `${problem[0]!.toUpperCase()}${problem.slice(1)}.`);
   const value = valueOf(kind, points);
@@ -161,7 +185,11 @@ export function measureDisplayed(kind: MeasurementKind, points: readonly Vec3[],
 }
 
 /** Measures source-frame points of a scene: the path every entry point takes for a value that is kept. */
-export function measureScene(scene: MeasuredScene, kind: MeasurementKind, sourcePoints: readonly Vec3[]): MeasurementResult {
+export function measureScene(
+  scene: MeasuredScene,
+  kind: MeasurementKind,
+  sourcePoints: readonly Vec3[],
+): MeasurementResult {
   return measureDisplayed(
     kind,
     sourcePoints.map((p) => toDisplayed(scene, p)),
@@ -175,7 +203,10 @@ export function measureScene(scene: MeasuredScene, kind: MeasurementKind, source
  * must be the value of the points kept with it. A value or unit sent with it must agree; returns the
  * result, or a problem in words.
  */
-export function recomputeMeasurement(scene: MeasuredScene, m: { kind: MeasurementKind; points: readonly Vec3[]; value?: number | undefined; unit?: string | undefined }): MeasurementResult | string {
+export function recomputeMeasurement(
+  scene: MeasuredScene,
+  m: { kind: MeasurementKind; points: readonly Vec3[]; value?: number | undefined; unit?: string | undefined },
+): MeasurementResult | string {
   const problem = pointCountProblem(m.kind, m.points.length);
   if (problem) return problem;
   let result: MeasurementResult;
@@ -184,8 +215,10 @@ export function recomputeMeasurement(scene: MeasuredScene, m: { kind: Measuremen
   } catch (err) {
     return (err as Error).message;
   }
-  if (m.value !== undefined && !(Math.abs(result.value - m.value) <= 1e-6 * Math.max(1, Math.abs(result.value)))) return `the value ${m.value} does not match its points (they give ${result.value})`;
-  if (m.unit !== undefined && m.unit !== result.unit) return `the unit ${m.unit} is not the unit of a ${m.kind} in this scene (${result.unit})`;
+  if (m.value !== undefined && !(Math.abs(result.value - m.value) <= 1e-6 * Math.max(1, Math.abs(result.value))))
+    return `the value ${m.value} does not match its points (they give ${result.value})`;
+  if (m.unit !== undefined && m.unit !== result.unit)
+    return `the unit ${m.unit} is not the unit of a ${m.kind} in this scene (${result.unit})`;
   return result;
 }
 

@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { intoPhotoFrame, photoPixelOf, unprojectableReason, type ScanPhotoProjectionRecord } from './index.ts';
 
-const pano: ScanPhotoProjectionRecord = { kind: 'spherical', width: 2048, height: 1024, pixelWidth: (2 * Math.PI) / 2048, pixelHeight: Math.PI / 1024 };
-const camera: ScanPhotoProjectionRecord = { kind: 'pinhole', width: 640, height: 480, focalLength: 0.004, pixelWidth: 0.00001, pixelHeight: 0.00001, principalPointX: 331.5, principalPointY: 228.25 };
+const pano: ScanPhotoProjectionRecord = {
+  kind: 'spherical',
+  width: 2048,
+  height: 1024,
+  pixelWidth: (2 * Math.PI) / 2048,
+  pixelHeight: Math.PI / 1024,
+};
+const camera: ScanPhotoProjectionRecord = {
+  kind: 'pinhole',
+  width: 640,
+  height: 480,
+  focalLength: 0.004,
+  pixelWidth: 0.00001,
+  pixelHeight: 0.00001,
+  principalPointX: 331.5,
+  principalPointY: 228.25,
+};
 
 describe('where a direction lands in a scanner photo', () => {
   it('a full panorama has azimuth 0 at its centre column, azimuth decreasing to the right, the zenith at the top', () => {
@@ -20,12 +35,29 @@ describe('where a direction lands in a scanner photo', () => {
   });
 
   it('a cylinder maps height at its radius to rows from the principal row upwards', () => {
-    const strip: ScanPhotoProjectionRecord = { kind: 'cylindrical', width: 360, height: 90, pixelWidth: Math.PI / 180, pixelHeight: 0.01, radius: 1.5, principalPointY: 45 };
+    const strip: ScanPhotoProjectionRecord = {
+      kind: 'cylindrical',
+      width: 360,
+      height: 90,
+      pixelWidth: Math.PI / 180,
+      pixelHeight: 0.01,
+      radius: 1.5,
+      principalPointY: 45,
+    };
     expect(photoPixelOf(strip, [3, 0, 0.2])).toEqual({ x: 179.5, y: 45 - 10 });
   });
 
-  it('refuses to place a photo whose file states no focal length (libE57Format\'s pinhole fixture)', () => {
-    const fixture: ScanPhotoProjectionRecord = { kind: 'pinhole', width: 1, height: 1, focalLength: 0, pixelWidth: 0, pixelHeight: 0, principalPointX: 0, principalPointY: 0 };
+  it("refuses to place a photo whose file states no focal length (libE57Format's pinhole fixture)", () => {
+    const fixture: ScanPhotoProjectionRecord = {
+      kind: 'pinhole',
+      width: 1,
+      height: 1,
+      focalLength: 0,
+      pixelWidth: 0,
+      pixelHeight: 0,
+      principalPointX: 0,
+      principalPointY: 0,
+    };
     expect(unprojectableReason(fixture)).toMatch(/no focal length/);
     expect(photoPixelOf(fixture, [0, 0, 1])).toBeNull();
   });

@@ -24,7 +24,8 @@ export type ScanPhotoProjectionRecord = ScanPhotoRecord['projection'];
 export function unprojectableReason(p: ScanPhotoProjectionRecord): string | null {
   if (p.kind === 'reference') return 'it is a reference picture with no projection';
   if (p.width <= 0 || p.height <= 0) return 'it states no image size';
-  if (p.kind === 'pinhole' && !(p.focalLength > 0 && p.pixelWidth > 0 && p.pixelHeight > 0)) return 'its pinhole projection states no focal length or pixel size';
+  if (p.kind === 'pinhole' && !(p.focalLength > 0 && p.pixelWidth > 0 && p.pixelHeight > 0))
+    return 'its pinhole projection states no focal length or pixel size';
   if (p.kind !== 'pinhole' && !(p.pixelWidth > 0 && p.pixelHeight > 0)) return 'its projection states no pixel size';
   if (p.kind === 'cylindrical' && !(p.radius > 0)) return 'its cylinder has no radius';
   return null;
@@ -45,7 +46,11 @@ export function photoPixelOf(p: ScanPhotoProjectionRecord, d: Vec3): { x: number
   switch (p.kind) {
     case 'pinhole':
       if (d[2] <= 0) return null;
-      return inside(p, p.principalPointX + ((p.focalLength / p.pixelWidth) * d[0]) / d[2], p.principalPointY + ((p.focalLength / p.pixelHeight) * d[1]) / d[2]);
+      return inside(
+        p,
+        p.principalPointX + ((p.focalLength / p.pixelWidth) * d[0]) / d[2],
+        p.principalPointY + ((p.focalLength / p.pixelHeight) * d[1]) / d[2],
+      );
     case 'spherical': {
       const elevation = Math.atan2(d[2], Math.hypot(d[0], d[1]));
       return inside(p, azimuthColumn(p.width, p.pixelWidth, d), p.height / 2 - 0.5 - elevation / p.pixelHeight);
@@ -53,7 +58,11 @@ export function photoPixelOf(p: ScanPhotoProjectionRecord, d: Vec3): { x: number
     case 'cylindrical': {
       const across = Math.hypot(d[0], d[1]);
       if (across === 0) return null;
-      return inside(p, azimuthColumn(p.width, p.pixelWidth, d), p.principalPointY - (p.radius * d[2]) / across / p.pixelHeight);
+      return inside(
+        p,
+        azimuthColumn(p.width, p.pixelWidth, d),
+        p.principalPointY - (p.radius * d[2]) / across / p.pixelHeight,
+      );
     }
     default:
       return null;
@@ -68,5 +77,9 @@ export function intoPhotoFrame(rotation: readonly [number, number, number, numbe
   const tx = 2 * (qy * v[2] - qz * v[1]);
   const ty = 2 * (qz * v[0] - qx * v[2]);
   const tz = 2 * (qx * v[1] - qy * v[0]);
-  return [v[0] + w * tx + (qy * tz - qz * ty), v[1] + w * ty + (qz * tx - qx * tz), v[2] + w * tz + (qx * ty - qy * tx)];
+  return [
+    v[0] + w * tx + (qy * tz - qz * ty),
+    v[1] + w * ty + (qz * tx - qx * tz),
+    v[2] + w * tz + (qx * ty - qy * tx),
+  ];
 }

@@ -68,4 +68,3 @@ export const SCENE_RECORD_SCHEMAS = {
   views: SavedViewSchema,
   'camera-paths': CameraPathSchema,
 } as const satisfies Record<SceneRecordCollection, unknown>;
-

@@ -21,7 +21,13 @@ export interface SceneRecordValues {
   views: SavedView;
   'camera-paths': CameraPath;
 }
-const COLLECTIONS: readonly SceneRecordCollection[] = ['measurements', 'markers', 'annotations', 'views', 'camera-paths'];
+const COLLECTIONS: readonly SceneRecordCollection[] = [
+  'measurements',
+  'markers',
+  'annotations',
+  'views',
+  'camera-paths',
+];
 
 export function isSceneRecordCollection(name: string): name is SceneRecordCollection {
   return (COLLECTIONS as readonly string[]).includes(name);
@@ -54,7 +60,8 @@ export function compareRecordIds(a: string, b: string): number {
   const pa = a.match(/\d+|\D+/g) ?? [];
   const pb = b.match(/\d+|\D+/g) ?? [];
   for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i]!, y = pb[i]!;
+    const x = pa[i]!,
+      y = pb[i]!;
     const nx = /^\d/.test(x) && /^\d/.test(y) ? Number(x) - Number(y) : 0;
     if (nx !== 0) return nx;
     if (x !== y) return x < y ? -1 : 1;
@@ -76,18 +83,27 @@ export function byRecordId<T extends { id: string }>(records: readonly T[]): T[]
 }
 
 /** Built-in entries of a layer type, in manifest order. */
-function builtIn<T>(manifest: Pick<SceneManifest, 'layers'>, pick: (layer: SceneManifest['layers'][number]) => readonly T[] | undefined): T[] {
+function builtIn<T>(
+  manifest: Pick<SceneManifest, 'layers'>,
+  pick: (layer: SceneManifest['layers'][number]) => readonly T[] | undefined,
+): T[] {
   return manifest.layers.flatMap((l) => pick(l) ?? []);
 }
 
 /** Every measurement of a scene in export order: built in (manifest order), then saved ones by id. */
-export function sceneMeasurements(manifest: Pick<SceneManifest, 'layers'>, saved: readonly Measurement[]): Measurement[] {
+export function sceneMeasurements(
+  manifest: Pick<SceneManifest, 'layers'>,
+  saved: readonly Measurement[],
+): Measurement[] {
   const own = builtIn(manifest, (l) => (l.type === 'measurements' ? l.measurements : undefined));
   return [...own, ...byRecordId(saved)];
 }
 
 /** Every evidence marker of a scene in export order: built in (manifest order), then saved ones by id. */
-export function sceneMarkers(manifest: Pick<SceneManifest, 'layers'>, saved: readonly EvidenceMarker[]): EvidenceMarker[] {
+export function sceneMarkers(
+  manifest: Pick<SceneManifest, 'layers'>,
+  saved: readonly EvidenceMarker[],
+): EvidenceMarker[] {
   const own = builtIn(manifest, (l) => (l.type === 'markers' ? l.markers : undefined));
   return [...own, ...byRecordId(saved)];
 }

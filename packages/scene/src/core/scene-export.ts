@@ -6,10 +6,19 @@ import { sceneGeoJson } from './export-geojson.ts';
 export type SceneExportSubject = 'markers' | 'measurements';
 export type SceneExportFormat = 'csv' | 'geojson';
 
-export const SCENE_EXPORT_MEDIA_TYPES: Readonly<Record<SceneExportFormat, string>> = { csv: 'text/csv; charset=utf-8', geojson: 'application/geo+json; charset=utf-8' };
+export const SCENE_EXPORT_MEDIA_TYPES: Readonly<Record<SceneExportFormat, string>> = {
+  csv: 'text/csv; charset=utf-8',
+  geojson: 'application/geo+json; charset=utf-8',
+};
 
-export function sceneExportText(ctx: ExportContext, rows: { markers: readonly EvidenceMarker[]; measurements: readonly Measurement[] }, what: SceneExportSubject, format: SceneExportFormat): string {
-  if (format === 'geojson') return sceneGeoJson(ctx, what === 'markers' ? { markers: rows.markers } : { measurements: rows.measurements });
+export function sceneExportText(
+  ctx: ExportContext,
+  rows: { markers: readonly EvidenceMarker[]; measurements: readonly Measurement[] },
+  what: SceneExportSubject,
+  format: SceneExportFormat,
+): string {
+  if (format === 'geojson')
+    return sceneGeoJson(ctx, what === 'markers' ? { markers: rows.markers } : { measurements: rows.measurements });
   return what === 'markers' ? markersCsv(ctx, rows.markers) : measurementsCsv(ctx, rows.measurements);
 }
 

@@ -11,7 +11,14 @@ export type SceneUnits = (typeof SCENE_UNITS)[number];
 export const ANGLE_UNIT = '°';
 
 /** Metres in one scene unit; null when the scan did not say. */
-export const METRES_PER_UNIT: Readonly<Record<SceneUnits, number | null>> = { m: 1, cm: 0.01, mm: 0.001, ft: 0.3048, in: 0.0254, unknown: null };
+export const METRES_PER_UNIT: Readonly<Record<SceneUnits, number | null>> = {
+  m: 1,
+  cm: 0.01,
+  mm: 0.001,
+  ft: 0.3048,
+  in: 0.0254,
+  unknown: null,
+};
 
 /** The unit string of a length in a scene of `units` (`units` when the scene's units are unknown). */
 export function lengthUnit(units: SceneUnits): string {
@@ -27,8 +34,18 @@ export function areaUnit(units: SceneUnits): string {
  * areas, a hundredth of a degree for angles. Stored values keep full double precision; this is display.
  */
 const DECIMALS: Readonly<Record<string, number>> = {
-  m: 3, cm: 1, mm: 0, ft: 3, in: 2, units: 3,
-  'm²': 3, 'cm²': 0, 'mm²': 0, 'ft²': 3, 'in²': 1, 'units²': 3,
+  m: 3,
+  cm: 1,
+  mm: 0,
+  ft: 3,
+  in: 2,
+  units: 3,
+  'm²': 3,
+  'cm²': 0,
+  'mm²': 0,
+  'ft²': 3,
+  'in²': 1,
+  'units²': 3,
   [ANGLE_UNIT]: 2,
 };
 

@@ -21,7 +21,10 @@ async function openCopc(file: InputFile): Promise<Copc> {
     return await Copc.create(getterOf(file));
   } catch (err) {
     if (err instanceof VestigeError) throw err;
-    throw new VestigeError('E_INPUT_CORRUPT', `The COPC header cannot be read: ${(err as Error).message}`, { file: file.path, cause: err });
+    throw new VestigeError('E_INPUT_CORRUPT', `The COPC header cannot be read: ${(err as Error).message}`, {
+      file: file.path,
+      cause: err,
+    });
   }
 }
 
@@ -70,7 +73,11 @@ export const copcFormat: SceneFormat = {
       const nodes = await copcNodes(file, copc);
       const total = nodes.reduce((n, [, node]) => n + node.pointCount, 0);
       if (total !== header.pointCount) {
-        throw new VestigeError('E_INPUT_CORRUPT', `The COPC hierarchy lists ${total} points, the header ${header.pointCount}.`, { file: path });
+        throw new VestigeError(
+          'E_INPUT_CORRUPT',
+          `The COPC hierarchy lists ${total} points, the header ${header.pointCount}.`,
+          { file: path },
+        );
       }
       const lazPerf = await loadLazPerf();
       const get = getterOf(file);
@@ -81,7 +88,10 @@ export const copcFormat: SceneFormat = {
           raw = await Copc.loadPointDataBuffer(get, copc.header, node, lazPerf);
         } catch (err) {
           if (err instanceof VestigeError) throw err;
-          throw new VestigeError('E_INPUT_CORRUPT', `COPC node ${key} cannot be decoded: ${(err as Error).message}`, { file: path, cause: err });
+          throw new VestigeError('E_INPUT_CORRUPT', `COPC node ${key} cannot be decoded: ${(err as Error).message}`, {
+            file: path,
+            cause: err,
+          });
         }
         yield decodeLasRecords(raw, node.pointCount, header);
       }

@@ -39,8 +39,16 @@ function blobRef(node: XmlNode | undefined, mediaType: E57BlobRef['mediaType'], 
   if (!node) return undefined;
   const fileOffset = Number(attr(node, 'fileOffset'));
   const length = Number(attr(node, 'length'));
-  if (attr(node, 'type') !== 'Blob' || !Number.isSafeInteger(fileOffset) || !Number.isSafeInteger(length) || length < 0) {
-    throw new VestigeError('E_INPUT_CORRUPT', 'An E57 image names its picture with a malformed Blob element.', { file, hint: 'The file is damaged or was written by a faulty exporter.' });
+  if (
+    attr(node, 'type') !== 'Blob' ||
+    !Number.isSafeInteger(fileOffset) ||
+    !Number.isSafeInteger(length) ||
+    length < 0
+  ) {
+    throw new VestigeError('E_INPUT_CORRUPT', 'An E57 image names its picture with a malformed Blob element.', {
+      file,
+      hint: 'The file is damaged or was written by a faulty exporter.',
+    });
   }
   return { mediaType, fileOffset, length };
 }
@@ -68,12 +76,30 @@ function projectionOf(kind: ScanPhotoProjection['kind'], rep: XmlNode, image: Xm
   switch (kind) {
     case 'pinhole': {
       const distortion = distortionOf(image);
-      return { kind, width, height, focalLength: n('focalLength'), pixelWidth: n('pixelWidth'), pixelHeight: n('pixelHeight'), principalPointX: n('principalPointX'), principalPointY: n('principalPointY'), ...(distortion ? { distortion } : {}) };
+      return {
+        kind,
+        width,
+        height,
+        focalLength: n('focalLength'),
+        pixelWidth: n('pixelWidth'),
+        pixelHeight: n('pixelHeight'),
+        principalPointX: n('principalPointX'),
+        principalPointY: n('principalPointY'),
+        ...(distortion ? { distortion } : {}),
+      };
     }
     case 'spherical':
       return { kind, width, height, pixelWidth: n('pixelWidth'), pixelHeight: n('pixelHeight') };
     case 'cylindrical':
-      return { kind, width, height, pixelWidth: n('pixelWidth'), pixelHeight: n('pixelHeight'), radius: n('radius'), principalPointY: n('principalPointY') };
+      return {
+        kind,
+        width,
+        height,
+        pixelWidth: n('pixelWidth'),
+        pixelHeight: n('pixelHeight'),
+        radius: n('radius'),
+        principalPointY: n('principalPointY'),
+      };
     default:
       return { kind: 'reference', width, height };
   }

@@ -48,11 +48,15 @@ class E57Pages {
       const expected = raw.readUInt32BE(at + PAYLOAD);
       const actual = crc32c(raw, at, at + PAYLOAD);
       if (expected !== actual) {
-        throw new VestigeError('E_INPUT_CORRUPT', `E57 page ${first + k} fails its checksum (stored ${expected.toString(16)}, computed ${actual.toString(16)}): the file is damaged.`, {
-          file: this.file.path,
-          hint: 'Copy the scan again from the scanner or archive and compare its hash; a damaged E57 cannot be trusted for measurement.',
-          details: { page: first + k, physicalOffset: (first + k) * PAGE },
-        });
+        throw new VestigeError(
+          'E_INPUT_CORRUPT',
+          `E57 page ${first + k} fails its checksum (stored ${expected.toString(16)}, computed ${actual.toString(16)}): the file is damaged.`,
+          {
+            file: this.file.path,
+            hint: 'Copy the scan again from the scanner or archive and compare its hash; a damaged E57 cannot be trusted for measurement.',
+            details: { page: first + k, physicalOffset: (first + k) * PAGE },
+          },
+        );
       }
       raw.copy(out, k * PAYLOAD, at, at + PAYLOAD);
     }
@@ -62,7 +66,10 @@ class E57Pages {
   async read(logical: number, length: number): Promise<Buffer> {
     const firstPage = Math.floor(logical / PAYLOAD);
     const lastPage = Math.floor((logical + Math.max(length, 1) - 1) / PAYLOAD);
-    const inWindow = this.windowFirstPage >= 0 && firstPage >= this.windowFirstPage && (lastPage - this.windowFirstPage + 1) * PAYLOAD <= this.window.length;
+    const inWindow =
+      this.windowFirstPage >= 0 &&
+      firstPage >= this.windowFirstPage &&
+      (lastPage - this.windowFirstPage + 1) * PAYLOAD <= this.window.length;
     if (!inWindow) {
       this.window = await this.loadPages(firstPage, Math.max(WINDOW_PAGES, lastPage - firstPage + 1));
       this.windowFirstPage = firstPage;
@@ -121,7 +128,16 @@ function leafFields(node: XmlNode, out: FieldCodec[], path: string, file: string
     const maximum = Number(attr(value, 'maximum') ?? 'NaN');
     if (type === 'Float') {
       const single = attr(value, 'precision') === 'single';
-      out.push({ name: full, kind: single ? 'float32' : 'float64', bits: single ? 32 : 64, minimum: 0, scale: 1, offset: 0, declaredMin: minimum, declaredMax: maximum });
+      out.push({
+        name: full,
+        kind: single ? 'float32' : 'float64',
+        bits: single ? 32 : 64,
+        minimum: 0,
+        scale: 1,
+        offset: 0,
+        declaredMin: minimum,
+        declaredMax: maximum,
+      });
     } else if (type === 'Integer' || type === 'ScaledInteger') {
       const min = Number.isFinite(minimum) ? minimum : -(2 ** 63);
       const max = Number.isFinite(maximum) ? maximum : 2 ** 63 - 1;
@@ -139,7 +155,11 @@ function leafFields(node: XmlNode, out: FieldCodec[], path: string, file: string
         declaredMax: max,
       });
     } else {
-      throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 point field ${full} has type ${type}, which point records cannot hold.`, { file });
+      throw new VestigeError(
+        'E_INPUT_UNSUPPORTED',
+        `E57 point field ${full} has type ${type}, which point records cannot hold.`,
+        { file },
+      );
     }
   }
 }
@@ -147,31 +167,50 @@ function leafFields(node: XmlNode, out: FieldCodec[], path: string, file: string
 async function readE57Document(file: InputFile): Promise<{ doc: E57Document; pages: E57Pages }> {
   if (file.size < 48) throw corrupt(file.path, 'The file is too short to be E57.');
   const head = await file.read(0, 48, 'E57 header');
-  if (head.toString('latin1', 0, 8) !== 'ASTM-E57') throw corrupt(file.path, 'This is not an E57 file (no ASTM-E57 signature).');
+  if (head.toString('latin1', 0, 8) !== 'ASTM-E57')
+    throw corrupt(file.path, 'This is not an E57 file (no ASTM-E57 signature).');
   const major = head.readUInt32LE(8);
   const minor = head.readUInt32LE(12);
   const physicalLength = Number(head.readBigUInt64LE(16));
   const xmlOffset = Number(head.readBigUInt64LE(24));
   const xmlLength = Number(head.readBigUInt64LE(32));
   const pageSize = Number(head.readBigUInt64LE(40));
-  if (pageSize !== PAGE) throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 page size ${pageSize} is not supported (1024 is the standard).`, { file: file.path });
+  if (pageSize !== PAGE)
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `E57 page size ${pageSize} is not supported (1024 is the standard).`,
+      { file: file.path },
+    );
   if (physicalLength !== file.size) {
-    throw corrupt(file.path, `The E57 header says the file is ${physicalLength} bytes; it is ${file.size}.`, { declared: physicalLength, actual: file.size }, 'The file is truncated or was altered. Copy it again from the original.');
+    throw corrupt(
+      file.path,
+      `The E57 header says the file is ${physicalLength} bytes; it is ${file.size}.`,
+      { declared: physicalLength, actual: file.size },
+      'The file is truncated or was altered. Copy it again from the original.',
+    );
   }
-  if (major !== 1) throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 version ${major}.${minor} is not supported (1.x is).`, { file: file.path });
+  if (major !== 1)
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 version ${major}.${minor} is not supported (1.x is).`, {
+      file: file.path,
+    });
   const pages = new E57Pages(file);
-  if (xmlLength > 64 * 2 ** 20) throw corrupt(file.path, `The E57 XML section claims ${xmlLength} bytes, more than any real file needs.`);
+  if (xmlLength > 64 * 2 ** 20)
+    throw corrupt(file.path, `The E57 XML section claims ${xmlLength} bytes, more than any real file needs.`);
   const xmlBytes = await pages.read(E57Pages.physicalToLogical(xmlOffset), xmlLength);
   // fast-xml-parser refuses an element named `prototype` (prototype-pollution guard), and E57 uses exactly
   // that name for a CompressedVector's record layout: rename it before parsing.
   const xml = xmlBytes.toString('utf8').replace(/<(\/?)prototype(?=[\s>/])/g, '<$1e57prototype');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    throw new VestigeError('E_INPUT_CORRUPT', `The E57 XML section is not well-formed: ${valid.err.msg} (line ${valid.err.line}).`, {
-      file: file.path,
-      hint: 'The file is damaged or was written by a faulty exporter. Export it again from the scanner software.',
-      details: { line: valid.err.line, code: valid.err.code },
-    });
+    throw new VestigeError(
+      'E_INPUT_CORRUPT',
+      `The E57 XML section is not well-formed: ${valid.err.msg} (line ${valid.err.line}).`,
+      {
+        file: file.path,
+        hint: 'The file is damaged or was written by a faulty exporter. Export it again from the scanner software.',
+        details: { line: valid.err.line, code: valid.err.code },
+      },
+    );
   }
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -187,7 +226,8 @@ async function readE57Document(file: InputFile): Promise<{ doc: E57Document; pag
   const scans: E57Scan[] = [];
   vectorChildren(child(root, 'data3D')).forEach((scan, index) => {
     const points = child(scan, 'points');
-    if (!points || attr(points, 'type') !== 'CompressedVector') throw corrupt(file.path, `E57 scan ${index} has no points CompressedVector.`);
+    if (!points || attr(points, 'type') !== 'CompressedVector')
+      throw corrupt(file.path, `E57 scan ${index} has no points CompressedVector.`);
     const fields: FieldCodec[] = [];
     leafFields(child(points, 'e57prototype') ?? {}, fields, '', file.path);
     const cl = child(scan, 'colorLimits');
@@ -205,11 +245,21 @@ async function readE57Document(file: InputFile): Promise<{ doc: E57Document; pag
       translation,
       colorLimits: cl
         ? {
-            min: [num(child(cl, 'colorRedMinimum')), num(child(cl, 'colorGreenMinimum')), num(child(cl, 'colorBlueMinimum'))],
-            max: [num(child(cl, 'colorRedMaximum'), 255), num(child(cl, 'colorGreenMaximum'), 255), num(child(cl, 'colorBlueMaximum'), 255)],
+            min: [
+              num(child(cl, 'colorRedMinimum')),
+              num(child(cl, 'colorGreenMinimum')),
+              num(child(cl, 'colorBlueMinimum')),
+            ],
+            max: [
+              num(child(cl, 'colorRedMaximum'), 255),
+              num(child(cl, 'colorGreenMaximum'), 255),
+              num(child(cl, 'colorBlueMaximum'), 255),
+            ],
           }
         : undefined,
-      intensityLimits: il ? { min: num(child(il, 'intensityMinimum')), max: num(child(il, 'intensityMaximum'), 1) } : undefined,
+      intensityLimits: il
+        ? { min: num(child(il, 'intensityMinimum')), max: num(child(il, 'intensityMaximum'), 1) }
+        : undefined,
       bounds: cb
         ? {
             min: [num(child(cb, 'xMinimum')), num(child(cb, 'yMinimum')), num(child(cb, 'zMinimum'))],
@@ -220,7 +270,16 @@ async function readE57Document(file: InputFile): Promise<{ doc: E57Document; pag
   });
   const images = e57Images(root, file.path);
   const coordinateMetadata = text(child(root, 'coordinateMetadata'));
-  return { doc: { version: `${major}.${minor}`, guid: text(child(root, 'guid')) ?? '', scans, images, ...(coordinateMetadata ? { coordinateMetadata } : {}) }, pages };
+  return {
+    doc: {
+      version: `${major}.${minor}`,
+      guid: text(child(root, 'guid')) ?? '',
+      scans,
+      images,
+      ...(coordinateMetadata ? { coordinateMetadata } : {}),
+    },
+    pages,
+  };
 }
 
 // ---- bit unpacking ---------------------------------------------------------------------------------
@@ -303,14 +362,37 @@ class FieldStream {
 /** Where a scan's fields sit in its prototype (-1: absent), and how its colours and intensities map to 16 bits. */
 function scanLayout(file: InputFile, scan: E57Scan) {
   const f = (name: string): number => scan.fields.findIndex((x) => x.name === name);
-  const ix = { x: f('cartesianX'), y: f('cartesianY'), z: f('cartesianZ'), r: f('sphericalRange'), az: f('sphericalAzimuth'), el: f('sphericalElevation'), cinv: f('cartesianInvalidState'), sinv: f('sphericalInvalidState'), red: f('colorRed'), green: f('colorGreen'), blue: f('colorBlue'), intensity: f('intensity'), cls: f('classification') };
+  const ix = {
+    x: f('cartesianX'),
+    y: f('cartesianY'),
+    z: f('cartesianZ'),
+    r: f('sphericalRange'),
+    az: f('sphericalAzimuth'),
+    el: f('sphericalElevation'),
+    cinv: f('cartesianInvalidState'),
+    sinv: f('sphericalInvalidState'),
+    red: f('colorRed'),
+    green: f('colorGreen'),
+    blue: f('colorBlue'),
+    intensity: f('intensity'),
+    cls: f('classification'),
+  };
   const cartesian = ix.x >= 0 && ix.y >= 0 && ix.z >= 0;
   const spherical = !cartesian && ix.r >= 0 && ix.az >= 0 && ix.el >= 0;
-  if (!cartesian && !spherical) throw new VestigeError('E_INPUT_UNSUPPORTED', `E57 scan '${scan.name}' has neither cartesian nor spherical coordinates.`, { file: file.path });
+  if (!cartesian && !spherical)
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `E57 scan '${scan.name}' has neither cartesian nor spherical coordinates.`,
+      { file: file.path },
+    );
   const hasRgb = ix.red >= 0 && ix.green >= 0 && ix.blue >= 0;
   const hasIntensity = ix.intensity >= 0;
-  const colorMin = [0, 1, 2].map((k) => scan.colorLimits?.min[k] ?? scan.fields[[ix.red, ix.green, ix.blue][k]!]?.declaredMin ?? 0);
-  const colorMax = [0, 1, 2].map((k) => scan.colorLimits?.max[k] ?? scan.fields[[ix.red, ix.green, ix.blue][k]!]?.declaredMax ?? 255);
+  const colorMin = [0, 1, 2].map(
+    (k) => scan.colorLimits?.min[k] ?? scan.fields[[ix.red, ix.green, ix.blue][k]!]?.declaredMin ?? 0,
+  );
+  const colorMax = [0, 1, 2].map(
+    (k) => scan.colorLimits?.max[k] ?? scan.fields[[ix.red, ix.green, ix.blue][k]!]?.declaredMax ?? 255,
+  );
   const iMin = scan.intensityLimits?.min ?? (hasIntensity ? scan.fields[ix.intensity]!.declaredMin : 0);
   const iMax = scan.intensityLimits?.max ?? (hasIntensity ? scan.fields[ix.intensity]!.declaredMax : 1);
   const iMinF = Number.isFinite(iMin) ? iMin : 0;
@@ -318,20 +400,37 @@ function scanLayout(file: InputFile, scan: E57Scan) {
   return { ix, cartesian, hasRgb, hasIntensity, colorMin, colorMax, iMinF, iSpan };
 }
 
-/** A scan's CompressedVector section, from its header: where the first data packet starts and where the section ends (logical offsets). */
-async function sectionExtent(file: InputFile, pages: E57Pages, scan: E57Scan): Promise<{ dataStart: number; sectionEnd: number }> {
+/**
+ * A scan's CompressedVector section, from its header: where the first data packet starts and where the section ends
+ * (logical offsets).
+ */
+async function sectionExtent(
+  file: InputFile,
+  pages: E57Pages,
+  scan: E57Scan,
+): Promise<{ dataStart: number; sectionEnd: number }> {
   const sectionLogical = E57Pages.physicalToLogical(scan.fileOffset);
   const sh = await pages.read(sectionLogical, 32);
-  if (sh[0] !== 1) throw corrupt(file.path, `E57 scan '${scan.name}': the section at ${scan.fileOffset} is not a CompressedVector section.`);
+  if (sh[0] !== 1)
+    throw corrupt(
+      file.path,
+      `E57 scan '${scan.name}': the section at ${scan.fileOffset} is not a CompressedVector section.`,
+    );
   const sectionLength = Number(sh.readBigUInt64LE(8));
   const dataPhysical = Number(sh.readBigUInt64LE(16));
   return { dataStart: E57Pages.physicalToLogical(dataPhysical), sectionEnd: sectionLogical + sectionLength };
 }
 
 /** Appends the `count` byte streams of the data packet at `at` (one per prototype field) to the fields' streams. */
-async function appendDataPacket(file: InputFile, pages: E57Pages, packetAt: { at: number; length: number; count: number }, streams: FieldStream[]): Promise<void> {
+async function appendDataPacket(
+  file: InputFile,
+  pages: E57Pages,
+  packetAt: { at: number; length: number; count: number },
+  streams: FieldStream[],
+): Promise<void> {
   const { at, length, count } = packetAt;
-  if (count !== streams.length) throw corrupt(file.path, `E57 data packet has ${count} byte streams, the prototype ${streams.length} fields.`);
+  if (count !== streams.length)
+    throw corrupt(file.path, `E57 data packet has ${count} byte streams, the prototype ${streams.length} fields.`);
   const packet = Buffer.from(await pages.read(at, length));
   let p = 6 + 2 * count;
   for (let s = 0; s < count; s++) {
@@ -342,7 +441,13 @@ async function appendDataPacket(file: InputFile, pages: E57Pages, packetAt: { at
   }
 }
 
-async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: number, signal?: AbortSignal): AsyncGenerator<PointChunk> {
+async function* readScan(
+  file: InputFile,
+  pages: E57Pages,
+  scan: E57Scan,
+  per: number,
+  signal?: AbortSignal,
+): AsyncGenerator<PointChunk> {
   if (scan.recordCount === 0) return;
   const { ix, cartesian, hasRgb, hasIntensity, colorMin, colorMax, iMinF, iSpan } = scanLayout(file, scan);
   const R = scan.rotation ? matrixFromQuaternion(scan.rotation) : undefined;
@@ -357,7 +462,11 @@ async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: n
   let skipped = 0;
   while (decoded < scan.recordCount) {
     signal?.throwIfAborted();
-    if (at + 6 > sectionEnd) throw corrupt(file.path, `E57 scan '${scan.name}' ends after ${decoded} of ${scan.recordCount} points.`, { decoded, recordCount: scan.recordCount });
+    if (at + 6 > sectionEnd)
+      throw corrupt(file.path, `E57 scan '${scan.name}' ends after ${decoded} of ${scan.recordCount} points.`, {
+        decoded,
+        recordCount: scan.recordCount,
+      });
     const ph = await pages.read(at, 6);
     const type = ph[0]!;
     const length = ph.readUInt16LE(2) + 1;
@@ -373,21 +482,37 @@ async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: n
         for (let i = 0; i < take; i++) {
           let x: number, y: number, z: number;
           if (cartesian) {
-            if (ix.cinv >= 0 && columns[ix.cinv]![i] !== 0) { skipped++; continue; }
-            x = columns[ix.x]![i]!; y = columns[ix.y]![i]!; z = columns[ix.z]![i]!;
+            if (ix.cinv >= 0 && columns[ix.cinv]![i] !== 0) {
+              skipped++;
+              continue;
+            }
+            x = columns[ix.x]![i]!;
+            y = columns[ix.y]![i]!;
+            z = columns[ix.z]![i]!;
           } else {
-            if (ix.sinv >= 0 && columns[ix.sinv]![i] !== 0) { skipped++; continue; }
-            const r = columns[ix.r]![i]!, az = columns[ix.az]![i]!, el = columns[ix.el]![i]!;
+            if (ix.sinv >= 0 && columns[ix.sinv]![i] !== 0) {
+              skipped++;
+              continue;
+            }
+            const r = columns[ix.r]![i]!,
+              az = columns[ix.az]![i]!,
+              el = columns[ix.el]![i]!;
             const ce = Math.cos(el);
-            x = r * ce * Math.cos(az); y = r * ce * Math.sin(az); z = r * Math.sin(el);
+            x = r * ce * Math.cos(az);
+            y = r * ce * Math.sin(az);
+            z = r * Math.sin(el);
           }
           if (R) {
             const px = R[0]! * x + R[1]! * y + R[2]! * z + tx;
             const py = R[3]! * x + R[4]! * y + R[5]! * z + ty;
             const pz = R[6]! * x + R[7]! * y + R[8]! * z + tz;
-            x = px; y = py; z = pz;
+            x = px;
+            y = py;
+            z = pz;
           } else {
-            x += tx; y += ty; z += tz;
+            x += tx;
+            y += ty;
+            z += tz;
           }
           const j = chunk.n++;
           chunk.positions[j * 3] = x;
@@ -423,7 +548,13 @@ async function* readScan(file: InputFile, pages: E57Pages, scan: E57Scan, per: n
   void skipped;
 }
 
-interface MutableChunk { n: number; positions: Float64Array; rgb?: Uint16Array; intensity?: Uint16Array; classification?: Uint8Array }
+interface MutableChunk {
+  n: number;
+  positions: Float64Array;
+  rgb?: Uint16Array;
+  intensity?: Uint16Array;
+  classification?: Uint8Array;
+}
 function newChunk(per: number, rgb: boolean, intensity: boolean, cls: boolean): MutableChunk {
   return {
     n: 0,
@@ -452,7 +583,10 @@ function imageViewpoint(image: E57Image): ViewpointChunk | undefined {
   // Rotate the camera frame by 180° about X to get three.js's −Z forward, +Y up.
   const [w, x, y, z] = q;
   // q ⊗ (0, 1, 0, 0) in (w, x, y, z): rotation by π about X.
-  const rw = -x, rx = w, ry = z, rz = -y;
+  const rw = -x,
+    rx = w,
+    ry = z,
+    rz = -y;
   const fx = p.pixelWidth > 0 ? p.focalLength / p.pixelWidth : 0;
   const fy = p.pixelHeight > 0 ? p.focalLength / p.pixelHeight : 0;
   return {
@@ -461,7 +595,16 @@ function imageViewpoint(image: E57Image): ViewpointChunk | undefined {
     name: image.name,
     position: image.translation,
     quaternion: [rx, ry, rz, rw],
-    intrinsics: { model: 'pinhole', width: Math.max(1, p.width), height: Math.max(1, p.height), fx, fy, cx: p.principalPointX, cy: p.principalPointY, distortion: [] },
+    intrinsics: {
+      model: 'pinhole',
+      width: Math.max(1, p.width),
+      height: Math.max(1, p.height),
+      fx,
+      fy,
+      cx: p.principalPointX,
+      cy: p.principalPointY,
+      distortion: [],
+    },
     imageName: image.name,
   };
 }
@@ -477,7 +620,11 @@ async function* blobBytes(pages: E57Pages, ref: E57BlobRef, path: string): Async
   const head = await pages.read(section, 16);
   const sectionLength = Number(head.readBigUInt64LE(8));
   if (head[0] !== 0 || sectionLength < 16 + ref.length) {
-    throw corrupt(path, `The E57 image blob at ${ref.fileOffset} is not a blob section of at least ${ref.length} bytes.`, { fileOffset: ref.fileOffset, length: ref.length });
+    throw corrupt(
+      path,
+      `The E57 image blob at ${ref.fileOffset} is not a blob section of at least ${ref.length} bytes.`,
+      { fileOffset: ref.fileOffset, length: ref.length },
+    );
   }
   const window = PAYLOAD * WINDOW_PAGES;
   for (let done = 0; done < ref.length; ) {
@@ -509,7 +656,11 @@ function scanPhoto(path: string, image: E57Image): ScanPhoto | undefined {
     name: image.name,
     ...(image.description ? { description: image.description } : {}),
     index: image.index,
-    ...(image.rotation ? { pose: { rotation: image.rotation, translation: image.translation } } : image.translation.some((v) => v !== 0) ? { pose: { rotation: [1, 0, 0, 0], translation: image.translation } } : {}),
+    ...(image.rotation
+      ? { pose: { rotation: image.rotation, translation: image.translation } }
+      : image.translation.some((v) => v !== 0)
+        ? { pose: { rotation: [1, 0, 0, 0], translation: image.translation } }
+        : {}),
     projection: image.projection,
     ...(image.scanGuid ? { scanGuid: image.scanGuid } : {}),
     image: photoImage(path, image.image),
@@ -532,14 +683,30 @@ export const e57Format: SceneFormat = {
       return {
         format: 'e57',
         points: doc.scans.reduce((n, s) => n + s.recordCount, 0),
-        attributes: { rgb: names.has('colorRed'), intensity: names.has('intensity'), classification: names.has('classification'), normals: false },
+        attributes: {
+          rgb: names.has('colorRed'),
+          intensity: names.has('intensity'),
+          classification: names.has('classification'),
+          normals: false,
+        },
         viewpoints: doc.images.filter((i) => i.projection.kind === 'pinhole').length,
         ...(doc.coordinateMetadata ? { crs: { wkt: doc.coordinateMetadata } } : {}),
         details: {
           version: doc.version,
-          scans: doc.scans.map((s) => ({ name: s.name, points: s.recordCount, fields: s.fields.map((f) => f.name), posed: !!s.rotation || s.translation.some((v) => v !== 0) })),
+          scans: doc.scans.map((s) => ({
+            name: s.name,
+            points: s.recordCount,
+            fields: s.fields.map((f) => f.name),
+            posed: !!s.rotation || s.translation.some((v) => v !== 0),
+          })),
           images: doc.images.length,
-          photos: doc.images.map((i) => ({ name: i.name, projection: i.projection.kind, width: i.projection.width, height: i.projection.height, encoding: i.image?.mediaType ?? 'none' })),
+          photos: doc.images.map((i) => ({
+            name: i.name,
+            projection: i.projection.kind,
+            width: i.projection.width,
+            height: i.projection.height,
+            encoding: i.image?.mediaType ?? 'none',
+          })),
           statedBounds: boxes.length,
         },
       };

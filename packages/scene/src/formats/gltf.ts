@@ -15,7 +15,8 @@ const MAX_GLTF_BYTES = 2 ** 30;
 
 async function loadDocument(path: string): Promise<{ doc: Document; glb: Uint8Array }> {
   const size = await withInputFile(path, async (f) => f.size);
-  if (size > MAX_GLTF_BYTES) throw new VestigeError('E_INPUT_TOO_LARGE', `The glTF file is ${size} bytes; up to 1 GiB is read.`, { file: path });
+  if (size > MAX_GLTF_BYTES)
+    throw new VestigeError('E_INPUT_TOO_LARGE', `The glTF file is ${size} bytes; up to 1 GiB is read.`, { file: path });
   const io = new NodeIO();
   try {
     if (/\.glb$/i.test(path)) {
@@ -28,7 +29,11 @@ async function loadDocument(path: string): Promise<{ doc: Document; glb: Uint8Ar
     return { doc, glb: await io.writeBinary(doc) };
   } catch (err) {
     if (err instanceof VestigeError) throw err;
-    throw new VestigeError('E_INPUT_CORRUPT', `The glTF file cannot be read: ${(err as Error).message}`, { file: path, cause: err, hint: 'Check the file (and, for .gltf, that its .bin and textures sit beside it).' });
+    throw new VestigeError('E_INPUT_CORRUPT', `The glTF file cannot be read: ${(err as Error).message}`, {
+      file: path,
+      cause: err,
+      hint: 'Check the file (and, for .gltf, that its .bin and textures sit beside it).',
+    });
   }
 }
 
@@ -44,9 +49,17 @@ interface GltfJson {
 /** The JSON chunk of a .glb (the loader itself reads past it). */
 function glbJson(glb: Uint8Array, path: string): GltfJson {
   const view = Buffer.from(glb.buffer, glb.byteOffset, glb.byteLength);
-  if (view.length < 20 || view.readUInt32LE(16) !== 0x4e4f534a) throw new VestigeError('E_INPUT_CORRUPT', 'The .glb file has no JSON chunk where glTF 2.0 puts it.', { file: path });
+  if (view.length < 20 || view.readUInt32LE(16) !== 0x4e4f534a)
+    throw new VestigeError('E_INPUT_CORRUPT', 'The .glb file has no JSON chunk where glTF 2.0 puts it.', {
+      file: path,
+    });
   const length = view.readUInt32LE(12);
-  if (20 + length > view.length) throw new VestigeError('E_INPUT_CORRUPT', `The .glb JSON chunk claims ${length} bytes; the file has ${view.length - 20} after the header.`, { file: path });
+  if (20 + length > view.length)
+    throw new VestigeError(
+      'E_INPUT_CORRUPT',
+      `The .glb JSON chunk claims ${length} bytes; the file has ${view.length - 20} after the header.`,
+      { file: path },
+    );
   return JSON.parse(view.toString('utf8', 20, 20 + length)) as GltfJson;
 }
 
@@ -55,11 +68,15 @@ function glbJson(glb: Uint8Array, path: string): GltfJson {
  * read: a file that claims more vertices than its bytes hold would otherwise be read into garbage or past the end.
  */
 function checkAccessors(json: GltfJson, path: string): void {
-  const lie = (message: string) => new VestigeError('E_INPUT_CORRUPT', `glTF ${message}: the file claims data it does not hold.`, { file: path });
+  const lie = (message: string) =>
+    new VestigeError('E_INPUT_CORRUPT', `glTF ${message}: the file claims data it does not hold.`, { file: path });
   (json.bufferViews ?? []).forEach((v, i) => {
     const buffer = json.buffers?.[v.buffer];
     if (!buffer) throw lie(`buffer view ${i} refers to buffer ${v.buffer}, which does not exist`);
-    if ((v.byteOffset ?? 0) + v.byteLength > buffer.byteLength) throw lie(`buffer view ${i} (bytes ${v.byteOffset ?? 0}–${(v.byteOffset ?? 0) + v.byteLength}) runs past the end of buffer ${v.buffer} (${buffer.byteLength} bytes)`);
+    if ((v.byteOffset ?? 0) + v.byteLength > buffer.byteLength)
+      throw lie(
+        `buffer view ${i} (bytes ${v.byteOffset ?? 0}–${(v.byteOffset ?? 0) + v.byteLength}) runs past the end of buffer ${v.buffer} (${buffer.byteLength} bytes)`,
+      );
   });
   (json.accessors ?? []).forEach((a, i) => {
     if (a.bufferView === undefined) return; // all zeros (or sparse): nothing to read
@@ -68,7 +85,10 @@ function checkAccessors(json: GltfJson, path: string): void {
     const element = (COMPONENT_BYTES[a.componentType] ?? 0) * (TYPE_COMPONENTS[a.type] ?? 0);
     if (element === 0) throw lie(`accessor ${i} has an unknown type ${a.type}/${a.componentType}`);
     const need = a.count > 0 ? (a.byteOffset ?? 0) + (a.count - 1) * (view.byteStride ?? element) + element : 0;
-    if (need > view.byteLength) throw lie(`accessor ${i} (${a.count} × ${a.type}) needs ${need} bytes of buffer view ${a.bufferView}, which has ${view.byteLength}`);
+    if (need > view.byteLength)
+      throw lie(
+        `accessor ${i} (${a.count} × ${a.type}) needs ${need} bytes of buffer view ${a.bufferView}, which has ${view.byteLength}`,
+      );
   });
 }
 
@@ -91,7 +111,11 @@ function flatten(doc: Document, path: string): { positions: Float64Array; indice
         for (let i = 0; i < count; i++) {
           position.getElement(i, el);
           const [x, y, z] = el as [number, number, number];
-          pos.push(m[0] * x + m[4] * y + m[8] * z + m[12], m[1] * x + m[5] * y + m[9] * z + m[13], m[2] * x + m[6] * y + m[10] * z + m[14]);
+          pos.push(
+            m[0] * x + m[4] * y + m[8] * z + m[12],
+            m[1] * x + m[5] * y + m[9] * z + m[13],
+            m[2] * x + m[6] * y + m[10] * z + m[14],
+          );
         }
         const mode = prim.getMode();
         if (mode !== 4) continue; // only TRIANGLES count as faces
@@ -99,11 +123,15 @@ function flatten(doc: Document, path: string): { positions: Float64Array; indice
         if (indices) {
           for (let i = 0; i < indices.getCount(); i++) {
             const v = indices.getScalar(i);
-            if (!(v < count)) throw new VestigeError('E_INPUT_CORRUPT', `glTF mesh ${mesh.getName() || '(unnamed)'}: a triangle refers to vertex ${v}, but the primitive has ${count}.`, { file: path });
+            if (!(v < count))
+              throw new VestigeError(
+                'E_INPUT_CORRUPT',
+                `glTF mesh ${mesh.getName() || '(unnamed)'}: a triangle refers to vertex ${v}, but the primitive has ${count}.`,
+                { file: path },
+              );
             idx.push(base + v);
           }
-        }
-        else for (let i = 0; i + 2 < count; i += 3) idx.push(base + i, base + i + 1, base + i + 2);
+        } else for (let i = 0; i + 2 < count; i += 3) idx.push(base + i, base + i + 1, base + i + 2);
       }
     }
     for (const c of node.listChildren()) visit(c);
@@ -124,7 +152,8 @@ export const gltfFormat: SceneFormat = {
   title: 'glTF 2.0 (.glb, .gltf)',
   extensions: ['.glb', '.gltf'],
   sniff(head, name) {
-    if (head.length >= 4 && head[0] === 0x67 && head[1] === 0x6c && head[2] === 0x54 && head[3] === 0x46) return true; // "glTF"
+    // "glTF"
+    if (head.length >= 4 && head[0] === 0x67 && head[1] === 0x6c && head[2] === 0x54 && head[3] === 0x46) return true;
     return /\.gltf$/i.test(name);
   },
   async header(path): Promise<SceneHeader> {
@@ -134,7 +163,11 @@ export const gltfFormat: SceneFormat = {
       format: 'gltf',
       meshes: doc.getRoot().listMeshes().length,
       attributes: { rgb: false, intensity: false, classification: false, normals: false },
-      details: { vertices: positions.length / 3, triangles: indices.length / 3, generator: doc.getRoot().getAsset().generator ?? null },
+      details: {
+        vertices: positions.length / 3,
+        triangles: indices.length / 3,
+        generator: doc.getRoot().getAsset().generator ?? null,
+      },
     };
   },
   read(path) {

@@ -49,11 +49,15 @@ import { STANDARD_RECORD_LENGTH } from './las-records.mjs';
 function cString(buf: Buffer, start: number, length: number): string {
   const raw = buf.subarray(start, start + length);
   const nul = raw.indexOf(0);
-  return raw.subarray(0, nul < 0 ? raw.length : nul).toString('latin1').trim();
+  return raw
+    .subarray(0, nul < 0 ? raw.length : nul)
+    .toString('latin1')
+    .trim();
 }
 
 export function parseLasHeader(buf: Buffer, path: string, fileSize: number): LasHeader {
-  if (buf.length < 227 || buf.toString('latin1', 0, 4) !== 'LASF') throw corrupt(path, 'This is not a LAS file (no LASF signature).');
+  if (buf.length < 227 || buf.toString('latin1', 0, 4) !== 'LASF')
+    throw corrupt(path, 'This is not a LAS file (no LASF signature).');
   const versionMajor = buf.readUInt8(24);
   const versionMinor = buf.readUInt8(25);
   const headerSize = buf.readUInt16LE(94);
@@ -67,7 +71,11 @@ export function parseLasHeader(buf: Buffer, path: string, fileSize: number): Las
   let evlrOffset = 0;
   let evlrCount = 0;
   if (versionMajor !== 1 || versionMinor > 4) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `LAS version ${versionMajor}.${versionMinor} is not supported (1.0–1.4 are).`, { file: path });
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `LAS version ${versionMajor}.${versionMinor} is not supported (1.0–1.4 are).`,
+      { file: path },
+    );
   }
   if (versionMinor >= 4 && headerSize >= 375 && buf.length >= 375) {
     evlrOffset = Number(buf.readBigUInt64LE(235));
@@ -75,15 +83,29 @@ export function parseLasHeader(buf: Buffer, path: string, fileSize: number): Las
     const count64 = Number(buf.readBigUInt64LE(247));
     if (count64 > 0 || pointCount === 0) pointCount = count64;
   }
-  if (pointFormat > 10) throw new VestigeError('E_INPUT_UNSUPPORTED', `LAS point data format ${pointFormat} is not defined (0–10 are).`, { file: path });
+  if (pointFormat > 10)
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `LAS point data format ${pointFormat} is not defined (0–10 are).`, {
+      file: path,
+    });
   if (recordLength < STANDARD_RECORD_LENGTH[pointFormat]!) {
-    throw corrupt(path, `LAS point records are ${recordLength} bytes, shorter than format ${pointFormat} needs (${STANDARD_RECORD_LENGTH[pointFormat]}).`);
+    throw corrupt(
+      path,
+      `LAS point records are ${recordLength} bytes, shorter than format ${pointFormat} needs (${STANDARD_RECORD_LENGTH[pointFormat]}).`,
+    );
   }
-  if (pointDataOffset > fileSize || headerSize > pointDataOffset) throw corrupt(path, `The LAS header points outside the file (point data at ${pointDataOffset}, file ${fileSize} bytes).`);
+  if (pointDataOffset > fileSize || headerSize > pointDataOffset)
+    throw corrupt(
+      path,
+      `The LAS header points outside the file (point data at ${pointDataOffset}, file ${fileSize} bytes).`,
+    );
   const d = (o: number): number => buf.readDoubleLE(o);
   // A zero (or non-finite) scale maps every stored integer to the same coordinate: the header lies.
   const zeroScale = [131, 139, 147].findIndex((o) => !Number.isFinite(d(o)) || d(o) === 0);
-  if (zeroScale >= 0) throw corrupt(path, `The LAS header's ${'XYZ'[zeroScale]} scale factor is ${d([131, 139, 147][zeroScale]!)}: no coordinate can be computed from it.`);
+  if (zeroScale >= 0)
+    throw corrupt(
+      path,
+      `The LAS header's ${'XYZ'[zeroScale]} scale factor is ${d([131, 139, 147][zeroScale]!)}: no coordinate can be computed from it.`,
+    );
   return {
     versionMajor,
     versionMinor,
@@ -115,7 +137,14 @@ export async function readLasHeader(file: InputFile): Promise<{ header: LasHeade
     if (at + 54 > header.pointDataOffset) break; // some writers overstate the count; the point data wins
     const v = await file.read(at, 54, 'variable length records');
     const length = v.readUInt16LE(20);
-    vlrs.push({ userId: cString(v, 2, 16), recordId: v.readUInt16LE(18), description: cString(v, 22, 32), dataOffset: at + 54, length, extended: false });
+    vlrs.push({
+      userId: cString(v, 2, 16),
+      recordId: v.readUInt16LE(18),
+      description: cString(v, 22, 32),
+      dataOffset: at + 54,
+      length,
+      extended: false,
+    });
     at += 54 + length;
   }
   if (header.evlrCount > 0 && header.evlrOffset > 0) {
@@ -123,7 +152,14 @@ export async function readLasHeader(file: InputFile): Promise<{ header: LasHeade
     for (let i = 0; i < header.evlrCount && e + 60 <= file.size; i++) {
       const v = await file.read(e, 60, 'extended variable length records');
       const length = Number(v.readBigUInt64LE(20));
-      vlrs.push({ userId: cString(v, 2, 16), recordId: v.readUInt16LE(18), description: cString(v, 28, 32), dataOffset: e + 60, length, extended: true });
+      vlrs.push({
+        userId: cString(v, 2, 16),
+        recordId: v.readUInt16LE(18),
+        description: cString(v, 28, 32),
+        dataOffset: e + 60,
+        length,
+        extended: true,
+      });
       e += 60 + length;
     }
   }
@@ -136,7 +172,11 @@ export async function readExtraBytes(file: InputFile, vlrs: LasVlr[]): Promise<E
   const buf = await file.read(vlr.dataOffset, vlr.length, 'extra bytes descriptors');
   const out: ExtraBytesField[] = [];
   for (let at = 0; at + 192 <= buf.length; at += 192) {
-    out.push({ dataType: buf.readUInt8(at + 2), name: cString(buf, at + 4, 32), description: cString(buf, at + 160, 32) });
+    out.push({
+      dataType: buf.readUInt8(at + 2),
+      name: cString(buf, at + 4, 32),
+      description: cString(buf, at + 160, 32),
+    });
   }
   return out;
 }

@@ -6,10 +6,17 @@ export const STANDARD_RECORD_LENGTH = [20, 28, 26, 34, 57, 63, 30, 36, 38, 59, 6
 
 export function lasRgbOffset(format) {
   switch (format) {
-    case 2: return 20;
-    case 3: case 5: return 28;
-    case 7: case 8: case 10: return 30;
-    default: return -1;
+    case 2:
+      return 20;
+    case 3:
+    case 5:
+      return 28;
+    case 7:
+    case 8:
+    case 10:
+      return 30;
+    default:
+      return -1;
   }
 }
 

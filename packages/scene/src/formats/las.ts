@@ -2,11 +2,22 @@
 import { InputFile, corrupt, withInputFile } from '../io/input-file.ts';
 import type { SceneChunk } from '../points.ts';
 import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneReadOptions } from './format.ts';
-import { decodeLasRecords, lasHasRgb, readExtraBytes, readLasHeader, readWkt, type LasHeader, type LasVlr } from './las-header.ts';
+import {
+  decodeLasRecords,
+  lasHasRgb,
+  readExtraBytes,
+  readLasHeader,
+  readWkt,
+  type LasHeader,
+  type LasVlr,
+} from './las-header.ts';
 import { VestigeError } from '@vestige/evidence';
 import type { LasSource } from '../build/record-passes.mjs';
 
-export async function lasSceneHeader(file: InputFile, formatId: string): Promise<{ header: LasHeader; vlrs: LasVlr[]; scene: SceneHeader }> {
+export async function lasSceneHeader(
+  file: InputFile,
+  formatId: string,
+): Promise<{ header: LasHeader; vlrs: LasVlr[]; scene: SceneHeader }> {
   const { header, vlrs } = await readLasHeader(file);
   const extra = await readExtraBytes(file, vlrs);
   const wkt = await readWkt(file, vlrs);
@@ -38,8 +49,15 @@ export async function lasSceneHeader(file: InputFile, formatId: string): Promise
 function waveformDetails(header: LasHeader, vlrs: LasVlr[]): { waveform?: Record<string, unknown> } {
   if (![4, 5, 9, 10].includes(header.pointFormat)) return {};
   const descriptors = vlrs.filter((v) => v.userId === 'LASF_Spec' && v.recordId >= 100 && v.recordId <= 354).length;
-  const samples = header.globalEncoding & 2 ? 'in this file' : header.globalEncoding & 4 ? 'in an external .wdp file' : 'not stated';
-  return { waveform: { descriptors, samples, note: 'Points read; their wave-packet descriptors were skipped and the waveform samples were not imported.' } };
+  const samples =
+    header.globalEncoding & 2 ? 'in this file' : header.globalEncoding & 4 ? 'in an external .wdp file' : 'not stated';
+  return {
+    waveform: {
+      descriptors,
+      samples,
+      note: 'Points read; their wave-packet descriptors were skipped and the waveform samples were not imported.',
+    },
+  };
 }
 
 /**
@@ -50,12 +68,22 @@ export async function lasRecordSource(path: string): Promise<LasSource> {
   return withInputFile(path, async (file) => {
     const { header } = await lasSceneHeader(file, 'las');
     checkLasReadable(header, file);
-    return { path, pointDataOffset: header.pointDataOffset, recordLength: header.recordLength, pointFormat: header.pointFormat, scale: header.scale, offset: header.offset, count: header.pointCount };
+    return {
+      path,
+      pointDataOffset: header.pointDataOffset,
+      recordLength: header.recordLength,
+      pointFormat: header.pointFormat,
+      scale: header.scale,
+      offset: header.offset,
+      count: header.pointCount,
+    };
   });
 }
 
 /** The integer grid of a LAS or LAZ file: its scale and offset (real = int × scale + offset). */
-export async function lasGrid(path: string): Promise<{ scale: [number, number, number]; offset: [number, number, number] }> {
+export async function lasGrid(
+  path: string,
+): Promise<{ scale: [number, number, number]; offset: [number, number, number] }> {
   return withInputFile(path, async (file) => {
     const { header } = await readLasHeader(file);
     return { scale: header.scale, offset: header.offset };
@@ -65,17 +93,24 @@ export async function lasGrid(path: string): Promise<{ scale: [number, number, n
 function checkLasReadable(header: LasHeader, file: InputFile): void {
   const path = file.path;
   if (header.compressed) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', 'This LAS file is compressed (LAZ); read it as .laz.', { file: path, hint: 'Rename it to .laz.' });
+    throw new VestigeError('E_INPUT_UNSUPPORTED', 'This LAS file is compressed (LAZ); read it as .laz.', {
+      file: path,
+      hint: 'Rename it to .laz.',
+    });
   }
   const needed = header.pointDataOffset + header.pointCount * header.recordLength;
   if (needed > file.size) {
     const holds = Math.floor((file.size - header.pointDataOffset) / header.recordLength);
-    throw corrupt(path, `The LAS file is truncated: its header says ${header.pointCount} points, the file holds ${Math.max(0, holds)}.`, {
-      headerPoints: header.pointCount,
-      pointsInFile: holds,
-      size: file.size,
-      expectedSize: needed,
-    });
+    throw corrupt(
+      path,
+      `The LAS file is truncated: its header says ${header.pointCount} points, the file holds ${Math.max(0, holds)}.`,
+      {
+        headerPoints: header.pointCount,
+        pointsInFile: holds,
+        size: file.size,
+        expectedSize: needed,
+      },
+    );
   }
 }
 
@@ -84,7 +119,14 @@ export const lasFormat: SceneFormat = {
   title: 'ASPRS LAS 1.0–1.4',
   extensions: ['.las'],
   sniff(head, name) {
-    return head.length >= 4 && head[0] === 0x4c && head[1] === 0x41 && head[2] === 0x53 && head[3] === 0x46 && !/\.laz$/i.test(name);
+    return (
+      head.length >= 4 &&
+      head[0] === 0x4c &&
+      head[1] === 0x41 &&
+      head[2] === 0x53 &&
+      head[3] === 0x46 &&
+      !/\.laz$/i.test(name)
+    );
   },
   header(path) {
     return withInputFile(path, async (file) => (await lasSceneHeader(file, 'las')).scene);
@@ -98,7 +140,11 @@ export const lasFormat: SceneFormat = {
       for (let done = 0; done < header.pointCount; ) {
         options.signal?.throwIfAborted();
         const n = Math.min(per, header.pointCount - done);
-        const raw = await file.read(header.pointDataOffset + done * header.recordLength, n * header.recordLength, 'point records');
+        const raw = await file.read(
+          header.pointDataOffset + done * header.recordLength,
+          n * header.recordLength,
+          'point records',
+        );
         yield decodeLasRecords(raw, n, header);
         done += n;
       }

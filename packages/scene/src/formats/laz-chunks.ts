@@ -15,7 +15,10 @@ import { LASZIP_ITEM, pointwiseDecodable } from './laz-pointwise.ts';
 const VARIABLE_CHUNK_SIZE = 0xffffffff;
 
 export interface LaszipVlr {
-  /** 1: point-wise (LASzip 1.x, one stream, no chunks); 2: point-wise chunked; 3: layered chunked (LAS 1.4 formats 6–10). */
+  /**
+   * 1: point-wise (LASzip 1.x, one stream, no chunks); 2: point-wise chunked; 3: layered chunked (LAS 1.4 formats
+   * 6–10).
+   */
   compressor: number;
   version: string;
   /** Points per chunk; undefined for variable-size chunks. */
@@ -31,23 +34,41 @@ export interface LazChunk {
 }
 
 function unsupported(file: string, feature: string, hint: string): VestigeError {
-  return new VestigeError('E_INPUT_UNSUPPORTED', `This LAZ file uses ${feature}, which Vestige does not read yet.`, { file, hint, details: { feature } });
+  return new VestigeError('E_INPUT_UNSUPPORTED', `This LAZ file uses ${feature}, which Vestige does not read yet.`, {
+    file,
+    hint,
+    details: { feature },
+  });
 }
 
 export async function readLaszipVlr(file: InputFile, vlrs: LasVlr[]): Promise<LaszipVlr> {
   const vlr = vlrs.find((v) => v.userId === 'laszip encoded' && v.recordId === 22204);
   if (!vlr) {
-    throw new VestigeError('E_INPUT_CORRUPT', 'The file is marked compressed but has no LASzip VLR describing the compression.', {
-      file: file.path,
-      hint: 'The file is damaged or was written by a faulty tool; decompress it with the tool that wrote it.',
-    });
+    throw new VestigeError(
+      'E_INPUT_CORRUPT',
+      'The file is marked compressed but has no LASzip VLR describing the compression.',
+      {
+        file: file.path,
+        hint: 'The file is damaged or was written by a faulty tool; decompress it with the tool that wrote it.',
+      },
+    );
   }
   const b = await file.read(vlr.dataOffset, Math.min(vlr.length, 34 + 6 * 64), 'LASzip VLR');
   const count = b.length >= 34 ? b.readUInt16LE(32) : 0;
   const items: LaszipVlr['items'] = [];
-  for (let i = 0; i < count && 34 + 6 * i + 6 <= b.length; i++) items.push({ type: b.readUInt16LE(34 + 6 * i), size: b.readUInt16LE(36 + 6 * i), version: b.readUInt16LE(38 + 6 * i) });
+  for (let i = 0; i < count && 34 + 6 * i + 6 <= b.length; i++)
+    items.push({
+      type: b.readUInt16LE(34 + 6 * i),
+      size: b.readUInt16LE(36 + 6 * i),
+      version: b.readUInt16LE(38 + 6 * i),
+    });
   const chunkSize = b.readUInt32LE(12);
-  return { compressor: b.readUInt16LE(0), version: `${b[4]}.${b[5]}r${b.readUInt16LE(6)}`, chunkSize: chunkSize === VARIABLE_CHUNK_SIZE ? undefined : chunkSize, items };
+  return {
+    compressor: b.readUInt16LE(0),
+    version: `${b[4]}.${b[5]}r${b.readUInt16LE(6)}`,
+    chunkSize: chunkSize === VARIABLE_CHUNK_SIZE ? undefined : chunkSize,
+    items,
+  };
 }
 
 /**
@@ -68,33 +89,60 @@ export interface LazDecodePlan {
 /** Refuses what the decoder (laz-perf) cannot do, naming it; never as corruption. Otherwise says how to decode. */
 export function lazDecodePlan(path: string, header: LasHeader, laz: LaszipVlr): LazDecodePlan {
   if (laz.compressor === 1) {
-    throw unsupported(path, 'LASzip 1.x point-wise compression without chunks (compressor 1)', 'Recompress it with a current laszip or PDAL (`pdal translate in.laz out.laz`), which writes chunked LAZ.');
+    throw unsupported(
+      path,
+      'LASzip 1.x point-wise compression without chunks (compressor 1)',
+      'Recompress it with a current laszip or PDAL (`pdal translate in.laz out.laz`), which writes chunked LAZ.',
+    );
   }
   const format = header.pointFormat;
   if (format === 4 || format === 5) {
     // laz-perf has no wave-packet items; their point-wise stream is decoded by Vestige's own decoder.
-    if (laz.compressor === 2 && pointwiseDecodable(laz.items)) return { pointFormat: format, recordLength: header.recordLength, pointwise: true };
-    throw unsupported(path, `compressed wave-packet points in point format ${format} with LASzip items ${laz.items.map((i) => `${i.type}v${i.version}`).join(', ')}`, 'Decompress it to LAS with laszip or PDAL (`pdal translate in.laz out.las`).');
+    if (laz.compressor === 2 && pointwiseDecodable(laz.items))
+      return { pointFormat: format, recordLength: header.recordLength, pointwise: true };
+    throw unsupported(
+      path,
+      `compressed wave-packet points in point format ${format} with LASzip items ${laz.items.map((i) => `${i.type}v${i.version}`).join(', ')}`,
+      'Decompress it to LAS with laszip or PDAL (`pdal translate in.laz out.las`).',
+    );
   }
   const expected = format <= 5 ? 2 : 3;
   if (laz.compressor !== expected) {
-    throw unsupported(path, `LASzip compressor ${laz.compressor} with point format ${format}`, 'Decompress it to LAS with the tool that wrote it.');
+    throw unsupported(
+      path,
+      `LASzip compressor ${laz.compressor} with point format ${format}`,
+      'Decompress it to LAS with the tool that wrote it.',
+    );
   }
   if (format === 9 || format === 10) {
     const layers = layerCount(laz.items);
     const waveItem = laz.items.findIndex((i) => i.type === LASZIP_ITEM.WAVEPACKET14);
-    if (waveItem < 0) throw unsupported(path, `point format ${format} without a LASzip wave-packet item`, 'Decompress it to LAS with the tool that wrote it.');
-    return { pointFormat: format === 9 ? 6 : 8, recordLength: header.recordLength - 29, waveLayer: { recordOffset: format === 9 ? 30 : 38, layer: layerCount(laz.items.slice(0, waveItem)), layers } };
+    if (waveItem < 0)
+      throw unsupported(
+        path,
+        `point format ${format} without a LASzip wave-packet item`,
+        'Decompress it to LAS with the tool that wrote it.',
+      );
+    return {
+      pointFormat: format === 9 ? 6 : 8,
+      recordLength: header.recordLength - 29,
+      waveLayer: { recordOffset: format === 9 ? 30 : 38, layer: layerCount(laz.items.slice(0, waveItem)), layers },
+    };
   }
   return { pointFormat: format, recordLength: header.recordLength };
 }
 
 /** Reads and decodes the chunk table, or returns undefined when the file has none that can be read. */
-export async function readChunkTable(file: InputFile, header: LasHeader, laz: LaszipVlr): Promise<LazChunk[] | undefined> {
+export async function readChunkTable(
+  file: InputFile,
+  header: LasHeader,
+  laz: LaszipVlr,
+): Promise<LazChunk[] | undefined> {
   const dataStart = header.pointDataOffset + 8;
   if (header.pointDataOffset + 8 > file.size) return undefined;
   let tableAt = Number((await file.read(header.pointDataOffset, 8, 'LAZ chunk table offset')).readBigInt64LE(0));
-  if (tableAt === -1 && file.size >= 8) tableAt = Number((await file.read(file.size - 8, 8, 'LAZ chunk table offset')).readBigInt64LE(0));
+  if (tableAt === -1 && file.size >= 8)
+    tableAt = Number((await file.read(file.size - 8, 8, 'LAZ chunk table offset')).readBigInt64LE(0));
   if (tableAt < dataStart || tableAt + 8 > file.size) return undefined;
   const head = await file.read(tableAt, 8, 'LAZ chunk table');
   const version = head.readUInt32LE(0);
@@ -123,7 +171,11 @@ export async function readChunkTable(file: InputFile, header: LasHeader, laz: La
   return chunks;
 }
 
-export function decodeChunkTable(coded: Uint8Array, count: number, variable: boolean): { bytes: number; points: number | undefined }[] {
+export function decodeChunkTable(
+  coded: Uint8Array,
+  count: number,
+  variable: boolean,
+): { bytes: number; points: number | undefined }[] {
   const dec = new ArithmeticDecoder(coded);
   const ic = new IntegerCoder(2, true);
   const out: { bytes: number; points: number | undefined }[] = [];
@@ -139,7 +191,10 @@ export function decodeChunkTable(coded: Uint8Array, count: number, variable: boo
 }
 
 /** The inverse of `decodeChunkTable` (used to write LAZ test files of any size from LASzip-written chunks). */
-export function encodeChunkTable(entries: readonly { bytes: number; points?: number }[], variable: boolean): Uint8Array {
+export function encodeChunkTable(
+  entries: readonly { bytes: number; points?: number }[],
+  variable: boolean,
+): Uint8Array {
   const enc = new ArithmeticEncoder();
   const ic = new IntegerCoder(2, false);
   let prevPoints = 0;
@@ -183,7 +238,11 @@ export async function* walkLayeredChunks(file: InputFile, header: LasHeader, laz
     let bytes = headBytes;
     for (let l = 0; l < layers; l++) bytes += head.readUInt32LE(header.recordLength + 4 + 4 * l);
     if (points === 0 || points > left) {
-      throw new VestigeError('E_INPUT_CORRUPT', `A LAZ chunk at byte ${at} says it holds ${points} points; ${left} remain by the header.`, { file: file.path, hint: 'The file is truncated or damaged. Copy it again from the original.' });
+      throw new VestigeError(
+        'E_INPUT_CORRUPT',
+        `A LAZ chunk at byte ${at} says it holds ${points} points; ${left} remain by the header.`,
+        { file: file.path, hint: 'The file is truncated or damaged. Copy it again from the original.' },
+      );
     }
     yield { offset: at, bytes, points };
     at += bytes;

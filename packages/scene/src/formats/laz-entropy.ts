@@ -27,7 +27,10 @@ export class SymbolModel {
   untilUpdate: number;
   readonly last: number;
 
-  constructor(readonly symbols: number, forDecoding: boolean) {
+  constructor(
+    readonly symbols: number,
+    forDecoding: boolean,
+  ) {
     this.distribution = new Uint32Array(symbols);
     this.counts = new Uint32Array(symbols).fill(1);
     this.last = symbols - 1;
@@ -115,7 +118,10 @@ export class ArithmeticDecoder {
   private at: number;
 
   /** Starts decoding at `start` (reads the four initial bytes). */
-  constructor(private readonly bytes: Uint8Array, start = 0) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    start = 0,
+  ) {
     this.at = start;
     for (let i = 0; i < 4; i++) this.value = ((this.value << 8) | this.byte()) >>> 0;
   }
@@ -318,7 +324,8 @@ export class IntegerCoder {
     const corrBits = bits < 32 ? bits : 32;
     this.range = bits < 32 ? 2 ** bits : 0;
     this.kModels = Array.from({ length: contexts }, () => new SymbolModel(corrBits + 1, forDecoding));
-    for (let i = 1; i <= corrBits; i++) this.correctorModels[i] = new SymbolModel(1 << Math.min(i, IntegerCoder.BITS_HIGH), forDecoding);
+    for (let i = 1; i <= corrBits; i++)
+      this.correctorModels[i] = new SymbolModel(1 << Math.min(i, IntegerCoder.BITS_HIGH), forDecoding);
   }
 
   /** Signed 32-bit result for 32-bit coders; for narrower ones a value in [0, 2^bits). */

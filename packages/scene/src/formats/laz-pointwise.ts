@@ -12,7 +12,18 @@ import { ArithmeticDecoder, IntegerCoder, SymbolModel } from './laz-entropy.ts';
 import type { LaszipVlr } from './laz-chunks.ts';
 
 /** LASzip item types (laszip.hpp). */
-export const LASZIP_ITEM = { BYTE: 0, POINT10: 6, GPSTIME11: 7, RGB12: 8, WAVEPACKET13: 9, POINT14: 10, RGB14: 11, RGBNIR14: 12, WAVEPACKET14: 13, BYTE14: 14 } as const;
+export const LASZIP_ITEM = {
+  BYTE: 0,
+  POINT10: 6,
+  GPSTIME11: 7,
+  RGB12: 8,
+  WAVEPACKET13: 9,
+  POINT14: 10,
+  RGB14: 11,
+  RGBNIR14: 12,
+  WAVEPACKET14: 13,
+  BYTE14: 14,
+} as const;
 
 interface ItemDecoder {
   /** Starts a chunk from the item's raw first value at `at` in `record`. */
@@ -26,8 +37,14 @@ const clamp = (n: number): number => (n <= 0 ? 0 : n >= 255 ? 255 : n);
 
 /** Context tables of LASzip's POINT10 v2 (laszip_common_v2): by number of returns n and return r. */
 const RETURN_MAP = [
-  [15, 14, 13, 12, 11, 10, 9, 8], [14, 0, 1, 3, 6, 10, 10, 9], [13, 1, 2, 4, 7, 11, 11, 10], [12, 3, 4, 5, 8, 12, 12, 11],
-  [11, 6, 7, 8, 9, 13, 13, 12], [10, 10, 11, 12, 13, 14, 14, 13], [9, 10, 11, 12, 13, 14, 15, 14], [8, 9, 10, 11, 12, 13, 14, 15],
+  [15, 14, 13, 12, 11, 10, 9, 8],
+  [14, 0, 1, 3, 6, 10, 10, 9],
+  [13, 1, 2, 4, 7, 11, 11, 10],
+  [12, 3, 4, 5, 8, 12, 12, 11],
+  [11, 6, 7, 8, 9, 13, 13, 12],
+  [10, 10, 11, 12, 13, 14, 14, 13],
+  [9, 10, 11, 12, 13, 14, 15, 14],
+  [8, 9, 10, 11, 12, 13, 14, 15],
 ];
 const RETURN_LEVEL = (n: number, r: number): number => Math.abs(n - r);
 
@@ -108,7 +125,12 @@ class Point10 implements ItemDecoder {
     const n = (last[14]! >> 3) & 7;
     const m = RETURN_MAP[n]![r]!;
     const l = RETURN_LEVEL(n, r);
-    if (changed & 16) view.setUint16(12, (this.lastIntensity[m] = this.intensity.decompress(dec, this.lastIntensity[m]!, m < 3 ? m : 3)), true);
+    if (changed & 16)
+      view.setUint16(
+        12,
+        (this.lastIntensity[m] = this.intensity.decompress(dec, this.lastIntensity[m]!, m < 3 ? m : 3)),
+        true,
+      );
     else view.setUint16(12, this.lastIntensity[m]!, true);
     if (changed & 8) last[15] = dec.decodeSymbol(Point10.byteModel(this.classification, last[15]!));
     if (changed & 4) last[16] = fold(dec.decodeSymbol(this.scanAngle[(last[14]! >> 6) & 1]!) + last[16]!);
@@ -270,7 +292,8 @@ class Bytes implements ItemDecoder {
     this.last = record.slice(at, at + this.n);
   }
   read(dec: ArithmeticDecoder, record: Uint8Array, at: number): void {
-    for (let i = 0; i < this.n; i++) record[at + i] = this.last[i] = fold(this.last[i]! + dec.decodeSymbol(this.models[i]!));
+    for (let i = 0; i < this.n; i++)
+      record[at + i] = this.last[i] = fold(this.last[i]! + dec.decodeSymbol(this.models[i]!));
   }
 }
 
@@ -307,7 +330,8 @@ class WavePacket13 implements ItemDecoder {
     last.setBigUint64(0, BigInt.asUintN(64, offset), true);
     last.setUint32(8, this.icSize.decompress(dec, lastSize | 0) >>> 0, true);
     last.setInt32(12, this.icReturn.decompress(dec, last.getInt32(12, true)), true);
-    for (let k = 0; k < 3; k++) last.setInt32(16 + 4 * k, this.icXyz.decompress(dec, last.getInt32(16 + 4 * k, true), k), true);
+    for (let k = 0; k < 3; k++)
+      last.setInt32(16 + 4 * k, this.icXyz.decompress(dec, last.getInt32(16 + 4 * k, true), k), true);
     record.set(new Uint8Array(last.buffer), at + 1);
   }
 }
@@ -332,11 +356,15 @@ export class PointwiseChunkDecoder {
     let at = 0;
     for (const i of items) {
       const decoder =
-        i.type === LASZIP_ITEM.POINT10 ? new Point10()
-        : i.type === LASZIP_ITEM.GPSTIME11 ? new GpsTime11()
-        : i.type === LASZIP_ITEM.RGB12 ? new Rgb12()
-        : i.type === LASZIP_ITEM.WAVEPACKET13 ? new WavePacket13()
-        : new Bytes(i.size);
+        i.type === LASZIP_ITEM.POINT10
+          ? new Point10()
+          : i.type === LASZIP_ITEM.GPSTIME11
+            ? new GpsTime11()
+            : i.type === LASZIP_ITEM.RGB12
+              ? new Rgb12()
+              : i.type === LASZIP_ITEM.WAVEPACKET13
+                ? new WavePacket13()
+                : new Bytes(i.size);
       this.items.push({ decoder, at });
       at += i.size;
     }

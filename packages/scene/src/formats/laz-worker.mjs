@@ -8,11 +8,19 @@ import { serveRequests } from '@vestige/evidence/worker-thread';
 import { decodeLazChunk } from './laz-chunk-decoder.mjs';
 import { decodeLasRecords } from './las-records.mjs';
 
-/** @typedef {import('./las-records.mjs').LasRecordLayout & { bytes: ArrayBuffer, points: number, waveLayer?: unknown }} ChunkTask */
+/**
+ * @typedef {import('./las-records.mjs').LasRecordLayout & { bytes: ArrayBuffer, points: number, waveLayer?: unknown }}
+ * ChunkTask
+ */
 /** @typedef {ReturnType<typeof decodeLasRecords>} DecodedChunk */
 
 serveRequests(
   /** @type {(task: ChunkTask) => Promise<DecodedChunk>} */
   async (task) => decodeLasRecords(await decodeLazChunk(task, new Uint8Array(task.bytes)), task.points, task),
-  (chunk) => /** @type {ArrayBuffer[]} */ ([chunk.positions.buffer, chunk.intensity?.buffer, chunk.classification?.buffer, chunk.rgb?.buffer].filter((b) => b !== undefined)),
+  (chunk) =>
+    /** @type {ArrayBuffer[]} */ (
+      [chunk.positions.buffer, chunk.intensity?.buffer, chunk.classification?.buffer, chunk.rgb?.buffer].filter(
+        (b) => b !== undefined,
+      )
+    ),
 );

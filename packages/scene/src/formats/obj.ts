@@ -51,20 +51,34 @@ async function* readObj(path: string): AsyncGenerator<SceneChunk> {
     const line = raw.trim();
     if (line.startsWith('v ') || line.startsWith('v\t')) {
       const f = line.split(/\s+/);
-      const x = Number(f[1]), y = Number(f[2]), z = Number(f[3]);
-      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) throw corrupt(path, `OBJ line ${lineNo}: a vertex without three numbers.`, { line: lineNo });
+      const x = Number(f[1]),
+        y = Number(f[2]),
+        z = Number(f[3]);
+      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)))
+        throw corrupt(path, `OBJ line ${lineNo}: a vertex without three numbers.`, { line: lineNo });
       positions.push3(x, y, z);
       if (f.length >= 7) colors.push3(Number(f[4]) || 0, Number(f[5]) || 0, Number(f[6]) || 0);
       if (++vertexCount > MAX_VERTICES) {
-        throw new VestigeError('E_INPUT_TOO_LARGE', `The OBJ mesh has more than ${MAX_VERTICES} vertices.`, { file: path, hint: 'Decimate the mesh or sample it to points first.' });
+        throw new VestigeError('E_INPUT_TOO_LARGE', `The OBJ mesh has more than ${MAX_VERTICES} vertices.`, {
+          file: path,
+          hint: 'Decimate the mesh or sample it to points first.',
+        });
       }
     } else if (line.startsWith('f ') || line.startsWith('f\t')) {
-      const refs = line.split(/\s+/).slice(1).map((t) => {
-        const v = Number.parseInt(t.split('/')[0]!, 10);
-        const idx = v < 0 ? vertexCount + v : v - 1;
-        if (!Number.isInteger(idx) || idx < 0 || idx >= vertexCount) throw corrupt(path, `OBJ line ${lineNo}: face refers to vertex ${t}, but only ${vertexCount} are defined so far.`, { line: lineNo });
-        return idx;
-      });
+      const refs = line
+        .split(/\s+/)
+        .slice(1)
+        .map((t) => {
+          const v = Number.parseInt(t.split('/')[0]!, 10);
+          const idx = v < 0 ? vertexCount + v : v - 1;
+          if (!Number.isInteger(idx) || idx < 0 || idx >= vertexCount)
+            throw corrupt(
+              path,
+              `OBJ line ${lineNo}: face refers to vertex ${t}, but only ${vertexCount} are defined so far.`,
+              { line: lineNo },
+            );
+          return idx;
+        });
       for (let j = 1; j + 1 < refs.length; j++) {
         indices.push(refs[0]!);
         indices.push(refs[j]!);
@@ -98,7 +112,12 @@ export const objFormat: SceneFormat = {
       if (line.startsWith('v ')) vertices++;
       else if (line.startsWith('f ')) faces++;
     }
-    return { format: 'obj', meshes: 1, attributes: { rgb: false, intensity: false, classification: false, normals: false }, details: { vertices, faces } };
+    return {
+      format: 'obj',
+      meshes: 1,
+      attributes: { rgb: false, intensity: false, classification: false, normals: false },
+      details: { vertices, faces },
+    };
   },
   read(path) {
     return readObj(path);

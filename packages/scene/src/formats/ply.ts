@@ -12,14 +12,50 @@ import { DEFAULT_CHUNK_POINTS, type SceneFormat, type SceneHeader, type SceneRea
 
 type PlyType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 const TYPE_ALIASES: Record<string, PlyType> = {
-  char: 'int8', int8: 'int8', uchar: 'uint8', uint8: 'uint8', short: 'int16', int16: 'int16', ushort: 'uint16', uint16: 'uint16',
-  int: 'int32', int32: 'int32', uint: 'uint32', uint32: 'uint32', float: 'float32', float32: 'float32', double: 'float64', float64: 'float64',
+  char: 'int8',
+  int8: 'int8',
+  uchar: 'uint8',
+  uint8: 'uint8',
+  short: 'int16',
+  int16: 'int16',
+  ushort: 'uint16',
+  uint16: 'uint16',
+  int: 'int32',
+  int32: 'int32',
+  uint: 'uint32',
+  uint32: 'uint32',
+  float: 'float32',
+  float32: 'float32',
+  double: 'float64',
+  float64: 'float64',
 };
-const TYPE_SIZE: Record<PlyType, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 };
+const TYPE_SIZE: Record<PlyType, number> = {
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  float64: 8,
+};
 
-interface PlyProperty { name: string; type: PlyType; listCount?: PlyType }
-interface PlyElement { name: string; count: number; properties: PlyProperty[] }
-interface PlyHeader { format: 'ascii' | 'binary_little_endian' | 'binary_big_endian'; elements: PlyElement[]; dataOffset: number; comments: string[] }
+interface PlyProperty {
+  name: string;
+  type: PlyType;
+  listCount?: PlyType;
+}
+interface PlyElement {
+  name: string;
+  count: number;
+  properties: PlyProperty[];
+}
+interface PlyHeader {
+  format: 'ascii' | 'binary_little_endian' | 'binary_big_endian';
+  elements: PlyElement[];
+  dataOffset: number;
+  comments: string[];
+}
 
 /** Largest mesh read into memory (vertices); bigger meshes should be sampled to points first. */
 const MAX_MESH_VERTICES = 50_000_000;
@@ -38,11 +74,13 @@ async function readPlyHeader(file: InputFile): Promise<PlyHeader> {
   for (const line of lines.slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f[0] === 'format') {
-      if (f[1] !== 'ascii' && f[1] !== 'binary_little_endian' && f[1] !== 'binary_big_endian') throw corrupt(file.path, `Unknown PLY format '${f[1]}'.`);
+      if (f[1] !== 'ascii' && f[1] !== 'binary_little_endian' && f[1] !== 'binary_big_endian')
+        throw corrupt(file.path, `Unknown PLY format '${f[1]}'.`);
       format = f[1];
     } else if (f[0] === 'element') {
       const count = Number(f[2]);
-      if (!Number.isSafeInteger(count) || count < 0) throw corrupt(file.path, `PLY element '${f[1]}' has an invalid count '${f[2]}'.`);
+      if (!Number.isSafeInteger(count) || count < 0)
+        throw corrupt(file.path, `PLY element '${f[1]}' has an invalid count '${f[2]}'.`);
       elements.push({ name: f[1] ?? '', count, properties: [] });
     } else if (f[0] === 'property') {
       const el = elements.at(-1);
@@ -84,27 +122,45 @@ function checkClaimedSize(file: InputFile, header: PlyHeader): void {
   const available = file.size - header.dataOffset;
   if (minBytes > available + 1) {
     const vertex = header.elements.find((e) => e.name === 'vertex');
-    throw corrupt(file.path, `The PLY header claims ${vertex ? `${vertex.count} vertices` : 'more data'} but the file holds only ${available} bytes of data (at least ${minBytes} needed).`, {
-      claimed: Object.fromEntries(header.elements.map((e) => [e.name, e.count])),
-      dataBytes: available,
-      minimumBytes: minBytes,
-    });
+    throw corrupt(
+      file.path,
+      `The PLY header claims ${vertex ? `${vertex.count} vertices` : 'more data'} but the file holds only ${available} bytes of data (at least ${minBytes} needed).`,
+      {
+        claimed: Object.fromEntries(header.elements.map((e) => [e.name, e.count])),
+        dataBytes: available,
+        minimumBytes: minBytes,
+      },
+    );
   }
 }
 
 interface VertexMap {
-  x: number; y: number; z: number;
-  r: number; g: number; b: number;
-  nx: number; ny: number; nz: number;
-  intensity: number; classification: number;
+  x: number;
+  y: number;
+  z: number;
+  r: number;
+  g: number;
+  b: number;
+  nx: number;
+  ny: number;
+  nz: number;
+  intensity: number;
+  classification: number;
 }
 
 function mapVertex(el: PlyElement): VertexMap {
-  const idx = (...names: string[]): number => el.properties.findIndex((p) => !p.listCount && names.includes(p.name.toLowerCase()));
+  const idx = (...names: string[]): number =>
+    el.properties.findIndex((p) => !p.listCount && names.includes(p.name.toLowerCase()));
   return {
-    x: idx('x'), y: idx('y'), z: idx('z'),
-    r: idx('red', 'r', 'diffuse_red'), g: idx('green', 'g', 'diffuse_green'), b: idx('blue', 'b', 'diffuse_blue'),
-    nx: idx('nx', 'normal_x'), ny: idx('ny', 'normal_y'), nz: idx('nz', 'normal_z'),
+    x: idx('x'),
+    y: idx('y'),
+    z: idx('z'),
+    r: idx('red', 'r', 'diffuse_red'),
+    g: idx('green', 'g', 'diffuse_green'),
+    b: idx('blue', 'b', 'diffuse_blue'),
+    nx: idx('nx', 'normal_x'),
+    ny: idx('ny', 'normal_y'),
+    nz: idx('nz', 'normal_z'),
     intensity: idx('intensity', 'scalar_intensity', 'reflectance', 'scalar_reflectance'),
     classification: idx('classification', 'class', 'scalar_classification'),
   };
@@ -112,14 +168,26 @@ function mapVertex(el: PlyElement): VertexMap {
 
 /** Scales a colour/intensity value of any PLY type to 16 bits. Floats are taken as 0–1. */
 function to16(value: number, type: PlyType): number {
-  const v = type === 'uint8' || type === 'int8' ? value * 257 : type === 'float32' || type === 'float64' ? value * 65535 : value;
+  const v =
+    type === 'uint8' || type === 'int8'
+      ? value * 257
+      : type === 'float32' || type === 'float64'
+        ? value * 65535
+        : value;
   return v < 0 ? 0 : v > 65535 ? 65535 : Math.round(v);
 }
 
 class ChunkBuilder {
-  positions: Float64Array; rgb?: Uint16Array; intensity?: Uint16Array; classification?: Uint8Array; normals?: Float32Array;
+  positions: Float64Array;
+  rgb?: Uint16Array;
+  intensity?: Uint16Array;
+  classification?: Uint8Array;
+  normals?: Float32Array;
   n = 0;
-  constructor(readonly capacity: number, readonly map: VertexMap) {
+  constructor(
+    readonly capacity: number,
+    readonly map: VertexMap,
+  ) {
     this.positions = new Float64Array(capacity * 3);
     if (map.r >= 0 && map.g >= 0 && map.b >= 0) this.rgb = new Uint16Array(capacity * 3);
     if (map.intensity >= 0) this.intensity = new Uint16Array(capacity);
@@ -162,14 +230,22 @@ class ChunkBuilder {
 
 function readValue(view: DataView, at: number, type: PlyType, le: boolean): number {
   switch (type) {
-    case 'int8': return view.getInt8(at);
-    case 'uint8': return view.getUint8(at);
-    case 'int16': return view.getInt16(at, le);
-    case 'uint16': return view.getUint16(at, le);
-    case 'int32': return view.getInt32(at, le);
-    case 'uint32': return view.getUint32(at, le);
-    case 'float32': return view.getFloat32(at, le);
-    case 'float64': return view.getFloat64(at, le);
+    case 'int8':
+      return view.getInt8(at);
+    case 'uint8':
+      return view.getUint8(at);
+    case 'int16':
+      return view.getInt16(at, le);
+    case 'uint16':
+      return view.getUint16(at, le);
+    case 'int32':
+      return view.getInt32(at, le);
+    case 'uint32':
+      return view.getUint32(at, le);
+    case 'float32':
+      return view.getFloat32(at, le);
+    case 'float64':
+      return view.getFloat64(at, le);
   }
 }
 
@@ -184,9 +260,16 @@ async function* readPly(path: string, options: SceneReadOptions): AsyncGenerator
     const faceEl = header.elements.find((e) => e.name === 'face');
     const isMesh = !!faceEl && faceEl.count > 0;
     if (isMesh && vertexEl.count > MAX_MESH_VERTICES) {
-      throw new VestigeError('E_INPUT_TOO_LARGE', `The PLY mesh has ${vertexEl.count} vertices; meshes are read up to ${MAX_MESH_VERTICES}.`, { file: path, hint: 'Sample the mesh to a point cloud (CloudCompare: Sample points on a mesh) and import that.' });
+      throw new VestigeError(
+        'E_INPUT_TOO_LARGE',
+        `The PLY mesh has ${vertexEl.count} vertices; meshes are read up to ${MAX_MESH_VERTICES}.`,
+        {
+          file: path,
+          hint: 'Sample the mesh to a point cloud (CloudCompare: Sample points on a mesh) and import that.',
+        },
+      );
     }
-    const per = isMesh ? Math.max(1, vertexEl.count) : options.chunkPoints ?? DEFAULT_CHUNK_POINTS;
+    const per = isMesh ? Math.max(1, vertexEl.count) : (options.chunkPoints ?? DEFAULT_CHUNK_POINTS);
     const le = header.format === 'binary_little_endian';
     const ascii = header.format === 'ascii';
     const lines = ascii ? readLines(path, header.dataOffset)[Symbol.asyncIterator]() : undefined;
@@ -223,9 +306,13 @@ async function* readPly(path: string, options: SceneReadOptions): AsyncGenerator
         for (let done = 0; done < el.count; ) {
           const n = Math.min(batch, el.count - done);
           const view = await reader!.take(n * stride, `PLY ${el.name} records`);
-          if (!isVertex) { done += n; continue; }
+          if (!isVertex) {
+            done += n;
+            continue;
+          }
           for (let i = 0; i < n; i++) {
-            for (let k = 0; k < values.length; k++) values[k] = readValue(view, i * stride + offsets[k]!, types[k]!, le);
+            for (let k = 0; k < values.length; k++)
+              values[k] = readValue(view, i * stride + offsets[k]!, types[k]!, le);
             builder!.push(values, types);
             if (builder!.n === builder!.capacity && !isMesh) {
               yield builder!.take();
@@ -240,8 +327,11 @@ async function* readPly(path: string, options: SceneReadOptions): AsyncGenerator
           for (let k = 0; k < el.properties.length; k++) {
             const p = el.properties[k]!;
             if (p.listCount) {
-              const len = ascii ? await nextAscii() : readValue(await reader!.take(TYPE_SIZE[p.listCount], 'PLY list'), 0, p.listCount, le);
-              if (!Number.isInteger(len) || len < 0 || len > 1_000_000) throw corrupt(path, `A PLY list has an impossible length ${len}.`);
+              const len = ascii
+                ? await nextAscii()
+                : readValue(await reader!.take(TYPE_SIZE[p.listCount], 'PLY list'), 0, p.listCount, le);
+              if (!Number.isInteger(len) || len < 0 || len > 1_000_000)
+                throw corrupt(path, `A PLY list has an impossible length ${len}.`);
               const items: number[] = [];
               if (ascii) for (let j = 0; j < len; j++) items.push(await nextAscii());
               else {
@@ -253,7 +343,9 @@ async function* readPly(path: string, options: SceneReadOptions): AsyncGenerator
               }
               values[k] = 0;
             } else {
-              values[k] = ascii ? await nextAscii() : readValue(await reader!.take(TYPE_SIZE[p.type], 'PLY value'), 0, p.type, le);
+              values[k] = ascii
+                ? await nextAscii()
+                : readValue(await reader!.take(TYPE_SIZE[p.type], 'PLY value'), 0, p.type, le);
             }
           }
           if (isVertex) {
@@ -273,7 +365,9 @@ async function* readPly(path: string, options: SceneReadOptions): AsyncGenerator
     if (isMesh) {
       const v = meshVertices[0] ?? { positions: new Float64Array(0), count: 0 };
       const idx = Uint32Array.from(indices ?? []);
-      for (let i = 0; i < idx.length; i++) if (idx[i]! >= v.count) throw corrupt(path, `A PLY face refers to vertex ${idx[i]}, but there are only ${v.count}.`);
+      for (let i = 0; i < idx.length; i++)
+        if (idx[i]! >= v.count)
+          throw corrupt(path, `A PLY face refers to vertex ${idx[i]}, but there are only ${v.count}.`);
       const mesh: MeshChunk = {
         kind: 'mesh',
         name: path.split('/').pop() ?? 'mesh',
@@ -303,10 +397,18 @@ async function countRemainingLines(lines: AsyncIterator<string>, leftOnLine: num
  * A file that holds more than its header declares is read as declared, and the difference is told
  * (with counts), never silently dropped: the extra records may be the evidence.
  */
-function warnIfMoreThanDeclared(path: string, header: PlyHeader, options: SceneReadOptions, extraLines: number | undefined, extraBytes: number): void {
+function warnIfMoreThanDeclared(
+  path: string,
+  header: PlyHeader,
+  options: SceneReadOptions,
+  extraLines: number | undefined,
+  extraBytes: number,
+): void {
   const last = header.elements.at(-1);
   if (!last || (extraLines ?? extraBytes) <= 0) return;
-  const stride = last.properties.every((p) => !p.listCount) ? last.properties.reduce((n, p) => n + TYPE_SIZE[p.type], 0) : 0;
+  const stride = last.properties.every((p) => !p.listCount)
+    ? last.properties.reduce((n, p) => n + TYPE_SIZE[p.type], 0)
+    : 0;
   const records = extraLines ?? (stride > 0 ? Math.floor(extraBytes / stride) : undefined);
   const declared = Object.fromEntries(header.elements.map((e) => [e.name, e.count]));
   options.onWarning?.({
@@ -322,7 +424,13 @@ export const plyFormat: SceneFormat = {
   title: 'Stanford PLY',
   extensions: ['.ply'],
   sniff(head) {
-    return head.length >= 4 && head[0] === 0x70 && head[1] === 0x6c && head[2] === 0x79 && (head[3] === 0x0a || head[3] === 0x0d);
+    return (
+      head.length >= 4 &&
+      head[0] === 0x70 &&
+      head[1] === 0x6c &&
+      head[2] === 0x79 &&
+      (head[3] === 0x0a || head[3] === 0x0d)
+    );
   },
   header(path) {
     return withInputFile(path, async (file): Promise<SceneHeader> => {
@@ -339,7 +447,11 @@ export const plyFormat: SceneFormat = {
           classification: !!m && m.classification >= 0,
           normals: !!m && m.nx >= 0,
         },
-        details: { encoding: h.format, elements: Object.fromEntries(h.elements.map((e) => [e.name, e.count])), comments: h.comments },
+        details: {
+          encoding: h.format,
+          elements: Object.fromEntries(h.elements.map((e) => [e.name, e.count])),
+          comments: h.comments,
+        },
       };
     });
   },

@@ -42,7 +42,8 @@ async function* readPts(path: string, options: SceneReadOptions): AsyncGenerator
     const f = splitFields(line);
     if (f.length === 0) continue;
     if (f.length === 1 && /^\d+$/.test(f[0]!)) continue; // a scan's count line
-    if (f.length < 3 || !builder.push(f)) throw corrupt(path, `Line ${lineNo} of the PTS file is not a point: '${line.slice(0, 80)}'.`, { line: lineNo });
+    if (f.length < 3 || !builder.push(f))
+      throw corrupt(path, `Line ${lineNo} of the PTS file is not a point: '${line.slice(0, 80)}'.`, { line: lineNo });
     if (builder.full) {
       yield builder.take();
       builder = new TextChunkBuilder(per, columns);

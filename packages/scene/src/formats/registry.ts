@@ -26,11 +26,23 @@ function finiteCoordinates(format: SceneFormat): SceneFormat {
 async function* checkFinite(path: string, chunks: AsyncIterable<SceneChunk>): AsyncGenerator<SceneChunk> {
   let before = 0;
   for await (const chunk of chunks) {
-    const positions = chunk.kind === 'viewpoint' ? chunk.position : chunk.kind === 'points' ? chunk.positions.subarray(0, chunk.count * 3) : chunk.positions;
+    const positions =
+      chunk.kind === 'viewpoint'
+        ? chunk.position
+        : chunk.kind === 'points'
+          ? chunk.positions.subarray(0, chunk.count * 3)
+          : chunk.positions;
     for (let i = 0; i < positions.length; i++) {
       if (!Number.isFinite(positions[i]!)) {
-        const what = chunk.kind === 'viewpoint' ? `camera ${chunk.name}` : `${chunk.kind === 'mesh' ? 'vertex' : 'point'} ${before + Math.floor(i / 3) + 1}`;
-        throw corrupt(path, `${what} has a coordinate that is not a number (${positions[i]}): the file does not hold valid positions.`, { index: before + Math.floor(i / 3) });
+        const what =
+          chunk.kind === 'viewpoint'
+            ? `camera ${chunk.name}`
+            : `${chunk.kind === 'mesh' ? 'vertex' : 'point'} ${before + Math.floor(i / 3) + 1}`;
+        throw corrupt(
+          path,
+          `${what} has a coordinate that is not a number (${positions[i]}): the file does not hold valid positions.`,
+          { index: before + Math.floor(i / 3) },
+        );
       }
     }
     before += chunk.kind === 'points' ? chunk.count : chunk.kind === 'mesh' ? chunk.positions.length / 3 : 0;
@@ -39,7 +51,21 @@ async function* checkFinite(path: string, chunks: AsyncIterable<SceneChunk>): As
 }
 
 /** Sniffing order matters: the most specific formats first (COPC is also LAZ is also LAS-signed). */
-const formats = registry<SceneFormat>('scene format', [copcFormat, lazFormat, lasFormat, e57Format, plyFormat, gltfFormat, objFormat, ptsFormat, xyzFormat, colmapFormat].map(finiteCoordinates));
+const formats = registry<SceneFormat>(
+  'scene format',
+  [
+    copcFormat,
+    lazFormat,
+    lasFormat,
+    e57Format,
+    plyFormat,
+    gltfFormat,
+    objFormat,
+    ptsFormat,
+    xyzFormat,
+    colmapFormat,
+  ].map(finiteCoordinates),
+);
 export const sceneFormats: readonly SceneFormat[] = formats.list();
 
 /** The format, or `E_PARAM_INVALID` naming the known ones. */
@@ -57,7 +83,8 @@ export async function detectSceneFormat(path: string): Promise<SceneFormat> {
   }
   const name = basename(path);
   if (st.isDirectory()) return colmapFormat;
-  if (!st.isFile()) throw new VestigeError('E_INPUT_NOT_FILE', `${path} is not a regular file or folder.`, { file: path });
+  if (!st.isFile())
+    throw new VestigeError('E_INPUT_NOT_FILE', `${path} is not a regular file or folder.`, { file: path });
   if (st.size === 0) throw new VestigeError('E_INPUT_EMPTY', `${path} is empty.`, { file: path });
   const handle = await open(path, 'r');
   const head = Buffer.alloc(Math.min(4096, st.size));

@@ -18,7 +18,10 @@ export class TextChunkBuilder {
   private intensity: Uint16Array | undefined;
   private normals: Float32Array | undefined;
   n = 0;
-  constructor(readonly capacity: number, readonly columns: TextColumns) {
+  constructor(
+    readonly capacity: number,
+    readonly columns: TextColumns,
+  ) {
     this.positions = new Float64Array(capacity * 3);
     this.rgb = columns.rgb >= 0 ? new Uint16Array(capacity * 3) : undefined;
     this.intensity = columns.intensity >= 0 ? new Uint16Array(capacity) : undefined;

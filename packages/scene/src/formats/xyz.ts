@@ -14,11 +14,20 @@ const clamp16 = (v: number): number => Math.max(0, Math.min(65535, Math.round(v)
 
 export function xyzColumns(fields: number): TextColumns {
   switch (fields) {
-    case 4: case 5: return { intensity: 3, rgb: -1, normals: -1, intensityTo16: clamp16 };
-    case 6: return { intensity: -1, rgb: 3, normals: -1, intensityTo16: clamp16 };
-    case 7: case 8: return { intensity: 3, rgb: 4, normals: -1, intensityTo16: clamp16 };
-    case 9: return { intensity: -1, rgb: 3, normals: 6, intensityTo16: clamp16 };
-    default: return fields >= 10 ? { intensity: 3, rgb: 4, normals: 7, intensityTo16: clamp16 } : { intensity: -1, rgb: -1, normals: -1, intensityTo16: clamp16 };
+    case 4:
+    case 5:
+      return { intensity: 3, rgb: -1, normals: -1, intensityTo16: clamp16 };
+    case 6:
+      return { intensity: -1, rgb: 3, normals: -1, intensityTo16: clamp16 };
+    case 7:
+    case 8:
+      return { intensity: 3, rgb: 4, normals: -1, intensityTo16: clamp16 };
+    case 9:
+      return { intensity: -1, rgb: 3, normals: 6, intensityTo16: clamp16 };
+    default:
+      return fields >= 10
+        ? { intensity: 3, rgb: 4, normals: 7, intensityTo16: clamp16 }
+        : { intensity: -1, rgb: -1, normals: -1, intensityTo16: clamp16 };
   }
 }
 
@@ -66,7 +75,11 @@ export const xyzFormat: SceneFormat = {
     await withInputFile(path, async () => undefined);
     const fields = await probe(path);
     const c = xyzColumns(fields);
-    return { format: 'xyz', attributes: { rgb: c.rgb >= 0, intensity: c.intensity >= 0, classification: false, normals: c.normals >= 0 }, details: { columns: fields } };
+    return {
+      format: 'xyz',
+      attributes: { rgb: c.rgb >= 0, intensity: c.intensity >= 0, classification: false, normals: c.normals >= 0 },
+      details: { columns: fields },
+    };
   },
   read(path, options = {}) {
     return readXyz(path, options);

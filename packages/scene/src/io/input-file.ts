@@ -19,24 +19,35 @@ export class InputFile {
       st = await stat(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new VestigeError(code === 'ENOENT' ? 'E_INPUT_MISSING' : 'E_INPUT_UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`, { file: path, cause: err });
+      throw new VestigeError(
+        code === 'ENOENT' ? 'E_INPUT_MISSING' : 'E_INPUT_UNREADABLE',
+        `Cannot read ${path}: ${(err as Error).message}`,
+        { file: path, cause: err },
+      );
     }
     if (!st.isFile()) throw new VestigeError('E_INPUT_NOT_FILE', `${path} is not a regular file.`, { file: path });
     try {
       return new InputFile(path, st.size, await open(path, 'r'));
     } catch (err) {
-      throw new VestigeError('E_INPUT_UNREADABLE', `Cannot open ${path}: ${(err as Error).message}`, { file: path, cause: err });
+      throw new VestigeError('E_INPUT_UNREADABLE', `Cannot open ${path}: ${(err as Error).message}`, {
+        file: path,
+        cause: err,
+      });
     }
   }
 
   /** Reads exactly `length` bytes at `offset`; a file that ends early is corrupt (truncated). */
   async read(offset: number, length: number, what = 'data'): Promise<Buffer> {
     if (offset < 0 || length < 0 || offset + length > this.size) {
-      throw new VestigeError('E_INPUT_CORRUPT', `The file ends before its ${what} (needs bytes ${offset}–${offset + length}, file has ${this.size}).`, {
-        file: this.path,
-        hint: 'The file is truncated or damaged. Copy it again from the original media and compare its hash.',
-        details: { offset, length, size: this.size },
-      });
+      throw new VestigeError(
+        'E_INPUT_CORRUPT',
+        `The file ends before its ${what} (needs bytes ${offset}–${offset + length}, file has ${this.size}).`,
+        {
+          file: this.path,
+          hint: 'The file is truncated or damaged. Copy it again from the original media and compare its hash.',
+          details: { offset, length, size: this.size },
+        },
+      );
     }
     const buf = Buffer.allocUnsafe(length);
     let done = 0;

@@ -26,7 +26,8 @@ export async function* readLines(path: string, start = 0): AsyncGenerator<string
         from = nl + 1;
       }
       rest = text.slice(from);
-      if (rest.length > MAX_LINE) throw corrupt(path, `A line is longer than ${MAX_LINE} bytes; this is not a text point file.`);
+      if (rest.length > MAX_LINE)
+        throw corrupt(path, `A line is longer than ${MAX_LINE} bytes; this is not a text point file.`);
     }
     rest += decoder.end();
     if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
@@ -37,5 +38,8 @@ export async function* readLines(path: string, start = 0): AsyncGenerator<string
 
 /** Splits on spaces, tabs and commas, ignoring empty fields. */
 export function splitFields(line: string): string[] {
-  return line.trim().split(/[\s,;]+/).filter((f) => f.length > 0);
+  return line
+    .trim()
+    .split(/[\s,;]+/)
+    .filter((f) => f.length > 0);
 }

@@ -12,11 +12,15 @@ export { schemaProblems };
 export function parseSceneManifest(value: unknown, file?: string): SceneManifest {
   const result = SceneManifestSchema.safeParse(value);
   if (!result.success) {
-    throw new VestigeError('E_SCENE_INVALID', `The scene manifest is not valid: ${schemaProblems(result.error.issues)}.`, {
-      ...(file === undefined ? {} : { file }),
-      hint: 'Rebuild the scene with `vestige scene build`, or check that the record was written by this version of Vestige.',
-      details: { issues: result.error.issues.slice(0, 20) },
-    });
+    throw new VestigeError(
+      'E_SCENE_INVALID',
+      `The scene manifest is not valid: ${schemaProblems(result.error.issues)}.`,
+      {
+        ...(file === undefined ? {} : { file }),
+        hint: 'Rebuild the scene with `vestige scene build`, or check that the record was written by this version of Vestige.',
+        details: { issues: result.error.issues.slice(0, 20) },
+      },
+    );
   }
   return result.data;
 }

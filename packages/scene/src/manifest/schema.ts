@@ -86,14 +86,23 @@ export const PointCloudLayerSchema = z.object({
   inputs: z.array(z.number().int().nonnegative()),
   /** How the coarse levels were made, for the report. */
   sampling: z.string(),
-  /** Which sampler chose each node's points (`grid` or `poisson`); absent in scenes built before it was recorded (grid). */
+  /**
+   * Which sampler chose each node's points (`grid` or `poisson`); absent in scenes built before it was recorded (grid).
+   */
   sampler: z.enum(['grid', 'poisson']).optional(),
   /**
    * The builder's tile hashes (core/potree/tile-hashes.ts): the file with one SHA-256 per hierarchy record,
    * and the root over the first hierarchy chunk and its section. A viewer that trusts this manifest checks
    * every hierarchy chunk and node against them and needs nothing else from the server.
    */
-  tileHashes: z.object({ sha256, size: z.number().int().nonnegative(), root: sha256, firstChunkSize: z.number().int().nonnegative() }).optional(),
+  tileHashes: z
+    .object({
+      sha256,
+      size: z.number().int().nonnegative(),
+      root: sha256,
+      firstChunkSize: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 export const MeshLayerSchema = z.object({
@@ -102,7 +111,9 @@ export const MeshLayerSchema = z.object({
   name: z.string(),
   format: z.literal('glb'),
   file: BlobRefSchema,
-  /** Add to the glb's vertex positions to get the source frame (meshes made from PLY/OBJ are stored near 0 for float32). */
+  /**
+   * Add to the glb's vertex positions to get the source frame (meshes made from PLY/OBJ are stored near 0 for float32).
+   */
   offset: vec3.default([0, 0, 0]),
   bounds: BoundsSchema,
   vertices: z.number().int().nonnegative(),
@@ -144,7 +155,10 @@ export const ViewpointsLayerSchema = z.object({
   inputs: z.array(z.number().int().nonnegative()),
 });
 
-/** How a scanner photo's pixels map to directions (E57 image representations, E2807 §8.4; units as the file states them). */
+/**
+ * How a scanner photo's pixels map to directions (E57 image representations, E2807 §8.4; units as the file states
+ * them).
+ */
 export const ScanPhotoProjectionSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('pinhole'),
@@ -159,9 +173,27 @@ export const ScanPhotoProjectionSchema = z.discriminatedUnion('kind', [
     principalPointY: z.number(),
     distortion: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
   }),
-  z.object({ kind: z.literal('spherical'), width: z.number().int().nonnegative(), height: z.number().int().nonnegative(), pixelWidth: z.number(), pixelHeight: z.number() }),
-  z.object({ kind: z.literal('cylindrical'), width: z.number().int().nonnegative(), height: z.number().int().nonnegative(), pixelWidth: z.number(), pixelHeight: z.number(), radius: z.number(), principalPointY: z.number() }),
-  z.object({ kind: z.literal('reference'), width: z.number().int().nonnegative(), height: z.number().int().nonnegative() }),
+  z.object({
+    kind: z.literal('spherical'),
+    width: z.number().int().nonnegative(),
+    height: z.number().int().nonnegative(),
+    pixelWidth: z.number(),
+    pixelHeight: z.number(),
+  }),
+  z.object({
+    kind: z.literal('cylindrical'),
+    width: z.number().int().nonnegative(),
+    height: z.number().int().nonnegative(),
+    pixelWidth: z.number(),
+    pixelHeight: z.number(),
+    radius: z.number(),
+    principalPointY: z.number(),
+  }),
+  z.object({
+    kind: z.literal('reference'),
+    width: z.number().int().nonnegative(),
+    height: z.number().int().nonnegative(),
+  }),
 ]);
 
 const ImageBlobSchema = BlobRefSchema.extend({ mediaType: z.enum(['image/jpeg', 'image/png']) });
@@ -218,7 +250,10 @@ export const MeasurementSchema = z.object({
   kind: z.enum(MEASUREMENT_KINDS),
   /** Picked points, source frame. */
   points: z.array(vec3).min(1),
-  /** The measured value in the displayed frame (`measureScene` in core/measure.ts); heights are signed, see `MEASUREMENT_DEFINITIONS`. */
+  /**
+   * The measured value in the displayed frame (`measureScene` in core/measure.ts); heights are signed, see
+   * `MEASUREMENT_DEFINITIONS`.
+   */
   value: z.number(),
   /** `m`, `m²`, `°` … (core/units.ts). */
   unit: z.string(),
@@ -299,32 +334,36 @@ export const MeasurementUncertaintySchema = z.object({
   basis: z.string().min(1),
 });
 
-export const SceneManifestSchema = z.object({
-  schema: z.literal(SCENE_MANIFEST_SCHEMA),
-  version: z.literal(SCENE_MANIFEST_VERSION),
-  id,
-  name: z.string(),
-  /** ISO time of the build, given by the caller (operations never read the clock). */
-  createdAt: z.string(),
-  units: z.enum(SCENE_UNITS),
-  origin: z.object({
-    /** Subtract from source coordinates before going to float32. Double precision. */
-    offset: vec3,
-  }),
-  crs: z.object({ epsg: z.number().int().optional(), wkt: z.string().optional(), name: z.string().optional() }).optional(),
-  /** Column-major 4×4, applied after subtracting the origin. Identity until scaled or levelled. */
-  transform: matrix4,
-  adjustments: z.array(SceneAdjustmentSchema).default([]),
-  inputs: z.array(SceneInputSchema),
-  layers: z.array(SceneLayerSchema),
-  /** Provenance record of the build (`scene.build`), or null for a scene made outside a case. */
-  provenanceId: z.string().nullable(),
-  /** Stated uncertainty of measurements in this scene; every measurement result then carries its ±. */
-  measurementUncertainty: MeasurementUncertaintySchema.optional(),
-}).refine((m) => !m.measurementUncertainty || m.units !== 'unknown' || m.measurementUncertainty.absoluteMetres === 0, {
-  message: 'a measurement uncertainty in metres needs a scene whose units are known (scale it first)',
-  path: ['measurementUncertainty'],
-});
+export const SceneManifestSchema = z
+  .object({
+    schema: z.literal(SCENE_MANIFEST_SCHEMA),
+    version: z.literal(SCENE_MANIFEST_VERSION),
+    id,
+    name: z.string(),
+    /** ISO time of the build, given by the caller (operations never read the clock). */
+    createdAt: z.string(),
+    units: z.enum(SCENE_UNITS),
+    origin: z.object({
+      /** Subtract from source coordinates before going to float32. Double precision. */
+      offset: vec3,
+    }),
+    crs: z
+      .object({ epsg: z.number().int().optional(), wkt: z.string().optional(), name: z.string().optional() })
+      .optional(),
+    /** Column-major 4×4, applied after subtracting the origin. Identity until scaled or levelled. */
+    transform: matrix4,
+    adjustments: z.array(SceneAdjustmentSchema).default([]),
+    inputs: z.array(SceneInputSchema),
+    layers: z.array(SceneLayerSchema),
+    /** Provenance record of the build (`scene.build`), or null for a scene made outside a case. */
+    provenanceId: z.string().nullable(),
+    /** Stated uncertainty of measurements in this scene; every measurement result then carries its ±. */
+    measurementUncertainty: MeasurementUncertaintySchema.optional(),
+  })
+  .refine((m) => !m.measurementUncertainty || m.units !== 'unknown' || m.measurementUncertainty.absoluteMetres === 0, {
+    message: 'a measurement uncertainty in metres needs a scene whose units are known (scale it first)',
+    path: ['measurementUncertainty'],
+  });
 
 export type Bounds = z.infer<typeof BoundsSchema>;
 export type BlobRef = z.infer<typeof BlobRefSchema>;

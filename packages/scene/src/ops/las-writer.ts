@@ -46,15 +46,33 @@ interface Layout {
 
 function layoutOf(options: LasWriteOptions): Layout {
   const format = options.pointFormat ?? 2;
-  if (!Number.isInteger(format) || format < 0 || format > 10) throw new RangeError(`LAS point format ${format} does not exist (0–10 do).`);
+  if (!Number.isInteger(format) || format < 0 || format > 10)
+    throw new RangeError(`LAS point format ${format} does not exist (0–10 do).`);
   const minor = options.minorVersion ?? Math.max(2, FIRST_MINOR[format]!);
-  if (minor < FIRST_MINOR[format]! || minor > 4) throw new RangeError(`LAS 1.${minor} cannot hold point format ${format} (from 1.${FIRST_MINOR[format]}).`);
+  if (minor < FIRST_MINOR[format]! || minor > 4)
+    throw new RangeError(`LAS 1.${minor} cannot hold point format ${format} (from 1.${FIRST_MINOR[format]}).`);
   const wave = format === 4 ? 28 : format === 5 ? 34 : format === 9 ? 30 : format === 10 ? 38 : -1;
   const gps = format === 0 || format === 2 ? -1 : format >= 6 ? 22 : 20;
-  return { format, minor, record: STANDARD_RECORD_LENGTH[format]! + (options.extraBytes ?? 0), headerSize: HEADER_SIZE(minor), vlrBytes: wave >= 0 ? WAVE_DESCRIPTOR_VLR : 0, wave, gps };
+  return {
+    format,
+    minor,
+    record: STANDARD_RECORD_LENGTH[format]! + (options.extraBytes ?? 0),
+    headerSize: HEADER_SIZE(minor),
+    vlrBytes: wave >= 0 ? WAVE_DESCRIPTOR_VLR : 0,
+    wave,
+    gps,
+  };
 }
 
-function encodeRecords(chunk: PointChunk, l: Layout, offset: readonly number[], scale: number, first: number, min: number[], max: number[]): Buffer {
+function encodeRecords(
+  chunk: PointChunk,
+  l: Layout,
+  offset: readonly number[],
+  scale: number,
+  first: number,
+  min: number[],
+  max: number[],
+): Buffer {
   const n = chunk.count;
   const buf = Buffer.alloc(n * l.record);
   const rgbAt = lasRgbOffset(l.format);
@@ -76,7 +94,8 @@ function encodeRecords(chunk: PointChunk, l: Layout, offset: readonly number[], 
       buf[o + 16] = chunk.classification ? chunk.classification[i]! : 1;
     }
     if (l.gps >= 0) buf.writeDoubleLE(first + i, o + l.gps); // a distinct, increasing time per point
-    if (rgbAt >= 0 && chunk.rgb) for (let k = 0; k < 3; k++) buf.writeUInt16LE(chunk.rgb[i * 3 + k]!, o + rgbAt + 2 * k);
+    if (rgbAt >= 0 && chunk.rgb)
+      for (let k = 0; k < 3; k++) buf.writeUInt16LE(chunk.rgb[i * 3 + k]!, o + rgbAt + 2 * k);
     if (l.wave >= 0) {
       buf[o + l.wave] = 1; // descriptor index 1 (0 means "no waveform")
       buf.writeBigUInt64LE(BigInt((first + i) * WAVE_SAMPLES), o + l.wave + 1);
@@ -102,7 +121,15 @@ function waveDescriptorVlr(): Buffer {
   return v;
 }
 
-function headerBytes(l: Layout, options: LasWriteOptions, count: number, offset: readonly number[], scale: number, min: readonly number[], max: readonly number[]): Buffer {
+function headerBytes(
+  l: Layout,
+  options: LasWriteOptions,
+  count: number,
+  offset: readonly number[],
+  scale: number,
+  min: readonly number[],
+  max: readonly number[],
+): Buffer {
   const h = Buffer.alloc(l.headerSize);
   h.write('LASF', 0, 'latin1');
   if (l.wave >= 0) h.writeUInt16LE(1 << 2, 6); // waveform data packets are external
@@ -134,7 +161,11 @@ function headerBytes(l: Layout, options: LasWriteOptions, count: number, offset:
   return h;
 }
 
-export async function writeLas(path: string, chunks: AsyncIterable<PointChunk> | Iterable<PointChunk>, options: LasWriteOptions = {}): Promise<{ points: number; bytes: number }> {
+export async function writeLas(
+  path: string,
+  chunks: AsyncIterable<PointChunk> | Iterable<PointChunk>,
+  options: LasWriteOptions = {},
+): Promise<{ points: number; bytes: number }> {
   const scale = options.scale ?? 0.001;
   const l = layoutOf(options);
   const fh = await open(path, 'w');

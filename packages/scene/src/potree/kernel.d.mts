@@ -54,5 +54,23 @@ export declare class KernelScratch {
 
 export declare function childCube(cube: IntCube, octant: number): IntCube;
 export declare function childBox(box: NodeBox, octant: number): NodeBox;
-export declare function selectNodePoints(q: Int32Array, order: Uint32Array, start: number, end: number, cube: IntCube, sampler: Sampler, scratch: KernelScratch, childCounts: Uint32Array): number;
-export declare function buildSubtree(q: Int32Array, order: Uint32Array, start: number, end: number, cube: IntCube, rootName: string, options: KernelOptions, scratch?: KernelScratch): KernelNode[];
+export declare function selectNodePoints(
+  q: Int32Array,
+  order: Uint32Array,
+  start: number,
+  end: number,
+  cube: IntCube,
+  sampler: Sampler,
+  scratch: KernelScratch,
+  childCounts: Uint32Array,
+): number;
+export declare function buildSubtree(
+  q: Int32Array,
+  order: Uint32Array,
+  start: number,
+  end: number,
+  cube: IntCube,
+  rootName: string,
+  options: KernelOptions,
+  scratch?: KernelScratch,
+): KernelNode[];

@@ -75,7 +75,12 @@ export class KernelScratch {
 /** Octant `o` of a cube (x is bit 2, y bit 1, z bit 0: Potree's child order). */
 export function childCube(cube, octant) {
   const h = 2 ** (cube.bits - 1);
-  return { x: cube.x + (octant & 4 ? h : 0), y: cube.y + (octant & 2 ? h : 0), z: cube.z + (octant & 1 ? h : 0), bits: cube.bits - 1 };
+  return {
+    x: cube.x + (octant & 4 ? h : 0),
+    y: cube.y + (octant & 2 ? h : 0),
+    z: cube.z + (octant & 1 ? h : 0),
+    bits: cube.bits - 1,
+  };
 }
 
 /** Octant of a floating-point box (readers of any Potree file, whose cubes need not be powers of two). */
@@ -93,7 +98,9 @@ function cellsOf(q, order, start, n, cube, cells) {
   const s = cube.bits - GRID_BITS;
   const up = s < 0 ? -s : 0;
   const down = s > 0 ? s : 0;
-  const bx = cube.x, by = cube.y, bz = cube.z;
+  const bx = cube.x,
+    by = cube.y,
+    bz = cube.z;
   for (let i = 0; i < n; i++) {
     const p = order[start + i] * 3;
     const cx = ((q[p] - bx) >>> down) << up;
@@ -143,7 +150,9 @@ function electGrid(q, order, start, n, cube, scratch) {
   // Twice the offset from the cell centre, per axis, in units: 2r + 1 − 2^s for the remainder r (exact).
   const mask = s > 0 ? (1 << s) - 1 : 0;
   const width = s > 0 ? 1 << s : 1;
-  const bx = cube.x, by = cube.y, bz = cube.z;
+  const bx = cube.x,
+    by = cube.y,
+    bz = cube.z;
   for (let i = 0; i < n; i++) {
     const p = order[start + i] * 3;
     const dx = 2 * ((q[p] - bx) & mask) + 1 - width;
@@ -195,8 +204,12 @@ function radixSortRanks(keys, n, scratch) {
       other[at] = rank[i];
       k2[at] = key;
     }
-    const r = rank; rank = other; other = r;
-    const kk = k; k = k2; k2 = kk;
+    const r = rank;
+    rank = other;
+    other = r;
+    const kk = k;
+    k = k2;
+    k2 = kk;
   }
   // Three passes: the sorted ranks end in the buffer that started as rank2 (or keys2 for the keys).
   return rank;
@@ -211,13 +224,17 @@ function electPoisson(q, order, start, n, cube, scratch) {
   const { stamp, best, cells, keep, keys, next } = scratch;
   cellsOf(q, order, start, n, cube, cells);
   const half = 2 ** (cube.bits - 1);
-  const cx0 = cube.x + half, cy0 = cube.y + half, cz0 = cube.z + half;
+  const cx0 = cube.x + half,
+    cy0 = cube.y + half,
+    cz0 = cube.z + half;
   // Distances quantised to 32 bits over the node's largest possible distance: the order is exact to
   // 2^-32 of the node's diagonal, and the same points always give the same keys.
   const toKey = 4294967295 / (3 * half * half);
   for (let i = 0; i < n; i++) {
     const p = order[start + i] * 3;
-    const dx = q[p] - cx0, dy = q[p + 1] - cy0, dz = q[p + 2] - cz0;
+    const dx = q[p] - cx0,
+      dy = q[p + 1] - cy0,
+      dz = q[p + 2] - cz0;
     keys[i] = Math.min(4294967295, Math.floor((dx * dx + dy * dy + dz * dz) * toKey)) >>> 0;
   }
   const ranked = radixSortRanks(keys, n, scratch);
@@ -229,9 +246,13 @@ function electPoisson(q, order, start, n, cube, scratch) {
   for (let r = 0; r < n; r++) {
     const i = ranked[r];
     const p = order[start + i] * 3;
-    const x = q[p], y = q[p + 1], z = q[p + 2];
+    const x = q[p],
+      y = q[p + 1],
+      z = q[p + 2];
     const cell = cells[i];
-    const cx = cell >>> 14, cy = (cell >>> 7) & 127, cz = cell & 127;
+    const cx = cell >>> 14,
+      cy = (cell >>> 7) & 127,
+      cz = cell & 127;
     let free = true;
     for (let ox = -1; ox <= 1 && free; ox++) {
       const nx = cx + ox;
@@ -246,7 +267,9 @@ function electPoisson(q, order, start, n, cube, scratch) {
           if (stamp[c] !== now) continue;
           for (let j = best[c]; j >= 0; j = next[j]) {
             const pj = order[start + j] * 3;
-            const ex = q[pj] - x, ey = q[pj + 1] - y, ez = q[pj + 2] - z;
+            const ex = q[pj] - x,
+              ey = q[pj + 1] - y,
+              ez = q[pj + 2] - z;
             if (ex * ex + ey * ey + ez * ez < spacing2) {
               free = false;
               break;

@@ -3,9 +3,12 @@ import { createHash } from 'node:crypto';
 import { writePotreeInMemory } from './memory.ts';
 import { potreeNodes, decodePotreeNode } from '../core/potree/decode.ts';
 
-function cloud(n: number, seed = 1): { positions: Float64Array; rgb: Uint8Array; intensity: Uint16Array; classification: Uint8Array } {
+function cloud(
+  n: number,
+  seed = 1,
+): { positions: Float64Array; rgb: Uint8Array; intensity: Uint16Array; classification: Uint8Array } {
   let s = seed >>> 0;
-  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const positions = new Float64Array(n * 3);
   const rgb = new Uint8Array(n * 3);
   const intensity = new Uint16Array(n);
@@ -34,7 +37,12 @@ describe('writePotreeInMemory', () => {
     expect(nodes.length).toBeGreaterThan(8);
     expect(nodes.reduce((n, node) => n + node.numPoints, 0)).toBe(120_000);
     expect(files.metadataJson.points).toBe(120_000);
-    expect(files.metadataJson.attributes.map((a) => a.name)).toEqual(['position', 'rgb', 'intensity', 'classification']);
+    expect(files.metadataJson.attributes.map((a) => a.name)).toEqual([
+      'position',
+      'rgb',
+      'intensity',
+      'classification',
+    ]);
     expect(files.octree.byteLength).toBe(120_000 * 21);
     // every decoded point lies inside its node's box and matches an input point within the quantum
     const seen = new Set<string>();

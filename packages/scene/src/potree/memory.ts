@@ -60,7 +60,10 @@ export function pointChunkFromArrays(points: PointArrays): PointChunk {
   };
 }
 
-export function writePotreeInMemory(input: PointChunk | readonly PointChunk[] | PointArrays, options: PotreeWriteOptions = {}): PotreeFiles {
+export function writePotreeInMemory(
+  input: PointChunk | readonly PointChunk[] | PointArrays,
+  options: PotreeWriteOptions = {},
+): PotreeFiles {
   const chunk = Array.isArray(input)
     ? concatPointChunks(input as readonly PointChunk[])
     : (input as PointChunk).kind === 'points'
@@ -84,17 +87,30 @@ export function writePotreeInMemory(input: PointChunk | readonly PointChunk[] | 
   let top = 0;
   for (let i = 0; i < n * 3; i++) top = Math.max(top, pts.xyz[i]!);
   const bits = bitsFor(top);
-  const layout = recordLayout({ rgb: !!chunk.rgb, intensity: !!chunk.intensity, classification: !!chunk.classification });
+  const layout = recordLayout({
+    rgb: !!chunk.rgb,
+    intensity: !!chunk.intensity,
+    classification: !!chunk.classification,
+  });
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const kernelNodes = buildSubtree(pts.xyz, order, 0, n, { x: 0, y: 0, z: 0, bits }, 'r', { maxLeafPoints: options.maxLeafPoints ?? 20_000, sampler: samplerById(options.sampling ?? 'grid') });
+  const kernelNodes = buildSubtree(pts.xyz, order, 0, n, { x: 0, y: 0, z: 0, bits }, 'r', {
+    maxLeafPoints: options.maxLeafPoints ?? 20_000,
+    sampler: samplerById(options.sampling ?? 'grid'),
+  });
   const octree = new Uint8Array(n * layout.bytesPerPoint);
   const hierarchyNodes: HierarchyNode[] = [];
   let at = 0;
   for (const node of kernelNodes) {
     const size = node.count * layout.bytesPerPoint;
     encodeRecords(pts, order, node.start, node.count, layout, octree.subarray(at, at + size));
-    hierarchyNodes.push({ name: node.name, numPoints: node.count, byteOffset: at, byteSize: size, childMask: node.childMask });
+    hierarchyNodes.push({
+      name: node.name,
+      numPoints: node.count,
+      byteOffset: at,
+      byteSize: size,
+      childMask: node.childMask,
+    });
     at += size;
   }
   const hierarchy = writeHierarchy(hierarchyNodes);
@@ -109,5 +125,11 @@ export function writePotreeInMemory(input: PointChunk | readonly PointChunk[] | 
     hierarchy,
     ...(options.projection === undefined ? {} : { projection: options.projection }),
   });
-  return { metadata: metadataBytes(metadataJson), hierarchy: hierarchy.bytes, octree, metadataJson, nodes: kernelNodes.length };
+  return {
+    metadata: metadataBytes(metadataJson),
+    hierarchy: hierarchy.bytes,
+    octree,
+    metadataJson,
+    nodes: kernelNodes.length,
+  };
 }

@@ -1,5 +1,10 @@
 import { GRID } from './kernel.mjs';
-import { attributesJson, type AttributeRanges, type PotreeMetadataJson, type RecordLayout } from '../core/potree/layout.ts';
+import {
+  attributesJson,
+  type AttributeRanges,
+  type PotreeMetadataJson,
+  type RecordLayout,
+} from '../core/potree/layout.ts';
 import type { NodeBox } from './kernel.mjs';
 import type { WrittenHierarchy } from '../core/potree/hierarchy.ts';
 
@@ -17,7 +22,11 @@ export interface MetadataInput {
 
 export function potreeMetadata(input: MetadataInput): PotreeMetadataJson {
   const { offset, scale, cube } = input;
-  const min: [number, number, number] = [offset[0]! + cube.x * scale, offset[1]! + cube.y * scale, offset[2]! + cube.z * scale];
+  const min: [number, number, number] = [
+    offset[0]! + cube.x * scale,
+    offset[1]! + cube.y * scale,
+    offset[2]! + cube.z * scale,
+  ];
   const edge = cube.size * scale;
   return {
     version: '2.0',

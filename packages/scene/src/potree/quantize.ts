@@ -22,7 +22,14 @@ export function chooseScale(extent: number, requested = DEFAULT_SCALE): number {
  * given, `intBounds` (the quantised integers). The one quantiser of the in-memory writer and the
  * streaming octree build, so both store the same integers for the same points.
  */
-export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scale: number, ranges: AttributeRanges, file?: string, intBounds?: { min: number[]; max: number[] }): QuantizedPoints {
+export function quantizeChunk(
+  chunk: PointChunk,
+  offset: readonly number[],
+  scale: number,
+  ranges: AttributeRanges,
+  file?: string,
+  intBounds?: { min: number[]; max: number[] },
+): QuantizedPoints {
   const n = chunk.count;
   const xyz = new Int32Array(n * 3);
   const pos = chunk.positions;
@@ -37,11 +44,15 @@ export function quantizeChunk(chunk: PointChunk, offset: readonly number[], scal
       if (v > posMax[k]!) posMax[k] = v;
       const q = Math.round((v - offset[k]!) * inv);
       if (!(q >= -INT_LIMIT && q <= INT_LIMIT)) {
-        throw new VestigeError('E_INPUT_TOO_LARGE', `A point lies too far from the scene origin to store at a ${scale} step (coordinate ${v}).`, {
-          ...(file === undefined ? {} : { file }),
-          hint: 'Give a coarser --scale, or check the input for stray points with huge or non-finite coordinates.',
-          details: { coordinate: v, offset: offset[k], scale },
-        });
+        throw new VestigeError(
+          'E_INPUT_TOO_LARGE',
+          `A point lies too far from the scene origin to store at a ${scale} step (coordinate ${v}).`,
+          {
+            ...(file === undefined ? {} : { file }),
+            hint: 'Give a coarser --scale, or check the input for stray points with huge or non-finite coordinates.',
+            details: { coordinate: v, offset: offset[k], scale },
+          },
+        );
       }
       xyz[i + k] = q;
       if (q < intMin[k]!) intMin[k] = q;

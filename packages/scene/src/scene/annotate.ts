@@ -25,7 +25,11 @@ import type { Vec3 } from '../core/vector.ts';
 import { loadScene } from './build-scene.ts';
 
 export function checkRecordId(id: string): void {
-  if (!SCENE_RECORD_ID.test(id)) throw new VestigeError('E_PARAM_INVALID', `'${id}' is not a record id: use 1–100 letters, digits, ".", "_" or "-".`);
+  if (!SCENE_RECORD_ID.test(id))
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `'${id}' is not a record id: use 1–100 letters, digits, ".", "_" or "-".`,
+    );
 }
 
 /**
@@ -34,10 +38,17 @@ export function checkRecordId(id: string): void {
  * with it is refused, never kept; one sent without them is measured), and names the operator who saved
  * it. Returns what was stored.
  */
-export function saveSceneRecord<C extends SceneRecordCollection>(store: CaseStore, manifest: SceneManifest, collection: C, body: unknown, operator: string): SceneRecordValues[C] {
+export function saveSceneRecord<C extends SceneRecordCollection>(
+  store: CaseStore,
+  manifest: SceneManifest,
+  collection: C,
+  body: unknown,
+  operator: string,
+): SceneRecordValues[C] {
   const parsed = SCENE_RECORD_SCHEMAS[collection].safeParse(body);
   const what = collection.replace(/s$/, '');
-  if (!parsed.success) throw new VestigeError('E_PARAM_INVALID', `Not a valid ${what}: ${schemaProblems(parsed.error.issues, 3)}.`);
+  if (!parsed.success)
+    throw new VestigeError('E_PARAM_INVALID', `Not a valid ${what}: ${schemaProblems(parsed.error.issues, 3)}.`);
   let value = parsed.data as SceneRecordValues[C];
   checkRecordId(value.id);
   if (collection === 'measurements') {
@@ -45,15 +56,31 @@ export function saveSceneRecord<C extends SceneRecordCollection>(store: CaseStor
     const result = recomputeMeasurement(manifest, m);
     if (typeof result === 'string') throw new VestigeError('E_PARAM_INVALID', `Measurement ${m.id}: ${result}.`);
     const { uncertainty: _sent, ...rest } = m;
-    value = { ...rest, value: result.value, unit: result.unit, ...(result.uncertainty ? { uncertainty: result.uncertainty } : {}), operator } as SceneRecordValues[C];
+    value = {
+      ...rest,
+      value: result.value,
+      unit: result.unit,
+      ...(result.uncertainty ? { uncertainty: result.uncertainty } : {}),
+      operator,
+    } as SceneRecordValues[C];
   }
   const stored: StoredSceneRecord<SceneRecordValues[C]> = { sceneId: manifest.id, value };
-  store.putRecord(collection, sceneRecordKey(manifest.id, value.id), stored, operator, sceneRecordAction(collection, 'saved'));
+  store.putRecord(
+    collection,
+    sceneRecordKey(manifest.id, value.id),
+    stored,
+    operator,
+    sceneRecordAction(collection, 'saved'),
+  );
   return value;
 }
 
 /** The saved records of one collection for a scene, ordered by id (built-in entries are in the manifest). */
-export function listSceneRecords<C extends SceneRecordCollection>(store: CaseStore, collection: C, sceneId: string): Array<SceneRecordValues[C] & { updatedAt: string }> {
+export function listSceneRecords<C extends SceneRecordCollection>(
+  store: CaseStore,
+  collection: C,
+  sceneId: string,
+): Array<SceneRecordValues[C] & { updatedAt: string }> {
   const records = store
     .listRecords<StoredSceneRecord<SceneRecordValues[C]>>(collection)
     .filter((r) => r.value?.sceneId === sceneId)
@@ -61,16 +88,30 @@ export function listSceneRecords<C extends SceneRecordCollection>(store: CaseSto
   return byRecordId(records);
 }
 
-export function getSceneRecord<C extends SceneRecordCollection>(store: CaseStore, collection: C, sceneId: string, id: string): SceneRecordValues[C] | undefined {
+export function getSceneRecord<C extends SceneRecordCollection>(
+  store: CaseStore,
+  collection: C,
+  sceneId: string,
+  id: string,
+): SceneRecordValues[C] | undefined {
   return store.getRecord<StoredSceneRecord<SceneRecordValues[C]>>(collection, sceneRecordKey(sceneId, id))?.value;
 }
 
-export function deleteSceneRecord(store: CaseStore, collection: SceneRecordCollection, sceneId: string, id: string, operator: string): boolean {
+export function deleteSceneRecord(
+  store: CaseStore,
+  collection: SceneRecordCollection,
+  sceneId: string,
+  id: string,
+  operator: string,
+): boolean {
   return store.deleteRecord(collection, sceneRecordKey(sceneId, id), operator);
 }
 
 /** Every measurement and marker of a scene in export order (built in, then saved), without `updatedAt`. */
-export function sceneExportRows(store: CaseStore, manifest: SceneManifest): { measurements: Measurement[]; markers: EvidenceMarker[] } {
+export function sceneExportRows(
+  store: CaseStore,
+  manifest: SceneManifest,
+): { measurements: Measurement[]; markers: EvidenceMarker[] } {
   const bare = <T extends { updatedAt: string }>({ updatedAt: _u, ...rest }: T): Omit<T, 'updatedAt'> => rest;
   return {
     measurements: sceneMeasurements(manifest, listSceneRecords(store, 'measurements', manifest.id).map(bare)),
@@ -98,14 +139,31 @@ export function addMeasurement(
   const manifest = loadScene(store, sceneId);
   const id = m.id ?? nextId('D', sceneExportRows(store, manifest).measurements);
   const result = measureScene(manifest, m.kind, m.points);
-  const body: Measurement = { id, label: m.label, kind: m.kind, points: m.points.map((p) => [p[0], p[1], p[2]]), value: result.value, unit: result.unit, ...(m.note ? { note: m.note } : {}) };
+  const body: Measurement = {
+    id,
+    label: m.label,
+    kind: m.kind,
+    points: m.points.map((p) => [p[0], p[1], p[2]]),
+    value: result.value,
+    unit: result.unit,
+    ...(m.note ? { note: m.note } : {}),
+  };
   return saveSceneRecord(store, manifest, 'measurements', body, operator);
 }
 
 /** Places an evidence marker; the label defaults to the lowest unused number, as the viewer numbers them. */
-export function addMarker(store: CaseStore, sceneId: string, marker: Omit<EvidenceMarker, 'id' | 'label'> & { id?: string; label?: string }, operator: string): EvidenceMarker {
+export function addMarker(
+  store: CaseStore,
+  sceneId: string,
+  marker: Omit<EvidenceMarker, 'id' | 'label'> & { id?: string; label?: string },
+  operator: string,
+): EvidenceMarker {
   const manifest = loadScene(store, sceneId);
   const all = sceneExportRows(store, manifest).markers;
-  const body: EvidenceMarker = { ...marker, id: marker.id ?? nextId('M', all), label: marker.label ?? nextMarkerLabel(all) };
+  const body: EvidenceMarker = {
+    ...marker,
+    id: marker.id ?? nextId('M', all),
+    label: marker.label ?? nextMarkerLabel(all),
+  };
   return saveSceneRecord(store, manifest, 'markers', body, operator);
 }

@@ -56,7 +56,12 @@ export const sceneBuildJob = defineJobType({
           signal: ctx.signal,
           onProgress: (message) => ctx.log(message),
         });
-        return { sceneId: result.manifest.id, manifestSha256: manifestSha256(result.manifest), provenanceId: result.provenanceId, points: result.octree?.points ?? 0 };
+        return {
+          sceneId: result.manifest.id,
+          manifestSha256: manifestSha256(result.manifest),
+          provenanceId: result.provenanceId,
+          points: result.octree?.points ?? 0,
+        };
       } finally {
         fs.rmSync(folder, { recursive: true, force: true });
       }

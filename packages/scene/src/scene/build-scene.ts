@@ -20,7 +20,17 @@ import { lasIntegerGrid } from '../build/frame.ts';
 import type { ScanPhoto } from '../photos.ts';
 import type { SamplerId } from '../potree/kernel.mjs';
 import type { SceneFormat, SceneHeader } from '../formats/format.ts';
-import { IDENTITY_TRANSFORM, SCENE_MANIFEST_SCHEMA, SCENE_MANIFEST_VERSION, type Bounds, type SceneInput, type SceneLayer, type SceneManifest, type PhotoViewpoint, type ScanPhotoRecord } from '../manifest/schema.ts';
+import {
+  IDENTITY_TRANSFORM,
+  SCENE_MANIFEST_SCHEMA,
+  SCENE_MANIFEST_VERSION,
+  type Bounds,
+  type SceneInput,
+  type SceneLayer,
+  type SceneManifest,
+  type PhotoViewpoint,
+  type ScanPhotoRecord,
+} from '../manifest/schema.ts';
 import { parseSceneManifest } from '../manifest/parse.ts';
 import type { MeshChunk, PointChunk, ViewpointChunk } from '../points.ts';
 import { meshToGlb } from '../ops/mesh-glb.ts';
@@ -48,7 +58,10 @@ export interface BuildSceneOptions {
   tempDir?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
-  /** The case photo behind each viewpoint, by COLMAP image name, when the caller knows it (a reconstruction does); else found by file name. */
+  /**
+   * The case photo behind each viewpoint, by COLMAP image name, when the caller knows it (a reconstruction does); else
+   * found by file name.
+   */
   viewpointImages?: ReadonlyMap<string, { sha256: string; itemId: string }>;
 }
 
@@ -91,8 +104,9 @@ function meshBounds(mesh: MeshChunk): Bounds {
 }
 
 export const OCTREE_SAMPLING_DESCRIPTIONS: Record<SamplerId, string> = {
-  grid: 'Points were arranged in a Potree 2.0 level-of-detail octree. Each node lays a 128×128×128 grid over its cube and keeps, for every occupied grid cell, the one recorded point nearest the cell centre; the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step (LAS and LAZ points keep their file\'s own integers); no point is invented, moved or averaged.',
-  poisson: 'Points were arranged in a Potree 2.0 level-of-detail octree by Poisson-disk sampling (PotreeConverter\'s default): each node takes its points in order of distance from its centre and keeps a point only when no point it already kept lies closer than the node\'s spacing (its cube edge divided by 128); the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step (LAS and LAZ points keep their file\'s own integers); no point is invented, moved or averaged.',
+  grid: "Points were arranged in a Potree 2.0 level-of-detail octree. Each node lays a 128×128×128 grid over its cube and keeps, for every occupied grid cell, the one recorded point nearest the cell centre; the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step (LAS and LAZ points keep their file's own integers); no point is invented, moved or averaged.",
+  poisson:
+    "Points were arranged in a Potree 2.0 level-of-detail octree by Poisson-disk sampling (PotreeConverter's default): each node takes its points in order of distance from its centre and keeps a point only when no point it already kept lies closer than the node's spacing (its cube edge divided by 128); the remaining points pass to the child nodes. Every recorded point is kept exactly once, unchanged apart from rounding its coordinates to the stated step (LAS and LAZ points keep their file's own integers); no point is invented, moved or averaged.",
 };
 export const OCTREE_SAMPLING_DESCRIPTION = OCTREE_SAMPLING_DESCRIPTIONS.grid;
 
@@ -128,10 +142,14 @@ interface Imported {
  * the files' own integers. Undefined when some LAZ file's chunks need this thread's reader; the points
  * then stream through the importers onto the same integer grid, so the bytes are the same either way.
  */
-async function recordSources(resolved: ResolvedInput[]): Promise<{ sources?: LasSource[]; grid?: { scale: number; offset: [number, number, number] } }> {
+async function recordSources(
+  resolved: ResolvedInput[],
+): Promise<{ sources?: LasSource[]; grid?: { scale: number; offset: [number, number, number] } }> {
   if (!resolved.every((r) => r.format.id === 'las' || r.format.id === 'laz')) return {};
   const grid = lasIntegerGrid(await Promise.all(resolved.map((r) => lasGrid(r.path))));
-  const sources = await Promise.all(resolved.map((r) => (r.format.id === 'las' ? lasRecordSource(r.path) : lazRecordSource(r.path))));
+  const sources = await Promise.all(
+    resolved.map((r) => (r.format.id === 'las' ? lasRecordSource(r.path) : lazRecordSource(r.path))),
+  );
   if (!sources.every((s) => s !== undefined)) return grid ? { grid: { scale: grid.scale, offset: grid.offset } } : {};
   resolved.forEach((r, i) => (r.points = sources[i]!.count));
   return { sources: sources as LasSource[], ...(grid ? { grid: { scale: grid.scale, offset: grid.offset } } : {}) };
@@ -143,7 +161,8 @@ async function scanPhotos(resolved: ResolvedInput[]): Promise<Imported['photos']
   for (let input = 0; input < resolved.length; input++) {
     const r = resolved[input]!;
     if (!r.format.photos) continue;
-    for await (const photo of r.format.photos(r.path)) if (photo.projection.kind !== 'reference') photos.push({ photo, input });
+    for await (const photo of r.format.photos(r.path))
+      if (photo.projection.kind !== 'reference') photos.push({ photo, input });
   }
   return photos;
 }
@@ -166,7 +185,9 @@ async function importInputs(resolved: ResolvedInput[], workDir: string, options:
       }
     }
   }
-  const statedBounds = resolved.every((r) => r.header.bounds && (r.header.points ?? 0) > 0) ? resolved.reduce<Bounds | undefined>((b, r) => unionBounds(b, r.header.bounds), undefined) : undefined;
+  const statedBounds = resolved.every((r) => r.header.bounds && (r.header.points ?? 0) > 0)
+    ? resolved.reduce<Bounds | undefined>((b, r) => unionBounds(b, r.header.bounds), undefined)
+    : undefined;
   const crs = resolved.find((r) => r.header.crs)?.header.crs;
   const records = await recordSources(resolved);
   const octree = await buildOctree(allPoints(), {
@@ -189,7 +210,9 @@ async function importInputs(resolved: ResolvedInput[], workDir: string, options:
   const glbs: Imported['glbs'] = [];
   for (const { mesh, input } of meshes) {
     const b = meshBounds(mesh);
-    const offset: [number, number, number] = mesh.glb ? [0, 0, 0] : [Math.floor(b.min[0]), Math.floor(b.min[1]), Math.floor(b.min[2])];
+    const offset: [number, number, number] = mesh.glb
+      ? [0, 0, 0]
+      : [Math.floor(b.min[0]), Math.floor(b.min[1]), Math.floor(b.min[2])];
     glbs.push({ glb: mesh.glb ?? (await meshToGlb(mesh, offset)), offset, mesh, input });
   }
   return { octree, glbs, viewpoints, photos: await scanPhotos(resolved), meshCount: meshes.length };
@@ -221,7 +244,9 @@ async function storeBlobs(store: CaseStore, resolved: ResolvedInput[], imported:
         size: digests.size,
         format: r.format.id,
         ...(item ? { itemId: item.id } : {}),
-        ...(f.path === r.files.at(-1)!.path && (r.points > 0 || r.header.points !== undefined) ? { points: r.points } : {}),
+        ...(f.path === r.files.at(-1)!.path && (r.points > 0 || r.header.points !== undefined)
+          ? { points: r.points }
+          : {}),
       });
     }
     inputIndexOf.push(indices);
@@ -230,37 +255,69 @@ async function storeBlobs(store: CaseStore, resolved: ResolvedInput[], imported:
   const pointInputs = resolved.filter((r) => r.header.points !== undefined || r.format.id === 'colmap');
   const hasPoints = octree.points > 0 || pointInputs.length > 0;
   const put = (path: string): Promise<Digests> => store.blobs.putFile(path);
-  const octreeDigests = hasPoints ? { metadata: await put(octree.metadataPath), hierarchy: await put(octree.hierarchyPath), octree: await put(octree.octreePath), tileHashes: await put(octree.tileHashesPath) } : undefined;
+  const octreeDigests = hasPoints
+    ? {
+        metadata: await put(octree.metadataPath),
+        hierarchy: await put(octree.hierarchyPath),
+        octree: await put(octree.octreePath),
+        tileHashes: await put(octree.tileHashesPath),
+      }
+    : undefined;
   const glbs: Digests[] = [];
   for (const g of imported.glbs) glbs.push(await store.blobs.putBuffer(g.glb));
   const photos: StoredBuild['photos'] = [];
   for (const { photo } of imported.photos) {
     const image = await store.blobs.putStream(Readable.from(photo.image.bytes()));
-    if (image.size !== photo.image.byteLength) throw new Error(`photo ${photo.name}: stored ${image.size} bytes of ${photo.image.byteLength}`);
-    photos.push({ image, ...(photo.mask ? { mask: await store.blobs.putStream(Readable.from(photo.mask.bytes())) } : {}) });
+    if (image.size !== photo.image.byteLength)
+      throw new Error(`photo ${photo.name}: stored ${image.size} bytes of ${photo.image.byteLength}`);
+    photos.push({
+      image,
+      ...(photo.mask ? { mask: await store.blobs.putStream(Readable.from(photo.mask.bytes())) } : {}),
+    });
   }
   return { inputEntries, inputIndexOf, octree: octreeDigests, glbs, photos };
 }
 
 const blobRef = (d: Digests) => ({ sha256: d.sha256, size: d.size });
 
-/** The photo viewpoints of each input as one layer per input, photos linked to case items (as the caller names them, else by file name). */
-function viewpointLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
+/**
+ * The photo viewpoints of each input as one layer per input, photos linked to case items (as the caller names them,
+ * else by file name).
+ */
+function viewpointLayers(
+  store: CaseStore,
+  resolved: ResolvedInput[],
+  imported: Imported,
+  stored: StoredBuild,
+  options: Pick<BuildSceneOptions, 'viewpointImages'>,
+): SceneLayer[] {
   const byInput = new Map<number, PhotoViewpoint[]>();
   for (const { viewpoint: v, input } of imported.viewpoints) {
     const known = v.imageName ? options.viewpointImages?.get(v.imageName) : undefined;
-    const image = known ? { sha256: known.sha256, id: known.itemId } : v.imageName ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!)) : undefined;
+    const image = known
+      ? { sha256: known.sha256, id: known.itemId }
+      : v.imageName
+        ? store.items({ mediaTypePrefix: 'image/' }).find((it) => it.name === basename(v.imageName!))
+        : undefined;
     const list = byInput.get(input) ?? [];
     list.push({
       id: v.id,
       name: v.name,
       pose: { position: v.position, quaternion: v.quaternion },
       intrinsics: v.intrinsics,
-      ...(v.imageName ? { image: { name: v.imageName, ...(image ? { sha256: image.sha256, itemId: image.id } : {}) } } : {}),
+      ...(v.imageName
+        ? { image: { name: v.imageName, ...(image ? { sha256: image.sha256, itemId: image.id } : {}) } }
+        : {}),
     });
     byInput.set(input, list);
   }
-  return [...byInput].map(([input, list]) => ({ type: 'viewpoints', id: `viewpoints-${input + 1}`, name: `Cameras — ${basename(resolved[input]!.path)}`, viewpoints: list, inputs: stored.inputIndexOf[input]! }));
+  return [...byInput].map(([input, list]) => ({
+    type: 'viewpoints',
+    id: `viewpoints-${input + 1}`,
+    name: `Cameras — ${basename(resolved[input]!.path)}`,
+    viewpoints: list,
+    inputs: stored.inputIndexOf[input]!,
+  }));
 }
 
 /** Scanner photos as one layer per input: pose and projection as the file states them, pixels by blob. */
@@ -281,20 +338,39 @@ function photoLayers(resolved: ResolvedInput[], imported: Imported, stored: Stor
     });
     byInput.set(input, list);
   });
-  return [...byInput].map(([input, photos]) => ({ type: 'photos', id: `photos-${input + 1}`, name: `Scanner photos — ${basename(resolved[input]!.path)}`, photos, inputs: stored.inputIndexOf[input]! }));
+  return [...byInput].map(([input, photos]) => ({
+    type: 'photos',
+    id: `photos-${input + 1}`,
+    name: `Scanner photos — ${basename(resolved[input]!.path)}`,
+    photos,
+    inputs: stored.inputIndexOf[input]!,
+  }));
 }
 
-function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, name: string, options: Pick<BuildSceneOptions, 'viewpointImages'>): SceneLayer[] {
+function sceneLayers(
+  store: CaseStore,
+  resolved: ResolvedInput[],
+  imported: Imported,
+  stored: StoredBuild,
+  name: string,
+  options: Pick<BuildSceneOptions, 'viewpointImages'>,
+): SceneLayer[] {
   const layers: SceneLayer[] = [];
   const { octree } = imported;
   if (stored.octree) {
-    const pointInputIdx = resolved.flatMap((r, i) => (r.points > 0 || (r.header.points !== undefined && !r.header.meshes) ? stored.inputIndexOf[i]! : []));
+    const pointInputIdx = resolved.flatMap((r, i) =>
+      r.points > 0 || (r.header.points !== undefined && !r.header.meshes) ? stored.inputIndexOf[i]! : [],
+    );
     layers.push({
       type: 'pointcloud',
       id: 'points',
       name,
       format: 'potree-2.0',
-      files: { metadata: blobRef(stored.octree.metadata), hierarchy: blobRef(stored.octree.hierarchy), octree: blobRef(stored.octree.octree) },
+      files: {
+        metadata: blobRef(stored.octree.metadata),
+        hierarchy: blobRef(stored.octree.hierarchy),
+        octree: blobRef(stored.octree.octree),
+      },
       points: octree.points,
       bounds: octree.bounds,
       attributes: octree.attributes,
@@ -303,23 +379,55 @@ function sceneLayers(store: CaseStore, resolved: ResolvedInput[], imported: Impo
       inputs: pointInputIdx,
       sampling: OCTREE_SAMPLING_DESCRIPTIONS[octree.sampling],
       sampler: octree.sampling,
-      tileHashes: { ...blobRef(stored.octree.tileHashes), root: octree.tileHashRoot, firstChunkSize: octree.metadata.hierarchy.firstChunkSize },
+      tileHashes: {
+        ...blobRef(stored.octree.tileHashes),
+        root: octree.tileHashRoot,
+        firstChunkSize: octree.metadata.hierarchy.firstChunkSize,
+      },
     });
   }
   imported.glbs.forEach((g, i) => {
     const mesh = g.mesh;
-    layers.push({ type: 'mesh', id: `mesh-${i + 1}`, name: mesh.name, format: 'glb', file: blobRef(stored.glbs[i]!), offset: g.offset, bounds: meshBounds(mesh), vertices: mesh.positions.length / 3, triangles: mesh.indices.length / 3, inputs: stored.inputIndexOf[g.input]! });
+    layers.push({
+      type: 'mesh',
+      id: `mesh-${i + 1}`,
+      name: mesh.name,
+      format: 'glb',
+      file: blobRef(stored.glbs[i]!),
+      offset: g.offset,
+      bounds: meshBounds(mesh),
+      vertices: mesh.positions.length / 3,
+      triangles: mesh.indices.length / 3,
+      inputs: stored.inputIndexOf[g.input]!,
+    });
   });
-  return [...layers, ...viewpointLayers(store, resolved, imported, stored, options), ...photoLayers(resolved, imported, stored)];
+  return [
+    ...layers,
+    ...viewpointLayers(store, resolved, imported, stored, options),
+    ...photoLayers(resolved, imported, stored),
+  ];
 }
 
 /** The recipe of the octree step: what, beside the inputs, decides the output bytes. */
 function octreeRecipe(octree: OctreeBuildResult, resolved: ResolvedInput[], options: BuildSceneOptions) {
-  return { scale: octree.scale, maxLeafPoints: options.maxLeafPoints ?? 20_000, maxChunkPoints: options.maxChunkPoints ?? 'auto', sampling: octree.sampling === 'grid' ? 'grid-128-nearest-centre' : 'poisson-disk-128-nearest-centre-first', formats: resolved.map((r) => r.format.id) };
+  return {
+    scale: octree.scale,
+    maxLeafPoints: options.maxLeafPoints ?? 20_000,
+    maxChunkPoints: options.maxChunkPoints ?? 'auto',
+    sampling: octree.sampling === 'grid' ? 'grid-128-nearest-centre' : 'poisson-disk-128-nearest-centre-first',
+    formats: resolved.map((r) => r.format.id),
+  };
 }
 
 /** The provenance record of the build: the inputs, the import and octree steps, every output blob. */
-function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], imported: Imported, stored: StoredBuild, options: BuildSceneOptions): string {
+function recordBuild(
+  store: CaseStore,
+  id: string,
+  resolved: ResolvedInput[],
+  imported: Imported,
+  stored: StoredBuild,
+  options: BuildSceneOptions,
+): string {
   const { octree } = imported;
   const outputs = [
     ...(stored.octree
@@ -330,20 +438,48 @@ function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], im
           { digests: stored.octree.tileHashes, name: `${id}/tile-hashes.bin`, mediaType: 'application/octet-stream' },
         ]
       : []),
-    ...imported.glbs.map((g, i) => ({ digests: stored.glbs[i]!, name: `${id}/${g.mesh.name.replace(/\.[^.]+$/, '')}.glb`, mediaType: 'model/gltf-binary' })),
+    ...imported.glbs.map((g, i) => ({
+      digests: stored.glbs[i]!,
+      name: `${id}/${g.mesh.name.replace(/\.[^.]+$/, '')}.glb`,
+      mediaType: 'model/gltf-binary',
+    })),
     ...imported.photos.flatMap(({ photo }, i) => [
-      { digests: stored.photos[i]!.image, name: `${id}/photos/${photo.index}-${photo.name}`, mediaType: photo.image.mediaType },
-      ...(stored.photos[i]!.mask ? [{ digests: stored.photos[i]!.mask!, name: `${id}/photos/${photo.index}-${photo.name}-mask`, mediaType: 'image/png' }] : []),
+      {
+        digests: stored.photos[i]!.image,
+        name: `${id}/photos/${photo.index}-${photo.name}`,
+        mediaType: photo.image.mediaType,
+      },
+      ...(stored.photos[i]!.mask
+        ? [
+            {
+              digests: stored.photos[i]!.mask!,
+              name: `${id}/photos/${photo.index}-${photo.name}-mask`,
+              mediaType: 'image/png',
+            },
+          ]
+        : []),
     ]),
   ];
   const { provenance } = store.recordDerivation({
     activity: 'scene.build',
-    inputs: stored.inputEntries.map((e) => ({ sha256: e.sha256, ...(e.itemId ? { itemId: e.itemId } : {}), role: `source:${e.format}` })),
+    inputs: stored.inputEntries.map((e) => ({
+      sha256: e.sha256,
+      ...(e.itemId ? { itemId: e.itemId } : {}),
+      role: `source:${e.format}`,
+    })),
     steps: [
       {
         operation: 'scene.import',
         version: SCENE_OPERATION_VERSION,
-        parameters: { inputs: resolved.map((r, i) => ({ name: basename(r.path), format: r.format.id, points: r.points, statedPoints: r.header.points ?? null, input: stored.inputIndexOf[i] })) },
+        parameters: {
+          inputs: resolved.map((r, i) => ({
+            name: basename(r.path),
+            format: r.format.id,
+            points: r.points,
+            statedPoints: r.header.points ?? null,
+            input: stored.inputIndexOf[i],
+          })),
+        },
         description: `Read ${resolved.length} input file(s) (${[...new Set(resolved.map((r) => r.format.title))].join(', ')}) with Vestige's own readers; ${octree.points} points, ${imported.meshCount} mesh(es) and ${imported.viewpoints.length} camera viewpoint(s) were read.`,
       },
       ...(imported.photos.length > 0
@@ -351,7 +487,17 @@ function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], im
             {
               operation: 'scene.photos',
               version: SCENE_OPERATION_VERSION,
-              parameters: { photos: imported.photos.map(({ photo, input }, i) => ({ input: stored.inputIndexOf[input]![0]!, index: photo.index, id: photo.id, name: photo.name, projection: photo.projection.kind, sha256: stored.photos[i]!.image.sha256, ...(stored.photos[i]!.mask ? { maskSha256: stored.photos[i]!.mask!.sha256 } : {}) })) },
+              parameters: {
+                photos: imported.photos.map(({ photo, input }, i) => ({
+                  input: stored.inputIndexOf[input]![0]!,
+                  index: photo.index,
+                  id: photo.id,
+                  name: photo.name,
+                  projection: photo.projection.kind,
+                  sha256: stored.photos[i]!.image.sha256,
+                  ...(stored.photos[i]!.mask ? { maskSha256: stored.photos[i]!.mask!.sha256 } : {}),
+                })),
+              },
               description: `Copied ${imported.photos.length} scanner photo(s) out of the scan file(s) byte for byte (each stored under its SHA-256), with the pose and projection the file states for each, unconverted.`,
               reference: 'ASTM E2807 (E57) §8.4 images2D.',
             },
@@ -379,7 +525,10 @@ function recordBuild(store: CaseStore, id: string, resolved: ResolvedInput[], im
  * blobs, the provenance record and the manifest record, in that order, only after the build succeeded.
  */
 export async function buildScene(store: CaseStore, options: BuildSceneOptions): Promise<BuildSceneResult> {
-  if (options.inputs.length === 0) throw new VestigeError('E_USAGE', 'No inputs to build a scene from.', { hint: 'Give one or more scan files or a COLMAP folder.' });
+  if (options.inputs.length === 0)
+    throw new VestigeError('E_USAGE', 'No inputs to build a scene from.', {
+      hint: 'Give one or more scan files or a COLMAP folder.',
+    });
   const resolved = await resolveInputs(options);
   const workDir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'vestige-scene-'));
   try {
@@ -387,12 +536,21 @@ export async function buildScene(store: CaseStore, options: BuildSceneOptions): 
     options.onProgress?.('storing blobs');
     const stored = await storeBlobs(store, resolved, imported);
     const recipe = octreeRecipe(imported.octree, resolved, options);
-    const id = options.id ?? `scene-${createHash('sha256').update(JSON.stringify({ inputs: stored.inputEntries.map((i) => i.sha256), recipe, name: options.name ?? null })).digest('hex').slice(0, 12)}`;
+    const id =
+      options.id ??
+      `scene-${createHash('sha256')
+        .update(
+          JSON.stringify({ inputs: stored.inputEntries.map((i) => i.sha256), recipe, name: options.name ?? null }),
+        )
+        .digest('hex')
+        .slice(0, 12)}`;
     const name = options.name ?? basename(options.inputs[0]!);
     const layers = sceneLayers(store, resolved, imported, stored, name, options);
     let all: Bounds | undefined = imported.octree.points > 0 ? imported.octree.bounds : undefined;
     for (const g of imported.glbs) all = unionBounds(all, meshBounds(g.mesh));
-    const origin: [number, number, number] = all ? [Math.floor(all.min[0]), Math.floor(all.min[1]), Math.floor(all.min[2])] : [0, 0, 0];
+    const origin: [number, number, number] = all
+      ? [Math.floor(all.min[0]), Math.floor(all.min[1]), Math.floor(all.min[2])]
+      : [0, 0, 0];
     const provenanceId = recordBuild(store, id, resolved, imported, stored, options);
     const crs = resolved.find((r) => r.header.crs)?.header.crs;
     const manifest = parseSceneManifest({
@@ -422,7 +580,9 @@ export function loadScene(store: CaseStore, id: string): SceneManifest {
   const value = store.getRecord('scenes', id);
   if (value === undefined) {
     const known = store.listRecords('scenes').map((r) => r.id);
-    throw new VestigeError('E_ITEM_NOT_FOUND', `No scene '${id}' in this case.`, { hint: known.length ? `Scenes in the case: ${known.join(', ')}.` : 'Build one with `vestige scene build`.' });
+    throw new VestigeError('E_ITEM_NOT_FOUND', `No scene '${id}' in this case.`, {
+      hint: known.length ? `Scenes in the case: ${known.join(', ')}.` : 'Build one with `vestige scene build`.',
+    });
   }
   return parseSceneManifest(value);
 }

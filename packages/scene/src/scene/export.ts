@@ -9,7 +9,12 @@ import { writeLas } from '../ops/las-writer.ts';
 import { pointLayer, scenePoints } from './read-points.ts';
 
 /** Writes the points of the scene (or those inside `box`, source frame) as LAS 1.2. */
-export async function exportPointsLas(store: CaseStore, manifest: SceneManifest, path: string, options: { box?: Bounds; created?: { dayOfYear: number; year: number } } = {}): Promise<{ points: number; bytes: number }> {
+export async function exportPointsLas(
+  store: CaseStore,
+  manifest: SceneManifest,
+  path: string,
+  options: { box?: Bounds; created?: { dayOfYear: number; year: number } } = {},
+): Promise<{ points: number; bytes: number }> {
   const layer = pointLayer(manifest);
   const box = options.box;
   async function* filtered(): AsyncGenerator<PointChunk> {
@@ -21,8 +26,18 @@ export async function exportPointsLas(store: CaseStore, manifest: SceneManifest,
       }
       const keep: number[] = [];
       for (let i = 0; i < c.count; i++) {
-        const x = c.positions[i * 3]!, y = c.positions[i * 3 + 1]!, z = c.positions[i * 3 + 2]!;
-        if (x >= box.min[0] && x <= box.max[0] && y >= box.min[1] && y <= box.max[1] && z >= box.min[2] && z <= box.max[2]) keep.push(i);
+        const x = c.positions[i * 3]!,
+          y = c.positions[i * 3 + 1]!,
+          z = c.positions[i * 3 + 2]!;
+        if (
+          x >= box.min[0] &&
+          x <= box.max[0] &&
+          y >= box.min[1] &&
+          y <= box.max[1] &&
+          z >= box.min[2] &&
+          z <= box.max[2]
+        )
+          keep.push(i);
       }
       if (keep.length === 0) continue;
       const n = keep.length;
@@ -36,7 +51,14 @@ export async function exportPointsLas(store: CaseStore, manifest: SceneManifest,
         if (intensity) intensity[j] = c.intensity![src]!;
         if (classification) classification[j] = c.classification![src]!;
       });
-      yield { kind: 'points', count: n, positions, ...(rgb ? { rgb } : {}), ...(intensity ? { intensity } : {}), ...(classification ? { classification } : {}) };
+      yield {
+        kind: 'points',
+        count: n,
+        positions,
+        ...(rgb ? { rgb } : {}),
+        ...(intensity ? { intensity } : {}),
+        ...(classification ? { classification } : {}),
+      };
     }
   }
   return writeLas(path, filtered(), { scale: layer.scale, ...(options.created ? { created: options.created } : {}) });

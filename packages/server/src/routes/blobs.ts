@@ -12,7 +12,8 @@ import { VestigeError } from '@vestige/evidence';
 const SHA256 = /^[0-9a-f]{64}$/;
 
 async function realBlob(c: ServedCase, sha: string): Promise<{ real: string; size: number }> {
-  if (!SHA256.test(sha)) throw new VestigeError('E_PARAM_INVALID', 'blobs are addressed by 64 lower-case hexadecimal characters');
+  if (!SHA256.test(sha))
+    throw new VestigeError('E_PARAM_INVALID', 'blobs are addressed by 64 lower-case hexadecimal characters');
   const missing = () => new VestigeError('E_BLOB_MISSING', 'no such blob in this case');
   let real: string;
   let stat: fs.Stats;
@@ -38,7 +39,13 @@ async function serveBlob({ req, res, method }: RouteRequest, c: ServedCase, sha:
     'Content-Security-Policy': "default-src 'none'; sandbox",
   };
   const inm = req.headers['if-none-match'];
-  if (inm && inm.split(',').map((s) => s.trim().replace(/^W\//, '')).includes(etag)) {
+  if (
+    inm &&
+    inm
+      .split(',')
+      .map((s) => s.trim().replace(/^W\//, ''))
+      .includes(etag)
+  ) {
     res.writeHead(304, headers);
     res.end();
     return;
@@ -81,7 +88,8 @@ export function blobRoutes(router: Router, ctx: ServerContext): void {
     const { served } = ctx.caseFor(req, params.case!);
     const manifest = ctx.sceneOf(served, params.scene!);
     const layer = manifest.layers.find((l) => l.id === params.layer);
-    if (!layer || layer.type !== 'pointcloud') throw new VestigeError('E_NOT_FOUND', `no point-cloud layer ${params.layer} in scene ${params.scene}`);
+    if (!layer || layer.type !== 'pointcloud')
+      throw new VestigeError('E_NOT_FOUND', `no point-cloud layer ${params.layer} in scene ${params.scene}`);
     // The URL names the layer, not its blobs, so a rebuilt scene must not meet a stale cached index:
     // revalidate every time, answering 304 while the layer's blobs are unchanged.
     const etag = `"index-${layer.files.hierarchy.sha256.slice(0, 24)}-${layer.files.octree.sha256.slice(0, 24)}"`;
@@ -90,6 +98,9 @@ export function blobRoutes(router: Router, ctx: ServerContext): void {
       res.end();
       return;
     }
-    sendJson(res, 200, await ctx.indexes.get(served.store, layer), { 'Cache-Control': 'private, no-cache', ETag: etag });
+    sendJson(res, 200, await ctx.indexes.get(served.store, layer), {
+      'Cache-Control': 'private, no-cache',
+      ETag: etag,
+    });
   });
 }

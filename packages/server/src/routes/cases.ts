@@ -22,11 +22,20 @@ class ThumbnailCache {
     if (!bytes) {
       const { default: sharp } = await import('sharp');
       const input = await c.store.blobs.read(item.sha256);
-      bytes = await sharp(input, { failOn: 'none' }).rotate().resize(320, 320, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+      bytes = await sharp(input, { failOn: 'none' })
+        .rotate()
+        .resize(320, 320, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 80 })
+        .toBuffer();
       if (this.bytes.size > 500) this.bytes.delete(this.bytes.keys().next().value!);
       this.bytes.set(item.sha256, bytes);
     }
-    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length, ETag: etag, 'Cache-Control': 'private, max-age=31536000, immutable' });
+    res.writeHead(200, {
+      'Content-Type': 'image/jpeg',
+      'Content-Length': bytes.length,
+      ETag: etag,
+      'Cache-Control': 'private, max-age=31536000, immutable',
+    });
     res.end(bytes);
   }
 }

@@ -3,7 +3,15 @@
  * from the viewer. Records are checked and stored by @vestige/scene (`saveSceneRecord`), the same code
  * the CLI uses, so a measurement's value is always the value of its points.
  */
-import { deleteSceneRecord, getSceneRecord, isSceneRecordCollection, listSceneRecords, manifestSha256, saveSceneRecord, type SceneRecordCollection } from '@vestige/scene';
+import {
+  deleteSceneRecord,
+  getSceneRecord,
+  isSceneRecordCollection,
+  listSceneRecords,
+  manifestSha256,
+  saveSceneRecord,
+  type SceneRecordCollection,
+} from '@vestige/scene';
 import { caseSummary, type ServerContext } from '../context.ts';
 import { readJsonBody, sendJson } from '../http.ts';
 import type { RouteRequest, Router } from '../router.ts';
@@ -34,7 +42,12 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
 
   router.on('GET', '/api/cases/:case/scenes/:scene', (r) => {
     const { principal, store, manifest } = sceneFor(r);
-    sendJson(r.res, 200, { manifest, case: caseSummary(store), readOnly: ctx.isReadOnly(principal), operator: principal.operator });
+    sendJson(r.res, 200, {
+      manifest,
+      case: caseSummary(store),
+      readOnly: ctx.isReadOnly(principal),
+      operator: principal.operator,
+    });
   });
 
   router.on('GET', '/api/cases/:case/scenes/:scene/:collection', (r) => {
@@ -56,7 +69,8 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
     const { principal, store, manifest } = sceneFor(r);
     ctx.requireWritable(principal);
     const body = await readJsonBody(r.req);
-    if ((body as { id?: unknown } | null)?.id !== r.params.id) throw new VestigeError('E_PARAM_INVALID', 'the id in the body differs from the id in the path');
+    if ((body as { id?: unknown } | null)?.id !== r.params.id)
+      throw new VestigeError('E_PARAM_INVALID', 'the id in the body differs from the id in the path');
     const value = saveSceneRecord(store, manifest, collection, body, principal.operator);
     ctx.log(`${principal.operator} saved ${collection}/${manifest.id}/${value.id}`);
     sendJson(r.res, 200, { ok: true, value });
@@ -66,7 +80,8 @@ export function sceneRoutes(router: Router, ctx: ServerContext): void {
     const collection = collectionOf(r.params);
     const { principal, store, manifest } = sceneFor(r);
     ctx.requireWritable(principal);
-    if (!deleteSceneRecord(store, collection, manifest.id, r.params.id!, principal.operator)) throw new VestigeError('E_NOT_FOUND', `no ${collection}/${r.params.id} in scene ${manifest.id}`);
+    if (!deleteSceneRecord(store, collection, manifest.id, r.params.id!, principal.operator))
+      throw new VestigeError('E_NOT_FOUND', `no ${collection}/${r.params.id} in scene ${manifest.id}`);
     sendJson(r.res, 200, { ok: true });
   });
 }

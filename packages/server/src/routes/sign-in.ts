@@ -9,7 +9,10 @@ import { VestigeError } from '@vestige/evidence';
 
 /** A valid scrypt hash of nothing anyone knows: a wrong user name then costs as long as a wrong password. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const SignInBody = z.union([z.object({ token: z.string().max(200) }), z.object({ user: z.string().max(200), password: z.string().max(1000) })]);
+const SignInBody = z.union([
+  z.object({ token: z.string().max(200) }),
+  z.object({ user: z.string().max(200), password: z.string().max(1000) }),
+]);
 
 /**
  * Where the sign-in link may send the browser: a path on this server, nothing else. Browsers drop tab, CR
@@ -18,7 +21,9 @@ const SignInBody = z.union([z.object({ token: z.string().max(200) }), z.object({
  */
 export function sameOriginPath(next: string): string {
   const refuse = (): never => {
-    throw new VestigeError('E_PARAM_INVALID', 'next must be a path on this server', { hint: 'Use the sign-in URL that `vestige serve` printed.' });
+    throw new VestigeError('E_PARAM_INVALID', 'next must be a path on this server', {
+      hint: 'Use the sign-in URL that `vestige serve` printed.',
+    });
   };
   if (!next.startsWith('/') || next.startsWith('//') || /[\u0000-\u001f\u007f\\]/.test(next)) refuse();
   const base = 'http://vestige.invalid';
@@ -46,7 +51,11 @@ export function signInRoutes(router: Router, ctx: ServerContext): void {
     const grant = ctx.tokens.find((t) => secretEquals(t.token, token));
     if (!grant) {
       ctx.throttle.failed(req);
-      throw new VestigeError('E_AUTH', 'this sign-in link is not valid (the server was restarted, or the token was mistyped)', { hint: 'Use the URL printed by the running `vestige serve`.' });
+      throw new VestigeError(
+        'E_AUTH',
+        'this sign-in link is not valid (the server was restarted, or the token was mistyped)',
+        { hint: 'Use the URL printed by the running `vestige serve`.' },
+      );
     }
     startSession(ctx, res, grant);
     res.writeHead(303, { Location: next, 'Cache-Control': 'no-store' });

@@ -23,7 +23,8 @@ const STATIC_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-export const VIEWER_NOT_BUILT = 'The viewer is not built. Run `pnpm install` (it builds the viewer) or `node scripts/build-viewer.mjs`, then restart `vestige serve`.';
+export const VIEWER_NOT_BUILT =
+  'The viewer is not built. Run `pnpm install` (it builds the viewer) or `node scripts/build-viewer.mjs`, then restart `vestige serve`.';
 
 /**
  * For a signed-in scene page: the manifest, each point layer's metadata.json (and tile index, for layers
@@ -54,7 +55,8 @@ function preloadLinks(ctx: ServerContext, req: IncomingMessage): string[] {
     if (layer.type !== 'pointcloud') continue;
     // A layer with tile hashes is checked against its manifest: the server's index (a re-hash of the whole
     // octree, seconds at 200 M points) is needed only for scenes built before them.
-    if (!layer.tileHashes) links.push(`<${scene}/layers/${encodeURIComponent(layer.id)}/index>; rel=preload; as=fetch; crossorigin`);
+    if (!layer.tileHashes)
+      links.push(`<${scene}/layers/${encodeURIComponent(layer.id)}/index>; rel=preload; as=fetch; crossorigin`);
     links.push(`<${base}/blobs/${layer.files.metadata.sha256}>; rel=preload; as=fetch; crossorigin`);
   }
   return links;
@@ -98,10 +100,17 @@ export function viewerRoutes(router: Router, ctx: ServerContext): void {
       if (links.length > 0) res.setHeader('Link', links.join(', '));
     }
     const type = STATIC_TYPES[extname(file)] ?? 'application/octet-stream';
-    const headers: Record<string, string | number> = { 'Content-Type': type, 'Cache-Control': path.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-cache', Vary: 'Accept-Encoding' };
+    const headers: Record<string, string | number> = {
+      'Content-Type': type,
+      'Cache-Control': path.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-cache',
+      Vary: 'Accept-Encoding',
+    };
     let body = found.body;
     // The bundle is mostly three.js: gzip cuts the bytes before the first frame by about three quarters.
-    if (/^(text\/|application\/json|image\/svg)/.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    if (
+      /^(text\/|application\/json|image\/svg)/.test(type) &&
+      /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+    ) {
       body = gzipOf(file, found);
       headers['Content-Encoding'] = 'gzip';
     }

@@ -29,7 +29,8 @@ export function decodeGraph(
   const chain: string[] = [info.replace('NAME', 'in'), ...(request.preFilters ?? [])];
   const hasSelect = request.select !== undefined && request.select !== null;
   const selecting = hasSelect || (request.preFilters?.length ?? 0) > 0;
-  if (selecting) chain.push(`select=${escapeFilterValue(hasSelect ? request.select! : '1')}`, info.replace('NAME', 'out'));
+  if (selecting)
+    chain.push(`select=${escapeFilterValue(hasSelect ? request.select! : '1')}`, info.replace('NAME', 'out'));
   const labels = outputs.map((_, i) => `o${i}`);
   let graph = `[0:${streamIndex}]${chain.join(',')}`;
   if (outputs.length > 1) graph += `,split=${outputs.length}${labels.map((l) => `[s${l}]`).join('')}`;

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '@vestige/ffmpeg';
-import { PngStreamCutter, RawFrameHasher, RawFrameSplitter, measureRawFrameSize, rawFrameSize } from './frame-splitter.ts';
+import {
+  PngStreamCutter,
+  RawFrameHasher,
+  RawFrameSplitter,
+  measureRawFrameSize,
+  rawFrameSize,
+} from './frame-splitter.ts';
 
 function chunked(buf: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
@@ -16,7 +22,12 @@ function fakePng(body: number): Buffer {
     len.writeUInt32BE(data.length);
     return Buffer.concat([len, Buffer.from(type, 'latin1'), data, Buffer.alloc(4)]);
   };
-  return Buffer.concat([sig, chunk('IHDR', Buffer.alloc(13, 1)), chunk('IDAT', Buffer.alloc(body, body & 0xff)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    sig,
+    chunk('IHDR', Buffer.alloc(13, 1)),
+    chunk('IDAT', Buffer.alloc(body, body & 0xff)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('frame splitters', () => {
@@ -30,7 +41,11 @@ describe('frame splitters', () => {
         const pieces: Buffer[] = [];
         got.push(pieces);
         // The pieces are views of the caller's buffer, valid only during the call: copy them to check them later.
-        return { write: (b) => void pieces.push(Buffer.from(b)), end: () => void ended.push(got.length - 1), abort: () => expect.unreachable() };
+        return {
+          write: (b) => void pieces.push(Buffer.from(b)),
+          end: () => void ended.push(got.length - 1),
+          abort: () => expect.unreachable(),
+        };
       });
       let total = 0;
       for (const c of chunked(stream, size)) total += cutter.push(c).ended;
@@ -79,13 +94,22 @@ describe('frame splitters', () => {
       const split = new RawFrameSplitter(1000);
       const hash = new RawFrameHasher(1000);
       expect(chunked(stream, size).flatMap((c) => split.push(c))).toEqual(frames);
-      expect(chunked(stream, size).flatMap((c) => hash.push(c))).toEqual(frames.map((f) => createHash('sha256').update(f).digest('hex')));
+      expect(chunked(stream, size).flatMap((c) => hash.push(c))).toEqual(
+        frames.map((f) => createHash('sha256').update(f).digest('hex')),
+      );
     }
   });
 
   it('knows the raw frame size of common formats exactly as ffmpeg lays them out', () => {
     const ffmpeg = resolveFfmpeg().path;
-    for (const [fmt, w, h] of [['yuv420p', 321, 241], ['yuvj420p', 320, 240], ['yuv422p10le', 33, 17], ['yuv444p', 7, 5], ['gray', 9, 3], ['rgb24', 5, 5]] as const) {
+    for (const [fmt, w, h] of [
+      ['yuv420p', 321, 241],
+      ['yuvj420p', 320, 240],
+      ['yuv422p10le', 33, 17],
+      ['yuv444p', 7, 5],
+      ['gray', 9, 3],
+      ['rgb24', 5, 5],
+    ] as const) {
       const known = rawFrameSize(ffmpeg, fmt, w, h);
       const measured = measureRawFrameSize(ffmpeg, fmt, w, h);
       expect(known).toBe(measured);

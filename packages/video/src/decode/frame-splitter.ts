@@ -223,7 +223,20 @@ export function measureRawFrameSize(ffmpegPath: string, pixFmt: string, width: n
   const result = spawnSync(
     ffmpegPath,
     // The colour source rounds odd sizes to even; scaling to the size keeps odd sizes exact.
-    ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `color=c=black:s=16x16:r=1,scale=${width}:${height}:flags=neighbor,format=${pixFmt}`, '-frames:v', '1', '-f', 'rawvideo', '-'],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=black:s=16x16:r=1,scale=${width}:${height}:flags=neighbor,format=${pixFmt}`,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-',
+    ],
     { maxBuffer: 1 << 30, timeout: 30_000 },
   );
   if (result.status !== 0 || !result.stdout || result.stdout.length === 0) {

@@ -37,11 +37,13 @@ export interface DecodeProblem {
   readonly framesBefore: number;
 }
 
-const frameLine = /^\[(showinfo@\w+) @ [^\]]+\] n:\s*(\d+) pts:\s*(-?\d+|NOPTS) pts_time:\s*(\S+)\s+pos:\s*(-?\d+)\s+fmt:(\S+) sar:\S+ s:(\d+)x(\d+) i:(\w) iskey:(\d) type:(\w+)/;
+const frameLine =
+  /^\[(showinfo@\w+) @ [^\]]+\] n:\s*(\d+) pts:\s*(-?\d+|NOPTS) pts_time:\s*(\S+)\s+pos:\s*(-?\d+)\s+fmt:(\S+) sar:\S+ s:(\d+)x(\d+) i:(\w) iskey:(\d) type:(\w+)/;
 const configLine = /^\[(showinfo@\w+) @ [^\]]+\] config in time_base: (\d+)\/(\d+), frame_rate: (\d+)\/(\d+)/;
 // Context and level, as printed with `-loglevel level+…`: `[h264 @ 0x…] [error] Invalid NAL unit size`.
 const contextLine = /^(?:\[([^\]@]+?) @ [^\]]+\] )?(?:\[(warning|error|fatal|panic)\] )?(.*)$/;
-const problemWords = /error|invalid|corrupt|partial file|truncat|missing|concealing|damaged|EOF|not found|unsupported|no frame/i;
+const problemWords =
+  /error|invalid|corrupt|partial file|truncat|missing|concealing|damaged|EOF|not found|unsupported|no frame/i;
 const offsetWords = /offset (0x[0-9a-f]+|\d+)/i;
 
 export interface LogEvents {

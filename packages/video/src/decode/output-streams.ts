@@ -13,7 +13,9 @@ import { PngStreamCutter, RawFrameHasher, RawFrameSplitter, rawFrameSize } from 
 import type { DecodeOutput, DecodeStream } from './session.ts';
 import { localSocketPair } from './socket-pair.ts';
 
-/** Read size for outputs taken through a socket pair: one buffer this size per output, reused, stays in the CPU cache. */
+/**
+ * Read size for outputs taken through a socket pair: one buffer this size per output, reused, stays in the CPU cache.
+ */
 const STREAM_READ_BYTES = 64 * 1024;
 
 /**
@@ -24,7 +26,10 @@ const STREAM_READ_BYTES = 64 * 1024;
  */
 const SOCKET_FDS = [1, 0] as const;
 
-type Reader = { kind: 'frames'; splitter: RawFrameSplitter } | { kind: 'hash'; hasher: RawFrameHasher } | { kind: 'png'; cutter: PngStreamCutter };
+type Reader =
+  | { kind: 'frames'; splitter: RawFrameSplitter }
+  | { kind: 'hash'; hasher: RawFrameHasher }
+  | { kind: 'png'; cutter: PngStreamCutter };
 
 export class OutputStreams {
   /** Units delivered per output. */
@@ -48,7 +53,9 @@ export class OutputStreams {
         return { kind: 'png', cutter: new PngStreamCutter(out.openUnit) };
       }
       const size = rawFrameSize(ffmpegPath, out.pixFmt ?? stream.pixFmt, stream.width, stream.height);
-      return out.onDigest && !out.onUnit ? { kind: 'hash', hasher: new RawFrameHasher(size) } : { kind: 'frames', splitter: new RawFrameSplitter(size) };
+      return out.onDigest && !out.onUnit
+        ? { kind: 'hash', hasher: new RawFrameHasher(size) }
+        : { kind: 'frames', splitter: new RawFrameSplitter(size) };
     });
   }
 
@@ -123,7 +130,12 @@ export class OutputStreams {
   }
 
   /** `-map [label] … pipe:N` for every output, giving pipes to those without a socket. */
-  outputArgs(labels: readonly string[], stream: DecodeStream, features: FfmpegFeatures, defaultPngArgs: readonly string[]): string[] {
+  outputArgs(
+    labels: readonly string[],
+    stream: DecodeStream,
+    features: FfmpegFeatures,
+    defaultPngArgs: readonly string[],
+  ): string[] {
     const args: string[] = [];
     let nextPipeFd = 3;
     this.outputs.forEach((out, i) => {
@@ -139,15 +151,28 @@ export class OutputStreams {
         while (this.stdio.length <= fd) this.stdio.push('ignore');
         this.stdio[fd] = 'pipe';
       }
-      if (out.kind === 'raw') args.push('-c:v', 'rawvideo', '-pix_fmt', out.pixFmt ?? stream.pixFmt, '-f', 'rawvideo', `pipe:${fd}`);
-      else args.push('-c:v', 'png', ...(out.pixFmt ? ['-pix_fmt', out.pixFmt] : []), ...(out.encoderArgs ?? defaultPngArgs), '-f', 'image2pipe', `pipe:${fd}`);
+      if (out.kind === 'raw')
+        args.push('-c:v', 'rawvideo', '-pix_fmt', out.pixFmt ?? stream.pixFmt, '-f', 'rawvideo', `pipe:${fd}`);
+      else
+        args.push(
+          '-c:v',
+          'png',
+          ...(out.pixFmt ? ['-pix_fmt', out.pixFmt] : []),
+          ...(out.encoderArgs ?? defaultPngArgs),
+          '-f',
+          'image2pipe',
+          `pipe:${fd}`,
+        );
     });
     // A stdout that nobody maps must still be opened for ffmpeg's `-f null -`; it writes nothing there.
     if (this.stdio[1] === 'ignore') this.stdio[1] = 'pipe';
     return args;
   }
 
-  /** Once ffmpeg is spawned (or failed to be): the child has its own copies now; closing ours lets the reader see the end when ffmpeg exits. */
+  /**
+   * Once ffmpeg is spawned (or failed to be): the child has its own copies now; closing ours lets the reader see the
+   * end when ffmpeg exits.
+   */
   closeFarEnds(): void {
     for (const s of this.stdio) if (typeof s === 'object') s.destroy();
   }

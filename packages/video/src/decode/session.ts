@@ -20,14 +20,20 @@ export const PNG_ENCODER_ARGS: readonly string[] = ['-pred', 'up', '-compression
 
 /** One thing to produce from each selected frame. */
 export interface DecodeOutput {
-  /** `raw`: rawvideo frames (`pixFmt`, default the stream's own); `png`: one PNG per frame; `null`: nothing (analysis by log only). */
+  /**
+   * `raw`: rawvideo frames (`pixFmt`, default the stream's own); `png`: one PNG per frame; `null`: nothing (analysis by
+   * log only).
+   */
   readonly kind: 'raw' | 'png' | 'null';
   readonly pixFmt?: string;
   /** Filters applied to this output only, after selection (e.g. `format=gray`, `transpose=1`). */
   readonly filters?: readonly string[];
   /** Encoder options in place of the defaults (PNG: `PNG_ENCODER_ARGS`). */
   readonly encoderArgs?: readonly string[];
-  /** Raw output: called with each whole frame in order; a returned promise holds the pipe (back-pressure) until it settles. */
+  /**
+   * Raw output: called with each whole frame in order; a returned promise holds the pipe (back-pressure) until it
+   * settles.
+   */
   readonly onUnit?: (unit: Buffer, k: number) => void | Promise<void>;
   /** Raw output only, instead of `onUnit`: the SHA-256 of each frame, hashed as its bytes stream (no copy). */
   readonly onDigest?: (sha256: string, k: number) => void;
@@ -93,7 +99,19 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   const outputs = request.outputs.length > 0 ? request.outputs : [{ kind: 'null' as const }];
   const graph = decodeGraph(request.stream.index, request, outputs, features);
   // Keep the file's own timestamps and the decoded orientation: frame records must match the original exactly.
-  const args: string[] = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', features.levelPrefix ? 'level+info' : 'info', '-copyts', '-noautorotate', '-i', request.input, '-filter_complex', graph.filter];
+  const args: string[] = [
+    '-nostdin',
+    '-hide_banner',
+    '-nostats',
+    '-loglevel',
+    features.levelPrefix ? 'level+info' : 'info',
+    '-copyts',
+    '-noautorotate',
+    '-i',
+    request.input,
+    '-filter_complex',
+    graph.filter,
+  ];
   const streams = new OutputStreams(outputs, request.stream, ffmpeg.path);
   await streams.attachSocketPairs();
   args.push(...streams.outputArgs(graph.labels, request.stream, features, PNG_ENCODER_ARGS));
@@ -101,17 +119,25 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   const exitCode = await runDecoder(ffmpeg, args, streams, log, outputs.length, request.signal);
 
   if (log.unmatched > 0) {
-    throw new VestigeError('E_FFMPEG_FAILED', 'Could not match the selected frames back to their place in the stream.', {
-      file: request.input,
-      details: { selected: log.selected.length, unmatched: log.unmatched },
-    });
+    throw new VestigeError(
+      'E_FFMPEG_FAILED',
+      'Could not match the selected frames back to their place in the stream.',
+      {
+        file: request.input,
+        details: { selected: log.selected.length, unmatched: log.unmatched },
+      },
+    );
   }
   if (exitCode !== 0 && log.decoded.length === 0) {
-    throw new VestigeError('E_INPUT_CORRUPT', `ffmpeg could not decode any frame of '${request.input}' (${stderrTail(log.parser.tail.join('\n'))}).`, {
-      file: request.input,
-      hint: 'The video stream is damaged or uses a codec this ffmpeg build cannot decode. Run vestige probe on it for details.',
-      details: { exitCode, problems: log.problems.slice(0, 10) },
-    });
+    throw new VestigeError(
+      'E_INPUT_CORRUPT',
+      `ffmpeg could not decode any frame of '${request.input}' (${stderrTail(log.parser.tail.join('\n'))}).`,
+      {
+        file: request.input,
+        hint: 'The video stream is damaged or uses a codec this ffmpeg build cannot decode. Run vestige probe on it for details.',
+        details: { exitCode, problems: log.problems.slice(0, 10) },
+      },
+    );
   }
   return {
     timeBase: log.config?.timeBase ?? [1, 1],
@@ -127,7 +153,14 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
 }
 
 /** Runs ffmpeg until it exits and every output is read; its log goes to `log`. A failing consumer stops it at once. */
-async function runDecoder(ffmpeg: ResolvedBinary, args: string[], streams: OutputStreams, log: FrameLog, outputCount: number, signal: AbortSignal | undefined): Promise<number | null> {
+async function runDecoder(
+  ffmpeg: ResolvedBinary,
+  args: string[],
+  streams: OutputStreams,
+  log: FrameLog,
+  outputCount: number,
+  signal: AbortSignal | undefined,
+): Promise<number | null> {
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn(ffmpeg.path, args, { stdio: streams.stdio, signal });
@@ -136,7 +169,14 @@ async function runDecoder(ffmpeg: ResolvedBinary, args: string[], streams: Outpu
   }
   const spawnError = new Promise<never>((_, reject) =>
     child.on('error', (err) => {
-      reject((err as NodeJS.ErrnoException).name === 'AbortError' ? err : new VestigeError('E_FFMPEG_FAILED', `Could not run ffmpeg: ${err.message}`, { file: ffmpeg.path, cause: err }));
+      reject(
+        (err as NodeJS.ErrnoException).name === 'AbortError'
+          ? err
+          : new VestigeError('E_FFMPEG_FAILED', `Could not run ffmpeg: ${err.message}`, {
+              file: ffmpeg.path,
+              cause: err,
+            }),
+      );
     }),
   );
   streams.started(child);
@@ -152,7 +192,10 @@ async function runDecoder(ffmpeg: ResolvedBinary, args: string[], streams: Outpu
       child.kill('SIGKILL');
     }),
   );
-  const exitCode = await Promise.race([Promise.all([exited, stderrDone, ...consumers]).then(([code]) => code as number | null), spawnError]);
+  const exitCode = await Promise.race([
+    Promise.all([exited, stderrDone, ...consumers]).then(([code]) => code as number | null),
+    spawnError,
+  ]);
   log.parser.end();
   if (consumerError) throw consumerError;
   return exitCode;

@@ -13,13 +13,16 @@ const MAX_SOCKET_PATH = 100;
  *
  * Why not a plain `stdio: 'pipe'`: Node allocates a fresh 64 KiB buffer for every read of such a pipe, and a 1080p
  * decode streams about 3 MB of raw pixels and a PNG per frame; those allocations alone made V8 collect garbage every
- * few frames and cost more than the reads. Reading into one buffer that stays in the CPU cache costs only the copy. The pair is
- * made with a listening socket in a fresh private folder (mode 0700), so no other user can connect in between.
+ * few frames and cost more than the reads. Reading into one buffer that stays in the CPU cache costs only the copy. The
+ * pair is made with a listening socket in a fresh private folder (mode 0700), so no other user can connect in between.
  *
  * Returns null where local stream sockets cannot be made this way (Windows, or a temp folder path too long); callers
  * then use an ordinary pipe.
  */
-export async function localSocketPair(buffer: Buffer, onRead: (bytes: number, buffer: Buffer) => boolean | void): Promise<{ near: Socket; far: Socket } | null> {
+export async function localSocketPair(
+  buffer: Buffer,
+  onRead: (bytes: number, buffer: Buffer) => boolean | void,
+): Promise<{ near: Socket; far: Socket } | null> {
   if (process.platform === 'win32') return null;
   const dir = mkdtempSync(join(tmpdir(), 'vestige-'));
   const path = join(dir, 's');

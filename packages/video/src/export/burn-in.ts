@@ -11,9 +11,13 @@ export function drawtextLiteral(text: string): string {
 /** drawtext needs libfreetype in the build and a font file; say plainly which is missing. */
 export function requireDrawtext(ffmpeg: ResolvedBinary): string {
   if (!ffmpegFeatures(ffmpeg).drawtext) {
-    throw new VestigeError('E_TOOL_MISSING', 'this ffmpeg build has no drawtext filter, so frame numbers cannot be burned in.', {
-      hint: "Use an ffmpeg built with libfreetype (Debian's ffmpeg package has it); see 'vestige doctor'.",
-    });
+    throw new VestigeError(
+      'E_TOOL_MISSING',
+      'this ffmpeg build has no drawtext filter, so frame numbers cannot be burned in.',
+      {
+        hint: "Use an ffmpeg built with libfreetype (Debian's ffmpeg package has it); see 'vestige doctor'.",
+      },
+    );
   }
   if (!existsSync(DRAWTEXT_FONT)) {
     throw new VestigeError('E_TOOL_MISSING', `the font for burned-in text is missing: ${DRAWTEXT_FONT}.`, {
@@ -39,7 +43,12 @@ export interface BurnInOptions {
  */
 export function burnInText(options: BurnInOptions): string {
   const lines: string[] = [];
-  const head = [options.caseReference ? `Case ${drawtextLiteral(options.caseReference)}` : '', options.itemLabel ? drawtextLiteral(options.itemLabel) : ''].filter(Boolean).join('  ');
+  const head = [
+    options.caseReference ? `Case ${drawtextLiteral(options.caseReference)}` : '',
+    options.itemLabel ? drawtextLiteral(options.itemLabel) : '',
+  ]
+    .filter(Boolean)
+    .join('  ');
   if (head) lines.push(head);
   lines.push('Frame %{n}   PTS %{pts} s (%{pts:hms})');
   if (options.clock) {
@@ -48,7 +57,9 @@ export function burnInText(options: BurnInOptions): string {
     const local = atZero.correctedLocal.replace(/[+-]\d{2}:\d{2}$/, '');
     const epoch = localToUtcMs(local, 'UTC') / 1000;
     const zone = atZero.correctedLocal.slice(-6);
-    lines.push(`Corrected %{pts:gmtime:${epoch.toFixed(3)}:%Y-%m-%d %H\\:%M\\:%S} (UTC${zone}, ${drawtextLiteral(options.clock.timeZone)})`);
+    lines.push(
+      `Corrected %{pts:gmtime:${epoch.toFixed(3)}:%Y-%m-%d %H\\:%M\\:%S} (UTC${zone}, ${drawtextLiteral(options.clock.timeZone)})`,
+    );
   }
   return lines.join('\n');
 }

@@ -29,7 +29,12 @@ export interface ContactSheetReport {
  * Contact sheets of the frames a selector picks: thumbnails in a grid, each labelled with its frame index and PTS
  * (burned in before selection, so the number is the frame's index in the stream), as PNG items.
  */
-export async function contactSheet(store: CaseStore, itemId: string, selection: { selector: string; params?: unknown }, options: ContactSheetOptions): Promise<ContactSheetReport> {
+export async function contactSheet(
+  store: CaseStore,
+  itemId: string,
+  selection: { selector: string; params?: unknown },
+  options: ContactSheetOptions,
+): Promise<ContactSheetReport> {
   const now = options.now ?? (() => new Date());
   const { selector, params } = validateSelection(selection.selector, selection.params ?? {});
   const columns = options.columns ?? 4;
@@ -84,7 +89,12 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
       activity: SHEET_ACTIVITY,
       inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
       steps: [
-        { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description: selector.describe(params as never) },
+        {
+          operation: `video.select.${selector.id}`,
+          version: selector.version,
+          parameters: params,
+          description: selector.describe(params as never),
+        },
         {
           // Version 2: sheets are encoded with PNG_ENCODER_ARGS.
           operation: 'video.tile-thumbnails',
@@ -97,14 +107,26 @@ export async function contactSheet(store: CaseStore, itemId: string, selection: 
         digests,
         name: `${stem}_sheet_${String(i + 1).padStart(3, '0')}.png`,
         mediaType: 'image/png',
-        metadata: { kind: 'video-contact-sheet', sourceItemId: item.id, sourceSha256: item.sha256, selector: selector.id, frames: frames.slice(i * perSheet, (i + 1) * perSheet), columns, rows },
+        metadata: {
+          kind: 'video-contact-sheet',
+          sourceItemId: item.id,
+          sourceSha256: item.sha256,
+          selector: selector.id,
+          frames: frames.slice(i * perSheet, (i + 1) * perSheet),
+          columns,
+          rows,
+        },
       })),
       libraries: { ffmpeg: ffmpeg.version },
       operator: options.operator,
       startedAt,
       finishedAt: now(),
     });
-    return { sheets: recorded.items.map((it) => ({ itemId: it.id, sha256: it.sha256, name: it.name })), frames, provenanceId: recorded.provenance.id };
+    return {
+      sheets: recorded.items.map((it) => ({ itemId: it.id, sha256: it.sha256, name: it.name })),
+      frames,
+      provenanceId: recorded.provenance.id,
+    };
   } finally {
     for (const f of tmp) rmSync(f, { force: true });
     lock.release();

@@ -14,7 +14,16 @@ export interface RecordedVideo {
  */
 export function recordVideo(
   store: CaseStore,
-  made: { activity: string; source: Item; steps: ProvenanceStep[]; output: DerivationOutput; ffmpegVersion: string; operator: string; startedAt: Date; finishedAt: Date },
+  made: {
+    activity: string;
+    source: Item;
+    steps: ProvenanceStep[];
+    output: DerivationOutput;
+    ffmpegVersion: string;
+    operator: string;
+    startedAt: Date;
+    finishedAt: Date;
+  },
 ): RecordedVideo {
   const recorded = store.recordDerivation({
     activity: made.activity,

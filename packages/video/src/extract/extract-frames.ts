@@ -38,7 +38,12 @@ export interface ExtractedFrame {
 
 export interface ExtractFramesReport {
   readonly source: { readonly itemId: string; readonly sha256: string; readonly name: string; readonly stream: number };
-  readonly selector: { readonly id: string; readonly version: string; readonly params: unknown; readonly description: string };
+  readonly selector: {
+    readonly id: string;
+    readonly version: string;
+    readonly params: unknown;
+    readonly description: string;
+  };
   readonly provenanceId: string | null;
   readonly frames: readonly ExtractedFrame[];
   readonly decodedFrames: number;
@@ -49,7 +54,11 @@ export interface ExtractFramesReport {
 }
 
 /** Where decoding went wrong, in words an examiner can check against the file. */
-export function describeDamage(problems: readonly DecodeProblem[], decoded: readonly FrameInfo[], timeBase: readonly [number, number]): string | null {
+export function describeDamage(
+  problems: readonly DecodeProblem[],
+  decoded: readonly FrameInfo[],
+  timeBase: readonly [number, number],
+): string | null {
   if (problems.length === 0) return null;
   const first = problems.find((p) => p.level === 'error') ?? problems[0]!;
   const offset = problems.find((p) => p.offset !== null)?.offset ?? null;
@@ -64,13 +73,24 @@ export function describeDamage(problems: readonly DecodeProblem[], decoded: read
 /** The planning context: frame table and grey analysis decodes, each run at most once. */
 export function selectorContext(source: VideoSource, signal?: AbortSignal): SelectorContext {
   let table: Promise<readonly FrameInfo[]> | undefined;
-  const stream = { index: source.index, width: source.width, height: source.height, pixFmt: source.pixFmt, timeBase: source.timeBase };
+  const stream = {
+    index: source.index,
+    width: source.width,
+    height: source.height,
+    pixFmt: source.pixFmt,
+    timeBase: source.timeBase,
+  };
   return {
     file: source.path,
     stream,
     ...(signal ? { signal } : {}),
     frameTable() {
-      table ??= decodeFrames({ input: source.path, stream, outputs: [{ kind: 'null' }], ...(signal ? { signal } : {}) }).then((r) => r.decoded);
+      table ??= decodeFrames({
+        input: source.path,
+        stream,
+        outputs: [{ kind: 'null' }],
+        ...(signal ? { signal } : {}),
+      }).then((r) => r.decoded);
       return table;
     },
     async forEachGrayFrame(fn) {
@@ -116,7 +136,12 @@ export function selectorContext(source: VideoSource, signal?: AbortSignal): Sele
  * index, timestamp (exact and in seconds), picture type and a hash of its decoded pixels. Nothing is stored when
  * nothing could be decoded; a damaged file keeps the frames before the damage, with a warning saying where.
  */
-export async function extractFrames(store: CaseStore, itemId: string, selection: { selector: string; params?: unknown }, options: ExtractFramesOptions): Promise<ExtractFramesReport> {
+export async function extractFrames(
+  store: CaseStore,
+  itemId: string,
+  selection: { selector: string; params?: unknown },
+  options: ExtractFramesOptions,
+): Promise<ExtractFramesReport> {
   // The write lock keeps an ingest from clearing the temp folder under the frames being stored.
   const lock = store.lock('extract frames');
   try {
@@ -139,22 +164,33 @@ function checkDecoded(
   written: number,
 ): { warnings: string[]; damage: string | null; complete: number } {
   if (result.timeBase[0] * source.timeBase[1] !== result.timeBase[1] * source.timeBase[0]) {
-    throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg decoded with time base ${result.timeBase.join('/')} instead of the stream's ${source.timeBase.join('/')}; timestamps would be wrong.`, {
-      file: item.id,
-    });
+    throw new VestigeError(
+      'E_FFMPEG_FAILED',
+      `ffmpeg decoded with time base ${result.timeBase.join('/')} instead of the stream's ${source.timeBase.join('/')}; timestamps would be wrong.`,
+      {
+        file: item.id,
+      },
+    );
   }
   const warnings: string[] = [];
   const damage = describeDamage(result.problems, result.decoded, result.timeBase);
   if (damage) warnings.push(damage);
   const complete = Math.min(written, result.selected.length);
-  if (complete < result.selected.length) warnings.push(`${result.selected.length - complete} selected frame(s) could not be written out completely and were not kept.`);
+  if (complete < result.selected.length)
+    warnings.push(
+      `${result.selected.length - complete} selected frame(s) could not be written out completely and were not kept.`,
+    );
   if (plan.expected && !damage) {
     const got = result.selected.map((f) => f.index);
     if (got.length !== plan.expected.length || got.some((v, i) => v !== plan.expected![i])) {
-      throw new VestigeError('E_FFMPEG_FAILED', 'The frames ffmpeg selected differ from the frames planned; nothing was recorded.', {
-        file: item.id,
-        details: { planned: plan.expected.slice(0, 50), selected: got.slice(0, 50) },
-      });
+      throw new VestigeError(
+        'E_FFMPEG_FAILED',
+        'The frames ffmpeg selected differ from the frames planned; nothing was recorded.',
+        {
+          file: item.id,
+          details: { planned: plan.expected.slice(0, 50), selected: got.slice(0, 50) },
+        },
+      );
     }
   }
   if (result.decoded.length === 0) {
@@ -176,7 +212,17 @@ interface StoredFrame {
 }
 
 /** The frame items to record: a name from the video's and the frame's number, and what the frame is in the video. */
-function frameOutputs(frames: StoredFrame[], from: { item: Item; source: VideoSource; selectorId: string; plan: SelectionPlan; timeBase: readonly [number, number]; pngFormat: string }) {
+function frameOutputs(
+  frames: StoredFrame[],
+  from: {
+    item: Item;
+    source: VideoSource;
+    selectorId: string;
+    plan: SelectionPlan;
+    timeBase: readonly [number, number];
+    pngFormat: string;
+  },
+) {
   const { item, source, plan, timeBase } = from;
   const stem = item.name.replace(/\.[^./]+$/, '') || item.id;
   const baseMetadata = {
@@ -213,8 +259,15 @@ function frameOutputs(frames: StoredFrame[], from: { item: Item; source: VideoSo
   }));
 }
 
-/** The decoding step of the provenance record: ffmpeg's arguments (the source path left out) and what it did, for the report. */
-function decodeToPngStep(source: VideoSource, plan: SelectionPlan, decoding: { pngFormat: string; upright: string[]; ffmpegArgs: string[] }) {
+/**
+ * The decoding step of the provenance record: ffmpeg's arguments (the source path left out) and what it did, for the
+ * report.
+ */
+function decodeToPngStep(
+  source: VideoSource,
+  plan: SelectionPlan,
+  decoding: { pngFormat: string; upright: string[]; ffmpegArgs: string[] },
+) {
   const { pngFormat, upright } = decoding;
   return {
     // Version 2: PNGs are encoded with PNG_ENCODER_ARGS (same pixels as version 1, different bytes).
@@ -235,13 +288,21 @@ function decodeToPngStep(source: VideoSource, plan: SelectionPlan, decoding: { p
   };
 }
 
-async function extractFramesLocked(store: CaseStore, itemId: string, selection: { selector: string; params?: unknown }, options: ExtractFramesOptions): Promise<ExtractFramesReport> {
+async function extractFramesLocked(
+  store: CaseStore,
+  itemId: string,
+  selection: { selector: string; params?: unknown },
+  options: ExtractFramesOptions,
+): Promise<ExtractFramesReport> {
   const now = options.now ?? (() => new Date());
   const { selector, params } = validateSelection(selection.selector, selection.params ?? {});
   const item: Item = store.item(itemId);
   const path = await verifiedItemPath(store, item);
   const startedAt = now();
-  const source = await openVideoSource(path, { displayName: `${item.id} (${item.name})`, ...(options.stream !== undefined ? { stream: options.stream } : {}) });
+  const source = await openVideoSource(path, {
+    displayName: `${item.id} (${item.name})`,
+    ...(options.stream !== undefined ? { stream: options.stream } : {}),
+  });
   const plan: SelectionPlan = await selector.plan(params as never, selectorContext(source, options.signal));
 
   const pngFormat = pngPixelFormat(source);
@@ -274,13 +335,26 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
     await pngs.abandon();
     throw err;
   }
-  const { warnings, damage, complete } = checkDecoded(result, source, plan, item, Math.min(stored.length, pixelHashes.length));
+  const { warnings, damage, complete } = checkDecoded(
+    result,
+    source,
+    plan,
+    item,
+    Math.min(stored.length, pixelHashes.length),
+  );
 
   const frames = result.selected.slice(0, complete).map((f, k) => {
     const time = f.pts === null ? null : ptsToRational(f.pts, result.timeBase);
     return { info: f, digests: stored[k]!, pixelHash: pixelHashes[k]!, time };
   });
-  const outputs = frameOutputs(frames, { item, source, selectorId: selector.id, plan, timeBase: result.timeBase, pngFormat });
+  const outputs = frameOutputs(frames, {
+    item,
+    source,
+    selectorId: selector.id,
+    plan,
+    timeBase: result.timeBase,
+    pngFormat,
+  });
 
   const description = selector.describe(params as never);
   let provenanceId: string | null = null;
@@ -291,7 +365,11 @@ async function extractFramesLocked(store: CaseStore, itemId: string, selection: 
       inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
       steps: [
         { operation: `video.select.${selector.id}`, version: selector.version, parameters: params, description },
-        decodeToPngStep(source, plan, { pngFormat, upright, ffmpegArgs: result.args.map((a) => (a === path ? '<source>' : a)) }),
+        decodeToPngStep(source, plan, {
+          pngFormat,
+          upright,
+          ffmpegArgs: result.args.map((a) => (a === path ? '<source>' : a)),
+        }),
       ],
       outputs,
       libraries: { ffmpeg: result.ffmpeg.version, ffmpegSource: result.ffmpeg.source },

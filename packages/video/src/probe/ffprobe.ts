@@ -71,11 +71,15 @@ export async function ffprobeFile(path: string, extraArgs: readonly string[] = [
     size = s.size;
   } catch (err) {
     if (err instanceof VestigeError) throw err;
-    throw new VestigeError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE', `Cannot read '${path}': ${(err as Error).message}`, {
-      file: path,
-      hint: 'Check the path and your permission to read it.',
-      cause: err,
-    });
+    throw new VestigeError(
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_INPUT_NOT_FOUND' : 'E_INPUT_UNREADABLE',
+      `Cannot read '${path}': ${(err as Error).message}`,
+      {
+        file: path,
+        hint: 'Check the path and your permission to read it.',
+        cause: err,
+      },
+    );
   }
   if (size === 0) throw new VestigeError('E_INPUT_EMPTY', `'${path}' is empty (0 bytes).`, { file: path });
   const ffprobe = resolveFfprobe();
@@ -103,11 +107,15 @@ export async function ffprobeFile(path: string, extraArgs: readonly string[] = [
         details: { container: guess, ffprobe: why },
       });
     }
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `'${path}' is not a video or audio file that ffmpeg can read (${why}).`, {
-      file: path,
-      hint: 'Check that this is the file you meant. Proprietary DVR exports often need the vendor player to convert them to a standard format first.',
-      details: { ffprobe: why },
-    });
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `'${path}' is not a video or audio file that ffmpeg can read (${why}).`,
+      {
+        file: path,
+        hint: 'Check that this is the file you meant. Proprietary DVR exports often need the vendor player to convert them to a standard format first.',
+        details: { ffprobe: why },
+      },
+    );
   }
   return { streams, format: format! };
 }
@@ -116,7 +124,8 @@ export async function ffprobeFile(path: string, extraArgs: readonly string[] = [
 export function parseRate(rate: string | undefined): number | null {
   if (!rate) return null;
   const [n, d] = rate.split('/').map(Number);
-  if (n === undefined || d === undefined || !Number.isFinite(n) || !Number.isFinite(d) || d === 0 || n === 0) return null;
+  if (n === undefined || d === undefined || !Number.isFinite(n) || !Number.isFinite(d) || d === 0 || n === 0)
+    return null;
   return n / d;
 }
 

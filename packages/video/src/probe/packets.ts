@@ -20,7 +20,19 @@ export function scanPackets(path: string, streamIndex: number, signal?: AbortSig
   return new Promise((resolve, reject) => {
     const child = spawn(
       ffprobe.path,
-      ['-v', 'error', '-hide_banner', '-select_streams', String(streamIndex), '-show_entries', 'packet=pts,flags', '-of', 'compact=p=0', '-i', path],
+      [
+        '-v',
+        'error',
+        '-hide_banner',
+        '-select_streams',
+        String(streamIndex),
+        '-show_entries',
+        'packet=pts,flags',
+        '-of',
+        'compact=p=0',
+        '-i',
+        path,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], signal },
     );
     const pts: number[] = [];
@@ -45,7 +57,9 @@ export function scanPackets(path: string, streamIndex: number, signal?: AbortSig
       if (flags.includes('K')) keyframes++;
       if (flags.includes('C')) corruptPackets++;
     });
-    child.on('error', (err) => reject(new VestigeError('E_FFMPEG_FAILED', `Could not run ffprobe: ${err.message}`, { cause: err })));
+    child.on('error', (err) =>
+      reject(new VestigeError('E_FFMPEG_FAILED', `Could not run ffprobe: ${err.message}`, { cause: err })),
+    );
     child.on('close', () => {
       pts.sort((a, b) => a - b);
       resolve({ packets, keyframes, sortedPts: pts, missingPts, corruptPackets, errors });
@@ -62,7 +76,11 @@ export interface RateAnalysis {
   readonly maxIntervalSeconds: number | null;
   readonly medianIntervalSeconds: number | null;
   /** Intervals longer than 1.5× the median (dropped or missing frames), in presentation order; first 100. */
-  readonly gaps: ReadonlyArray<{ readonly afterFrame: number; readonly seconds: number; readonly missingFrames: number }>;
+  readonly gaps: ReadonlyArray<{
+    readonly afterFrame: number;
+    readonly seconds: number;
+    readonly missingFrames: number;
+  }>;
   readonly gapCount: number;
   /** Frames that share a timestamp with the frame before them. */
   readonly repeatedTimestamps: number;
@@ -72,7 +90,16 @@ export interface RateAnalysis {
 export function analyseRate(sortedPts: readonly number[], timeBase: readonly [number, number]): RateAnalysis {
   const tb = timeBase[0] / timeBase[1];
   if (sortedPts.length < 2) {
-    return { mode: 'unknown', meanFps: null, minIntervalSeconds: null, maxIntervalSeconds: null, medianIntervalSeconds: null, gaps: [], gapCount: 0, repeatedTimestamps: 0 };
+    return {
+      mode: 'unknown',
+      meanFps: null,
+      minIntervalSeconds: null,
+      maxIntervalSeconds: null,
+      medianIntervalSeconds: null,
+      gaps: [],
+      gapCount: 0,
+      repeatedTimestamps: 0,
+    };
   }
   const deltas: number[] = [];
   let repeated = 0;
@@ -82,7 +109,16 @@ export function analyseRate(sortedPts: readonly number[], timeBase: readonly [nu
     else deltas.push(d);
   }
   if (deltas.length === 0) {
-    return { mode: 'unknown', meanFps: null, minIntervalSeconds: null, maxIntervalSeconds: null, medianIntervalSeconds: null, gaps: [], gapCount: 0, repeatedTimestamps: repeated };
+    return {
+      mode: 'unknown',
+      meanFps: null,
+      minIntervalSeconds: null,
+      maxIntervalSeconds: null,
+      medianIntervalSeconds: null,
+      gaps: [],
+      gapCount: 0,
+      repeatedTimestamps: repeated,
+    };
   }
   const sorted = [...deltas].sort((a, b) => a - b);
   const min = sorted[0]!;
@@ -98,7 +134,8 @@ export function analyseRate(sortedPts: readonly number[], timeBase: readonly [nu
     const d = sortedPts[i]! - sortedPts[i - 1]!;
     if (d > median * 1.5 + tolerance) {
       gapCount++;
-      if (gaps.length < 100) gaps.push({ afterFrame: i - 1, seconds: d * tb, missingFrames: Math.round(d / median) - 1 });
+      if (gaps.length < 100)
+        gaps.push({ afterFrame: i - 1, seconds: d * tb, missingFrames: Math.round(d / median) - 1 });
     }
   }
   const span = (sortedPts[sortedPts.length - 1]! - sortedPts[0]!) * tb;

@@ -3,7 +3,14 @@ import { ffmpegFeatures, resolveFfmpeg, resolveFfprobe } from '@vestige/ffmpeg';
 import { decodeFrames } from '../decode/session.ts';
 import type { DecodeProblem, PictType } from '../decode/log.ts';
 import { ptsToRational, rationalToString } from '../time.ts';
-import { ffprobeFile, parseNumber, pixFmtBitDepth, streamRotation, type FfprobeResult, type FfprobeStream } from './ffprobe.ts';
+import {
+  ffprobeFile,
+  parseNumber,
+  pixFmtBitDepth,
+  streamRotation,
+  type FfprobeResult,
+  type FfprobeStream,
+} from './ffprobe.ts';
 import { analyseRate, scanPackets, type RateAnalysis } from './packets.ts';
 import { isAttachedPicture, summariseProbe, type MediaSummary } from './summary.ts';
 
@@ -93,7 +100,12 @@ export function duplicateRuns(hashes: readonly string[]): DuplicateRun[] {
   return runs;
 }
 
-async function reportStream(path: string, probe: FfprobeResult, s: FfprobeStream, options: ProbeOptions): Promise<{ report: VideoStreamReport; warnings: string[] }> {
+async function reportStream(
+  path: string,
+  probe: FfprobeResult,
+  s: FfprobeStream,
+  options: ProbeOptions,
+): Promise<{ report: VideoStreamReport; warnings: string[] }> {
   const warnings: string[] = [];
   const codec = s.codec_name && s.codec_name !== 'none' && s.codec_name !== 'unknown' ? s.codec_name : null;
   const decodable = codec !== null && ffmpegFeatures().decoders.has(codec);
@@ -101,8 +113,12 @@ async function reportStream(path: string, probe: FfprobeResult, s: FfprobeStream
   const packets = await scanPackets(path, s.index, options.signal);
   const declared = parseNumber(s.nb_frames);
   const mismatch = declared !== null && declared !== packets.packets;
-  if (mismatch) warnings.push(`stream ${s.index}: the header declares ${declared} frames but the file holds ${packets.packets}.`);
-  if (!decodable) warnings.push(`stream ${s.index}: codec ${codec ?? s.codec_tag_string ?? 'unknown'} cannot be decoded by this ffmpeg build.`);
+  if (mismatch)
+    warnings.push(`stream ${s.index}: the header declares ${declared} frames but the file holds ${packets.packets}.`);
+  if (!decodable)
+    warnings.push(
+      `stream ${s.index}: codec ${codec ?? s.codec_tag_string ?? 'unknown'} cannot be decoded by this ffmpeg build.`,
+    );
   const rate = analyseRate(packets.sortedPts, timeBase);
 
   let frames: FrameRow[] | null = null;
@@ -203,5 +219,12 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
   } catch {
     ffmpegPath = null;
   }
-  return { file: path, size, summary, video, warnings, tools: { ffprobe: `${resolveFfprobe().path} ${resolveFfprobe().version}`, ffmpeg: ffmpegPath } };
+  return {
+    file: path,
+    size,
+    summary,
+    video,
+    warnings,
+    tools: { ffprobe: `${resolveFfprobe().path} ${resolveFfprobe().version}`, ffmpeg: ffmpegPath },
+  };
 }

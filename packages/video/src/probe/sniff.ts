@@ -5,7 +5,20 @@ import { open } from 'node:fs/promises';
  * named `.mp4` fails exactly like a damaged MP4 ("moov atom not found"); the magic bytes tell the two apart, which
  * decides between "this file is damaged" and "this is not a video at all".
  */
-export type ContainerGuess = 'mp4/mov' | 'matroska' | 'riff' | 'mpeg-ts' | 'mpeg-ps' | 'flv' | 'asf' | 'ogg' | 'mp3' | 'flac' | 'h264/h265 elementary' | 'ivf' | null;
+export type ContainerGuess =
+  | 'mp4/mov'
+  | 'matroska'
+  | 'riff'
+  | 'mpeg-ts'
+  | 'mpeg-ps'
+  | 'flv'
+  | 'asf'
+  | 'ogg'
+  | 'mp3'
+  | 'flac'
+  | 'h264/h265 elementary'
+  | 'ivf'
+  | null;
 
 export async function readHead(path: string, bytes = 4096): Promise<Buffer> {
   const handle = await open(path, 'r');
@@ -33,6 +46,7 @@ export function sniffContainer(head: Buffer): ContainerGuess {
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'DKIF') return 'ivf';
   if (head.length >= 3 && head.toString('latin1', 0, 3) === 'ID3') return 'mp3';
   if (head.length >= 2 && head[0] === 0xff && (head[1]! & 0xe0) === 0xe0) return 'mp3';
-  if (head.length >= 4 && (head.readUInt32BE(0) === 0x00000001 || head.readUInt32BE(0) >>> 8 === 0x000001)) return 'h264/h265 elementary';
+  if (head.length >= 4 && (head.readUInt32BE(0) === 0x00000001 || head.readUInt32BE(0) >>> 8 === 0x000001))
+    return 'h264/h265 elementary';
   return null;
 }

@@ -1,4 +1,12 @@
-import { ffprobeFile, parseNumber, parseRate, pixFmtBitDepth, streamRotation, type FfprobeResult, type FfprobeStream } from './ffprobe.ts';
+import {
+  ffprobeFile,
+  parseNumber,
+  parseRate,
+  pixFmtBitDepth,
+  streamRotation,
+  type FfprobeResult,
+  type FfprobeStream,
+} from './ffprobe.ts';
 
 /** A compact, JSON-safe description of one stream, stored as an item's metadata at ingest. */
 export interface StreamSummary {

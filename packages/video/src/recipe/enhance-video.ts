@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { VestigeError, type CaseStore, type Item, type ProvenanceStep, verifiedItemPath } from '@vestige/evidence';
 import type { Raster, Recipe } from '@vestige/imaging';
 import { decodeFrames } from '../decode/session.ts';
-import { ffmpegFeatures, passthroughArgs, resolveFfmpeg, videoTimingArgs, type FfmpegFeatures, runTool, stderrTail } from '@vestige/ffmpeg';
+import {
+  ffmpegFeatures,
+  passthroughArgs,
+  resolveFfmpeg,
+  videoTimingArgs,
+  type FfmpegFeatures,
+  runTool,
+  stderrTail,
+} from '@vestige/ffmpeg';
 import { openVideoSource, type VideoSource } from '../extract/source.ts';
 import { analyseRate, scanPackets } from '../probe/packets.ts';
 import { recordVideo } from '../export/record-video.ts';
@@ -22,8 +30,22 @@ const loadImaging = () => import('@vestige/imaging');
 const recipeSchema = z
   .object({
     name: z.string().max(200).optional(),
-    steps: z.array(z.object({ op: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}), note: z.string().max(2000).optional() }).strict()).min(1).max(50),
-    output: z.object({ format: z.enum(['ffv1', 'h264']).default('ffv1') }).strict().default({ format: 'ffv1' }),
+    steps: z
+      .array(
+        z
+          .object({
+            op: z.string().min(1),
+            params: z.record(z.string(), z.unknown()).default({}),
+            note: z.string().max(2000).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(50),
+    output: z
+      .object({ format: z.enum(['ffv1', 'h264']).default('ffv1') })
+      .strict()
+      .default({ format: 'ffv1' }),
   })
   .strict();
 
@@ -50,13 +72,19 @@ export async function parseVideoRecipe(input: unknown): Promise<VideoRecipe> {
   const top = recipeSchema.safeParse(Array.isArray(input) ? { steps: input } : input);
   if (!top.success) {
     const issue = top.error.issues[0]!;
-    throw new VestigeError('E_RECIPE_INVALID', `${issue.path.join('.') || 'recipe'}: ${issue.message}`, { hint: 'A video recipe is { "steps": [ { "op": "deinterlace" }, { "op": "imaging", "params": { "recipe": { … } } } ], "output": { "format": "ffv1" } }.' });
+    throw new VestigeError('E_RECIPE_INVALID', `${issue.path.join('.') || 'recipe'}: ${issue.message}`, {
+      hint: 'A video recipe is { "steps": [ { "op": "deinterlace" }, { "op": "imaging", "params": { "recipe": { … } } } ], "output": { "format": "ffv1" } }.',
+    });
   }
   const steps: PlannedStep[] = [];
   let imagingAt = -1;
   for (const [i, s] of top.data.steps.entries()) {
     if (s.op === 'imaging') {
-      if (imagingAt >= 0) throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: only one imaging step; put all image operations in its recipe.`);
+      if (imagingAt >= 0)
+        throw new VestigeError(
+          'E_RECIPE_INVALID',
+          `step ${i + 1}: only one imaging step; put all image operations in its recipe.`,
+        );
       imagingAt = i;
       const { parseRecipe } = await loadImaging();
       const recipe = parseRecipe((s.params as { recipe?: unknown }).recipe ?? s.params);
@@ -64,11 +92,17 @@ export async function parseVideoRecipe(input: unknown): Promise<VideoRecipe> {
       continue;
     }
     const step = videoStep(s.op);
-    if (!step) throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: unknown video step '${s.op}'.`, { hint: `Video steps: ${videoSteps.map((v) => v.id).join(', ')}, imaging.` });
+    if (!step)
+      throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: unknown video step '${s.op}'.`, {
+        hint: `Video steps: ${videoSteps.map((v) => v.id).join(', ')}, imaging.`,
+      });
     const parsed = step.schema.safeParse(s.params);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1} (${s.op}): ${issue.path.join('.') || 'params'}: ${issue.message}`);
+      throw new VestigeError(
+        'E_RECIPE_INVALID',
+        `step ${i + 1} (${s.op}): ${issue.path.join('.') || 'params'}: ${issue.message}`,
+      );
     }
     if (s.op === 'speed' && imagingAt < 0 && top.data.steps.some((x) => x.op === 'imaging')) {
       throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1}: put speed changes after the imaging step.`);
@@ -110,7 +144,12 @@ export interface EnhanceVideoReport {
  * frame's own timing kept; an imaging step decodes every frame to 16-bit RGB, runs the imaging recipe on it and
  * encodes the result.
  */
-export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput: unknown, options: EnhanceVideoOptions): Promise<EnhanceVideoReport> {
+export async function enhanceVideo(
+  store: CaseStore,
+  itemId: string,
+  recipeInput: unknown,
+  options: EnhanceVideoOptions,
+): Promise<EnhanceVideoReport> {
   const now = options.now ?? (() => new Date());
   const recipe = await parseVideoRecipe(recipeInput);
   const item: Item = store.item(itemId);
@@ -136,24 +175,59 @@ export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput
         ? ['-c:v', 'ffv1', '-level', '3', '-g', '1', '-slicecrc', '1']
         : ['-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'];
     const common = ['-fflags', '+bitexact', '-flags:v', '+bitexact', '-map_metadata', '-1'];
-    const input = ['-nostdin', '-hide_banner', '-v', 'error', '-copyts', '-noautorotate', '-i', path, '-map', `0:${source.index}`, '-an', '-sn', '-dn'];
+    const input = [
+      '-nostdin',
+      '-hide_banner',
+      '-v',
+      'error',
+      '-copyts',
+      '-noautorotate',
+      '-i',
+      path,
+      '-map',
+      `0:${source.index}`,
+      '-an',
+      '-sn',
+      '-dn',
+    ];
     const commands: string[][] = [];
     // Two-pass steps (stabilisation) analyse the video as the steps before them leave it.
     for (const pass of pre.passes) {
       const args = [...input, '-vf', pass.join(','), ...passthroughArgs(features), '-f', 'null', '-'];
       commands.push(args);
       const r = await runTool(ffmpeg.path, args, options.signal ? { signal: options.signal } : {});
-      if (r.code !== 0) throw new VestigeError('E_FFMPEG_FAILED', `analysis pass failed: ${stderrTail(r.stderr)}`, { file: item.id });
+      if (r.code !== 0)
+        throw new VestigeError('E_FFMPEG_FAILED', `analysis pass failed: ${stderrTail(r.stderr)}`, { file: item.id });
     }
     let imagingSteps: ProvenanceStep[] = [];
     if (imagingAt < 0) {
-      const args = [...input, '-vf', pre.apply.length ? pre.apply.join(',') : 'null', ...videoTimingArgs(features), ...codec, ...common, out];
+      const args = [
+        ...input,
+        '-vf',
+        pre.apply.length ? pre.apply.join(',') : 'null',
+        ...videoTimingArgs(features),
+        ...codec,
+        ...common,
+        out,
+      ];
       commands.push(args);
       const r = await runTool(ffmpeg.path, args, options.signal ? { signal: options.signal } : {});
-      if (r.code !== 0) throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg could not apply the video steps: ${stderrTail(r.stderr)}`, { file: item.id });
+      if (r.code !== 0)
+        throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg could not apply the video steps: ${stderrTail(r.stderr)}`, {
+          file: item.id,
+        });
     } else {
-      if (post.passes.length > 0) throw new VestigeError('E_RECIPE_INVALID', 'two-pass steps (stabilise) must come before the imaging step.');
-      imagingSteps = await runImagingStage(source, recipe.steps[imagingAt]!.recipe!, pre.apply, post.apply, { ffmpegPath: ffmpeg.path, features, out, codec, common, commands, ...(options.signal ? { signal: options.signal } : {}) });
+      if (post.passes.length > 0)
+        throw new VestigeError('E_RECIPE_INVALID', 'two-pass steps (stabilise) must come before the imaging step.');
+      imagingSteps = await runImagingStage(source, recipe.steps[imagingAt]!.recipe!, pre.apply, post.apply, {
+        ffmpegPath: ffmpeg.path,
+        features,
+        out,
+        codec,
+        common,
+        commands,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     }
     const frames = (await scanPackets(out, 0, options.signal)).packets;
     const digests = await store.blobs.putFile(out);
@@ -174,11 +248,37 @@ export async function enhanceVideo(store: CaseStore, itemId: string, recipeInput
     steps.push({
       operation: 'video.encode',
       version: '1',
-      parameters: { format: recipe.format, ffmpegArgs: commands.map((c) => c.map((a) => (a === path ? '<source>' : a === out ? '<output>' : a))) },
-      description: recipe.format === 'ffv1' ? 'Encoded losslessly as FFV1 (every frame an intra frame, slice checksums) in Matroska, each frame with its own timestamp.' : 'Encoded as H.264 (lossy, for viewing) in MP4, each frame with its own timestamp.',
+      parameters: {
+        format: recipe.format,
+        ffmpegArgs: commands.map((c) => c.map((a) => (a === path ? '<source>' : a === out ? '<output>' : a))),
+      },
+      description:
+        recipe.format === 'ffv1'
+          ? 'Encoded losslessly as FFV1 (every frame an intra frame, slice checksums) in Matroska, each frame with its own timestamp.'
+          : 'Encoded as H.264 (lossy, for viewing) in MP4, each frame with its own timestamp.',
     });
-    const output = { digests, name, mediaType: recipe.format === 'ffv1' ? 'video/x-matroska' : 'video/mp4', metadata: { kind: 'video-enhanced', sourceItemId: item.id, sourceSha256: item.sha256, recipe: recipeInput, frames } };
-    const made = recordVideo(store, { activity: VIDEO_ENHANCE_ACTIVITY, source: item, steps, output, ffmpegVersion: ffmpeg.version, operator: options.operator, startedAt, finishedAt: now() });
+    const output = {
+      digests,
+      name,
+      mediaType: recipe.format === 'ffv1' ? 'video/x-matroska' : 'video/mp4',
+      metadata: {
+        kind: 'video-enhanced',
+        sourceItemId: item.id,
+        sourceSha256: item.sha256,
+        recipe: recipeInput,
+        frames,
+      },
+    };
+    const made = recordVideo(store, {
+      activity: VIDEO_ENHANCE_ACTIVITY,
+      source: item,
+      steps,
+      output,
+      ffmpegVersion: ffmpeg.version,
+      operator: options.operator,
+      startedAt,
+      finishedAt: now(),
+    });
     return { ...made, frames };
   });
 }
@@ -188,14 +288,29 @@ async function runImagingStage(
   recipe: Recipe,
   preFilters: string[],
   postFilters: string[],
-  ctx: { ffmpegPath: string; features: FfmpegFeatures; out: string; codec: string[]; common: string[]; commands: string[][]; signal?: AbortSignal },
+  ctx: {
+    ffmpegPath: string;
+    features: FfmpegFeatures;
+    out: string;
+    codec: string[];
+    common: string[];
+    commands: string[][];
+    signal?: AbortSignal;
+  },
 ): Promise<ProvenanceStep[]> {
   // Raw frames carry no timestamps; re-timing them at the nominal rate is exact only for constant-rate video.
   const packets = await scanPackets(source.path, source.index, ctx.signal);
-  if (analyseRate(packets.sortedPts, source.timeBase).mode !== 'constant' || preFilters.some((f) => f.startsWith('setpts'))) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', 'imaging steps run frame by frame only on constant-frame-rate video: the frame timing of this video would be lost.', {
-      hint: 'Use the video steps (deinterlace, stabilise, denoise, average, speed), or extract frames with `vestige frames` and enhance them as images.',
-    });
+  if (
+    analyseRate(packets.sortedPts, source.timeBase).mode !== 'constant' ||
+    preFilters.some((f) => f.startsWith('setpts'))
+  ) {
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      'imaging steps run frame by frame only on constant-frame-rate video: the frame timing of this video would be lost.',
+      {
+        hint: 'Use the video steps (deinterlace, stabilise, denoise, average, speed), or extract frames with `vestige frames` and enhance them as images.',
+      },
+    );
   }
   const rate = source.stream.r_frame_rate && source.stream.r_frame_rate !== '0/0' ? source.stream.r_frame_rate : '25/1';
   const { runRecipe } = await loadImaging();
@@ -204,10 +319,26 @@ async function runImagingStage(
   let applied: ProvenanceStep[] = [];
   const startEncoder = (width: number, height: number, channels: 1 | 3) => {
     const args = [
-      '-nostdin', '-hide_banner', '-v', 'error',
-      '-f', 'rawvideo', '-pix_fmt', channels === 3 ? 'rgb48le' : 'gray16le', '-s', `${width}x${height}`, '-framerate', rate, '-i', 'pipe:0',
-      '-vf', postFilters.length ? postFilters.join(',') : 'null',
-      ...videoTimingArgs(ctx.features), ...ctx.codec, ...ctx.common, ctx.out,
+      '-nostdin',
+      '-hide_banner',
+      '-v',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      channels === 3 ? 'rgb48le' : 'gray16le',
+      '-s',
+      `${width}x${height}`,
+      '-framerate',
+      rate,
+      '-i',
+      'pipe:0',
+      '-vf',
+      postFilters.length ? postFilters.join(',') : 'null',
+      ...videoTimingArgs(ctx.features),
+      ...ctx.codec,
+      ...ctx.common,
+      ctx.out,
     ];
     ctx.commands.push(args);
     encoder = spawn(ctx.ffmpegPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -230,10 +361,21 @@ async function runImagingStage(
         pixFmt: 'rgb48le',
         onUnit: async (unit) => {
           const samples = new Uint16Array(unit.buffer, unit.byteOffset, unit.byteLength / 2);
-          const raster: Raster = { width: source.width, height: source.height, channels: 3, data: samples.byteOffset % 2 === 0 ? samples : new Uint16Array(samples) };
+          const raster: Raster = {
+            width: source.width,
+            height: source.height,
+            channels: 3,
+            data: samples.byteOffset % 2 === 0 ? samples : new Uint16Array(samples),
+          };
           const result = await runRecipe([raster], recipe);
           if (!encoder) {
-            applied = result.steps.map((s) => ({ operation: s.operation, version: s.version, parameters: s.parameters, description: `Every frame: ${s.description}`, reference: s.reference }));
+            applied = result.steps.map((s) => ({
+              operation: s.operation,
+              version: s.version,
+              parameters: s.parameters,
+              description: `Every frame: ${s.description}`,
+              reference: s.reference,
+            }));
             startEncoder(result.enhanced.width, result.enhanced.height, result.enhanced.channels);
           }
           const image = result.annotated ?? result.enhanced;
@@ -247,6 +389,10 @@ async function runImagingStage(
   if (!encoder) throw new VestigeError('E_INPUT_CORRUPT', 'no frame could be decoded for the imaging step.');
   encoder.stdin!.end();
   const done = await encoderDone!;
-  if (done.code !== 0) throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg could not encode the enhanced frames: ${stderrTail(done.stderr)}`);
+  if (done.code !== 0)
+    throw new VestigeError(
+      'E_FFMPEG_FAILED',
+      `ffmpeg could not encode the enhanced frames: ${stderrTail(done.stderr)}`,
+    );
   return applied;
 }

@@ -9,7 +9,13 @@ import type { VideoStep } from './steps/video-step.ts';
 export type { VideoStep };
 
 /** The video recipe steps, one file each in steps/ (as imaging's operations are in ops/); this is the only list. */
-const steps = registry<VideoStep<never>>('video step', [deinterlace, stabilise, temporalDenoise, slidingAverage, speed] as unknown as Array<VideoStep<never>>);
+const steps = registry<VideoStep<never>>('video step', [
+  deinterlace,
+  stabilise,
+  temporalDenoise,
+  slidingAverage,
+  speed,
+] as unknown as Array<VideoStep<never>>);
 
 export const videoSteps: ReadonlyArray<VideoStep<never>> = steps.list();
 

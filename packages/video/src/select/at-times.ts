@@ -4,7 +4,13 @@ import { indexExpression, type FrameSelector } from './selector.ts';
 
 const schema = z
   .object({
-    times: z.array(z.string().refine((s) => parseTimeRational(s) !== null, { message: 'not a time: use seconds (12.5), a fraction (1/25) or HH:MM:SS.mmm' })).min(1),
+    times: z
+      .array(
+        z.string().refine((s) => parseTimeRational(s) !== null, {
+          message: 'not a time: use seconds (12.5), a fraction (1/25) or HH:MM:SS.mmm',
+        }),
+      )
+      .min(1),
   })
   .strict();
 

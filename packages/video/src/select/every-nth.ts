@@ -13,6 +13,7 @@ export const everyNthFrame: FrameSelector<z.infer<typeof schema>> = {
   id: 'every',
   version: '1',
   schema,
-  describe: (p) => `Every ${p.every}th decoded frame starting at frame index ${p.start} (frame indices count decoded frames from 0 in presentation order).`,
+  describe: (p) =>
+    `Every ${p.every}th decoded frame starting at frame index ${p.start} (frame indices count decoded frames from 0 in presentation order).`,
   plan: async (p) => ({ expression: `gte(n,${p.start})*not(mod(n-${p.start},${p.every}))` }),
 };

@@ -7,6 +7,7 @@ export const intraFrames: FrameSelector<z.infer<typeof schema>> = {
   id: 'iframes',
   version: '1',
   schema,
-  describe: () => 'Every intra-coded (I) frame, as the decoder reports the picture type: frames coded without reference to other frames.',
+  describe: () =>
+    'Every intra-coded (I) frame, as the decoder reports the picture type: frames coded without reference to other frames.',
   plan: async () => ({ expression: 'eq(pict_type,PICT_TYPE_I)' }),
 };

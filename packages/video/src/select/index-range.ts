@@ -14,6 +14,7 @@ export const frameIndexRange: FrameSelector<z.infer<typeof schema>> = {
   id: 'range',
   version: '1',
   schema,
-  describe: (p) => `Decoded frames with index ${p.from} to ${p.to} inclusive (frame indices count decoded frames from 0 in presentation order).`,
+  describe: (p) =>
+    `Decoded frames with index ${p.from} to ${p.to} inclusive (frame indices count decoded frames from 0 in presentation order).`,
   plan: async (p) => ({ expression: `between(n,${p.from},${p.to})` }),
 };

@@ -34,14 +34,20 @@ export interface FrameMotion {
 /** Thumbnails this wide (or a little more) are enough to measure motion and cost little to correlate. */
 const THUMB_WIDTH = 256;
 
-function thumbnail(gray: Uint8Array, width: number, height: number): { pixels: Float32Array; width: number; height: number; factor: number } {
+function thumbnail(
+  gray: Uint8Array,
+  width: number,
+  height: number,
+): { pixels: Float32Array; width: number; height: number; factor: number } {
   const factor = Math.max(1, Math.floor(width / THUMB_WIDTH));
-  const tw = Math.floor(width / factor), th = Math.floor(height / factor);
+  const tw = Math.floor(width / factor),
+    th = Math.floor(height / factor);
   const pixels = new Float32Array(tw * th);
   for (let y = 0; y < th; y++) {
     for (let x = 0; x < tw; x++) {
       let s = 0;
-      for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) s += gray[(y * factor + dy) * width + x * factor + dx]!;
+      for (let dy = 0; dy < factor; dy++)
+        for (let dx = 0; dx < factor; dx++) s += gray[(y * factor + dy) * width + x * factor + dx]!;
       pixels[y * tw + x] = s / (factor * factor);
     }
   }
@@ -54,17 +60,21 @@ function median(values: number[]): number {
 }
 
 /** The choice itself, on measured frames: pure, so it can be checked on any sequence of numbers. */
-export function chooseKeyframes(frames: readonly FrameMotion[], p: KeyframeParams): { selected: number[]; blurred: number[] } {
+export function chooseKeyframes(
+  frames: readonly FrameMotion[],
+  p: KeyframeParams,
+): { selected: number[]; blurred: number[] } {
   const blurred = new Set<number>();
   frames.forEach((f, i) => {
     const around = frames.slice(Math.max(0, i - p.window), i + p.window + 1).map((g) => g.sharpness);
     if (f.sharpness < p.blur * median(around)) blurred.add(i);
   });
   const cum: number[] = [];
-  frames.forEach((f, i) => cum.push((i === 0 ? 0 : cum[i - 1]! + f.motion)));
+  frames.forEach((f, i) => cum.push(i === 0 ? 0 : cum[i - 1]! + f.motion));
   const sharpestIn = (from: number, until: (i: number) => boolean): number | undefined => {
     let best: number | undefined;
-    for (let i = from; i < frames.length && until(i); i++) if (!blurred.has(i) && (best === undefined || frames[i]!.sharpness > frames[best]!.sharpness)) best = i;
+    for (let i = from; i < frames.length && until(i); i++)
+      if (!blurred.has(i) && (best === undefined || frames[i]!.sharpness > frames[best]!.sharpness)) best = i;
     return best;
   };
   const selected: number[] = [];
@@ -112,7 +122,9 @@ export const keyframesForReconstruction: FrameSelector<KeyframeParams> = {
       expression: indexExpression(selected),
       expected: selected,
       perFrame,
-      notes: [`${selected.length} keyframe(s) of ${frames.length} frames; ${blurred.length} frame(s) judged blurred and never taken.`],
+      notes: [
+        `${selected.length} keyframe(s) of ${frames.length} frames; ${blurred.length} frame(s) judged blurred and never taken.`,
+      ],
     };
   },
 };

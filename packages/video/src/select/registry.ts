@@ -17,7 +17,17 @@ export function registerFrameSelector<P>(selector: FrameSelector<P>): void {
   selectors.register(selector as unknown as FrameSelector<never>);
 }
 
-for (const s of [allFrames, everyNthFrame, frameIndexRange, timeRange, framesAtTimes, intraFrames, sceneChanges, sharpestPerWindow, keyframesForReconstruction]) {
+for (const s of [
+  allFrames,
+  everyNthFrame,
+  frameIndexRange,
+  timeRange,
+  framesAtTimes,
+  intraFrames,
+  sceneChanges,
+  sharpestPerWindow,
+  keyframesForReconstruction,
+]) {
   registerFrameSelector(s as FrameSelector<unknown>);
 }
 
@@ -34,9 +44,13 @@ export function validateSelection(id: string, params: unknown): { selector: Fram
   const selector = frameSelector(id);
   const parsed = selector.schema.safeParse(params ?? {});
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad parameters for frame selector '${id}': ${schemaProblems(parsed.error.issues, 5, 'params')}`, {
-      details: { params },
-    });
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `bad parameters for frame selector '${id}': ${schemaProblems(parsed.error.issues, 5, 'params')}`,
+      {
+        details: { params },
+      },
+    );
   }
   return { selector, params: parsed.data };
 }

@@ -18,7 +18,9 @@ export interface SelectorContext {
   /** Every decoded frame: index, timestamp, picture type (one decode, no pixels). */
   frameTable(): Promise<readonly FrameInfo[]>;
   /** Every decoded frame as 8-bit grey pixels, in order, with its info (one decode). */
-  forEachGrayFrame(fn: (frame: FrameInfo, gray: Buffer, width: number, height: number) => void): Promise<readonly FrameInfo[]>;
+  forEachGrayFrame(
+    fn: (frame: FrameInfo, gray: Buffer, width: number, height: number) => void,
+  ): Promise<readonly FrameInfo[]>;
   readonly signal?: AbortSignal;
 }
 

@@ -10,7 +10,9 @@ const schema = z
     seconds: z.number().positive().optional(),
   })
   .strict()
-  .refine((p) => (p.frames === undefined) !== (p.seconds === undefined), { message: 'give exactly one of frames or seconds' });
+  .refine((p) => (p.frames === undefined) !== (p.seconds === undefined), {
+    message: 'give exactly one of frames or seconds',
+  });
 
 /**
  * Variance of the Laplacian (4-neighbour kernel) over the grey image: high when there are many sharp edges, low
@@ -53,7 +55,11 @@ export const sharpestPerWindow: FrameSelector<z.infer<typeof schema>> = {
       if (p.frames !== undefined) window = Math.floor(frame.index / p.frames);
       else {
         if (frame.pts === null) {
-          throw new VestigeError('E_INPUT_CORRUPT', `frame ${frame.index} has no timestamp; use a window in frames instead of seconds.`, { file: ctx.file });
+          throw new VestigeError(
+            'E_INPUT_CORRUPT',
+            `frame ${frame.index} has no timestamp; use a window in frames instead of seconds.`,
+            { file: ctx.file },
+          );
         }
         firstPts ??= frame.pts;
         window = Math.floor(((frame.pts - firstPts) * tb) / p.seconds! + 1e-9);

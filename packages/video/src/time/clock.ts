@@ -13,7 +13,9 @@ const localDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
 export const clockCorrectionSchema = z
   .object({
     /** What the recorder's clock showed for the first frame (PTS of frame 0), as a local date-time without zone. */
-    recorderStart: z.string().regex(localDateTime, 'use YYYY-MM-DDTHH:MM:SS[.mmm] as the recorder displayed it, without a zone'),
+    recorderStart: z
+      .string()
+      .regex(localDateTime, 'use YYYY-MM-DDTHH:MM:SS[.mmm] as the recorder displayed it, without a zone'),
     /** True time minus recorder time, in seconds (positive when the recorder is slow). */
     offsetSeconds: z.number().finite(),
     /** The zone the recorder's clock was meant to show: an IANA name (Europe/London) or a fixed offset (+01:00). */
@@ -30,7 +32,16 @@ function zoneOffsetMs(zone: string, utcMs: number): number {
   const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000;
   if (zone === 'UTC' || zone === 'Z') return 0;
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(utcMs));
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return asUtc - Math.floor(utcMs / 1000) * 1000;
@@ -41,7 +52,9 @@ export function validateTimeZone(zone: string): void {
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: zone });
   } catch {
-    throw new VestigeError('E_PARAM_INVALID', `unknown time zone '${zone}'.`, { hint: 'Use an IANA zone name such as Europe/London, or a fixed offset such as +01:00.' });
+    throw new VestigeError('E_PARAM_INVALID', `unknown time zone '${zone}'.`, {
+      hint: 'Use an IANA zone name such as Europe/London, or a fixed offset such as +01:00.',
+    });
   }
 }
 
@@ -84,18 +97,38 @@ export function frameClock(correction: ClockCorrection, streamSeconds: number): 
   const recorderUtc = localToUtcMs(correction.recorderStart, 'UTC') + Math.round(streamSeconds * 1000);
   const recorderTime = new Date(recorderUtc).toISOString().replace('Z', '');
   const corrected = localToUtcMs(recorderTime, correction.timeZone) + Math.round(correction.offsetSeconds * 1000);
-  return { streamSeconds, recorderTime, correctedLocal: formatInZone(corrected, correction.timeZone), correctedUtc: new Date(corrected).toISOString() };
+  return {
+    streamSeconds,
+    recorderTime,
+    correctedLocal: formatInZone(corrected, correction.timeZone),
+    correctedUtc: new Date(corrected).toISOString(),
+  };
 }
 
 /** Records (or replaces) the clock correction of a video item; the original item is not touched. */
-export function setClockCorrection(store: CaseStore, itemId: string, correction: unknown, operator: string): ClockCorrection {
+export function setClockCorrection(
+  store: CaseStore,
+  itemId: string,
+  correction: unknown,
+  operator: string,
+): ClockCorrection {
   const item = store.item(itemId);
   const parsed = clockCorrectionSchema.safeParse(correction);
   if (!parsed.success) {
-    throw new VestigeError('E_PARAM_INVALID', `bad clock correction: ${schemaProblems(parsed.error.issues, 5, 'value')}`, { file: itemId });
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `bad clock correction: ${schemaProblems(parsed.error.issues, 5, 'value')}`,
+      { file: itemId },
+    );
   }
   validateTimeZone(parsed.data.timeZone);
-  store.putRecord(CLOCK_COLLECTION, item.id, { ...parsed.data, itemSha256: item.sha256 }, operator, 'video.clock-corrected');
+  store.putRecord(
+    CLOCK_COLLECTION,
+    item.id,
+    { ...parsed.data, itemSha256: item.sha256 },
+    operator,
+    'video.clock-corrected',
+  );
   return parsed.data;
 }
 

@@ -34,10 +34,27 @@ export async function facesCase(store: CaseStore, options: FacesCaseOptions): Pr
     facesJob.id,
     images.map((i) => i.id),
     options.batchSize ?? 16,
-    (itemIds) => ({ caseDir: store.dir, operator: options.operator, itemIds, ...(options.force ? { force: true } : {}) }),
+    (itemIds) => ({
+      caseDir: store.dir,
+      operator: options.operator,
+      itemIds,
+      ...(options.force ? { force: true } : {}),
+    }),
     options.onProgress,
   );
-  const groups = proposeFaceGroups(store, { operator: options.operator, ...(options.threshold ? { threshold: options.threshold } : {}) });
+  const groups = proposeFaceGroups(store, {
+    operator: options.operator,
+    ...(options.threshold ? { threshold: options.threshold } : {}),
+  });
   const sum = (k: 'analysed' | 'cached' | 'faces' | 'groupable') => reports.reduce((s, r) => s + r[k], 0);
-  return { images: images.length, analysed: sum('analysed'), cached: sum('cached'), faces: sum('faces'), groupable: sum('groupable'), failed: reports.flatMap((r) => r.failed), proposed: groups.proposed, kept: groups.kept };
+  return {
+    images: images.length,
+    analysed: sum('analysed'),
+    cached: sum('cached'),
+    faces: sum('faces'),
+    groupable: sum('groupable'),
+    failed: reports.flatMap((r) => r.failed),
+    proposed: groups.proposed,
+    kept: groups.kept,
+  };
 }

@@ -1,5 +1,11 @@
 /** Batch normalisation y = γ(x − μ)/√(σ² + ε) + β, written as y = scale·x + shift per channel. */
-export function batchNormTerms(mean: ArrayLike<number>, variance: ArrayLike<number>, gamma: ArrayLike<number> | null, beta: ArrayLike<number> | null, epsilon: number): { scale: Float64Array; shift: Float64Array } {
+export function batchNormTerms(
+  mean: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  gamma: ArrayLike<number> | null,
+  beta: ArrayLike<number> | null,
+  epsilon: number,
+): { scale: Float64Array; shift: Float64Array } {
   const scale = new Float64Array(mean.length);
   const shift = new Float64Array(mean.length);
   for (let i = 0; i < mean.length; i++) {
@@ -14,7 +20,12 @@ export function batchNormTerms(mean: ArrayLike<number>, variance: ArrayLike<numb
  * axis, as in tfjs's HWIO and depthwise HWC1 layouts) and bias are scaled per output channel, then
  * shifted. Done in double precision and rounded once, so the folded weights are the same on every run.
  */
-export function foldIntoConvolution(kernel: ArrayLike<number>, bias: ArrayLike<number> | null, channels: number, terms: { scale: Float64Array; shift: Float64Array }): { kernel: Float32Array; bias: Float32Array } {
+export function foldIntoConvolution(
+  kernel: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+  channels: number,
+  terms: { scale: Float64Array; shift: Float64Array },
+): { kernel: Float32Array; bias: Float32Array } {
   const k = new Float32Array(kernel.length);
   for (let i = 0; i < kernel.length; i++) k[i] = kernel[i]! * terms.scale[i % channels]!;
   const b = new Float32Array(channels);

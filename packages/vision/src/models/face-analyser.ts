@@ -52,7 +52,9 @@ export interface FaceFinding {
  */
 export class FaceAnalyser implements VisionModel<FaceAnalysisInput, FaceFinding[]> {
   readonly id = 'faces';
-  readonly version = [SSD_MOBILENET_V1_FACES, TINY_FACE_DETECTOR, FACE_LANDMARKS_68, FACE_RECOGNITION].map((m) => `${m.id}@${m.version}`).join('+');
+  readonly version = [SSD_MOBILENET_V1_FACES, TINY_FACE_DETECTOR, FACE_LANDMARKS_68, FACE_RECOGNITION]
+    .map((m) => `${m.id}@${m.version}`)
+    .join('+');
   private readonly ssd: SsdFaceDetector;
   private nets: FaceApiNets | undefined;
 
@@ -75,7 +77,9 @@ export class FaceAnalyser implements VisionModel<FaceAnalysisInput, FaceFinding[
   }
 
   async run(batch: readonly FaceAnalysisInput[]): Promise<FaceFinding[][]> {
-    const proposals = await this.ssd.run(batch.map((b) => ({ pixels: b.ssd, width: b.image.width, height: b.image.height })));
+    const proposals = await this.ssd.run(
+      batch.map((b) => ({ pixels: b.ssd, width: b.image.width, height: b.image.height })),
+    );
     const out: FaceFinding[][] = [];
     for (const [i, input] of batch.entries()) out.push(await this.describe(input.image, proposals[i]!));
     return out;
@@ -95,11 +99,16 @@ export class FaceAnalyser implements VisionModel<FaceAnalysisInput, FaceFinding[
     const pixels = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32') as Tfjs.Tensor3D;
     try {
       const second = proposals.some((p) => p.score >= this.thresholds.group)
-        ? await nets.tiny.locateFaces(pixels, new api.TinyFaceDetectorOptions({ inputSize: TINY_INPUT_SIZE, scoreThreshold: this.thresholds.confirm }))
+        ? await nets.tiny.locateFaces(
+            pixels,
+            new api.TinyFaceDetectorOptions({ inputSize: TINY_INPUT_SIZE, scoreThreshold: this.thresholds.confirm }),
+          )
         : [];
       const findings: FaceFinding[] = [];
       for (const p of proposals) {
-        const match = second.filter((s) => iou(s.box, p) >= this.thresholds.confirmOverlap).sort((a, b) => b.score - a.score)[0];
+        const match = second
+          .filter((s) => iou(s.box, p) >= this.thresholds.confirmOverlap)
+          .sort((a, b) => b.score - a.score)[0];
         const confirmation = match ? match.score : null;
         const groupable = p.score >= this.thresholds.group && confirmation !== null;
         const box = { x: p.x, y: p.y, width: p.width, height: p.height };
@@ -128,7 +137,8 @@ export class FaceAnalyser implements VisionModel<FaceAnalysisInput, FaceFinding[
     const descriptor = await nets.recognition.computeFaceDescriptor(alignedFace!);
     alignedFace!.dispose();
     const p = landmarks.positions;
-    const mean = (idx: number[]) => [idx.reduce((s, k) => s + p[k]!.x, 0) / idx.length, idx.reduce((s, k) => s + p[k]!.y, 0) / idx.length] as const;
+    const mean = (idx: number[]) =>
+      [idx.reduce((s, k) => s + p[k]!.x, 0) / idx.length, idx.reduce((s, k) => s + p[k]!.y, 0) / idx.length] as const;
     // iBUG 68-point numbering: 36–41 right eye, 42–47 left eye, 30 nose tip, 48 and 54 mouth corners.
     const five = [mean([36, 37, 38, 39, 40, 41]), mean([42, 43, 44, 45, 46, 47]), mean([30]), mean([48]), mean([54])];
     return { landmarks: five, descriptor: Float32Array.from(descriptor) };

@@ -23,9 +23,14 @@ interface Landmarks68 {
   align(detection: null, options: { useDlibAlignment: boolean }): FaceApiBox;
 }
 
-/** The parts of face-api's node-wasm build Vestige uses (its bundled type declarations carry their own copy of tfjs's types). */
+/**
+ * The parts of face-api's node-wasm build Vestige uses (its bundled type declarations carry their own copy of tfjs's
+ * types).
+ */
 interface FaceApi {
-  TinyFaceDetector: new () => FaceApiNet & { locateFaces(input: Tfjs.Tensor3D, options: unknown): Promise<Array<{ score: number; box: FaceApiBox }>> };
+  TinyFaceDetector: new () => FaceApiNet & {
+    locateFaces(input: Tfjs.Tensor3D, options: unknown): Promise<Array<{ score: number; box: FaceApiBox }>>;
+  };
   TinyFaceDetectorOptions: new (options: { inputSize: number; scoreThreshold: number }) => unknown;
   FaceLandmark68Net: new () => FaceApiNet & { detectLandmarks(input: Tfjs.Tensor3D): Promise<Landmarks68> };
   FaceRecognitionNet: new () => FaceApiNet & { computeFaceDescriptor(input: Tfjs.Tensor3D): Promise<Float32Array> };
@@ -35,7 +40,10 @@ interface FaceApi {
 
 const requireHere = createRequire(import.meta.url);
 
-/** face-api's node build that runs on the WebAssembly backend; it requires the same tfjs module as Vestige (see pnpm-workspace.yaml). */
+/**
+ * face-api's node build that runs on the WebAssembly backend; it requires the same tfjs module as Vestige (see
+ * pnpm-workspace.yaml).
+ */
 export function faceApi(): FaceApi {
   return requireHere('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
 }
@@ -53,11 +61,18 @@ export interface FaceApiNets {
   readonly recognition: ReturnType<typeof loadRecognition>;
 }
 
-const loadTiny = (api: FaceApi, folder?: string) => loadFaceApiNet(TINY_FACE_DETECTOR, () => new api.TinyFaceDetector(), folder);
-const loadLandmarks = (api: FaceApi, folder?: string) => loadFaceApiNet(FACE_LANDMARKS_68, () => new api.FaceLandmark68Net(), folder);
-const loadRecognition = (api: FaceApi, folder?: string) => loadFaceApiNet(FACE_RECOGNITION, () => new api.FaceRecognitionNet(), folder);
+const loadTiny = (api: FaceApi, folder?: string) =>
+  loadFaceApiNet(TINY_FACE_DETECTOR, () => new api.TinyFaceDetector(), folder);
+const loadLandmarks = (api: FaceApi, folder?: string) =>
+  loadFaceApiNet(FACE_LANDMARKS_68, () => new api.FaceLandmark68Net(), folder);
+const loadRecognition = (api: FaceApi, folder?: string) =>
+  loadFaceApiNet(FACE_RECOGNITION, () => new api.FaceRecognitionNet(), folder);
 
 export function loadFaceApiNets(folder?: string): FaceApiNets {
   const api = faceApi();
-  return { tiny: loadTiny(api, folder), landmarks: loadLandmarks(api, folder), recognition: loadRecognition(api, folder) };
+  return {
+    tiny: loadTiny(api, folder),
+    landmarks: loadLandmarks(api, folder),
+    recognition: loadRecognition(api, folder),
+  };
 }

@@ -17,7 +17,10 @@ import type { ModelLoadReport, RgbImage, VisionModel } from './vision-model.ts';
  */
 export interface ClassifierSpec {
   readonly model: ModelManifestEntry;
-  /** `tfjs-layers`: a `model.json` (role `model`) plus its weight files; `nsfwjs-bundle`: NSFWJS's JavaScript-wrapped files (roles `topology`, `weights`). */
+  /**
+   * `tfjs-layers`: a `model.json` (role `model`) plus its weight files; `nsfwjs-bundle`: NSFWJS's JavaScript-wrapped
+   * files (roles `topology`, `weights`).
+   */
   readonly format: 'tfjs-layers' | 'nsfwjs-bundle';
   readonly classes: readonly string[];
   /** Classes whose probabilities add up to the review priority. */
@@ -57,8 +60,16 @@ export class KerasClassifier implements VisionModel<RgbImage, Classification> {
     const backend = await selectBackend();
     if (!this.graph) {
       const files = readVerifiedModelFiles(this.spec.model, this.options);
-      const { layers, weights } = this.spec.format === 'nsfwjs-bundle' ? unwrapBundle(files.bytes) : readLayersModel(files.folder, this.spec.model, files.bytes);
-      this.graph = compileLayersGraph(layers, weights, [this.spec.outputLayer, this.spec.embeddingLayer], this.spec.model.id);
+      const { layers, weights } =
+        this.spec.format === 'nsfwjs-bundle'
+          ? unwrapBundle(files.bytes)
+          : readLayersModel(files.folder, this.spec.model, files.bytes);
+      this.graph = compileLayersGraph(
+        layers,
+        weights,
+        [this.spec.outputLayer, this.spec.embeddingLayer],
+        this.spec.model.id,
+      );
       // The first run sets up the backend's kernels (seconds on a busy machine): do it now, not on the first evidence.
       const [h, w, c] = this.graph.inputSize;
       await this.run([{ width: w, height: h, data: new Uint8Array(h * w * c) }]);
@@ -73,7 +84,10 @@ export class KerasClassifier implements VisionModel<RgbImage, Classification> {
     const pixels = new Float32Array(batch.length * h * w * c);
     batch.forEach((image, i) => {
       if (image.width !== w || image.height !== h || image.data.length !== h * w * c) {
-        throw new VestigeError('E_PARAM_INVALID', `model ${this.id} takes ${w}×${h} RGB images, not ${image.width}×${image.height}`);
+        throw new VestigeError(
+          'E_PARAM_INVALID',
+          `model ${this.id} takes ${w}×${h} RGB images, not ${image.width}×${image.height}`,
+        );
       }
       const base = i * h * w * c;
       for (let k = 0; k < image.data.length; k++) pixels[base + k] = image.data[k]! * this.spec.inputScale;
@@ -86,7 +100,10 @@ export class KerasClassifier implements VisionModel<RgbImage, Classification> {
     tf.dispose([probs!, embed!]);
     const classes = this.spec.classes.length;
     const dims = e.length / batch.length;
-    return batch.map((_, i) => ({ probabilities: p.slice(i * classes, (i + 1) * classes), embedding: e.slice(i * dims, (i + 1) * dims) }));
+    return batch.map((_, i) => ({
+      probabilities: p.slice(i * classes, (i + 1) * classes),
+      embedding: e.slice(i * dims, (i + 1) * dims),
+    }));
   }
 
   dispose(): void {
@@ -107,7 +124,10 @@ interface ModelJson {
 
 function layersOf(json: ModelJson, label: string): KerasLayer[] {
   const layers = json.modelTopology.model_config?.config.layers ?? json.modelTopology.config?.layers;
-  if (!Array.isArray(layers)) throw new VestigeError('E_INPUT_UNSUPPORTED', `model ${label}: its topology is not a Keras functional model`, { file: label });
+  if (!Array.isArray(layers))
+    throw new VestigeError('E_INPUT_UNSUPPORTED', `model ${label}: its topology is not a Keras functional model`, {
+      file: label,
+    });
   return layers;
 }
 
@@ -130,9 +150,17 @@ function unwrapBundle(bytes: ReadonlyMap<string, Buffer>): { layers: KerasLayer[
 }
 
 /** A standard tfjs-layers model: `model.json` and the weight files it lists, all of them among the verified files. */
-function readLayersModel(folder: string, entry: ModelManifestEntry, bytes: ReadonlyMap<string, Buffer>): { layers: KerasLayer[]; weights: Tfjs.NamedTensorMap } {
+function readLayersModel(
+  folder: string,
+  entry: ModelManifestEntry,
+  bytes: ReadonlyMap<string, Buffer>,
+): { layers: KerasLayer[]; weights: Tfjs.NamedTensorMap } {
   const modelFile = entry.files.model;
-  if (!modelFile) throw new VestigeError('E_PARAM_INVALID', `model ${entry.id}: a tfjs-layers manifest needs a file with the role "model" (model.json)`);
+  if (!modelFile)
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `model ${entry.id}: a tfjs-layers manifest needs a file with the role "model" (model.json)`,
+    );
   const json = JSON.parse(bytes.get('model')!.toString('utf8')) as ModelJson;
   const byPath = new Map(Object.entries(entry.files).map(([role, f]) => [f.path, bytes.get(role)!]));
   const base = dirname(join(folder, modelFile.path));
@@ -141,11 +169,19 @@ function readLayersModel(folder: string, entry: ModelManifestEntry, bytes: Reado
     for (const p of group.paths) {
       const path = relative(folder, join(base, p));
       const shard = byPath.get(path);
-      if (!shard) throw new VestigeError('E_MODEL_MISSING', `model ${entry.id}: model.json names the weight file ${path}, which its manifest does not list`, { file: join(folder, path), hint: 'List every weight file, with its SHA-256, in the model manifest.' });
+      if (!shard)
+        throw new VestigeError(
+          'E_MODEL_MISSING',
+          `model ${entry.id}: model.json names the weight file ${path}, which its manifest does not list`,
+          { file: join(folder, path), hint: 'List every weight file, with its SHA-256, in the model manifest.' },
+        );
       shards.push(shard);
     }
   }
   const data = Buffer.concat(shards);
-  const weights = tfjs().io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), json.weightsManifest.flatMap((g) => g.weights));
+  const weights = tfjs().io.decodeWeights(
+    data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+    json.weightsManifest.flatMap((g) => g.weights),
+  );
   return { layers: layersOf(json, entry.id), weights };
 }

@@ -2,17 +2,33 @@ import { VestigeError } from '@vestige/evidence';
 import type * as Tfjs from '@tensorflow/tfjs';
 import { tfjs } from '../runtime/tfjs.ts';
 import { batchNormTerms, foldIntoConvolution } from './batch-norm.ts';
-import { LayersGraph, type Activation, type KerasLayer, type Node, type Padding, type Shape, type Step } from './layers-graph.ts';
+import {
+  LayersGraph,
+  type Activation,
+  type KerasLayer,
+  type Node,
+  type Padding,
+  type Shape,
+  type Step,
+} from './layers-graph.ts';
 
 /**
  * Compiles a Keras layers model into a `LayersGraph` of fused steps that computes the named layers'
  * outputs. The decoded weights are consumed (folded copies are kept, the originals disposed).
  */
-export function compileLayersGraph(layers: readonly KerasLayer[], weights: Tfjs.NamedTensorMap, outputs: readonly string[], label: string): LayersGraph {
+export function compileLayersGraph(
+  layers: readonly KerasLayer[],
+  weights: Tfjs.NamedTensorMap,
+  outputs: readonly string[],
+  label: string,
+): LayersGraph {
   return new LayersCompiler(layers, weights, label).compile(outputs);
 }
 
-/** Turns the layer list into fused steps, inferring shapes (for padding decisions and the multiply-add count) as it goes. */
+/**
+ * Turns the layer list into fused steps, inferring shapes (for padding decisions and the multiply-add count) as it
+ * goes.
+ */
 class LayersCompiler {
   private readonly byName = new Map<string, KerasLayer>();
   private readonly consumers = new Map<string, string[]>();
@@ -91,7 +107,12 @@ class LayersCompiler {
         const [h, w, ch] = this.shapeOf(inputs[0]!);
         const next = this.byName.get(this.consumers.get(layer.name)?.[0] ?? '');
         const padded: Shape = [h + padding[0][0] + padding[0][1], w + padding[1][0] + padding[1][1], ch];
-        if (this.consumers.get(layer.name)?.length === 1 && next && (next.class_name === 'Conv2D' || next.class_name === 'DepthwiseConv2D') && next.config.padding === 'valid') {
+        if (
+          this.consumers.get(layer.name)?.length === 1 &&
+          next &&
+          (next.class_name === 'Conv2D' || next.class_name === 'DepthwiseConv2D') &&
+          next.config.padding === 'valid'
+        ) {
           // The convolution takes the padding itself (see compileConv).
           this.alias.set(layer.name, inputs[0]!);
           this.shapes.set(layer.name, padded);
@@ -108,12 +129,26 @@ class LayersCompiler {
       case 'BatchNormalization': {
         const { scale, shift } = this.batchNormTerms(layer);
         const tf = tfjs();
-        this.emit(layer.name, inputs, { kind: 'batch-norm', scale: tf.tensor1d(Float32Array.from(scale)), offset: tf.tensor1d(Float32Array.from(shift)) }, this.shapeOf(inputs[0]!));
+        this.emit(
+          layer.name,
+          inputs,
+          {
+            kind: 'batch-norm',
+            scale: tf.tensor1d(Float32Array.from(scale)),
+            offset: tf.tensor1d(Float32Array.from(shift)),
+          },
+          this.shapeOf(inputs[0]!),
+        );
         return;
       }
       case 'ReLU':
       case 'Activation':
-        this.emit(layer.name, inputs, { kind: 'activation', activation: this.activationOf(layer) }, this.shapeOf(inputs[0]!));
+        this.emit(
+          layer.name,
+          inputs,
+          { kind: 'activation', activation: this.activationOf(layer) },
+          this.shapeOf(inputs[0]!),
+        );
         return;
       case 'Add':
         this.emit(layer.name, inputs, { kind: 'add' }, this.shapeOf(inputs[0]!));
@@ -123,8 +158,13 @@ class LayersCompiler {
         const strides = (c.strides as [number, number] | null) ?? size;
         const pad = c.padding as 'valid' | 'same';
         const [h, w, ch] = this.shapeOf(inputs[0]!);
-        const out = (n: number, k: number, s: number) => (pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1);
-        this.emit(layer.name, inputs, { kind: 'average-pool', size, strides, pad }, [out(h, size[0], strides[0]), out(w, size[1], strides[1]), ch]);
+        const out = (n: number, k: number, s: number) =>
+          pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+        this.emit(layer.name, inputs, { kind: 'average-pool', size, strides, pad }, [
+          out(h, size[0], strides[0]),
+          out(w, size[1], strides[1]),
+          ch,
+        ]);
         return;
       }
       case 'GlobalAveragePooling2D':
@@ -140,11 +180,18 @@ class LayersCompiler {
         const bias = c.use_bias ? (this.weight(`${layer.name}/bias`) as Tfjs.Tensor1D) : null;
         const activation = this.activationOf(layer);
         this.multiplyAdds += kernel.shape[0] * kernel.shape[1];
-        this.emit(layer.name, inputs, { kind: 'dense', kernel: tfjs().clone(kernel), bias: bias ? tfjs().clone(bias) : null, activation }, [1, 1, kernel.shape[1]]);
+        this.emit(
+          layer.name,
+          inputs,
+          { kind: 'dense', kernel: tfjs().clone(kernel), bias: bias ? tfjs().clone(bias) : null, activation },
+          [1, 1, kernel.shape[1]],
+        );
         return;
       }
       default:
-        throw this.unsupported(`layer ${layer.name} is a ${layer.class_name}, which the fused runner does not implement`);
+        throw this.unsupported(
+          `layer ${layer.name} is a ${layer.class_name}, which the fused runner does not implement`,
+        );
     }
   }
 
@@ -209,13 +256,24 @@ class LayersCompiler {
 
   private batchNormTerms(layer: KerasLayer): { scale: Float64Array; shift: Float64Array } {
     const w = (n: string) => this.weight(`${layer.name}/${n}`).dataSync();
-    return batchNormTerms(w('moving_mean'), w('moving_variance'), layer.config.scale === false ? null : w('gamma'), layer.config.center === false ? null : w('beta'), (layer.config.epsilon as number | undefined) ?? 1e-3);
+    return batchNormTerms(
+      w('moving_mean'),
+      w('moving_variance'),
+      layer.config.scale === false ? null : w('gamma'),
+      layer.config.center === false ? null : w('beta'),
+      (layer.config.epsilon as number | undefined) ?? 1e-3,
+    );
   }
 
   private activationOf(layer: KerasLayer): Activation | 'softmax' | 'sigmoid' {
     if (layer.class_name === 'ReLU') {
-      const { max_value: max, negative_slope: slope, threshold } = layer.config as { max_value?: number | null; negative_slope?: number; threshold?: number };
-      if ((slope ?? 0) !== 0 || (threshold ?? 0) !== 0 || (max != null && max !== 6)) throw this.unsupported(`layer ${layer.name} is a ReLU with a slope, threshold or cap other than 6`);
+      const {
+        max_value: max,
+        negative_slope: slope,
+        threshold,
+      } = layer.config as { max_value?: number | null; negative_slope?: number; threshold?: number };
+      if ((slope ?? 0) !== 0 || (threshold ?? 0) !== 0 || (max != null && max !== 6))
+        throw this.unsupported(`layer ${layer.name} is a ReLU with a slope, threshold or cap other than 6`);
       return max === 6 ? 'relu6' : 'relu';
     }
     const a = (layer.config.activation as string | undefined) ?? 'linear';

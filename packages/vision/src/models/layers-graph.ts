@@ -1,7 +1,10 @@
 import type * as Tfjs from '@tensorflow/tfjs';
 import { tfjs } from '../runtime/tfjs.ts';
 
-/** One layer of a Keras functional model as tfjs-layers saves it (`model.json` → `modelTopology.model_config.config.layers`). */
+/**
+ * One layer of a Keras functional model as tfjs-layers saves it (`model.json` →
+ * `modelTopology.model_config.config.layers`).
+ */
 export interface KerasLayer {
   readonly name: string;
   readonly class_name: string;
@@ -14,7 +17,15 @@ export type Shape = readonly [number, number, number];
 export type Padding = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 
 export type Step =
-  | { kind: 'conv'; depthwise: boolean; filter: Tfjs.Tensor4D; bias: Tfjs.Tensor1D | null; strides: [number, number]; pad: Padding; activation: Activation }
+  | {
+      kind: 'conv';
+      depthwise: boolean;
+      filter: Tfjs.Tensor4D;
+      bias: Tfjs.Tensor1D | null;
+      strides: [number, number];
+      pad: Padding;
+      activation: Activation;
+    }
   | { kind: 'pad'; padding: [[number, number], [number, number]] }
   | { kind: 'batch-norm'; scale: Tfjs.Tensor1D; offset: Tfjs.Tensor1D }
   | { kind: 'activation'; activation: Activation | 'softmax' | 'sigmoid' }
@@ -22,7 +33,12 @@ export type Step =
   | { kind: 'average-pool'; size: [number, number]; strides: [number, number]; pad: 'valid' | 'same' }
   | { kind: 'global-average-pool' }
   | { kind: 'flatten' }
-  | { kind: 'dense'; kernel: Tfjs.Tensor2D; bias: Tfjs.Tensor1D | null; activation: Activation | 'softmax' | 'sigmoid' };
+  | {
+      kind: 'dense';
+      kernel: Tfjs.Tensor2D;
+      bias: Tfjs.Tensor1D | null;
+      activation: Activation | 'softmax' | 'sigmoid';
+    };
 
 export interface Node {
   readonly output: string;
@@ -95,8 +111,22 @@ function apply(tf: ReturnType<typeof tfjs>, step: Step, args: Tfjs.Tensor[]): Tf
   switch (step.kind) {
     case 'conv':
       return step.depthwise
-        ? tf.fused.depthwiseConv2d({ x, filter: step.filter, strides: step.strides, pad: step.pad as 'valid' | 'same', ...(step.bias ? { bias: step.bias } : {}), activation: step.activation })
-        : tf.fused.conv2d({ x, filter: step.filter, strides: step.strides, pad: step.pad, ...(step.bias ? { bias: step.bias } : {}), activation: step.activation });
+        ? tf.fused.depthwiseConv2d({
+            x,
+            filter: step.filter,
+            strides: step.strides,
+            pad: step.pad as 'valid' | 'same',
+            ...(step.bias ? { bias: step.bias } : {}),
+            activation: step.activation,
+          })
+        : tf.fused.conv2d({
+            x,
+            filter: step.filter,
+            strides: step.strides,
+            pad: step.pad,
+            ...(step.bias ? { bias: step.bias } : {}),
+            activation: step.activation,
+          });
     case 'pad':
       return tf.pad(x, [[0, 0], step.padding[0], step.padding[1], [0, 0]]);
     case 'batch-norm':
@@ -113,7 +143,12 @@ function apply(tf: ReturnType<typeof tfjs>, step: Step, args: Tfjs.Tensor[]): Tf
       return tf.reshape(x, [x.shape[0], -1]);
     case 'dense': {
       const fusable = step.activation === 'linear' || step.activation === 'relu' || step.activation === 'relu6';
-      const out = tf.fused.matMul({ a: x as unknown as Tfjs.Tensor2D, b: step.kernel, ...(step.bias ? { bias: step.bias } : {}), ...(fusable ? { activation: step.activation as Activation } : {}) });
+      const out = tf.fused.matMul({
+        a: x as unknown as Tfjs.Tensor2D,
+        b: step.kernel,
+        ...(step.bias ? { bias: step.bias } : {}),
+        ...(fusable ? { activation: step.activation as Activation } : {}),
+      });
       if (fusable) return out;
       const activated = activate(tf, out, step.activation);
       out.dispose();
@@ -122,7 +157,11 @@ function apply(tf: ReturnType<typeof tfjs>, step: Step, args: Tfjs.Tensor[]): Tf
   }
 }
 
-function activate(tf: ReturnType<typeof tfjs>, x: Tfjs.Tensor, activation: Activation | 'softmax' | 'sigmoid'): Tfjs.Tensor {
+function activate(
+  tf: ReturnType<typeof tfjs>,
+  x: Tfjs.Tensor,
+  activation: Activation | 'softmax' | 'sigmoid',
+): Tfjs.Tensor {
   switch (activation) {
     case 'linear':
       return tf.clone(x);

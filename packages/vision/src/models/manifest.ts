@@ -15,8 +15,12 @@ export interface ModelManifestEntry {
   readonly id: string;
   /** Changes whenever the files or the way Vestige runs them change (results are then recomputed). */
   readonly version: string;
-  /** Where the files come from: an npm package at an exact version, or a folder on disk (a model plugged in by a lab). */
-  readonly location: { readonly package: string; readonly version: string; readonly integrity: string } | { readonly folder: string };
+  /**
+   * Where the files come from: an npm package at an exact version, or a folder on disk (a model plugged in by a lab).
+   */
+  readonly location:
+    | { readonly package: string; readonly version: string; readonly integrity: string }
+    | { readonly folder: string };
   readonly files: Readonly<Record<string, ModelFile>>;
   /** SPDX licence of the package as published, checked against its package.json. */
   readonly licence: string;
@@ -26,17 +30,34 @@ export interface ModelManifestEntry {
   readonly description: string;
 }
 
-const NSFWJS = { package: 'nsfwjs', version: '4.4.0', integrity: 'sha512-krC1fgeTLXtZwgdpKJ0jm7hqv0gTSRQQRL+FhOaxaJ9Wj92t42BO3csO2odwgTAgZgf2RvkwPtp0R8Aa7dc+MA==' } as const;
-const FACE_API = { package: '@vladmandic/face-api', version: '1.7.15', integrity: 'sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==' } as const;
-const FACE_API_SOURCE = 'https://github.com/vladmandic/face-api (weights from https://github.com/justadudewhohacks/face-api.js)';
+const NSFWJS = {
+  package: 'nsfwjs',
+  version: '4.4.0',
+  integrity: 'sha512-krC1fgeTLXtZwgdpKJ0jm7hqv0gTSRQQRL+FhOaxaJ9Wj92t42BO3csO2odwgTAgZgf2RvkwPtp0R8Aa7dc+MA==',
+} as const;
+const FACE_API = {
+  package: '@vladmandic/face-api',
+  version: '1.7.15',
+  integrity: 'sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==',
+} as const;
+const FACE_API_SOURCE =
+  'https://github.com/vladmandic/face-api (weights from https://github.com/justadudewhohacks/face-api.js)';
 
 export const NSFW_MOBILENET_V2: ModelManifestEntry = {
   id: 'nsfwjs-mobilenet-v2',
   version: '4.4.0+vestige.1',
   location: NSFWJS,
   files: {
-    topology: { path: 'dist/models/mobilenet_v2/model.min.js', sha256: 'c32f104fd562b08cdff5ed69dfe1209643afa47e792fb12751d2949aa61a397a', size: 106679 },
-    weights: { path: 'dist/models/mobilenet_v2/group1-shard1of1.min.js', sha256: 'ef2e0a63f7d2c4960b37b024b669313f65d3c45cd59e9042636c55b39de53517', size: 3493394 },
+    topology: {
+      path: 'dist/models/mobilenet_v2/model.min.js',
+      sha256: 'c32f104fd562b08cdff5ed69dfe1209643afa47e792fb12751d2949aa61a397a',
+      size: 106679,
+    },
+    weights: {
+      path: 'dist/models/mobilenet_v2/group1-shard1of1.min.js',
+      sha256: 'ef2e0a63f7d2c4960b37b024b669313f65d3c45cd59e9042636c55b39de53517',
+      size: 3493394,
+    },
   },
   licence: 'MIT',
   source: 'https://github.com/infinitered/nsfwjs',
@@ -47,7 +68,13 @@ export const NSFW_MOBILENET_V2: ModelManifestEntry = {
 };
 
 /** A face-api network: its weights manifest and its one weight file, under `model/` in the package. */
-function faceApiModel(id: string, stem: string, manifest: readonly [string, number], weights: readonly [string, number], description: string): ModelManifestEntry {
+function faceApiModel(
+  id: string,
+  stem: string,
+  manifest: readonly [string, number],
+  weights: readonly [string, number],
+  description: string,
+): ModelManifestEntry {
   return {
     id,
     version: '1.7.15+vestige.1',
@@ -95,4 +122,10 @@ export const FACE_RECOGNITION = faceApiModel(
     'faces whose descriptors are close are proposed as the same person. A proposal, never an identification: an officer confirms or splits every group.',
 );
 
-export const MODELS: readonly ModelManifestEntry[] = [NSFW_MOBILENET_V2, SSD_MOBILENET_V1_FACES, TINY_FACE_DETECTOR, FACE_LANDMARKS_68, FACE_RECOGNITION];
+export const MODELS: readonly ModelManifestEntry[] = [
+  NSFW_MOBILENET_V2,
+  SSD_MOBILENET_V1_FACES,
+  TINY_FACE_DETECTOR,
+  FACE_LANDMARKS_68,
+  FACE_RECOGNITION,
+];

@@ -18,7 +18,10 @@ export interface VerifiedModelFiles {
  * A missing file is `E_MODEL_MISSING`, a changed one `E_MODEL_ALTERED`; both name the file.
  * `folder` replaces the package's folder (tests, and labs that keep models elsewhere).
  */
-export function readVerifiedModelFiles(entry: ModelManifestEntry, options: { folder?: string } = {}): VerifiedModelFiles {
+export function readVerifiedModelFiles(
+  entry: ModelManifestEntry,
+  options: { folder?: string } = {},
+): VerifiedModelFiles {
   const folder = options.folder ?? locate(entry);
   if ('package' in entry.location && options.folder === undefined) checkPackage(entry, folder);
   const bytes = new Map<string, Buffer>();
@@ -28,19 +31,32 @@ export function readVerifiedModelFiles(entry: ModelManifestEntry, options: { fol
     try {
       data = readFileSync(path);
     } catch (err) {
-      throw new VestigeError('E_MODEL_MISSING', `model ${entry.id}: its ${role} file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-        file: path,
-        hint: 'Model files come from npm packages; run `pnpm install` to restore them. Nothing is downloaded at run time.',
-        cause: err,
-      });
+      throw new VestigeError(
+        'E_MODEL_MISSING',
+        `model ${entry.id}: its ${role} file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        {
+          file: path,
+          hint: 'Model files come from npm packages; run `pnpm install` to restore them. Nothing is downloaded at run time.',
+          cause: err,
+        },
+      );
     }
     const sha256 = createHash('sha256').update(data).digest('hex');
     if (data.length !== file.size || sha256 !== file.sha256) {
-      throw new VestigeError('E_MODEL_ALTERED', `model ${entry.id}: ${path} is not the file the manifest pins (size ${data.length}, SHA-256 ${sha256}; expected ${file.size}, ${file.sha256})`, {
-        file: path,
-        hint: 'The model file was changed or replaced. Reinstall it with `pnpm install`; results are only recorded for the pinned files.',
-        details: { model: entry.id, role, expected: { size: file.size, sha256: file.sha256 }, actual: { size: data.length, sha256 } },
-      });
+      throw new VestigeError(
+        'E_MODEL_ALTERED',
+        `model ${entry.id}: ${path} is not the file the manifest pins (size ${data.length}, SHA-256 ${sha256}; expected ${file.size}, ${file.sha256})`,
+        {
+          file: path,
+          hint: 'The model file was changed or replaced. Reinstall it with `pnpm install`; results are only recorded for the pinned files.',
+          details: {
+            model: entry.id,
+            role,
+            expected: { size: file.size, sha256: file.sha256 },
+            actual: { size: data.length, sha256 },
+          },
+        },
+      );
     }
     bytes.set(role, data);
   }
@@ -52,11 +68,15 @@ function locate(entry: ModelManifestEntry): string {
   try {
     return packageFolder(entry.location.package);
   } catch (err) {
-    throw new VestigeError('E_MODEL_MISSING', `model ${entry.id}: the package ${entry.location.package} that ships it is not installed`, {
-      file: entry.location.package,
-      hint: 'Run `pnpm install`.',
-      cause: err,
-    });
+    throw new VestigeError(
+      'E_MODEL_MISSING',
+      `model ${entry.id}: the package ${entry.location.package} that ships it is not installed`,
+      {
+        file: entry.location.package,
+        hint: 'Run `pnpm install`.',
+        cause: err,
+      },
+    );
   }
 }
 
@@ -67,17 +87,33 @@ function checkPackage(entry: ModelManifestEntry, folder: string): void {
   try {
     meta = JSON.parse(readFileSync(path, 'utf8')) as typeof meta;
   } catch (err) {
-    throw new VestigeError('E_MODEL_MISSING', `model ${entry.id}: ${path} cannot be read`, { file: path, hint: 'Run `pnpm install`.', cause: err });
+    throw new VestigeError('E_MODEL_MISSING', `model ${entry.id}: ${path} cannot be read`, {
+      file: path,
+      hint: 'Run `pnpm install`.',
+      cause: err,
+    });
   }
   if (meta.name !== location.package || meta.version !== location.version || meta.license !== entry.licence) {
-    throw new VestigeError('E_MODEL_ALTERED', `model ${entry.id}: ${path} says ${meta.name}@${meta.version} (${meta.license}); the manifest pins ${location.package}@${location.version} (${entry.licence})`, {
-      file: path,
-      hint: 'A different version of the package is installed; run `pnpm install` from the repository root.',
-    });
+    throw new VestigeError(
+      'E_MODEL_ALTERED',
+      `model ${entry.id}: ${path} says ${meta.name}@${meta.version} (${meta.license}); the manifest pins ${location.package}@${location.version} (${entry.licence})`,
+      {
+        file: path,
+        hint: 'A different version of the package is installed; run `pnpm install` from the repository root.',
+      },
+    );
   }
 }
 
 /** Identity of the exact files, for provenance and cache keys. */
-export function modelIdentity(entry: ModelManifestEntry): { id: string; version: string; files: Record<string, string> } {
-  return { id: entry.id, version: entry.version, files: Object.fromEntries(Object.entries(entry.files).map(([role, f]) => [role, f.sha256])) };
+export function modelIdentity(entry: ModelManifestEntry): {
+  id: string;
+  version: string;
+  files: Record<string, string>;
+} {
+  return {
+    id: entry.id,
+    version: entry.version,
+    files: Object.fromEntries(Object.entries(entry.files).map(([role, f]) => [role, f.sha256])),
+  };
 }

@@ -58,15 +58,33 @@ export class SsdFaceDetector implements VisionModel<SsdInput, ScoredBox[]> {
   private macs = 0;
 
   constructor(private readonly options: { minScore: number; maxResults?: number; folder?: string }) {
-    if (!(options.minScore > 0 && options.minScore < 1)) throw new VestigeError('E_PARAM_INVALID', `a face score threshold must be between 0 and 1, not ${options.minScore}`);
+    if (!(options.minScore > 0 && options.minScore < 1))
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        `a face score threshold must be between 0 and 1, not ${options.minScore}`,
+      );
   }
 
   async load(): Promise<ModelLoadReport> {
     const backend = await selectBackend();
     if (!this.anchors) {
-      this.build(decodeWeightFiles(readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, this.options.folder ? { folder: this.options.folder } : {})));
+      this.build(
+        decodeWeightFiles(
+          readVerifiedModelFiles(SSD_MOBILENET_V1_FACES, this.options.folder ? { folder: this.options.folder } : {}),
+        ),
+      );
       // The first run sets up the backend's kernels: do it now, not on the first evidence.
-      await this.run([{ pixels: { width: SSD_INPUT_SIZE, height: SSD_INPUT_SIZE, data: new Uint8Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3) }, width: SSD_INPUT_SIZE, height: SSD_INPUT_SIZE }]);
+      await this.run([
+        {
+          pixels: {
+            width: SSD_INPUT_SIZE,
+            height: SSD_INPUT_SIZE,
+            data: new Uint8Array(SSD_INPUT_SIZE * SSD_INPUT_SIZE * 3),
+          },
+          width: SSD_INPUT_SIZE,
+          height: SSD_INPUT_SIZE,
+        },
+      ]);
     }
     return { backend, multiplyAdds: this.macs };
   }
@@ -78,7 +96,8 @@ export class SsdFaceDetector implements VisionModel<SsdInput, ScoredBox[]> {
     const side = SSD_INPUT_SIZE;
     const pixels = new Float32Array(n * side * side * 3);
     batch.forEach((input, i) => {
-      if (input.pixels.width !== side || input.pixels.height !== side) throw new VestigeError('E_PARAM_INVALID', `the SSD face detector takes ${side}×${side} inputs`);
+      if (input.pixels.width !== side || input.pixels.height !== side)
+        throw new VestigeError('E_PARAM_INVALID', `the SSD face detector takes ${side}×${side} inputs`);
       const base = i * side * side * 3;
       const d = input.pixels.data;
       for (let k = 0; k < d.length; k++) pixels[base + k] = d[k]! / 127.5 - 1;
@@ -105,18 +124,32 @@ export class SsdFaceDetector implements VisionModel<SsdInput, ScoredBox[]> {
     const classes = (await logits.data()) as Float32Array;
     tf.dispose([boxes, logits]);
     const perImage = this.anchors.length / 4;
-    return batch.map((input, i) => this.decode(encodings.subarray(i * perImage * 4, (i + 1) * perImage * 4), classes.subarray(i * perImage * 3, (i + 1) * perImage * 3), input));
+    return batch.map((input, i) =>
+      this.decode(
+        encodings.subarray(i * perImage * 4, (i + 1) * perImage * 4),
+        classes.subarray(i * perImage * 3, (i + 1) * perImage * 3),
+        input,
+      ),
+    );
   }
 
   dispose(): void {
-    tfjs().dispose([...this.backbone, ...this.extras, ...this.predictors.flatMap((p) => [p.box, p.cls])].flatMap((c) => [c.filter, c.bias]));
+    tfjs().dispose(
+      [...this.backbone, ...this.extras, ...this.predictors.flatMap((p) => [p.box, p.cls])].flatMap((c) => [
+        c.filter,
+        c.bias,
+      ]),
+    );
     this.backbone = [];
     this.extras = [];
     this.predictors = [];
     this.anchors = undefined;
   }
 
-  /** Box encodings (ty, tx, th, tw; variances 10, 10, 5, 5) against the anchors, then sigmoid scores and greedy NMS, in the image's pixels. */
+  /**
+   * Box encodings (ty, tx, th, tw; variances 10, 10, 5, 5) against the anchors, then sigmoid scores and greedy NMS, in
+   * the image's pixels.
+   */
   private decode(enc: Float32Array, cls: Float32Array, input: SsdInput): ScoredBox[] {
     const a = this.anchors!;
     const count = a.length / 4;
@@ -153,26 +186,58 @@ export class SsdFaceDetector implements VisionModel<SsdInput, ScoredBox[]> {
     const tf = tfjs();
     const get = (name: string) => {
       const t = weights[name];
-      if (!t) throw new VestigeError('E_MODEL_ALTERED', `the SSD face model has no weight ${name}`, { file: SSD_MOBILENET_V1_FACES.files.manifest!.path });
+      if (!t)
+        throw new VestigeError('E_MODEL_ALTERED', `the SSD face model has no weight ${name}`, {
+          file: SSD_MOBILENET_V1_FACES.files.manifest!.path,
+        });
       return t;
     };
     const pointwise = (prefix: string, strides: number): Conv => {
       const filter = get(`${prefix}/weights`) as Tfjs.Tensor4D;
-      return { filter: tf.clone(filter), bias: tf.clone(get(`${prefix}/convolution_bn_offset`)) as Tfjs.Tensor1D, strides, depthwise: false, relu6: true };
+      return {
+        filter: tf.clone(filter),
+        bias: tf.clone(get(`${prefix}/convolution_bn_offset`)) as Tfjs.Tensor1D,
+        strides,
+        depthwise: false,
+        relu6: true,
+      };
     };
-    const plain = (prefix: string): Conv => ({ filter: tf.clone(get(`${prefix}/weights`)) as Tfjs.Tensor4D, bias: tf.clone(get(`${prefix}/biases`)) as Tfjs.Tensor1D, strides: 1, depthwise: false, relu6: false });
+    const plain = (prefix: string): Conv => ({
+      filter: tf.clone(get(`${prefix}/weights`)) as Tfjs.Tensor4D,
+      bias: tf.clone(get(`${prefix}/biases`)) as Tfjs.Tensor1D,
+      strides: 1,
+      depthwise: false,
+      relu6: false,
+    });
     this.backbone = [pointwise('MobilenetV1/Conv2d_0_pointwise', 2)];
     DEPTHWISE_STRIDES.forEach((strides, k) => {
       const p = `MobilenetV1/Conv2d_${k + 1}_depthwise`;
       const kernel = get(`${p}/depthwise_weights`) as Tfjs.Tensor4D;
       const channels = kernel.shape[2];
-      const terms = batchNormTerms(get(`${p}/BatchNorm/moving_mean`).dataSync(), get(`${p}/BatchNorm/moving_variance`).dataSync(), get(`${p}/BatchNorm/gamma`).dataSync(), get(`${p}/BatchNorm/beta`).dataSync(), 0.0010000000474974513);
+      const terms = batchNormTerms(
+        get(`${p}/BatchNorm/moving_mean`).dataSync(),
+        get(`${p}/BatchNorm/moving_variance`).dataSync(),
+        get(`${p}/BatchNorm/gamma`).dataSync(),
+        get(`${p}/BatchNorm/beta`).dataSync(),
+        0.0010000000474974513,
+      );
       const folded = foldIntoConvolution(kernel.dataSync(), null, channels, terms);
-      this.backbone.push({ filter: tf.tensor4d(folded.kernel, kernel.shape), bias: tf.tensor1d(folded.bias), strides, depthwise: true, relu6: true });
+      this.backbone.push({
+        filter: tf.tensor4d(folded.kernel, kernel.shape),
+        bias: tf.tensor1d(folded.bias),
+        strides,
+        depthwise: true,
+        relu6: true,
+      });
       this.backbone.push(pointwise(`MobilenetV1/Conv2d_${k + 1}_pointwise`, 1));
     });
-    this.extras = Array.from({ length: 8 }, (_, k) => pointwise(`Prediction/Conv2d_${k}_pointwise`, k % 2 === 1 ? 2 : 1));
-    this.predictors = Array.from({ length: 6 }, (_, k) => ({ box: plain(`Prediction/BoxPredictor_${k}/BoxEncodingPredictor`), cls: plain(`Prediction/BoxPredictor_${k}/ClassPredictor`) }));
+    this.extras = Array.from({ length: 8 }, (_, k) =>
+      pointwise(`Prediction/Conv2d_${k}_pointwise`, k % 2 === 1 ? 2 : 1),
+    );
+    this.predictors = Array.from({ length: 6 }, (_, k) => ({
+      box: plain(`Prediction/BoxPredictor_${k}/BoxEncodingPredictor`),
+      cls: plain(`Prediction/BoxPredictor_${k}/ClassPredictor`),
+    }));
     this.anchors = Float32Array.from(get('Output/extra_dim').dataSync());
     this.macs = countMacs([...this.backbone, ...this.extras], this.predictors);
     tf.dispose(Object.values(weights));
@@ -180,7 +245,14 @@ export class SsdFaceDetector implements VisionModel<SsdInput, ScoredBox[]> {
 }
 
 function applyConv(tf: ReturnType<typeof tfjs>, x: Tfjs.Tensor4D, c: Conv): Tfjs.Tensor4D {
-  const args = { x, filter: c.filter, strides: c.strides, pad: 'same' as const, bias: c.bias, activation: c.relu6 ? ('relu6' as const) : ('linear' as const) };
+  const args = {
+    x,
+    filter: c.filter,
+    strides: c.strides,
+    pad: 'same' as const,
+    bias: c.bias,
+    activation: c.relu6 ? ('relu6' as const) : ('linear' as const),
+  };
   return c.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
 }
 
@@ -201,7 +273,10 @@ function countMacs(chain: Conv[], predictors: Array<{ box: Conv; cls: Conv }>): 
   return macs;
 }
 
-export function iou(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): number {
+export function iou(
+  a: { x: number; y: number; width: number; height: number },
+  b: { x: number; y: number; width: number; height: number },
+): number {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
   const inter = ix * iy;

@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { VestigeError } from '@vestige/evidence';
 
-const box = z.tuple([z.number().finite(), z.number().finite(), z.number().finite().positive(), z.number().finite().positive()]);
-const frameRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, 'a frame range runs from its first to its last frame');
+const box = z.tuple([
+  z.number().finite(),
+  z.number().finite(),
+  z.number().finite().positive(),
+  z.number().finite().positive(),
+]);
+const frameRange = z
+  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .refine(([a, b]) => a <= b, 'a frame range runs from its first to its last frame');
 
-const keyframe = z.object({ frame: z.number().int().min(0), box, score: z.number().min(0).max(1).nullable().default(null) }).strict();
+const keyframe = z
+  .object({ frame: z.number().int().min(0), box, score: z.number().min(0).max(1).nullable().default(null) })
+  .strict();
 
 const track = z
   .object({
@@ -17,9 +26,16 @@ const track = z
   })
   .strict();
 
-const manual = z.object({ id: z.string().regex(/^M-\d+$/), frames: frameRange, box, note: z.string().max(2000).default('') }).strict();
+const manual = z
+  .object({ id: z.string().regex(/^M-\d+$/), frames: frameRange, box, note: z.string().max(2000).default('') })
+  .strict();
 const mute = z
-  .object({ id: z.string().regex(/^A-\d+$/), from: z.number().min(0), to: z.number().min(0), note: z.string().max(2000).default('') })
+  .object({
+    id: z.string().regex(/^A-\d+$/),
+    from: z.number().min(0),
+    to: z.number().min(0),
+    note: z.string().max(2000).default(''),
+  })
   .strict()
   .refine((m) => m.from < m.to, 'a mute range ends after it starts');
 
@@ -37,7 +53,10 @@ export const redactionListSchema = z
         height: z.number().int().positive(),
         frames: z.number().int().positive(),
         /** Frames per second as a rational (`30000/1001`), for videos. */
-        frameRate: z.string().regex(/^\d+\/\d+$/).nullable(),
+        frameRate: z
+          .string()
+          .regex(/^\d+\/\d+$/)
+          .nullable(),
       })
       .strict(),
     style: z.object({ mode: z.enum(['blur', 'pixelate']), strength: z.number().int().min(2).max(256) }).strict(),
@@ -59,7 +78,10 @@ export function parseRedactionList(value: unknown, file: string): RedactionList 
   const parsed = redactionListSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new VestigeError('E_PARAM_INVALID', `${file}: ${issue.path.join('.') || 'list'}: ${issue.message}`, { file, hint: 'Edit the list Vestige proposed (`vestige redact ITEM --case DIR --out list.json`); keep its format and source as they are.' });
+    throw new VestigeError('E_PARAM_INVALID', `${file}: ${issue.path.join('.') || 'list'}: ${issue.message}`, {
+      file,
+      hint: 'Edit the list Vestige proposed (`vestige redact ITEM --case DIR --out list.json`); keep its format and source as they are.',
+    });
   }
   const list = parsed.data;
   const ids = [...list.tracks.map((t) => t.id), ...list.manual.map((m) => m.id), ...list.mute.map((m) => m.id)];
@@ -67,11 +89,19 @@ export function parseRedactionList(value: unknown, file: string): RedactionList 
   if (twice) throw new VestigeError('E_PARAM_INVALID', `${file}: the id ${twice} is used twice`, { file });
   const last = list.source.frames - 1;
   for (const r of [...list.tracks, ...list.manual]) {
-    if (r.frames[1] > last) throw new VestigeError('E_PARAM_INVALID', `${file}: ${r.id} runs to frame ${r.frames[1]}, but the source has frames 0–${last}`, { file });
+    if (r.frames[1] > last)
+      throw new VestigeError(
+        'E_PARAM_INVALID',
+        `${file}: ${r.id} runs to frame ${r.frames[1]}, but the source has frames 0–${last}`,
+        { file },
+      );
   }
   for (const t of list.tracks) {
     const frames = t.keyframes.map((k) => k.frame);
-    if (frames.some((f, i) => i > 0 && f <= frames[i - 1]!)) throw new VestigeError('E_PARAM_INVALID', `${file}: ${t.id}: keyframes must be in frame order, one per frame`, { file });
+    if (frames.some((f, i) => i > 0 && f <= frames[i - 1]!))
+      throw new VestigeError('E_PARAM_INVALID', `${file}: ${t.id}: keyframes must be in frame order, one per frame`, {
+        file,
+      });
   }
   return list;
 }
@@ -99,7 +129,10 @@ export function trackBoxAt(t: RedactionTrack, frame: number): Box | null {
  * Whole-pixel rectangles to cover on a frame: every track that is to be redacted and every manual box,
  * each rounded outwards (a part-covered pixel is covered) and clipped to the picture.
  */
-export function coverAt(list: RedactionList, frame: number): Array<{ x: number; y: number; width: number; height: number }> {
+export function coverAt(
+  list: RedactionList,
+  frame: number,
+): Array<{ x: number; y: number; width: number; height: number }> {
   const boxes: Box[] = [];
   for (const t of list.tracks) {
     const b = t.redact ? trackBoxAt(t, frame) : null;

@@ -22,7 +22,8 @@ export interface RenderedVideo {
 export function coverFilter(list: RedactionList): string {
   const { width: w, height: h } = list.source;
   const s = list.style.strength;
-  if (list.style.mode === 'pixelate') return `scale=${Math.ceil(w / s)}:${Math.ceil(h / s)}:flags=area,scale=${w}:${h}:flags=neighbor`;
+  if (list.style.mode === 'pixelate')
+    return `scale=${Math.ceil(w / s)}:${Math.ceil(h / s)}:flags=area,scale=${w}:${h}:flags=neighbor`;
   const luma = Math.max(1, Math.min(s, Math.floor(Math.min(w, h) / 2) - 1));
   const chroma = Math.max(1, Math.min(Math.floor(s / 2), Math.floor(Math.min(w, h) / 4) - 1));
   return `boxblur=luma_radius=${luma}:luma_power=3:chroma_radius=${chroma}:chroma_power=3`;
@@ -36,7 +37,13 @@ export function coverFilter(list: RedactionList): string {
  * frame N exactly; the output is checked to hold as many frames as the list. Audio inside mute ranges
  * is silenced (seconds from the start of the file).
  */
-export async function renderVideo(source: VideoSource, list: RedactionList, out: string, format: RedactionFormat, signal?: AbortSignal): Promise<RenderedVideo> {
+export async function renderVideo(
+  source: VideoSource,
+  list: RedactionList,
+  out: string,
+  format: RedactionFormat,
+  signal?: AbortSignal,
+): Promise<RenderedVideo> {
   const ffmpeg = resolveFfmpeg();
   const features = ffmpegFeatures(ffmpeg);
   const { width: w, height: h, frames } = list.source;
@@ -54,14 +61,56 @@ export async function renderVideo(source: VideoSource, list: RedactionList, out:
   const codec =
     format === 'ffv1'
       ? ['-c:v', 'ffv1', '-level', '3', '-g', '1', '-slicecrc', '1', ...(hasAudio ? ['-c:a', 'flac'] : [])]
-      : ['-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p', '-threads', '4', '-movflags', '+faststart', ...(hasAudio ? ['-c:a', 'aac', '-b:a', '128k'] : [])];
+      : [
+          '-c:v',
+          'libx264',
+          '-preset',
+          'medium',
+          '-crf',
+          '18',
+          '-pix_fmt',
+          'yuv420p',
+          '-threads',
+          '4',
+          '-movflags',
+          '+faststart',
+          ...(hasAudio ? ['-c:a', 'aac', '-b:a', '128k'] : []),
+        ];
   const args = [
-    '-hide_banner', '-v', 'error', '-noautorotate', '-i', source.path,
-    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-framerate', `${num}/${den}`, '-i', 'pipe:0',
-    '-filter_complex', graph, '-map', '[v]', ...(hasAudio ? ['-map', '0:a'] : []),
+    '-hide_banner',
+    '-v',
+    'error',
+    '-noautorotate',
+    '-i',
+    source.path,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'gray',
+    '-s',
+    `${w}x${h}`,
+    '-framerate',
+    `${num}/${den}`,
+    '-i',
+    'pipe:0',
+    '-filter_complex',
+    graph,
+    '-map',
+    '[v]',
+    ...(hasAudio ? ['-map', '0:a'] : []),
     ...(hasAudio && mute ? ['-af', `volume=enable='${mute}':volume=0`] : []),
-    ...videoTimingArgs(features), ...codec,
-    '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1', '-y', out,
+    ...videoTimingArgs(features),
+    ...codec,
+    '-fflags',
+    '+bitexact',
+    '-flags:v',
+    '+bitexact',
+    '-flags:a',
+    '+bitexact',
+    '-map_metadata',
+    '-1',
+    '-y',
+    out,
   ];
   const child = spawn(ffmpeg.path, args, { stdio: ['pipe', 'ignore', 'pipe'], ...(signal ? { signal } : {}) });
   let stderr = '';
@@ -79,7 +128,8 @@ export async function renderVideo(source: VideoSource, list: RedactionList, out:
       let mask = clear;
       if (rects.length > 0) {
         mask = Buffer.alloc(w * h);
-        for (const r of rects) for (let y = r.y; y < r.y + r.height; y++) mask.fill(255, y * w + r.x, y * w + r.x + r.width);
+        for (const r of rects)
+          for (let y = r.y; y < r.y + r.height; y++) mask.fill(255, y * w + r.x, y * w + r.x + r.width);
       }
       if (!child.stdin!.write(mask)) await Promise.race([once(child.stdin!, 'drain'), exited]);
       if (child.exitCode !== null) break;
@@ -89,10 +139,24 @@ export async function renderVideo(source: VideoSource, list: RedactionList, out:
     // ffmpeg stopped reading (it failed); its exit status and log say why.
   }
   const code = await exited;
-  if (code !== 0) throw new VestigeError('E_FFMPEG_FAILED', `ffmpeg could not render the redacted copy: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, { file: list.source.itemId });
+  if (code !== 0)
+    throw new VestigeError(
+      'E_FFMPEG_FAILED',
+      `ffmpeg could not render the redacted copy: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      { file: list.source.itemId },
+    );
   const written = (await scanPackets(out, 0, signal)).packets;
   if (written !== frames) {
-    throw new VestigeError('E_FFMPEG_FAILED', `the redacted copy has ${written} frames, the list ${frames}; boxes would not match their frames, so it was not kept`, { file: list.source.itemId });
+    throw new VestigeError(
+      'E_FFMPEG_FAILED',
+      `the redacted copy has ${written} frames, the list ${frames}; boxes would not match their frames, so it was not kept`,
+      { file: list.source.itemId },
+    );
   }
-  return { args: args.map((a) => (a === source.path ? '<source>' : a === out ? '<output>' : a)), frames, ffmpegVersion: ffmpeg.version, audio: hasAudio };
+  return {
+    args: args.map((a) => (a === source.path ? '<source>' : a === out ? '<output>' : a)),
+    frames,
+    ffmpegVersion: ffmpeg.version,
+    audio: hasAudio,
+  };
 }

@@ -33,7 +33,11 @@ function escapeXml(s: string): string {
  * are stored as derived PNG items with provenance (the source, the track, the frames), so they are
  * made again identically from the original and the list.
  */
-export async function trackSheets(store: CaseStore, list: RedactionList, options: { operator: string; perTrack?: number; now?: () => Date }): Promise<TrackSheet[]> {
+export async function trackSheets(
+  store: CaseStore,
+  list: RedactionList,
+  options: { operator: string; perTrack?: number; now?: () => Date },
+): Promise<TrackSheet[]> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const item = store.item(list.source.itemId);
@@ -48,8 +52,20 @@ export async function trackSheets(store: CaseStore, list: RedactionList, options
       const b = trackBoxAt(t, frame)!;
       const left = Math.max(0, Math.floor(b[0]));
       const top = Math.max(0, Math.floor(b[1]));
-      const region = { left, top, width: Math.max(1, Math.min(width, Math.ceil(b[0] + b[2])) - left), height: Math.max(1, Math.min(height, Math.ceil(b[1] + b[3])) - top) };
-      tiles.set(`${t.id}@${frame}`, await sharp(pixels, { raw: { width, height, channels: 3 } }).extract(region).resize(TILE, TILE, { fit: 'contain', background: '#000' }).png().toBuffer());
+      const region = {
+        left,
+        top,
+        width: Math.max(1, Math.min(width, Math.ceil(b[0] + b[2])) - left),
+        height: Math.max(1, Math.min(height, Math.ceil(b[1] + b[3])) - top),
+      };
+      tiles.set(
+        `${t.id}@${frame}`,
+        await sharp(pixels, { raw: { width, height, channels: 3 } })
+          .extract(region)
+          .resize(TILE, TILE, { fit: 'contain', background: '#000' })
+          .png()
+          .toBuffer(),
+      );
     }
   };
   const path = store.blobs.pathOf(item.sha256);
@@ -60,12 +76,28 @@ export async function trackSheets(store: CaseStore, list: RedactionList, options
       input: source.path,
       stream: { index: source.index, width: source.width, height: source.height, pixFmt: source.pixFmt },
       select: frames.map((f) => `eq(n,${f})`).join('+'),
-      outputs: [{ kind: 'raw', pixFmt: 'rgb24', onUnit: (unit, k) => crop(Buffer.from(unit), source.width, source.height, frames[k]!) }],
+      outputs: [
+        {
+          kind: 'raw',
+          pixFmt: 'rgb24',
+          onUnit: (unit, k) => crop(Buffer.from(unit), source.width, source.height, frames[k]!),
+        },
+      ],
     });
-    if (result.selected.some((f, k) => f.index !== frames[k])) throw new VestigeError('E_FFMPEG_FAILED', `${item.id}: the frames decoded for the review sheets are not the frames asked for`, { file: item.id });
+    if (result.selected.some((f, k) => f.index !== frames[k]))
+      throw new VestigeError(
+        'E_FFMPEG_FAILED',
+        `${item.id}: the frames decoded for the review sheets are not the frames asked for`,
+        { file: item.id },
+      );
     ffmpegArgs = result.args.map((a) => (a === source.path ? '<source>' : a));
   } else {
-    const { data, info } = await sharp(await store.blobs.read(item.sha256)).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await store.blobs.read(item.sha256))
+      .rotate()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     await crop(data, info.width, info.height, 0);
   }
   const sheets: TrackSheet[] = [];
@@ -74,20 +106,54 @@ export async function trackSheets(store: CaseStore, list: RedactionList, options
     const width = Math.max(1, shown.length) * (TILE + 4) + 4;
     const height = CAPTION * 2 + TILE + 8;
     const heading = `${t.id}  frames ${t.frames[0]}–${t.frames[1]}  ${t.redact ? 'to be covered' : 'left visible'}  (proposal: review and decide)`;
-    const layers: sharp.OverlayOptions[] = [{ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${CAPTION}"><text x="4" y="16" font-family="DejaVu Sans" font-size="13" fill="#f0c000">${escapeXml(heading)}</text></svg>`), left: 0, top: 0 }];
+    const layers: sharp.OverlayOptions[] = [
+      {
+        input: Buffer.from(
+          `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${CAPTION}"><text x="4" y="16" font-family="DejaVu Sans" font-size="13" fill="#f0c000">${escapeXml(heading)}</text></svg>`,
+        ),
+        left: 0,
+        top: 0,
+      },
+    ];
     shown.forEach((f, i) => {
       const left = 4 + i * (TILE + 4);
       layers.push({ input: tiles.get(`${t.id}@${f}`)!, left, top: CAPTION });
-      layers.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${TILE}" height="${CAPTION}"><text x="2" y="15" font-family="DejaVu Sans" font-size="12" fill="#ddd">frame ${f}</text></svg>`), left, top: CAPTION + TILE + 4 });
+      layers.push({
+        input: Buffer.from(
+          `<svg xmlns="http://www.w3.org/2000/svg" width="${TILE}" height="${CAPTION}"><text x="2" y="15" font-family="DejaVu Sans" font-size="12" fill="#ddd">frame ${f}</text></svg>`,
+        ),
+        left,
+        top: CAPTION + TILE + 4,
+      });
     });
-    const png = await sharp({ create: { width, height, channels: 3, background: '#202020' } }).composite(layers).png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
+    const png = await sharp({ create: { width, height, channels: 3, background: '#202020' } })
+      .composite(layers)
+      .png({ compressionLevel: 6, adaptiveFiltering: false })
+      .toBuffer();
     const digests = await store.blobs.putBuffer(png);
     const recorded = store.recordDerivation({
       activity: SHEET_ACTIVITY,
       inputs: [{ sha256: item.sha256, itemId: item.id, role: 'source' }],
-      steps: [{ operation: 'vision.track-sheet', version: '1', parameters: { track: t.id, frames: shown, keyframes: t.keyframes, ...(ffmpegArgs ? { ffmpegArgs } : {}) }, description: `Review sheet of face track ${t.id}: the region the redaction list covers, at ${shown.length} frames where the detector saw the face.` }],
-      outputs: [{ digests, name: `${item.name.replace(/\.[^./]+$/, '') || item.id}_${t.id}.png`, mediaType: 'image/png', metadata: { kind: 'redaction-track-sheet', sourceItemId: item.id, track: t.id, frames: shown } }],
-      libraries: { sharp: (sharp.versions as Record<string, string>).sharp ?? 'unknown', libvips: (sharp.versions as Record<string, string>).vips ?? 'unknown' },
+      steps: [
+        {
+          operation: 'vision.track-sheet',
+          version: '1',
+          parameters: { track: t.id, frames: shown, keyframes: t.keyframes, ...(ffmpegArgs ? { ffmpegArgs } : {}) },
+          description: `Review sheet of face track ${t.id}: the region the redaction list covers, at ${shown.length} frames where the detector saw the face.`,
+        },
+      ],
+      outputs: [
+        {
+          digests,
+          name: `${item.name.replace(/\.[^./]+$/, '') || item.id}_${t.id}.png`,
+          mediaType: 'image/png',
+          metadata: { kind: 'redaction-track-sheet', sourceItemId: item.id, track: t.id, frames: shown },
+        },
+      ],
+      libraries: {
+        sharp: (sharp.versions as Record<string, string>).sharp ?? 'unknown',
+        libvips: (sharp.versions as Record<string, string>).vips ?? 'unknown',
+      },
       operator: options.operator,
       startedAt,
       finishedAt: now(),

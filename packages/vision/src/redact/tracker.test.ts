@@ -7,7 +7,10 @@ function samples(speed: number, frames: number, missed: number[] = []) {
   const out = [];
   for (let f = 0; f < frames; f += 5) {
     const x = 20 + speed * f;
-    out.push({ frame: f, boxes: missed.includes(f) || x + 80 > 640 ? [] : [{ x, y: 100, width: 80, height: 100, score: 0.9 }] });
+    out.push({
+      frame: f,
+      boxes: missed.includes(f) || x + 80 > 640 ? [] : [{ x, y: 100, width: 80, height: 100, score: 0.9 }],
+    });
   }
   return out;
 }
@@ -36,7 +39,10 @@ describe('face tracks from sampled detections', () => {
   });
 
   it('keeps two faces far apart as two tracks', () => {
-    const two = samples(0, 30).map((s) => ({ frame: s.frame, boxes: [...s.boxes, { x: 500, y: 200, width: 60, height: 70, score: 0.8 }] }));
+    const two = samples(0, 30).map((s) => ({
+      frame: s.frame,
+      boxes: [...s.boxes, { x: 500, y: 200, width: 60, height: 70, score: 0.8 }],
+    }));
     expect(buildTracks(two, options).map((t) => t.keyframes[0]!.box[0])).toEqual([20, 500]);
   });
 });
@@ -47,10 +53,20 @@ describe('redaction lists', () => {
       format: 'vestige-redaction-list',
       version: 1,
       notice: 'n',
-      source: { itemId: 'I-000001', sha256: 'a'.repeat(64), kind: 'video', width: 100, height: 50, frames: 10, frameRate: '25/1' },
+      source: {
+        itemId: 'I-000001',
+        sha256: 'a'.repeat(64),
+        kind: 'video',
+        width: 100,
+        height: 50,
+        frames: 10,
+        frameRate: '25/1',
+      },
       style: { mode: 'pixelate', strength: 8 },
       detection: null,
-      tracks: [{ id: 'T-001', redact: false, frames: [0, 9], keyframes: [{ frame: 0, box: [0, 0, 10, 10], score: 0.9 }] }],
+      tracks: [
+        { id: 'T-001', redact: false, frames: [0, 9], keyframes: [{ frame: 0, box: [0, 0, 10, 10], score: 0.9 }] },
+      ],
       manual: [{ id: 'M-001', frames: [2, 3], box: [-5.5, 40.2, 20, 20] }],
       mute: [],
     },
@@ -64,8 +80,21 @@ describe('redaction lists', () => {
 
   it('rejects an edited list that reaches past the last frame or repeats an id, naming the file', () => {
     const bad = { ...list, manual: [{ id: 'M-001', frames: [2, 10], box: [0, 0, 5, 5], note: '' }] };
-    expect(() => parseRedactionList(bad, 'edited.json')).toThrow(expect.objectContaining({ code: 'E_PARAM_INVALID', file: 'edited.json', message: expect.stringMatching(/M-001 runs to frame 10/) }));
-    const twice = { ...list, mute: [{ id: 'A-001', from: 0, to: 1, note: '' }], manual: [{ id: 'M-001', frames: [0, 1], box: [0, 0, 5, 5], note: '' }, { id: 'M-001', frames: [0, 1], box: [0, 0, 5, 5], note: '' }] };
+    expect(() => parseRedactionList(bad, 'edited.json')).toThrow(
+      expect.objectContaining({
+        code: 'E_PARAM_INVALID',
+        file: 'edited.json',
+        message: expect.stringMatching(/M-001 runs to frame 10/),
+      }),
+    );
+    const twice = {
+      ...list,
+      mute: [{ id: 'A-001', from: 0, to: 1, note: '' }],
+      manual: [
+        { id: 'M-001', frames: [0, 1], box: [0, 0, 5, 5], note: '' },
+        { id: 'M-001', frames: [0, 1], box: [0, 0, 5, 5], note: '' },
+      ],
+    };
     expect(() => parseRedactionList(twice, 'edited.json')).toThrow(/M-001 is used twice/);
   });
 });

@@ -11,11 +11,17 @@ export interface TrackingOptions {
   readonly height: number;
   /** Each box grows by this fraction of its size on every side, to cover motion and detector jitter. */
   readonly margin: number;
-  /** A detection joins a track when its centre is within this many face sizes of where the track's motion predicts it (per sample missed, plus one). */
+  /**
+   * A detection joins a track when its centre is within this many face sizes of where the track's motion predicts it
+   * (per sample missed, plus one).
+   */
   readonly linkDistance?: number;
   /** Samples a track may miss (detector flicker) and still continue. */
   readonly maxGap?: number;
-  /** Frames a track is carried past its first and last detection along its motion, while its box is still in the picture (default 3 sample intervals). */
+  /**
+   * Frames a track is carried past its first and last detection along its motion, while its box is still in the picture
+   * (default 3 sample intervals).
+   */
   readonly carry?: number;
 }
 
@@ -35,21 +41,30 @@ interface Building {
  * its last detection, as long as its box is still in the picture (a held box when it does not move).
  * Every box is widened by `margin`. Between keyframes the list interpolates linearly (`trackBoxAt`).
  */
-export function buildTracks(samples: ReadonlyArray<{ frame: number; boxes: readonly ScoredBox[] }>, options: TrackingOptions): RedactionTrack[] {
+export function buildTracks(
+  samples: ReadonlyArray<{ frame: number; boxes: readonly ScoredBox[] }>,
+  options: TrackingOptions,
+): RedactionTrack[] {
   const linkDistance = options.linkDistance ?? 0.8;
   const maxGap = options.maxGap ?? 2;
   const open: Building[] = [];
   const done: Building[] = [];
   samples.forEach((sample, s) => {
     const pairs: Array<{ t: number; d: number; cost: number }> = [];
-    open.forEach((t, ti) => sample.boxes.forEach((d, di) => {
-      const k = t.keyframes;
-      const predicted = extrapolate(k[k.length - 2] ?? k[k.length - 1]!, k[k.length - 1]!, sample.frame);
-      const size = Math.sqrt(predicted[2] * predicted[3]);
-      const cost = Math.hypot(predicted[0] + predicted[2] / 2 - (d.x + d.width / 2), predicted[1] + predicted[3] / 2 - (d.y + d.height / 2)) / size;
-      const ratio = (d.width * d.height) / (predicted[2] * predicted[3]);
-      if (cost <= linkDistance * (s - t.lastSample) && ratio < 2.5 && ratio > 0.4) pairs.push({ t: ti, d: di, cost });
-    }));
+    open.forEach((t, ti) =>
+      sample.boxes.forEach((d, di) => {
+        const k = t.keyframes;
+        const predicted = extrapolate(k[k.length - 2] ?? k[k.length - 1]!, k[k.length - 1]!, sample.frame);
+        const size = Math.sqrt(predicted[2] * predicted[3]);
+        const cost =
+          Math.hypot(
+            predicted[0] + predicted[2] / 2 - (d.x + d.width / 2),
+            predicted[1] + predicted[3] / 2 - (d.y + d.height / 2),
+          ) / size;
+        const ratio = (d.width * d.height) / (predicted[2] * predicted[3]);
+        if (cost <= linkDistance * (s - t.lastSample) && ratio < 2.5 && ratio > 0.4) pairs.push({ t: ti, d: di, cost });
+      }),
+    );
     pairs.sort((a, b) => a.cost - b.cost || a.t - b.t || a.d - b.d);
     const usedT = new Set<number>();
     const usedD = new Set<number>();
@@ -62,7 +77,11 @@ export function buildTracks(samples: ReadonlyArray<{ frame: number; boxes: reado
       open[p.t]!.lastSample = s;
     }
     sample.boxes.forEach((d, di) => {
-      if (!usedD.has(di)) open.push({ keyframes: [{ frame: sample.frame, box: [d.x, d.y, d.width, d.height], score: d.score }], lastSample: s });
+      if (!usedD.has(di))
+        open.push({
+          keyframes: [{ frame: sample.frame, box: [d.x, d.y, d.width, d.height], score: d.score }],
+          lastSample: s,
+        });
     });
     for (let i = open.length - 1; i >= 0; i--) if (s - open[i]!.lastSample > maxGap) done.push(...open.splice(i, 1));
   });
@@ -76,11 +95,23 @@ function finishTrack(t: Building, n: number, o: TrackingOptions): RedactionTrack
   const carry = o.carry ?? 3 * o.sampleEvery;
   const keyframes = k.map((f) => ({ frame: f.frame, box: widen(f.box, o), score: round6(f.score) as number | null }));
   // Carry the motion of the nearest two detections out past the ends, frame by frame, while the box is in the picture.
-  const reach = (from: { frame: number; box: Box }, to: { frame: number; box: Box }, step: number): { frame: number; box: Box } | null => {
+  const reach = (
+    from: { frame: number; box: Box },
+    to: { frame: number; box: Box },
+    step: number,
+  ): { frame: number; box: Box } | null => {
     let last: { frame: number; box: Box } | null = null;
     for (let f = to.frame + step, i = 0; i < carry && f >= 0 && f < o.frames; f += step, i++) {
       const box = widen(extrapolate(from, to, f), o);
-      if (box[0] >= o.width || box[1] >= o.height || box[0] + box[2] <= 0 || box[1] + box[3] <= 0 || box[2] <= 1 || box[3] <= 1) break;
+      if (
+        box[0] >= o.width ||
+        box[1] >= o.height ||
+        box[0] + box[2] <= 0 ||
+        box[1] + box[3] <= 0 ||
+        box[2] <= 1 ||
+        box[3] <= 1
+      )
+        break;
       last = { frame: f, box };
     }
     return last;
@@ -89,7 +120,13 @@ function finishTrack(t: Building, n: number, o: TrackingOptions): RedactionTrack
   const after = reach(k[k.length - 2] ?? k[k.length - 1]!, k[k.length - 1]!, 1);
   if (before) keyframes.unshift({ ...before, score: null });
   if (after) keyframes.push({ ...after, score: null });
-  return { id: `T-${String(n).padStart(3, '0')}`, redact: true, frames: [keyframes[0]!.frame, keyframes[keyframes.length - 1]!.frame], keyframes, note: '' };
+  return {
+    id: `T-${String(n).padStart(3, '0')}`,
+    redact: true,
+    frames: [keyframes[0]!.frame, keyframes[keyframes.length - 1]!.frame],
+    keyframes,
+    note: '',
+  };
 }
 
 function extrapolate(from: { frame: number; box: Box }, to: { frame: number; box: Box }, frame: number): Box {
@@ -103,5 +140,10 @@ function extrapolate(from: { frame: number; box: Box }, to: { frame: number; box
  * a face leaving the picture keeps moving in a straight line between keyframes only if its boxes do.
  */
 function widen([x, y, w, h]: Box, o: TrackingOptions): Box {
-  return [round2(x - w * o.margin), round2(y - h * o.margin), round2(Math.max(0, w * (1 + 2 * o.margin))), round2(Math.max(0, h * (1 + 2 * o.margin)))];
+  return [
+    round2(x - w * o.margin),
+    round2(y - h * o.margin),
+    round2(Math.max(0, w * (1 + 2 * o.margin))),
+    round2(Math.max(0, h * (1 + 2 * o.margin))),
+  ];
 }

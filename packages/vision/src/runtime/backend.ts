@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { VestigeError } from '@vestige/evidence';
 import { packageFolder, tfjs, tfjsWasm } from './tfjs.ts';
 
-/** Which backend runs the models. Results differ between backends in the last bits, so it is part of every result's identity. */
+/**
+ * Which backend runs the models. Results differ between backends in the last bits, so it is part of every result's
+ * identity.
+ */
 export interface BackendIdentity {
   /** `wasm` (the default, from npm) or `tensorflow` (tfjs-node's native libtensorflow, when its addon loads). */
   readonly backend: 'wasm' | 'tensorflow';
@@ -13,7 +16,10 @@ export interface BackendIdentity {
   readonly tfjs: string;
   /** WebAssembly SIMD in use (wasm backend). */
   readonly simd: boolean;
-  /** Threads one model run uses: 1 for wasm in Node (its threaded build needs web workers); parallelism comes from one worker thread per core. */
+  /**
+   * Threads one model run uses: 1 for wasm in Node (its threaded build needs web workers); parallelism comes from one
+   * worker thread per core.
+   */
   readonly threads: number;
   /** The WebAssembly binary that was loaded, by name and SHA-256 (wasm backend). */
   readonly binary: { readonly name: string; readonly sha256: string } | null;
@@ -58,19 +64,40 @@ async function start(options: BackendOptions): Promise<BackendReport> {
     nodeBackendUnavailable = loadNodeBackend(options.nodeBackendFrom ?? packageFolder('@tensorflow/tfjs'));
     if (nodeBackendUnavailable === null) {
       await activate('tensorflow');
-      return { backend: 'tensorflow', tfjs: tf.version_core, simd: false, threads: 0, binary: null, nodeBackendUnavailable };
+      return {
+        backend: 'tensorflow',
+        tfjs: tf.version_core,
+        simd: false,
+        threads: 0,
+        binary: null,
+        nodeBackendUnavailable,
+      };
     }
     if (prefer === 'tensorflow') {
-      throw new VestigeError('E_VISION_BACKEND', `the tensorflow (tfjs-node) backend was asked for but cannot load: ${nodeBackendUnavailable}`, {
-        file: '@tensorflow/tfjs-node',
-        hint: 'Use the default WebAssembly backend (unset VESTIGE_VISION_BACKEND), or install tfjs-node where its libtensorflow download can run.',
-      });
+      throw new VestigeError(
+        'E_VISION_BACKEND',
+        `the tensorflow (tfjs-node) backend was asked for but cannot load: ${nodeBackendUnavailable}`,
+        {
+          file: '@tensorflow/tfjs-node',
+          hint: 'Use the default WebAssembly backend (unset VESTIGE_VISION_BACKEND), or install tfjs-node where its libtensorflow download can run.',
+        },
+      );
     }
   }
   const binary = prepareWasm();
   await activate('wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  return { backend: 'wasm', tfjs: tf.version_core, simd, threads: 1, binary: { name: simd ? binary.simd.name : binary.plain.name, sha256: simd ? binary.simd.sha256 : binary.plain.sha256 }, nodeBackendUnavailable };
+  return {
+    backend: 'wasm',
+    tfjs: tf.version_core,
+    simd,
+    threads: 1,
+    binary: {
+      name: simd ? binary.simd.name : binary.plain.name,
+      sha256: simd ? binary.simd.sha256 : binary.plain.sha256,
+    },
+    nodeBackendUnavailable,
+  };
 }
 
 function parseChoice(value: string | undefined): BackendChoice {
@@ -86,7 +113,9 @@ function loadNodeBackend(from: string): string | null {
     return null;
   } catch (err) {
     const message = (err as Error).message.split('\n')[0] ?? String(err);
-    return (err as { code?: string }).code === 'MODULE_NOT_FOUND' && message.includes("'@tensorflow/tfjs-node'") ? 'not installed' : `installed but does not load: ${message.trim()}`;
+    return (err as { code?: string }).code === 'MODULE_NOT_FOUND' && message.includes("'@tensorflow/tfjs-node'")
+      ? 'not installed'
+      : `installed but does not load: ${message.trim()}`;
   }
 }
 
@@ -99,13 +128,21 @@ function prepareWasm() {
     try {
       return { name, path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
     } catch (err) {
-      throw new VestigeError('E_VISION_BACKEND', `the WebAssembly backend's binary ${name} cannot be read`, { file: path, hint: 'Reinstall with `pnpm install`.', cause: err });
+      throw new VestigeError('E_VISION_BACKEND', `the WebAssembly backend's binary ${name} cannot be read`, {
+        file: path,
+        hint: 'Reinstall with `pnpm install`.',
+        cause: err,
+      });
     }
   };
   const plain = file('tfjs-backend-wasm.wasm');
   const simd = file('tfjs-backend-wasm-simd.wasm');
   // The threaded build is never loaded in Node (tfjs turns threads off there); the map must still name it.
-  wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': plain.path, 'tfjs-backend-wasm-simd.wasm': simd.path, 'tfjs-backend-wasm-threaded-simd.wasm': join(dir, 'tfjs-backend-wasm-threaded-simd.wasm') });
+  wasm.setWasmPaths({
+    'tfjs-backend-wasm.wasm': plain.path,
+    'tfjs-backend-wasm-simd.wasm': simd.path,
+    'tfjs-backend-wasm-threaded-simd.wasm': join(dir, 'tfjs-backend-wasm-threaded-simd.wasm'),
+  });
   return { plain, simd };
 }
 
@@ -120,11 +157,15 @@ async function activate(name: 'wasm' | 'tensorflow'): Promise<void> {
   }
   const active = tf.getBackend();
   if (!ok || active !== name) {
-    throw new VestigeError('E_VISION_BACKEND', `the ${name} backend did not start (tfjs reports ${active ?? 'no backend'}); refusing to run models on another backend`, {
-      file: name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-node',
-      hint: 'Results are recorded with the backend that made them, and the cpu fallback is far slower. Reinstall with `pnpm install`; run `vestige doctor` to see the backend.',
-      cause,
-    });
+    throw new VestigeError(
+      'E_VISION_BACKEND',
+      `the ${name} backend did not start (tfjs reports ${active ?? 'no backend'}); refusing to run models on another backend`,
+      {
+        file: name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-node',
+        hint: 'Results are recorded with the backend that made them, and the cpu fallback is far slower. Reinstall with `pnpm install`; run `vestige doctor` to see the backend.',
+        cause,
+      },
+    );
   }
 }
 

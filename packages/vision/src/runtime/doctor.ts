@@ -10,10 +10,17 @@ export interface VisionCheck {
   readonly label: string | null;
   readonly error: string | null;
   /** Every model file checked against the manifest (package version, licence, size, SHA-256). */
-  readonly models: ReadonlyArray<{ readonly id: string; readonly version: string; readonly ok: boolean; readonly problem: string | null }>;
+  readonly models: ReadonlyArray<{
+    readonly id: string;
+    readonly version: string;
+    readonly ok: boolean;
+    readonly problem: string | null;
+  }>;
 }
 
-/** What `vestige doctor` reports for vision: the backend really in use, and whether every model file is the pinned one. */
+/**
+ * What `vestige doctor` reports for vision: the backend really in use, and whether every model file is the pinned one.
+ */
 export async function checkVision(): Promise<VisionCheck> {
   let backend: BackendReport | null = null;
   let error: string | null = null;
@@ -32,5 +39,11 @@ export async function checkVision(): Promise<VisionCheck> {
       return { id: m.id, version: m.version, ok: false, problem: `${err.code}: ${err.message}` };
     }
   });
-  return { ok: backend !== null && models.every((m) => m.ok), backend, label: backend ? backendLabel(backend) : null, error, models };
+  return {
+    ok: backend !== null && models.every((m) => m.ok),
+    backend,
+    label: backend ? backendLabel(backend) : null,
+    error,
+    models,
+  };
 }

@@ -41,7 +41,9 @@ class TopK {
       if (this.hits[existing]!.similarity >= hit.similarity) return;
       this.hits.splice(existing, 1);
     } else if (this.hits.length >= this.k && hit.similarity <= this.hits[this.hits.length - 1]!.similarity) return;
-    let at = this.hits.findIndex((h) => h.similarity < hit.similarity || (h.similarity === hit.similarity && h.seq > hit.seq));
+    let at = this.hits.findIndex(
+      (h) => h.similarity < hit.similarity || (h.similarity === hit.similarity && h.seq > hit.seq),
+    );
     if (at < 0) at = this.hits.length;
     this.hits.splice(at, 0, hit);
     if (this.hits.length > this.k) this.hits.pop();
@@ -62,11 +64,19 @@ function normalised(v: Float32Array): Float64Array {
  * vectors per query (see docs/DESIGN.md for the path to approximate search at millions). Beside it,
  * PDQ near-duplicates within `pdqRadius`, when the case has PDQ hashes.
  */
-export async function similarItems(store: CaseStore, itemId: string, options: { top?: number; pdqRadius?: number } = {}): Promise<SimilarReport> {
+export async function similarItems(
+  store: CaseStore,
+  itemId: string,
+  options: { top?: number; pdqRadius?: number } = {},
+): Promise<SimilarReport> {
   const item = store.item(itemId);
   const mine = store.annotations(item.id)[VISION_ANNOTATION.triage] as TriageAnnotation | undefined;
   if (!mine?.embeddings) {
-    throw new VestigeError('E_PARAM_INVALID', `${item.id} has no embedding yet${mine?.error ? ` (${mine.error.code}: ${mine.error.message})` : ''}`, { file: item.id, hint: 'Run `vestige triage --case DIR` first: it stores every image’s embedding.' });
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `${item.id} has no embedding yet${mine?.error ? ` (${mine.error.code}: ${mine.error.message})` : ''}`,
+      { file: item.id, hint: 'Run `vestige triage --case DIR` first: it stores every image’s embedding.' },
+    );
   }
   const queryFile = decodeVectorFile(await store.blobs.read(mine.embeddings.sha256), mine.embeddings.itemId);
   const queries = mine.embeddings.rows.map((r) => normalised(queryFile.vector(r)));
@@ -96,7 +106,13 @@ export async function similarItems(store: CaseStore, itemId: string, options: { 
         for (let d = 0; d < q.length; d++) dot += q[d]! * v[d]!;
         best = Math.max(best, dot);
       }
-      top.offer({ itemId: row.itemId, name: names.get(row.itemId)!, similarity: round6(best), ...(row.frame !== undefined ? { frame: row.frame } : {}), seq: seq.get(row.itemId)! });
+      top.offer({
+        itemId: row.itemId,
+        name: names.get(row.itemId)!,
+        similarity: round6(best),
+        ...(row.frame !== undefined ? { frame: row.frame } : {}),
+        seq: seq.get(row.itemId)!,
+      });
     });
   }
   return {

@@ -24,7 +24,8 @@ export interface VectorFileHeader {
  * `vestige verify` covers it, and read back one file at a time by the similarity search.
  */
 export function encodeVectorFile(header: VectorFileHeader, vectors: readonly Float32Array[]): Buffer {
-  if (vectors.length !== header.rows.length || vectors.some((v) => v.length !== header.dims)) throw new Error('vector file: rows and vectors disagree');
+  if (vectors.length !== header.rows.length || vectors.some((v) => v.length !== header.dims))
+    throw new Error('vector file: rows and vectors disagree');
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const start = align4(MAGIC.length + 4 + json.length);
   const out = Buffer.alloc(start + vectors.length * header.dims * 4);
@@ -35,17 +36,22 @@ export function encodeVectorFile(header: VectorFileHeader, vectors: readonly Flo
   return out;
 }
 
-export function decodeVectorFile(bytes: Buffer, label: string): { header: VectorFileHeader; vector(row: number): Float32Array } {
+export function decodeVectorFile(
+  bytes: Buffer,
+  label: string,
+): { header: VectorFileHeader; vector(row: number): Float32Array } {
   if (bytes.length < MAGIC.length + 4 || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) {
     throw new VestigeError('E_INPUT_CORRUPT', `${label} is not a Vestige vector file`, { file: label });
   }
   const length = bytes.readUInt32LE(MAGIC.length);
   const header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + length)) as VectorFileHeader;
   const start = align4(MAGIC.length + 4 + length);
-  if (bytes.length !== start + header.rows.length * header.dims * 4) throw new VestigeError('E_INPUT_CORRUPT', `${label}: its length does not match its header`, { file: label });
+  if (bytes.length !== start + header.rows.length * header.dims * 4)
+    throw new VestigeError('E_INPUT_CORRUPT', `${label}: its length does not match its header`, { file: label });
   return {
     header,
-    vector: (row) => Float32Array.from({ length: header.dims }, (_, d) => bytes.readFloatLE(start + (row * header.dims + d) * 4)),
+    vector: (row) =>
+      Float32Array.from({ length: header.dims }, (_, d) => bytes.readFloatLE(start + (row * header.dims + d) * 4)),
   };
 }
 

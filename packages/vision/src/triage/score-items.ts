@@ -18,7 +18,10 @@ export interface TriageAnnotation {
   readonly model: ReturnType<typeof modelIdentity>;
   readonly backend: Record<string, unknown>;
   readonly cacheKey: string;
-  /** Sum of the probabilities of the model's review classes (for a video: its highest-scoring frame). Orders review; decides nothing. */
+  /**
+   * Sum of the probabilities of the model's review classes (for a video: its highest-scoring frame). Orders review;
+   * decides nothing.
+   */
   readonly priority: number | null;
   readonly scores: Record<string, number> | null;
   readonly input: { width: number; height: number; format: string; pixelsSha256: string } | null;
@@ -52,14 +55,22 @@ interface Scored {
   item: Item;
   key: string;
   /** One per image; one per sampled frame for a video. */
-  rows: Array<{ result: Omit<ClassifiedImage, 'width' | 'height' | 'format'>; frame?: { index: number; seconds: number | null } }>;
+  rows: Array<{
+    result: Omit<ClassifiedImage, 'width' | 'height' | 'format'>;
+    frame?: { index: number; seconds: number | null };
+  }>;
   input: TriageAnnotation['input'];
 }
 
-/** How an item's input is prepared (videos: which frames, scaled by ffmpeg); part of its cache key and of the provenance. */
+/**
+ * How an item's input is prepared (videos: which frames, scaled by ffmpeg); part of its cache key and of the
+ * provenance.
+ */
 function preparation(spec: ClassifierSpec, item: Item | null, framesPerVideo: number) {
   const image = { decode: 'sharp: upright, flatten on black, sRGB 8-bit, fill', size: 224, scale: spec.inputScale };
-  return item?.mediaType.startsWith('image/') ? image : { ...image, video: { frames: framesPerVideo, scale: 'ffmpeg lanczos fill, rgb24' } };
+  return item?.mediaType.startsWith('image/')
+    ? image
+    : { ...image, video: { frames: framesPerVideo, scale: 'ffmpeg lanczos fill, rgb24' } };
 }
 
 /**
@@ -68,7 +79,11 @@ function preparation(spec: ClassifierSpec, item: Item | null, framesPerVideo: nu
  * annotation per item with the scores, the model, the backend and the pixel hash of the input — all in
  * one transaction. Items that cannot be decoded are recorded with their error; the batch goes on.
  */
-export async function scoreItems(store: CaseStore, itemIds: readonly string[], options: ScoreOptions): Promise<ScoreReport> {
+export async function scoreItems(
+  store: CaseStore,
+  itemIds: readonly string[],
+  options: ScoreOptions,
+): Promise<ScoreReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const framesPerVideo = options.framesPerVideo ?? 8;
@@ -79,7 +94,12 @@ export async function scoreItems(store: CaseStore, itemIds: readonly string[], o
   const todo: Array<{ item: Item; key: string }> = [];
   let cached = 0;
   for (const item of items) {
-    const key = cacheKey({ input: item.sha256, models, preparation: preparation(options.spec, item, framesPerVideo), backend });
+    const key = cacheKey({
+      input: item.sha256,
+      models,
+      preparation: preparation(options.spec, item, framesPerVideo),
+      backend,
+    });
     const existing = store.annotations(item.id)[VISION_ANNOTATION.triage] as TriageAnnotation | undefined;
     if (!options.force && existing?.cacheKey === key && !existing.error) cached++;
     else todo.push({ item, key });
@@ -97,7 +117,13 @@ export async function scoreItems(store: CaseStore, itemIds: readonly string[], o
     results.forEach((r, i) => {
       const { item, key } = images[i]!;
       if ('error' in r) failed.push({ item, key, error: { code: r.error.code, message: r.error.message } });
-      else scored.push({ item, key, rows: [{ result: r }], input: { width: r.width, height: r.height, format: r.format, pixelsSha256: r.pixelsSha256 } });
+      else
+        scored.push({
+          item,
+          key,
+          rows: [{ result: r }],
+          input: { width: r.width, height: r.height, format: r.format, pixelsSha256: r.pixelsSha256 },
+        });
     });
   }
   for (const { item, key } of todo.filter((t) => t.item.mediaType.startsWith('video/'))) {
@@ -108,14 +134,40 @@ export async function scoreItems(store: CaseStore, itemIds: readonly string[], o
       failed.push({ item, key, error: { code: err.code, message: err.message } });
     }
   }
-  const vectorsItemId = await record(store, { scored, failed, backend, models, prep, ffmpegArgs, options, startedAt, finishedAt: now() });
-  return { scored: scored.length, cached, failed: failed.map((f) => ({ itemId: f.item.id, ...f.error })), vectorsItemId };
+  const vectorsItemId = await record(store, {
+    scored,
+    failed,
+    backend,
+    models,
+    prep,
+    ffmpegArgs,
+    options,
+    startedAt,
+    finishedAt: now(),
+  });
+  return {
+    scored: scored.length,
+    cached,
+    failed: failed.map((f) => ({ itemId: f.item.id, ...f.error })),
+    vectorsItemId,
+  };
 }
 
-async function scoreVideo(store: CaseStore, item: Item, key: string, options: ScoreOptions, count: number, ffmpegArgs: string[][]): Promise<Scored> {
+async function scoreVideo(
+  store: CaseStore,
+  item: Item,
+  key: string,
+  options: ScoreOptions,
+  count: number,
+  ffmpegArgs: string[][],
+): Promise<Scored> {
   const path = store.blobs.pathOf(item.sha256);
   if (!(await store.blobs.verify(item.sha256))) {
-    throw new VestigeError('E_BLOB_CORRUPT', `the stored copy of ${item.id} (${item.name}) does not match its SHA-256`, { file: item.id, hint: "Run 'vestige verify' on the case." });
+    throw new VestigeError(
+      'E_BLOB_CORRUPT',
+      `the stored copy of ${item.id} (${item.name}) does not match its SHA-256`,
+      { file: item.id, hint: "Run 'vestige verify' on the case." },
+    );
   }
   const label = `${item.id} (${item.name})`;
   const source = await openVideo(path, label);
@@ -129,7 +181,10 @@ async function scoreVideo(store: CaseStore, item: Item, key: string, options: Sc
     ...(options.signal ? { signal: options.signal } : {}),
   });
   ffmpegArgs.push(result.args.map((a) => (a === path ? '<source>' : a)));
-  const scoredFrames = await options.pool.classifyPixels(options.spec, frames.map((f) => f.pixels));
+  const scoredFrames = await options.pool.classifyPixels(
+    options.spec,
+    frames.map((f) => f.pixels),
+  );
   return {
     item,
     key,
@@ -147,7 +202,17 @@ function priorityOf(spec: ClassifierSpec, p: Float32Array): number {
 
 async function record(
   store: CaseStore,
-  run: { scored: Scored[]; failed: Array<{ item: Item; key: string; error: { code: string; message: string } }>; backend: BackendIdentity; models: ReturnType<typeof modelIdentity>; prep: unknown; ffmpegArgs: string[][]; options: ScoreOptions; startedAt: Date; finishedAt: Date },
+  run: {
+    scored: Scored[];
+    failed: Array<{ item: Item; key: string; error: { code: string; message: string } }>;
+    backend: BackendIdentity;
+    models: ReturnType<typeof modelIdentity>;
+    prep: unknown;
+    ffmpegArgs: string[][];
+    options: ScoreOptions;
+    startedAt: Date;
+    finishedAt: Date;
+  },
 ): Promise<string | null> {
   const { spec, operator } = run.options;
   const rows: VectorRow[] = [];
@@ -159,7 +224,10 @@ async function record(
     }
   }
   const dims = vectors[0]?.length ?? 0;
-  const file = rows.length > 0 ? encodeVectorFile({ dims, model: { id: run.models.id, version: run.models.version }, rows }, vectors) : null;
+  const file =
+    rows.length > 0
+      ? encodeVectorFile({ dims, model: { id: run.models.id, version: run.models.version }, rows }, vectors)
+      : null;
   const digests = file ? await store.blobs.putBuffer(file) : null;
   const backend = backendFacts(run.backend);
   return store.transaction(() => {
@@ -167,14 +235,41 @@ async function record(
     if (file && digests) {
       const steps: ProvenanceStep[] = [
         { operation: 'vision.prepare-input', version: '1', parameters: run.prep, description: DECODE_DESCRIPTION },
-        ...(run.ffmpegArgs.length ? [{ operation: 'vision.video-frames', version: '1', parameters: { ffmpegArgs: run.ffmpegArgs }, description: 'Frames spread evenly over each video were decoded and scaled by ffmpeg (command lines as run).' }] : []),
-        { operation: 'vision.classify', version: spec.model.version, parameters: { model: run.models, backend, outputs: { scores: spec.outputLayer, embedding: spec.embeddingLayer } }, description: `${spec.model.description} ${PROPOSAL_NOTICE}`, reference: spec.model.source },
+        ...(run.ffmpegArgs.length
+          ? [
+              {
+                operation: 'vision.video-frames',
+                version: '1',
+                parameters: { ffmpegArgs: run.ffmpegArgs },
+                description:
+                  'Frames spread evenly over each video were decoded and scaled by ffmpeg (command lines as run).',
+              },
+            ]
+          : []),
+        {
+          operation: 'vision.classify',
+          version: spec.model.version,
+          parameters: {
+            model: run.models,
+            backend,
+            outputs: { scores: spec.outputLayer, embedding: spec.embeddingLayer },
+          },
+          description: `${spec.model.description} ${PROPOSAL_NOTICE}`,
+          reference: spec.model.source,
+        },
       ];
       const recorded = store.recordDerivation({
         activity: TRIAGE_ACTIVITY,
         inputs: run.scored.map((s) => ({ sha256: s.item.sha256, itemId: s.item.id, role: 'scored' })),
         steps,
-        outputs: [{ digests, name: `embeddings-${run.models.id}-${run.scored[0]!.item.id}-${rows.length}.vec`, mediaType: VECTOR_MEDIA_TYPE, metadata: { kind: 'vision-embeddings', model: run.models, dims, rows: rows.length } }],
+        outputs: [
+          {
+            digests,
+            name: `embeddings-${run.models.id}-${run.scored[0]!.item.id}-${rows.length}.vec`,
+            mediaType: VECTOR_MEDIA_TYPE,
+            metadata: { kind: 'vision-embeddings', model: run.models, dims, rows: rows.length },
+          },
+        ],
         libraries: visionLibraries(run.backend),
         operator,
         startedAt: run.startedAt,
@@ -194,13 +289,34 @@ async function record(
         priority: top.priority,
         scores: Object.fromEntries(spec.classes.map((c, i) => [c, round6(top.r.result.probabilities[i]!)])),
         input: s.input,
-        ...(s.rows[0]?.frame ? { frames: perRow.map((p) => ({ index: p.r.frame!.index, seconds: p.r.frame!.seconds, priority: p.priority, pixelsSha256: p.r.result.pixelsSha256 })) } : {}),
-        embeddings: vectorsItem ? { itemId: vectorsItem.id, sha256: vectorsItem.sha256, rows: perRow.map((p) => p.row) } : null,
+        ...(s.rows[0]?.frame
+          ? {
+              frames: perRow.map((p) => ({
+                index: p.r.frame!.index,
+                seconds: p.r.frame!.seconds,
+                priority: p.priority,
+                pixelsSha256: p.r.result.pixelsSha256,
+              })),
+            }
+          : {}),
+        embeddings: vectorsItem
+          ? { itemId: vectorsItem.id, sha256: vectorsItem.sha256, rows: perRow.map((p) => p.row) }
+          : null,
       };
       store.setAnnotation(s.item.id, VISION_ANNOTATION.triage, value, operator);
     }
     for (const f of run.failed) {
-      const value: TriageAnnotation = { notice: PROPOSAL_NOTICE, model: run.models, backend, cacheKey: f.key, priority: null, scores: null, input: null, embeddings: null, error: f.error };
+      const value: TriageAnnotation = {
+        notice: PROPOSAL_NOTICE,
+        model: run.models,
+        backend,
+        cacheKey: f.key,
+        priority: null,
+        scores: null,
+        input: null,
+        embeddings: null,
+        error: f.error,
+      };
       store.setAnnotation(f.item.id, VISION_ANNOTATION.triage, value, operator);
     }
     return vectorsItem?.id ?? null;

@@ -37,7 +37,9 @@ export interface TriageCaseReport {
 
 /** The originals a triage run scores: every stored image and video. */
 export function triageCandidates(store: CaseStore): Item[] {
-  return store.items({ kind: 'original' }).filter((i) => i.mediaType.startsWith('image/') || i.mediaType.startsWith('video/'));
+  return store
+    .items({ kind: 'original' })
+    .filter((i) => i.mediaType.startsWith('image/') || i.mediaType.startsWith('video/'));
 }
 
 /**
@@ -77,12 +79,16 @@ export async function triageCase(store: CaseStore, options: TriageCaseOptions): 
 export function reviewOrder(store: CaseStore): ReviewOrder {
   const annotated = store.annotated(VISION_ANNOTATION.triage) as Array<{ item: Item; value: TriageAnnotation }>;
   const scored = annotated.filter((a) => a.value.priority !== null);
-  const ranked = scored.map((a, seq) => ({ itemId: a.item.id, priority: a.value.priority!, seq })).sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+  const ranked = scored
+    .map((a, seq) => ({ itemId: a.item.id, priority: a.value.priority!, seq }))
+    .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
   return {
     notice: PROPOSAL_NOTICE,
     model: scored[0]?.value.model ?? null,
     backend: scored[0]?.value.backend ?? null,
     order: ranked.map((r, i) => ({ rank: i + 1, itemId: r.itemId, priority: r.priority })),
-    notScored: annotated.filter((a) => a.value.error).map((a) => ({ itemId: a.item.id, code: a.value.error!.code, message: a.value.error!.message })),
+    notScored: annotated
+      .filter((a) => a.value.error)
+      .map((a) => ({ itemId: a.item.id, code: a.value.error!.code, message: a.value.error!.message })),
   };
 }

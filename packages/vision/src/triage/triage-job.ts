@@ -11,7 +11,10 @@ import { scoreItems } from './score-items.ts';
 export const triagePayload = z
   .object({
     caseDir: z.string().min(1),
-    itemIds: z.array(z.string().regex(/^I-\d+$/)).min(1).max(10_000),
+    itemIds: z
+      .array(z.string().regex(/^I-\d+$/))
+      .min(1)
+      .max(10_000),
     operator: z.string().min(1),
     framesPerVideo: z.number().int().min(1).max(256).optional(),
     force: z.boolean().optional(),
@@ -29,10 +32,17 @@ export function loadClassifierSpec(path: string | undefined): ClassifierSpec {
   try {
     spec = JSON.parse(readFileSync(path, 'utf8')) as ClassifierSpec;
   } catch (err) {
-    throw new VestigeError('E_PARAM_INVALID', `${path} is not a readable classifier spec (JSON)`, { file: path, cause: err });
+    throw new VestigeError('E_PARAM_INVALID', `${path} is not a readable classifier spec (JSON)`, {
+      file: path,
+      cause: err,
+    });
   }
   if (!spec?.model || !('folder' in (spec.model.location ?? {})) || !Array.isArray(spec.classes) || !spec.model.files) {
-    throw new VestigeError('E_PARAM_INVALID', `${path}: a classifier spec needs model.location.folder, model.files (with SHA-256) and classes`, { file: path });
+    throw new VestigeError(
+      'E_PARAM_INVALID',
+      `${path}: a classifier spec needs model.location.folder, model.files (with SHA-256) and classes`,
+      { file: path },
+    );
   }
   return spec;
 }

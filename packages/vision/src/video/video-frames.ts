@@ -3,7 +3,10 @@ import { decodeFrames, ffmpegFeatures, openVideoSource, type DecodeResult, type 
 import type { RgbImage } from '../models/vision-model.ts';
 
 export interface VideoFrame {
-  /** Position among the selected frames (0, 1, 2 …); the frame's index in the stream is `result.selected[ordinal].index`. */
+  /**
+   * Position among the selected frames (0, 1, 2 …); the frame's index in the stream is
+   * `result.selected[ordinal].index`.
+   */
   readonly ordinal: number;
   readonly pixels: RgbImage;
 }
@@ -22,21 +25,31 @@ export interface FrameScaling {
 export function scalingFilters(scaling: FrameScaling): string[] {
   if (scaling.kind === 'fill') return [`scale=${scaling.width}:${scaling.height}:flags=lanczos`, 'format=rgb24'];
   const side = scaling.width;
-  return [`scale=${side}:${side}:force_original_aspect_ratio=decrease:flags=lanczos`, `pad=${side}:${side}:0:0:black`, 'format=rgb24'];
+  return [
+    `scale=${side}:${side}:force_original_aspect_ratio=decrease:flags=lanczos`,
+    `pad=${side}:${side}:0:0:black`,
+    'format=rgb24',
+  ];
 }
 
 /**
  * Decodes the frames a selection picks (an ffmpeg `select` expression over n, t …), scaled for a model,
  * and hands each to `onFrame` as it arrives, by its position in the selection (the log that names its
- * index in the stream can arrive after its pixels; `result.selected` has them all at the end) (its promise holds ffmpeg back, so memory stays at a few
- * frames). A stream that decodes to no frames at all is `E_INPUT_EMPTY` naming the file.
+ * index in the stream can arrive after its pixels; `result.selected` has them all at the end) (its promise holds ffmpeg
+ * back, so memory stays at a few frames). A stream that decodes to no frames at all is `E_INPUT_EMPTY` naming the file.
  */
 export async function decodeVideoFrames(
   source: VideoSource,
   label: string,
-  options: { select: string | null; scaling: FrameScaling; onFrame(frame: VideoFrame): Promise<void> | void; signal?: AbortSignal },
+  options: {
+    select: string | null;
+    scaling: FrameScaling;
+    onFrame(frame: VideoFrame): Promise<void> | void;
+    signal?: AbortSignal;
+  },
 ): Promise<DecodeResult> {
-  const { width, height } = options.scaling.kind === 'fill' ? options.scaling : { width: options.scaling.width, height: options.scaling.width };
+  const { width, height } =
+    options.scaling.kind === 'fill' ? options.scaling : { width: options.scaling.width, height: options.scaling.width };
   const frameBytes = width * height * 3;
   const result = await decodeFrames({
     input: source.path,
@@ -82,12 +95,21 @@ export async function openVideo(path: string, label: string): Promise<VideoSourc
     return await openVideoSource(path, { displayName: label });
   } catch (err) {
     const codec = err instanceof VestigeError ? (err.details?.codec as string | null | undefined) : undefined;
-    if (err instanceof VestigeError && err.details?.reason === 'unknown-codec' && codec && ffmpegFeatures().decoders.has(codec)) {
-      throw new VestigeError('E_INPUT_EMPTY', `${label} has a ${codec} video stream but no frame of it can be decoded: the file holds no picture data`, {
-        file: label,
-        hint: 'The recording may have stopped before its first frame was written; check the exhibit with `vestige probe`.',
-        cause: err,
-      });
+    if (
+      err instanceof VestigeError &&
+      err.details?.reason === 'unknown-codec' &&
+      codec &&
+      ffmpegFeatures().decoders.has(codec)
+    ) {
+      throw new VestigeError(
+        'E_INPUT_EMPTY',
+        `${label} has a ${codec} video stream but no frame of it can be decoded: the file holds no picture data`,
+        {
+          file: label,
+          hint: 'The recording may have stopped before its first frame was written; check the exhibit with `vestige probe`.',
+          cause: err,
+        },
+      );
     }
     throw err;
   }

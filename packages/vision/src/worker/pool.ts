@@ -3,7 +3,18 @@ import { WorkerPool } from '@vestige/evidence/worker-pool';
 import type { FaceThresholds } from '../models/face-analyser.ts';
 import type { ClassifierSpec } from '../models/keras-classifier.ts';
 import type { RgbImage } from '../models/vision-model.ts';
-import type { ClassifyFilesReply, ClassifyPixelsReply, DetectFilesReply, DetectFramesReply, FacesFilesReply, FileTask, FrameForDetection, LoadReply, WorkerMemory, WorkerRequest } from './protocol.ts';
+import type {
+  ClassifyFilesReply,
+  ClassifyPixelsReply,
+  DetectFilesReply,
+  DetectFramesReply,
+  FacesFilesReply,
+  FileTask,
+  FrameForDetection,
+  LoadReply,
+  WorkerMemory,
+  WorkerRequest,
+} from './protocol.ts';
 
 /**
  * One worker thread per core (vision-worker.ts on the one WorkerPool), each with its own tfjs engine and
@@ -16,7 +27,10 @@ export class VisionWorkerPool {
   private readonly pool: WorkerPool<WorkerRequest, unknown>;
 
   constructor(size = availableParallelism()) {
-    this.pool = new WorkerPool(new URL('./vision-worker.ts', import.meta.url), { name: 'vision', size: Math.max(1, size) });
+    this.pool = new WorkerPool(new URL('./vision-worker.ts', import.meta.url), {
+      name: 'vision',
+      size: Math.max(1, size),
+    });
   }
 
   get size(): number {
@@ -34,15 +48,27 @@ export class VisionWorkerPool {
   }
 
   loadClassifier(spec: ClassifierSpec, folder?: string): Promise<LoadReply> {
-    return this.loadEverywhere(`classifier ${spec.model.id}@${spec.model.version}`, { type: 'load-classifier', spec, ...(folder ? { folder } : {}) });
+    return this.loadEverywhere(`classifier ${spec.model.id}@${spec.model.version}`, {
+      type: 'load-classifier',
+      spec,
+      ...(folder ? { folder } : {}),
+    });
   }
 
   loadFaces(thresholds: FaceThresholds, folder?: string): Promise<LoadReply> {
-    return this.loadEverywhere(`faces ${JSON.stringify(thresholds)}`, { type: 'load-faces', thresholds, ...(folder ? { folder } : {}) });
+    return this.loadEverywhere(`faces ${JSON.stringify(thresholds)}`, {
+      type: 'load-faces',
+      thresholds,
+      ...(folder ? { folder } : {}),
+    });
   }
 
   loadDetector(minScore: number, folder?: string): Promise<LoadReply> {
-    return this.loadEverywhere(`detector ${minScore}`, { type: 'load-detector', minScore, ...(folder ? { folder } : {}) });
+    return this.loadEverywhere(`detector ${minScore}`, {
+      type: 'load-detector',
+      minScore,
+      ...(folder ? { folder } : {}),
+    });
   }
 
   classifyFiles(spec: ClassifierSpec, files: FileTask[]): Promise<ClassifyFilesReply> {
@@ -51,7 +77,10 @@ export class VisionWorkerPool {
 
   classifyPixels(spec: ClassifierSpec, images: RgbImage[]): Promise<ClassifyPixelsReply> {
     const owned = images.map((i) => ({ width: i.width, height: i.height, data: new Uint8Array(i.data) }));
-    return this.submit({ type: 'classify-pixels', spec, images: owned }, owned.map((i) => i.data.buffer));
+    return this.submit(
+      { type: 'classify-pixels', spec, images: owned },
+      owned.map((i) => i.data.buffer),
+    );
   }
 
   facesInFiles(thresholds: FaceThresholds, files: FileTask[]): Promise<FacesFilesReply> {
@@ -60,7 +89,10 @@ export class VisionWorkerPool {
 
   detectFrames(minScore: number, frames: FrameForDetection[]): Promise<DetectFramesReply> {
     const owned = frames.map((f) => ({ ...f, pixels: { ...f.pixels, data: new Uint8Array(f.pixels.data) } }));
-    return this.submit({ type: 'detect-frames', minScore, frames: owned }, owned.map((f) => f.pixels.data.buffer));
+    return this.submit(
+      { type: 'detect-frames', minScore, frames: owned },
+      owned.map((f) => f.pixels.data.buffer),
+    );
   }
 
   /** SSD face proposals on stored images (upright, in their own pixels). */

@@ -68,7 +68,10 @@ export type ClassifyFilesReply = Array<ClassifiedImage | FileFailure>;
 export type ClassifyPixelsReply = Array<Omit<ClassifiedImage, keyof DecodedInfo>>;
 export type FacesFilesReply = Array<FacesInImage | FileFailure>;
 export type DetectFramesReply = ScoredBox[][];
-/** One worker's memory: its JavaScript heap, buffers outside it, the WebAssembly backend's linear memory, and tensors held. */
+/**
+ * One worker's memory: its JavaScript heap, buffers outside it, the WebAssembly backend's linear memory, and tensors
+ * held.
+ */
 export interface WorkerMemory {
   readonly heapUsedBytes: number;
   readonly externalBytes: number;

@@ -8,7 +8,17 @@ import { FaceAnalyser, type FaceThresholds } from '../models/face-analyser.ts';
 import { KerasClassifier, type Classification, type ClassifierSpec } from '../models/keras-classifier.ts';
 import { SSD_INPUT_SIZE, SsdFaceDetector, type ScoredBox } from '../models/ssd-face-detector.ts';
 import { tfjs } from '../runtime/tfjs.ts';
-import type { ClassifiedImage, ClassifyFilesReply, DetectFilesReply, WorkerMemory, FacesFilesReply, FacesInImage, FileFailure, FileTask, WorkerRequest } from './protocol.ts';
+import type {
+  ClassifiedImage,
+  ClassifyFilesReply,
+  DetectFilesReply,
+  WorkerMemory,
+  FacesFilesReply,
+  FacesInImage,
+  FileFailure,
+  FileTask,
+  WorkerRequest,
+} from './protocol.ts';
 
 // One libvips thread per worker: the pool, not libvips, decides how many cores are busy.
 sharp.concurrency(1);
@@ -50,31 +60,59 @@ async function detector(minScore: number, folder?: string) {
 /** Reads a stored file and checks it is still the bytes its address names, before anything is derived from it. */
 async function readVerified(file: FileTask): Promise<Buffer> {
   const bytes = await readFile(file.path).catch((err: unknown) => {
-    throw new VestigeError('E_BLOB_MISSING', `the stored copy of ${file.label} cannot be read`, { file: file.label, hint: "Run 'vestige verify' on the case.", cause: err });
+    throw new VestigeError('E_BLOB_MISSING', `the stored copy of ${file.label} cannot be read`, {
+      file: file.label,
+      hint: "Run 'vestige verify' on the case.",
+      cause: err,
+    });
   });
   if (createHash('sha256').update(bytes).digest('hex') !== file.sha256) {
-    throw new VestigeError('E_BLOB_CORRUPT', `the stored copy of ${file.label} does not match its SHA-256`, { file: file.label, hint: "Run 'vestige verify' on the case; restore it from its backup before analysing this item." });
+    throw new VestigeError('E_BLOB_CORRUPT', `the stored copy of ${file.label} does not match its SHA-256`, {
+      file: file.label,
+      hint: "Run 'vestige verify' on the case; restore it from its backup before analysing this item.",
+    });
   }
   return bytes;
 }
 
 function failure(err: unknown, file: FileTask): FileFailure {
   if (!isVestigeError(err)) throw err;
-  return { error: { code: err.code, message: err.message, file: err.file ?? file.label, ...(err.hint ? { hint: err.hint } : {}) } };
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      file: err.file ?? file.label,
+      ...(err.hint ? { hint: err.hint } : {}),
+    },
+  };
 }
 
 async function classifyFiles(spec: ClassifierSpec, files: FileTask[]): Promise<ClassifyFilesReply> {
   const { model } = await classifier(spec);
   const { width, height } = model.inputSize;
-  const decoded = await Promise.all(files.map((f) => readVerified(f).then((b) => decodeForModel(b, { kind: 'fill', width, height }, f.label)).catch((err: unknown) => failure(err, f))));
+  const decoded = await Promise.all(
+    files.map((f) =>
+      readVerified(f)
+        .then((b) => decodeForModel(b, { kind: 'fill', width, height }, f.label))
+        .catch((err: unknown) => failure(err, f)),
+    ),
+  );
   const good = decoded.filter((d): d is Exclude<typeof d, FileFailure> => !('error' in d));
   const results: Classification[] = [];
-  for (let i = 0; i < good.length; i += INFERENCE_BATCH) results.push(...(await model.run(good.slice(i, i + INFERENCE_BATCH).map((d) => d.pixels))));
+  for (let i = 0; i < good.length; i += INFERENCE_BATCH)
+    results.push(...(await model.run(good.slice(i, i + INFERENCE_BATCH).map((d) => d.pixels))));
   let k = 0;
   return decoded.map((d) => {
     if ('error' in d) return d;
     const r = results[k++]!;
-    return { width: d.width, height: d.height, format: d.format, pixelsSha256: d.pixelsSha256, probabilities: r.probabilities, embedding: r.embedding } satisfies ClassifiedImage;
+    return {
+      width: d.width,
+      height: d.height,
+      format: d.format,
+      pixelsSha256: d.pixelsSha256,
+      probabilities: r.probabilities,
+      embedding: r.embedding,
+    } satisfies ClassifiedImage;
   });
 }
 
@@ -119,7 +157,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'classify-pixels': {
       const { model } = await classifier(msg.spec);
       const out: Classification[] = [];
-      for (let i = 0; i < msg.images.length; i += INFERENCE_BATCH) out.push(...(await model.run(msg.images.slice(i, i + INFERENCE_BATCH))));
+      for (let i = 0; i < msg.images.length; i += INFERENCE_BATCH)
+        out.push(...(await model.run(msg.images.slice(i, i + INFERENCE_BATCH))));
       return out;
     }
     case 'faces-files': {
@@ -134,19 +173,35 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     }
     case 'memory': {
       const tf = tfjs();
-      const backend = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }) : null;
+      const backend =
+        tf.getBackend() === 'wasm' ? (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }) : null;
       const m = process.memoryUsage();
-      return { heapUsedBytes: m.heapUsed, externalBytes: m.external, wasmMemoryBytes: backend?.wasm?.HEAPU8?.byteLength ?? 0, tensorBytes: tf.memory().numBytes } satisfies WorkerMemory;
+      return {
+        heapUsedBytes: m.heapUsed,
+        externalBytes: m.external,
+        wasmMemoryBytes: backend?.wasm?.HEAPU8?.byteLength ?? 0,
+        tensorBytes: tf.memory().numBytes,
+      } satisfies WorkerMemory;
     }
     case 'detect-files': {
       const { model } = await detector(msg.minScore);
-      const decoded = await Promise.all(msg.files.map((f) => readVerified(f).then((b) => decodeForModel(b, { kind: 'letterbox', side: SSD_INPUT_SIZE }, f.label)).catch((err: unknown) => failure(err, f))));
+      const decoded = await Promise.all(
+        msg.files.map((f) =>
+          readVerified(f)
+            .then((b) => decodeForModel(b, { kind: 'letterbox', side: SSD_INPUT_SIZE }, f.label))
+            .catch((err: unknown) => failure(err, f)),
+        ),
+      );
       const good = decoded.filter((d): d is Exclude<typeof d, FileFailure> => !('error' in d));
       // One picture per run: at 512×512, batches of 4 measured no faster (244–314 ms against 233–279 ms CPU a picture).
       const boxes: ScoredBox[][] = [];
       for (const d of good) boxes.push(...(await model.run([{ pixels: d.pixels, width: d.width, height: d.height }])));
       let k = 0;
-      return decoded.map((d) => ('error' in d ? d : { width: d.width, height: d.height, format: d.format, pixelsSha256: d.pixelsSha256, boxes: boxes[k++]! })) satisfies DetectFilesReply;
+      return decoded.map((d) =>
+        'error' in d
+          ? d
+          : { width: d.width, height: d.height, format: d.format, pixelsSha256: d.pixelsSha256, boxes: boxes[k++]! },
+      ) satisfies DetectFilesReply;
     }
   }
 }

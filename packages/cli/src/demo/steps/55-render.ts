@@ -18,7 +18,8 @@ const WALK_ROUND: CameraPath = {
 };
 
 export const step: DemoStep = {
-  title: 'Render farm: a 2-second fly-through of the scene, drawn by the viewer in headless Chromium on the local queue, encoded to H.264',
+  title:
+    'Render farm: a 2-second fly-through of the scene, drawn by the viewer in headless Chromium on the local queue, encoded to H.264',
   async run(ctx) {
     const sceneId = ctx.shared.get('sceneId') as string | undefined;
     if (!sceneId) throw new Error('the scene step built no scene to render');
@@ -26,17 +27,34 @@ export const step: DemoStep = {
     let recipe: Record<string, unknown>;
     try {
       saveSceneRecord(store, loadScene(store, sceneId), 'camera-paths', WALK_ROUND, ctx.operator);
-      recipe = { ...(await recipeSettings(store, sceneId, { size: '480x270', budget: '500000', overlay: 'case,frame,time,scale' })), cameraPath: WALK_ROUND };
+      recipe = {
+        ...(await recipeSettings(store, sceneId, {
+          size: '480x270',
+          budget: '500000',
+          overlay: 'case,frame,time,scale',
+        })),
+        cameraPath: WALK_ROUND,
+      };
     } finally {
       store.close();
     }
     const queue = await renderQueue({});
     try {
       const started = Date.now();
-      const s = await runRender(queue, { caseDir: ctx.caseDir, operator: ctx.operator, recipe: recipe as never, chunkSize: 12, video: { preset: 'fast' } });
+      const s = await runRender(queue, {
+        caseDir: ctx.caseDir,
+        operator: ctx.operator,
+        recipe: recipe as never,
+        chunkSize: 12,
+        video: { preset: 'fast' },
+      });
       const seconds = (Date.now() - started) / 1000;
-      ctx.summary(`render ${s.renderId}: ${s.frames} frames at 480×270 in ${seconds.toFixed(1)} s (${(s.frames / seconds).toFixed(1)} frames/s), render class ${s.renderClasses.join(', ')}`);
-      ctx.summary(`  video ${s.video.itemId} sha256 ${s.video.sha256.slice(0, 16)}…; frame 0 sha256 ${s.frameHashes[0]!.slice(0, 16)}…; report ${s.report?.itemId ?? 'none'}; provenance ${s.provenanceId}`);
+      ctx.summary(
+        `render ${s.renderId}: ${s.frames} frames at 480×270 in ${seconds.toFixed(1)} s (${(s.frames / seconds).toFixed(1)} frames/s), render class ${s.renderClasses.join(', ')}`,
+      );
+      ctx.summary(
+        `  video ${s.video.itemId} sha256 ${s.video.sha256.slice(0, 16)}…; frame 0 sha256 ${s.frameHashes[0]!.slice(0, 16)}…; report ${s.report?.itemId ?? 'none'}; provenance ${s.provenanceId}`,
+      );
     } finally {
       await queue.close();
       await closeRenderNode();

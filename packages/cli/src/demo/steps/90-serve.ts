@@ -25,7 +25,10 @@ function sceneIdFrom(value: unknown): string | undefined {
 export const step: DemoStep = {
   title: 'Serve the sample scene to the browser viewer',
   async run(ctx) {
-    let sceneId = sceneIdFrom(ctx.shared.get('scene')) ?? sceneIdFrom(ctx.shared.get('scene build')) ?? sceneIdFrom(ctx.shared.get('sceneId'));
+    let sceneId =
+      sceneIdFrom(ctx.shared.get('scene')) ??
+      sceneIdFrom(ctx.shared.get('scene build')) ??
+      sceneIdFrom(ctx.shared.get('sceneId'));
     const store = CaseStore.open(ctx.caseDir, { readOnly: true });
     let caseId: string;
     try {
@@ -37,28 +40,41 @@ export const step: DemoStep = {
     }
     if (!sceneId) {
       ctx.summary('viewer: no scene in the demo case (the scene step did not run), so there is nothing to serve yet');
-      ctx.summary(`viewer: vestige serve --case ${ctx.caseDir} --operator "${ctx.operator}"   then open the URL it prints`);
+      ctx.summary(
+        `viewer: vestige serve --case ${ctx.caseDir} --operator "${ctx.operator}"   then open the URL it prints`,
+      );
       return;
     }
     const server = await startServer({ cases: [ctx.caseDir], readOnly: true, port: 0 });
     try {
       const auth = { Authorization: `Bearer ${server.token}` };
-      const res = await fetch(`${server.url}/api/cases/${caseId}/scenes/${encodeURIComponent(sceneId)}`, { headers: auth });
+      const res = await fetch(`${server.url}/api/cases/${caseId}/scenes/${encodeURIComponent(sceneId)}`, {
+        headers: auth,
+      });
       if (!res.ok) throw new Error(`the server could not serve scene ${sceneId}: HTTP ${res.status}`);
-      const { manifest } = (await res.json()) as { manifest: { name: string; layers: Array<{ type: string; id: string; points?: number }> } };
+      const { manifest } = (await res.json()) as {
+        manifest: { name: string; layers: Array<{ type: string; id: string; points?: number }> };
+      };
       let checked = 0;
       for (const layer of manifest.layers) {
         if (layer.type !== 'pointcloud') continue;
-        const idx = await fetch(`${server.url}/api/cases/${caseId}/scenes/${encodeURIComponent(sceneId)}/layers/${encodeURIComponent(layer.id)}/index`, { headers: auth });
+        const idx = await fetch(
+          `${server.url}/api/cases/${caseId}/scenes/${encodeURIComponent(sceneId)}/layers/${encodeURIComponent(layer.id)}/index`,
+          { headers: auth },
+        );
         if (!idx.ok) throw new Error(`the tiles of layer ${layer.id} could not be checked: HTTP ${idx.status}`);
         checked += Object.keys(((await idx.json()) as { nodes: Record<string, unknown> }).nodes).length;
       }
-      ctx.summary(`viewer: scene "${manifest.name}" served and checked (${checked} point tiles hashed against the case); the server was stopped again`);
+      ctx.summary(
+        `viewer: scene "${manifest.name}" served and checked (${checked} point tiles hashed against the case); the server was stopped again`,
+      );
     } finally {
       await server.close();
     }
     const url = `http://127.0.0.1:${DEFAULT_PORT}/view?case=${encodeURIComponent(caseId)}&scene=${encodeURIComponent(sceneId)}`;
     ctx.summary(`viewer: to look at it, run   vestige serve --case ${ctx.caseDir} --operator "${ctx.operator}"`);
-    ctx.summary(`viewer: sample scene URL   ${url}   (serve prints it with its sign-in token; add --read-only for court)`);
+    ctx.summary(
+      `viewer: sample scene URL   ${url}   (serve prints it with its sign-in token; add --read-only for court)`,
+    );
   },
 };

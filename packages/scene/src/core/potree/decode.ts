@@ -22,23 +22,44 @@ export function decodePotreeRecords(
 ): PointChunk {
   const layout = options.layout ?? layoutFromMetadata(metadata);
   if (records.byteLength < count * layout.bytesPerPoint) {
-    throw new VestigeError('E_SCENE_INVALID', `${options.what ?? 'a Potree node'} is shorter than its ${count} points (${records.byteLength} bytes, ${layout.bytesPerPoint} per point).`);
+    throw new VestigeError(
+      'E_SCENE_INVALID',
+      `${options.what ?? 'a Potree node'} is shorter than its ${count} points (${records.byteLength} bytes, ${layout.bytesPerPoint} per point).`,
+    );
   }
   const q = decodeRecords(records, count, layout);
   const positions = new Float64Array(count * 3);
   const [sx, sy, sz] = metadata.scale;
   const origin = options.origin ?? [0, 0, 0];
   // The offset minus the origin in double precision first, so only a small remainder is added per point.
-  const ox = metadata.offset[0] - origin[0]!, oy = metadata.offset[1] - origin[1]!, oz = metadata.offset[2] - origin[2]!;
+  const ox = metadata.offset[0] - origin[0]!,
+    oy = metadata.offset[1] - origin[1]!,
+    oz = metadata.offset[2] - origin[2]!;
   for (let i = 0; i < count * 3; i += 3) {
     positions[i] = q.xyz[i]! * sx + ox;
     positions[i + 1] = q.xyz[i + 1]! * sy + oy;
     positions[i + 2] = q.xyz[i + 2]! * sz + oz;
   }
-  return { kind: 'points', count, positions, ...(q.rgb ? { rgb: q.rgb } : {}), ...(q.intensity ? { intensity: q.intensity } : {}), ...(q.classification ? { classification: q.classification } : {}) };
+  return {
+    kind: 'points',
+    count,
+    positions,
+    ...(q.rgb ? { rgb: q.rgb } : {}),
+    ...(q.intensity ? { intensity: q.intensity } : {}),
+    ...(q.classification ? { classification: q.classification } : {}),
+  };
 }
 
 /** Decodes one node of a whole octree.bin to source-frame points. */
-export function decodePotreeNode(metadata: PotreeMetadataJson, octree: Uint8Array, node: Pick<HierarchyNode, 'name' | 'byteOffset' | 'byteSize' | 'numPoints'>): PointChunk {
-  return decodePotreeRecords(metadata, octree.subarray(node.byteOffset, node.byteOffset + node.byteSize), node.numPoints, { what: `node ${node.name}` });
+export function decodePotreeNode(
+  metadata: PotreeMetadataJson,
+  octree: Uint8Array,
+  node: Pick<HierarchyNode, 'name' | 'byteOffset' | 'byteSize' | 'numPoints'>,
+): PointChunk {
+  return decodePotreeRecords(
+    metadata,
+    octree.subarray(node.byteOffset, node.byteOffset + node.byteSize),
+    node.numPoints,
+    { what: `node ${node.name}` },
+  );
 }

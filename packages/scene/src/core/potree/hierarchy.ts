@@ -37,14 +37,20 @@ export function writeHierarchy(nodes: Iterable<HierarchyNode>, stepSize = HIERAR
     depth = Math.max(depth, n.name.length - 1);
   }
   const root = byName.get('r');
-  if (!root) throw new VestigeError('E_SCENE_INVALID', 'hierarchy has no root node', { hint: 'Rebuild the scene with `vestige scene build`.' });
+  if (!root)
+    throw new VestigeError('E_SCENE_INVALID', 'hierarchy has no root node', {
+      hint: 'Rebuild the scene with `vestige scene build`.',
+    });
 
   const childrenOf = (node: HierarchyNode): HierarchyNode[] => {
     const out: HierarchyNode[] = [];
     for (let c = 0; c < 8; c++) {
       if (node.childMask & (1 << c)) {
         const child = byName.get(node.name + c);
-        if (!child) throw new VestigeError('E_SCENE_INVALID', `hierarchy is missing node ${node.name + c}`, { hint: 'Rebuild the scene with `vestige scene build`.' });
+        if (!child)
+          throw new VestigeError('E_SCENE_INVALID', `hierarchy is missing node ${node.name + c}`, {
+            hint: 'Rebuild the scene with `vestige scene build`.',
+          });
         out.push(child);
       }
     }
@@ -52,7 +58,11 @@ export function writeHierarchy(nodes: Iterable<HierarchyNode>, stepSize = HIERAR
   };
 
   // Each chunk: its node list in BFS order, with proxies marked.
-  interface Chunk { root: HierarchyNode; records: { node: HierarchyNode; proxy: boolean }[]; offset: number }
+  interface Chunk {
+    root: HierarchyNode;
+    records: { node: HierarchyNode; proxy: boolean }[];
+    offset: number;
+  }
   const chunks: Chunk[] = [];
   const chunkByRoot = new Map<string, Chunk>();
   const pending: HierarchyNode[] = [root];
@@ -136,14 +146,16 @@ function invalid(message: string, file: string | undefined): VestigeError {
  * offset and size locate their own chunk.
  */
 export function readHierarchyChunk(chunk: Uint8Array, rootName: string, file?: string): HierarchyRecord[] {
-  if (chunk.byteLength % NODE_RECORD_BYTES !== 0) throw invalid(`hierarchy chunk ${rootName} is not a whole number of ${NODE_RECORD_BYTES}-byte records`, file);
+  if (chunk.byteLength % NODE_RECORD_BYTES !== 0)
+    throw invalid(`hierarchy chunk ${rootName} is not a whole number of ${NODE_RECORD_BYTES}-byte records`, file);
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const names: string[] = [rootName];
   const out: HierarchyRecord[] = [];
   for (let i = 0; i < chunk.byteLength / NODE_RECORD_BYTES; i++) {
     const at = i * NODE_RECORD_BYTES;
     const name = names[i];
-    if (name === undefined) throw invalid(`hierarchy chunk ${rootName} has more records than its nodes have children`, file);
+    if (name === undefined)
+      throw invalid(`hierarchy chunk ${rootName} has more records than its nodes have children`, file);
     const record: HierarchyRecord = {
       name,
       type: view.getUint8(at),
@@ -168,7 +180,11 @@ export function isProxy(record: Pick<HierarchyRecord, 'type'>, indexInChunk: num
  * Walks hierarchy.bin the way Potree's loader does (chunk by chunk, following proxies): every chunk's
  * span and every real node. A chunk named twice (a loop in a hostile file) is read once.
  */
-export function walkHierarchy(bytes: Uint8Array, firstChunkSize: number, file?: string): { chunks: ByteSpan[]; nodes: HierarchyNode[] } {
+export function walkHierarchy(
+  bytes: Uint8Array,
+  firstChunkSize: number,
+  file?: string,
+): { chunks: ByteSpan[]; nodes: HierarchyNode[] } {
   const chunks: ByteSpan[] = [];
   const nodes: HierarchyNode[] = [];
   const pending: (ByteSpan & { name: string })[] = [{ name: 'r', offset: 0, size: firstChunkSize }];
@@ -176,12 +192,20 @@ export function walkHierarchy(bytes: Uint8Array, firstChunkSize: number, file?: 
   for (let next = pending.shift(); next; next = pending.shift()) {
     if (seen.has(next.offset)) continue;
     seen.add(next.offset);
-    if (next.offset + next.size > bytes.byteLength) throw invalid(`hierarchy chunk ${next.name} lies outside hierarchy.bin`, file);
+    if (next.offset + next.size > bytes.byteLength)
+      throw invalid(`hierarchy chunk ${next.name} lies outside hierarchy.bin`, file);
     chunks.push({ offset: next.offset, size: next.size });
     const records = readHierarchyChunk(bytes.subarray(next.offset, next.offset + next.size), next.name, file);
     records.forEach((r, i) => {
       if (isProxy(r, i)) pending.push({ name: r.name, offset: r.byteOffset, size: r.byteSize });
-      else nodes.push({ name: r.name, numPoints: r.numPoints, byteOffset: r.byteOffset, byteSize: r.byteSize, childMask: r.childMask });
+      else
+        nodes.push({
+          name: r.name,
+          numPoints: r.numPoints,
+          byteOffset: r.byteOffset,
+          byteSize: r.byteSize,
+          childMask: r.childMask,
+        });
     });
   }
   return { chunks, nodes };

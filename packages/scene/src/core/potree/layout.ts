@@ -64,7 +64,14 @@ export class AttributeRanges {
   classMax = 0;
 
   /** Widens these ranges by another set, or the part of one a worker measured (positions, or the rest). */
-  merge(other: Partial<Pick<AttributeRanges, 'posMin' | 'posMax' | 'rgbMin' | 'rgbMax' | 'intensityMin' | 'intensityMax' | 'classMin' | 'classMax'>>): void {
+  merge(
+    other: Partial<
+      Pick<
+        AttributeRanges,
+        'posMin' | 'posMax' | 'rgbMin' | 'rgbMax' | 'intensityMin' | 'intensityMax' | 'classMin' | 'classMax'
+      >
+    >,
+  ): void {
     for (let k = 0; k < 3; k++) {
       if (other.posMin) this.posMin[k] = Math.min(this.posMin[k]!, other.posMin[k]!);
       if (other.posMax) this.posMax[k] = Math.max(this.posMax[k]!, other.posMax[k]!);
@@ -78,7 +85,12 @@ export class AttributeRanges {
   }
 
   /** Widens the colour, intensity and class ranges by the first `n` points of the arrays given. */
-  observeAttributes(n: number, rgb: Uint16Array | undefined, intensity: Uint16Array | undefined, classification: Uint8Array | undefined): void {
+  observeAttributes(
+    n: number,
+    rgb: Uint16Array | undefined,
+    intensity: Uint16Array | undefined,
+    classification: Uint8Array | undefined,
+  ): void {
     if (rgb) {
       for (let i = 0; i < n * 3; i += 3) {
         for (let k = 0; k < 3; k++) {
@@ -120,13 +132,40 @@ export function attributesJson(layout: RecordLayout, ranges: AttributeRanges, co
     },
   ];
   if (layout.attributes.rgb) {
-    out.push({ name: 'rgb', description: '', size: 6, numElements: 3, elementSize: 2, type: 'uint16', min: empty ? [0, 0, 0] : [...ranges.rgbMin], max: empty ? [0, 0, 0] : [...ranges.rgbMax] });
+    out.push({
+      name: 'rgb',
+      description: '',
+      size: 6,
+      numElements: 3,
+      elementSize: 2,
+      type: 'uint16',
+      min: empty ? [0, 0, 0] : [...ranges.rgbMin],
+      max: empty ? [0, 0, 0] : [...ranges.rgbMax],
+    });
   }
   if (layout.attributes.intensity) {
-    out.push({ name: 'intensity', description: '', size: 2, numElements: 1, elementSize: 2, type: 'uint16', min: [empty ? 0 : ranges.intensityMin], max: [empty ? 0 : ranges.intensityMax] });
+    out.push({
+      name: 'intensity',
+      description: '',
+      size: 2,
+      numElements: 1,
+      elementSize: 2,
+      type: 'uint16',
+      min: [empty ? 0 : ranges.intensityMin],
+      max: [empty ? 0 : ranges.intensityMax],
+    });
   }
   if (layout.attributes.classification) {
-    out.push({ name: 'classification', description: '', size: 1, numElements: 1, elementSize: 1, type: 'uint8', min: [empty ? 0 : ranges.classMin], max: [empty ? 0 : ranges.classMax] });
+    out.push({
+      name: 'classification',
+      description: '',
+      size: 1,
+      numElements: 1,
+      elementSize: 1,
+      type: 'uint8',
+      min: [empty ? 0 : ranges.classMin],
+      max: [empty ? 0 : ranges.classMax],
+    });
   }
   return out;
 }
@@ -135,10 +174,20 @@ export function attributesJson(layout: RecordLayout, ranges: AttributeRanges, co
  * The record layout of a metadata.json, in whatever order its attributes are listed; attributes Vestige
  * does not read (normals, return numbers …) are stepped over by their size.
  */
-export function layoutFromMetadata(metadata: Pick<PotreeMetadataJson, 'encoding' | 'attributes'>, file?: string): RecordLayout {
+export function layoutFromMetadata(
+  metadata: Pick<PotreeMetadataJson, 'encoding' | 'attributes'>,
+  file?: string,
+): RecordLayout {
   const where = file === undefined ? {} : { file };
   if (metadata.encoding !== 'DEFAULT') {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', `Potree encoding ${String(metadata.encoding)} is not supported (only DEFAULT records are read).`, { ...where, hint: 'Convert the point cloud with PotreeConverter without --encoding BROTLI, or rebuild the scene with `vestige scene build`.' });
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      `Potree encoding ${String(metadata.encoding)} is not supported (only DEFAULT records are read).`,
+      {
+        ...where,
+        hint: 'Convert the point cloud with PotreeConverter without --encoding BROTLI, or rebuild the scene with `vestige scene build`.',
+      },
+    );
   }
   const offsets = new Map<string, number>();
   let at = 0;
@@ -147,11 +196,19 @@ export function layoutFromMetadata(metadata: Pick<PotreeMetadataJson, 'encoding'
     at += a.size;
   }
   if (offsets.get('position') !== 0) {
-    throw new VestigeError('E_INPUT_UNSUPPORTED', 'Potree records whose first attribute is not the int32 position are not supported.', where);
+    throw new VestigeError(
+      'E_INPUT_UNSUPPORTED',
+      'Potree records whose first attribute is not the int32 position are not supported.',
+      where,
+    );
   }
   const offsetOf = (name: string): number => offsets.get(name) ?? -1;
   return {
-    attributes: { rgb: offsets.has('rgb'), intensity: offsets.has('intensity'), classification: offsets.has('classification') },
+    attributes: {
+      rgb: offsets.has('rgb'),
+      intensity: offsets.has('intensity'),
+      classification: offsets.has('classification'),
+    },
     bytesPerPoint: at,
     rgbOffset: offsetOf('rgb'),
     intensityOffset: offsetOf('intensity'),

@@ -17,5 +17,12 @@ export interface EncodeLayout {
   classificationOffset: number;
 }
 
-export declare function encodeRecords(pts: QuantizedPoints, order: Uint32Array, start: number, count: number, layout: EncodeLayout, target?: Uint8Array): Uint8Array;
+export declare function encodeRecords(
+  pts: QuantizedPoints,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  layout: EncodeLayout,
+  target?: Uint8Array,
+): Uint8Array;
 export declare function decodeRecords(bytes: Uint8Array, count: number, layout: EncodeLayout): QuantizedPoints;

@@ -19,15 +19,29 @@ export function encodeRecords(pts, order, start, count, layout, target) {
     const x = xyz[p * 3];
     const y = xyz[p * 3 + 1];
     const z = xyz[p * 3 + 2];
-    out[o] = x; out[o + 1] = x >> 8; out[o + 2] = x >> 16; out[o + 3] = x >> 24;
-    out[o + 4] = y; out[o + 5] = y >> 8; out[o + 6] = y >> 16; out[o + 7] = y >> 24;
-    out[o + 8] = z; out[o + 9] = z >> 8; out[o + 10] = z >> 16; out[o + 11] = z >> 24;
+    out[o] = x;
+    out[o + 1] = x >> 8;
+    out[o + 2] = x >> 16;
+    out[o + 3] = x >> 24;
+    out[o + 4] = y;
+    out[o + 5] = y >> 8;
+    out[o + 6] = y >> 16;
+    out[o + 7] = y >> 24;
+    out[o + 8] = z;
+    out[o + 9] = z >> 8;
+    out[o + 10] = z >> 16;
+    out[o + 11] = z >> 24;
     if (ro >= 0) {
       const r = rgb ? rgb[p * 3] : 0;
       const g = rgb ? rgb[p * 3 + 1] : 0;
       const b = rgb ? rgb[p * 3 + 2] : 0;
       o += ro;
-      out[o] = r; out[o + 1] = r >> 8; out[o + 2] = g; out[o + 3] = g >> 8; out[o + 4] = b; out[o + 5] = b >> 8;
+      out[o] = r;
+      out[o + 1] = r >> 8;
+      out[o + 2] = g;
+      out[o + 3] = g >> 8;
+      out[o + 4] = b;
+      out[o + 5] = b >> 8;
       o -= ro;
     }
     if (io >= 0) {

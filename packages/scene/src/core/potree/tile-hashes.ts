@@ -20,7 +20,10 @@ export const TILE_HASH_BYTES = 32;
 
 /** Where the section of the hierarchy chunk at `chunk` lies in tile-hashes.bin. */
 export function tileHashSection(chunk: ByteSpan): ByteSpan {
-  return { offset: (chunk.offset / NODE_RECORD_BYTES) * TILE_HASH_BYTES, size: (chunk.size / NODE_RECORD_BYTES) * TILE_HASH_BYTES };
+  return {
+    offset: (chunk.offset / NODE_RECORD_BYTES) * TILE_HASH_BYTES,
+    size: (chunk.size / NODE_RECORD_BYTES) * TILE_HASH_BYTES,
+  };
 }
 
 /** The hash a hierarchy chunk and its section are checked against: SHA-256 of the two, one after the other. */
@@ -41,8 +44,14 @@ function hex(bytes: Uint8Array): string {
  * What a checked chunk's section says: the SHA-256 of each node's records, and of each proxy's chunk
  * with its section, by node name.
  */
-export function sectionEntries(records: readonly HierarchyRecord[], section: Uint8Array): { nodes: Map<string, string>; chunks: Map<string, string> } {
-  if (section.byteLength !== records.length * TILE_HASH_BYTES) throw new Error(`a tile-hash section of ${section.byteLength} bytes does not match ${records.length} hierarchy records`);
+export function sectionEntries(
+  records: readonly HierarchyRecord[],
+  section: Uint8Array,
+): { nodes: Map<string, string>; chunks: Map<string, string> } {
+  if (section.byteLength !== records.length * TILE_HASH_BYTES)
+    throw new Error(
+      `a tile-hash section of ${section.byteLength} bytes does not match ${records.length} hierarchy records`,
+    );
   const nodes = new Map<string, string>();
   const chunks = new Map<string, string>();
   records.forEach((r, i) => {

@@ -7,6 +7,7 @@ export const slidingAverage: VideoStep<z.infer<typeof averageSchema>> = {
   version: '1',
   schema: averageSchema,
   reference: 'ffmpeg filter tmix (temporal mix), equal weights',
-  describe: (p) => `Each frame replaced by the mean of itself and the ${p.frames - 1} frames before it (sliding window of ${p.frames} frames, equal weights; the frame count is unchanged). Averages away noise on a static scene; blurs anything that moves.`,
+  describe: (p) =>
+    `Each frame replaced by the mean of itself and the ${p.frames - 1} frames before it (sliding window of ${p.frames} frames, equal weights; the frame count is unchanged). Averages away noise on a static scene; blurs anything that moves.`,
   filters: (p) => ({ apply: [`tmix=frames=${p.frames}:weights='${Array(p.frames).fill('1').join(' ')}'`] }),
 };

@@ -7,6 +7,7 @@ export const speed: VideoStep<z.infer<typeof speedSchema>> = {
   version: '1',
   schema: speedSchema,
   reference: 'ffmpeg filter setpts',
-  describe: (p) => `Played ${p.factor > 1 ? `${p.factor}× faster` : `${1 / p.factor}× slower`} by rescaling every frame's timestamp by 1/${p.factor}; no frame is dropped, duplicated or blended.`,
+  describe: (p) =>
+    `Played ${p.factor > 1 ? `${p.factor}× faster` : `${1 / p.factor}× slower`} by rescaling every frame's timestamp by 1/${p.factor}; no frame is dropped, duplicated or blended.`,
   filters: (p) => ({ apply: [`setpts=PTS/${p.factor}`] }),
 };

@@ -4,7 +4,12 @@ import type { VideoStep } from './video-step.ts';
 
 const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
 
-const stabiliseSchema = z.object({ smoothing: z.number().int().min(1).max(100).default(15), method: z.enum(['auto', 'vidstab', 'deshake']).default('auto') }).strict();
+const stabiliseSchema = z
+  .object({
+    smoothing: z.number().int().min(1).max(100).default(15),
+    method: z.enum(['auto', 'vidstab', 'deshake']).default('auto'),
+  })
+  .strict();
 export const stabilise: VideoStep<z.infer<typeof stabiliseSchema>> = {
   id: 'stabilise',
   version: '1',
@@ -16,7 +21,12 @@ export const stabilise: VideoStep<z.infer<typeof stabiliseSchema>> = {
       : `Stabilised with ffmpeg deshake (single pass block-matching motion compensation); vid.stab is not in this ffmpeg build.`,
   filters: (p, f, file) =>
     useVidstab(p.method, f)
-      ? { analyse: [`vidstabdetect=shakiness=5:accuracy=15:result='${esc(file!)}'`], apply: [`vidstabtransform=input='${esc(file!)}':smoothing=${p.smoothing}:zoom=0:optzoom=0:crop=black:interpol=bicubic`] }
+      ? {
+          analyse: [`vidstabdetect=shakiness=5:accuracy=15:result='${esc(file!)}'`],
+          apply: [
+            `vidstabtransform=input='${esc(file!)}':smoothing=${p.smoothing}:zoom=0:optzoom=0:crop=black:interpol=bicubic`,
+          ],
+        }
       : { apply: ['deshake'] },
 };
 
