@@ -6,7 +6,7 @@ export {
   type VestigeErrorOptions,
   type SchemaIssue,
 } from './errors.ts';
-export { registry, type Registry } from './registry.ts';
+export { registry, registryKinds, type Registry } from './registry.ts';
 export type {
   Digests,
   Item,

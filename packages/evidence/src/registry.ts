@@ -14,9 +14,20 @@ export interface Registry<T extends { readonly id: string }> {
   has(id: string): boolean;
   /** In the order registered. */
   list(): T[];
+  /** The ids, in the order registered. */
+  ids(): string[];
+}
+
+/** Every kind a registry has been made for in this process, so a test can walk them all. */
+const kinds = new Set<string>();
+
+/** The kinds of registry made so far (a package's registries are made when it is loaded), sorted. */
+export function registryKinds(): string[] {
+  return [...kinds].sort();
 }
 
 export function registry<T extends { readonly id: string }>(kind: string, entries: Iterable<T> = []): Registry<T> {
+  kinds.add(kind);
   const byId = new Map<string, T>();
   const self: Registry<T> = {
     kind,
@@ -34,13 +45,14 @@ export function registry<T extends { readonly id: string }>(kind: string, entrie
       const entry = byId.get(id);
       if (!entry)
         throw new VestigeError('E_PARAM_INVALID', `unknown ${kind} '${id}'.`, {
-          hint: `Use one of: ${[...byId.keys()].join(', ')}.`,
-          details: { known: [...byId.keys()] },
+          hint: `Use one of: ${self.ids().join(', ')}.`,
+          details: { known: self.ids() },
         });
       return entry;
     },
     has: (id) => byId.has(id),
     list: () => [...byId.values()],
+    ids: () => [...byId.keys()],
   };
   return self.register(...entries);
 }

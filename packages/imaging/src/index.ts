@@ -2,7 +2,7 @@ export type { Raster } from './raster.ts';
 export { createRaster, from8, to8, planes, fromPlanes, luma16, MAX16 } from './raster.ts';
 export type { ImageOperation, OperationContext } from './operation.ts';
 export { defineOperation } from './operation.ts';
-export { getOperation, listOperations, registerOperation } from './registry.ts';
+export { getOperation, imageOperations, listOperations, registerOperation } from './registry.ts';
 export {
   decodeImage,
   encodePng,

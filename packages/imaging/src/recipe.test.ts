@@ -30,6 +30,22 @@ describe('recipes', () => {
     expect(e.hint).toMatch(/clahe/);
   });
 
+  it('lists every problem of a step, each with its parameter, not only the first', () => {
+    const e = errorOf(() => parseRecipe({ steps: [{ op: 'levels', params: { gamma: 50, channel: 'ultraviolet' } }] }));
+    expect(e.code).toBe('E_RECIPE_INVALID');
+    expect(e.message).toMatch(/^step 1 \(levels\): channel: .+; gamma: Too big/);
+    expect(e.hint).toBe('Fix "channel", "gamma" of step 1.');
+    expect((e.details as { issues: unknown[] }).issues).toHaveLength(2);
+  });
+
+  it('lists every problem of the recipe itself, naming the step only when they share one', () => {
+    const both = errorOf(() => parseRecipe({ steps: [{ params: {} }, { op: 7 }] }));
+    expect(both.code).toBe('E_RECIPE_INVALID');
+    expect(both.message).toMatch(/^steps\.0\.op: .+; steps\.1\.op: /);
+    const one = errorOf(() => parseRecipe({ steps: [{ op: 'levels' }, { op: 7, note: 3 }] }));
+    expect(one.message).toMatch(/^step 2: steps\.1\.op: .+; steps\.1\.note: /);
+  });
+
   it('names the step and parameter that is out of range', () => {
     const e = errorOf(() =>
       parseRecipe({

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, schemaProblems } from '@vestige/evidence';
 import type { ImageOperation, OperationContext } from './operation.ts';
 import type { Raster } from './raster.ts';
 import { DEFAULT_PIXEL_LIMIT } from './codec.ts';
@@ -58,10 +58,12 @@ export function parseRecipe(input: unknown, file?: string): Recipe {
   const candidate = Array.isArray(input) ? { steps: input } : input;
   const top = recipeObject.safeParse(candidate);
   if (!top.success) {
-    const issue = top.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : 'recipe';
-    const stepNo = issue.path[0] === 'steps' && typeof issue.path[1] === 'number' ? issue.path[1] + 1 : undefined;
-    throw new VestigeError('E_RECIPE_INVALID', `${stepNo ? `step ${stepNo}: ` : ''}${where}: ${issue.message}`, {
+    // The step is named up front when every problem is in the same one (each problem keeps its own path).
+    const stepNos = new Set(top.error.issues.map((i) => (i.path[0] === 'steps' ? i.path[1] : undefined)));
+    const [only] = stepNos;
+    const stepNo = stepNos.size === 1 && typeof only === 'number' ? only + 1 : undefined;
+    const problems = schemaProblems(top.error.issues, 5, 'recipe');
+    throw new VestigeError('E_RECIPE_INVALID', `${stepNo ? `step ${stepNo}: ` : ''}${problems}`, {
       file,
       hint: 'A recipe is { "steps": [ { "op": "levels", "params": { … } }, … ] }; see `vestige help enhance`.',
       details: { issues: top.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
@@ -82,11 +84,11 @@ export function parseRecipe(input: unknown, file?: string): Recipe {
     }
     const parsed = op.schema.safeParse(s.params);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const param = issue.path.join('.') || 'params';
-      throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1} (${op.id}): ${param}: ${issue.message}`, {
+      const params = [...new Set(parsed.error.issues.map((e) => e.path.join('.') || 'params'))];
+      const problems = schemaProblems(parsed.error.issues, 5, 'params');
+      throw new VestigeError('E_RECIPE_INVALID', `step ${i + 1} (${op.id}): ${problems}`, {
         file,
-        hint: `Fix parameter "${param}" of step ${i + 1}.`,
+        hint: `Fix ${params.map((p) => `"${p}"`).join(', ')} of step ${i + 1}.`,
         details: {
           step: i + 1,
           op: op.id,

@@ -1,4 +1,4 @@
-import { registry } from '@vestige/evidence';
+import { registry, type Registry } from '@vestige/evidence';
 import type { ImageOperation } from './operation.ts';
 import { annotate } from './ops/annotate.ts';
 import { bilateral } from './ops/bilateral.ts';
@@ -50,6 +50,9 @@ const BUILT_IN: ImageOperation<any>[] = [
 ];
 
 const operations = registry<ImageOperation<any>>('image operation', BUILT_IN);
+
+/** The registry itself: `get` throws `E_PARAM_INVALID` naming the known operations. */
+export const imageOperations: Registry<ImageOperation<unknown>> = operations;
 
 /** The operation, or undefined: a recipe reports an unknown one as its own error (E_RECIPE_INVALID, with the step). */
 export function getOperation(id: string): ImageOperation<unknown> | undefined {

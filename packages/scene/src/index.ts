@@ -11,7 +11,7 @@ export {
   type PointArrays,
 } from './potree/memory.ts';
 export type { SceneFormat, SceneHeader, SceneReadOptions } from './formats/format.ts';
-export { sceneFormats, sceneFormatById, detectSceneFormat } from './formats/registry.ts';
+export { sceneFormats, sceneFormatById, sceneFormatRegistry, detectSceneFormat } from './formats/registry.ts';
 export { locateColmap } from './formats/colmap.ts';
 export { buildOctree, type OctreeBuildOptions, type OctreeBuildResult } from './build/octree-builder.ts';
 export { writeLas, type LasWriteOptions } from './ops/las-writer.ts';

@@ -45,7 +45,13 @@ export {
 } from './extract/extract-frames.ts';
 export { videoFramesJob, videoFramesPayload } from './extract/frames-job.ts';
 export { openVideoSource, pngPixelFormat, type VideoSource } from './extract/source.ts';
-export { frameSelector, frameSelectors, registerFrameSelector, validateSelection } from './select/registry.ts';
+export {
+  frameSelector,
+  frameSelectorRegistry,
+  frameSelectors,
+  registerFrameSelector,
+  validateSelection,
+} from './select/registry.ts';
 export {
   indexExpression,
   type FrameSelector,
@@ -93,4 +99,4 @@ export {
   type EnhanceVideoOptions,
   type EnhanceVideoReport,
 } from './recipe/enhance-video.ts';
-export { videoSteps, videoStep, type VideoStep } from './recipe/video-steps.ts';
+export { videoSteps, videoStep, videoStepRegistry, type VideoStep } from './recipe/video-steps.ts';

@@ -1,7 +1,7 @@
 import { bytesToHex } from '../hex.ts';
 import { decodeImage } from '../image/decode.ts';
 import type { PerceptualHasher, RawPixels } from './hasher.ts';
-import { perceptualHashers } from './registry.ts';
+import { perceptualHasher, perceptualHashers } from './registry.ts';
 
 export interface ImageHashes {
   readonly width: number;
@@ -13,7 +13,7 @@ export interface ImageHashes {
 /** Runs several hashers over pixels decoded once. */
 export function hashPixels(
   pixels: RawPixels,
-  hashers: readonly PerceptualHasher[] = [...perceptualHashers.values()],
+  hashers: readonly PerceptualHasher[] = perceptualHashers.list(),
 ): ImageHashes {
   const hashes: ImageHashes['hashes'] = {};
   for (const h of hashers) {
@@ -32,10 +32,6 @@ export async function hashImage(
   hasherIds: readonly string[] = ['pdq', 'phash', 'dhash'],
   label?: string,
 ): Promise<ImageHashes> {
-  const hashers = hasherIds.map((id) => {
-    const h = perceptualHashers.get(id);
-    if (!h) throw new RangeError(`unknown perceptual hash '${id}'`);
-    return h;
-  });
+  const hashers = hasherIds.map((id) => perceptualHasher(id));
   return hashPixels(await decodeImage(input, label), hashers);
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, registry } from '@vestige/evidence';
 import { csvFormat } from './csv.ts';
 import { hashdeepFormat } from './hashdeep.ts';
 import { isNsrlRds3, nsrlRds2Format, nsrlRds3Format } from './nsrl.ts';
@@ -12,18 +12,22 @@ import { describeBinary, headText, isSqlite } from './text-source.ts';
 import type { HashSetEntry, HashSetFormat, HashSetMeta, HashSetRecord } from './types.ts';
 import { vicsFormat } from './vics.ts';
 
-/** Every hash-set format, by id; sniffing tries them in this order (NSRL v2 before the generic CSV). */
-export const hashSetFormats: ReadonlyMap<string, HashSetFormat> = new Map(
-  [vicsFormat, hashdeepFormat, nsrlRds2Format, csvFormat, plainFormat, nsrlRds3Format].map((f) => [f.id, f]),
-);
+/**
+ * Every hash-set format, by id; sniffing tries them in this order (NSRL v2 before the generic CSV). An id given
+ * twice is refused.
+ */
+export const hashSetFormats = registry<HashSetFormat>('hash-set format', [
+  vicsFormat,
+  hashdeepFormat,
+  nsrlRds2Format,
+  csvFormat,
+  plainFormat,
+  nsrlRds3Format,
+]);
 
+/** The format, or `E_PARAM_INVALID` naming the known ones. */
 export function hashSetFormat(id: string): HashSetFormat {
-  const f = hashSetFormats.get(id);
-  if (!f)
-    throw new VestigeError('E_USAGE', `unknown hash-set format '${id}'`, {
-      hint: `Use one of: ${[...hashSetFormats.keys()].join(', ')}.`,
-    });
-  return f;
+  return hashSetFormats.get(id);
 }
 
 async function readHead(path: string, bytes = 8192): Promise<Buffer> {
@@ -62,18 +66,21 @@ export async function detectHashSetFormat(path: string): Promise<HashSetFormat> 
       `${path}: format not supported — the file is ${binary}${isSqlite(bytes) ? ' without the NSRL RDS v3 views (FILE, PKG)' : ''}, not a hash-set format Vestige reads`,
       {
         file: path,
-        hint: `Vestige reads ${[...hashSetFormats.values()].map((f) => f.title).join('; ')}. Export the set from its tool in one of these.`,
+        hint: `Vestige reads ${hashSetFormats
+          .list()
+          .map((f) => f.title)
+          .join('; ')}. Export the set from its tool in one of these.`,
       },
     );
   }
   const head = headText(bytes);
-  for (const f of hashSetFormats.values()) if (f.sniff(head)) return f;
+  for (const f of hashSetFormats.list()) if (f.sniff(head)) return f;
   const ext = extname(path).toLowerCase();
-  const byExt = [...hashSetFormats.values()].find((f) => f.extensions.includes(ext) && ext !== '.txt');
+  const byExt = hashSetFormats.list().find((f) => f.extensions.includes(ext) && ext !== '.txt');
   if (byExt) return byExt;
   throw new VestigeError('E_INPUT_UNSUPPORTED', `${path}: not a hash-set format Vestige reads`, {
     file: path,
-    hint: `Give --format with one of: ${[...hashSetFormats.keys()].join(', ')}.`,
+    hint: `Give --format with one of: ${hashSetFormats.ids().join(', ')}.`,
   });
 }
 

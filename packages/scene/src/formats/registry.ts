@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { VestigeError, registry } from '@vestige/evidence';
+import { VestigeError, registry, type Registry } from '@vestige/evidence';
 import { corrupt } from '../io/input-file.ts';
 import type { SceneChunk } from '../points.ts';
 import type { SceneFormat } from './format.ts';
@@ -67,6 +67,9 @@ const formats = registry<SceneFormat>(
   ].map(finiteCoordinates),
 );
 export const sceneFormats: readonly SceneFormat[] = formats.list();
+
+/** The registry itself, for code that walks every kind; `sceneFormatById(id)` is the typed lookup. */
+export const sceneFormatRegistry: Registry<SceneFormat> = formats;
 
 /** The format, or `E_PARAM_INVALID` naming the known ones. */
 export function sceneFormatById(id: string): SceneFormat {

@@ -1,7 +1,14 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
-import { VestigeError, type CaseStore, type Item, type ProvenanceStep, verifiedItemPath } from '@vestige/evidence';
+import {
+  VestigeError,
+  type CaseStore,
+  type Item,
+  type ProvenanceStep,
+  schemaProblems,
+  verifiedItemPath,
+} from '@vestige/evidence';
 import type { Raster, Recipe } from '@vestige/imaging';
 import { decodeFrames } from '../decode/session.ts';
 import {
@@ -71,8 +78,7 @@ export interface VideoRecipe {
 export async function parseVideoRecipe(input: unknown): Promise<VideoRecipe> {
   const top = recipeSchema.safeParse(Array.isArray(input) ? { steps: input } : input);
   if (!top.success) {
-    const issue = top.error.issues[0]!;
-    throw new VestigeError('E_RECIPE_INVALID', `${issue.path.join('.') || 'recipe'}: ${issue.message}`, {
+    throw new VestigeError('E_RECIPE_INVALID', schemaProblems(top.error.issues, 5, 'recipe'), {
       hint: 'A video recipe is { "steps": [ { "op": "deinterlace" }, { "op": "imaging", "params": { "recipe": { … } } } ], "output": { "format": "ffv1" } }.',
     });
   }
@@ -98,10 +104,9 @@ export async function parseVideoRecipe(input: unknown): Promise<VideoRecipe> {
       });
     const parsed = step.schema.safeParse(s.params);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
       throw new VestigeError(
         'E_RECIPE_INVALID',
-        `step ${i + 1} (${s.op}): ${issue.path.join('.') || 'params'}: ${issue.message}`,
+        `step ${i + 1} (${s.op}): ${schemaProblems(parsed.error.issues, 5, 'params')}`,
       );
     }
     if (s.op === 'speed' && imagingAt < 0 && top.data.steps.some((x) => x.op === 'imaging')) {

@@ -1,4 +1,4 @@
-import { registry } from '@vestige/evidence';
+import { registry, type Registry } from '@vestige/evidence';
 import { slidingAverage } from './steps/average.ts';
 import { deinterlace } from './steps/deinterlace.ts';
 import { temporalDenoise } from './steps/denoise.ts';
@@ -18,6 +18,9 @@ const steps = registry<VideoStep<never>>('video step', [
 ] as unknown as Array<VideoStep<never>>);
 
 export const videoSteps: ReadonlyArray<VideoStep<never>> = steps.list();
+
+/** The registry itself, for code that walks every kind. */
+export const videoStepRegistry: Registry<VideoStep<never>> = steps;
 
 /** The step, or undefined: a recipe reports an unknown one as its own error (E_RECIPE_INVALID, with the step). */
 export function videoStep(id: string): VideoStep<unknown> | undefined {

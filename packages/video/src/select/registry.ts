@@ -1,4 +1,4 @@
-import { VestigeError, registry, schemaProblems } from '@vestige/evidence';
+import { VestigeError, registry, schemaProblems, type Registry } from '@vestige/evidence';
 import { allFrames } from './all.ts';
 import { framesAtTimes } from './at-times.ts';
 import { everyNthFrame } from './every-nth.ts';
@@ -11,6 +11,9 @@ import { sharpestPerWindow } from './sharpest.ts';
 import { timeRange } from './time-range.ts';
 
 const selectors = registry<FrameSelector<never>>('frame selector');
+
+/** The registry itself, for code that walks every kind; `frameSelector(id)` is the typed lookup. */
+export const frameSelectorRegistry: Registry<FrameSelector<never>> = selectors;
 
 /** Adds a selector (one file per selector; this is the only list); an id registered twice is refused. */
 export function registerFrameSelector<P>(selector: FrameSelector<P>): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VestigeError } from '@vestige/evidence';
+import { VestigeError, schemaProblems } from '@vestige/evidence';
 
 const box = z.tuple([
   z.number().finite(),
@@ -77,8 +77,7 @@ export type Box = [number, number, number, number];
 export function parseRedactionList(value: unknown, file: string): RedactionList {
   const parsed = redactionListSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new VestigeError('E_PARAM_INVALID', `${file}: ${issue.path.join('.') || 'list'}: ${issue.message}`, {
+    throw new VestigeError('E_PARAM_INVALID', `${file}: ${schemaProblems(parsed.error.issues, 5, 'list')}`, {
       file,
       hint: 'Edit the list Vestige proposed (`vestige redact ITEM --case DIR --out list.json`); keep its format and source as they are.',
     });

@@ -97,4 +97,15 @@ describe('redaction lists', () => {
     };
     expect(() => parseRedactionList(twice, 'edited.json')).toThrow(/M-001 is used twice/);
   });
+
+  it('lists every schema problem of an edited list with its path, not only the first', () => {
+    const bad = { ...list, style: { mode: 'smudge', strength: 8 }, manual: [{ id: 'M-001', frames: [2, 3] }] };
+    expect(() => parseRedactionList(bad, 'edited.json')).toThrow(
+      expect.objectContaining({
+        code: 'E_PARAM_INVALID',
+        file: 'edited.json',
+        message: expect.stringMatching(/^edited\.json: style\.mode: .+; manual\.0\.box: /),
+      }),
+    );
+  });
 });
