@@ -46,3 +46,21 @@ export function resolveItemId(store: CaseStore, ref: string): string {
   }
   return store.item(ref).id;
 }
+
+/**
+ * Looks up an id the user typed for `--NAME` (`--format`, `--algorithm`) in a registry. An id the registry does
+ * not know is the command line's fault, so it is a usage error (exit 64) that keeps the registry's list of ids.
+ */
+export function optionChoice<T>(name: string, lookup: () => T): T {
+  try {
+    return lookup();
+  } catch (err) {
+    if (err instanceof VestigeError && err.code === 'E_PARAM_INVALID' && Array.isArray(err.details?.known)) {
+      throw new VestigeError('E_USAGE', `--${name}: ${err.message}`, {
+        ...(err.hint ? { hint: err.hint } : {}),
+        details: err.details,
+      });
+    }
+    throw err;
+  }
+}

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { HashSetEntry, HashSetMeta } from '@vestige/hashing';
 import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
+import { optionChoice } from '../option-parsers.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -35,7 +36,9 @@ entry count and the file's SHA-256) is recorded as a custody event.`,
     const { categorisedEntries, exportCaseForReview, hashSetFormat, writeHashSetFile } = await import(
       '@vestige/hashing'
     );
-    const format = hashSetFormat(typeof values.format === 'string' ? values.format : 'vics');
+    const format = optionChoice('format', () =>
+      hashSetFormat(typeof values.format === 'string' ? values.format : 'vics'),
+    );
     const profile = vicsProfile(values.profile);
     if (values.cases === true) {
       if (format.id !== 'vics')
@@ -109,7 +112,10 @@ every entry is well-formed, 2 when some were rejected or had a field ignored.`,
       return ExitCode.usage;
     }
     const { detectHashSetFormat, hashSetFormat, onlyForeignHashes, readHashSetFile } = await import('@vestige/hashing');
-    const format = typeof values.format === 'string' ? hashSetFormat(values.format) : await detectHashSetFormat(file);
+    const format =
+      typeof values.format === 'string'
+        ? optionChoice('format', () => hashSetFormat(values.format as string))
+        : await detectHashSetFormat(file);
     const counts = {
       entries: 0,
       rejected: 0,
@@ -170,8 +176,11 @@ writes CAID's UK profile. Malformed entries are reported and skipped (exit 2).`,
       return ExitCode.usage;
     }
     const { detectHashSetFormat, hashSetFormat, readHashSetFile, writeHashSetFile } = await import('@vestige/hashing');
-    const to = hashSetFormat(requireString(values, 'to', 'the output format'));
-    const from = typeof values.from === 'string' ? hashSetFormat(values.from) : await detectHashSetFormat(input);
+    const to = optionChoice('to', () => hashSetFormat(requireString(values, 'to', 'the output format')));
+    const from =
+      typeof values.from === 'string'
+        ? optionChoice('from', () => hashSetFormat(values.from as string))
+        : await detectHashSetFormat(input);
     let problems = 0;
     let written = 0;
     async function* entries(): AsyncGenerator<HashSetEntry> {

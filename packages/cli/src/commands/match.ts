@@ -1,5 +1,6 @@
 import { VestigeError } from '@vestige/evidence/errors';
 import { ExitCode, type CliCommand } from '../command.ts';
+import { optionChoice } from '../option-parsers.ts';
 import { caseOption, operatorOption, requireOperator, requireString, withCase } from '../case-options.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -50,7 +51,9 @@ entry's video and the share of the entry's frames found in the case video; eithe
         pdqRadius: radius,
         minQuality,
         vpdqMatchPercent,
-        ...(typeof values.format === 'string' ? { format: hashSetFormat(values.format) } : {}),
+        ...(typeof values.format === 'string'
+          ? { format: optionChoice('format', () => hashSetFormat(values.format as string)) }
+          : {}),
         ...(typeof values['set-name'] === 'string' ? { setName: values['set-name'] } : {}),
         ...(typeof values['set-version'] === 'string' ? { setVersion: values['set-version'] } : {}),
         ...(values['known-good'] === true ? { knownGood: true } : {}),

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { VestigeError, isVestigeError } from '@vestige/evidence/errors';
 import type { VideoHash } from '@vestige/hashing';
 import { ExitCode, type CliCommand } from '../command.ts';
+import { optionChoice } from '../option-parsers.ts';
 import { caseOption, operatorOption, requireOperator, withCase } from '../case-options.ts';
 import { ProgressBar } from '../progress.ts';
 import { shown } from '../terminal-text.ts';
@@ -114,8 +115,8 @@ Case: hashes every still image (and every video, vPDQ-style) not yet hashed and 
     }
     const algorithms =
       typeof values.algorithm === 'string' ? values.algorithm.split(',').map((a) => a.trim().toLowerCase()) : ['pdq'];
-    // An unknown one is E_PARAM_INVALID naming the known ones, before any file is read.
-    for (const a of algorithms) perceptualHashers.get(a);
+    // An unknown one is a usage error naming the known ones, before any file is read.
+    for (const a of algorithms) optionChoice('algorithm', () => perceptualHashers.get(a));
     const results: unknown[] = [];
     let failed = 0;
     for (const file of positionals) {
