@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RenderNode, RenderRecipeSchema, type RenderRecipe } from '@vestige/render';
 import { CameraPathSampler, toDisplayed, type CameraPath, type FrameBudget, type SceneManifest } from '@vestige/scene';
-import { serverViewerHost } from '../packages/cli/src/render-host.ts';
+import { serverViewerHost } from '@vestige/cli';
 import { ensureViewerBuilt, launchChromium, type VestigeHook } from '../tests/viewer/browser.ts';
 import { hallPoints, makeSceneCase, ORIGIN } from '../tests/viewer/scene-fixture.ts';
 import { CaseStore } from '@vestige/evidence';

@@ -67,6 +67,15 @@ function sources(dir: string): string[] {
   });
 }
 
+/** The test files of a folder (`sources` leaves them out). */
+function testFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'work' ? [] : testFiles(path);
+    return e.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
 interface Import {
   from: string;
   to: string;
@@ -148,6 +157,12 @@ describe('the package graph (docs/DESIGN.md §2)', () => {
     expect(wrongArrows(planted, arrows)).toEqual(['hashing → video (planted/raw-frames.ts)']);
     expect(appImports(planted)).toEqual(['cli → viewer (planted/serve.ts)']);
     expect(deepImports(planted)).toEqual(['@vestige/samples/evidence/generate.ts (planted/10-ingest.ts)']);
+  });
+
+  it('tests and benches reach the CLI through its front door or exported subpaths, never its sources by path', () => {
+    const files = ['tests', 'bench'].flatMap((d) => sources(join(root, d)).concat(testFiles(join(root, d))));
+    const reaching = files.filter((f) => /from '(?:\.\.\/)+packages\/cli\/src\//.test(fs.readFileSync(f, 'utf8')));
+    expect(reaching.map((f) => relative(root, f))).toEqual([]);
   });
 
   it('the graph has no cycle', () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
 import { listSceneRecords } from '@vestige/scene';
-import { step as sceneStep } from '../../packages/cli/src/demo/steps/50-scene.ts';
-import { step as renderStep } from '../../packages/cli/src/demo/steps/55-render.ts';
+import { step as sceneStep } from '@vestige/cli/demo/steps/50-scene.ts';
+import { step as renderStep } from '@vestige/cli/demo/steps/55-render.ts';
 import { makeTempDir } from '../support.ts';
 import { ensureViewerBuilt } from '../viewer/browser.ts';
 

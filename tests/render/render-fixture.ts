@@ -4,7 +4,7 @@
  */
 import { CaseStore } from '@vestige/evidence';
 import { RenderNode, manifestSha256, type RenderRecipeInput } from '@vestige/render';
-import { serverViewerHost } from '../../packages/cli/src/render-host.ts';
+import { serverViewerHost } from '@vestige/cli';
 import { ORIGIN, makeSceneCase } from '../viewer/scene-fixture.ts';
 
 const at = (x: number, y: number, z: number): [number, number, number] => [ORIGIN[0] + x, ORIGIN[1] + y, ORIGIN[2] + z];

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@vestige/evidence';
 import { loadScene, sceneExportRows } from '@vestige/scene';
-import { step } from '../../packages/cli/src/demo/steps/50-scene.ts';
+import { step } from '@vestige/cli/demo/steps/50-scene.ts';
 import { tempDir } from './helpers.ts';
 
 const tmp = tempDir();

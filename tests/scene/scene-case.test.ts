@@ -21,7 +21,7 @@ import {
   writeLas,
   type PotreeMetadataJson,
 } from '@vestige/scene';
-import { main } from '../../packages/cli/src/main.ts';
+import { main } from '@vestige/cli';
 import { sampleColmapModel, writeColmap } from '../../samples/scene/formats.ts';
 import { syntheticRoom } from '../../samples/scene/synthetic-room.ts';
 import { FIXTURES, importAll, newCase, tempDir } from './helpers.ts';

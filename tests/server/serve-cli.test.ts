@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { step } from '../../packages/cli/src/demo/steps/90-serve.ts';
+import { step } from '@vestige/cli/demo/steps/90-serve.ts';
 import { cliPath, makeTempDir } from '../support.ts';
 import { makeSceneCase } from '../viewer/scene-fixture.ts';
 

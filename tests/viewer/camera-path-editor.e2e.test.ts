@@ -21,7 +21,7 @@ import {
   type SavedView,
 } from '@vestige/scene';
 import { startServer, type RunningServer } from '@vestige/server';
-import { readCameraPathFile } from '../../packages/cli/src/camera-path-file.ts';
+import { readCameraPathFile } from '@vestige/cli';
 import { cliPath, makeTempDir } from '../support.ts';
 import { ensureViewerBuilt, launchChromium, type VestigeHook } from './browser.ts';
 import { makeSceneCase, ORIGIN } from './scene-fixture.ts';
