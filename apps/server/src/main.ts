@@ -4,10 +4,9 @@
  * one JSON line when it listens (what a supervisor or a test waits for) and stops cleanly on SIGTERM or
  * SIGINT. The server itself is the library `@vestige/server`; this app only reads its settings.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VestigeError } from '@vestige/evidence';
-import { startServer, type LocalUser, type ServerOptions } from '@vestige/server';
+import { readUsersFile, startServer, type ServerOptions } from '@vestige/server';
 
 /** The settings, by environment variable. */
 export const SETTINGS = {
@@ -30,7 +29,7 @@ export function optionsFromEnv(env: Env): ServerOptions {
     throw usage(`VESTIGE_PORT=${env.VESTIGE_PORT} is not a port number (0–65535)`);
   const readOnly = env.VESTIGE_READ_ONLY === '1';
   const operator = env.VESTIGE_OPERATOR?.trim() || undefined;
-  const users = env.VESTIGE_USERS ? (JSON.parse(fs.readFileSync(env.VESTIGE_USERS, 'utf8')) as LocalUser[]) : undefined;
+  const users = env.VESTIGE_USERS ? readUsersFile(env.VESTIGE_USERS) : undefined;
   if (!readOnly && !operator && !users)
     throw usage('VESTIGE_OPERATOR is required unless VESTIGE_READ_ONLY=1: changes are logged under a name');
   return {

@@ -1,6 +1,8 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
+import { VestigeError } from '@vestige/evidence/errors';
 
 const scrypt = promisify(scryptCb) as (
   password: string,
@@ -120,4 +122,33 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 export function mayOpenCase(principal: Principal, caseId: string): boolean {
   return principal.cases === '*' || principal.cases.includes(caseId);
+}
+
+/** The users of a `--users` / `VESTIGE_USERS` file, checked: each needs a name and an scrypt password hash. */
+export function readUsersFile(file: string): LocalUser[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new VestigeError('E_INPUT_UNREADABLE', `cannot read the users file ${file}`, {
+      file,
+      cause: err,
+      hint: 'Give a JSON array of users; make hashes with `vestige serve hash-password`.',
+    });
+  }
+  if (!Array.isArray(parsed))
+    throw new VestigeError('E_INPUT_CORRUPT', 'the users file must be a JSON array', { file });
+  return parsed.map((u: Record<string, unknown>, i) => {
+    if (typeof u.name !== 'string' || typeof u.passwordHash !== 'string' || !u.passwordHash.startsWith('scrypt$')) {
+      throw new VestigeError('E_INPUT_CORRUPT', `user ${i + 1} needs "name" and an scrypt "passwordHash"`, { file });
+    }
+    const cases = u.cases === '*' || u.cases === undefined ? '*' : Array.isArray(u.cases) ? u.cases.map(String) : '*';
+    return {
+      name: u.name,
+      passwordHash: u.passwordHash,
+      operator: typeof u.operator === 'string' ? u.operator : u.name,
+      cases,
+      readOnly: u.readOnly === true,
+    };
+  });
 }

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import { VestigeError } from '@vestige/evidence/errors';
-import type { LocalUser } from '@vestige/server';
 import { ExitCode, type CliCommand, type ParsedValues } from '../command.ts';
 import { shown } from '../terminal-text.ts';
 
@@ -55,8 +54,8 @@ browser on this machine. Stop with Ctrl-C.
     const port = parsePort(values.port);
     const readOnly = values['read-only'] === true;
     const operator = ((values.operator as string | undefined) ?? process.env.VESTIGE_OPERATOR)?.trim() || undefined;
-    const users = typeof values.users === 'string' ? readUsers(values.users) : undefined;
-    const { DEFAULT_VIEWER_DIR, prepareViewer, startServer } = await import('@vestige/server');
+    const { DEFAULT_VIEWER_DIR, prepareViewer, readUsersFile, startServer } = await import('@vestige/server');
+    const users = typeof values.users === 'string' ? readUsersFile(values.users) : undefined;
     // `pnpm install` builds the viewer; rebuilt here only if its sources changed since.
     if ((await prepareViewer((line) => out.stderr(line))) === 'no sources' && !fs.existsSync(DEFAULT_VIEWER_DIR)) {
       out.stderr(`warning: the viewer is not built (${DEFAULT_VIEWER_DIR}). The API is served anyway.`);
@@ -115,34 +114,6 @@ function parsePort(value: ParsedValues[string]): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new VestigeError('E_USAGE', `--port must be 0–65535, not ${String(value)}`);
   return n;
-}
-
-function readUsers(file: string): LocalUser[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new VestigeError('E_INPUT_UNREADABLE', `cannot read the users file ${file}`, {
-      file,
-      cause: err,
-      hint: 'Give a JSON array of users; make hashes with `vestige serve hash-password`.',
-    });
-  }
-  if (!Array.isArray(parsed))
-    throw new VestigeError('E_INPUT_CORRUPT', 'the users file must be a JSON array', { file });
-  return parsed.map((u: Record<string, unknown>, i) => {
-    if (typeof u.name !== 'string' || typeof u.passwordHash !== 'string' || !u.passwordHash.startsWith('scrypt$')) {
-      throw new VestigeError('E_INPUT_CORRUPT', `user ${i + 1} needs "name" and an scrypt "passwordHash"`, { file });
-    }
-    const cases = u.cases === '*' || u.cases === undefined ? '*' : Array.isArray(u.cases) ? u.cases.map(String) : '*';
-    return {
-      name: u.name,
-      passwordHash: u.passwordHash,
-      operator: typeof u.operator === 'string' ? u.operator : u.name,
-      cases,
-      readOnly: u.readOnly === true,
-    };
-  });
 }
 
 /** Scene ids in a case (a short read-only open; the server keeps its own). */
