@@ -7,7 +7,8 @@
  * Each run is one process with the page cache warmed first (the 200 M LAS is 5.2 GB; 24 GiB of RAM hold
  * it). Peak memory: the process's own high-water mark and the summed resident set of its whole process
  * tree sampled every 200 ms; Vestige's per phase too. One run per tool and size (a 200 M build takes
- * tens of minutes on two shared cores): the ratios at 10 M are best-of-3 in scene.json.
+ * one to three minutes on two quiet cores, far longer on busy ones): the ratios at 10 M are best-of-3 in
+ * scene.json.
  *
  * Options: --runs LIST: comma-separated TOOL-INPUT@POINTS in the order to run, TOOL `vestige` or `potree`
  * (PotreeConverter -m random), INPUT `las` or `laz`, POINTS with an optional M suffix (default below);

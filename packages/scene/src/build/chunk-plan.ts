@@ -28,8 +28,13 @@ export interface UpperNode {
   childMask: number;
 }
 
-/** Buffers of one distribute task: 128 MiB shared by the chunks, 256 KiB to 4 MiB each. */
+/**
+ * Buffers of one distribute task: 128 MiB shared by the chunks, 16 KiB to 4 MiB each. The total, not the
+ * share, is fixed, so more chunks mean smaller writes rather than more memory (up to 8 192 chunks, which
+ * a billion points do not reach).
+ */
 const DISTRIBUTE_BUFFER_BYTES = 128 << 20;
+const MIN_CHUNK_BUFFER_BYTES = 16 << 10;
 
 /** Counts of every octree level above the grid: `levels[l][(ix · 2^l + iy) · 2^l + iz]`. */
 function levelCounts(counts: Uint32Array): Float64Array[] {
@@ -151,7 +156,7 @@ export async function distributeChunks(
     return { here, perChunk };
   });
   const bufferBytes = Math.max(
-    256 << 10,
+    MIN_CHUNK_BUFFER_BYTES,
     Math.min(4 << 20, Math.floor(DISTRIBUTE_BUFFER_BYTES / Math.max(1, chunks.length))),
   );
   const results = await Promise.all(

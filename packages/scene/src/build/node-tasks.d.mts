@@ -35,14 +35,9 @@ export interface WrittenNode {
 }
 
 export interface SubtreeResult {
-  root: { count: number; childMask: number; records: Uint8Array };
+  /** The chunk's root: its records are back in chunks.bin at the chunk's byte offset. */
+  root: { count: number; childMask: number };
   nodes: WrittenNode[];
-}
-
-export interface NodeRecords {
-  count: number;
-  childMask: number;
-  records: Uint8Array;
 }
 
 export interface UpperNodeTask {
@@ -51,14 +46,44 @@ export interface UpperNodeTask {
   childMask: number;
 }
 
-export interface MergeTask {
-  upper: UpperNodeTask[];
-  roots: ({ name: string } & NodeRecords)[];
-  layout: RecordLayoutLike;
-  sampler: string;
+/** A node's records on disk, as the merge reads them: a chunk root in chunks.bin or a merged node. */
+export interface NodeOnDisk {
+  name: string;
+  count: number;
+  childMask: number;
+  path: string;
+  byteOffset: number;
 }
 
-export declare function positionsOf(records: Uint8Array, count: number, bpp: number): Int32Array;
+export interface MergeTask {
+  /** The node to merge up to: a top-level octant, or the root over the octants. */
+  top: string;
+  upper: UpperNodeTask[];
+  /** The chunk roots (and, for the root, the octants' tops) that the upper nodes start from. */
+  inputs: NodeOnDisk[];
+  layout: RecordLayoutLike;
+  sampler: string;
+  /** Where final nodes (everything under `top`) go, one after another. */
+  outPath: string;
+  /** Where merged nodes wait for their parent; `top` stays there. */
+  pendingPath: string;
+}
+
+/** A final node in a merge task's output file. */
+export interface MergedNode {
+  name: string;
+  count: number;
+  childMask: number;
+  offset: number;
+  size: number;
+}
+
+export interface MergeResult {
+  top: NodeOnDisk;
+  nodes: MergedNode[];
+}
+
+export declare function positionsOf(records: Uint8Array, count: number, bpp: number, into?: Int32Array): Int32Array;
 export declare function gatherRecords(
   records: Uint8Array,
   order: Uint32Array,
@@ -70,11 +95,4 @@ export declare function gatherRecords(
 ): Uint8Array;
 export declare function sha256Hex(bytes: Uint8Array): string;
 export declare function subtreeTask(task: SubtreeTask, report: (partial: { rootCount: number }) => void): SubtreeResult;
-export declare function mergeNode(
-  node: UpperNodeTask,
-  nodes: Map<string, NodeRecords>,
-  layout: RecordLayoutLike,
-  sampler: Sampler,
-  childCounts?: Uint32Array,
-): void;
-export declare function mergeTask(task: MergeTask): { nodes: ({ name: string } & NodeRecords)[] };
+export declare function mergeTask(task: MergeTask): MergeResult;

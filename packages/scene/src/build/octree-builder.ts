@@ -10,16 +10,21 @@
  *              slice's points as Potree records into their chunk's place in chunks.bin.
  * 4. index   — (subtrees.ts) workers build each chunk's subtree with the sampler (kernel.mjs) and write
  *              its nodes below the root at their final place in octree.bin, hashing each node.
- * 5. merge   — (merge.ts) the levels above the chunks, bottom-up from the chunk roots with the same
- *              sampler, one worker task per top-level octant.
+ * 5. merge   — (merge.ts) the levels above the chunks, bottom-up from the chunk roots (which the index
+ *              left in chunks.bin) with the same sampler, one worker task per top-level octant, each
+ *              node on disk as soon as it is final.
  * 6. write   — (write-octree.ts) the upper part of octree.bin, hierarchy.bin, metadata.json and
  *              tile-hashes.bin (the tile hashes the manifest names).
+ *
+ * No phase keeps points of the whole input in memory: every point waits in a file between phases, and
+ * each task holds one slice, one chunk or one path of upper nodes. What stays on this thread is one entry
+ * per chunk and per octree node (the hierarchy).
  *
  * The output depends only on the input points, their order and the options: never on which worker
  * finished first or how many there are. So the same scan gives the same bytes and the same hashes.
  */
 import { availableParallelism } from 'node:os';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bounds, PointAttributeName } from '../manifest/schema.ts';
 import type { PointChunk } from '../points.ts';
@@ -29,7 +34,7 @@ import { DEFAULT_SCALE } from '../potree/quantize.ts';
 import type { SamplerId } from '../potree/kernel.mjs';
 import { distributeChunks, planChunks, totalCounts } from './chunk-plan.ts';
 import { countLasInputs, countSpill, type BuildPool, type CountedInput } from './count-inputs.ts';
-import { mergeUpperLevels, type UpperRecords } from './merge.ts';
+import { MERGE_FILE_PREFIX, mergeUpperLevels, type UpperPartNode } from './merge.ts';
 import type { LasSource } from './record-passes.mjs';
 import { spillPoints } from './spill.ts';
 import { buildChunkSubtrees, type BuiltChunk } from './subtrees.ts';
@@ -47,7 +52,7 @@ export interface OctreeBuildOptions {
   /** Nodes with more points are subsampled and split (default 20 000). */
   maxLeafPoints?: number;
   /**
-   * Largest spatial chunk one worker builds in memory (default: a sixteenth of the input, 150 000 to 2 000 000 points).
+   * Largest spatial chunk one worker builds in memory (default: a sixteenth of the input, 150 000 to 500 000 points).
    */
   maxChunkPoints?: number;
   /** How a node chooses its points: `grid` (default) or `poisson` (PotreeConverter's default). */
@@ -100,8 +105,13 @@ export interface OctreeBuildResult {
   };
 }
 
-/** Smallest automatic chunk size; chunks grow to about a sixteenth of the input, up to 2 M points. */
+/** Smallest automatic chunk size; chunks grow to about a sixteenth of the input, up to MAX_AUTO_CHUNK_POINTS. */
 export const DEFAULT_MAX_CHUNK_POINTS = 150_000;
+/**
+ * The automatic chunk size stops growing here (reached at 8 M points), so what a worker holds for one chunk
+ * is the same for every larger input: 10 M and 1 G points build chunks of the same size, only more of them.
+ */
+export const MAX_AUTO_CHUNK_POINTS = 500_000;
 
 /** Wall and CPU seconds of each phase (CPU counts every thread of the process). */
 class PhaseClock {
@@ -154,7 +164,7 @@ async function readAndCount(
 }
 
 interface BuiltNodes {
-  upper: UpperRecords;
+  upper: UpperPartNode[];
   built: BuiltChunk[];
   upperStart: number;
   ranges: AttributeRanges;
@@ -175,7 +185,8 @@ async function buildNodes(
   // cheap. Never derived from the worker count, so the bytes do not depend on the machine.
   const maxChunkPoints = Math.max(
     maxLeafPoints,
-    options.maxChunkPoints ?? Math.min(2_000_000, Math.max(DEFAULT_MAX_CHUNK_POINTS, Math.ceil(counted.total / 16))),
+    options.maxChunkPoints ??
+      Math.min(MAX_AUTO_CHUNK_POINTS, Math.max(DEFAULT_MAX_CHUNK_POINTS, Math.ceil(counted.total / 16))),
   );
   const { chunks, upper } = planChunks(totalCounts(counted), counted.frame.bits, maxChunkPoints, layout.bytesPerPoint);
   const distributed = await distributeChunks(counted, chunks, layout, options.workDir, pool);
@@ -191,9 +202,15 @@ async function buildNodes(
     pool,
     onChunk: (done, total) => options.onProgress?.({ phase: 'index', done, total }),
   });
-  rmSync(distributed.path, { force: true });
   clock.lap('index');
-  const merged = await mergeUpperLevels(built, upper, layout, sampler, pool);
+  const merged = await mergeUpperLevels(built, upper, {
+    layout,
+    sampler,
+    pool,
+    chunksPath: distributed.path,
+    workDir: options.workDir,
+    onOctant: (done, total) => options.onProgress?.({ phase: 'merge', done, total }),
+  });
   clock.lap('merge');
   return { upper: merged, built, upperStart, ranges: distributed.ranges, chunks: chunks.length };
 }
@@ -226,7 +243,7 @@ export async function buildOctree(
     nodes =
       counted.total === 0
         ? {
-            upper: new Map([['r', { count: 0, childMask: 0, records: new Uint8Array(0) }]]),
+            upper: [{ name: 'r', count: 0, childMask: 0, path: '', offset: 0, size: 0 }],
             built: [],
             upperStart: 0,
             ranges: new AttributeRanges(),
@@ -252,7 +269,12 @@ export async function buildOctree(
     ranges,
     ...(options.projection === undefined ? {} : { projection: options.projection }),
   });
+  // The chunk file and the merge's files, once the upper part has been copied out of them.
+  for (const file of readdirSync(options.workDir))
+    if (file === 'chunks.bin' || file.startsWith(MERGE_FILE_PREFIX))
+      rmSync(join(options.workDir, file), { force: true });
   clock.lap('write');
+  options.onProgress?.({ phase: 'write', done: written.nodes, total: written.nodes });
   return {
     ...written,
     points: total,

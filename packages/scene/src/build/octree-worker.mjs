@@ -39,16 +39,13 @@ async function run(task, report) {
 }
 
 /**
- * The result's own buffers (counts, records), handed over instead of copied.
+ * The result's own buffers (a slice's counts), handed over instead of copied.
  * @param {{ result: Record<string, any> }} answer
  * @returns {ArrayBuffer[]}
  */
 function transferables({ result }) {
   const out = [];
   if (result.counts) out.push(result.counts.buffer);
-  if (result.root) out.push(result.root.records.buffer);
-  if (result.nodes && result.nodes[0] && result.nodes[0].records)
-    for (const n of result.nodes) out.push(n.records.buffer);
   return out;
 }
 

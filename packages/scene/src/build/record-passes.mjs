@@ -154,6 +154,7 @@ class ChunkBuffers {
     this.capacity = capacity;
     this.bpp = bpp;
     this.bytes = new Uint8Array(positions.length * capacity * bpp);
+    this.view = new DataView(this.bytes.buffer);
     this.fill = new Int32Array(positions.length);
     this.written = new Float64Array(positions.length);
   }
@@ -199,6 +200,7 @@ function distributeBatch(raw, view, n, task, out, span) {
   const fill = out.fill;
   const capacity = out.capacity;
   const buf = out.bytes;
+  const bufView = out.view;
   const region = capacity * bpp;
   const rgbMin = span.rgbMin,
     rgbMax = span.rgbMax;
@@ -218,18 +220,9 @@ function distributeBatch(raw, view, n, task, out, span) {
     const qz = view.getInt32(o + 8, true) - lz;
     const c = cellChunk[((qx >>> shift) << (2 * cb)) | ((qy >>> shift) << cb) | (qz >>> shift)];
     const w = c * region + fill[c] * bpp;
-    buf[w] = qx;
-    buf[w + 1] = qx >> 8;
-    buf[w + 2] = qx >> 16;
-    buf[w + 3] = qx >> 24;
-    buf[w + 4] = qy;
-    buf[w + 5] = qy >> 8;
-    buf[w + 6] = qy >> 16;
-    buf[w + 7] = qy >> 24;
-    buf[w + 8] = qz;
-    buf[w + 9] = qz >> 8;
-    buf[w + 10] = qz >> 16;
-    buf[w + 11] = qz >> 24;
+    bufView.setInt32(w, qx, true);
+    bufView.setInt32(w + 4, qy, true);
+    bufView.setInt32(w + 8, qz, true);
     if (ro >= 0) {
       // Colour bytes are copied as they are (little-endian uint16 both sides); the ranges read them.
       if (srgb >= 0) {

@@ -1,16 +1,17 @@
 /**
  * Octree build, phase 6 (write): the upper part of octree.bin (the chunk roots and the levels above them,
- * by level then name) after the chunks' nodes the workers wrote, each node hashed as it is written; then
- * hierarchy.bin, metadata.json and tile-hashes.bin.
+ * by level then name) after the chunks' nodes the workers wrote, copied one node at a time from the files
+ * the merge left them in and hashed as it is written; then hierarchy.bin, metadata.json and tile-hashes.bin.
  */
 import { createHash } from 'node:crypto';
-import { open, writeFile } from 'node:fs/promises';
+import { closeSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
 import type { AttributeRanges, PotreeMetadataJson, RecordLayout } from '../core/potree/layout.ts';
 import { metadataBytes, potreeMetadata } from '../potree/metadata.ts';
 import type { OctreeFrame } from './frame.ts';
-import type { UpperRecords } from './merge.ts';
+import type { UpperPartNode } from './merge.ts';
 import type { BuiltChunk } from './subtrees.ts';
 import { writeTileHashes } from './tile-hashes.ts';
 
@@ -26,12 +27,12 @@ export interface WrittenOctree {
 }
 
 /** Appends the upper part at `upperStart`; returns every node's place and hash (the chunks' from their workers). */
-async function writeUpperPart(
+function writeUpperPart(
   path: string,
-  upper: UpperRecords,
+  upper: readonly UpperPartNode[],
   built: readonly BuiltChunk[],
   upperStart: number,
-): Promise<{ nodes: HierarchyNode[]; hashes: Map<string, string> }> {
+): { nodes: HierarchyNode[]; hashes: Map<string, string> } {
   const nodes: HierarchyNode[] = [];
   const hashes = new Map<string, string>();
   for (const { result } of built) {
@@ -40,28 +41,50 @@ async function writeUpperPart(
       hashes.set(n.name, n.sha256);
     }
   }
-  const out = await open(path, 'r+');
+  // Synchronous reads and writes: thousands of nodes, each one read and one write, in order.
+  const sources = new Map<string, number>();
+  const out = openSync(path, 'r+');
   let at = upperStart;
   try {
-    const names = [...upper.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
-    for (const name of names) {
-      const { count, childMask, records } = upper.get(name)!;
-      const bytes = records.subarray(0, records.byteLength);
-      if (bytes.byteLength > 0) await out.write(bytes, 0, bytes.byteLength, at);
-      nodes.push({ name, numPoints: count, byteOffset: at, byteSize: bytes.byteLength, childMask });
-      hashes.set(name, createHash('sha256').update(bytes).digest('hex'));
-      at += bytes.byteLength;
+    const ordered = [...upper].sort((a, b) => a.name.length - b.name.length || (a.name < b.name ? -1 : 1));
+    let buffer = new Uint8Array(1 << 20);
+    for (const node of ordered) {
+      if (buffer.length < node.size) buffer = new Uint8Array(Math.max(node.size, buffer.length * 2));
+      const bytes = buffer.subarray(0, node.size);
+      if (node.size > 0) {
+        let from = sources.get(node.path);
+        if (from === undefined) sources.set(node.path, (from = openSync(node.path, 'r')));
+        for (let got = 0; got < node.size; ) {
+          const n = readSync(from, bytes, got, node.size - got, node.offset + got);
+          if (n === 0) throw new Error(`octree node ${node.name}: ${node.path} is short`);
+          got += n;
+        }
+        for (let done = 0; done < node.size; ) done += writeSync(out, bytes, done, node.size - done, at + done);
+      }
+      nodes.push({
+        name: node.name,
+        numPoints: node.count,
+        byteOffset: at,
+        byteSize: node.size,
+        childMask: node.childMask,
+      });
+      hashes.set(node.name, createHash('sha256').update(bytes).digest('hex'));
+      at += node.size;
     }
-    await out.truncate(at);
+    ftruncateSync(out, at);
   } finally {
-    await out.close();
+    closeSync(out);
+    for (const [file, fd] of sources) {
+      closeSync(fd);
+      rmSync(file, { force: true });
+    }
   }
   return { nodes, hashes };
 }
 
 export async function writeOctree(
   workDir: string,
-  upper: UpperRecords,
+  upper: readonly UpperPartNode[],
   built: readonly BuiltChunk[],
   upperStart: number,
   m: {
@@ -74,7 +97,7 @@ export async function writeOctree(
   },
 ): Promise<WrittenOctree> {
   const octreePath = join(workDir, 'octree.bin');
-  const { nodes, hashes } = await writeUpperPart(octreePath, upper, built, upperStart);
+  const { nodes, hashes } = writeUpperPart(octreePath, upper, built, upperStart);
   const pointSum = nodes.reduce((n, h) => n + h.numPoints, 0);
   if (pointSum !== m.total) throw new Error(`octree holds ${pointSum} points, input had ${m.total}`);
   const hierarchy = writeHierarchy(nodes);

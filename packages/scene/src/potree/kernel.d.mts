@@ -52,6 +52,13 @@ export declare class KernelScratch {
   ensure(n: number): void;
 }
 
+/** The grid rule one point at a time: offer each point in order with its index, then ask which won. */
+export declare class GridElection {
+  constructor(cube: IntCube, scratch: KernelScratch);
+  offer(x: number, y: number, z: number, i: number): void;
+  won(x: number, y: number, z: number, i: number): boolean;
+}
+
 export declare function childCube(cube: IntCube, octant: number): IntCube;
 export declare function childBox(box: NodeBox, octant: number): NodeBox;
 export declare function selectNodePoints(

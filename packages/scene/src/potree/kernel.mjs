@@ -95,18 +95,74 @@ export function childBox(box, octant) {
  * unit and each integer position has its own cell.
  */
 function cellsOf(q, order, start, n, cube, cells) {
-  const s = cube.bits - GRID_BITS;
-  const up = s < 0 ? -s : 0;
-  const down = s > 0 ? s : 0;
-  const bx = cube.x,
-    by = cube.y,
-    bz = cube.z;
+  const grid = new NodeGrid(cube);
   for (let i = 0; i < n; i++) {
     const p = order[start + i] * 3;
-    const cx = ((q[p] - bx) >>> down) << up;
-    const cy = ((q[p + 1] - by) >>> down) << up;
-    const cz = ((q[p + 2] - bz) >>> down) << up;
-    cells[i] = (cx << 14) | (cy << 7) | cz;
+    cells[i] = grid.cell(q[p], q[p + 1], q[p + 2]);
+  }
+}
+
+/** A node's 128³ sampling grid: the cell of a position, and twice a position's offset from its cell centre. */
+class NodeGrid {
+  constructor(cube) {
+    const s = cube.bits - GRID_BITS;
+    this.up = s < 0 ? -s : 0;
+    this.down = s > 0 ? s : 0;
+    // Twice the offset from the cell centre, per axis, in units: 2r + 1 − 2^s for the remainder r (exact).
+    this.mask = s > 0 ? (1 << s) - 1 : 0;
+    this.width = s > 0 ? 1 << s : 1;
+    this.bx = cube.x;
+    this.by = cube.y;
+    this.bz = cube.z;
+  }
+
+  cell(x, y, z) {
+    const cx = ((x - this.bx) >>> this.down) << this.up;
+    const cy = ((y - this.by) >>> this.down) << this.up;
+    const cz = ((z - this.bz) >>> this.down) << this.up;
+    return (cx << 14) | (cy << 7) | cz;
+  }
+
+  /** Squared distance to the cell centre, times four (exact integers). */
+  centreDistance(x, y, z) {
+    const dx = 2 * ((x - this.bx) & this.mask) + 1 - this.width;
+    const dy = 2 * ((y - this.by) & this.mask) + 1 - this.width;
+    const dz = 2 * ((z - this.bz) & this.mask) + 1 - this.width;
+    return dx * dx + dy * dy + dz * dz;
+  }
+}
+
+/**
+ * The grid rule, one point at a time: offer every point of a node in order with its running index, then
+ * ask of each whether it won its cell. electGrid runs it over points in memory; the build's merge streams
+ * a node's children from disk through it twice, so it holds the grid and no points.
+ */
+export class GridElection {
+  constructor(cube, scratch) {
+    this.grid = new NodeGrid(cube);
+    this.scratch = scratch;
+    this.now = scratch.nextStamp();
+  }
+
+  offerInCell(cell, x, y, z, i) {
+    const { stamp, best, bestDist } = this.scratch;
+    const d = this.grid.centreDistance(x, y, z);
+    if (stamp[cell] !== this.now) {
+      stamp[cell] = this.now;
+      best[cell] = i;
+      bestDist[cell] = d;
+    } else if (d < bestDist[cell]) {
+      best[cell] = i;
+      bestDist[cell] = d;
+    }
+  }
+
+  offer(x, y, z, i) {
+    this.offerInCell(this.grid.cell(x, y, z), x, y, z, i);
+  }
+
+  won(x, y, z, i) {
+    return this.scratch.best[this.grid.cell(x, y, z)] === i;
   }
 }
 
@@ -143,32 +199,14 @@ function partition(order, start, n, cells, keep, tmp, childCounts) {
 
 /** Grid sampling: in each occupied cell, the point nearest the cell centre (first in order on a tie). */
 function electGrid(q, order, start, n, cube, scratch) {
-  const { stamp, best, bestDist, cells, keep } = scratch;
+  const { cells, keep } = scratch;
   cellsOf(q, order, start, n, cube, cells);
-  const now = scratch.nextStamp();
-  const s = cube.bits - GRID_BITS;
-  // Twice the offset from the cell centre, per axis, in units: 2r + 1 − 2^s for the remainder r (exact).
-  const mask = s > 0 ? (1 << s) - 1 : 0;
-  const width = s > 0 ? 1 << s : 1;
-  const bx = cube.x,
-    by = cube.y,
-    bz = cube.z;
+  const election = new GridElection(cube, scratch);
   for (let i = 0; i < n; i++) {
     const p = order[start + i] * 3;
-    const dx = 2 * ((q[p] - bx) & mask) + 1 - width;
-    const dy = 2 * ((q[p + 1] - by) & mask) + 1 - width;
-    const dz = 2 * ((q[p + 2] - bz) & mask) + 1 - width;
-    const d = dx * dx + dy * dy + dz * dz;
-    const cell = cells[i];
-    if (stamp[cell] !== now) {
-      stamp[cell] = now;
-      best[cell] = i;
-      bestDist[cell] = d;
-    } else if (d < bestDist[cell]) {
-      best[cell] = i;
-      bestDist[cell] = d;
-    }
+    election.offerInCell(cells[i], q[p], q[p + 1], q[p + 2], i);
   }
+  const best = scratch.best;
   let kept = 0;
   for (let i = 0; i < n; i++) {
     const k = best[cells[i]] === i ? 1 : 0;
