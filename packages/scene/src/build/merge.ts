@@ -85,7 +85,9 @@ export async function mergeUpperLevels(
   for (const node of upper) {
     if (node.name === 'r') continue;
     const octant = node.name.slice(0, 2);
-    byOctant.set(octant, [...(byOctant.get(octant) ?? []), node]);
+    const list = byOctant.get(octant);
+    if (list) list.push(node);
+    else byOctant.set(octant, [node]);
   }
   const finals: UpperPartNode[] = [];
   // Octants that are chunks themselves, with no upper node of their own, go straight to the root.

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { GridElection, KernelScratch, buildSubtree, samplerById, selectNodePoints } from '../potree/kernel.mjs';
-import { writeAllAt } from './record-passes.mjs';
+import { readExact, writeAllAt } from './record-passes.mjs';
 
 const scratch = new KernelScratch();
 
@@ -97,12 +97,7 @@ function placeOf(shared, slot) {
 
 function readAt(fd, offset, length, into) {
   const bytes = into ? into.subarray(0, length) : new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const n = fs.readSync(fd, bytes, got, length - got, offset + got);
-    if (n === 0) throw new Error('octree chunk file is truncated');
-    got += n;
-  }
+  readExact(fd, bytes, offset, 'octree chunk file is truncated');
   return bytes;
 }
 

@@ -93,4 +93,5 @@ export interface DistributeResult {
 export declare function countSlice(task: SliceTask): CountResult;
 export declare function lazSlice(task: LazSliceTask): Promise<CountResult>;
 export declare function distributeSlice(task: DistributeTask): DistributeResult;
+export declare function readExact(fd: number, target: Uint8Array, position: number, short?: string): void;
 export declare function writeAllAt(fd: number, bytes: Uint8Array, position: number): void;

@@ -17,11 +17,12 @@ import { decodeLazChunk } from '../formats/laz-chunk-decoder.mjs';
 
 const BATCH_BYTES = 4 << 20;
 
-function readExact(fd, target, position) {
+/** Fills `target` from `position`; a file that ends first is `short` (what the caller knows of it). */
+export function readExact(fd, target, position, short = 'octree input file is shorter than its header says') {
   let got = 0;
   while (got < target.length) {
     const n = fs.readSync(fd, target, got, target.length - got, position + got);
-    if (n === 0) throw new Error('octree input file is shorter than its header says');
+    if (n === 0) throw new Error(short);
     got += n;
   }
 }

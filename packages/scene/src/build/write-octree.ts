@@ -4,13 +4,14 @@
  * the merge left them in and hashed as it is written; then hierarchy.bin, metadata.json and tile-hashes.bin.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeHierarchy, type HierarchyNode } from '../core/potree/hierarchy.ts';
 import type { AttributeRanges, PotreeMetadataJson, RecordLayout } from '../core/potree/layout.ts';
 import { metadataBytes, potreeMetadata } from '../potree/metadata.ts';
 import type { OctreeFrame } from './frame.ts';
+import { readExact, writeAllAt } from './record-passes.mjs';
 import type { UpperPartNode } from './merge.ts';
 import type { BuiltChunk } from './subtrees.ts';
 import { writeTileHashes } from './tile-hashes.ts';
@@ -54,12 +55,8 @@ function writeUpperPart(
       if (node.size > 0) {
         let from = sources.get(node.path);
         if (from === undefined) sources.set(node.path, (from = openSync(node.path, 'r')));
-        for (let got = 0; got < node.size; ) {
-          const n = readSync(from, bytes, got, node.size - got, node.offset + got);
-          if (n === 0) throw new Error(`octree node ${node.name}: ${node.path} is short`);
-          got += n;
-        }
-        for (let done = 0; done < node.size; ) done += writeSync(out, bytes, done, node.size - done, at + done);
+        readExact(from, bytes, node.offset, `octree node ${node.name}: ${node.path} is short`);
+        writeAllAt(out, bytes, at);
       }
       nodes.push({
         name: node.name,
@@ -74,10 +71,8 @@ function writeUpperPart(
     ftruncateSync(out, at);
   } finally {
     closeSync(out);
-    for (const [file, fd] of sources) {
-      closeSync(fd);
-      rmSync(file, { force: true });
-    }
+    // The files themselves are the build's temporaries; buildOctree removes them.
+    for (const fd of sources.values()) closeSync(fd);
   }
   return { nodes, hashes };
 }
