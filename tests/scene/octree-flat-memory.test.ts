@@ -1,6 +1,6 @@
 /**
- * The octree build's memory does not grow with the input (issue 19 scope 6): chunk roots go back into
- * chunks.bin, the merge reads them on the workers and streams every node through the sampling grid with
+ * The octree build's memory does not grow with the input (issue 19 scope 6): chunk roots go to
+ * roots.bin, the merge reads them on the workers and streams every node through the sampling grid with
  * its records on disk, and the write phase copies the upper part one node at a time. The chunks here are
  * leaves (10 000 points, below the 20 000-point leaf size), so every input point is a chunk root: a build
  * that kept the roots, on any thread, would hold the whole input (4 M points: 63 MB more than 1 M).

@@ -3,7 +3,7 @@
  * become chunks (each built whole by one worker) and the nodes above them are "upper" nodes (merged later
  * from the chunk roots). Then worker threads distribute the slices into chunks.bin, one region per chunk
  * in chunk order, each slice's points at a place computed from the slices' counts: one file, one open
- * descriptor per thread, writes of at least 1 MiB (below 128 chunks), and each chunk's points in input order.
+ * descriptor per thread, writes of at least 256 KiB (below 64 chunks), and each chunk's points in input order.
  */
 import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,11 +29,13 @@ export interface UpperNode {
 }
 
 /**
- * Buffers of one distribute task: 128 MiB shared by the chunks, 16 KiB to 4 MiB each. The total, not the
- * share, is fixed, so more chunks mean smaller writes rather than more memory (up to 8 192 chunks, which
- * a billion points do not reach).
+ * Buffers of one distribute task: 16 MiB shared by the chunks, 16 KiB to 4 MiB each. The total, not the
+ * share, is fixed up to 1 024 chunks, so more chunks mean smaller writes rather than more memory; past
+ * that each chunk keeps 16 KiB (2 048 chunks, 32 MiB). 128 MiB made no faster build: every page of it is
+ * new memory to the process, and on this project's virtual machines a new page costs more than the
+ * writes it saves.
  */
-const DISTRIBUTE_BUFFER_BYTES = 128 << 20;
+const DISTRIBUTE_BUFFER_BYTES = 16 << 20;
 const MIN_CHUNK_BUFFER_BYTES = 16 << 10;
 
 /** Counts of every octree level above the grid: `levels[l][(ix · 2^l + iy) · 2^l + iz]`. */

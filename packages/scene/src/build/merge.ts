@@ -2,7 +2,7 @@
  * Octree build, phase 5 (merge): the levels above the chunks, chosen bottom-up from the chunk roots with
  * the build's sampler, on the records themselves (node-tasks.mjs). Each top-level octant's upper nodes
  * are one task on the worker threads, then the root over the octants' tops is one more. The tasks read
- * their chunk roots from chunks.bin and leave every node on disk (merge-*.bin), where the write phase
+ * their chunk roots from roots.bin and leave every node on disk (merge-*.bin), where the write phase
  * copies the upper part into octree.bin in its final order: this thread holds one entry per node.
  */
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ export interface MergeContext {
   layout: RecordLayout;
   sampler: string;
   pool: BuildPool;
-  chunksPath: string;
+  rootsPath: string;
   workDir: string;
   onOctant?: (done: number, total: number) => void;
 }
@@ -66,8 +66,8 @@ export async function mergeUpperLevels(
     name: chunk.name,
     count: result.root.count,
     childMask: result.root.childMask,
-    path: c.chunksPath,
-    byteOffset: chunk.byteOffset,
+    path: c.rootsPath,
+    byteOffset: result.root.byteOffset,
   }));
   const final = (n: NodeOnDisk): UpperPartNode => ({
     name: n.name,

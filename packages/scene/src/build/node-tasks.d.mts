@@ -9,6 +9,7 @@ export interface RecordLayoutLike {
 }
 
 export interface SubtreeTask {
+  /** The chunk's records at `byteOffset`; its nodes below the root are written back into it (octree.bin to be). */
   chunksPath: string;
   byteOffset: number;
   count: number;
@@ -17,11 +18,15 @@ export interface SubtreeTask {
   layout: RecordLayoutLike;
   maxLeafPoints: number;
   sampler: string;
-  octreePath: string;
+  /** Where the chunk's root goes, for the merge. */
+  rootsPath: string;
   /** This chunk's index in `shared`. */
   slot: number;
-  /** SharedArrayBuffers: Float64Array of byte offsets in octree.bin, Int32Array of flags (1 = set, −1 = stop). */
-  shared: { offsets: SharedArrayBuffer; flags: SharedArrayBuffer };
+  /**
+   * SharedArrayBuffers: Float64Arrays of byte offsets in octree.bin and in roots.bin, Int32Array of flags
+   * (1 = set, −1 = stop).
+   */
+  shared: { offsets: SharedArrayBuffer; rootOffsets: SharedArrayBuffer; flags: SharedArrayBuffer };
 }
 
 export interface WrittenNode {
@@ -35,8 +40,8 @@ export interface WrittenNode {
 }
 
 export interface SubtreeResult {
-  /** The chunk's root: its records are back in chunks.bin at the chunk's byte offset. */
-  root: { count: number; childMask: number };
+  /** The chunk's root: its records are in roots.bin at `byteOffset`. */
+  root: { count: number; childMask: number; byteOffset: number };
   nodes: WrittenNode[];
 }
 
@@ -46,7 +51,7 @@ export interface UpperNodeTask {
   childMask: number;
 }
 
-/** A node's records on disk, as the merge reads them: a chunk root in chunks.bin or a merged node. */
+/** A node's records on disk, as the merge reads them: a chunk root in roots.bin or a merged node. */
 export interface NodeOnDisk {
   name: string;
   count: number;

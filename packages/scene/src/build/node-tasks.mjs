@@ -2,10 +2,10 @@
 //
 //   subtree — one spatial chunk of chunks.bin becomes its subtree (kernel.mjs). As soon as the chunk's
 //             root is chosen its size is reported, the build answers where the chunk's other nodes go in
-//             octree.bin, and the thread writes them there itself, hashing each node (SHA-256) as it is
-//             written: these are the tile hashes of the manifest. The root's records go back into the
-//             chunk's own place in chunks.bin (already read, and never smaller), so no thread holds the
-//             roots of every chunk while the others are built.
+//             octree.bin (which is chunks.bin, rewritten in place: subtrees.ts) and where its root goes
+//             in roots.bin, and the thread writes them there itself, hashing each node (SHA-256) as it
+//             is written: these are the tile hashes of the manifest. No thread holds the roots of every
+//             chunk while the others are built.
 //   merge   — the levels above the chunks under one top-level octant (then the root over the octants),
 //             chosen bottom-up from the chunk roots with the same sampler, on the records themselves.
 //             Depth first, children before their parent, every node's records on disk: a node's points
@@ -26,7 +26,9 @@ const scratch = new KernelScratch();
  */
 const reused = {
   records: new Uint8Array(0),
-  below: new Uint8Array(0),
+  gathered: new Uint8Array(0),
+  sorted: new Uint8Array(0),
+  inverse: new Uint32Array(0),
   all: new Uint8Array(0),
   kept: new Uint8Array(0),
   rest: new Uint8Array(0),
@@ -56,18 +58,37 @@ export function positionsOf(records, count, bpp, into) {
 }
 
 /**
- * Copies the records order[start, start + count) to `out` at byte `at`: four bytes at a time, then the
- * record's last one to three (a byte loop over 21-byte records was a third of the index pass).
+ * Copies one `bpp`-byte record: four bytes at a time, then its last one to three (a byte loop over
+ * 21-byte records was a third of the index pass).
  */
+function copyRecord(from, fromView, src, to, toView, dst, bpp) {
+  const words = bpp - (bpp & 3);
+  let b = 0;
+  for (; b < words; b += 4) toView.setUint32(dst + b, fromView.getUint32(src + b, true), true);
+  for (; b < bpp; b++) to[dst + b] = from[src + b];
+}
+
+/**
+ * Puts record order[j] at place j of `out`, for every j < count: each record read once, in turn, and
+ * written to its place (reading them in `order` instead missed the cache at almost every record, and
+ * took twice as long).
+ */
+function scatterRecords(records, order, count, bpp, out) {
+  const placeOfRecord = reusedAtLeast('inverse', count);
+  for (let j = 0; j < count; j++) placeOfRecord[order[j]] = j;
+  const from = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0, src = 0; i < count; i++, src += bpp)
+    copyRecord(records, from, src, out, to, placeOfRecord[i] * bpp, bpp);
+  return out.subarray(0, count * bpp);
+}
+
+/** Copies the records order[start, start + count) to `out` at byte `at`. */
 export function gatherRecords(records, order, start, count, bpp, out, at) {
   const from = new DataView(records.buffer, records.byteOffset, records.byteLength);
   const to = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const words = bpp - (bpp & 3);
   for (let i = 0; i < count; i++) {
-    const src = order[start + i] * bpp;
-    let b = 0;
-    for (; b < words; b += 4) to.setUint32(at + b, from.getUint32(src + b, true), true);
-    for (; b < bpp; b++) out[at + b] = records[src + b];
+    copyRecord(records, from, order[start + i] * bpp, out, to, at, bpp);
     at += bpp;
   }
   return out;
@@ -84,12 +105,16 @@ function identity(n) {
   return order;
 }
 
-/** Blocks until the build has written this chunk's place in octree.bin (or −1: the build stopped). */
+/**
+ * Blocks until the build has answered this chunk's places in octree.bin and roots.bin (or −1: the build
+ * stopped).
+ */
 function placeOf(shared, slot) {
   const flags = new Int32Array(shared.flags);
   for (;;) {
     const flag = Atomics.load(flags, slot);
-    if (flag === 1) return new Float64Array(shared.offsets)[slot];
+    if (flag === 1)
+      return { below: new Float64Array(shared.offsets)[slot], root: new Float64Array(shared.rootOffsets)[slot] };
     if (flag === -1) throw new Error('the octree build stopped');
     Atomics.wait(flags, slot, 0, 1000);
   }
@@ -128,15 +153,15 @@ export function subtreeTask(task, report) {
     scratch,
   );
   const root = nodes[0];
-  // Below the root first, then the root after it: both are written out before this task returns.
-  const room = reusedAtLeast('below', count * bpp);
-  const below = room.subarray(0, (count - root.count) * bpp);
+  // The chunk in node order (depth-first pre-order, the root first): what octree.bin holds of it.
+  const sorted = scatterRecords(records, order, count, bpp, reusedAtLeast('sorted', count * bpp));
+  const rootRecords = sorted.subarray(0, root.count * bpp);
+  const below = sorted.subarray(root.count * bpp, count * bpp);
   const list = [];
   let at = 0;
   for (let k = 1; k < nodes.length; k++) {
     const node = nodes[k];
     const size = node.count * bpp;
-    gatherRecords(records, order, node.start, node.count, bpp, below, at);
     list.push({
       name: node.name,
       count: node.count,
@@ -147,32 +172,23 @@ export function subtreeTask(task, report) {
     });
     at += size;
   }
-  const rootRecords = gatherRecords(
-    records,
-    order,
-    root.start,
-    root.count,
-    bpp,
-    room.subarray(below.length, count * bpp),
-    0,
-  );
-  const chunks = fs.openSync(task.chunksPath, 'r+');
+  const place = placeOf(task.shared, task.slot);
+  // The same file the records came from: the place ends where this chunk's records end, less the roots
+  // so far (subtrees.ts says why that is safe).
+  writeAt(task.chunksPath, below, place.below);
+  writeAt(task.rootsPath, rootRecords, place.root);
+  for (const n of list) n.offset += place.below;
+  return { root: { count: root.count, childMask: root.childMask, byteOffset: place.root }, nodes: list };
+}
+
+function writeAt(path, bytes, position) {
+  if (bytes.length === 0) return;
+  const fd = fs.openSync(path, 'r+');
   try {
-    writeAllAt(chunks, rootRecords, task.byteOffset);
+    writeAllAt(fd, bytes, position);
   } finally {
-    fs.closeSync(chunks);
+    fs.closeSync(fd);
   }
-  const base = placeOf(task.shared, task.slot);
-  if (below.length > 0) {
-    const fd = fs.openSync(task.octreePath, 'r+');
-    try {
-      writeAllAt(fd, below, base);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-  for (const n of list) n.offset += base;
-  return { root: { count: root.count, childMask: root.childMask }, nodes: list };
 }
 
 /** Records read and written a batch at a time by the merge. */
@@ -205,7 +221,7 @@ function* batchesOf(source, bpp) {
 
 /** Appends records order[start, start + count) of `records`, gathered a batch at a time. */
 function appendGathered(to, records, order, start, count, bpp) {
-  const buffer = reusedAtLeast('below', BATCH_BYTES);
+  const buffer = reusedAtLeast('gathered', BATCH_BYTES);
   const per = Math.max(1, Math.floor(BATCH_BYTES / bpp));
   for (let done = 0; done < count; ) {
     const n = Math.min(per, count - done);
@@ -232,6 +248,8 @@ function mergeGridStreamed(node, children, bpp, pending, out) {
   }
   const keptBytes = reusedAtLeast('kept', BATCH_BYTES);
   const restBytes = reusedAtLeast('rest', BATCH_BYTES);
+  const keptView = new DataView(keptBytes.buffer, keptBytes.byteOffset, keptBytes.byteLength);
+  const restView = new DataView(restBytes.buffer, restBytes.byteOffset, restBytes.byteLength);
   const keptAt = pending.at;
   const finals = [];
   i = 0;
@@ -244,10 +262,10 @@ function mergeGridStreamed(node, children, bpp, pending, out) {
       for (let k = 0, o = 0; k < n; k++, o += bpp) {
         const won = election.won(view.getInt32(o, true), view.getInt32(o + 4, true), view.getInt32(o + 8, true), i++);
         if (won) {
-          for (let b = 0; b < bpp; b++) keptBytes[k8 + b] = bytes[o + b];
+          copyRecord(bytes, view, o, keptBytes, keptView, k8, bpp);
           k8 += bpp;
         } else {
-          for (let b = 0; b < bpp; b++) restBytes[r8 + b] = bytes[o + b];
+          copyRecord(bytes, view, o, restBytes, restView, r8, bpp);
           r8 += bpp;
         }
       }

@@ -9,10 +9,10 @@
  * 3. chunk   — (chunk-plan.ts) nodes holding at most `maxChunkPoints` become chunks; workers write each
  *              slice's points as Potree records into their chunk's place in chunks.bin.
  * 4. index   — (subtrees.ts) workers build each chunk's subtree with the sampler (kernel.mjs) and write
- *              its nodes below the root at their final place in octree.bin, hashing each node.
- * 5. merge   — (merge.ts) the levels above the chunks, bottom-up from the chunk roots (which the index
- *              left in chunks.bin) with the same sampler, one worker task per top-level octant, each
- *              node on disk as soon as it is final.
+ *              its nodes below the root at their final place in octree.bin, hashing each node, and its
+ *              root into roots.bin. octree.bin is chunks.bin rewritten in place, renamed once done.
+ * 5. merge   — (merge.ts) the levels above the chunks, bottom-up from the chunk roots with the same
+ *              sampler, one worker task per top-level octant, each node on disk as soon as it is final.
  * 6. write   — (write-octree.ts) the upper part of octree.bin, hierarchy.bin, metadata.json and
  *              tile-hashes.bin (the tile hashes the manifest names).
  *
@@ -24,7 +24,7 @@
  * finished first or how many there are. So the same scan gives the same bytes and the same hashes.
  */
 import { availableParallelism } from 'node:os';
-import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bounds, PointAttributeName } from '../manifest/schema.ts';
 import type { PointChunk } from '../points.ts';
@@ -172,6 +172,9 @@ interface BuiltNodes {
 }
 
 /** Phases 3–5 for a non-empty input. */
+/** The chunk roots the index writes for the merge (a temporary of the work folder). */
+const ROOTS_FILE = 'roots.bin';
+
 async function buildNodes(
   counted: CountedInput,
   layout: RecordLayout,
@@ -192,22 +195,25 @@ async function buildNodes(
   const distributed = await distributeChunks(counted, chunks, layout, options.workDir, pool);
   for (const spill of counted.spills) rmSync(spill, { force: true });
   clock.lap('chunk');
-  const octreePath = join(options.workDir, 'octree.bin');
+  const rootsPath = join(options.workDir, ROOTS_FILE);
+  closeSync(openSync(rootsPath, 'w'));
   const { built, upperStart } = await buildChunkSubtrees(chunks, {
     layout,
     maxLeafPoints,
     sampler,
     chunksPath: distributed.path,
-    octreePath,
+    rootsPath,
     pool,
     onChunk: (done, total) => options.onProgress?.({ phase: 'index', done, total }),
   });
+  // Every chunk's nodes below its root are in place; the write phase fills the upper part after them.
+  renameSync(distributed.path, join(options.workDir, 'octree.bin'));
   clock.lap('index');
   const merged = await mergeUpperLevels(built, upper, {
     layout,
     sampler,
     pool,
-    chunksPath: distributed.path,
+    rootsPath,
     workDir: options.workDir,
     onOctant: (done, total) => options.onProgress?.({ phase: 'merge', done, total }),
   });
@@ -269,10 +275,9 @@ export async function buildOctree(
     ranges,
     ...(options.projection === undefined ? {} : { projection: options.projection }),
   });
-  // The chunk file and the merge's files, once the upper part has been copied out of them.
+  // The chunk roots and the merge's files, once the upper part has been copied out of them.
   for (const file of readdirSync(options.workDir))
-    if (file === 'chunks.bin' || file.startsWith(MERGE_FILE_PREFIX))
-      rmSync(join(options.workDir, file), { force: true });
+    if (file === ROOTS_FILE || file.startsWith(MERGE_FILE_PREFIX)) rmSync(join(options.workDir, file), { force: true });
   clock.lap('write');
   options.onProgress?.({ phase: 'write', done: written.nodes, total: written.nodes });
   return {
