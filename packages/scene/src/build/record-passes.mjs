@@ -145,6 +145,16 @@ export async function lazSlice(task) {
 }
 
 /**
+ * One buffer for every distribute task of this thread, kept and grown: a new one per task left the
+ * freed ones with the C allocator, so a build of many slices held several.
+ */
+let distributeBytes = new Uint8Array(0);
+function distributeBuffer(size) {
+  if (distributeBytes.length < size) distributeBytes = new Uint8Array(size);
+  return distributeBytes.subarray(0, size);
+}
+
+/**
  * Per-chunk buffers of one distribute task (one allocation, chunk c's at c × capacity records), written at
  * each chunk's next place in chunks.bin when full.
  */
@@ -154,8 +164,8 @@ class ChunkBuffers {
     this.next = Float64Array.from(positions);
     this.capacity = capacity;
     this.bpp = bpp;
-    this.bytes = new Uint8Array(positions.length * capacity * bpp);
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = distributeBuffer(positions.length * capacity * bpp);
+    this.view = new DataView(this.bytes.buffer, 0, this.bytes.length);
     this.fill = new Int32Array(positions.length);
     this.written = new Float64Array(positions.length);
   }
