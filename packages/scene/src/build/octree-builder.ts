@@ -171,10 +171,10 @@ interface BuiltNodes {
   chunks: number;
 }
 
-/** Phases 3–5 for a non-empty input. */
 /** The chunk roots the index writes for the merge (a temporary of the work folder). */
 const ROOTS_FILE = 'roots.bin';
 
+/** Phases 3–5 for a non-empty input. */
 async function buildNodes(
   counted: CountedInput,
   layout: RecordLayout,
