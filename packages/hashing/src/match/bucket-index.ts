@@ -193,6 +193,7 @@ export class BucketIndex {
     const found: number[] = []; // (query, index, distance) triples
     const buckets = 2 ** CHUNK_BITS;
     const probeStarts = new Uint32Array(buckets + 1);
+    const fill = new Uint32Array(buckets);
     const probes = new Uint32Array(count * (CHUNK_BITS + 1));
     for (let c = 0; c < CHUNKS; c++) {
       const masks = masksFor(CHUNK_BITS, tau[c]!);
@@ -202,13 +203,15 @@ export class BucketIndex {
         for (let m = 0; m < masks.length; m++) probeStarts[(qc ^ masks[m]!) + 1]!++;
       }
       for (let v = 0; v < buckets; v++) probeStarts[v + 1]! += probeStarts[v]!;
-      const fill = probeStarts.slice(0, buckets);
+      fill.set(probeStarts.subarray(0, buckets));
       for (let b = 0; b < count; b++) {
         const qc = chunkValue(queries, (from + b) * PDQ_WORDS, c);
         for (let m = 0; m < masks.length; m++) probes[fill[qc ^ masks[m]!]!++] = b;
       }
       const offsets = this.offsets[c]!;
       const col = this.ids[c]!;
+      const narrow = col.wide ? undefined : col.a;
+      const wide = col.wide ? col.a : undefined;
       for (let v = 0; v < buckets; v++) {
         const pFrom = probeStarts[v]!;
         const pTo = probeStarts[v + 1]!;
@@ -216,7 +219,7 @@ export class BucketIndex {
         const start = offsets[v]!;
         const end = offsets[v + 1]!;
         for (let i = start; i < end; i++) {
-          const p = col.wide ? col.a[i]! : col.a[i * 3]! | (col.a[i * 3 + 1]! << 8) | (col.a[i * 3 + 2]! << 16);
+          const p = narrow ? narrow[i * 3]! | (narrow[i * 3 + 1]! << 8) | (narrow[i * 3 + 2]! << 16) : wide![i]!;
           const base = p * PDQ_WORDS;
           for (let k = pFrom; k < pTo; k++) {
             const b = probes[k]!;
