@@ -309,7 +309,7 @@ function mergeInMemory(node, children, bpp, sampler, pending, out) {
 
 /**
  * The upper nodes under `task.top`, depth first, children before their parent: each node's children are
- * read from disk (chunk roots from chunks.bin, merged nodes from this task's pending file), the node's
+ * read from disk (chunk roots from roots.bin, merged nodes from this task's pending file), the node's
  * points are appended to the pending file and the children's rest, now final, to `outPath`. The top
  * node's points stay in the pending file: the root's merge reads them, or, for the root, the write phase.
  */

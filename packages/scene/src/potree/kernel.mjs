@@ -167,11 +167,27 @@ class NodeGrid {
 }
 
 /**
+ * The grid rule for one cell of a table whose offered cells carry the stamp `now`: the first offer takes
+ * the cell, a later one only when strictly nearer its centre, so a tie goes to the first in order. Both
+ * grid elections (GridElection over the 128³ table, electGrid over a group's 1 024 cells) call it.
+ */
+function offerToCell(stamp, best, bestDist, now, cell, d, i) {
+  if (stamp[cell] !== now) {
+    stamp[cell] = now;
+    best[cell] = i;
+    bestDist[cell] = d;
+  } else if (d < bestDist[cell]) {
+    best[cell] = i;
+    bestDist[cell] = d;
+  }
+}
+
+/**
  * The grid rule, one point at a time: offer every point of a node in order with its running index, then
  * ask of each whether it won its cell. The build's merge streams a node's children from disk through it
- * twice, so it holds the grid and no points. electGrid applies the same rule to points in memory, a group
- * of cells at a time; the recorded builds (tests/scene/octree-recorded.test.ts) hold the two to the same
- * bytes. (Grouping a streamed batch by cell the same way was measured slower here: a batch's points are
+ * twice, so it holds the grid and no points. electGrid applies the same rule (offerToCell) to points in
+ * memory, a group of cells at a time; the recorded builds (tests/scene/octree-recorded.test.ts) hold the
+ * two to the same bytes. (Grouping a streamed batch by cell the same way was measured slower here: a batch's points are
  * too few per group to share the grid's cache lines.)
  */
 export class GridElection {
@@ -181,21 +197,9 @@ export class GridElection {
     this.now = scratch.nextStamp();
   }
 
-  offerInCell(cell, x, y, z, i) {
-    const { stamp, best, bestDist } = this.scratch;
-    const d = this.grid.centreDistance(x, y, z);
-    if (stamp[cell] !== this.now) {
-      stamp[cell] = this.now;
-      best[cell] = i;
-      bestDist[cell] = d;
-    } else if (d < bestDist[cell]) {
-      best[cell] = i;
-      bestDist[cell] = d;
-    }
-  }
-
   offer(x, y, z, i) {
-    this.offerInCell(this.grid.cell(x, y, z), x, y, z, i);
+    const { stamp, best, bestDist } = this.scratch;
+    offerToCell(stamp, best, bestDist, this.now, this.grid.cell(x, y, z), this.grid.centreDistance(x, y, z), i);
   }
 
   won(x, y, z, i) {
@@ -276,18 +280,8 @@ function electGrid(q, order, start, n, cube, scratch) {
       to = groupStart[g + 1];
     if (from === to) continue;
     const now = scratch.nextLocalStamp();
-    for (let j = from; j < to; j++) {
-      const c = groupedLow[j];
-      const d = groupedDist[j];
-      if (localStamp[c] !== now) {
-        localStamp[c] = now;
-        localBest[c] = j;
-        localDist[c] = d;
-      } else if (d < localDist[c]) {
-        localBest[c] = j;
-        localDist[c] = d;
-      }
-    }
+    for (let j = from; j < to; j++)
+      offerToCell(localStamp, localBest, localDist, now, groupedLow[j], groupedDist[j], j);
     for (let j = from; j < to; j++) {
       const k = localBest[groupedLow[j]] === j ? 1 : 0;
       keep[grouped[j]] = k;
