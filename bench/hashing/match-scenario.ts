@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { seededUint32 as prng } from '@vestige/evidence';
-import { HashingWorkerPool, PdqIndex } from '@vestige/hashing';
+import { HashingWorkerPool, PdqIndex, sweepPlan } from '@vestige/hashing';
 import { seconds } from '../support.ts';
 import { generateQueries, generateSet, type Population } from './hash-sets.ts';
 import { runNativePeer, writeHashes } from './native-peer.ts';
 
 /**
  * One side-by-side run: the same queries through Vestige's index (worker threads on every core,
- * sharing the index's memory, 5,000 queries a call) and through the native batched scan (one thread
+ * sharing the index's memory, each taking a share of one search) and through the native batched scan (one thread
  * per core). Results must be identical query by query. `measured` < `queries` answers an evenly
  * spaced sample on both sides (a brute-force scan costs the same for every query, and the sample
  * mixes planted, near and random queries in the same proportions as the whole); the default is all
@@ -45,26 +45,13 @@ export async function matchScenario(o: ScenarioOptions) {
   const memoryBytes = index.memoryBytes();
   const pool = new HashingWorkerPool(cores);
   await pool.loadIndex(index);
-  const results: Array<{ from: number; counts: Uint32Array; hits: Uint32Array }> = [];
-  // Both layouts answer a batch by sweeping their tables in order (PdqIndex.searchMany). The compact
-  // index takes batches of up to 5,000 queries (its candidates are held per batch). The bucket index
-  // sweeps all 65,536 buckets of its 16 tables per call, and each stored hash it reads then serves every
-  // query probing that bucket, so it takes each worker's whole share: measured on one thread over 50,000
-  // of the 100 k-set queries, 5,000-query batches took 2.0 s, one batch 1.24 s.
-  const chunk =
-    index.layout === 'buckets' ? Math.ceil(sample.length / cores) : Math.min(5000, Math.ceil(sample.length / cores));
-  let cursor = 0;
+  // One search over all the queries, every worker taking a share of its work (HashingWorkerPool
+  // .searchAll): for the sweep layout's partition join a share of the chunk tables, so that no two
+  // workers partition the same table's set records; otherwise a share of the queries.
   t = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: cores }, async () => {
-      while (cursor < sample.length) {
-        const from = cursor;
-        const to = Math.min(sample.length, from + chunk);
-        cursor = to;
-        results.push({ from, ...(await pool.search(queries, from, to, o.radius)) });
-      }
-    }),
-  );
+  const found = await pool.searchAll(queries, 0, sample.length, o.radius);
+  const results = [{ from: 0, counts: found.counts, hits: found.hits }];
+  const workingBytes = found.peakWorkingBytes ?? 0;
   const indexSeconds = seconds(t);
   await pool.close();
 
@@ -109,6 +96,7 @@ export async function matchScenario(o: ScenarioOptions) {
     index: {
       layout: index.layout,
       algorithm: index.describe(),
+      plan: planOf(index, sample.length, o.radius),
       workers: cores,
       seconds: indexSeconds,
       queriesPerSecond: sample.length / indexSeconds,
@@ -133,7 +121,21 @@ export async function matchScenario(o: ScenarioOptions) {
       ratio: memoryBytes / (o.n * 32),
       target: 1.5,
       meetsTarget: memoryBytes / (o.n * 32) <= 1.5,
+      workingBytesPerWorker: workingBytes,
+      workingRatioAllWorkers: (workingBytes * cores) / (o.n * 32),
+      note: 'indexBytes is what the index holds between searches. workingBytesPerWorker is the most one worker held while answering its batch (partitioned copies of the set records, probe keys, directories, hits), freed for reuse by its next batch.',
     },
+  };
+}
+
+/** The method and chunk tables a search of `queries` queries gets (sweep layout only). */
+function planOf(index: PdqIndex, queries: number, radius: number) {
+  if (index.layout !== 'sweep') return undefined;
+  const plan = sweepPlan(index.size, queries, radius);
+  return {
+    method: plan.method,
+    queries,
+    chunks: 'chunks' in plan ? plan.chunks.map((c) => `${c.bits}b/τ${c.tau}`).join(' ') : undefined,
   };
 }
 

@@ -82,7 +82,17 @@ export {
 export { VpdqVideoIndex, type VideoVpdqMatch } from './video/vpdq-video-index.ts';
 export { PdqIndex, COMPACT_FROM, type PdqIndexLayout, type PdqIndexParts } from './match/pdq-index.ts';
 export { BatchedPdqSearch } from './match/batched-search.ts';
-export { PdqHashArray, bruteForceSearch, hashWords, tauFor, PDQ_WORDS, type IndexHit } from './match/pdq-hashes.ts';
+export { type SearchShare, sweepPlan, type SweepChunk, type SweepPlan } from './match/sweep-index.ts';
+export {
+  PdqHashArray,
+  bruteForceSearch,
+  hashWords,
+  mergeShares,
+  tauFor,
+  PDQ_WORDS,
+  type FlatHits,
+  type IndexHit,
+} from './match/pdq-hashes.ts';
 export {
   ANNOTATION,
   RECORDS,

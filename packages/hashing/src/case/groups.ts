@@ -55,9 +55,11 @@ export function nearDuplicateGroups(
   for (const m of members) store.push(m.pdq);
   const index = PdqIndex.build(store);
   const sets = new DisjointSets(members.length);
-  members.forEach((m, i) => {
-    for (const hit of index.search(m.pdq, radius)) if (hit.index !== i) sets.union(i, hit.index);
-  });
+  // Every member against every other at once: one batch (the index joins it against the set).
+  const { counts, hits } = index.searchMany(store.words, 0, members.length, radius);
+  for (let i = 0, k = 0; i < members.length; i++) {
+    for (let c = 0; c < counts[i]!; c++, k += 2) if (hits[k] !== i) sets.union(i, hits[k]!);
+  }
   const components = new Map<number, number[]>();
   members.forEach((_, i) => {
     const r = sets.find(i);

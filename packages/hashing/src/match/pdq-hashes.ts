@@ -120,3 +120,53 @@ export function masksFor(length: number, tau: number): Uint32Array {
   }
   return m;
 }
+
+/** Flat search results: per query its hit count, then (index, distance) pairs, query after query. */
+export interface FlatHits {
+  readonly counts: Uint32Array;
+  readonly hits: Uint32Array;
+}
+
+/** Puts each query's (index, distance) pairs in `search`'s order, nearest first, ties by index (in place). */
+export function sortEachQuery(counts: Uint32Array, hits: Uint32Array): void {
+  for (let q = 0, start = 0; q < counts.length; start += counts[q++]! * 2) {
+    const end = start + counts[q]! * 2;
+    // A query's hits are few: insertion sort.
+    for (let x = start + 2; x < end; x += 2) {
+      const index = hits[x]!;
+      const distance = hits[x + 1]!;
+      let y = x - 2;
+      while (y >= start && (hits[y + 1]! > distance || (hits[y + 1] === distance && hits[y]! > index))) {
+        hits[y + 2] = hits[y]!;
+        hits[y + 3] = hits[y + 1]!;
+        y -= 2;
+      }
+      hits[y + 2] = index;
+      hits[y + 3] = distance;
+    }
+  }
+}
+
+/**
+ * The answers of several shares of one search (each flat, over the same queries, see
+ * PdqIndex.searchMany's `share`) as one answer: per query every share's hits, in `search`'s order.
+ */
+export function mergeShares(parts: readonly FlatHits[]): FlatHits {
+  const count = parts[0]?.counts.length ?? 0;
+  const counts = new Uint32Array(count);
+  for (const part of parts) for (let q = 0; q < count; q++) counts[q]! += part.counts[q]!;
+  const starts = new Uint32Array(count + 1);
+  for (let q = 0; q < count; q++) starts[q + 1] = starts[q]! + counts[q]! * 2;
+  const hits = new Uint32Array(starts[count]!);
+  const fill = starts.slice(0, count);
+  for (const part of parts) {
+    for (let q = 0, k = 0; q < count; q++) {
+      const n = part.counts[q]! * 2;
+      hits.set(part.hits.subarray(k, k + n), fill[q]!);
+      fill[q]! += n;
+      k += n;
+    }
+  }
+  sortEachQuery(counts, hits);
+  return { counts, hits };
+}

@@ -1,12 +1,12 @@
 import { hexToBytes } from '../hex.ts';
-import { PdqHashArray } from '../match/pdq-hashes.ts';
+import { hashWords, PdqHashArray, PDQ_WORDS } from '../match/pdq-hashes.ts';
 import { PdqIndex } from '../match/pdq-index.ts';
 import type { VpdqFrameHash } from '../sets/types.ts';
 import { prepareVpdqFrames, VPDQ_DISTANCE, VPDQ_QUALITY, type VpdqMatchResult } from './vpdq-reference.ts';
 
 /**
  * Many videos' vPDQ frame hashes in one PDQ index, so that a video hash from a set is compared with
- * all of them at once: one index search per frame of the set's video, instead of the reference's
+ * all of them at once: one batched index search over the frames of the set's video, instead of the reference's
  * brute-force pass over every pair of frames for every (set entry, case video) pair. The result
  * for each video is the reference metric exactly (`matchVpdq` with the indexed video as the query
  * and the searched one as the compared side): each side deduplicated by hex and quality-filtered,
@@ -58,14 +58,19 @@ export class VpdqVideoIndex<T> {
     // Per video: which of its frames matched (query side), and how many searched frames hit it.
     const hitFrames = new Map<number, Set<number>>();
     const hitSearched = new Map<number, number>();
-    for (const f of searched) {
+    // All searched frames in one batch.
+    const queries = new Uint32Array(searched.length * PDQ_WORDS);
+    searched.forEach((f, i) => hashWords(hexToBytes(f.hex), queries, i * PDQ_WORDS));
+    const { counts, hits } = this.index.searchMany(queries, 0, searched.length, this.distance);
+    for (let i = 0, k = 0; i < searched.length; i++) {
       const videosHit = new Set<number>();
-      for (const hit of this.index.search(hexToBytes(f.hex), this.distance)) {
-        const v = this.owner[hit.index]!;
+      for (let c = 0; c < counts[i]!; c++, k += 2) {
+        const frame = hits[k]!;
+        const v = this.owner[frame]!;
         videosHit.add(v);
         let set = hitFrames.get(v);
         if (!set) hitFrames.set(v, (set = new Set()));
-        set.add(hit.index);
+        set.add(frame);
       }
       for (const v of videosHit) hitSearched.set(v, (hitSearched.get(v) ?? 0) + 1);
     }

@@ -4,6 +4,7 @@ import { bytesToHex } from '../hex.ts';
 import { decodeImage } from '../image/decode.ts';
 import { pdqHash } from '../perceptual/pdq-hasher.ts';
 import { PdqIndex } from '../match/pdq-index.ts';
+import { SweepIndex } from '../match/sweep-index.ts';
 import type { HashingRequest, HashingResult } from './protocol.ts';
 
 // One libvips thread per worker: the pool, not libvips, decides how many cores are busy.
@@ -19,8 +20,11 @@ serveRequests<HashingRequest, HashingResult>(async (request) => {
   }
   if (request.type === 'load-index') {
     index = PdqIndex.fromParts(request.parts);
+    // Compile the joins before the first real search (see warmUp): part of starting the pool.
+    if (index.layout === 'sweep') SweepIndex.warmUp();
     return index.size;
   }
   if (!index) throw new Error('no index loaded in this worker');
-  return index.searchMany(request.queries, request.from, request.to, request.radius);
+  const found = index.searchMany(request.queries, request.from, request.to, request.radius, request.share);
+  return { ...found, peakWorkingBytes: index.peakWorkingBytes() };
 });

@@ -29,8 +29,8 @@ describe('hashing worker pool', () => {
       for (let j = 0; j < 8; j++) w[j] = next();
       store.pushWords(w);
     }
-    // Both layouts: their parts must cross to the workers intact.
-    for (const layout of ['buckets', 'compact'] as const) {
+    // Every layout: their parts must cross to the workers intact.
+    for (const layout of ['sweep', 'buckets', 'compact'] as const) {
       await pool.loadIndex(PdqIndex.build(store, { layout }));
       const queries = new Uint32Array(new SharedArrayBuffer(40 * 8 * 4));
       for (let q = 0; q < 40; q++) {
@@ -48,6 +48,10 @@ describe('hashing worker pool', () => {
         expect(got).toEqual(expected);
         expect(got[0]).toEqual({ index: q * 37, distance: 8 });
       }
+      // Every worker taking a share of one search gives the same answer.
+      const all = await pool.searchAll(queries, 0, 40, 31);
+      expect(Array.from(all.counts)).toEqual(counts);
+      expect(Array.from(all.hits)).toEqual(flat);
     }
     expect(hashWords(new Uint8Array(32))).toHaveLength(8);
   });

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '@vestige/evidence/worker-pool';
+import { mergeShares } from '../match/pdq-hashes.ts';
 import type { PdqIndex } from '../match/pdq-index.ts';
+import type { SearchShare } from '../match/sweep-index.ts';
 import type { FileHash, HashingRequest, HashingResult, SearchHits } from './protocol.ts';
 
 /**
@@ -27,9 +29,24 @@ export class HashingWorkerPool {
     await this.pool.everyWorker({ type: 'load-index', parts: index.parts() }, { keep: 'index' });
   }
 
-  /** Searches queries [from, to) on the next free worker. */
-  search(queries: Uint32Array, from: number, to: number, radius: number): Promise<SearchHits> {
-    return this.pool.run({ type: 'search', queries, from, to, radius }) as Promise<SearchHits>;
+  /** Searches queries [from, to) on the next free worker (`share`: only that part of the work). */
+  search(queries: Uint32Array, from: number, to: number, radius: number, share?: SearchShare): Promise<SearchHits> {
+    return this.pool.run({ type: 'search', queries, from, to, radius, share }) as Promise<SearchHits>;
+  }
+
+  /**
+   * Searches queries [from, to) on every worker at once, each taking one share of the work
+   * (PdqIndex.searchMany), and puts the shares together: the same answer as one `search`.
+   */
+  async searchAll(queries: Uint32Array, from: number, to: number, radius: number): Promise<SearchHits> {
+    const of = this.pool.size;
+    const parts = await Promise.all(
+      Array.from({ length: of }, (_, index) => this.search(queries, from, to, radius, { index, of })),
+    );
+    return {
+      ...mergeShares(parts),
+      peakWorkingBytes: Math.max(...parts.map((p) => p.peakWorkingBytes ?? 0)),
+    };
   }
 
   close(): Promise<void> {
