@@ -15,10 +15,11 @@ import { masksFor, PdqHashArray, PDQ_WORDS, sortEachQuery, type IndexHit } from 
  *   generalised pigeonhole of tauFor) and the set's chunk keys are radix-partitioned on their top
  *   bits, so that one partition's probes and directory stay in the second-level cache while the
  *   set's records for that partition stream past them.
- * - `merge` (sets and batches of up to about a million): both sides are sorted by chunk key, with
- *   their hashes, and the smaller side's keys within τ bits are looked up in the other's directory.
- * - `scan`: a plain linear scan, when the cost model says it is cheaper (a handful of queries, a
- *   radius too wide for chunks of at most 24 bits).
+ * - `merge` (set and batch up to about two million hashes together): both sides are sorted by
+ *   chunk key, with their hashes, and the smaller side's keys within τ bits are looked up in the
+ *   other's directory.
+ * - `scan`: a plain linear scan, when the cost model says it is cheaper: a handful of queries, a
+ *   radius below 10 (its chunks would be wider than 24 bits), or one so wide that probes cost more.
  *
  * A pair found through several tables is reported once, by the first table in which its chunk is
  * within τ. Results are exactly a linear scan's, in `search`'s order.
@@ -53,8 +54,8 @@ const COST = {
 
 /**
  * Widest chunk key, and the bits a partition's directory resolves: 2^14 entries (64 KiB), so that a
- * partition's directory and probes share one core's 1 MiB L2 with the queries it reads. Measured at
- * 10 M hashes, 50,000 queries, one thread: 7.5 s with 14 bits, 8.2 s with 13, 8.6 s with 15.
+ * partition's directory and sorted probes fit in one core's 1 MiB L2. Measured at 10 M hashes,
+ * 50,000 queries, one thread: 7.5 s with 14 bits, 8.2 s with 13, 8.6 s with 15.
  */
 const MAX_KEY_BITS = 24;
 const LOCAL_BITS = 14;
@@ -67,15 +68,17 @@ const MAX_BATCH = 1 << 18;
 const QUERY_BITS = 32 - LOCAL_BITS;
 const QUERY_MASK = (1 << QUERY_BITS) - 1;
 
+/** Probe records held at once (4 bytes each): 128 MiB. */
+const MAX_PROBES = 1 << 25;
+
 /** Queries per partition-join pass for chunks with `v` probe keys each. */
 function partitionPass(v: number): number {
   return Math.max(1, Math.min(1 << QUERY_BITS, Math.floor(MAX_PROBES / v)));
 }
+
 /** `merge` keeps both sides sorted with their hashes (36 bytes a record) and two directories. */
 const MERGE_MAX_BITS = 20;
 const MERGE_MAX_RECORDS = 1 << 21;
-/** Probe records held at once (4 bytes each): 128 MiB. */
-const MAX_PROBES = 1 << 25;
 
 /** Σ_{k ≤ tau} C(bits, k): the keys within tau bits of one key. */
 function ballSize(bits: number, tau: number): number {
@@ -221,17 +224,16 @@ function foundEarlier(
     const w1 = word[2 * j + 1]!;
     const x = (a[aBase + w0]! ^ b[bBase + w0]!) & mask[2 * j]!;
     const y = (a[aBase + w1]! ^ b[bBase + w1]!) & mask[2 * j + 1]!;
-    const tau = chunks[j]!.tau;
-    if (
-      tau === 0
-        ? (x | y) === 0
-        : tau === 1
-          ? (x & (x - 1)) === 0 && (y & (y - 1)) === 0 && (x === 0 || y === 0)
-          : popcount32(x) + popcount32(y) <= tau
-    )
-      return true;
+    if (withinTau(x, y, chunks[j]!.tau)) return true;
   }
   return false;
+}
+
+/** Whether x and y together have at most `tau` bits set (τ ≤ 1 without a popcount). */
+function withinTau(x: number, y: number, tau: number): boolean {
+  if (tau === 0) return (x | y) === 0;
+  if (tau === 1) return (x & (x - 1)) === 0 && (y & (y - 1)) === 0 && (x === 0 || y === 0);
+  return popcount32(x) + popcount32(y) <= tau;
 }
 
 /** (query, index, distance) triples, grown as needed. */
@@ -359,8 +361,8 @@ export class SweepIndex {
 
   /**
    * As PdqIndex.searchMany. `share` answers part `index` of `of` (worker threads each take one; the
-   * parts' hits together are the whole answer, see mergeShares): for a partition join, a share of
-   * the chunk tables (so no two workers partition the same table's set records), otherwise a share
+   * parts' hits together are the whole answer, see mergeShares): for the joins a share of the chunk
+   * tables (so each table's set side is partitioned or sorted by one worker only), for a scan a share
    * of the queries. `only` forces one method where it can run (tests).
    */
   searchMany(
