@@ -6,8 +6,8 @@ import { prepareVpdqFrames, VPDQ_DISTANCE, VPDQ_QUALITY, type VpdqMatchResult } 
 
 /**
  * Many videos' vPDQ frame hashes in one PDQ index, so that a video hash from a set is compared with
- * all of them at once: one batched index search over the frames of the set's video, instead of the reference's
- * brute-force pass over every pair of frames for every (set entry, case video) pair. The result
+ * all of them at once: one batched index search over the frames of the set's video, instead of the
+ * reference's brute-force pass over every pair of frames for every (set entry, case video) pair. The result
  * for each video is the reference metric exactly (`matchVpdq` with the indexed video as the query
  * and the searched one as the compared side): each side deduplicated by hex and quality-filtered,
  * a frame counted when some frame of the other side is within the distance.
