@@ -46,13 +46,12 @@ export async function matchScenario(o: ScenarioOptions) {
   const pool = new HashingWorkerPool(cores);
   await pool.loadIndex(index);
   // One search over all the queries, every worker taking a share of its work (HashingWorkerPool
-  // .searchAll): for the sweep layout's partition join a share of the chunk tables, so that no two
-  // workers partition the same table's set records; otherwise a share of the queries.
+  // .searchAll): for the sweep layout's joins a share of the chunk tables, so that no two workers
+  // prepare the same table's set side; for a scan or a persistent layout a share of the queries.
   t = process.hrtime.bigint();
   const found = await pool.searchAll(queries, 0, sample.length, o.radius);
-  const results = [{ from: 0, counts: found.counts, hits: found.hits }];
-  const workingBytes = found.peakWorkingBytes ?? 0;
   const indexSeconds = seconds(t);
+  const workingBytes = found.peakWorkingBytes ?? 0;
   await pool.close();
 
   const native = runNativePeer(o.workDir, setPath, queries, o.radius, cores);
@@ -61,24 +60,21 @@ export async function matchScenario(o: ScenarioOptions) {
   let hits = 0;
   let plantedFound = 0;
   let planted = 0;
-  for (const r of results) {
-    for (let i = 0, k = 0; i < r.counts.length; i++) {
-      const q = r.from + i;
-      const mine: Array<[number, number]> = [];
-      for (let c = 0; c < r.counts[i]!; c++, k += 2) mine.push([r.hits[k]!, r.hits[k + 1]!]);
-      mine.sort((a, b) => a[0] - b[0]);
-      const theirs = native.hits[q]!;
-      hits += mine.length;
-      if (
-        theirs.length !== mine.length * 2 ||
-        mine.some(([idx, d], j) => theirs[2 * j] !== idx || theirs[2 * j + 1] !== d)
-      )
-        identical = false;
-      const src = plantedFrom[sample[q]!]!;
-      if (src >= 0) {
-        planted++;
-        if (mine.some(([idx]) => idx === src)) plantedFound++;
-      }
+  for (let q = 0, k = 0; q < found.counts.length; q++) {
+    const mine: Array<[number, number]> = [];
+    for (let c = 0; c < found.counts[q]!; c++, k += 2) mine.push([found.hits[k]!, found.hits[k + 1]!]);
+    mine.sort((a, b) => a[0] - b[0]);
+    const theirs = native.hits[q]!;
+    hits += mine.length;
+    if (
+      theirs.length !== mine.length * 2 ||
+      mine.some(([idx, d], j) => theirs[2 * j] !== idx || theirs[2 * j + 1] !== d)
+    )
+      identical = false;
+    const src = plantedFrom[sample[q]!]!;
+    if (src >= 0) {
+      planted++;
+      if (mine.some(([idx]) => idx === src)) plantedFound++;
     }
   }
   const ratio = native.seconds / indexSeconds;

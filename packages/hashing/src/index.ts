@@ -82,7 +82,7 @@ export {
 export { VpdqVideoIndex, type VideoVpdqMatch } from './video/vpdq-video-index.ts';
 export { PdqIndex, COMPACT_FROM, type PdqIndexLayout, type PdqIndexParts } from './match/pdq-index.ts';
 export { BatchedPdqSearch } from './match/batched-search.ts';
-export { type SearchShare, sweepPlan, type SweepChunk, type SweepPlan } from './match/sweep-index.ts';
+export { sweepPlan, type SweepChunk, type SweepPlan } from './match/sweep-index.ts';
 export {
   PdqHashArray,
   bruteForceSearch,
@@ -92,6 +92,7 @@ export {
   PDQ_WORDS,
   type FlatHits,
   type IndexHit,
+  type SearchShare,
 } from './match/pdq-hashes.ts';
 export {
   ANNOTATION,

@@ -118,10 +118,7 @@ export class BucketIndex {
   }
 
   hashAt(index: number): Uint8Array {
-    const out = new Uint8Array(32);
-    const view = new DataView(out.buffer);
-    for (let w = 0; w < PDQ_WORDS; w++) view.setUint32(w * 4, this.store.words[index * PDQ_WORDS + w]!);
-    return out;
+    return this.store.hashAt(index);
   }
 
   /**

@@ -63,6 +63,14 @@ export class PdqHashArray {
     return this.size++;
   }
 
+  /** The hash at position `index`, as 32 bytes. */
+  hashAt(index: number): Uint8Array {
+    const out = new Uint8Array(32);
+    const view = new DataView(out.buffer);
+    for (let w = 0; w < PDQ_WORDS; w++) view.setUint32(w * 4, this.words[index * PDQ_WORDS + w]!);
+    return out;
+  }
+
   pushWords(words: Uint32Array, offset = 0): number {
     if (this.size >= this.capacity) throw new RangeError('PdqHashArray is full');
     this.words.set(words.subarray(offset, offset + PDQ_WORDS), this.size * PDQ_WORDS);
@@ -145,6 +153,21 @@ export function sortEachQuery(counts: Uint32Array, hits: Uint32Array): void {
       hits[y + 3] = distance;
     }
   }
+}
+
+/** Part `index` (from 0) of `of` equal parts of one search's work (PdqIndex.searchMany). */
+export interface SearchShare {
+  readonly index: number;
+  readonly of: number;
+}
+
+/** A share's slice of the queries [from, to): even slices, in order. */
+export function shareOfQueries(from: number, to: number, share: SearchShare): [number, number] {
+  const count = to - from;
+  return [
+    from + Math.floor((share.index * count) / share.of),
+    from + Math.floor(((share.index + 1) * count) / share.of),
+  ];
 }
 
 /**

@@ -1,7 +1,14 @@
 import { BucketIndex, type BucketIndexParts } from './bucket-index.ts';
 import { CompactIndex, type CompactIndexParts } from './compact-index.ts';
-import { type FlatHits, hashWords, PdqHashArray, type IndexHit } from './pdq-hashes.ts';
-import { type SearchShare, SweepIndex, type SweepIndexParts } from './sweep-index.ts';
+import {
+  type FlatHits,
+  hashWords,
+  PdqHashArray,
+  type IndexHit,
+  type SearchShare,
+  shareOfQueries,
+} from './pdq-hashes.ts';
+import { SweepIndex, type SweepIndexParts } from './sweep-index.ts';
 
 /**
  * Exact radius search over PDQ hashes: every stored hash within Hamming distance r of a query,
@@ -135,11 +142,9 @@ export class PdqIndex {
     if (this.engine instanceof SweepIndex) return this.engine.searchMany(queries, from, to, radius, { share });
     if (!share || share.of === 1) return this.engine.searchMany(queries, from, to, radius);
     // The persistent layouts split by queries: this share's slice, answered in place in the whole range.
-    const count = to - from;
-    const mine = from + Math.floor((share.index * count) / share.of);
-    const mineEnd = from + Math.floor(((share.index + 1) * count) / share.of);
+    const [mine, mineEnd] = shareOfQueries(from, to, share);
     const part = this.engine.searchMany(queries, mine, mineEnd, radius);
-    const counts = new Uint32Array(count);
+    const counts = new Uint32Array(to - from);
     counts.set(part.counts, mine - from);
     return { counts, hits: part.hits };
   }

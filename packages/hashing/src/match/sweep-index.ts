@@ -1,5 +1,13 @@
 import { popcount32 } from '../hex.ts';
-import { masksFor, PdqHashArray, PDQ_WORDS, sortEachQuery, type IndexHit } from './pdq-hashes.ts';
+import {
+  masksFor,
+  PdqHashArray,
+  PDQ_WORDS,
+  type SearchShare,
+  shareOfQueries,
+  sortEachQuery,
+  type IndexHit,
+} from './pdq-hashes.ts';
 
 /**
  * Exact PDQ radius search for batches of queries that keeps nothing but the hashes themselves: a
@@ -122,8 +130,8 @@ export function sweepPlan(
   radius: number,
   only?: SweepPlan['method'],
 ): SweepPlan & { readonly cost: number } {
-  const scan = { method: 'scan' as const, cost: only && only !== 'scan' ? Infinity : n * queries * COST.scanPair };
-  let best: SweepPlan & { cost: number } = scan;
+  const scan = { method: 'scan' as const, cost: n * queries * COST.scanPair };
+  let best: (SweepPlan & { cost: number }) | undefined = only && only !== 'scan' ? undefined : scan;
   for (let m = Math.ceil(256 / MAX_KEY_BITS); m <= Math.min(radius + 1, 64); m++) {
     const chunks = splitChunks(m, radius);
     if (!chunks) continue;
@@ -147,13 +155,14 @@ export function sweepPlan(
         candidates * COST.candidateInline +
         passes * 2 ** c.bits * 2;
     }
-    if (partition < best.cost && (!only || only === 'partition'))
+    if ((!best || partition < best.cost) && (!only || only === 'partition'))
       best = { method: 'partition', chunks, cost: partition };
     const mergeFits =
       chunks.every((c) => c.bits <= MERGE_MAX_BITS) && n + Math.min(queries, MAX_BATCH) <= MERGE_MAX_RECORDS;
-    if (mergeFits && merge < best.cost && (!only || only === 'merge')) best = { method: 'merge', chunks, cost: merge };
+    if (mergeFits && (!best || merge < best.cost) && (!only || only === 'merge'))
+      best = { method: 'merge', chunks, cost: merge };
   }
-  return best.cost === Infinity ? { method: 'scan', cost: n * queries * COST.scanPair } : best;
+  return best ?? scan; // `only` asked for a method no plan allows
 }
 
 /**
@@ -341,10 +350,7 @@ export class SweepIndex {
   }
 
   hashAt(index: number): Uint8Array {
-    const out = new Uint8Array(32);
-    const view = new DataView(out.buffer);
-    for (let i = 0; i < PDQ_WORDS; i++) view.setUint32(i * 4, this.store.words[index * PDQ_WORDS + i]!);
-    return out;
+    return this.store.hashAt(index);
   }
 
   search(query: Uint32Array, radius: number): IndexHit[] {
@@ -352,11 +358,6 @@ export class SweepIndex {
     const out: IndexHit[] = [];
     for (let k = 0; k < counts[0]! * 2; k += 2) out.push({ index: hits[k]!, distance: hits[k + 1]! });
     return out;
-  }
-
-  /** The plan a batch of this many queries gets (benchmark records, tests). */
-  planFor(queries: number, radius: number): SweepPlan & { readonly cost: number } {
-    return sweepPlan(this.size, queries, radius);
   }
 
   /**
@@ -447,16 +448,10 @@ export class SweepIndex {
     const words = this.store.words;
     const n = this.size;
     const records = this.scratch.get('set records', n * 5);
-    const setStarts = partitionSizes(
-      words,
-      n,
-      chunks,
-      units.map((u) => u.table),
-    );
     const earlier = chunkMasks(chunks);
     for (const unit of units) {
       const t = unit.table;
-      partitionSet(words, n, chunks[t]!, setStarts.get(t)!, records);
+      const setStarts = partitionSet(words, n, chunks[t]!, records);
       const pass = Math.min(passSize, partitionPass(masksFor(chunks[t]!.bits, chunks[t]!.tau).length));
       for (let start = unit.from; start < unit.to; start += pass) {
         const batch = {
@@ -465,7 +460,7 @@ export class SweepIndex {
           count: Math.min(unit.to, start + pass) - start,
           first: start - from,
         };
-        this.joinPartitioned(batch, radius, chunks, earlier, t, setStarts.get(t)!, records, found);
+        this.joinPartitioned(batch, radius, chunks, earlier, t, setStarts, records, found);
       }
     }
   }
@@ -612,26 +607,11 @@ export class SweepIndex {
   }
 }
 
-/** Part `index` (from 0) of `of` equal parts of one search's work. */
-export interface SearchShare {
-  readonly index: number;
-  readonly of: number;
-}
-
 /** One chunk table and the queries [from, to) a share joins against it. */
 interface TableUnit {
   readonly table: number;
   readonly from: number;
   readonly to: number;
-}
-
-/** This share's queries: an even slice. */
-function shareOfQueries(from: number, to: number, share: SearchShare): [number, number] {
-  const count = to - from;
-  return [
-    from + Math.floor((share.index * count) / share.of),
-    from + Math.floor(((share.index + 1) * count) / share.of),
-  ];
 }
 
 /**
@@ -678,50 +658,27 @@ function maxRun(starts: Uint32Array, parts: number): number {
   return most;
 }
 
-/** Where each listed table's partitions start in its set records (a count of each partition's keys). */
-function partitionSizes(
-  words: Uint32Array,
-  n: number,
-  chunks: readonly SweepChunk[],
-  tables: readonly number[],
-): Map<number, Uint32Array> {
-  const sizes = new Map<number, Uint32Array>();
-  for (const t of new Set(tables)) {
-    const c = chunks[t]!;
-    const localBits = Math.min(c.bits, LOCAL_BITS);
-    const counts = new Uint32Array((1 << (c.bits - localBits)) + 1);
-    const a = c.offset >>> 5;
-    const shift = c.offset & 31;
-    const right = 32 - c.bits;
-    const low = 64 - shift - c.bits;
-    const two = shift + c.bits > 32;
-    for (let base = 0, end = n * PDQ_WORDS; base < end; base += PDQ_WORDS) {
-      let k = (words[base + a]! << shift) >>> right;
-      if (two) k |= words[base + a + 1]! >>> low;
-      counts[(k >>> localBits) + 1]!++;
-    }
-    for (let i = 0; i + 1 < counts.length; i++) counts[i + 1]! += counts[i]!;
-    sizes.set(t, counts);
-  }
-  return sizes;
-}
-
-/** Set records (key, words 0–2, position), in partition order by the key's top bits (`starts`, from partitionSizes). */
-function partitionSet(
-  words: Uint32Array,
-  n: number,
-  chunk: SweepChunk,
-  starts: Uint32Array,
-  records: Uint32Array,
-): void {
+/**
+ * Set records (key, words 0–2, position) in partition order by the key's top bits: a count of each
+ * partition's keys, then a scatter. Returns where each partition starts (in records).
+ */
+function partitionSet(words: Uint32Array, n: number, chunk: SweepChunk, records: Uint32Array): Uint32Array {
   const { offset, bits } = chunk;
   const localBits = Math.min(bits, LOCAL_BITS);
+  const parts = 1 << (bits - localBits);
   const a = offset >>> 5;
   const shift = offset & 31;
   const two = shift + bits > 32;
   const right = 32 - bits;
   const low = 64 - shift - bits;
-  const fill = starts.slice(0, starts.length - 1);
+  const starts = new Uint32Array(parts + 1);
+  for (let base = 0, end = n * PDQ_WORDS; base < end; base += PDQ_WORDS) {
+    let k = (words[base + a]! << shift) >>> right;
+    if (two) k |= words[base + a + 1]! >>> low;
+    starts[(k >>> localBits) + 1]!++;
+  }
+  for (let i = 0; i < parts; i++) starts[i + 1]! += starts[i]!;
+  const fill = starts.slice(0, parts);
   for (let p = 0, base = 0; p < n; p++, base += PDQ_WORDS) {
     let k = (words[base + a]! << shift) >>> right;
     if (two) k |= words[base + a + 1]! >>> low;
@@ -732,6 +689,7 @@ function partitionSet(
     records[o + 3] = words[base + 2]!;
     records[o + 4] = p;
   }
+  return starts;
 }
 
 /** Hashes [base, base + n) of `words` counting-sorted by chunk key into 9-word records (hash, position). */

@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '@vestige/evidence/worker-pool';
-import { mergeShares } from '../match/pdq-hashes.ts';
 import type { PdqIndex } from '../match/pdq-index.ts';
-import type { SearchShare } from '../match/sweep-index.ts';
+import { mergeShares, type SearchShare } from '../match/pdq-hashes.ts';
 import type { FileHash, HashingRequest, HashingResult, SearchHits } from './protocol.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { PdqIndexParts } from '../match/pdq-index.ts';
-import type { SearchShare } from '../match/sweep-index.ts';
+import type { SearchShare } from '../match/pdq-hashes.ts';
 
 /** What hashing-worker.ts is asked to do (one request at a time per worker). */
 export type HashingRequest =
