@@ -178,18 +178,31 @@ export function mergeShares(parts: readonly FlatHits[]): FlatHits {
   const count = parts[0]?.counts.length ?? 0;
   const counts = new Uint32Array(count);
   for (const part of parts) for (let q = 0; q < count; q++) counts[q]! += part.counts[q]!;
-  const starts = new Uint32Array(count + 1);
-  for (let q = 0; q < count; q++) starts[q + 1] = starts[q]! + counts[q]! * 2;
-  const hits = new Uint32Array(starts[count]!);
-  const fill = starts.slice(0, count);
-  for (const part of parts) {
-    for (let q = 0, k = 0; q < count; q++) {
-      const n = part.counts[q]! * 2;
-      hits.set(part.hits.subarray(k, k + n), fill[q]!);
-      fill[q]! += n;
-      k += n;
+  let total = 0;
+  for (let q = 0; q < count; q++) total += counts[q]! * 2;
+  const hits = new Uint32Array(total);
+  // Each share's hits are already in order, query by query: a k-way merge of their runs (a
+  // concatenation sorted again cost O(k²) per query with many hits, as clustered sets have).
+  const next = new Uint32Array(parts.length);
+  const end = new Uint32Array(parts.length);
+  for (let q = 0, o = 0; q < count; q++) {
+    for (let p = 0; p < parts.length; p++) end[p] = next[p]! + parts[p]!.counts[q]! * 2;
+    for (const stop = o + counts[q]! * 2; o < stop; o += 2) {
+      let best = -1;
+      for (let p = 0; p < parts.length; p++) {
+        if (next[p] === end[p]) continue;
+        if (best < 0 || precedes(parts[p]!.hits, next[p]!, parts[best]!.hits, next[best]!)) best = p;
+      }
+      const from = parts[best]!.hits;
+      hits[o] = from[next[best]!]!;
+      hits[o + 1] = from[next[best]! + 1]!;
+      next[best]! += 2;
     }
   }
-  sortEachQuery(counts, hits);
   return { counts, hits };
+}
+
+/** Whether hit `i` of `x` comes before hit `j` of `y` in `search`'s order (nearer, then lower index). */
+function precedes(x: Uint32Array, i: number, y: Uint32Array, j: number): boolean {
+  return x[i + 1]! < y[j + 1]! || (x[i + 1] === y[j + 1] && x[i]! < y[j]!);
 }

@@ -8,6 +8,7 @@ import {
   sortEachQuery,
   type IndexHit,
 } from './pdq-hashes.ts';
+import { type ChunkLanes, MergeJoinKernel } from './kernels/merge-join.ts';
 
 /**
  * Exact PDQ radius search for batches of queries that keeps nothing but the hashes themselves: a
@@ -25,7 +26,8 @@ import {
  *   set's records for that partition stream past them.
  * - `merge` (set and batch up to about two million hashes together): both sides are sorted by
  *   chunk key, with their hashes, and the smaller side's keys within τ bits are looked up in the
- *   other's directory.
+ *   other's directory. The loop over candidates is WebAssembly (kernels/merge-join.wat), for its
+ *   64-bit popcount.
  * - `scan`: a plain linear scan, when the cost model says it is cheaper: a handful of queries, a
  *   radius below 10 (its chunks would be wider than 24 bits), or one so wide that probes cost more.
  *
@@ -55,9 +57,12 @@ const COST = {
   /** Per set hash per table: counted, copied into its partition, streamed through the join. */
   partitionRecord: 26,
   candidateRandom: 15,
-  sortRecord: 12,
-  lookup: 4,
-  candidateInline: 6,
+  /** Merge, per record of each side per table: its key, then copied into the kernel's memory. */
+  sortRecord: 22,
+  /** Merge kernel, per record of the smaller side per probe key: the other side's run found and walked. */
+  lookup: 5.5,
+  /** Merge kernel, per pair under a probe key: words 0–3 compared. */
+  candidateInline: 1.5,
 };
 
 /**
@@ -212,6 +217,19 @@ function chunkMasks(chunks: readonly SweepChunk[]): ChunkMasks {
 }
 
 /**
+ * The chunks as the merge kernel's (lane, mask) pairs: a record's 64-bit lane k holds words 2k (low
+ * half) and 2k + 1 (high half), so a word's mask moves to its half of its lane.
+ */
+function chunkLanes(chunks: readonly SweepChunk[]): ChunkLanes[] {
+  const { word, mask } = chunkMasks(chunks);
+  const lane = (i: number): [number, bigint] => [
+    (word[i]! >> 1) * 8,
+    BigInt(mask[i]! >>> 0) << (word[i]! & 1 ? 32n : 0n),
+  ];
+  return chunks.map((c, j) => ({ tau: c.tau, lanes: [...lane(2 * j), ...lane(2 * j + 1)] }));
+}
+
+/**
  * Whether an earlier table (before `table`) finds this pair too: its chunk there within τ. That
  * table then decides the pair, so every other table skips it without reading the rest of the hash.
  * Pairs found by several tables are near-duplicates, whose first chunks usually qualify, so this
@@ -290,6 +308,8 @@ export interface SweepIndexParts {
 
 export class SweepIndex {
   private readonly scratch = new Scratch();
+  /** The merge join's WebAssembly kernel, made on first use. */
+  private kernel: MergeJoinKernel | undefined;
   /** Largest working memory one call has held (bytes), for benchmark records. */
   peakWorkingBytes = 0;
 
@@ -376,6 +396,8 @@ export class SweepIndex {
       readonly share?: SearchShare;
       /** Queries per partition-join pass, below what memory allows (tests). */
       readonly passSize?: number;
+      /** Hits the merge kernel holds before handing them over, below its usual 65,536 (tests). */
+      readonly hitCapacity?: number;
     } = {},
   ): { counts: Uint32Array; hits: Uint32Array } {
     const count = to - from;
@@ -397,12 +419,22 @@ export class SweepIndex {
         for (const [range, tables] of groupByQueries(units)) {
           for (let start = range[0]; start < range[1]; start += MAX_BATCH) {
             const count = Math.min(range[1], start + MAX_BATCH) - start;
-            this.merge({ words: queries, base: start, count, first: start - from }, radius, plan.chunks, tables, found);
+            this.merge(
+              { words: queries, base: start, count, first: start - from },
+              radius,
+              plan.chunks,
+              tables,
+              found,
+              options.hitCapacity,
+            );
           }
         }
       }
     }
-    this.peakWorkingBytes = Math.max(this.peakWorkingBytes, this.scratch.bytes() + found.data.byteLength);
+    this.peakWorkingBytes = Math.max(
+      this.peakWorkingBytes,
+      this.scratch.bytes() + (this.kernel?.bytes() ?? 0) + found.data.byteLength,
+    );
     return ordered(found, count);
   }
 
@@ -559,9 +591,10 @@ export class SweepIndex {
   }
 
   /**
-   * Per table: both sides counting-sorted by chunk key into records of the hash and its position;
-   * for each key of the smaller side, its keys within τ bits are looked up in the other side's
-   * directory and every pair under them is checked, both hashes read in order.
+   * Per table: both sides counting-sorted by chunk key, straight into the merge kernel's memory, as
+   * records of the hash and its position; then the kernel (kernels/merge-join.wat) takes each
+   * record of one side, looks up its keys within τ bits in the other side's directory and checks
+   * every pair under them.
    */
   private merge(
     batch: Batch,
@@ -569,40 +602,30 @@ export class SweepIndex {
     chunks: readonly SweepChunk[],
     tables: readonly number[],
     found: Hits,
+    hitCapacity?: number,
   ): void {
     const words = this.store.words;
     const n = this.size;
     const count = batch.count;
-    const setSorted = this.scratch.get('set sorted', n * 9);
-    const querySorted = this.scratch.get('queries sorted', count * 9);
-    const earlier = chunkMasks(chunks);
+    const kernel = (this.kernel ??= new MergeJoinKernel());
+    const widest = Math.max(...tables.map((t) => chunks[t]!.bits));
+    const views = kernel.layout({
+      setRecords: n,
+      queryRecords: count,
+      keys: 1 << widest,
+      masks: Math.max(...tables.map((t) => masksFor(chunks[t]!.bits, chunks[t]!.tau).length)),
+      tables: chunks.length,
+      hits: hitCapacity,
+    });
+    kernel.setChunks(chunkLanes(chunks));
+    const first = batch.first;
+    const hit = (setPosition: number, queryPosition: number, distance: number) =>
+      found.push(first + queryPosition, setPosition, distance);
     for (const t of tables) {
       const { offset, bits, tau } = chunks[t]!;
-      const size = 1 << bits;
-      const setDirectory = this.scratch.get('set directory', size + 1);
-      const queryDirectory = this.scratch.get('query directory', size + 1);
-      sortByKey(words, 0, n, offset, bits, setSorted, setDirectory, this.scratch);
-      sortByKey(batch.words, batch.base, count, offset, bits, querySorted, queryDirectory, this.scratch);
-      const setSmaller = n <= count;
-      const a = setSmaller ? setSorted : querySorted;
-      const aDirectory = setSmaller ? setDirectory : queryDirectory;
-      const b = setSmaller ? querySorted : setSorted;
-      const bDirectory = setSmaller ? queryDirectory : setDirectory;
-      mergeTable(
-        a,
-        aDirectory,
-        b,
-        bDirectory,
-        size,
-        masksFor(bits, tau),
-        radius,
-        chunks,
-        earlier,
-        t,
-        setSmaller,
-        batch.first,
-        found,
-      );
+      sortByKey(words, 0, n, offset, bits, views.setSorted, views.setDirectory, this.scratch);
+      sortByKey(batch.words, batch.base, count, offset, bits, views.querySorted, views.queryDirectory, this.scratch);
+      kernel.join(t, 1 << bits, masksFor(bits, tau), radius, n <= count, hit);
     }
   }
 }
@@ -725,53 +748,6 @@ function sortByKey(
     out[o + 6] = words[wb + 6]!;
     out[o + 7] = words[wb + 7]!;
     out[o + 8] = i;
-  }
-}
-
-/**
- * One table of a merge join: for each key of side `a`, its keys within τ are looked up in side `b`'s
- * directory and every pair under them is checked, both hashes read in order (9-word records: the
- * hash, then its position).
- */
-function mergeTable(
-  a: Uint32Array,
-  aDirectory: Uint32Array,
-  b: Uint32Array,
-  bDirectory: Uint32Array,
-  size: number,
-  masks: Uint32Array,
-  radius: number,
-  chunks: readonly SweepChunk[],
-  earlier: ChunkMasks,
-  t: number,
-  aIsSet: boolean,
-  first: number,
-  found: Hits,
-): void {
-  for (let key = 0; key < size; key++) {
-    const a0 = aDirectory[key]! * 9;
-    const a1 = aDirectory[key + 1]! * 9;
-    if (a0 === a1) continue;
-    for (let j = 0; j < masks.length; j++) {
-      const other = key ^ masks[j]!;
-      const b0 = bDirectory[other]! * 9;
-      const b1 = bDirectory[other + 1]! * 9;
-      if (b0 === b1) continue;
-      for (let ao = a0; ao < a1; ao += 9) {
-        const x0 = a[ao]!;
-        const x1 = a[ao + 1]!;
-        const x2 = a[ao + 2]!;
-        for (let bo = b0; bo < b1; bo += 9) {
-          let d = bitsSet3(x0 ^ b[bo]!, x1 ^ b[bo + 1]!, x2 ^ b[bo + 2]!);
-          if (d > radius || (t > 0 && foundEarlier(chunks, earlier, t, a, ao, b, bo))) continue;
-          d += bitsSet3(a[ao + 3]! ^ b[bo + 3]!, a[ao + 4]! ^ b[bo + 4]!, a[ao + 5]! ^ b[bo + 5]!);
-          d += bitsSet3(a[ao + 6]! ^ b[bo + 6]!, a[ao + 7]! ^ b[bo + 7]!, 0);
-          if (d > radius) continue;
-          if (aIsSet) found.push(first + b[bo + 8]!, a[ao + 8]!, d);
-          else found.push(first + a[ao + 8]!, b[bo + 8]!, d);
-        }
-      }
-    }
   }
 }
 
