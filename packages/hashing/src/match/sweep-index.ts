@@ -8,7 +8,7 @@ import {
   sortEachQuery,
   type IndexHit,
 } from './pdq-hashes.ts';
-import { type ChunkLanes, MergeJoinKernel } from './kernels/merge-join.ts';
+import { type ChunkLanes, MergeJoinKernel, RECORD_WORDS } from './kernels/merge-join.ts';
 
 /**
  * Exact PDQ radius search for batches of queries that keeps nothing but the hashes themselves: a
@@ -233,8 +233,8 @@ function chunkLanes(chunks: readonly SweepChunk[]): ChunkLanes[] {
  * Whether an earlier table (before `table`) finds this pair too: its chunk there within τ. That
  * table then decides the pair, so every other table skips it without reading the rest of the hash.
  * Pairs found by several tables are near-duplicates, whose first chunks usually qualify, so this
- * mostly stops at j = 0; τ ≤ 1 (the 16-bit tables) needs no popcount: x & (x - 1) is 0 for x with
- * at most one bit set.
+ * mostly stops at j = 0; τ ≤ 1 needs no popcount: x & (x - 1) is 0 for x with at most one bit set.
+ * (The partition join's test; the merge kernel has its own, in merge-join.wat.)
  */
 function foundEarlier(
   chunks: readonly SweepChunk[],
@@ -715,7 +715,7 @@ function partitionSet(words: Uint32Array, n: number, chunk: SweepChunk, records:
   return starts;
 }
 
-/** Hashes [base, base + n) of `words` counting-sorted by chunk key into 9-word records (hash, position). */
+/** Hashes [base, base + n) of `words` counting-sorted by chunk key into the merge kernel's records (hash, position). */
 function sortByKey(
   words: Uint32Array,
   base: number,
@@ -738,7 +738,7 @@ function sortByKey(
   const fill = scratch.get('sort fill', size);
   fill.set(directory.subarray(0, size));
   for (let i = 0, wb = base * PDQ_WORDS; i < n; i++, wb += PDQ_WORDS) {
-    const o = fill[keys[i]!]!++ * 9;
+    const o = fill[keys[i]!]!++ * RECORD_WORDS;
     out[o] = words[wb]!;
     out[o + 1] = words[wb + 1]!;
     out[o + 2] = words[wb + 2]!;

@@ -75,7 +75,6 @@ export class MergeJoinKernel {
   private readonly exports: Exports;
   private at = { masks: 0, earlier: 0, setDirectory: 0, queryDirectory: 0, setSorted: 0, querySorted: 0, out: 0 };
   private outCapacity = 0;
-  private views: MergeJoinViews | undefined;
 
   constructor() {
     this.exports = new wasm.Instance(compiled).exports as unknown as Exports;
@@ -111,13 +110,12 @@ export class MergeJoinKernel {
     const memory = this.exports.memory;
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
     const words = (start: number, length: number) => new Uint32Array(memory.buffer, start, length);
-    this.views = {
+    return {
       setSorted: words(this.at.setSorted, sizes.setRecords * RECORD_WORDS),
       setDirectory: words(this.at.setDirectory, sizes.keys + 1),
       querySorted: words(this.at.querySorted, sizes.queryRecords * RECORD_WORDS),
       queryDirectory: words(this.at.queryDirectory, sizes.keys + 1),
     };
-    return this.views;
   }
 
   /** The chunks of every table, for the kernel's "found by an earlier table" test. */
@@ -173,7 +171,7 @@ export class MergeJoinKernel {
         0,
       );
       if (written === 0 && state[0]! < size && before === `${state[0]},${state[1]},${state[2]}`)
-        throw new Error('merge join made no progress: its hit buffer is shorter than a run of records');
+        throw new Error("merge join made no progress: its hit buffer cannot hold two rows' candidates");
       for (let h = 0; h < written * HIT_WORDS; h += HIT_WORDS) {
         if (setIsA) hit(out[h]!, out[h + 1]!, out[h + 2]!);
         else hit(out[h + 1]!, out[h]!, out[h + 2]!);
