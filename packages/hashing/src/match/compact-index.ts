@@ -1,5 +1,5 @@
 import { ChunkTable, reverseBits, type ChunkTableParts } from './chunk-table.ts';
-import { masksFor, PDQ_WORDS, tauFor, type IndexHit, type PdqHashArray } from './pdq-hashes.ts';
+import { hitsOfOneQuery, masksFor, PDQ_WORDS, tauFor, type IndexHit, type PdqHashArray } from './pdq-hashes.ts';
 
 /**
  * The PDQ index for large sets: multi-index hashing (Norouzi, Punjani & Fleet,
@@ -107,10 +107,7 @@ export class CompactIndex {
    * τ_j — that table found it too, and each hash is reported once.
    */
   search(q: Uint32Array, radius: number): IndexHit[] {
-    const { counts, hits } = this.searchMany(q, 0, 1, radius);
-    const out: IndexHit[] = [];
-    for (let i = 0; i < counts[0]!; i++) out.push({ index: hits[2 * i]!, distance: hits[2 * i + 1]! });
-    return out;
+    return hitsOfOneQuery(this.searchMany(q, 0, 1, radius));
   }
 
   /**

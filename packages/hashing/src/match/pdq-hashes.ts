@@ -135,6 +135,13 @@ export interface FlatHits {
   readonly hits: Uint32Array;
 }
 
+/** The hits of a one-query flat answer, as `search` returns them. */
+export function hitsOfOneQuery({ counts, hits }: FlatHits): IndexHit[] {
+  const out: IndexHit[] = [];
+  for (let k = 0; k < counts[0]! * 2; k += 2) out.push({ index: hits[k]!, distance: hits[k + 1]! });
+  return out;
+}
+
 /** Puts each query's (index, distance) pairs in `search`'s order, nearest first, ties by index (in place). */
 export function sortEachQuery(counts: Uint32Array, hits: Uint32Array): void {
   for (let q = 0, start = 0; q < counts.length; start += counts[q++]! * 2) {

@@ -97,7 +97,7 @@ export class PdqIndex {
 
   /**
    * Bytes the index holds between searches (for `sweep` and `buckets` that includes the hashes they
-   * search in place). A `sweep` search also holds working memory while it runs: sweepWorkingBytes.
+   * search in place). A `sweep` search also holds working memory while it runs: peakWorkingBytes.
    */
   memoryBytes(): number {
     return this.engine.memoryBytes();

@@ -7,6 +7,7 @@ import {
   shareOfQueries,
   sortEachQuery,
   type IndexHit,
+  hitsOfOneQuery,
 } from './pdq-hashes.ts';
 import { type ChunkLanes, MergeJoinKernel, RECORD_WORDS } from './kernels/merge-join.ts';
 
@@ -374,10 +375,7 @@ export class SweepIndex {
   }
 
   search(query: Uint32Array, radius: number): IndexHit[] {
-    const { counts, hits } = this.searchMany(query, 0, 1, radius);
-    const out: IndexHit[] = [];
-    for (let k = 0; k < counts[0]! * 2; k += 2) out.push({ index: hits[k]!, distance: hits[k + 1]! });
-    return out;
+    return hitsOfOneQuery(this.searchMany(query, 0, 1, radius));
   }
 
   /**
